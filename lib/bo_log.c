@@ -1,0 +1,90 @@
+/* JSON-lines writer and bounded reader. */
+#include "bo_log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bo_err.h"
+
+int bo_log_open(bo_log *log, const char *path, int append)
+{
+	log->err = 0;
+	log->f = fopen(path, append ? "a" : "wx");
+	if (!log->f)
+		return errno == EEXIST ? BO_EEXIST : errno == EACCES ? BO_EPERM : BO_EIO;
+	return 0;
+}
+
+int bo_log_put(bo_log *log, json_t *obj)
+{
+	if (!log->f) {
+		json_decref(obj);
+		return BO_EIO;
+	}
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(12));
+	json_decref(obj);
+	if (!s)
+		return log->err = BO_ENOMEM;
+	if (fputs(s, log->f) < 0 || fputc('\n', log->f) < 0 || fflush(log->f) != 0)
+		log->err = BO_EIO;
+	free(s);
+	return log->err;
+}
+
+int bo_log_close(bo_log *log)
+{
+	int err = log->err;
+	if (log->f && fclose(log->f) != 0 && !err)
+		err = BO_EIO;
+	log->f = NULL;
+	return err;
+}
+
+int bo_jsonl_next(FILE *f, size_t maxlen, json_t **obj, long *lineno)
+{
+	*obj = NULL;
+	char *buf = malloc(maxlen + 2);
+	if (!buf)
+		return BO_ENOMEM;
+	if (!fgets(buf, (int)(maxlen + 2), f)) {
+		free(buf);
+		return 0;
+	}
+	(*lineno)++;
+	size_t n = strlen(buf);
+	if (n && buf[n - 1] != '\n') {
+		if (n > maxlen) { /* too long: drop the rest of the line */
+			int c;
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			free(buf);
+			return BO_ERANGE;
+		}
+		free(buf);
+		return BO_ETRUNC;
+	}
+	json_error_t jerr;
+	json_t *j = json_loadb(buf, n, 0, &jerr);
+	free(buf);
+	if (!j)
+		return BO_EINVAL;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return BO_EINVAL;
+	}
+	*obj = j;
+	return 1;
+}
+
+int64_t bo_json_int(const json_t *obj, const char *key, int64_t fallback)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : fallback;
+}
+
+const char *bo_json_str(const json_t *obj, const char *key, const char *fallback)
+{
+	json_t *v = json_object_get(obj, key);
+	return json_is_string(v) ? json_string_value(v) : fallback;
+}

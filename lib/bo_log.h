@@ -1,0 +1,35 @@
+/* JSON-lines event logs: one JSON object per line, flushed as written, so a process killed
+ * mid-run leaves every complete line readable. */
+#ifndef BO_LOG_H
+#define BO_LOG_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define BO_FORMAT_VERSION 1
+
+typedef struct bo_log {
+	FILE *f;
+	int err; /* first write error, sticky */
+} bo_log;
+
+/* Creates path (fails with BO_EEXIST if it exists and !append). */
+int bo_log_open(bo_log *log, const char *path, int append);
+
+/* Writes obj as one line and flushes; takes ownership of obj. */
+int bo_log_put(bo_log *log, json_t *obj);
+
+int bo_log_close(bo_log *log);
+
+/* Reads the next line of a JSON-lines file. Returns 1 with *obj set (an object), 0 at end of
+ * file, or a negative code for a line longer than maxlen (skipped), not valid JSON or not an
+ * object; *lineno counts lines read. A last line without its newline (a writer killed
+ * mid-line) is reported as BO_ETRUNC. */
+int bo_jsonl_next(FILE *f, size_t maxlen, json_t **obj, long *lineno);
+
+/* Integer field or fallback. */
+int64_t bo_json_int(const json_t *obj, const char *key, int64_t fallback);
+const char *bo_json_str(const json_t *obj, const char *key, const char *fallback);
+
+#endif

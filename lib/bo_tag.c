@@ -1,0 +1,90 @@
+/* Probe payload encoding and its SipHash-2-4 tag (libsodium's crypto_shorthash). */
+#include "bo_tag.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bo_err.h"
+#include "bo_rd.h"
+
+_Static_assert(crypto_shorthash_KEYBYTES == BO_KEY_LEN, "SipHash key size");
+_Static_assert(crypto_shorthash_BYTES == 8, "SipHash output size");
+
+int bo_key_random(bo_key *key, uint32_t *run_id)
+{
+	if (sodium_init() < 0)
+		return BO_EIO;
+	randombytes_buf(key->k, sizeof key->k);
+	if (run_id)
+		*run_id = randombytes_random();
+	return 0;
+}
+
+void bo_key_hex(const bo_key *key, char out[2 * BO_KEY_LEN + 1])
+{
+	for (int i = 0; i < BO_KEY_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", key->k[i]);
+}
+
+int bo_key_parse(const char *hex, bo_key *key)
+{
+	if (!hex || strlen(hex) != 2 * BO_KEY_LEN)
+		return BO_EINVAL;
+	for (int i = 0; i < BO_KEY_LEN; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return BO_EINVAL;
+		key->k[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static void compute_tag(const bo_key *key, const bo_addr *target, const uint8_t *head,
+			uint8_t tag[8])
+{
+	uint8_t msg[24 + 17];
+	memcpy(msg, head, 24);
+	msg[24] = target->family;
+	memcpy(msg + 25, target->a, 16);
+	crypto_shorthash(tag, msg, sizeof msg, key->k);
+}
+
+void bo_tag_encode(const bo_key *key, const bo_addr *target, const bo_probe_id *id,
+		   uint8_t out[BO_TAG_LEN])
+{
+	bo_wr w = bo_wr_make(out, BO_TAG_LEN);
+	bo_wr_be32(&w, BO_TAG_MAGIC);
+	bo_wr_u8(&w, BO_TAG_VERSION);
+	bo_wr_u8(&w, id->stream);
+	bo_wr_be16(&w, id->flags);
+	bo_wr_be32(&w, id->run_id);
+	bo_wr_be32(&w, id->seq);
+	bo_wr_be64(&w, (uint64_t)id->deadline);
+	compute_tag(key, target, out, out + 24);
+}
+
+int bo_tag_decode(const bo_key *key, const bo_addr *target, const uint8_t *p, size_t len,
+		  bo_probe_id *id)
+{
+	bo_rd r = bo_rd_make(p, len);
+	uint32_t magic = bo_rd_be32(&r);
+	uint8_t version = bo_rd_u8(&r);
+	id->stream = bo_rd_u8(&r);
+	id->flags = bo_rd_be16(&r);
+	id->run_id = bo_rd_be32(&r);
+	id->seq = bo_rd_be32(&r);
+	id->deadline = (int64_t)bo_rd_be64(&r);
+	const uint8_t *tag = bo_rd_take(&r, 8);
+	if (r.err)
+		return BO_ETRUNC;
+	if (magic != BO_TAG_MAGIC || version != BO_TAG_VERSION)
+		return BO_EINVAL;
+	if (key) {
+		uint8_t want[8];
+		compute_tag(key, target, p, want);
+		if (sodium_memcmp(want, tag, 8) != 0)
+			return BO_EAUTH;
+	}
+	return 0;
+}

@@ -1,0 +1,89 @@
+/* Durations with units and RFC 3339 timestamps. */
+#include "bo_time.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bo_err.h"
+
+static const struct {
+	const char *unit;
+	int64_t ns;
+} units[] = {
+	{"ns", 1}, {"us", BO_NS_PER_US}, {"ms", BO_NS_PER_MS}, {"s", BO_NS_PER_S},
+	{"m", 60 * BO_NS_PER_S}, {"h", 3600 * BO_NS_PER_S},
+};
+
+int bo_dur_parse(const char *s, int64_t *ns)
+{
+	if (!s || !*s)
+		return BO_EINVAL;
+	if (*s == '-')
+		return BO_ERANGE;
+	/* Integer and fraction parts by hand: strtod would accept hex, exponents and locales. */
+	uint64_t whole = 0, frac = 0, frac_div = 1;
+	const char *p = s;
+	int digits = 0;
+	for (; isdigit((unsigned char)*p); p++, digits++) {
+		if (whole > UINT64_C(1) << 40)
+			return BO_ERANGE;
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		p++;
+		for (; isdigit((unsigned char)*p); p++, digits++) {
+			if (frac_div < UINT64_C(1000000000)) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				frac_div *= 10;
+			}
+		}
+	}
+	if (!digits)
+		return BO_EINVAL;
+	if (!*p)
+		return (whole == 0 && frac == 0) ? (*ns = 0, 0) : BO_EINVAL;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+		if (strcmp(p, units[i].unit) != 0)
+			continue;
+		int64_t u = units[i].ns;
+		if (whole > (uint64_t)(INT64_MAX / u) - 1)
+			return BO_ERANGE;
+		*ns = (int64_t)whole * u + (int64_t)((frac * (uint64_t)u) / frac_div);
+		return 0;
+	}
+	return BO_EINVAL;
+}
+
+char *bo_dur_str(int64_t ns, char *buf, size_t len)
+{
+	const char *sign = ns < 0 ? "-" : "";
+	uint64_t a = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	if (a >= (uint64_t)BO_NS_PER_S)
+		snprintf(buf, len, "%s%.2f s", sign, (double)a / 1e9);
+	else if (a >= (uint64_t)BO_NS_PER_MS)
+		snprintf(buf, len, "%s%.1f ms", sign, (double)a / 1e6);
+	else
+		snprintf(buf, len, "%s%.0f us", sign, (double)a / 1e3);
+	return buf;
+}
+
+char *bo_time_iso(int64_t realtime_ns, char *buf, size_t len)
+{
+	int64_t sec = realtime_ns / BO_NS_PER_S, nsec = realtime_ns % BO_NS_PER_S;
+	if (nsec < 0) {
+		nsec += BO_NS_PER_S;
+		sec--;
+	}
+	time_t t = (time_t)sec;
+	struct tm tm;
+#ifdef _WIN32
+	gmtime_s(&tm, &t);
+#else
+	gmtime_r(&t, &tm);
+#endif
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)nsec);
+	return buf;
+}

@@ -1,0 +1,34 @@
+/* Nanosecond time values: clocks, durations with units, and timestamps as text.
+ *
+ * All times in blackout are int64_t nanoseconds. Realtime values count from the Unix epoch,
+ * monotonic values from an arbitrary origin; a (realtime, monotonic) pair taken together links
+ * the two.
+ */
+#ifndef BO_TIME_H
+#define BO_TIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BO_NS_PER_US INT64_C(1000)
+#define BO_NS_PER_MS INT64_C(1000000)
+#define BO_NS_PER_S INT64_C(1000000000)
+
+/* Clocks (platform files: bo_clock-posix.c). */
+int64_t bo_clock_mono_ns(void);
+int64_t bo_clock_real_ns(void);
+
+/* Parses a duration with a unit: "10ms", "1.5s", "250us", "100ns", "2m", "1h" (also "0").
+ * Returns 0, or BO_EINVAL for a missing or unknown unit or a malformed number, BO_ERANGE for a
+ * negative or too large value. */
+int bo_dur_parse(const char *s, int64_t *ns);
+
+/* Formats a duration for people: "7.31 s", "10.0 ms", "850 us". Returns buf. */
+char *bo_dur_str(int64_t ns, char *buf, size_t len);
+
+/* Formats a realtime value as RFC 3339 UTC with nanoseconds: 2026-11-22T21:10:53.123456789Z.
+ * buf needs BO_TIME_ISO_LEN bytes. Returns buf. */
+#define BO_TIME_ISO_LEN 32
+char *bo_time_iso(int64_t realtime_ns, char *buf, size_t len);
+
+#endif
