@@ -1,0 +1,73 @@
+/* blackout-lab: a migration testbed in network namespaces.
+ *
+ *   probe ns            switch ns                 vm ns
+ *   eth0 192.0.2.1 ──── p ─[ br0 ]─ v ──── eth0 192.0.2.2 (00:15:5d:00:00:02)
+ *                        nft bridge: pause          nft inet: quarantine
+ */
+#ifndef LAB_H
+#define LAB_H
+
+#include <stdint.h>
+
+#include "bo_log.h"
+
+#define LAB_PROBE_ADDR "192.0.2.1"
+#define LAB_VM_ADDR "192.0.2.2"
+#define LAB_PROBE_ADDR6 "2001:db8::1"
+#define LAB_VM_ADDR6 "2001:db8::2"
+#define LAB_VM_MAC "00:15:5d:00:00:02"
+#define LAB_STATE_DIR "/run/blackout-lab"
+
+enum lab_role { LAB_PROBE, LAB_SWITCH, LAB_VM, LAB_NROLES };
+
+typedef struct lab {
+	char name[32];             /* "bo" + 6 hex digits */
+	char ns[LAB_NROLES][48];   /* namespace names, each "<name>-<role>" */
+	int created;               /* namespaces we made, so teardown removes only those */
+} lab;
+
+/* What the quarantine blocks, as bits. */
+enum {
+	LAB_Q_ICMP = 1,    /* inbound ICMP/ICMPv6 echo requests */
+	LAB_Q_UDP = 2,     /* all inbound UDP */
+	LAB_Q_TCP_NEW = 4, /* inbound TCP that opens a connection */
+	LAB_Q_TCP_ALL = 8, /* all inbound TCP, established too */
+};
+
+typedef struct lab_scenario {
+	const char *name;
+	const char *what;
+	int64_t pause_ns;
+	int64_t quarantine_ns; /* 0: no quarantine */
+	int event;             /* a network event in the guest at resume */
+	int scope;             /* LAB_Q_* */
+} lab_scenario;
+
+/* topo.c */
+const char *lab_role_name(enum lab_role r);
+int lab_role_parse(const char *s, enum lab_role *r);
+int lab_create(lab *l, const char *name);
+int lab_attach(lab *l, const char *name); /* an existing lab made by `up` */
+void lab_destroy(lab *l);
+int lab_is_ours(const char *name);
+
+/* nsexec.c */
+int lab_enter(const lab *l, enum lab_role r, int *saved); /* returns 0; *saved restores */
+void lab_leave(int saved);
+int lab_spawn(const lab *l, enum lab_role r, char *const argv[]); /* pid or -1 */
+int lab_system(char *const argv[]);                                 /* exit status or -1 */
+int lab_write_proc(const lab *l, enum lab_role r, const char *path, const char *value);
+
+/* nft.c: one libnftables transaction, bracketed by CLOCK_REALTIME reads. */
+int lab_nft(const lab *l, enum lab_role r, const char *cmds, int64_t *t0, int64_t *t1);
+void lab_nft_free(void);
+
+/* migrate.c */
+const lab_scenario *lab_scenario_find(const char *name);
+void lab_scenarios_print(void);
+int lab_scope_parse(const char *s, int *scope);
+int lab_prepare(const lab *l);
+int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth);
+extern volatile int lab_interrupted;
+
+#endif

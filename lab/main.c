@@ -1,0 +1,354 @@
+/* blackout-lab: builds a namespace testbed and simulates a live migration with quarantine. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bo_time.h"
+#include "lab.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: blackout-lab COMMAND [OPTIONS]\n"
+		"\n"
+		"Simulates a VM live migration in network namespaces: pause (all traffic dropped),\n"
+		"resume (network event in the VM, gratuitous ARP), quarantine (inbound ICMP, UDP and\n"
+		"new TCP dropped in the VM, established TCP passes), recovered. Needs root.\n"
+		"\n"
+		"Commands:\n"
+		"  run SCENARIO --run DIR [OPTIONS] -- CMD [ARG...]\n"
+		"                   build a lab, run CMD in the probe namespace, migrate after --lead,\n"
+		"                   stop CMD with SIGINT --tail after recovery, remove the lab;\n"
+		"                   exits with CMD's status\n"
+		"  up [--name NAME] build a lab and leave it; prints its name\n"
+		"  migrate SCENARIO --name NAME --run DIR [OPTIONS]\n"
+		"                   migrate an existing lab once, ground truth into DIR/lab.jsonl\n"
+		"  exec NAME ROLE -- CMD [ARG...]\n"
+		"                   run CMD in the lab's namespace ROLE: probe, sw or vm\n"
+		"  down NAME        remove a lab made by `up`\n"
+		"  scenarios        list the named scenarios\n"
+		"\n"
+		"Scenario options (override the named scenario's values):\n"
+		"  --pause DUR        VM paused, nothing reaches it (e.g. 300ms)\n"
+		"  --quarantine DUR   quarantine after the network event; 0 for none\n"
+		"  --event yes|no     a network event (link down/up) in the VM at resume\n"
+		"  --scope LIST       what quarantine drops: icmp,udp,tcp-new,tcp-all\n"
+		"                     (default icmp,udp,tcp-new)\n"
+		"\n"
+		"Run options:\n"
+		"  --run DIR          run directory, created if missing (ground truth: DIR/lab.jsonl)\n"
+		"  --lead DUR         from CMD start to the migration (default 2s)\n"
+		"  --tail DUR         from recovery to stopping CMD (default 3s)\n"
+		"  --vm CMD           shell command to run in the VM namespace during the run\n"
+		"  --name NAME        lab name, \"bo\" and up to 14 characters (default: random)\n"
+		"\n"
+		"CMD and --vm see BLACKOUT_TARGET, BLACKOUT_TARGET6, BLACKOUT_PROBE_ADDR,\n"
+		"BLACKOUT_RUN and BLACKOUT_LAB in their environment.\n"
+		"\n"
+		"Scenarios:\n");
+	lab_scenarios_print();
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	lab_interrupted = 1;
+}
+
+static void die_usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "blackout-lab: %s%s%s\nTry 'blackout-lab --help'.\n", msg, arg ? ": " : "",
+		arg ? arg : "");
+	exit(2);
+}
+
+static int64_t dur_arg(const char *opt, const char *s)
+{
+	int64_t ns;
+	if (bo_dur_parse(s, &ns) != 0) {
+		fprintf(stderr, "blackout-lab: %s wants a duration with a unit, like 300ms or 7s: %s\n",
+			opt, s);
+		exit(2);
+	}
+	return ns;
+}
+
+/* Waits for pid until a monotonic deadline. 1: it exited (*status set); 0: deadline;
+ * -1: interrupted. */
+static int wait_child(pid_t pid, int64_t deadline, int *status)
+{
+	for (;;) {
+		if (pid > 0 && waitpid(pid, status, WNOHANG) == pid)
+			return 1;
+		if (lab_interrupted)
+			return -1;
+		int64_t now = bo_clock_mono_ns();
+		if (now >= deadline)
+			return 0;
+		int64_t step = deadline - now < 20 * BO_NS_PER_MS ? deadline - now : 20 * BO_NS_PER_MS;
+		struct timespec ts = {0, step};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int stop_child(pid_t pid, int sig, int64_t grace)
+{
+	int st = 0;
+	if (pid <= 0)
+		return 0;
+	kill(pid, sig);
+	int saved = lab_interrupted;
+	lab_interrupted = 0; /* keep waiting for the child's orderly exit even after Ctrl-C */
+	int r = wait_child(pid, bo_clock_mono_ns() + grace, &st);
+	lab_interrupted = saved;
+	if (r != 1) {
+		fprintf(stderr, "blackout-lab: pid %d did not stop in time; killing it\n", (int)pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int open_truth(const char *dir, const lab *l, const lab_scenario *sc, bo_log *truth)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "blackout-lab: cannot create %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/lab.jsonl", dir);
+	if (bo_log_open(truth, path, 1) != 0) {
+		fprintf(stderr, "blackout-lab: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	char scope[64] = "";
+	const char *names[] = {"icmp", "udp", "tcp-new", "tcp-all"};
+	for (int i = 0; i < 4; i++)
+		if (sc->scope & (1 << i))
+			snprintf(scope + strlen(scope), sizeof scope - strlen(scope), "%s%s",
+				 *scope ? "," : "", names[i]);
+	bo_log_put(truth, json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:b, s:s, s:s, s:s, s:s, "
+				    "s:s, s:I}",
+				    "type", "header", "tool", "blackout-lab", "version",
+				    BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "scenario",
+				    sc->name, "pause_ns", (json_int_t)sc->pause_ns, "quarantine_ns",
+				    (json_int_t)sc->quarantine_ns, "event", sc->event, "scope", scope,
+				    "lab", l->name, "target", LAB_VM_ADDR, "target6", LAB_VM_ADDR6,
+				    "target_mac", LAB_VM_MAC, "realtime_ns",
+				    (json_int_t)bo_clock_real_ns()));
+	return 0;
+}
+
+static void set_env(const lab *l, const char *run)
+{
+	setenv("BLACKOUT_TARGET", LAB_VM_ADDR, 1);
+	setenv("BLACKOUT_TARGET6", LAB_VM_ADDR6, 1);
+	setenv("BLACKOUT_PROBE_ADDR", LAB_PROBE_ADDR, 1);
+	setenv("BLACKOUT_LAB", l->name, 1);
+	if (run)
+		setenv("BLACKOUT_RUN", run, 1);
+}
+
+static int cmd_run(lab_scenario sc, const char *run, const char *name, int64_t lead, int64_t tail,
+		   const char *vm_cmd, char **cmd)
+{
+	lab l;
+	if (lab_create(&l, name) != 0)
+		return 1;
+	fprintf(stderr, "lab: %s up (namespaces %s, %s, %s)\n", l.name, l.ns[0], l.ns[1], l.ns[2]);
+	int rc = 1, st = 0;
+	pid_t vm_pid = -1, pid = -1;
+	bo_log truth = {0};
+	set_env(&l, run);
+	if (open_truth(run, &l, &sc, &truth) != 0)
+		goto out;
+	if (vm_cmd) {
+		char *argv[] = {"/bin/sh", "-c", (char *)vm_cmd, NULL};
+		vm_pid = lab_spawn(&l, LAB_VM, argv);
+	}
+	pid = lab_spawn(&l, LAB_PROBE, cmd);
+	if (pid < 0)
+		goto out;
+	int w = wait_child(pid, bo_clock_mono_ns() + lead, &st);
+	if (w == 1) {
+		fprintf(stderr, "blackout-lab: %s exited before the migration (status %d)\n", cmd[0],
+			WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		rc = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 1;
+		pid = -1;
+		goto out;
+	}
+	if (w < 0 || lab_migrate(&l, &sc, &truth) != 0)
+		goto out;
+	w = wait_child(pid, bo_clock_mono_ns() + tail, &st);
+	if (w == 1) {
+		fprintf(stderr, "blackout-lab: %s exited during the run\n", cmd[0]);
+		rc = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+		pid = -1;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (pid > 0) {
+		int crc = stop_child(pid, SIGINT, 20 * BO_NS_PER_S);
+		if (rc == 0)
+			rc = crc;
+	}
+	if (vm_pid > 0)
+		stop_child(vm_pid, SIGTERM, 5 * BO_NS_PER_S);
+	if (truth.f) {
+		bo_log_put(&truth, json_pack("{s:s, s:I, s:b}", "type", "end", "realtime_ns",
+					     (json_int_t)bo_clock_real_ns(), "interrupted",
+					     lab_interrupted));
+		bo_log_close(&truth);
+	}
+	lab_destroy(&l);
+	fprintf(stderr, "lab: %s removed\n", l.name);
+	return lab_interrupted && rc == 0 ? 130 : rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("blackout-lab %s\n", BLACKOUT_VERSION);
+		return 0;
+	}
+	const char *cmdname = argv[1];
+	if (!strcmp(cmdname, "scenarios")) {
+		lab_scenarios_print();
+		return 0;
+	}
+	static const struct option opts[] = {
+		{"run", required_argument, 0, 'r'},   {"pause", required_argument, 0, 'p'},
+		{"quarantine", required_argument, 0, 'q'}, {"event", required_argument, 0, 'e'},
+		{"scope", required_argument, 0, 's'}, {"lead", required_argument, 0, 'L'},
+		{"tail", required_argument, 0, 'T'},  {"vm", required_argument, 0, 'V'},
+		{"name", required_argument, 0, 'n'},  {"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0}};
+	/* Positional words before the options: SCENARIO, or NAME [ROLE]. */
+	int first = 2;
+	const char *pos[2] = {NULL, NULL};
+	for (int i = 0; i < 2 && first < argc && argv[first][0] != '-'; i++)
+		pos[i] = argv[first++];
+	lab_scenario sc = {0};
+	const char *run = NULL, *name = NULL, *vm_cmd = NULL;
+	int64_t lead = 2 * BO_NS_PER_S, tail = 3 * BO_NS_PER_S;
+	int have_sc = 0;
+	if ((!strcmp(cmdname, "run") || !strcmp(cmdname, "migrate")) && pos[0]) {
+		const lab_scenario *found = lab_scenario_find(pos[0]);
+		if (!found) {
+			fprintf(stderr, "blackout-lab: unknown scenario %s; one of:\n", pos[0]);
+			lab_scenarios_print();
+			return 2;
+		}
+		sc = *found;
+		have_sc = 1;
+	}
+	optind = first;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': run = optarg; break;
+		case 'p': sc.pause_ns = dur_arg("--pause", optarg); break;
+		case 'q': sc.quarantine_ns = dur_arg("--quarantine", optarg); break;
+		case 'e':
+			if (strcmp(optarg, "yes") && strcmp(optarg, "no"))
+				die_usage("--event takes yes or no", optarg);
+			sc.event = !strcmp(optarg, "yes");
+			break;
+		case 's':
+			if (lab_scope_parse(optarg, &sc.scope) != 0)
+				die_usage("--scope takes a list of icmp,udp,tcp-new,tcp-all", optarg);
+			break;
+		case 'L': lead = dur_arg("--lead", optarg); break;
+		case 'T': tail = dur_arg("--tail", optarg); break;
+		case 'V': vm_cmd = optarg; break;
+		case 'n': name = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: die_usage("bad option", NULL);
+		}
+	}
+	char **rest = argv + optind;
+	if (sc.quarantine_ns && !sc.event)
+		die_usage("a quarantine needs a network event (--event yes)", NULL);
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "blackout-lab: needs root (it creates network namespaces and nftables "
+				"rules): run it with sudo\n");
+		return 3;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	if (!strcmp(cmdname, "run")) {
+		if (!have_sc)
+			die_usage("run needs a scenario", NULL);
+		if (!run)
+			die_usage("run needs --run DIR", NULL);
+		if (!*rest)
+			die_usage("run needs a command after --", NULL);
+		sc.name = sc.name ? sc.name : "custom";
+		return cmd_run(sc, run, name, lead, tail, vm_cmd, rest);
+	}
+	if (!strcmp(cmdname, "up")) {
+		lab l;
+		if (lab_create(&l, name ? name : pos[0]) != 0)
+			return 1;
+		printf("%s\n", l.name);
+		return 0;
+	}
+	if (!strcmp(cmdname, "down")) {
+		lab l;
+		if (!pos[0])
+			die_usage("down needs a lab name", NULL);
+		if (lab_attach(&l, pos[0]) != 0)
+			return 1;
+		lab_destroy(&l);
+		return 0;
+	}
+	if (!strcmp(cmdname, "exec")) {
+		lab l;
+		enum lab_role role;
+		if (!pos[0] || !pos[1] || !*rest)
+			die_usage("exec needs NAME ROLE -- CMD", NULL);
+		if (lab_role_parse(pos[1], &role) != 0)
+			die_usage("ROLE is probe, sw or vm", pos[1]);
+		if (lab_attach(&l, pos[0]) != 0)
+			return 1;
+		set_env(&l, NULL);
+		int pid = lab_spawn(&l, role, rest), st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	}
+	if (!strcmp(cmdname, "migrate")) {
+		lab l;
+		bo_log truth;
+		if (!have_sc || !name || !run)
+			die_usage("migrate needs SCENARIO --name NAME --run DIR", NULL);
+		if (lab_attach(&l, name) != 0 || open_truth(run, &l, &sc, &truth) != 0)
+			return 1;
+		int rc = lab_migrate(&l, &sc, &truth);
+		bo_log_put(&truth, json_pack("{s:s, s:I}", "type", "end", "realtime_ns",
+					     (json_int_t)bo_clock_real_ns()));
+		bo_log_close(&truth);
+		lab_nft_free();
+		return rc ? 1 : 0;
+	}
+	die_usage("unknown command", cmdname);
+	return 2;
+}

@@ -1,0 +1,279 @@
+/* Scenarios and the simulated migration: pause → resume (network event, gratuitous ARP) →
+ * quarantine → recovered, each step timed on CLOCK_REALTIME and logged as ground truth. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bo_time.h"
+#include "lab.h"
+
+volatile int lab_interrupted;
+
+static const lab_scenario scenarios[] = {
+	{"safety-timeout", "quarantine held until the 7 s safety timeout (the bug)",
+	 300 * BO_NS_PER_MS, 7 * BO_NS_PER_S, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+	{"normal", "quarantine lifted after about 2.5 s (network re-identified)", 300 * BO_NS_PER_MS,
+	 2500 * BO_NS_PER_MS, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+	{"kb-fixed", "no network-change indication, so no quarantine (KB4338822 + registry)",
+	 300 * BO_NS_PER_MS, 0, 0, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+	{"quarantine-off", "network event, but quarantine disabled in the guest", 300 * BO_NS_PER_MS,
+	 0, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+};
+
+const lab_scenario *lab_scenario_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++)
+		if (strcmp(scenarios[i].name, name) == 0)
+			return &scenarios[i];
+	return NULL;
+}
+
+void lab_scenarios_print(void)
+{
+	char p[32], q[32];
+	for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+		const lab_scenario *s = &scenarios[i];
+		printf("  %-15s pause %-9s quarantine %-8s event %-3s  %s\n", s->name,
+		       bo_dur_str(s->pause_ns, p, sizeof p),
+		       s->quarantine_ns ? bo_dur_str(s->quarantine_ns, q, sizeof q) : "none",
+		       s->event ? "yes" : "no", s->what);
+	}
+}
+
+static const struct {
+	const char *name;
+	int bit;
+} scope_names[] = {{"icmp", LAB_Q_ICMP}, {"udp", LAB_Q_UDP}, {"tcp-new", LAB_Q_TCP_NEW},
+		   {"tcp-all", LAB_Q_TCP_ALL}};
+
+int lab_scope_parse(const char *s, int *scope)
+{
+	char buf[128];
+	snprintf(buf, sizeof buf, "%s", s);
+	*scope = 0;
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
+			if (strcmp(tok, scope_names[i].name) == 0)
+				break;
+		if (i == sizeof scope_names / sizeof scope_names[0])
+			return -1;
+		*scope |= scope_names[i].bit;
+	}
+	return 0;
+}
+
+int lab_prepare(const lab *l)
+{
+	/* The VM's input chain uses conntrack from the start: loading the first ct rule only at
+	 * quarantine time would make conntrack start then and cut established TCP. */
+	return lab_nft(l, LAB_SWITCH,
+		       "add table bridge blackout\n"
+		       "add chain bridge blackout pausing { type filter hook forward priority 0; "
+		       "policy accept; }\n",
+		       NULL, NULL) ||
+	       lab_nft(l, LAB_VM,
+		       "add table inet blackout\n"
+		       "add chain inet blackout quarantine\n"
+		       "add chain inet blackout input { type filter hook input priority 0; "
+		       "policy accept; }\n"
+		       "add rule inet blackout input ct state established,related counter\n"
+		       "add rule inet blackout input jump quarantine\n",
+		       NULL, NULL);
+}
+
+/* Sleeps until a monotonic deadline in short slices, so Ctrl-C is seen quickly. */
+static int sleep_until(int64_t deadline)
+{
+	for (;;) {
+		if (lab_interrupted)
+			return -1;
+		int64_t now = bo_clock_mono_ns();
+		if (now >= deadline)
+			return 0;
+		int64_t until = deadline - now > 50 * BO_NS_PER_MS ? now + 50 * BO_NS_PER_MS : deadline;
+		struct timespec ts = {until / BO_NS_PER_S, until % BO_NS_PER_S};
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+}
+
+static void log_step(bo_log *truth, const char *step, int64_t t0, int64_t t1)
+{
+	bo_log_put(truth, json_pack("{s:s, s:s, s:I, s:I}", "type", "step", "step", step, "t0",
+				    (json_int_t)t0, "t1", (json_int_t)t1));
+}
+
+/* The guest's "network event": its NIC goes down and up, as after a media reconnect. */
+static int link_flap(const lab *l, int64_t *t0, int64_t *t1)
+{
+	int saved, rc = -1;
+	if (lab_enter(l, LAB_VM, &saved) != 0)
+		return -1;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "eth0");
+	*t0 = bo_clock_real_ns();
+	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags &= ~IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) == 0) {
+			ifr.ifr_flags |= IFF_UP;
+			rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+		}
+	}
+	*t1 = bo_clock_real_ns();
+	if (rc != 0)
+		fprintf(stderr, "blackout-lab: link event in %s failed: %s\n", l->ns[LAB_VM],
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	lab_leave(saved);
+	return rc;
+}
+
+/* The "VM resumed" announcement: a gratuitous ARP request from the VM's MAC and address. */
+static int send_garp(const lab *l, int64_t *t0, int64_t *t1)
+{
+	int saved, rc = -1;
+	if (lab_enter(l, LAB_VM, &saved) != 0)
+		return -1;
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(0x0806));
+	unsigned char mac[6];
+	sscanf(LAB_VM_MAC, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3],
+	       &mac[4], &mac[5]);
+	struct in_addr ip;
+	inet_pton(AF_INET, LAB_VM_ADDR, &ip);
+	unsigned char f[42];
+	memset(f, 0xff, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08, f[13] = 0x06;                      /* ARP */
+	f[14] = 0, f[15] = 1, f[16] = 0x08, f[17] = 0;   /* Ethernet, IPv4 */
+	f[18] = 6, f[19] = 4, f[20] = 0, f[21] = 1;      /* sizes, request */
+	memcpy(f + 22, mac, 6);
+	memcpy(f + 28, &ip, 4);
+	memset(f + 32, 0, 6);
+	memcpy(f + 38, &ip, 4); /* target = sender: gratuitous */
+	struct sockaddr_ll sll;
+	memset(&sll, 0, sizeof sll);
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(0x0806);
+	sll.sll_ifindex = (int)if_nametoindex("eth0");
+	sll.sll_halen = 6;
+	memset(sll.sll_addr, 0xff, 6);
+	*t0 = bo_clock_real_ns();
+	if (fd >= 0 && sendto(fd, f, sizeof f, 0, (struct sockaddr *)&sll, sizeof sll) == sizeof f)
+		rc = 0;
+	*t1 = bo_clock_real_ns();
+	if (rc != 0)
+		fprintf(stderr, "blackout-lab: gratuitous ARP failed: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	lab_leave(saved);
+	return rc;
+}
+
+static void quarantine_rules(int scope, char *buf, size_t len)
+{
+	const char *q = "add rule inet blackout quarantine";
+	snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s", scope & LAB_Q_ICMP ? q : "",
+		 scope & LAB_Q_ICMP ? " icmp type echo-request drop\n" : "",
+		 scope & LAB_Q_ICMP ? q : "",
+		 scope & LAB_Q_ICMP ? " icmpv6 type echo-request drop\n" : "",
+		 scope & LAB_Q_UDP ? q : "", scope & LAB_Q_UDP ? " meta l4proto udp drop\n" : "",
+		 scope & LAB_Q_TCP_ALL ? q : "",
+		 scope & LAB_Q_TCP_ALL ? " meta l4proto tcp drop\n" : "",
+		 (scope & LAB_Q_TCP_NEW) && !(scope & LAB_Q_TCP_ALL) ? q : "",
+		 (scope & LAB_Q_TCP_NEW) && !(scope & LAB_Q_TCP_ALL)
+			 ? " meta l4proto tcp ct state new drop\n"
+			 : "",
+		 "");
+}
+
+static const char *expected_verdict(const lab_scenario *sc, int blocked)
+{
+	if (!blocked || !sc->quarantine_ns) {
+		if (!sc->pause_ns)
+			return "no-blackout";
+		return sc->pause_ns <= BO_NS_PER_S ? "switchover-only" : "anomalous";
+	}
+	/* The same reference figures the analyzer uses by default: about 3 s and 7 s. */
+	if (sc->quarantine_ns < 5 * BO_NS_PER_S)
+		return "quarantine-normal";
+	return sc->quarantine_ns <= 9 * BO_NS_PER_S ? "quarantine-safety-timeout" : "anomalous";
+}
+
+static void log_truth(bo_log *truth, const lab_scenario *sc, const char *stream, int blocked,
+		      const int64_t start[2], const int64_t end_pause[2], const int64_t end_q[2])
+{
+	const int64_t *end = blocked && sc->quarantine_ns ? end_q : end_pause;
+	bo_log_put(truth, json_pack("{s:s, s:s, s:[I,I], s:[I,I], s:I, s:s}", "type", "truth",
+				    "stream", stream, "start", (json_int_t)start[0],
+				    (json_int_t)start[1], "end", (json_int_t)end[0],
+				    (json_int_t)end[1], "duration_ns",
+				    (json_int_t)((end[0] + end[1]) / 2 - (start[0] + start[1]) / 2),
+				    "verdict", expected_verdict(sc, blocked)));
+}
+
+int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
+{
+	int64_t pause[2], event[2] = {0, 0}, qon[2] = {0, 0}, resume[2], garp[2], qoff[2] = {0, 0};
+	char rules[512], d[32];
+
+	fprintf(stderr, "lab: migrating (%s): pause %s\n", sc->name,
+		bo_dur_str(sc->pause_ns, d, sizeof d));
+	if (lab_nft(l, LAB_SWITCH, "add rule bridge blackout pausing drop\n", &pause[0], &pause[1]))
+		return -1;
+	log_step(truth, "pause", pause[0], pause[1]);
+	int64_t mono_pause = bo_clock_mono_ns();
+	if (sleep_until(mono_pause + sc->pause_ns))
+		return -1;
+
+	int64_t mono_event = bo_clock_mono_ns();
+	if (sc->event) {
+		if (link_flap(l, &event[0], &event[1]))
+			return -1;
+		log_step(truth, "network-event", event[0], event[1]);
+	}
+	/* Quarantine goes on before the path reopens, so no probe slips through between. */
+	if (sc->quarantine_ns) {
+		quarantine_rules(sc->scope, rules, sizeof rules);
+		if (lab_nft(l, LAB_VM, rules, &qon[0], &qon[1]))
+			return -1;
+		log_step(truth, "quarantine-on", qon[0], qon[1]);
+	}
+	if (lab_nft(l, LAB_SWITCH, "flush chain bridge blackout pausing\n", &resume[0], &resume[1]))
+		return -1;
+	log_step(truth, "resume", resume[0], resume[1]);
+	if (send_garp(l, &garp[0], &garp[1]))
+		return -1;
+	log_step(truth, "gratuitous-arp", garp[0], garp[1]);
+	fprintf(stderr, "lab: resumed%s\n", sc->event ? ", network event in the guest" : "");
+
+	if (sc->quarantine_ns) {
+		fprintf(stderr, "lab: quarantine %s\n", bo_dur_str(sc->quarantine_ns, d, sizeof d));
+		if (sleep_until(mono_event + sc->quarantine_ns))
+			return -1;
+		if (lab_nft(l, LAB_VM, "flush chain inet blackout quarantine\n", &qoff[0], &qoff[1]))
+			return -1;
+		log_step(truth, "quarantine-off", qoff[0], qoff[1]);
+	}
+	fprintf(stderr, "lab: recovered\n");
+
+	static const struct {
+		const char *stream;
+		int bits;
+	} streams[] = {{"icmp", LAB_Q_ICMP},    {"icmp-new", LAB_Q_ICMP},
+		       {"udp", LAB_Q_UDP},      {"udp-new", LAB_Q_UDP},
+		       {"tcp-syn", LAB_Q_TCP_NEW | LAB_Q_TCP_ALL}, {"tcp-est", LAB_Q_TCP_ALL}};
+	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++)
+		log_truth(truth, sc, streams[i].stream, (sc->scope & streams[i].bits) != 0, pause,
+			  resume, qoff);
+	return 0;
+}

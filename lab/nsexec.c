@@ -1,0 +1,88 @@
+/* Entering the lab's namespaces and running programs inside them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab.h"
+
+int lab_enter(const lab *l, enum lab_role r, int *saved)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/run/netns/%s", l->ns[r]);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	*saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int rc = setns(fd, CLONE_NEWNET);
+	close(fd);
+	if (rc != 0) {
+		close(*saved);
+		return -1;
+	}
+	return 0;
+}
+
+void lab_leave(int saved)
+{
+	if (saved >= 0) {
+		if (setns(saved, CLONE_NEWNET) != 0)
+			perror("blackout-lab: setns back");
+		close(saved);
+	}
+}
+
+/* `ip netns exec` also gives the child a /sys of its namespace, which libpcap reads. */
+int lab_spawn(const lab *l, enum lab_role r, char *const argv[])
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	int n = 0;
+	while (argv[n])
+		n++;
+	char *args[n + 5];
+	args[0] = "ip";
+	args[1] = "netns";
+	args[2] = "exec";
+	args[3] = (char *)l->ns[r];
+	for (int i = 0; i <= n; i++)
+		args[4 + i] = argv[i];
+	execvp("ip", args);
+	fprintf(stderr, "blackout-lab: cannot run ip: %s (install iproute2)\n", strerror(errno));
+	_exit(127);
+}
+
+int lab_system(char *const argv[])
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "blackout-lab: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int lab_write_proc(const lab *l, enum lab_role r, const char *path, const char *value)
+{
+	int saved;
+	if (lab_enter(l, r, &saved) != 0)
+		return -1;
+	/* /proc/sys/net shows the namespace of the thread that opens it. */
+	FILE *f = fopen(path, "w");
+	int rc = f && fputs(value, f) >= 0 ? 0 : -1;
+	if (f && fclose(f) != 0)
+		rc = -1;
+	lab_leave(saved);
+	return rc;
+}

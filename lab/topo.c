@@ -1,0 +1,171 @@
+/* Building and tearing down the lab's namespaces, veth links and bridge.
+ *
+ * A state file under /run/blackout-lab/ names what one lab created; teardown removes only the
+ * namespaces listed there, so the lab never touches what it did not make.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bo_tag.h"
+#include "lab.h"
+
+static const char *role_names[LAB_NROLES] = {"probe", "sw", "vm"};
+
+const char *lab_role_name(enum lab_role r)
+{
+	return role_names[r];
+}
+
+int lab_role_parse(const char *s, enum lab_role *r)
+{
+	for (int i = 0; i < LAB_NROLES; i++)
+		if (strcmp(s, role_names[i]) == 0 || (i == LAB_SWITCH && strcmp(s, "switch") == 0)) {
+			*r = (enum lab_role)i;
+			return 0;
+		}
+	return -1;
+}
+
+static void state_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", LAB_STATE_DIR, name);
+}
+
+int lab_is_ours(const char *name)
+{
+	char path[128];
+	state_path(name, path, sizeof path);
+	return strncmp(name, "bo", 2) == 0 && strlen(name) < 24 && access(path, R_OK) == 0;
+}
+
+static void set_names(lab *l, const char *name)
+{
+	snprintf(l->name, sizeof l->name, "%s", name);
+	for (int i = 0; i < LAB_NROLES; i++)
+		snprintf(l->ns[i], sizeof l->ns[i], "%s-%s", name, role_names[i]);
+}
+
+static int ns_exists(const char *ns)
+{
+	char path[96];
+	snprintf(path, sizeof path, "/run/netns/%s", ns);
+	return access(path, F_OK) == 0;
+}
+
+/* Runs `ip ARGS...`; on failure says what failed. */
+#define IP(...) ip_run((char *[]){"ip", __VA_ARGS__, NULL})
+static int ip_run(char *argv[])
+{
+	int rc = lab_system(argv);
+	if (rc != 0) {
+		fprintf(stderr, "blackout-lab: failed (%d):", rc);
+		for (int i = 0; argv[i]; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fprintf(stderr, "\n");
+	}
+	return rc;
+}
+
+int lab_create(lab *l, const char *name)
+{
+	memset(l, 0, sizeof *l);
+	char gen[16];
+	if (!name) {
+		bo_key k;
+		uint32_t id;
+		bo_key_random(&k, &id);
+		snprintf(gen, sizeof gen, "bo%06x", id & 0xffffff);
+		name = gen;
+	}
+	if (strncmp(name, "bo", 2) != 0 || strlen(name) > 16 || strchr(name, '/')) {
+		fprintf(stderr, "blackout-lab: a lab name starts with \"bo\" and has at most 16 "
+				"characters\n");
+		return -1;
+	}
+	set_names(l, name);
+	for (int i = 0; i < LAB_NROLES; i++)
+		if (ns_exists(l->ns[i])) {
+			fprintf(stderr, "blackout-lab: namespace %s exists already; choose another "
+					"--name or remove it with `blackout-lab down %s`\n",
+				l->ns[i], name);
+			return -1;
+		}
+	mkdir(LAB_STATE_DIR, 0755);
+	char path[128];
+	state_path(name, path, sizeof path);
+	FILE *f = fopen(path, "wx");
+	if (!f) {
+		fprintf(stderr, "blackout-lab: cannot create %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < LAB_NROLES; i++)
+		fprintf(f, "%s\n", l->ns[i]);
+	fclose(f);
+	l->created = 1;
+
+	const char *P = l->ns[LAB_PROBE], *S = l->ns[LAB_SWITCH], *V = l->ns[LAB_VM];
+	int rc = 0;
+	for (int i = 0; i < LAB_NROLES && !rc; i++)
+		rc = IP("netns", "add", l->ns[i]);
+	/* veth ends are created inside their namespaces, so names never collide between labs. */
+	rc = rc ? rc : IP("-n", (char *)P, "link", "add", "eth0", "type", "veth", "peer", "name", "p",
+			  "netns", (char *)S);
+	rc = rc ? rc : IP("-n", (char *)V, "link", "add", "eth0", "address", LAB_VM_MAC, "type",
+			  "veth", "peer", "name", "v", "netns", (char *)S);
+	rc = rc ? rc : IP("-n", (char *)S, "link", "add", "br0", "type", "bridge");
+	rc = rc ? rc : IP("-n", (char *)S, "link", "set", "p", "master", "br0", "up");
+	rc = rc ? rc : IP("-n", (char *)S, "link", "set", "v", "master", "br0", "up");
+	rc = rc ? rc : IP("-n", (char *)S, "link", "set", "br0", "up");
+	if (!rc) /* addresses kept across the simulated link flap */
+		rc = lab_write_proc(l, LAB_VM, "/proc/sys/net/ipv6/conf/default/keep_addr_on_down",
+				    "1");
+	rc = rc ? rc : IP("-n", (char *)V, "link", "set", "eth0", "down");
+	if (!rc)
+		rc = lab_write_proc(l, LAB_VM, "/proc/sys/net/ipv6/conf/eth0/keep_addr_on_down", "1");
+	rc = rc ? rc : IP("-n", (char *)P, "addr", "add", LAB_PROBE_ADDR "/24", "dev", "eth0");
+	rc = rc ? rc : IP("-n", (char *)P, "addr", "add", LAB_PROBE_ADDR6 "/64", "dev", "eth0", "nodad");
+	rc = rc ? rc : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR "/24", "dev", "eth0");
+	rc = rc ? rc : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR6 "/64", "dev", "eth0", "nodad");
+	for (int i = 0; i < LAB_NROLES && !rc; i++)
+		rc = IP("-n", l->ns[i], "link", "set", "lo", "up");
+	rc = rc ? rc : IP("-n", (char *)P, "link", "set", "eth0", "up");
+	rc = rc ? rc : IP("-n", (char *)V, "link", "set", "eth0", "up");
+	if (!rc)
+		rc = lab_prepare(l);
+	if (rc) {
+		lab_destroy(l);
+		return -1;
+	}
+	return 0;
+}
+
+int lab_attach(lab *l, const char *name)
+{
+	memset(l, 0, sizeof *l);
+	if (!lab_is_ours(name)) {
+		fprintf(stderr, "blackout-lab: no lab named %s was made here (see %s/)\n", name,
+			LAB_STATE_DIR);
+		return -1;
+	}
+	set_names(l, name);
+	l->created = 1;
+	return 0;
+}
+
+void lab_destroy(lab *l)
+{
+	if (!l->created)
+		return;
+	lab_nft_free();
+	for (int i = 0; i < LAB_NROLES; i++)
+		if (ns_exists(l->ns[i])) /* deleting a namespace removes its links, rules, bridge */
+			IP("netns", "del", l->ns[i]);
+	char path[128];
+	state_path(l->name, path, sizeof path);
+	unlink(path);
+	l->created = 0;
+}
