@@ -1,0 +1,154 @@
+/* Live view of the run from the capture: requests and replies paired as they are captured,
+ * a status line per target, and a line each time an outage ends. The analyzer redoes all of
+ * this from the files with bounds; here it is what the operator watches. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bo_time.h"
+#include "probe.h"
+
+static void clear_status(probe *p)
+{
+	if (!p->tty || !p->status_lines)
+		return;
+	/* Move up over the status block and clear it, so a log line can take its place. */
+	fprintf(stderr, "\r\033[%dA\033[J", p->status_lines);
+	p->status_lines = 0;
+}
+
+static int64_t recent_send(const probe_live *l, uint32_t seq, int64_t fallback)
+{
+	return l->recent_seq[seq % 64] == seq && l->recent_ts[seq % 64] ? l->recent_ts[seq % 64]
+									: fallback;
+}
+
+static void outage_ended(probe *p, probe_slot *s, uint32_t seq, int64_t send_ts)
+{
+	probe_live *l = &s->live;
+	uint32_t lost = seq - l->last_ans_seq - 1;
+	int64_t start = l->have_pend ? l->pend_send : l->last_ans_send + s->interval;
+	int64_t dur = send_ts - start;
+	l->outages++;
+	if (dur > l->longest)
+		l->longest = dur;
+	char d[32], e[32];
+	bo_dur_str(dur, d, sizeof d);
+	bo_dur_str(s->interval, e, sizeof e);
+	bo_log_put(&p->log, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "type", "outage",
+				      "target", s->target->str, "stream", s->ops->name, "lost",
+				      (json_int_t)lost, "first_lost_seq",
+				      (json_int_t)(l->last_ans_seq + 1), "first_lost_send_ns",
+				      (json_int_t)start, "duration_ns", (json_int_t)dur));
+	if (p->cfg.quiet)
+		return;
+	clear_status(p);
+	fprintf(stderr, "%s  %-8s outage %s (±%s), %u lost\n", s->target->str, s->ops->name, d, e,
+		lost);
+}
+
+void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts)
+{
+	for (int i = 0; i < p->nslots; i++) {
+		probe_slot *s = &p->slots[i];
+		uint32_t seq;
+		int kind = s->ops->classify(s, pkt, &seq);
+		if (!kind)
+			continue;
+		probe_live *l = &s->live;
+		if (kind == PROBE_PKT_REQUEST) {
+			l->seen++;
+			l->recent_seq[seq % 64] = seq;
+			l->recent_ts[seq % 64] = ts;
+			if (!l->have_pend && (!l->have_ans || seq == l->last_ans_seq + 1)) {
+				l->have_pend = 1;
+				l->pend_seq = seq;
+				l->pend_send = ts;
+			}
+			return;
+		}
+		if (l->have_ans && seq <= l->last_ans_seq) {
+			if (seq == l->last_ans_seq)
+				l->dups++;
+			else
+				l->reordered++;
+			return;
+		}
+		int64_t send_ts = recent_send(l, seq, ts);
+		l->answered++;
+		if (l->have_ans && seq > l->last_ans_seq + 1)
+			outage_ended(p, s, seq, send_ts);
+		l->have_ans = 1;
+		l->last_ans_seq = seq;
+		l->last_ans_send = send_ts;
+		/* The next request may already be on the wire when RTT > interval. */
+		uint32_t next = seq + 1;
+		l->have_pend = l->recent_seq[next % 64] == next && l->recent_ts[next % 64];
+		l->pend_seq = next;
+		l->pend_send = l->have_pend ? l->recent_ts[next % 64] : 0;
+		return;
+	}
+}
+
+/* The current gap: how long since the first unanswered probe went out, once that is longer
+ * than the reply timeout (before that it may simply be in flight). */
+static int64_t current_gap(const probe *p, const probe_slot *s, int64_t now)
+{
+	const probe_live *l = &s->live;
+	if (!l->have_pend || now - l->pend_send < p->cfg.timeout)
+		return 0;
+	return now - l->pend_send;
+}
+
+json_t *probe_live_json(probe *p, int64_t now)
+{
+	json_t *arr = json_array();
+	for (int i = 0; i < p->nslots; i++) {
+		probe_slot *s = &p->slots[i];
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+				       "target", s->target->str, "stream", s->ops->name, "sent",
+				       (json_int_t)atomic_load(&s->sent), "send_errors",
+				       (json_int_t)atomic_load(&s->send_errors), "late",
+				       (json_int_t)atomic_load(&s->late), "max_late_ns",
+				       (json_int_t)atomic_load(&s->max_late), "captured",
+				       (json_int_t)s->live.seen, "answered",
+				       (json_int_t)s->live.answered, "duplicates",
+				       (json_int_t)s->live.dups, "outages", (json_int_t)s->live.outages,
+				       "gap_ns", (json_int_t)current_gap(p, s, now)));
+	}
+	return arr;
+}
+
+void probe_live_status(probe *p, int final)
+{
+	if (p->cfg.quiet)
+		return;
+	int64_t now = bo_clock_real_ns();
+	static int64_t last_plain;
+	if (!p->tty && !final && now - last_plain < 10 * BO_NS_PER_S)
+		return;
+	last_plain = now;
+	clear_status(p);
+	char el[32];
+	bo_dur_str(bo_clock_mono_ns() - p->start_mono, el, sizeof el);
+	int lines = 0;
+	for (int t = 0; t < p->ntargets; t++) {
+		fprintf(stderr, "%s %-15s", final ? "total" : el, p->targets[t].str);
+		for (int i = 0; i < p->nslots; i++) {
+			probe_slot *s = &p->slots[i];
+			if (s->target != &p->targets[t])
+				continue;
+			char g[32] = "";
+			int64_t gap = current_gap(p, s, now);
+			if (gap)
+				snprintf(g, sizeof g, " GAP %.1f s", (double)gap / 1e9);
+			fprintf(stderr, "  %s %llu/%llu%s", s->ops->name,
+				(unsigned long long)s->live.answered,
+				(unsigned long long)atomic_load(&s->sent), g);
+		}
+		fprintf(stderr, "%s\n", p->tty && !final ? "\033[K" : "");
+		lines++;
+	}
+	if (p->tty && !final)
+		p->status_lines = lines;
+}

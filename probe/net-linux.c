@@ -1,0 +1,132 @@
+/* Linux specifics of the probe: raw sockets, the route to a target, sender thread tuning. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/filter.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "probe.h"
+
+static const char *self_path(void)
+{
+	static char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+	if (n <= 0)
+		return "blackout-probe";
+	buf[n] = 0;
+	return buf;
+}
+
+int probe_raw_open(int family, char *err, size_t errlen)
+{
+	int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
+			family == 6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	if (fd < 0) {
+		int e = errno;
+		if (e == EPERM || e == EACCES)
+			snprintf(err, errlen,
+				 "cannot open a raw ICMP socket: %s.\n"
+				 "  Raw sockets and packet capture need CAP_NET_RAW (and CAP_NET_ADMIN).\n"
+				 "  Run as root, or grant them once:\n"
+				 "    sudo setcap cap_net_raw,cap_net_admin=eip %s",
+				 strerror(e), self_path());
+		else
+			snprintf(err, errlen, "cannot open a raw ICMP socket: %s", strerror(e));
+		return e == EPERM || e == EACCES ? -EPERM : -e;
+	}
+	/* The capture sees the replies; a filter that accepts nothing keeps this socket's
+	 * receive queue empty however much ICMP the host gets. */
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = {1, &drop};
+	setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+	return fd;
+}
+
+int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, size_t errlen)
+{
+	/* Connecting a UDP socket asks the kernel for the route without sending anything. */
+	struct sockaddr_storage ss, local;
+	socklen_t sl;
+	memset(&ss, 0, sizeof ss);
+	if (target->family == 4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(9);
+		memcpy(&s4->sin_addr, target->a, 4);
+		sl = sizeof *s4;
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(9);
+		memcpy(&s6->sin6_addr, target->a, 16);
+		sl = sizeof *s6;
+	}
+	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char a[48];
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) != 0) {
+		snprintf(err, errlen, "no route to %s: %s (check the address, or name the interface "
+				      "with --interface)",
+			 bo_addr_str(target, a, sizeof a), strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	sl = sizeof local;
+	getsockname(fd, (struct sockaddr *)&local, &sl);
+	close(fd);
+	struct ifaddrs *ifa, *i;
+	if (getifaddrs(&ifa) != 0) {
+		snprintf(err, errlen, "cannot list interfaces: %s", strerror(errno));
+		return -1;
+	}
+	int found = 0;
+	for (i = ifa; i && !found; i = i->ifa_next) {
+		if (!i->ifa_addr || i->ifa_addr->sa_family != local.ss_family)
+			continue;
+		if (local.ss_family == AF_INET)
+			found = !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+					&((struct sockaddr_in *)&local)->sin_addr, 4);
+		else
+			found = !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
+					&((struct sockaddr_in6 *)&local)->sin6_addr, 16);
+		if (found)
+			snprintf(iface, len, "%s", i->ifa_name);
+	}
+	freeifaddrs(ifa);
+	if (!found)
+		snprintf(err, errlen, "cannot tell which interface reaches %s; name it with --interface",
+			 bo_addr_str(target, a, sizeof a));
+	return found ? 0 : -1;
+}
+
+void probe_thread_tune(void)
+{
+	/* The default 50 us timer slack would be most of our error budget. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+}
+
+int probe_sendto(int fd, const void *buf, size_t len, const bo_addr *dst)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	memset(&ss, 0, sizeof ss);
+	if (dst->family == 4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, dst->a, 4);
+		sl = sizeof *s4;
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, dst->a, 16);
+		sl = sizeof *s6;
+	}
+	ssize_t n = sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl);
+	return n == (ssize_t)len ? 0 : -errno;
+}

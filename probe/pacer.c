@@ -1,0 +1,119 @@
+/* The sender: one thread that sends every probe at an absolute deadline on the monotonic clock.
+ *
+ * libuv timers are millisecond-grained and fire early or late, so the pacer sleeps with
+ * clock_nanosleep(TIMER_ABSTIME) until the earliest deadline of all slots (a binary heap), sends,
+ * and schedules that slot's next deadline as t0 + phase + k * interval: lateness never
+ * accumulates. A send that misses its deadline by more than half an interval is counted late.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "bo_time.h"
+#include "probe.h"
+
+struct probe_pacer {
+	probe *run;
+	probe_slot **heap;
+	int n;
+	int64_t t0;
+	atomic_int stop;
+	uv_thread_t thread;
+};
+
+static int earlier(const probe_slot *a, const probe_slot *b)
+{
+	return a->next_deadline < b->next_deadline;
+}
+
+static void sift_down(probe_pacer *pc, int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+		if (l < pc->n && earlier(pc->heap[l], pc->heap[m]))
+			m = l;
+		if (r < pc->n && earlier(pc->heap[r], pc->heap[m]))
+			m = r;
+		if (m == i)
+			return;
+		probe_slot *t = pc->heap[i];
+		pc->heap[i] = pc->heap[m];
+		pc->heap[m] = t;
+		i = m;
+	}
+}
+
+static void pacer_main(void *arg)
+{
+	probe_pacer *pc = arg;
+	probe_thread_tune();
+	while (!atomic_load_explicit(&pc->stop, memory_order_relaxed)) {
+		probe_slot *s = pc->heap[0];
+		int64_t deadline = s->next_deadline;
+		int64_t now = bo_clock_mono_ns();
+		if (now < deadline) {
+			/* Sleep at most 100 ms at a time so a stop is noticed quickly. */
+			int64_t until = deadline - now > 100 * BO_NS_PER_MS ? now + 100 * BO_NS_PER_MS
+									 : deadline;
+			struct timespec ts = {until / BO_NS_PER_S, until % BO_NS_PER_S};
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			continue;
+		}
+		int rc = s->ops->send(s, s->next_seq, deadline);
+		int64_t late = bo_clock_mono_ns() - deadline;
+		if (rc == 0)
+			atomic_fetch_add_explicit(&s->sent, 1, memory_order_relaxed);
+		else
+			atomic_fetch_add_explicit(&s->send_errors, 1, memory_order_relaxed);
+		if (late > s->interval / 2)
+			atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
+		if (late > atomic_load_explicit(&s->max_late, memory_order_relaxed))
+			atomic_store_explicit(&s->max_late, late, memory_order_relaxed);
+		s->next_seq++;
+		s->next_deadline = pc->t0 + s->phase + (int64_t)s->next_seq * s->interval;
+		sift_down(pc, 0);
+	}
+}
+
+int probe_pacer_start(probe *p, int64_t t0)
+{
+	probe_pacer *pc = calloc(1, sizeof *pc);
+	if (!pc)
+		return -ENOMEM;
+	pc->heap = calloc((size_t)p->nslots, sizeof *pc->heap);
+	if (!pc->heap) {
+		free(pc);
+		return -ENOMEM;
+	}
+	pc->run = p;
+	pc->t0 = t0;
+	for (int i = 0; i < p->nslots; i++) {
+		probe_slot *s = &p->slots[i];
+		s->next_seq = 0;
+		s->next_deadline = t0 + s->phase;
+		pc->heap[pc->n++] = s;
+	}
+	for (int i = pc->n / 2 - 1; i >= 0; i--)
+		sift_down(pc, i);
+	atomic_init(&pc->stop, 0);
+	int rc = uv_thread_create(&pc->thread, pacer_main, pc);
+	if (rc != 0) {
+		free(pc->heap);
+		free(pc);
+		return rc;
+	}
+	p->pacer = pc;
+	return 0;
+}
+
+void probe_pacer_stop(probe *p)
+{
+	probe_pacer *pc = p->pacer;
+	if (!pc)
+		return;
+	atomic_store(&pc->stop, 1);
+	uv_thread_join(&pc->thread);
+	free(pc->heap);
+	free(pc);
+	p->pacer = NULL;
+}

@@ -1,0 +1,163 @@
+/* blackout-probe: paced probes to one or more targets, captured with nanosecond timestamps. */
+#ifndef PROBE_H
+#define PROBE_H
+
+#include <pcap/pcap.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "bo_log.h"
+#include "bo_pkt.h"
+#include "bo_tag.h"
+
+/* Exit codes, documented in docs/probe.md. */
+enum {
+	PROBE_EXIT_OK = 0,
+	PROBE_EXIT_RUNTIME = 1, /* failed during the run; files written so far stay readable */
+	PROBE_EXIT_USAGE = 2,
+	PROBE_EXIT_PERM = 3,    /* no privilege for raw sockets or capture */
+	PROBE_EXIT_SETUP = 4,   /* interface, route, run directory */
+};
+
+#define PROBE_MAX_TARGETS 4096
+#define PROBE_MAX_STREAMS 8
+
+typedef struct probe_slot probe_slot;
+typedef struct probe probe;
+
+/* A stream type: one file each (stream_*.c), listed in streams.c. The sender and the capture
+ * iterate this table; nothing switches on stream names. */
+typedef struct probe_stream_ops {
+	const char *name;
+	uint8_t wire_id; /* the stream number carried in every probe */
+	const char *summary;
+	/* A BPF expression for this slot's requests and replies. */
+	void (*filter)(const probe_slot *s, char *buf, size_t len);
+	int (*open)(probe_slot *s, char *err, size_t errlen);
+	/* Sends one probe; runs on the pacer thread. Returns 0 or a negative errno. */
+	int (*send)(probe_slot *s, uint32_t seq, int64_t deadline);
+	/* Is a captured packet this slot's request (1) or reply (2)? Sets *seq. 0: neither. */
+	int (*classify)(const probe_slot *s, const bo_pkt *p, uint32_t *seq);
+	void (*close)(probe_slot *s);
+} probe_stream_ops;
+
+#define PROBE_PKT_REQUEST 1
+#define PROBE_PKT_REPLY 2
+
+const probe_stream_ops *probe_stream_find(const char *name);
+void probe_streams_help(FILE *f);
+
+typedef struct probe_target {
+	bo_addr addr;
+	char str[48];
+	int index;
+} probe_target;
+
+/* What the capture tells about one slot, as the run goes; owned by the loop thread. */
+typedef struct probe_live {
+	uint64_t seen, answered, dups, reordered;
+	int have_ans;
+	uint32_t last_ans_seq;
+	int64_t last_ans_send;   /* capture time of the last answered request */
+	int have_pend;
+	uint32_t pend_seq;       /* the first request after the last answered one */
+	int64_t pend_send;
+	uint32_t recent_seq[64]; /* recent requests, for the send time of a reply's request */
+	int64_t recent_ts[64];
+	uint64_t outages;
+	int64_t longest;
+} probe_live;
+
+struct probe_slot {
+	const probe_stream_ops *ops;
+	probe *run;
+	probe_target *target;
+	int64_t interval;
+	int64_t phase;
+	int fd;
+	uint16_t icmp_id;
+	/* pacer thread */
+	int64_t next_deadline;
+	uint32_t next_seq;
+	/* shared with the loop */
+	atomic_uint_fast64_t sent, send_errors, late;
+	atomic_int_fast64_t max_late;
+	/* loop thread */
+	probe_live live;
+};
+
+typedef struct probe_config {
+	const char *run_dir;
+	const char *iface;
+	const char *streams[PROBE_MAX_STREAMS];
+	int64_t intervals[PROBE_MAX_STREAMS]; /* 0: the default interval */
+	int nstreams;
+	int64_t interval;
+	int64_t duration; /* 0: until a signal */
+	int64_t timeout;  /* reply timeout, also the drain time at the end */
+	int quiet;
+	char **targets;
+	int ntargets;
+	int argc;
+	char **argv;
+} probe_config;
+
+typedef struct probe_pacer probe_pacer;
+
+struct probe {
+	probe_config cfg;
+	bo_key key;
+	uint32_t run_id;
+	probe_target *targets;
+	int ntargets;
+	probe_slot *slots;
+	int nslots;
+	uv_loop_t *loop;
+	bo_log log;
+	/* capture */
+	pcap_t *pcap;
+	pcap_dumper_t *dump;
+	int linktype;
+	char iface[64];
+	uv_poll_t poll;
+	uint64_t captured, invalid;
+	int64_t last_cap_ts;
+	/* timers and signals */
+	uv_timer_t tick, stop_timer, drain;
+	uv_signal_t sigint, sigterm;
+	int64_t start_mono, start_real;
+	int stopping;
+	const char *stop_reason;
+	int exit_code;
+	int tty;
+	int status_lines; /* lines of the live status currently on screen */
+	probe_pacer *pacer;
+};
+
+/* run.c */
+int probe_run(const probe_config *cfg);
+
+/* pacer.c: the sender thread, absolute deadlines on the monotonic clock. */
+int probe_pacer_start(probe *p, int64_t t0);
+void probe_pacer_stop(probe *p);
+
+/* capture.c */
+int probe_capture_open(probe *p, char *err, size_t errlen);
+int probe_capture_start(probe *p);
+void probe_capture_drain(probe *p);
+void probe_capture_stats(probe *p, json_t **out);
+void probe_capture_close(probe *p);
+
+/* live.c: pairing from the capture, status line, outage lines. */
+void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts);
+void probe_live_status(probe *p, int final);
+json_t *probe_live_json(probe *p, int64_t now);
+
+/* net-linux.c (platform) */
+int probe_raw_open(int family, char *err, size_t errlen);
+int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, size_t errlen);
+void probe_thread_tune(void);
+int probe_sendto(int fd, const void *buf, size_t len, const bo_addr *dst);
+
+#endif

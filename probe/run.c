@@ -1,0 +1,307 @@
+/* One probe run: set up the run directory, sockets and capture, start the pacer, watch the
+ * capture in the libuv loop, and on the way out drain replies and close every file. */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "bo_time.h"
+#include "probe.h"
+
+static int mkdir_p(const char *path)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int resolve(const char *s, probe_target *t)
+{
+	if (bo_addr_parse(s, &t->addr) != 0) {
+		struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res;
+		if (getaddrinfo(s, NULL, &hints, &res) != 0)
+			return -1;
+		if (res->ai_family == AF_INET) {
+			t->addr.family = 4;
+			memcpy(t->addr.a, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
+		} else {
+			t->addr.family = 6;
+			memcpy(t->addr.a, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, 16);
+		}
+		freeaddrinfo(res);
+	}
+	bo_addr_str(&t->addr, t->str, sizeof t->str);
+	return 0;
+}
+
+static json_t *clock_pair(void)
+{
+	int64_t r = bo_clock_real_ns(), m = bo_clock_mono_ns();
+	return json_pack("{s:I, s:I}", "realtime_ns", (json_int_t)r, "monotonic_ns", (json_int_t)m);
+}
+
+static void write_header(probe *p)
+{
+	struct utsname u;
+	uname(&u);
+	char key[2 * BO_KEY_LEN + 1];
+	bo_key_hex(&p->key, key);
+	json_t *targets = json_array(), *streams = json_array(), *argv = json_array();
+	for (int i = 0; i < p->ntargets; i++)
+		json_array_append_new(targets, json_string(p->targets[i].str));
+	for (int i = 0; i < p->cfg.nstreams; i++)
+		json_array_append_new(streams, json_string(p->cfg.streams[i]));
+	for (int i = 0; i < p->cfg.argc; i++)
+		json_array_append_new(argv, json_string(p->cfg.argv[i]));
+	bo_log_put(&p->log,
+		   json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
+			     "s:s, s:o}, s:{s:s, s:s, s:s, s:s}}",
+			     "type", "header", "tool", "blackout-probe", "version", BLACKOUT_VERSION,
+			     "format", BO_FORMAT_VERSION, "run_id", (json_int_t)p->run_id, "key", key,
+			     "clock", clock_pair(), "config", "targets", targets, "streams", streams,
+			     "interval_ns", (json_int_t)p->cfg.interval, "duration_ns",
+			     (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout,
+			     "interface", p->iface, "run_dir", p->cfg.run_dir, "argv", argv, "system",
+			     "hostname", u.nodename, "os", u.sysname, "kernel", u.release, "machine",
+			     u.machine));
+}
+
+static void close_cb(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void finish(probe *p)
+{
+	probe_capture_drain(p);
+	json_t *cap;
+	probe_capture_stats(p, &cap);
+	int64_t now = bo_clock_real_ns();
+	bo_log_put(&p->log, json_pack("{s:s, s:I, s:s, s:o, s:o, s:o}", "type", "end", "realtime_ns",
+				      (json_int_t)now, "reason", p->stop_reason, "clock", clock_pair(),
+				      "streams", probe_live_json(p, now), "capture", cap));
+	probe_live_status(p, 1);
+	if (uv_is_active((uv_handle_t *)&p->poll))
+		uv_poll_stop(&p->poll);
+	uv_close((uv_handle_t *)&p->poll, close_cb);
+	uv_close((uv_handle_t *)&p->tick, close_cb);
+	uv_close((uv_handle_t *)&p->stop_timer, close_cb);
+	uv_close((uv_handle_t *)&p->drain, close_cb);
+	uv_close((uv_handle_t *)&p->sigint, close_cb);
+	uv_close((uv_handle_t *)&p->sigterm, close_cb);
+}
+
+static void on_drained(uv_timer_t *t)
+{
+	finish(t->data);
+}
+
+static void begin_stop(probe *p, const char *reason)
+{
+	if (p->stopping)
+		return;
+	p->stopping = 1;
+	p->stop_reason = reason;
+	probe_pacer_stop(p);
+	bo_log_put(&p->log, json_pack("{s:s, s:s, s:o}", "type", "stop", "reason", reason, "clock",
+				      clock_pair()));
+	/* Replies to the last probes may still be on their way. */
+	uv_timer_start(&p->drain, on_drained, (uint64_t)(p->cfg.timeout / BO_NS_PER_MS), 0);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	probe *p = h->data;
+	if (p->stopping) { /* a second Ctrl-C: skip the drain */
+		uv_timer_stop(&p->drain);
+		finish(p);
+		return;
+	}
+	begin_stop(p, signum == SIGINT ? "interrupt" : "terminate");
+}
+
+static void on_duration(uv_timer_t *t)
+{
+	begin_stop(t->data, "duration");
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	probe *p = t->data;
+	static int n;
+	if (++n % 4 == 0) {
+		json_t *cap;
+		pcap_dump_flush(p->dump); /* a killed probe leaves a readable capture */
+		probe_capture_stats(p, &cap);
+		int64_t now = bo_clock_real_ns();
+		bo_log_put(&p->log, json_pack("{s:s, s:o, s:o, s:o}", "type", "status", "clock",
+					      clock_pair(), "streams", probe_live_json(p, now),
+					      "capture", cap));
+	}
+	probe_live_status(p, 0);
+}
+
+static int setup(probe *p, char *err, size_t errlen)
+{
+	const probe_config *c = &p->cfg;
+	p->ntargets = c->ntargets;
+	p->targets = calloc((size_t)p->ntargets, sizeof *p->targets);
+	p->nslots = c->ntargets * c->nstreams;
+	p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
+	if (!p->targets || !p->slots) {
+		snprintf(err, errlen, "out of memory");
+		return PROBE_EXIT_RUNTIME;
+	}
+	for (int i = 0; i < c->ntargets; i++) {
+		p->targets[i].index = i;
+		if (resolve(c->targets[i], &p->targets[i]) != 0) {
+			snprintf(err, errlen, "cannot resolve target %s", c->targets[i]);
+			return PROBE_EXIT_USAGE;
+		}
+	}
+	if (bo_key_random(&p->key, &p->run_id) != 0) {
+		snprintf(err, errlen, "no random numbers for the run key");
+		return PROBE_EXIT_RUNTIME;
+	}
+	int k = 0;
+	for (int t = 0; t < p->ntargets; t++)
+		for (int i = 0; i < c->nstreams; i++, k++) {
+			probe_slot *s = &p->slots[k];
+			s->ops = probe_stream_find(c->streams[i]);
+			s->run = p;
+			s->target = &p->targets[t];
+			s->interval = c->intervals[i] ? c->intervals[i] : c->interval;
+			/* Spread the slots over one interval so they do not all fire together. */
+			s->phase = (int64_t)k * s->interval / p->nslots;
+			s->icmp_id = (uint16_t)((p->run_id ^ (p->run_id >> 16)) + (uint32_t)t);
+			s->fd = -1;
+		}
+
+	if (c->iface)
+		snprintf(p->iface, sizeof p->iface, "%s", c->iface);
+	else if (probe_iface_for(&p->targets[0].addr, p->iface, sizeof p->iface, err, errlen) != 0)
+		return PROBE_EXIT_SETUP;
+	for (int t = 1; t < p->ntargets && !c->iface; t++) {
+		char other[64];
+		if (probe_iface_for(&p->targets[t].addr, other, sizeof other, err, errlen) != 0)
+			return PROBE_EXIT_SETUP;
+		if (strcmp(other, p->iface) != 0) {
+			snprintf(err, errlen, "targets are reached through different interfaces (%s, %s); "
+					      "one run captures on one: split the targets",
+				 p->iface, other);
+			return PROBE_EXIT_SETUP;
+		}
+	}
+	for (int i = 0; i < p->nslots; i++) {
+		int rc = p->slots[i].ops->open(&p->slots[i], err, errlen);
+		if (rc != 0)
+			return rc == -EPERM ? PROBE_EXIT_PERM : PROBE_EXIT_SETUP;
+	}
+
+	char path[4096];
+	if (mkdir_p(c->run_dir) != 0) {
+		snprintf(err, errlen, "cannot create run directory %s: %s", c->run_dir, strerror(errno));
+		return PROBE_EXIT_SETUP;
+	}
+	snprintf(path, sizeof path, "%s/probe.pcap", c->run_dir);
+	if (access(path, F_OK) == 0) {
+		snprintf(err, errlen, "%s holds a run already; choose another --run directory",
+			 c->run_dir);
+		return PROBE_EXIT_SETUP;
+	}
+	snprintf(path, sizeof path, "%s/probe.jsonl", c->run_dir);
+	if (bo_log_open(&p->log, path, 0) != 0) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return PROBE_EXIT_SETUP;
+	}
+	write_header(p);
+	for (int i = 0; i < p->nslots; i++) {
+		probe_slot *s = &p->slots[i];
+		bo_log_put(&p->log, json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:i}", "type", "stream",
+					      "stream", s->ops->name, "wire_id", s->ops->wire_id,
+					      "target", s->target->str, "interval_ns",
+					      (json_int_t)s->interval, "phase_ns", (json_int_t)s->phase,
+					      "icmp_id", s->icmp_id));
+	}
+	return probe_capture_open(p, err, errlen);
+}
+
+int probe_run(const probe_config *cfg)
+{
+	static probe p; /* large; one per process */
+	char err[1024] = "";
+	p.cfg = *cfg;
+	p.exit_code = PROBE_EXIT_OK;
+	p.tty = isatty(2);
+	int rc = setup(&p, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "blackout-probe: %s\n", err);
+		if (p.log.f)
+			bo_log_put(&p.log, json_pack("{s:s, s:s, s:s}", "type", "end", "reason", "error",
+						     "error", err));
+		goto out;
+	}
+	p.loop = uv_default_loop();
+	uv_timer_init(p.loop, &p.tick);
+	uv_timer_init(p.loop, &p.stop_timer);
+	uv_timer_init(p.loop, &p.drain);
+	uv_signal_init(p.loop, &p.sigint);
+	uv_signal_init(p.loop, &p.sigterm);
+	p.tick.data = p.stop_timer.data = p.drain.data = p.sigint.data = p.sigterm.data = &p;
+	uv_signal_start(&p.sigint, on_signal, SIGINT);
+	uv_signal_start(&p.sigterm, on_signal, SIGTERM);
+	if (probe_capture_start(&p) != 0) {
+		fprintf(stderr, "blackout-probe: cannot watch the capture\n");
+		rc = PROBE_EXIT_RUNTIME;
+		goto out;
+	}
+	/* Start on a round 100 ms a little ahead, once the capture is already running. */
+	p.start_mono = bo_clock_mono_ns();
+	int64_t t0 = (p.start_mono / (100 * BO_NS_PER_MS) + 2) * (100 * BO_NS_PER_MS);
+	bo_log_put(&p.log, json_pack("{s:s, s:I, s:o}", "type", "start", "t0_monotonic_ns",
+				     (json_int_t)t0, "clock", clock_pair()));
+	if (probe_pacer_start(&p, t0) != 0) {
+		fprintf(stderr, "blackout-probe: cannot start the sender thread\n");
+		rc = PROBE_EXIT_RUNTIME;
+		goto out;
+	}
+	if (!cfg->quiet) {
+		char iv[32];
+		fprintf(stderr, "blackout-probe: %d target(s), %d stream(s), every %s on %s -> %s/\n",
+			p.ntargets, cfg->nstreams, bo_dur_str(cfg->interval, iv, sizeof iv), p.iface,
+			cfg->run_dir);
+	}
+	uv_timer_start(&p.tick, on_tick, 250, 250);
+	if (cfg->duration)
+		uv_timer_start(&p.stop_timer, on_duration,
+			       (uint64_t)((t0 - p.start_mono + cfg->duration) / BO_NS_PER_MS), 0);
+	uv_run(p.loop, UV_RUN_DEFAULT);
+	rc = p.exit_code;
+out:
+	probe_pacer_stop(&p);
+	probe_capture_close(&p);
+	for (int i = 0; i < p.nslots; i++)
+		if (p.slots[i].fd >= 0)
+			close(p.slots[i].fd);
+	if (bo_log_close(&p.log) != 0 && rc == 0) {
+		fprintf(stderr, "blackout-probe: writing probe.jsonl failed\n");
+		rc = PROBE_EXIT_RUNTIME;
+	}
+	if (p.loop)
+		uv_loop_close(p.loop);
+	free(p.targets);
+	free(p.slots);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/* The `icmp` stream: ICMP/ICMPv6 echo with one fixed identifier per target, like `ping -t`.
+ * RFC 792 / RFC 4443. The echo data is the probe tag (bo_tag.h), returned by the target. */
+#include <stdio.h>
+
+#include "bo_cksum.h"
+#include "bo_rd.h"
+#include "probe.h"
+
+static void icmp_filter(const probe_slot *s, char *buf, size_t len)
+{
+	if (s->target->addr.family == 4)
+		snprintf(buf, len,
+			 "(icmp and host %s and (icmp[0] = 8 or icmp[0] = 0) and icmp[4:2] = %u)",
+			 s->target->str, s->icmp_id);
+	else
+		snprintf(buf, len,
+			 "(icmp6 and host %s and (icmp6[0] = 128 or icmp6[0] = 129) and "
+			 "icmp6[4:2] = %u)",
+			 s->target->str, s->icmp_id);
+}
+
+static int icmp_open(probe_slot *s, char *err, size_t errlen)
+{
+	s->fd = probe_raw_open(s->target->addr.family, err, errlen);
+	return s->fd < 0 ? s->fd : 0;
+}
+
+static int icmp_send(probe_slot *s, uint32_t seq, int64_t deadline)
+{
+	uint8_t pkt[8 + BO_TAG_LEN];
+	int v6 = s->target->addr.family == 6;
+	bo_wr w = bo_wr_make(pkt, sizeof pkt);
+	bo_wr_u8(&w, v6 ? 128 : 8);
+	bo_wr_u8(&w, 0);
+	bo_wr_be16(&w, 0); /* checksum below; the kernel fills it for ICMPv6 */
+	bo_wr_be16(&w, s->icmp_id);
+	bo_wr_be16(&w, (uint16_t)seq);
+	bo_probe_id id = {.stream = s->ops->wire_id, .run_id = s->run->run_id, .seq = seq,
+			  .deadline = deadline};
+	bo_tag_encode(&s->run->key, &s->target->addr, &id, pkt + 8);
+	if (!v6) {
+		uint16_t c = bo_cksum(pkt, sizeof pkt);
+		pkt[2] = (uint8_t)(c >> 8);
+		pkt[3] = (uint8_t)c;
+	}
+	return probe_sendto(s->fd, pkt, sizeof pkt, &s->target->addr);
+}
+
+static int icmp_classify(const probe_slot *s, const bo_pkt *p, uint32_t *seq)
+{
+	int v6 = s->target->addr.family == 6;
+	if (p->l4 != (v6 ? BO_L4_ICMP6 : BO_L4_ICMP) || p->icmp_id != s->icmp_id)
+		return 0;
+	int kind;
+	if (p->icmp_type == (v6 ? 128 : 8) && bo_addr_eq(&p->dst, &s->target->addr))
+		kind = PROBE_PKT_REQUEST;
+	else if (p->icmp_type == (v6 ? 129 : 0) && bo_addr_eq(&p->src, &s->target->addr))
+		kind = PROBE_PKT_REPLY;
+	else
+		return 0;
+	bo_probe_id id;
+	if (bo_tag_decode(&s->run->key, &s->target->addr, p->payload, p->payload_len, &id) != 0 ||
+	    id.run_id != s->run->run_id || id.stream != s->ops->wire_id ||
+	    (uint16_t)id.seq != p->icmp_seq)
+		return 0;
+	*seq = id.seq;
+	return kind;
+}
+
+const probe_stream_ops probe_stream_icmp = {
+	.name = "icmp",
+	.wire_id = 1,
+	.summary = "ICMP echo, one fixed identifier (what `ping -t` shows)",
+	.filter = icmp_filter,
+	.open = icmp_open,
+	.send = icmp_send,
+	.classify = icmp_classify,
+};
