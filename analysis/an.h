@@ -1,0 +1,148 @@
+/* blackout-analyze: outage windows with bounds, resume markers and verdicts from a capture. */
+#ifndef AN_H
+#define AN_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bo_pkt.h"
+#include "bo_tag.h"
+
+#define AN_FORMAT_VERSION 1
+#define AN_RTT_WINDOW 16
+
+enum { AN_EXIT_OK = 0, AN_EXIT_INPUT = 1, AN_EXIT_USAGE = 2 };
+
+typedef struct an_settings {
+	int64_t reply_timeout; /* 0: from the run, else 1 s */
+	int64_t normal;        /* reference: normal quarantine, 3 s */
+	int64_t timeout;       /* reference: safety timeout, 7 s */
+	int64_t switchover;    /* longest dark time after resume still "switchover", 1 s */
+} an_settings;
+
+/* One outage: a run of consecutive lost probes, bounded by the answered probes around it. */
+typedef struct an_outage {
+	int64_t prev_ok;    /* send time of the last answered probe before, 0 if none */
+	int64_t first_lost; /* send time of the first lost probe */
+	int64_t last_lost;
+	int64_t next_ok;    /* send time of the first answered probe after, 0 if none */
+	int64_t rtt_before, rtt_after; /* median RTT around it, 0 if unknown */
+	uint64_t lost, blind;
+	int64_t start_lo, start_hi, end_lo, end_hi; /* bounds; *_hi = 0 if open */
+	int64_t start, end, duration, dmin, dmax;  /* point estimates and duration bounds */
+} an_outage;
+
+typedef struct an_probe {
+	int64_t send;  /* capture time of the request, 0 if never captured */
+	int64_t reply; /* capture time of the first reply, 0 if none */
+} an_probe;
+
+typedef struct an_stream {
+	char name[16];
+	bo_addr target;
+	char target_str[48];
+	uint16_t icmp_id;
+	int keyed;          /* probes carry a verified tag with a 32-bit sequence */
+	int64_t interval;   /* from the run log, or inferred from the sends */
+	/* pending probes: ring[(seq - base) % cap] for seq in [base, top) */
+	an_probe *ring;
+	uint32_t cap, base, top;
+	int started;
+	uint32_t last_seq16_req; /* for unwrapping 16-bit sequence numbers */
+	uint32_t max_answered;
+	int any_answered;
+	/* counts */
+	uint64_t sent, answered, lost, dups, late, reordered, blind, unresolved;
+	int64_t first_send, last_send, rtt_min, rtt_max, rtt_sum;
+	int64_t infer[33]; /* first send deltas, for interval inference */
+	int ninfer;
+	/* outage machine */
+	int in_outage;
+	an_outage cur;
+	int64_t last_ok_send;
+	int64_t rtts[AN_RTT_WINDOW];
+	int nrtt;
+	int collect_after; /* outages[] index still collecting after-RTTs, -1 none */
+	int64_t after[AN_RTT_WINDOW];
+	int nafter;
+	an_outage *outages;
+	int noutages, outage_cap;
+} an_stream;
+
+typedef struct an_announce {
+	int64_t ts;
+	int gratuitous;
+	int rarp;
+	int ndp;
+} an_announce;
+
+typedef struct an_truth {
+	char stream[16];
+	int64_t start[2], end[2], duration;
+	char verdict[40];
+} an_truth;
+
+typedef struct an_run {
+	const char *input;
+	int is_dir;
+	char path_pcap[4096];
+	/* from probe.jsonl */
+	int have_log;
+	bo_key key;
+	uint32_t run_id;
+	int64_t log_timeout;
+	json_t *header;
+	uint64_t cap_dropped, cap_ifdropped;
+	char stop_reason[32];
+	int log_complete; /* an end record was found */
+	long log_bad_lines;
+	/* streams */
+	an_stream *streams;
+	int nstreams, stream_cap;
+	/* capture */
+	int linktype;
+	uint64_t packets, invalid, strays;
+	int64_t first_ts, last_ts;
+	an_announce *announces;
+	int nannounce, announce_cap;
+	uint8_t target_mac[6];
+	int have_mac;
+	/* lab ground truth */
+	int have_lab;
+	char lab_scenario[32];
+	an_truth truth[8];
+	int ntruth;
+	/* verdict */
+	char verdict[40];
+	char reason[512];
+	int64_t resume_ts;
+	const char *resume_kind;
+	int main_stream, main_outage; /* -1 when none */
+} an_run;
+
+/* runinfo.c */
+int an_read_runlog(an_run *r, char *err, size_t errlen);
+int an_read_lab(an_run *r, char *err, size_t errlen);
+
+/* stream.c */
+an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uint16_t icmp_id,
+			 int keyed, int64_t interval);
+an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id);
+int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout);
+void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts);
+void an_stream_advance(an_stream *s, int64_t now, int64_t timeout);
+void an_stream_finish(an_stream *s, int64_t end, int64_t timeout);
+void an_stream_free(an_stream *s);
+
+/* capture.c */
+int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen);
+
+/* verdict.c */
+void an_verdict(an_run *r, const an_settings *set);
+
+/* report_text.c, report_json.c */
+void an_report_text(FILE *f, const an_run *r, const an_settings *set);
+json_t *an_report_json(const an_run *r, const an_settings *set);
+
+#endif

@@ -1,0 +1,118 @@
+/* Reading a run directory's logs: probe.jsonl (key, streams, capture statistics) and, from the
+ * lab, lab.jsonl (ground truth). Lines are read bounded; a cut-off last line (a probe killed
+ * mid-write) is expected and skipped. */
+#include <stdio.h>
+#include <string.h>
+
+#include "an.h"
+#include "bo_err.h"
+#include "bo_log.h"
+
+#define MAX_LINE (1 << 20)
+
+int an_read_runlog(an_run *r, char *err, size_t errlen)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/probe.jsonl", r->input);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: no probe.jsonl: is this a blackout-probe run directory?",
+			 r->input);
+		return -1;
+	}
+	json_t *o;
+	long line = 0;
+	int rc;
+	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
+		if (rc < 0) {
+			r->log_bad_lines++;
+			continue;
+		}
+		const char *type = bo_json_str(o, "type", "");
+		if (!strcmp(type, "header")) {
+			if (bo_json_int(o, "format", 0) != BO_FORMAT_VERSION ||
+			    bo_key_parse(bo_json_str(o, "key", ""), &r->key) != 0) {
+				snprintf(err, errlen, "%s: probe.jsonl header has format %lld or no key; "
+						      "this analyzer reads format %d",
+					 r->input, (long long)bo_json_int(o, "format", 0),
+					 BO_FORMAT_VERSION);
+				json_decref(o);
+				fclose(f);
+				return -1;
+			}
+			r->run_id = (uint32_t)bo_json_int(o, "run_id", 0);
+			json_t *cfg = json_object_get(o, "config");
+			r->log_timeout = bo_json_int(cfg, "timeout_ns", 0);
+			r->have_log = 1;
+			json_decref(r->header);
+			r->header = json_incref(o);
+		} else if (!strcmp(type, "stream") && r->have_log) {
+			bo_addr a;
+			const char *name = bo_json_str(o, "stream", "");
+			int64_t iv = bo_json_int(o, "interval_ns", 0);
+			if (bo_addr_parse(bo_json_str(o, "target", ""), &a) == 0 && iv > 0 &&
+			    !strcmp(name, "icmp"))
+				an_stream_add(r, name, &a, (uint16_t)bo_json_int(o, "icmp_id", 0), 1,
+					      iv);
+		} else if (!strcmp(type, "status") || !strcmp(type, "end")) {
+			json_t *cap = json_object_get(o, "capture");
+			if (cap) {
+				r->cap_dropped = (uint64_t)bo_json_int(cap, "dropped", 0);
+				r->cap_ifdropped = (uint64_t)bo_json_int(cap, "if_dropped", 0);
+			}
+			if (!strcmp(type, "end")) {
+				r->log_complete = 1;
+				snprintf(r->stop_reason, sizeof r->stop_reason, "%s",
+					 bo_json_str(o, "reason", "?"));
+			}
+		}
+		json_decref(o);
+	}
+	fclose(f);
+	if (!r->have_log) {
+		snprintf(err, errlen, "%s/probe.jsonl has no header line", r->input);
+		return -1;
+	}
+	return 0;
+}
+
+int an_read_lab(an_run *r, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/lab.jsonl", r->input);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0; /* not a lab run */
+	json_t *o;
+	long line = 0;
+	int rc;
+	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
+		if (rc < 0)
+			continue;
+		const char *type = bo_json_str(o, "type", "");
+		if (!strcmp(type, "header")) {
+			snprintf(r->lab_scenario, sizeof r->lab_scenario, "%s",
+				 bo_json_str(o, "scenario", "?"));
+		} else if (!strcmp(type, "truth") && r->ntruth < 8) {
+			an_truth *t = &r->truth[r->ntruth];
+			json_t *st = json_object_get(o, "start"), *en = json_object_get(o, "end");
+			if (json_array_size(st) != 2 || json_array_size(en) != 2)
+				goto next;
+			snprintf(t->stream, sizeof t->stream, "%s", bo_json_str(o, "stream", ""));
+			snprintf(t->verdict, sizeof t->verdict, "%s", bo_json_str(o, "verdict", ""));
+			for (int i = 0; i < 2; i++) {
+				t->start[i] = json_integer_value(json_array_get(st, (size_t)i));
+				t->end[i] = json_integer_value(json_array_get(en, (size_t)i));
+			}
+			t->duration = bo_json_int(o, "duration_ns", 0);
+			r->ntruth++;
+			r->have_lab = 1;
+		}
+	next:
+		json_decref(o);
+	}
+	fclose(f);
+	return 0;
+}

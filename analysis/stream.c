@@ -1,0 +1,262 @@
+/* Per-stream pairing and the outage machine.
+ *
+ * Probes wait in a ring indexed by sequence number until they are answered or their reply
+ * timeout passes in capture time; they leave it strictly in sequence order, which feeds the
+ * outage machine. Memory is bounded by the probes in flight (rate × timeout), never by the
+ * size of the capture.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "an.h"
+
+#define RING_MAX (1u << 24) /* 16 M probes in flight: 1 kHz for over four hours */
+
+an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uint16_t icmp_id,
+			 int keyed, int64_t interval)
+{
+	if (r->nstreams == r->stream_cap) {
+		int cap = r->stream_cap ? r->stream_cap * 2 : 8;
+		an_stream *n = realloc(r->streams, (size_t)cap * sizeof *n);
+		if (!n)
+			return NULL;
+		r->streams = n;
+		r->stream_cap = cap;
+	}
+	an_stream *s = &r->streams[r->nstreams];
+	memset(s, 0, sizeof *s);
+	snprintf(s->name, sizeof s->name, "%s", name);
+	s->target = *target;
+	bo_addr_str(target, s->target_str, sizeof s->target_str);
+	s->icmp_id = icmp_id;
+	s->keyed = keyed;
+	s->interval = interval;
+	s->cap = 1024;
+	s->ring = calloc(s->cap, sizeof *s->ring);
+	s->collect_after = -1;
+	if (!s->ring)
+		return NULL;
+	r->nstreams++;
+	return s;
+}
+
+an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id)
+{
+	for (int i = 0; i < r->nstreams; i++)
+		if (r->streams[i].icmp_id == icmp_id && bo_addr_eq(&r->streams[i].target, target))
+			return &r->streams[i];
+	return NULL;
+}
+
+static an_probe *slot(an_stream *s, uint32_t seq)
+{
+	return &s->ring[seq & (s->cap - 1)]; /* valid while top - base <= cap */
+}
+
+static int grow(an_stream *s, uint32_t need)
+{
+	uint32_t cap = s->cap;
+	while (cap < need)
+		cap *= 2;
+	if (cap > RING_MAX)
+		return -1;
+	an_probe *n = calloc(cap, sizeof *n);
+	if (!n)
+		return -1;
+	for (uint32_t q = s->base; q != s->top; q++)
+		n[q & (cap - 1)] = *slot(s, q);
+	free(s->ring);
+	s->ring = n;
+	s->cap = cap;
+	return 0;
+}
+
+static int64_t median(const int64_t *v, int n)
+{
+	int64_t t[AN_RTT_WINDOW];
+	memcpy(t, v, (size_t)n * sizeof *t);
+	for (int i = 1; i < n; i++) /* insertion sort: at most 16 values */
+		for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {
+			int64_t x = t[j];
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+		}
+	return n ? t[n / 2] : 0;
+}
+
+static void close_outage(an_stream *s, int64_t next_ok)
+{
+	an_outage *o = &s->cur;
+	o->next_ok = next_ok;
+	if (s->noutages == s->outage_cap) {
+		int cap = s->outage_cap ? s->outage_cap * 2 : 4;
+		an_outage *n = realloc(s->outages, (size_t)cap * sizeof *n);
+		if (!n)
+			return;
+		s->outages = n;
+		s->outage_cap = cap;
+	}
+	s->outages[s->noutages] = *o;
+	s->collect_after = next_ok ? s->noutages : -1;
+	s->nafter = 0;
+	s->noutages++;
+	s->in_outage = 0;
+}
+
+static void retire_ok(an_stream *s, const an_probe *p)
+{
+	int64_t rtt = p->reply - p->send;
+	if (s->in_outage)
+		close_outage(s, p->send);
+	s->last_ok_send = p->send;
+	s->rtts[s->nrtt++ % AN_RTT_WINDOW] = rtt;
+	if (s->collect_after >= 0) {
+		s->after[s->nafter++] = rtt;
+		s->outages[s->collect_after].rtt_after = median(s->after, s->nafter);
+		if (s->nafter == AN_RTT_WINDOW)
+			s->collect_after = -1;
+	}
+}
+
+static void retire_lost(an_stream *s, const an_probe *p)
+{
+	s->lost++;
+	if (!s->in_outage) {
+		memset(&s->cur, 0, sizeof s->cur);
+		s->cur.prev_ok = s->last_ok_send;
+		s->cur.first_lost = p->send;
+		int n = s->nrtt < AN_RTT_WINDOW ? s->nrtt : AN_RTT_WINDOW;
+		s->cur.rtt_before = median(s->rtts, n);
+		s->in_outage = 1;
+		s->collect_after = -1;
+	}
+	s->cur.last_lost = p->send;
+	s->cur.lost++;
+}
+
+/* Retires head probes that are resolved by capture time now. */
+void an_stream_advance(an_stream *s, int64_t now, int64_t timeout)
+{
+	while (s->base != s->top) {
+		an_probe *p = slot(s, s->base);
+		if (p->reply && p->send) {
+			retire_ok(s, p);
+		} else if (p->send && now - p->send > timeout) {
+			retire_lost(s, p);
+		} else if (!p->send && s->base + 1 != s->top) {
+			/* Never captured (a send failure or a capture drop): a blind spot, never
+			 * counted as lost. */
+			s->blind++;
+			if (s->in_outage)
+				s->cur.blind++;
+		} else {
+			break;
+		}
+		memset(p, 0, sizeof *p);
+		s->base++;
+	}
+}
+
+int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout)
+{
+	if (!s->started) {
+		s->started = 1;
+		s->base = s->top = seq;
+		s->first_send = ts;
+	}
+	if ((int32_t)(seq - s->base) < 0)
+		return 0; /* older than anything pending: a retransmission, ignored */
+	if (seq - s->base >= s->cap && grow(s, seq - s->base + 1) != 0)
+		return -1;
+	if ((int32_t)(seq - s->top) >= 0)
+		s->top = seq + 1;
+	an_probe *p = slot(s, seq);
+	if (p->send)
+		return 0; /* the same request captured twice */
+	p->send = ts;
+	s->sent++;
+	if (s->ninfer < 33 && s->last_send)
+		s->infer[s->ninfer++] = ts - s->last_send;
+	s->last_send = ts;
+	an_stream_advance(s, ts, timeout);
+	return 0;
+}
+
+void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts)
+{
+	if (!s->started || (int32_t)(seq - s->base) < 0) {
+		s->late++; /* its probe was already counted lost: the reply came after the timeout */
+		return;
+	}
+	if ((int32_t)(seq - s->top) >= 0)
+		return; /* a reply to a request never captured */
+	an_probe *p = slot(s, seq);
+	if (!p->send)
+		return;
+	if (p->reply) {
+		s->dups++;
+		return;
+	}
+	p->reply = ts;
+	s->answered++;
+	int64_t rtt = ts - p->send;
+	if (!s->rtt_min || rtt < s->rtt_min)
+		s->rtt_min = rtt;
+	if (rtt > s->rtt_max)
+		s->rtt_max = rtt;
+	s->rtt_sum += rtt;
+	if (s->any_answered && (int32_t)(seq - s->max_answered) < 0)
+		s->reordered++;
+	else
+		s->max_answered = seq;
+	s->any_answered = 1;
+}
+
+static int cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+void an_stream_finish(an_stream *s, int64_t end, int64_t timeout)
+{
+	an_stream_advance(s, end, timeout);
+	/* What is left was sent within one timeout of the capture's end: not lost, unresolved. */
+	while (s->base != s->top) {
+		an_probe *p = slot(s, s->base);
+		if (p->reply && p->send)
+			retire_ok(s, p);
+		else if (p->send)
+			s->unresolved++;
+		s->base++;
+	}
+	if (s->in_outage)
+		close_outage(s, 0); /* still dark when the capture ended */
+	if (!s->interval && s->ninfer) {
+		qsort(s->infer, (size_t)s->ninfer, sizeof s->infer[0], cmp64);
+		s->interval = s->infer[s->ninfer / 2];
+	}
+	/* Bounds. A probe sent at t and lost means the path was broken somewhere in [t, t+RTT];
+	 * an answered one, that it worked then. So the start lies in (prev_ok, first_lost + RTT]
+	 * and the end in (last_lost, next_ok + RTT]. */
+	for (int i = 0; i < s->noutages; i++) {
+		an_outage *o = &s->outages[i];
+		int64_t rb = o->rtt_before ? o->rtt_before : o->rtt_after;
+		int64_t ra = o->rtt_after ? o->rtt_after : o->rtt_before;
+		o->start_lo = o->prev_ok;
+		o->start_hi = o->first_lost + rb;
+		o->end_lo = o->last_lost;
+		o->end_hi = o->next_ok ? o->next_ok + ra : 0;
+		o->start = o->prev_ok ? (o->prev_ok + o->first_lost) / 2 : o->first_lost;
+		o->end = o->next_ok ? (o->last_lost + o->next_ok) / 2 : o->last_lost;
+		o->duration = o->end - o->start;
+		o->dmin = o->end_lo - o->start_hi > 0 ? o->end_lo - o->start_hi : 0;
+		o->dmax = o->end_hi && o->start_lo ? o->end_hi - o->start_lo : 0;
+	}
+}
+
+void an_stream_free(an_stream *s)
+{
+	free(s->ring);
+	free(s->outages);
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages blackout needs to build, test and demo, if missing.
+# Idempotent: does nothing when everything is there.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libuv1-dev libpcap-dev libjansson-dev libsodium-dev libnftables-dev
+  nftables iproute2 tcpdump iputils-ping python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "blackout: missing packages: ${missing[*]}" >&2
+  echo "  install them with: sudo apt-get install ${missing[*]}  (or run this script as root)" >&2
+  exit 1
+fi
+echo "blackout: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Checks blackout-analyze's JSON against blackout-lab's ground truth (SPEC section 6).
+
+For the stream's longest outage: the true start and end (each a CLOCK_REALTIME bracket around
+the rule change) must overlap the reported bounds; each bound no wider than one interval + 1 ms;
+the duration estimate within half an interval + 1 ms of the truth; the verdict as expected.
+With --plain (a capture by another tool, interval irregular) only containment and the verdict
+are checked. Prints every figure it compares.
+"""
+import json
+import sys
+
+MS = 1_000_000
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    plain = "--plain" in sys.argv
+    analysis_path, lab_path, stream = args
+    report = json.load(open(analysis_path))
+    truth = None
+    for line in open(lab_path):
+        rec = json.loads(line)
+        if rec.get("type") == "truth" and rec["stream"] == stream:
+            truth = rec
+    assert truth, f"no truth for {stream} in {lab_path}"
+
+    failures = []
+
+    def check(ok, what):
+        print(("ok    " if ok else "FAIL  ") + what)
+        if not ok:
+            failures.append(what)
+
+    streams = [s for s in report["streams"] if s["stream"] == stream]
+    check(len(streams) == 1, f"one {stream} stream in the report (found {len(streams)})")
+    s = streams[0]
+    outs = s["outages"]
+    check(len(outs) >= 1, f"{stream}: at least one outage (found {len(outs)})")
+    if failures:
+        return 1
+    o = max(outs, key=lambda o: o["duration_ns"])
+    iv = s["interval_ns"]
+    t0, t1 = truth["start"]
+    e0, e1 = truth["end"]
+    td = truth["duration_ns"]
+    print(f"interval {iv / MS:.3f} ms; truth {td / 1e9:.4f} s; "
+          f"measured {o['duration_ns'] / 1e9:.4f} s, {o['lost']} lost")
+
+    check(o["start_lo_ns"] is not None and o["end_hi_ns"] is not None,
+          "outage bounded on both sides")
+    if failures:
+        return 1
+    check(t1 > o["start_lo_ns"] and t0 <= o["start_hi_ns"],
+          f"truth start [{t0}, {t1}] overlaps bounds ({o['start_lo_ns']}, {o['start_hi_ns']}]")
+    check(e1 > o["end_lo_ns"] and e0 <= o["end_hi_ns"],
+          f"truth end [{e0}, {e1}] overlaps bounds ({o['end_lo_ns']}, {o['end_hi_ns']}]")
+    err = o["duration_ns"] - td
+    if not plain:
+        sw = o["start_hi_ns"] - o["start_lo_ns"]
+        ew = o["end_hi_ns"] - o["end_lo_ns"]
+        check(sw <= iv + MS, f"start bound width {sw / MS:.3f} ms <= interval + 1 ms")
+        check(ew <= iv + MS, f"end bound width {ew / MS:.3f} ms <= interval + 1 ms")
+        check(abs(err) <= iv / 2 + MS,
+              f"duration error {err / MS:+.3f} ms within half an interval + 1 ms "
+              f"({(iv / 2 + MS) / MS:.3f} ms)")
+    else:
+        print(f"info  duration error {err / MS:+.3f} ms (interval {iv / MS:.3f} ms)")
+    check(report["verdict"]["verdict"] == truth["verdict"],
+          f"verdict {report['verdict']['verdict']} == expected {truth['verdict']}")
+    print(f"{len(failures)} failed" if failures else "all checks passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
