@@ -71,10 +71,15 @@ void an_verdict(an_run *r, const an_settings *set)
 	char n[32], t[32];
 	bo_dur_str(set->normal, n, sizeof n);
 	bo_dur_str(set->timeout, t, sizeof t);
+	char when[64];
+	if (post > 0)
+		snprintf(when, sizeof when, "%s after", bo_dur_str(post, p, sizeof p));
+	else /* the first answered probe went out before the announcement was captured */
+		snprintf(when, sizeof when, "together with");
 	if (r->resume_ts)
 		snprintf(r->reason, sizeof r->reason,
-			 "%s dark %s; recovered %s after the guest's %s (resume) -> %s", s->name, d,
-			 bo_dur_str(post, p, sizeof p), r->resume_kind,
+			 "%s dark %s; recovered %s the guest's %s (resume) -> %s", s->name, d, when,
+			 r->resume_kind,
 			 !strcmp(v, "switchover-only")             ? "no quarantine after resume"
 			 : !strcmp(v, "quarantine-normal")         ? "near the normal quarantine figure"
 			 : !strcmp(v, "quarantine-safety-timeout") ? "near the safety timeout"

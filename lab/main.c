@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bo_fs.h"
 #include "bo_time.h"
 #include "lab.h"
 
@@ -118,7 +118,7 @@ static int stop_child(pid_t pid, int sig, int64_t grace)
 
 static int open_truth(const char *dir, const lab *l, const lab_scenario *sc, bo_log *truth)
 {
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+	if (bo_mkdir_p(dir) != 0) {
 		fprintf(stderr, "blackout-lab: cannot create %s: %s\n", dir, strerror(errno));
 		return -1;
 	}

@@ -5,27 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bo_fs.h"
 #include "bo_time.h"
 #include "probe.h"
-
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *s = buf + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = 0;
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return -1;
-		*s = '/';
-	}
-	return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
 
 static int resolve(const char *s, probe_target *t)
 {
@@ -211,7 +196,7 @@ static int setup(probe *p, char *err, size_t errlen)
 	}
 
 	char path[4096];
-	if (mkdir_p(c->run_dir) != 0) {
+	if (bo_mkdir_p(c->run_dir) != 0) {
 		snprintf(err, errlen, "cannot create run directory %s: %s", c->run_dir, strerror(errno));
 		return PROBE_EXIT_SETUP;
 	}

@@ -3,6 +3,7 @@
 # the KB4338822 fix) while blackout-probe measures, and prints both analyses side by side.
 # Needs root (network namespaces). Runs go to runs/demo-*/.
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -27,6 +28,6 @@ a=$(run_scenario safety-timeout)
 b=$(run_scenario kb-fixed)
 echo
 echo "== the 7 s quarantine safety timeout  |  after the fix (KB4338822) =="
-pr -m -t -w 210 "$a/report.txt" "$b/report.txt"
+paste -d '\001' "$a/report.txt" "$b/report.txt" | awk -F '\001' '{ printf "%-100s | %s\n", $1, $2 }'
 echo
 echo "Reports: $a/report.txt, $b/report.txt (JSON: analysis.json beside them)"
