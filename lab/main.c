@@ -210,7 +210,7 @@ out:
 	}
 	lab_destroy(&l);
 	fprintf(stderr, "lab: %s removed\n", l.name);
-	return lab_interrupted && rc == 0 ? 130 : rc;
+	return lab_interrupted ? 130 : rc;
 }
 
 int main(int argc, char **argv)

@@ -22,28 +22,44 @@ static int64_t recent_send(const probe_live *l, uint32_t seq, int64_t fallback)
 									: fallback;
 }
 
+/* Live estimate with the analyzer's rule: each edge is the midpoint between the last probe
+ * on one side and the first on the other; the ± is half of both gaps. */
 static void outage_ended(probe *p, probe_slot *s, uint32_t seq, int64_t send_ts)
 {
 	probe_live *l = &s->live;
 	uint32_t lost = seq - l->last_ans_seq - 1;
-	int64_t start = l->have_pend ? l->pend_send : l->last_ans_send + s->interval;
-	int64_t dur = send_ts - start;
+	int64_t first = l->have_pend ? l->pend_send : l->last_ans_send + s->interval;
+	int64_t last = recent_send(l, seq - 1, 0);
+	if (!last)
+		last = send_ts - (s->outage_interval ? s->outage_interval : s->interval);
+	int64_t dur = (last + send_ts) / 2 - (l->last_ans_send + first) / 2;
+	int64_t pm = (first - l->last_ans_send) / 2 + (send_ts - last) / 2;
 	l->outages++;
 	if (dur > l->longest)
 		l->longest = dur;
 	char d[32], e[32];
 	bo_dur_str(dur, d, sizeof d);
-	bo_dur_str(s->interval, e, sizeof e);
+	bo_dur_str(pm, e, sizeof e);
 	bo_log_put(&p->log, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "type", "outage",
 				      "target", s->target->str, "stream", s->ops->name, "lost",
 				      (json_int_t)lost, "first_lost_seq",
 				      (json_int_t)(l->last_ans_seq + 1), "first_lost_send_ns",
-				      (json_int_t)start, "duration_ns", (json_int_t)dur));
+				      (json_int_t)first, "duration_ns", (json_int_t)dur));
 	if (p->cfg.quiet)
 		return;
 	clear_status(p);
 	fprintf(stderr, "%s  %-8s outage %s (±%s), %u lost\n", s->target->str, s->ops->name, d, e,
 		lost);
+}
+
+/* An outage is suspected once the first unanswered probe is clearly overdue: four round trips,
+ * and at least 2 ms. The sender then probes this slot faster until a reply comes. */
+static void watch_overdue(probe_slot *s, int64_t now)
+{
+	probe_live *l = &s->live;
+	int64_t rtt = l->last_rtt * 4 > 2 * BO_NS_PER_MS ? l->last_rtt * 4 : 2 * BO_NS_PER_MS;
+	if (l->have_pend && now - l->pend_send > rtt)
+		atomic_store_explicit(&s->fast, 1, memory_order_relaxed);
 }
 
 void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts)
@@ -64,6 +80,7 @@ void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts)
 				l->pend_seq = seq;
 				l->pend_send = ts;
 			}
+			watch_overdue(s, ts);
 			return;
 		}
 		if (l->have_ans && seq <= l->last_ans_seq) {
@@ -75,6 +92,8 @@ void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts)
 		}
 		int64_t send_ts = recent_send(l, seq, ts);
 		l->answered++;
+		l->last_rtt = ts - send_ts;
+		atomic_store_explicit(&s->fast, 0, memory_order_relaxed);
 		if (l->have_ans && seq > l->last_ans_seq + 1)
 			outage_ended(p, s, seq, send_ts);
 		l->have_ans = 1;

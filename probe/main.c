@@ -21,6 +21,10 @@ static void usage(FILE *f)
 		"  -s, --streams LIST       streams to send, comma-separated (default: icmp)\n"
 		"  -i, --interval DUR       interval of every stream (default: 10ms; 1ms at least)\n"
 		"  -i, --interval NAME=DUR  interval of one stream, e.g. icmp=1ms\n"
+		"      --outage-interval DUR\n"
+		"                           spacing of a stream's probes while it is in an outage,\n"
+		"                           so the outage's end is known that closely (default: a\n"
+		"                           tenth of its interval, at least 1ms; 0: keep the interval)\n"
 		"\n"
 		"Run:\n"
 		"  -r, --run DIR            run directory (default: runs/YYYYMMDD-HHMMSS)\n"
@@ -91,11 +95,13 @@ int main(int argc, char **argv)
 		{"run", required_argument, 0, 'r'},      {"duration", required_argument, 0, 'd'},
 		{"timeout", required_argument, 0, 't'},  {"interface", required_argument, 0, 'I'},
 		{"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
-		{"version", no_argument, 0, 'V'},        {0, 0, 0, 0}};
+		{"version", no_argument, 0, 'V'},        {"outage-interval", required_argument, 0, 'O'},
+		{0, 0, 0, 0}};
 	probe_config c;
 	memset(&c, 0, sizeof c);
 	c.interval = 10 * BO_NS_PER_MS;
 	c.timeout = BO_NS_PER_S;
+	c.outage_interval = -1;
 	c.argc = argc;
 	c.argv = argv;
 	char *per_stream[PROBE_MAX_STREAMS * 2];
@@ -120,6 +126,11 @@ int main(int argc, char **argv)
 		case 't': c.timeout = dur("--timeout", optarg); break;
 		case 'I': c.iface = optarg; break;
 		case 'q': c.quiet = 1; break;
+		case 'O':
+			c.outage_interval = dur("--outage-interval", optarg);
+			if (c.outage_interval && c.outage_interval < BO_NS_PER_MS)
+				die("--outage-interval must be 0 or 1ms or more");
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("blackout-probe %s\n", BLACKOUT_VERSION); return 0;
 		default: fprintf(stderr, "Try 'blackout-probe --help'.\n"); return PROBE_EXIT_USAGE;

@@ -4,6 +4,10 @@
  * clock_nanosleep(TIMER_ABSTIME) until the earliest deadline of all slots (a binary heap), sends,
  * and schedules that slot's next deadline as t0 + phase + k * interval: lateness never
  * accumulates. A send that misses its deadline by more than half an interval is counted late.
+ *
+ * While the capture shows a slot in an outage (the loop sets slot->fast), the slot is probed
+ * every outage_interval instead, so the end of the outage is known to that spacing rather than
+ * to a whole interval; the first reply puts it back on its regular grid.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -46,7 +50,7 @@ static void sift_down(probe_pacer *pc, int i)
 static void pacer_main(void *arg)
 {
 	probe_pacer *pc = arg;
-	probe_thread_tune();
+	atomic_store(&pc->run->sender_rt, probe_thread_tune());
 	while (!atomic_load_explicit(&pc->stop, memory_order_relaxed)) {
 		probe_slot *s = pc->heap[0];
 		int64_t deadline = s->next_deadline;
@@ -65,12 +69,21 @@ static void pacer_main(void *arg)
 			atomic_fetch_add_explicit(&s->sent, 1, memory_order_relaxed);
 		else
 			atomic_fetch_add_explicit(&s->send_errors, 1, memory_order_relaxed);
-		if (late > s->interval / 2)
+		int64_t spacing = s->in_fast ? s->outage_interval : s->interval;
+		if (late > spacing / 2)
 			atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
 		if (late > atomic_load_explicit(&s->max_late, memory_order_relaxed))
 			atomic_store_explicit(&s->max_late, late, memory_order_relaxed);
 		s->next_seq++;
-		s->next_deadline = pc->t0 + s->phase + (int64_t)s->next_seq * s->interval;
+		s->in_fast = s->outage_interval &&
+			     atomic_load_explicit(&s->fast, memory_order_relaxed);
+		if (s->in_fast) {
+			s->next_deadline = deadline + s->outage_interval;
+		} else {
+			/* The next point of the regular grid after this send. */
+			int64_t k = (deadline - pc->t0 - s->phase) / s->interval + 1;
+			s->next_deadline = pc->t0 + s->phase + k * s->interval;
+		}
 		sift_down(pc, 0);
 	}
 }

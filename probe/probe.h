@@ -63,6 +63,7 @@ typedef struct probe_live {
 	int have_pend;
 	uint32_t pend_seq;       /* the first request after the last answered one */
 	int64_t pend_send;
+	int64_t last_rtt;
 	uint32_t recent_seq[64]; /* recent requests, for the send time of a reply's request */
 	int64_t recent_ts[64];
 	uint64_t outages;
@@ -75,12 +76,15 @@ struct probe_slot {
 	probe_target *target;
 	int64_t interval;
 	int64_t phase;
+	int64_t outage_interval; /* spacing while in an outage; 0: keep the interval */
 	int fd;
 	uint16_t icmp_id;
 	/* pacer thread */
 	int64_t next_deadline;
 	uint32_t next_seq;
+	int in_fast;
 	/* shared with the loop */
+	atomic_int fast; /* set by the loop while the capture shows an outage */
 	atomic_uint_fast64_t sent, send_errors, late;
 	atomic_int_fast64_t max_late;
 	/* loop thread */
@@ -96,6 +100,7 @@ typedef struct probe_config {
 	int64_t interval;
 	int64_t duration; /* 0: until a signal */
 	int64_t timeout;  /* reply timeout, also the drain time at the end */
+	int64_t outage_interval; /* -1: a tenth of each interval (at least 1 ms); 0: off */
 	int quiet;
 	char **targets;
 	int ntargets;
@@ -133,6 +138,7 @@ struct probe {
 	int tty;
 	int status_lines; /* lines of the live status currently on screen */
 	probe_pacer *pacer;
+	atomic_int sender_rt; /* the sender thread got a real-time priority */
 };
 
 /* run.c */
@@ -157,7 +163,7 @@ json_t *probe_live_json(probe *p, int64_t now);
 /* net-linux.c (platform) */
 int probe_raw_open(int family, char *err, size_t errlen);
 int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, size_t errlen);
-void probe_thread_tune(void);
+int probe_thread_tune(void); /* 1: real-time priority granted */
 int probe_sendto(int fd, const void *buf, size_t len, const bo_addr *dst);
 
 #endif

@@ -74,9 +74,11 @@ static void finish(probe *p)
 	json_t *cap;
 	probe_capture_stats(p, &cap);
 	int64_t now = bo_clock_real_ns();
-	bo_log_put(&p->log, json_pack("{s:s, s:I, s:s, s:o, s:o, s:o}", "type", "end", "realtime_ns",
-				      (json_int_t)now, "reason", p->stop_reason, "clock", clock_pair(),
-				      "streams", probe_live_json(p, now), "capture", cap));
+	bo_log_put(&p->log, json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o}", "type", "end",
+				      "realtime_ns", (json_int_t)now, "reason", p->stop_reason, "clock",
+				      clock_pair(), "sender_realtime_priority",
+				      atomic_load(&p->sender_rt), "streams", probe_live_json(p, now),
+				      "capture", cap));
 	probe_live_status(p, 1);
 	if (uv_is_active((uv_handle_t *)&p->poll))
 		uv_poll_stop(&p->poll);
@@ -168,6 +170,12 @@ static int setup(probe *p, char *err, size_t errlen)
 			s->run = p;
 			s->target = &p->targets[t];
 			s->interval = c->intervals[i] ? c->intervals[i] : c->interval;
+			s->outage_interval = c->outage_interval >= 0 ? c->outage_interval
+								     : s->interval / 10;
+			if (s->outage_interval && s->outage_interval < BO_NS_PER_MS)
+				s->outage_interval = BO_NS_PER_MS;
+			if (s->outage_interval >= s->interval)
+				s->outage_interval = 0;
 			/* Spread the slots over one interval so they do not all fire together. */
 			s->phase = (int64_t)k * s->interval / p->nslots;
 			s->icmp_id = (uint16_t)((p->run_id ^ (p->run_id >> 16)) + (uint32_t)t);
@@ -214,11 +222,12 @@ static int setup(probe *p, char *err, size_t errlen)
 	write_header(p);
 	for (int i = 0; i < p->nslots; i++) {
 		probe_slot *s = &p->slots[i];
-		bo_log_put(&p->log, json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:i}", "type", "stream",
-					      "stream", s->ops->name, "wire_id", s->ops->wire_id,
-					      "target", s->target->str, "interval_ns",
-					      (json_int_t)s->interval, "phase_ns", (json_int_t)s->phase,
-					      "icmp_id", s->icmp_id));
+		bo_log_put(&p->log, json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:i}", "type",
+					      "stream", "stream", s->ops->name, "wire_id",
+					      s->ops->wire_id, "target", s->target->str, "interval_ns",
+					      (json_int_t)s->interval, "outage_interval_ns",
+					      (json_int_t)s->outage_interval, "phase_ns",
+					      (json_int_t)s->phase, "icmp_id", s->icmp_id));
 	}
 	return probe_capture_open(p, err, errlen);
 }
