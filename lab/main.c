@@ -103,16 +103,17 @@ static int stop_child(pid_t pid, int sig, int64_t grace)
 	int st = 0;
 	if (pid <= 0)
 		return 0;
-	kill(pid, sig);
+	kill(-pid, sig);
 	int saved = lab_interrupted;
 	lab_interrupted = 0; /* keep waiting for the child's orderly exit even after Ctrl-C */
 	int r = wait_child(pid, bo_clock_mono_ns() + grace, &st);
 	lab_interrupted = saved;
 	if (r != 1) {
 		fprintf(stderr, "blackout-lab: pid %d did not stop in time; killing it\n", (int)pid);
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 		waitpid(pid, &st, 0);
 	}
+	kill(-pid, SIGKILL); /* whatever the command left behind in its group */
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 

@@ -41,6 +41,8 @@ int lab_spawn(const lab *l, enum lab_role r, char *const argv[])
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
+	/* Its own process group, so a stop reaches every process the command started. */
+	setpgid(0, 0);
 	int n = 0;
 	while (argv[n])
 		n++;
