@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""blackout-analyze on captures made here, byte by byte, with known outages (no root needed).
+
+Each case writes a pcap, runs the analyzer and checks its JSON and exit status:
+  ping-gap       ping every 10 ms, replies missing for 3.00 s, a gratuitous ARP inside
+  seq-wrap       70 000 pings: the 16-bit sequence wraps; one gap after the wrap
+  linux-sll2     the same gap through a Linux cooked v2 capture of raw ICMP
+  truncated      a capture cut in the middle of a packet: warning, report of what is there
+  garbage        not a capture: a clear error and exit status 1
+Usage: test_captures.py PATH_TO_blackout-analyze
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+ANALYZE = sys.argv[1]
+MS = 1_000_000
+T0 = 1_700_000_000 * 1_000_000_000
+TARGET = bytes([192, 0, 2, 2])
+PROBER = bytes([192, 0, 2, 1])
+MAC_T = bytes.fromhex("00155d000002")
+MAC_P = bytes.fromhex("020000000001")
+failures = []
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ipv4(src, dst, proto, payload):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 0, 0x4000, 64, proto, 0, src, dst)
+    h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+    return h + payload
+
+
+def echo(kind, ident, seq):
+    body = struct.pack("!BBHHH", kind, 0, 0, ident, seq) + b"blackout-test-payload-32-bytes.."
+    return body[:2] + struct.pack("!H", csum(body)) + body[4:]
+
+
+def eth(src, dst, etype, payload):
+    return dst + src + struct.pack("!H", etype) + payload
+
+
+def garp():
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, MAC_T, TARGET, b"\0" * 6, TARGET)
+    return eth(MAC_T, b"\xff" * 6, 0x0806, arp)
+
+
+def sll2(ip):
+    return struct.pack("!HHIHBB8s", 0x0800, 0, 2, 1, 0, 6, MAC_T + b"\0\0") + ip
+
+
+def write_pcap(path, frames, linktype=1):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 65535, linktype))  # ns magic
+        for ts, data in frames:
+            f.write(struct.pack("<IIII", ts // 1_000_000_000, ts % 1_000_000_000, len(data), len(data)))
+            f.write(data)
+
+
+def pings(n, lost, rtt=60_000, interval=10 * MS, garp_at=None, wrap_ident=0x1234, link="eth"):
+    """Frames of n pings; replies to the sequence numbers in `lost` are missing."""
+    frames = []
+    for k in range(n):
+        t = T0 + k * interval
+        req = ipv4(PROBER, TARGET, 1, echo(8, wrap_ident, k & 0xFFFF))
+        rep = ipv4(TARGET, PROBER, 1, echo(0, wrap_ident, k & 0xFFFF))
+        if link == "eth":
+            req, rep = eth(MAC_P, MAC_T, 0x0800, req), eth(MAC_T, MAC_P, 0x0800, rep)
+        else:
+            req, rep = sll2(req), sll2(rep)
+        frames.append((t, req))
+        if k not in lost:
+            frames.append((t + rtt, rep))
+        if garp_at == k:
+            frames.append((t + 5 * MS, garp()))
+    return frames
+
+
+def analyze(path, *extra):
+    p = subprocess.run([ANALYZE, "--quiet", "--json", "-", *extra, path], capture_output=True, text=True)
+    return p.returncode, (json.loads(p.stdout) if p.stdout.strip() else None), p.stderr
+
+
+def gap_case(name, frames, linktype, first_lost, last_lost, verdict=None):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, name + ".pcap")
+        write_pcap(path, frames, linktype)
+        rc, j, err = analyze(path)
+        check(rc == 0, f"{name}: exit status 0 (got {rc}; {err.strip()})")
+        if not j:
+            return None
+        s = j["streams"]
+        check(len(s) == 1, f"{name}: one stream (got {len(s)})")
+        o = s[0]["outages"]
+        check(len(o) == 1, f"{name}: one outage (got {len(o)})")
+        if len(o) != 1:
+            return j
+        o = o[0]
+        n = last_lost - first_lost + 1
+        check(o["lost"] == n, f"{name}: {n} lost (got {o['lost']})")
+        check(s[0]["interval_ns"] == 10 * MS, f"{name}: interval inferred 10 ms (got {s[0]['interval_ns']})")
+        start_true = T0 + first_lost * 10 * MS - 5 * MS  # any instant between the probes works
+        end_true = T0 + last_lost * 10 * MS + 5 * MS
+        check(o["start_lo_ns"] < start_true <= o["start_hi_ns"], f"{name}: start inside its bounds")
+        check(o["end_lo_ns"] < end_true <= o["end_hi_ns"], f"{name}: end inside its bounds")
+        check(o["start_hi_ns"] - o["start_lo_ns"] == 10 * MS + 60_000, f"{name}: start bound = interval + RTT")
+        check(o["duration_ns"] == n * 10 * MS, f"{name}: duration {n * 10} ms (got {o['duration_ns'] / MS} ms)")
+        if verdict:
+            check(j["verdict"]["verdict"] == verdict, f"{name}: verdict {verdict} (got {j['verdict']['verdict']})")
+        return j
+
+
+# A 3.0 s gap, resume (gratuitous ARP) 0.5 s into it: 2.5 s dark after resume -> normal quarantine.
+j = gap_case("ping-gap", pings(1000, set(range(200, 500)), garp_at=250), 1, 200, 499, "quarantine-normal")
+if j:
+    check(j["verdict"]["resume_kind"] == "gratuitous ARP", "ping-gap: resume from the gratuitous ARP")
+    check(j["announcements"][0]["kind"] == "garp", "ping-gap: announcement listed as garp")
+
+# 70 000 probes: sequence numbers wrap at 65 536; the gap comes after the wrap.
+gap_case("seq-wrap", pings(70000, set(range(66000, 66100))), 1, 66000, 66099, "switchover-only")
+
+# Linux cooked v2 (as `tcpdump -i any` writes), 3.0 s gap without any resume marker.
+gap_case("linux-sll2", pings(600, set(range(100, 400)), link="sll2"), 276, 100, 399, "quarantine-normal")
+
+with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "cut.pcap")
+    write_pcap(path, pings(500, set(range(100, 200))))
+    size = os.path.getsize(path)
+    with open(path, "r+b") as f:
+        f.truncate(size - 30)  # inside the last packet
+    rc, j, err = analyze(path)
+    check(rc == 0, f"truncated: exit status 0 (got {rc})")
+    check("truncated" in err or "warning" in err, f"truncated: a warning on stderr ({err.strip()!r})")
+    check(j is not None and j["streams"][0]["outages"][0]["lost"] == 100, "truncated: the outage is still reported")
+
+    junk = os.path.join(d, "junk.pcap")
+    with open(junk, "wb") as f:
+        f.write(b"this is not a capture file at all\n" * 10)
+    rc, j, err = analyze(junk)
+    check(rc == 1, f"garbage: exit status 1 (got {rc})")
+    check("blackout-analyze:" in err and "junk.pcap" in err, f"garbage: the error names the file ({err.strip()!r})")
+    rc, j, err = analyze(os.path.join(d, "missing"))
+    check(rc == 1 and "no such file" in err, f"missing input: exit 1 and says so ({err.strip()!r})")
+    p = subprocess.run([ANALYZE, "--normal", "3"], capture_output=True, text=True)
+    check(p.returncode == 2 and "unit" in p.stderr, f"bad duration: exit 2 and names units ({p.stderr.strip()!r})")
+
+print(f"{len(failures)} failed" if failures else "all checks passed")
+sys.exit(1 if failures else 0)
