@@ -1,75 +1,58 @@
 /* blackout-analyze: command line. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "an.h"
+#include "bo_cli.h"
 #include "bo_time.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: blackout-analyze [OPTIONS] INPUT...\n"
-		"\n"
-		"Reconstructs every outage of every stream with bounds, finds the target's resume\n"
-		"announcement and gives a verdict per migration. INPUT is a run directory written by\n"
-		"blackout-probe, or a pcap/pcapng file of pings taken by anyone (tcpdump, Wireshark).\n"
-		"Needs no privileges.\n"
-		"\n"
-		"Output:\n"
-		"  -j, --json FILE          write the JSON report to FILE (- for standard output)\n"
-		"      --no-write           do not write RUN/analysis.json into a run directory\n"
-		"  -q, --quiet              no text report\n"
-		"\n"
-		"Analysis:\n"
-		"      --reply-timeout DUR  a probe is lost when unanswered this long (default: the\n"
-		"                           probe's --timeout, else 1s)\n"
-		"      --normal DUR         reference for a normal quarantine (default 3s)\n"
-		"      --timeout DUR        reference for the quarantine safety timeout (default 7s)\n"
-		"      --switchover DUR     longest dark time after resume still judged a plain\n"
-		"                           switchover (default 1s)\n"
-		"  -h, --help, -V, --version\n"
-		"\n"
-		"Verdicts: no-blackout, switchover-only, quarantine-normal, quarantine-safety-timeout,\n"
-		"anomalous.\n"
-		"Exit status: 0 every input analysed, 1 an input could not be read (the others are\n"
-		"still reported), 2 usage error.\n");
-}
-
-__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "blackout-analyze: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'blackout-analyze --help'.\n");
-	exit(AN_EXIT_USAGE);
-}
-
-static int64_t dur(const char *opt, const char *s)
-{
-	int64_t ns;
-	if (bo_dur_parse(s, &ns) != 0)
-		die("%s wants a duration with a unit, like 3s or 500ms: %s", opt, s);
-	return ns;
+	fprintf(
+	    f,
+	    "Usage: blackout-analyze [OPTIONS] INPUT...\n"
+	    "\n"
+	    "Reconstructs every outage of every stream with bounds, finds the target's resume\n"
+	    "announcement and gives a verdict per migration. INPUT is a run directory written by\n"
+	    "blackout-probe, or a pcap/pcapng file of pings taken by anyone (tcpdump, Wireshark).\n"
+	    "Needs no privileges.\n"
+	    "\n"
+	    "Output:\n"
+	    "  -j, --json FILE          write the JSON report to FILE (- for standard output)\n"
+	    "      --no-write           do not write RUN/analysis.json into a run directory\n"
+	    "  -q, --quiet              no text report\n"
+	    "\n"
+	    "Analysis:\n"
+	    "      --reply-timeout DUR  a probe is lost when unanswered this long (default: the\n"
+	    "                           probe's --timeout, else 1s)\n"
+	    "      --normal DUR         reference for a normal quarantine (default 3s)\n"
+	    "      --timeout DUR        reference for the quarantine safety timeout (default 7s)\n"
+	    "      --switchover DUR     longest dark time after resume still judged a plain\n"
+	    "                           switchover (default 1s)\n"
+	    "  -h, --help, -V, --version\n"
+	    "\n"
+	    "Verdicts: no-blackout, switchover-only, quarantine-normal, "
+	    "quarantine-safety-timeout,\n"
+	    "anomalous.\n"
+	    "Exit status: 0 every input analysed, 1 an input could not be read (the others are\n"
+	    "still reported), 2 usage error.\n");
 }
 
 static int write_json(json_t *j, const char *path)
 {
 	int rc = path[0] == '-' && !path[1]
-			 ? json_dumpf(j, stdout, JSON_INDENT(2)) | (fputc('\n', stdout) == EOF)
-			 : json_dump_file(j, path, JSON_INDENT(2));
+	             ? json_dumpf(j, stdout, JSON_INDENT(2)) | (fputc('\n', stdout) == EOF)
+	             : json_dump_file(j, path, JSON_INDENT(2));
 	if (rc != 0)
 		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
 	return rc;
 }
 
 static int analyze(const char *input, const an_settings *set, const char *json_path, int quiet,
-		   int no_write)
+                   int no_write)
 {
 	an_run r;
 	memset(&r, 0, sizeof r);
@@ -126,12 +109,17 @@ out:
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", required_argument, 0, 'j'},   {"no-write", no_argument, 0, 'W'},
-		{"quiet", no_argument, 0, 'q'},        {"reply-timeout", required_argument, 0, 'R'},
-		{"normal", required_argument, 0, 'N'}, {"timeout", required_argument, 0, 'T'},
-		{"switchover", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'},
-		{"version", no_argument, 0, 'V'},      {0, 0, 0, 0}};
+	static const struct option opts[] = {{"json", required_argument, 0, 'j'},
+	                                     {"no-write", no_argument, 0, 'W'},
+	                                     {"quiet", no_argument, 0, 'q'},
+	                                     {"reply-timeout", required_argument, 0, 'R'},
+	                                     {"normal", required_argument, 0, 'N'},
+	                                     {"timeout", required_argument, 0, 'T'},
+	                                     {"switchover", required_argument, 0, 'S'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {"version", no_argument, 0, 'V'},
+	                                     {0, 0, 0, 0}};
+	bo_cli_init("blackout-analyze");
 	an_settings set = {0, 3 * BO_NS_PER_S, 7 * BO_NS_PER_S, BO_NS_PER_S};
 	const char *json_path = NULL;
 	int quiet = 0, no_write = 0, c;
@@ -140,21 +128,21 @@ int main(int argc, char **argv)
 		case 'j': json_path = optarg; break;
 		case 'W': no_write = 1; break;
 		case 'q': quiet = 1; break;
-		case 'R': set.reply_timeout = dur("--reply-timeout", optarg); break;
-		case 'N': set.normal = dur("--normal", optarg); break;
-		case 'T': set.timeout = dur("--timeout", optarg); break;
-		case 'S': set.switchover = dur("--switchover", optarg); break;
+		case 'R': set.reply_timeout = bo_cli_duration("--reply-timeout", optarg); break;
+		case 'N': set.normal = bo_cli_duration("--normal", optarg); break;
+		case 'T': set.timeout = bo_cli_duration("--timeout", optarg); break;
+		case 'S': set.switchover = bo_cli_duration("--switchover", optarg); break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("blackout-analyze %s\n", BLACKOUT_VERSION); return 0;
 		default: fprintf(stderr, "Try 'blackout-analyze --help'.\n"); return AN_EXIT_USAGE;
 		}
 	}
 	if (optind == argc)
-		die("name a run directory or a capture file");
+		bo_cli_usage_error("name a run directory or a capture file");
 	if (set.normal >= set.timeout)
-		die("--normal must be shorter than --timeout");
+		bo_cli_usage_error("--normal must be shorter than --timeout");
 	if (json_path && !strcmp(json_path, "-") && argc - optind > 1)
-		die("--json - takes one input");
+		bo_cli_usage_error("--json - takes one input");
 	int rc = 0;
 	for (int i = optind; i < argc; i++) {
 		int r = analyze(argv[i], &set, json_path, quiet, no_write);

@@ -9,50 +9,53 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bo_cli.h"
 #include "bo_fs.h"
 #include "bo_time.h"
 #include "lab.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: blackout-lab COMMAND [OPTIONS]\n"
-		"\n"
-		"Simulates a VM live migration in network namespaces: pause (all traffic dropped),\n"
-		"resume (network event in the VM, gratuitous ARP), quarantine (inbound ICMP, UDP and\n"
-		"new TCP dropped in the VM, established TCP passes), recovered. Needs root.\n"
-		"\n"
-		"Commands:\n"
-		"  run SCENARIO --run DIR [OPTIONS] -- CMD [ARG...]\n"
-		"                   build a lab, run CMD in the probe namespace, migrate after --lead,\n"
-		"                   stop CMD with SIGINT --tail after recovery, remove the lab;\n"
-		"                   exits with CMD's status\n"
-		"  up [--name NAME] build a lab and leave it; prints its name\n"
-		"  migrate SCENARIO --name NAME --run DIR [OPTIONS]\n"
-		"                   migrate an existing lab once, ground truth into DIR/lab.jsonl\n"
-		"  exec NAME ROLE -- CMD [ARG...]\n"
-		"                   run CMD in the lab's namespace ROLE: probe, sw or vm\n"
-		"  down NAME        remove a lab made by `up`\n"
-		"  scenarios        list the named scenarios\n"
-		"\n"
-		"Scenario options (override the named scenario's values):\n"
-		"  --pause DUR        VM paused, nothing reaches it (e.g. 300ms)\n"
-		"  --quarantine DUR   quarantine after the network event; 0 for none\n"
-		"  --event yes|no     a network event (link down/up) in the VM at resume\n"
-		"  --scope LIST       what quarantine drops: icmp,udp,tcp-new,tcp-all\n"
-		"                     (default icmp,udp,tcp-new)\n"
-		"\n"
-		"Run options:\n"
-		"  --run DIR          run directory, created if missing (ground truth: DIR/lab.jsonl)\n"
-		"  --lead DUR         from CMD start to the migration (default 2s)\n"
-		"  --tail DUR         from recovery to stopping CMD (default 3s)\n"
-		"  --vm CMD           shell command to run in the VM namespace during the run\n"
-		"  --name NAME        lab name, \"bo\" and up to 14 characters (default: random)\n"
-		"\n"
-		"CMD and --vm see BLACKOUT_TARGET, BLACKOUT_TARGET6, BLACKOUT_PROBE_ADDR,\n"
-		"BLACKOUT_RUN and BLACKOUT_LAB in their environment.\n"
-		"\n"
-		"Scenarios:\n");
+	fprintf(
+	    f,
+	    "Usage: blackout-lab COMMAND [OPTIONS]\n"
+	    "\n"
+	    "Simulates a VM live migration in network namespaces: pause (all traffic dropped),\n"
+	    "resume (network event in the VM, gratuitous ARP), quarantine (inbound ICMP, UDP and\n"
+	    "new TCP dropped in the VM, established TCP passes), recovered. Needs root.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  run SCENARIO --run DIR [OPTIONS] -- CMD [ARG...]\n"
+	    "                   build a lab, run CMD in the probe namespace, migrate after "
+	    "--lead,\n"
+	    "                   stop CMD with SIGINT --tail after recovery, remove the lab;\n"
+	    "                   exits with CMD's status\n"
+	    "  up [--name NAME] build a lab and leave it; prints its name\n"
+	    "  migrate SCENARIO --name NAME --run DIR [OPTIONS]\n"
+	    "                   migrate an existing lab once, ground truth into DIR/lab.jsonl\n"
+	    "  exec NAME ROLE -- CMD [ARG...]\n"
+	    "                   run CMD in the lab's namespace ROLE: probe, sw or vm\n"
+	    "  down NAME        remove a lab made by `up`\n"
+	    "  scenarios        list the named scenarios\n"
+	    "\n"
+	    "Scenario options (override the named scenario's values):\n"
+	    "  --pause DUR        VM paused, nothing reaches it (e.g. 300ms)\n"
+	    "  --quarantine DUR   quarantine after the network event; 0 for none\n"
+	    "  --event yes|no     a network event (link down/up) in the VM at resume\n"
+	    "  --scope LIST       what quarantine drops: icmp,udp,tcp-new,tcp-all\n"
+	    "                     (default icmp,udp,tcp-new)\n"
+	    "\n"
+	    "Run options:\n"
+	    "  --run DIR          run directory, created if missing (ground truth: DIR/lab.jsonl)\n"
+	    "  --lead DUR         from CMD start to the migration (default 2s)\n"
+	    "  --tail DUR         from recovery to stopping CMD (default 3s)\n"
+	    "  --vm CMD           shell command to run in the VM namespace during the run\n"
+	    "  --name NAME        lab name, \"bo\" and up to 14 characters (default: random)\n"
+	    "\n"
+	    "CMD and --vm see BLACKOUT_TARGET, BLACKOUT_TARGET6, BLACKOUT_PROBE_ADDR,\n"
+	    "BLACKOUT_RUN and BLACKOUT_LAB in their environment.\n"
+	    "\n"
+	    "Scenarios:\n");
 	lab_scenarios_print();
 }
 
@@ -60,24 +63,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	lab_interrupted = 1;
-}
-
-static void die_usage(const char *msg, const char *arg)
-{
-	fprintf(stderr, "blackout-lab: %s%s%s\nTry 'blackout-lab --help'.\n", msg, arg ? ": " : "",
-		arg ? arg : "");
-	exit(2);
-}
-
-static int64_t dur_arg(const char *opt, const char *s)
-{
-	int64_t ns;
-	if (bo_dur_parse(s, &ns) != 0) {
-		fprintf(stderr, "blackout-lab: %s wants a duration with a unit, like 300ms or 7s: %s\n",
-			opt, s);
-		exit(2);
-	}
-	return ns;
 }
 
 /* Waits for pid until a monotonic deadline. 1: it exited (*status set); 0: deadline;
@@ -92,7 +77,8 @@ static int wait_child(pid_t pid, int64_t deadline, int *status)
 		int64_t now = bo_clock_mono_ns();
 		if (now >= deadline)
 			return 0;
-		int64_t step = deadline - now < 20 * BO_NS_PER_MS ? deadline - now : 20 * BO_NS_PER_MS;
+		int64_t step =
+		    deadline - now < 20 * BO_NS_PER_MS ? deadline - now : 20 * BO_NS_PER_MS;
 		struct timespec ts = {0, step};
 		nanosleep(&ts, NULL);
 	}
@@ -109,7 +95,8 @@ static int stop_child(pid_t pid, int sig, int64_t grace)
 	int r = wait_child(pid, bo_clock_mono_ns() + grace, &st);
 	lab_interrupted = saved;
 	if (r != 1) {
-		fprintf(stderr, "blackout-lab: pid %d did not stop in time; killing it\n", (int)pid);
+		fprintf(stderr, "blackout-lab: pid %d did not stop in time; killing it\n",
+		        (int)pid);
 		kill(-pid, SIGKILL);
 		waitpid(pid, &st, 0);
 	}
@@ -134,16 +121,16 @@ static int open_truth(const char *dir, const lab *l, const lab_scenario *sc, bo_
 	for (int i = 0; i < 4; i++)
 		if (sc->scope & (1 << i))
 			snprintf(scope + strlen(scope), sizeof scope - strlen(scope), "%s%s",
-				 *scope ? "," : "", names[i]);
+			         *scope ? "," : "", names[i]);
 	bo_log_put(truth, json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:b, s:s, s:s, s:s, s:s, "
-				    "s:s, s:I}",
-				    "type", "header", "tool", "blackout-lab", "version",
-				    BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "scenario",
-				    sc->name, "pause_ns", (json_int_t)sc->pause_ns, "quarantine_ns",
-				    (json_int_t)sc->quarantine_ns, "event", sc->event, "scope", scope,
-				    "lab", l->name, "target", LAB_VM_ADDR, "target6", LAB_VM_ADDR6,
-				    "target_mac", LAB_VM_MAC, "realtime_ns",
-				    (json_int_t)bo_clock_real_ns()));
+	                            "s:s, s:I}",
+	                            "type", "header", "tool", "blackout-lab", "version",
+	                            BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "scenario",
+	                            sc->name, "pause_ns", (json_int_t)sc->pause_ns, "quarantine_ns",
+	                            (json_int_t)sc->quarantine_ns, "event", sc->event, "scope",
+	                            scope, "lab", l->name, "target", LAB_VM_ADDR, "target6",
+	                            LAB_VM_ADDR6, "target_mac", LAB_VM_MAC, "realtime_ns",
+	                            (json_int_t)bo_clock_real_ns()));
 	return 0;
 }
 
@@ -158,7 +145,7 @@ static void set_env(const lab *l, const char *run)
 }
 
 static int cmd_run(lab_scenario sc, const char *run, const char *name, int64_t lead, int64_t tail,
-		   const char *vm_cmd, char **cmd)
+                   const char *vm_cmd, char **cmd)
 {
 	lab l;
 	if (lab_create(&l, name) != 0)
@@ -179,8 +166,8 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, int64_t l
 		goto out;
 	int w = wait_child(pid, bo_clock_mono_ns() + lead, &st);
 	if (w == 1) {
-		fprintf(stderr, "blackout-lab: %s exited before the migration (status %d)\n", cmd[0],
-			WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		fprintf(stderr, "blackout-lab: %s exited before the migration (status %d)\n",
+		        cmd[0], WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		rc = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 1;
 		pid = -1;
 		goto out;
@@ -205,8 +192,8 @@ out:
 		stop_child(vm_pid, SIGTERM, 5 * BO_NS_PER_S);
 	if (truth.f) {
 		bo_log_put(&truth, json_pack("{s:s, s:I, s:b}", "type", "end", "realtime_ns",
-					     (json_int_t)bo_clock_real_ns(), "interrupted",
-					     lab_interrupted));
+		                             (json_int_t)bo_clock_real_ns(), "interrupted",
+		                             lab_interrupted));
 		bo_log_close(&truth);
 	}
 	lab_destroy(&l);
@@ -216,6 +203,7 @@ out:
 
 int main(int argc, char **argv)
 {
+	bo_cli_init("blackout-lab");
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
@@ -229,13 +217,17 @@ int main(int argc, char **argv)
 		lab_scenarios_print();
 		return 0;
 	}
-	static const struct option opts[] = {
-		{"run", required_argument, 0, 'r'},   {"pause", required_argument, 0, 'p'},
-		{"quarantine", required_argument, 0, 'q'}, {"event", required_argument, 0, 'e'},
-		{"scope", required_argument, 0, 's'}, {"lead", required_argument, 0, 'L'},
-		{"tail", required_argument, 0, 'T'},  {"vm", required_argument, 0, 'V'},
-		{"name", required_argument, 0, 'n'},  {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0}};
+	static const struct option opts[] = {{"run", required_argument, 0, 'r'},
+	                                     {"pause", required_argument, 0, 'p'},
+	                                     {"quarantine", required_argument, 0, 'q'},
+	                                     {"event", required_argument, 0, 'e'},
+	                                     {"scope", required_argument, 0, 's'},
+	                                     {"lead", required_argument, 0, 'L'},
+	                                     {"tail", required_argument, 0, 'T'},
+	                                     {"vm", required_argument, 0, 'V'},
+	                                     {"name", required_argument, 0, 'n'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {0, 0, 0, 0}};
 	/* Positional words before the options: SCENARIO, or NAME [ROLE]. */
 	int first = 2;
 	const char *pos[2] = {NULL, NULL};
@@ -260,32 +252,34 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': run = optarg; break;
-		case 'p': sc.pause_ns = dur_arg("--pause", optarg); break;
-		case 'q': sc.quarantine_ns = dur_arg("--quarantine", optarg); break;
+		case 'p': sc.pause_ns = bo_cli_duration("--pause", optarg); break;
+		case 'q': sc.quarantine_ns = bo_cli_duration("--quarantine", optarg); break;
 		case 'e':
 			if (strcmp(optarg, "yes") && strcmp(optarg, "no"))
-				die_usage("--event takes yes or no", optarg);
+				bo_cli_usage_error("--event takes yes or no: %s", optarg);
 			sc.event = !strcmp(optarg, "yes");
 			break;
 		case 's':
 			if (lab_scope_parse(optarg, &sc.scope) != 0)
-				die_usage("--scope takes a list of icmp,udp,tcp-new,tcp-all", optarg);
+				bo_cli_usage_error(
+				    "--scope takes a list of icmp,udp,tcp-new,tcp-all: %s", optarg);
 			break;
-		case 'L': lead = dur_arg("--lead", optarg); break;
-		case 'T': tail = dur_arg("--tail", optarg); break;
+		case 'L': lead = bo_cli_duration("--lead", optarg); break;
+		case 'T': tail = bo_cli_duration("--tail", optarg); break;
 		case 'V': vm_cmd = optarg; break;
 		case 'n': name = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default: die_usage("bad option", NULL);
+		default: bo_cli_usage_error("bad option");
 		}
 	}
 	char **rest = argv + optind;
 	if (sc.quarantine_ns && !sc.event)
-		die_usage("a quarantine needs a network event (--event yes)", NULL);
+		bo_cli_usage_error("a quarantine needs a network event (--event yes)");
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "blackout-lab: needs root (it creates network namespaces and nftables "
-				"rules): run it with sudo\n");
+		fprintf(stderr,
+		        "blackout-lab: needs root (it creates network namespaces and nftables "
+		        "rules): run it with sudo\n");
 		return 3;
 	}
 	struct sigaction sa;
@@ -297,11 +291,11 @@ int main(int argc, char **argv)
 
 	if (!strcmp(cmdname, "run")) {
 		if (!have_sc)
-			die_usage("run needs a scenario", NULL);
+			bo_cli_usage_error("run needs a scenario");
 		if (!run)
-			die_usage("run needs --run DIR", NULL);
+			bo_cli_usage_error("run needs --run DIR");
 		if (!*rest)
-			die_usage("run needs a command after --", NULL);
+			bo_cli_usage_error("run needs a command after --");
 		sc.name = sc.name ? sc.name : "custom";
 		return cmd_run(sc, run, name, lead, tail, vm_cmd, rest);
 	}
@@ -315,7 +309,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmdname, "down")) {
 		lab l;
 		if (!pos[0])
-			die_usage("down needs a lab name", NULL);
+			bo_cli_usage_error("down needs a lab name");
 		if (lab_attach(&l, pos[0]) != 0)
 			return 1;
 		lab_destroy(&l);
@@ -325,9 +319,9 @@ int main(int argc, char **argv)
 		lab l;
 		enum lab_role role;
 		if (!pos[0] || !pos[1] || !*rest)
-			die_usage("exec needs NAME ROLE -- CMD", NULL);
+			bo_cli_usage_error("exec needs NAME ROLE -- CMD");
 		if (lab_role_parse(pos[1], &role) != 0)
-			die_usage("ROLE is probe, sw or vm", pos[1]);
+			bo_cli_usage_error("ROLE is probe, sw or vm: %s", pos[1]);
 		if (lab_attach(&l, pos[0]) != 0)
 			return 1;
 		set_env(&l, NULL);
@@ -340,16 +334,16 @@ int main(int argc, char **argv)
 		lab l;
 		bo_log truth;
 		if (!have_sc || !name || !run)
-			die_usage("migrate needs SCENARIO --name NAME --run DIR", NULL);
+			bo_cli_usage_error("migrate needs SCENARIO --name NAME --run DIR");
 		if (lab_attach(&l, name) != 0 || open_truth(run, &l, &sc, &truth) != 0)
 			return 1;
 		int rc = lab_migrate(&l, &sc, &truth);
 		bo_log_put(&truth, json_pack("{s:s, s:I}", "type", "end", "realtime_ns",
-					     (json_int_t)bo_clock_real_ns()));
+		                             (json_int_t)bo_clock_real_ns()));
 		bo_log_close(&truth);
 		lab_nft_free();
 		return rc ? 1 : 0;
 	}
-	die_usage("unknown command", cmdname);
+	bo_cli_usage_error("unknown command: %s", cmdname);
 	return 2;
 }

@@ -1,74 +1,55 @@
 /* blackout-probe: command line. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "bo_cli.h"
 #include "bo_time.h"
 #include "probe.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: blackout-probe [OPTIONS] TARGET...\n"
-		"\n"
-		"Sends paced probes to each TARGET and captures probes and replies with nanosecond\n"
-		"timestamps into a run directory, for blackout-analyze. Needs CAP_NET_RAW.\n"
-		"\n"
-		"Streams and pacing:\n"
-		"  -s, --streams LIST       streams to send, comma-separated (default: icmp)\n"
-		"  -i, --interval DUR       interval of every stream (default: 10ms; 1ms at least)\n"
-		"  -i, --interval NAME=DUR  interval of one stream, e.g. icmp=1ms\n"
-		"      --outage-interval DUR\n"
-		"                           spacing of a stream's probes while it is in an outage,\n"
-		"                           so the outage's end is known that closely (default: a\n"
-		"                           tenth of its interval, at least 1ms; 0: keep the interval)\n"
-		"\n"
-		"Run:\n"
-		"  -r, --run DIR            run directory (default: runs/YYYYMMDD-HHMMSS)\n"
-		"  -d, --duration DUR       stop after DUR (default: run until Ctrl-C or SIGTERM)\n"
-		"  -t, --timeout DUR        reply timeout, and how long replies are awaited at the\n"
-		"                           end (default: 1s)\n"
-		"  -I, --interface IFACE    capture on IFACE (default: the one routing to the first\n"
-		"                           target)\n"
-		"\n"
-		"Output:\n"
-		"  -q, --quiet              no status line and no outage lines\n"
-		"  -h, --help               this help\n"
-		"  -V, --version            version\n"
-		"\n"
-		"Durations take a unit: ns, us, ms, s, m, h (10ms, 1.5s).\n"
-		"\n"
-		"Streams:\n");
+	fprintf(
+	    f,
+	    "Usage: blackout-probe [OPTIONS] TARGET...\n"
+	    "\n"
+	    "Sends paced probes to each TARGET and captures probes and replies with nanosecond\n"
+	    "timestamps into a run directory, for blackout-analyze. Needs CAP_NET_RAW.\n"
+	    "\n"
+	    "Streams and pacing:\n"
+	    "  -s, --streams LIST       streams to send, comma-separated (default: icmp)\n"
+	    "  -i, --interval DUR       interval of every stream (default: 10ms; 1ms at least)\n"
+	    "  -i, --interval NAME=DUR  interval of one stream, e.g. icmp=1ms\n"
+	    "      --outage-interval DUR\n"
+	    "                           spacing of a stream's probes while it is in an outage,\n"
+	    "                           so the outage's end is known that closely (default: a\n"
+	    "                           tenth of its interval, at least 1ms; 0: keep the "
+	    "interval)\n"
+	    "\n"
+	    "Run:\n"
+	    "  -r, --run DIR            run directory (default: runs/YYYYMMDD-HHMMSS)\n"
+	    "  -d, --duration DUR       stop after DUR (default: run until Ctrl-C or SIGTERM)\n"
+	    "  -t, --timeout DUR        reply timeout, and how long replies are awaited at the\n"
+	    "                           end (default: 1s)\n"
+	    "  -I, --interface IFACE    capture on IFACE (default: the one routing to the first\n"
+	    "                           target)\n"
+	    "\n"
+	    "Output:\n"
+	    "  -q, --quiet              no status line and no outage lines\n"
+	    "  -h, --help               this help\n"
+	    "  -V, --version            version\n"
+	    "\n"
+	    "Durations take a unit: ns, us, ms, s, m, h (10ms, 1.5s).\n"
+	    "\n"
+	    "Streams:\n");
 	probe_streams_help(f);
-	fprintf(f, "\n"
-		   "Exit status: 0 run completed (also when stopped by Ctrl-C or SIGTERM), 1 failure\n"
-		   "during the run, 2 usage error, 3 missing privilege, 4 setup failed (interface,\n"
-		   "route, run directory).\n");
-}
-
-__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "blackout-probe: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'blackout-probe --help'.\n");
-	exit(PROBE_EXIT_USAGE);
-}
-
-static int64_t dur(const char *opt, const char *s)
-{
-	int64_t ns;
-	if (bo_dur_parse(s, &ns) != 0) {
-		fprintf(stderr, "blackout-probe: %s wants a duration with a unit, like 10ms or 7s: %s\n",
-			opt, s);
-		exit(PROBE_EXIT_USAGE);
-	}
-	return ns;
+	fprintf(f,
+	        "\n"
+	        "Exit status: 0 run completed (also when stopped by Ctrl-C or SIGTERM), 1 failure\n"
+	        "during the run, 2 usage error, 3 missing privilege, 4 setup failed (interface,\n"
+	        "route, run directory).\n");
 }
 
 static void parse_streams(probe_config *c, char *list)
@@ -76,27 +57,32 @@ static void parse_streams(probe_config *c, char *list)
 	c->nstreams = 0;
 	for (char *save, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!probe_stream_find(tok))
-			die("unknown stream %s (see --help for the list)", tok);
+			bo_cli_usage_error("unknown stream %s (see --help for the list)", tok);
 		for (int i = 0; i < c->nstreams; i++)
 			if (!strcmp(c->streams[i], tok))
-				die("stream %s named twice", tok);
+				bo_cli_usage_error("stream %s named twice", tok);
 		if (c->nstreams == PROBE_MAX_STREAMS)
-			die("too many streams");
+			bo_cli_usage_error("too many streams");
 		c->streams[c->nstreams++] = tok;
 	}
 	if (!c->nstreams)
-		die("--streams needs at least one stream");
+		bo_cli_usage_error("--streams needs at least one stream");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"streams", required_argument, 0, 's'},  {"interval", required_argument, 0, 'i'},
-		{"run", required_argument, 0, 'r'},      {"duration", required_argument, 0, 'd'},
-		{"timeout", required_argument, 0, 't'},  {"interface", required_argument, 0, 'I'},
-		{"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},
-		{"version", no_argument, 0, 'V'},        {"outage-interval", required_argument, 0, 'O'},
-		{0, 0, 0, 0}};
+	static const struct option opts[] = {{"streams", required_argument, 0, 's'},
+	                                     {"interval", required_argument, 0, 'i'},
+	                                     {"run", required_argument, 0, 'r'},
+	                                     {"duration", required_argument, 0, 'd'},
+	                                     {"timeout", required_argument, 0, 't'},
+	                                     {"interface", required_argument, 0, 'I'},
+	                                     {"quiet", no_argument, 0, 'q'},
+	                                     {"help", no_argument, 0, 'h'},
+	                                     {"version", no_argument, 0, 'V'},
+	                                     {"outage-interval", required_argument, 0, 'O'},
+	                                     {0, 0, 0, 0}};
+	bo_cli_init("blackout-probe");
 	probe_config c;
 	memset(&c, 0, sizeof c);
 	c.interval = 10 * BO_NS_PER_MS;
@@ -115,21 +101,21 @@ int main(int argc, char **argv)
 		case 'i':
 			if (strchr(optarg, '=')) {
 				if (nper == PROBE_MAX_STREAMS * 2)
-					die("too many --interval options");
+					bo_cli_usage_error("too many --interval options");
 				per_stream[nper++] = optarg;
 			} else {
-				c.interval = dur("--interval", optarg);
+				c.interval = bo_cli_duration("--interval", optarg);
 			}
 			break;
 		case 'r': c.run_dir = optarg; break;
-		case 'd': c.duration = dur("--duration", optarg); break;
-		case 't': c.timeout = dur("--timeout", optarg); break;
+		case 'd': c.duration = bo_cli_duration("--duration", optarg); break;
+		case 't': c.timeout = bo_cli_duration("--timeout", optarg); break;
 		case 'I': c.iface = optarg; break;
 		case 'q': c.quiet = 1; break;
 		case 'O':
-			c.outage_interval = dur("--outage-interval", optarg);
+			c.outage_interval = bo_cli_duration("--outage-interval", optarg);
 			if (c.outage_interval && c.outage_interval < BO_NS_PER_MS)
-				die("--outage-interval must be 0 or 1ms or more");
+				bo_cli_usage_error("--outage-interval must be 0 or 1ms or more");
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("blackout-probe %s\n", BLACKOUT_VERSION); return 0;
@@ -144,22 +130,24 @@ int main(int argc, char **argv)
 		for (k = 0; k < c.nstreams && strcmp(c.streams[k], per_stream[i]); k++)
 			;
 		if (k == c.nstreams)
-			die("--interval names stream %s, which is not in --streams", per_stream[i]);
-		c.intervals[k] = dur("--interval", eq + 1);
+			bo_cli_usage_error("--interval names stream %s, which is not in --streams",
+			                   per_stream[i]);
+		c.intervals[k] = bo_cli_duration("--interval", eq + 1);
 	}
 	if (c.interval < BO_NS_PER_MS)
-		die("--interval must be 1ms or more");
+		bo_cli_usage_error("--interval must be 1ms or more");
 	for (int k = 0; k < c.nstreams; k++)
 		if (c.intervals[k] && c.intervals[k] < BO_NS_PER_MS)
-			die("--interval of %s must be 1ms or more", c.streams[k]);
+			bo_cli_usage_error("--interval of %s must be 1ms or more", c.streams[k]);
 	if (c.timeout < BO_NS_PER_MS)
-		die("--timeout must be 1ms or more");
+		bo_cli_usage_error("--timeout must be 1ms or more");
 	c.targets = argv + optind;
 	c.ntargets = argc - optind;
 	if (c.ntargets < 1)
-		die("name at least one TARGET (an IPv4 or IPv6 address or a host name)");
+		bo_cli_usage_error(
+		    "name at least one TARGET (an IPv4 or IPv6 address or a host name)");
 	if (c.ntargets > PROBE_MAX_TARGETS)
-		die("too many targets");
+		bo_cli_usage_error("too many targets");
 	static char defdir[64];
 	if (!c.run_dir) {
 		time_t now = time(NULL);

@@ -1,0 +1,37 @@
+/* Command-line helpers shared by the programs. */
+#include "bo_cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bo_time.h"
+
+static const char *prog_name = "blackout";
+
+void bo_cli_init(const char *prog)
+{
+	prog_name = prog;
+}
+
+void bo_cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", prog_name);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", prog_name);
+	exit(BO_EXIT_USAGE);
+}
+
+int64_t bo_cli_duration(const char *opt, const char *arg)
+{
+	int64_t ns;
+	if (bo_dur_parse(arg, &ns) != 0)
+		bo_cli_usage_error(
+		    "%s wants a duration with a unit (ns, us, ms, s, m, h), like 10ms "
+		    "or 7s: %s",
+		    opt, arg);
+	return ns;
+}

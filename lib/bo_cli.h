@@ -1,0 +1,19 @@
+/* Command-line helpers shared by the programs: usage errors that point at --help, and
+ * duration arguments with units. All three programs exit with 2 on a usage error. */
+#ifndef BO_CLI_H
+#define BO_CLI_H
+
+#include <stdint.h>
+
+#define BO_EXIT_USAGE 2
+
+/* The program's name for messages ("blackout-probe"); set once in main. */
+void bo_cli_init(const char *prog);
+
+/* Prints "PROG: message" and "Try 'PROG --help'." and exits with BO_EXIT_USAGE. */
+__attribute__((format(printf, 1, 2), noreturn)) void bo_cli_usage_error(const char *fmt, ...);
+
+/* Parses the duration argument of option opt, or exits with a usage error naming the units. */
+int64_t bo_cli_duration(const char *opt, const char *arg);
+
+#endif
