@@ -26,11 +26,11 @@ typedef struct an_outage {
 	int64_t prev_ok;    /* send time of the last answered probe before, 0 if none */
 	int64_t first_lost; /* send time of the first lost probe */
 	int64_t last_lost;
-	int64_t next_ok;    /* send time of the first answered probe after, 0 if none */
+	int64_t next_ok;               /* send time of the first answered probe after, 0 if none */
 	int64_t rtt_before, rtt_after; /* median RTT around it, 0 if unknown */
 	uint64_t lost, blind;
 	int64_t start_lo, start_hi, end_lo, end_hi; /* bounds; *_hi = 0 if open */
-	int64_t start, end, duration, dmin, dmax;  /* point estimates and duration bounds */
+	int64_t start, end, duration, dmin, dmax;   /* point estimates and duration bounds */
 } an_outage;
 
 typedef struct an_probe {
@@ -43,8 +43,8 @@ typedef struct an_stream {
 	bo_addr target;
 	char target_str[48];
 	uint16_t icmp_id;
-	int keyed;          /* probes carry a verified tag with a 32-bit sequence */
-	int64_t interval;   /* from the run log, or inferred from the sends */
+	int keyed;        /* probes carry a verified tag with a 32-bit sequence */
+	int64_t interval; /* from the run log, or inferred from the sends */
 	/* pending probes: ring[(seq - base) % cap] for seq in [base, top) */
 	an_probe *ring;
 	uint32_t cap, base, top;
@@ -127,7 +127,7 @@ int an_read_lab(an_run *r, char *err, size_t errlen);
 
 /* stream.c */
 an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uint16_t icmp_id,
-			 int keyed, int64_t interval);
+                         int keyed, int64_t interval);
 an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id);
 int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout);
 void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts);

@@ -74,7 +74,7 @@ static void on_echo(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 		seq = id.seq;
 	} else {
 		seq = s->started ? unwrap16(request ? s->last_seq16_req : s->top - 1, p->icmp_seq)
-				 : p->icmp_seq;
+		                 : p->icmp_seq;
 	}
 	if (request) {
 		s->last_seq16_req = seq;
@@ -92,15 +92,15 @@ int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	pcap_t *pc = pcap_open_offline_with_tstamp_precision(r->path_pcap,
-							     PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	                                                     PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!pc) {
 		snprintf(err, errlen, "%s: %s", r->path_pcap, ebuf);
 		return -1;
 	}
 	r->linktype = pcap_datalink(pc);
 	int64_t timeout = set->reply_timeout ? set->reply_timeout
-			  : r->log_timeout    ? r->log_timeout
-					      : BO_NS_PER_S;
+	                  : r->log_timeout   ? r->log_timeout
+	                                     : BO_NS_PER_S;
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc;
@@ -116,9 +116,7 @@ int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 			continue;
 		}
 		switch (p.l4) {
-		case BO_L4_ICMP:
-			on_echo(r, &p, ts, timeout);
-			break;
+		case BO_L4_ICMP: on_echo(r, &p, ts, timeout); break;
 		case BO_L4_ICMP6:
 			if (p.icmp_type == 136 && is_target(r, &p.src))
 				announce(r, ts, 0, 0, 1);
@@ -127,15 +125,16 @@ int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 			break;
 		case BO_L4_ARP:
 			if (p.rarp ? r->have_mac && !memcmp(p.arp_sha, r->target_mac, 6)
-				   : is_target(r, &p.arp_spa))
+			           : is_target(r, &p.arp_spa))
 				announce(r, ts, !p.rarp && bo_addr_eq(&p.arp_spa, &p.arp_tpa),
-					 p.rarp, 0);
+				         p.rarp, 0);
 			break;
 		}
 	}
 	int truncated = rc == PCAP_ERROR;
 	if (truncated) /* a capture cut short: keep everything read so far */
-		snprintf(err, errlen, "%s: %s (analysed up to there)", r->path_pcap, pcap_geterr(pc));
+		snprintf(err, errlen, "%s: %s (analysed up to there)", r->path_pcap,
+		         pcap_geterr(pc));
 	pcap_close(pc);
 	for (int i = 0; i < r->nstreams; i++)
 		an_stream_finish(&r->streams[i], r->last_ts, timeout);

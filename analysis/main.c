@@ -11,41 +11,45 @@
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "Usage: blackout-analyze [OPTIONS] INPUT...\n"
-	    "\n"
-	    "Reconstructs every outage of every stream with bounds, finds the target's resume\n"
-	    "announcement and gives a verdict per migration. INPUT is a run directory written by\n"
-	    "blackout-probe, or a pcap/pcapng file of pings taken by anyone (tcpdump, Wireshark).\n"
-	    "Needs no privileges.\n"
-	    "\n"
-	    "Output:\n"
-	    "  -j, --json FILE          write the JSON report to FILE (- for standard output)\n"
-	    "      --no-write           do not write RUN/analysis.json into a run directory\n"
-	    "  -q, --quiet              no text report\n"
-	    "\n"
-	    "Analysis:\n"
-	    "      --reply-timeout DUR  a probe is lost when unanswered this long (default: the\n"
-	    "                           probe's --timeout, else 1s)\n"
-	    "      --normal DUR         reference for a normal quarantine (default 3s)\n"
-	    "      --timeout DUR        reference for the quarantine safety timeout (default 7s)\n"
-	    "      --switchover DUR     longest dark time after resume still judged a plain\n"
-	    "                           switchover (default 1s)\n"
-	    "  -h, --help, -V, --version\n"
-	    "\n"
-	    "Verdicts: no-blackout, switchover-only, quarantine-normal, "
-	    "quarantine-safety-timeout,\n"
-	    "anomalous.\n"
-	    "Exit status: 0 every input analysed, 1 an input could not be read (the others are\n"
-	    "still reported), 2 usage error.\n");
+	fprintf(f,
+	        "Usage: blackout-analyze [OPTIONS] INPUT...\n"
+	        "\n"
+	        "Reconstructs every outage of every stream with bounds, finds the target's resume\n"
+	        "announcement and gives a verdict per migration. INPUT is a run directory written "
+	        "by\n"
+	        "blackout-probe, or a pcap/pcapng file of pings taken by anyone (tcpdump, "
+	        "Wireshark).\n"
+	        "Needs no privileges.\n"
+	        "\n"
+	        "Output:\n"
+	        "  -j, --json FILE          write the JSON report to FILE (- for standard output)\n"
+	        "      --no-write           do not write RUN/analysis.json into a run directory\n"
+	        "  -q, --quiet              no text report\n"
+	        "\n"
+	        "Analysis:\n"
+	        "      --reply-timeout DUR  a probe is lost when unanswered this long (default: "
+	        "the\n"
+	        "                           probe's --timeout, else 1s)\n"
+	        "      --normal DUR         reference for a normal quarantine (default 3s)\n"
+	        "      --timeout DUR        reference for the quarantine safety timeout (default "
+	        "7s)\n"
+	        "      --switchover DUR     longest dark time after resume still judged a plain\n"
+	        "                           switchover (default 1s)\n"
+	        "  -h, --help, -V, --version\n"
+	        "\n"
+	        "Verdicts: no-blackout, switchover-only, quarantine-normal, "
+	        "quarantine-safety-timeout,\n"
+	        "anomalous.\n"
+	        "Exit status: 0 every input analysed, 1 an input could not be read (the others "
+	        "are\n"
+	        "still reported), 2 usage error.\n");
 }
 
 static int write_json(json_t *j, const char *path)
 {
 	int rc = path[0] == '-' && !path[1]
-	             ? json_dumpf(j, stdout, JSON_INDENT(2)) | (fputc('\n', stdout) == EOF)
-	             : json_dump_file(j, path, JSON_INDENT(2));
+	                 ? json_dumpf(j, stdout, JSON_INDENT(2)) | (fputc('\n', stdout) == EOF)
+	                 : json_dump_file(j, path, JSON_INDENT(2));
 	if (rc != 0)
 		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
 	return rc;

@@ -38,15 +38,15 @@ static json_t *stream_json(const an_stream *s)
 	for (int i = 0; i < s->noutages; i++)
 		json_array_append_new(outs, outage_json(&s->outages[i]));
 	json_t *j = json_pack("{s:s, s:s, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			      "stream", s->name, "target", s->target_str, "icmp_id", s->icmp_id,
-			      "keyed", s->keyed, "interval_ns", (json_int_t)s->interval, "sent",
-			      (json_int_t)s->sent, "answered", (json_int_t)s->answered, "lost",
-			      (json_int_t)s->lost, "duplicates", (json_int_t)s->dups, "late",
-			      (json_int_t)s->late, "reordered", (json_int_t)s->reordered, "blind",
-			      (json_int_t)s->blind, "unresolved", (json_int_t)s->unresolved);
+	                      "stream", s->name, "target", s->target_str, "icmp_id", s->icmp_id,
+	                      "keyed", s->keyed, "interval_ns", (json_int_t)s->interval, "sent",
+	                      (json_int_t)s->sent, "answered", (json_int_t)s->answered, "lost",
+	                      (json_int_t)s->lost, "duplicates", (json_int_t)s->dups, "late",
+	                      (json_int_t)s->late, "reordered", (json_int_t)s->reordered, "blind",
+	                      (json_int_t)s->blind, "unresolved", (json_int_t)s->unresolved);
 	json_object_set_new(j, "rtt_min_ns", ns_or_null(s->rtt_min));
 	json_object_set_new(j, "rtt_mean_ns",
-			    ns_or_null(s->answered ? s->rtt_sum / (int64_t)s->answered : 0));
+	                    ns_or_null(s->answered ? s->rtt_sum / (int64_t)s->answered : 0));
 	json_object_set_new(j, "rtt_max_ns", ns_or_null(s->rtt_max));
 	json_object_set_new(j, "outages", outs);
 	return j;
@@ -69,18 +69,18 @@ static json_t *lab_json(const an_run *r)
 					o = &s->outages[m];
 		}
 		json_t *j = json_pack("{s:s, s:[I,I], s:[I,I], s:I, s:s, s:b}", "stream", t->stream,
-				      "truth_start_ns", (json_int_t)t->start[0],
-				      (json_int_t)t->start[1], "truth_end_ns", (json_int_t)t->end[0],
-				      (json_int_t)t->end[1], "truth_duration_ns",
-				      (json_int_t)t->duration, "expected_verdict", t->verdict,
-				      "measured", o != NULL);
+		                      "truth_start_ns", (json_int_t)t->start[0],
+		                      (json_int_t)t->start[1], "truth_end_ns",
+		                      (json_int_t)t->end[0], (json_int_t)t->end[1],
+		                      "truth_duration_ns", (json_int_t)t->duration,
+		                      "expected_verdict", t->verdict, "measured", o != NULL);
 		if (o) {
 			int sin = t->start[1] > o->start_lo && t->start[0] <= o->start_hi;
 			int ein = o->end_hi && t->end[1] > o->end_lo && t->end[0] <= o->end_hi;
 			json_object_set_new(j, "start_inside", json_boolean(sin));
 			json_object_set_new(j, "end_inside", json_boolean(ein));
 			json_object_set_new(j, "duration_error_ns",
-					    json_integer((json_int_t)(o->duration - t->duration)));
+			                    json_integer((json_int_t)(o->duration - t->duration)));
 		}
 		json_array_append_new(arr, j);
 	}
@@ -94,39 +94,42 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 		json_array_append_new(streams, stream_json(&r->streams[i]));
 	for (int i = 0; i < r->nannounce && i < 1000; i++) {
 		const an_announce *a = &r->announces[i];
-		json_array_append_new(ann, json_pack("{s:I, s:s}", "ts_ns", (json_int_t)a->ts, "kind",
-						     a->rarp ? "rarp" : a->ndp ? "na"
-								: a->gratuitous ? "garp"
-										: "arp"));
+		json_array_append_new(ann,
+		                      json_pack("{s:I, s:s}", "ts_ns", (json_int_t)a->ts, "kind",
+		                                a->rarp         ? "rarp"
+		                                : a->ndp        ? "na"
+		                                : a->gratuitous ? "garp"
+		                                                : "arp"));
 	}
 	json_t *j = json_pack(
-		"{s:s, s:s, s:i, s:{s:I, s:I, s:I, s:I}, s:{s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, "
-		"s:I, s:I, s:b, s:I}}",
-		"tool", "blackout-analyze", "version", BLACKOUT_VERSION, "format", AN_FORMAT_VERSION,
-		"settings", "reply_timeout_ns", (json_int_t)set->reply_timeout, "normal_ns",
-		(json_int_t)set->normal, "timeout_ns", (json_int_t)set->timeout, "switchover_ns",
-		(json_int_t)set->switchover, "input", "path", r->input, "kind",
-		r->is_dir ? "run" : "capture", "pcap", r->path_pcap, "linktype", r->linktype,
-		"packets", (json_int_t)r->packets, "invalid", (json_int_t)r->invalid, "strays",
-		(json_int_t)r->strays, "first_ns", (json_int_t)r->first_ts, "last_ns",
-		(json_int_t)r->last_ts, "capture_dropped",
-		(json_int_t)(r->cap_dropped + r->cap_ifdropped), "log_complete", r->log_complete,
-		"log_bad_lines", (json_int_t)r->log_bad_lines);
+	        "{s:s, s:s, s:i, s:{s:I, s:I, s:I, s:I}, s:{s:s, s:s, s:s, s:i, s:I, s:I, s:I, "
+	        "s:I, "
+	        "s:I, s:I, s:b, s:I}}",
+	        "tool", "blackout-analyze", "version", BLACKOUT_VERSION, "format",
+	        AN_FORMAT_VERSION, "settings", "reply_timeout_ns", (json_int_t)set->reply_timeout,
+	        "normal_ns", (json_int_t)set->normal, "timeout_ns", (json_int_t)set->timeout,
+	        "switchover_ns", (json_int_t)set->switchover, "input", "path", r->input, "kind",
+	        r->is_dir ? "run" : "capture", "pcap", r->path_pcap, "linktype", r->linktype,
+	        "packets", (json_int_t)r->packets, "invalid", (json_int_t)r->invalid, "strays",
+	        (json_int_t)r->strays, "first_ns", (json_int_t)r->first_ts, "last_ns",
+	        (json_int_t)r->last_ts, "capture_dropped",
+	        (json_int_t)(r->cap_dropped + r->cap_ifdropped), "log_complete", r->log_complete,
+	        "log_bad_lines", (json_int_t)r->log_bad_lines);
 	if (r->have_log)
 		json_object_set_new(json_object_get(j, "input"), "run_id",
-				    json_integer((json_int_t)r->run_id));
+		                    json_integer((json_int_t)r->run_id));
 	json_object_set_new(j, "streams", streams);
 	json_object_set_new(j, "announcements", ann);
 	json_t *v = json_pack("{s:s, s:s}", "verdict", r->verdict, "reason", r->reason);
 	json_object_set_new(v, "stream",
-			    r->main_stream >= 0 ? json_string(r->streams[r->main_stream].name)
-						: json_null());
+	                    r->main_stream >= 0 ? json_string(r->streams[r->main_stream].name)
+	                                        : json_null());
 	json_object_set_new(v, "target",
-			    r->main_stream >= 0 ? json_string(r->streams[r->main_stream].target_str)
-						: json_null());
+	                    r->main_stream >= 0 ? json_string(r->streams[r->main_stream].target_str)
+	                                        : json_null());
 	json_object_set_new(v, "resume_ns", ns_or_null(r->resume_ts));
 	json_object_set_new(v, "resume_kind",
-			    r->resume_kind ? json_string(r->resume_kind) : json_null());
+	                    r->resume_kind ? json_string(r->resume_kind) : json_null());
 	json_object_set_new(j, "verdict", v);
 	json_object_set_new(j, "lab", r->have_lab ? lab_json(r) : json_null());
 	return j;

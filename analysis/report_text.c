@@ -36,10 +36,10 @@ static void wrap(FILE *f, const char *text, const char *indent, int width)
 static void outage_text(FILE *f, const an_stream *s, const an_outage *o, int n)
 {
 	char d[32], pm[32], a[32], b[32], c[32], e[32];
-	int64_t err = o->dmax ? (o->dmax - o->duration > o->duration - o->dmin
-					 ? o->dmax - o->duration
-					 : o->duration - o->dmin)
-			      : 0;
+	int64_t err =
+	        o->dmax ? (o->dmax - o->duration > o->duration - o->dmin ? o->dmax - o->duration
+	                                                                 : o->duration - o->dmin)
+	                : 0;
 	fprintf(f, "    outage %d: %s", n, bo_dur_str(o->duration, d, sizeof d));
 	if (err)
 		fprintf(f, " (±%s)", bo_dur_str(err, pm, sizeof pm));
@@ -47,13 +47,13 @@ static void outage_text(FILE *f, const an_stream *s, const an_outage *o, int n)
 	if (o->blind)
 		fprintf(f, ", %llu blind", (unsigned long long)o->blind);
 	fprintf(f, "\n      start %s .. %s   end %s .. %s\n",
-		o->start_lo ? tod(o->start_lo, a, sizeof a) : "(before capture)",
-		tod(o->start_hi, b, sizeof b), tod(o->end_lo, c, sizeof c),
-		o->end_hi ? tod(o->end_hi, e, sizeof e) : "(after capture)");
+	        o->start_lo ? tod(o->start_lo, a, sizeof a) : "(before capture)",
+	        tod(o->start_hi, b, sizeof b), tod(o->end_lo, c, sizeof c),
+	        o->end_hi ? tod(o->end_hi, e, sizeof e) : "(after capture)");
 	if (o->rtt_before || o->rtt_after)
 		fprintf(f, "      rtt before %s, after %s\n",
-			o->rtt_before ? bo_dur_str(o->rtt_before, a, sizeof a) : "-",
-			o->rtt_after ? bo_dur_str(o->rtt_after, b, sizeof b) : "-");
+		        o->rtt_before ? bo_dur_str(o->rtt_before, a, sizeof a) : "-",
+		        o->rtt_after ? bo_dur_str(o->rtt_after, b, sizeof b) : "-");
 	(void)s;
 }
 
@@ -65,36 +65,38 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 	if (r->have_lab)
 		fprintf(f, "  (lab scenario %s)", r->lab_scenario);
 	fprintf(f, "\n  capture: %llu packets over %s", (unsigned long long)r->packets,
-		bo_dur_str(r->last_ts - r->first_ts, a, sizeof a));
+	        bo_dur_str(r->last_ts - r->first_ts, a, sizeof a));
 	if (r->cap_dropped + r->cap_ifdropped)
 		fprintf(f, ", %llu DROPPED by the capture: windows near drops are unreliable",
-			(unsigned long long)(r->cap_dropped + r->cap_ifdropped));
+		        (unsigned long long)(r->cap_dropped + r->cap_ifdropped));
 	else if (r->have_log)
 		fprintf(f, ", no capture drops");
 	if (r->invalid)
 		fprintf(f, ", %llu unreadable", (unsigned long long)r->invalid);
 	if (r->have_log && !r->log_complete)
 		fprintf(f, "\n  note: the probe did not finish its log (killed?): analysed what is "
-			   "there");
+		           "there");
 	fprintf(f, "\n");
 	for (int i = 0; i < r->nstreams; i++) {
 		const an_stream *s = &r->streams[i];
-		fprintf(f, "  %-15s %-8s every %s  sent %llu  answered %llu  lost %llu", s->target_str,
-			s->name, bo_dur_str(s->interval, a, sizeof a), (unsigned long long)s->sent,
-			(unsigned long long)s->answered, (unsigned long long)s->lost);
+		fprintf(f, "  %-15s %-8s every %s  sent %llu  answered %llu  lost %llu",
+		        s->target_str, s->name, bo_dur_str(s->interval, a, sizeof a),
+		        (unsigned long long)s->sent, (unsigned long long)s->answered,
+		        (unsigned long long)s->lost);
 		if (s->answered)
-			fprintf(f, "  rtt %s", bo_dur_str(s->rtt_sum / (int64_t)s->answered, b, sizeof b));
+			fprintf(f, "  rtt %s",
+			        bo_dur_str(s->rtt_sum / (int64_t)s->answered, b, sizeof b));
 		if (s->dups || s->late || s->reordered || s->blind)
 			fprintf(f, "\n    duplicates %llu  late %llu  reordered %llu  blind %llu",
-				(unsigned long long)s->dups, (unsigned long long)s->late,
-				(unsigned long long)s->reordered, (unsigned long long)s->blind);
+			        (unsigned long long)s->dups, (unsigned long long)s->late,
+			        (unsigned long long)s->reordered, (unsigned long long)s->blind);
 		fprintf(f, "\n");
 		for (int k = 0; k < s->noutages; k++)
 			outage_text(f, s, &s->outages[k], k + 1);
 	}
 	if (r->resume_ts)
 		fprintf(f, "  resume: %s from the target at %s\n", r->resume_kind,
-			tod(r->resume_ts, a, sizeof a));
+		        tod(r->resume_ts, a, sizeof a));
 	fprintf(f, "  verdict: %s\n", r->verdict);
 	wrap(f, r->reason, "    ", 96);
 	for (int i = 0; r->have_lab && i < r->ntruth; i++) {
@@ -108,13 +110,14 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 				if (s->outages[m].duration > o->duration)
 					o = &s->outages[m];
 			int in = t->start[1] > o->start_lo && t->start[0] <= o->start_hi &&
-				 o->end_hi && t->end[1] > o->end_lo && t->end[0] <= o->end_hi;
-			fprintf(f, "  lab truth %-8s %s, measured %s (error %s)\n"
-				   "    truth %s the bounds, expected %s\n",
-				t->stream, bo_dur_str(t->duration, a, sizeof a),
-				bo_dur_str(o->duration, b, sizeof b),
-				bo_dur_str(o->duration - t->duration, (char[32]){0}, 32),
-				in ? "inside" : "OUTSIDE", t->verdict);
+			         o->end_hi && t->end[1] > o->end_lo && t->end[0] <= o->end_hi;
+			fprintf(f,
+			        "  lab truth %-8s %s, measured %s (error %s)\n"
+			        "    truth %s the bounds, expected %s\n",
+			        t->stream, bo_dur_str(t->duration, a, sizeof a),
+			        bo_dur_str(o->duration, b, sizeof b),
+			        bo_dur_str(o->duration - t->duration, (char[32]){0}, 32),
+			        in ? "inside" : "OUTSIDE", t->verdict);
 		}
 	}
 }

@@ -17,7 +17,7 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "%s: no probe.jsonl: is this a blackout-probe run directory?",
-			 r->input);
+		         r->input);
 		return -1;
 	}
 	json_t *o;
@@ -32,10 +32,11 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 		if (!strcmp(type, "header")) {
 			if (bo_json_int(o, "format", 0) != BO_FORMAT_VERSION ||
 			    bo_key_parse(bo_json_str(o, "key", ""), &r->key) != 0) {
-				snprintf(err, errlen, "%s: probe.jsonl header has format %lld or no key; "
-						      "this analyzer reads format %d",
-					 r->input, (long long)bo_json_int(o, "format", 0),
-					 BO_FORMAT_VERSION);
+				snprintf(err, errlen,
+				         "%s: probe.jsonl header has format %lld or no key; "
+				         "this analyzer reads format %d",
+				         r->input, (long long)bo_json_int(o, "format", 0),
+				         BO_FORMAT_VERSION);
 				json_decref(o);
 				fclose(f);
 				return -1;
@@ -52,8 +53,8 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			int64_t iv = bo_json_int(o, "interval_ns", 0);
 			if (bo_addr_parse(bo_json_str(o, "target", ""), &a) == 0 && iv > 0 &&
 			    !strcmp(name, "icmp"))
-				an_stream_add(r, name, &a, (uint16_t)bo_json_int(o, "icmp_id", 0), 1,
-					      iv);
+				an_stream_add(r, name, &a, (uint16_t)bo_json_int(o, "icmp_id", 0),
+				              1, iv);
 		} else if (!strcmp(type, "status") || !strcmp(type, "end")) {
 			json_t *cap = json_object_get(o, "capture");
 			if (cap) {
@@ -63,7 +64,7 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			if (!strcmp(type, "end")) {
 				r->log_complete = 1;
 				snprintf(r->stop_reason, sizeof r->stop_reason, "%s",
-					 bo_json_str(o, "reason", "?"));
+				         bo_json_str(o, "reason", "?"));
 			}
 		}
 		json_decref(o);
@@ -94,14 +95,15 @@ int an_read_lab(an_run *r, char *err, size_t errlen)
 		const char *type = bo_json_str(o, "type", "");
 		if (!strcmp(type, "header")) {
 			snprintf(r->lab_scenario, sizeof r->lab_scenario, "%s",
-				 bo_json_str(o, "scenario", "?"));
+			         bo_json_str(o, "scenario", "?"));
 		} else if (!strcmp(type, "truth") && r->ntruth < 8) {
 			an_truth *t = &r->truth[r->ntruth];
 			json_t *st = json_object_get(o, "start"), *en = json_object_get(o, "end");
 			if (json_array_size(st) != 2 || json_array_size(en) != 2)
 				goto next;
 			snprintf(t->stream, sizeof t->stream, "%s", bo_json_str(o, "stream", ""));
-			snprintf(t->verdict, sizeof t->verdict, "%s", bo_json_str(o, "verdict", ""));
+			snprintf(t->verdict, sizeof t->verdict, "%s",
+			         bo_json_str(o, "verdict", ""));
 			for (int i = 0; i < 2; i++) {
 				t->start[i] = json_integer_value(json_array_get(st, (size_t)i));
 				t->end[i] = json_integer_value(json_array_get(en, (size_t)i));

@@ -13,7 +13,7 @@
 #define RING_MAX (1u << 24) /* 16 M probes in flight: 1 kHz for over four hours */
 
 an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uint16_t icmp_id,
-			 int keyed, int64_t interval)
+                         int keyed, int64_t interval)
 {
 	if (r->nstreams == r->stream_cap) {
 		int cap = r->stream_cap ? r->stream_cap * 2 : 8;
@@ -185,7 +185,8 @@ int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout)
 void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts)
 {
 	if (!s->started || (int32_t)(seq - s->base) < 0) {
-		s->late++; /* its probe was already counted lost: the reply came after the timeout */
+		s->late++; /* its probe was already counted lost: the reply came after the timeout
+		            */
 		return;
 	}
 	if ((int32_t)(seq - s->top) >= 0)

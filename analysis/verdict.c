@@ -9,7 +9,10 @@
 
 static const char *announce_kind(const an_announce *a)
 {
-	return a->rarp ? "RARP" : a->ndp ? "unsolicited NA" : a->gratuitous ? "gratuitous ARP" : "ARP";
+	return a->rarp         ? "RARP"
+	       : a->ndp        ? "unsolicited NA"
+	       : a->gratuitous ? "gratuitous ARP"
+	                       : "ARP";
 }
 
 void an_verdict(an_run *r, const an_settings *set)
@@ -32,9 +35,10 @@ void an_verdict(an_run *r, const an_settings *set)
 		int answered = 0;
 		for (int i = 0; i < r->nstreams; i++)
 			answered += r->streams[i].answered > 0;
-		snprintf(r->verdict, sizeof r->verdict, "%s", answered ? "no-blackout" : "anomalous");
+		snprintf(r->verdict, sizeof r->verdict, "%s",
+		         answered ? "no-blackout" : "anomalous");
 		snprintf(r->reason, sizeof r->reason, "%s",
-			 answered ? "every probe was answered" : "no probe was answered at all");
+		         answered ? "every probe was answered" : "no probe was answered at all");
 		return;
 	}
 	const an_stream *s = &r->streams[r->main_stream];
@@ -53,8 +57,8 @@ void an_verdict(an_run *r, const an_settings *set)
 	if (!o->next_ok) {
 		snprintf(r->verdict, sizeof r->verdict, "anomalous");
 		snprintf(r->reason, sizeof r->reason,
-			 "%s still dark when the capture ended, %s after its first lost probe",
-			 s->name, bo_dur_str(r->last_ts - o->first_lost, d, sizeof d));
+		         "%s still dark when the capture ended, %s after its first lost probe",
+		         s->name, bo_dur_str(r->last_ts - o->first_lost, d, sizeof d));
 		return;
 	}
 	int64_t post = r->resume_ts ? o->end - r->resume_ts : o->duration;
@@ -78,15 +82,16 @@ void an_verdict(an_run *r, const an_settings *set)
 		snprintf(when, sizeof when, "together with");
 	if (r->resume_ts)
 		snprintf(r->reason, sizeof r->reason,
-			 "%s dark %s; recovered %s the guest's %s (resume) -> %s", s->name, d, when,
-			 r->resume_kind,
-			 !strcmp(v, "switchover-only")             ? "no quarantine after resume"
-			 : !strcmp(v, "quarantine-normal")         ? "near the normal quarantine figure"
-			 : !strcmp(v, "quarantine-safety-timeout") ? "near the safety timeout"
-								   : "longer than any reference figure");
+		         "%s dark %s; recovered %s the guest's %s (resume) -> %s", s->name, d, when,
+		         r->resume_kind,
+		         !strcmp(v, "switchover-only")     ? "no quarantine after resume"
+		         : !strcmp(v, "quarantine-normal") ? "near the normal quarantine figure"
+		         : !strcmp(v, "quarantine-safety-timeout")
+		                 ? "near the safety timeout"
+		                 : "longer than any reference figure");
 	else
 		snprintf(r->reason, sizeof r->reason,
-			 "%s dark %s; no resume announcement seen, so judged on the whole outage "
-			 "(references: normal %s, safety timeout %s)",
-			 s->name, d, n, t);
+		         "%s dark %s; no resume announcement seen, so judged on the whole outage "
+		         "(references: normal %s, safety timeout %s)",
+		         s->name, d, n, t);
 }

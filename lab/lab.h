@@ -21,9 +21,9 @@
 enum lab_role { LAB_PROBE, LAB_SWITCH, LAB_VM, LAB_NROLES };
 
 typedef struct lab {
-	char name[32];             /* "bo" + 6 hex digits */
-	char ns[LAB_NROLES][48];   /* namespace names, each "<name>-<role>" */
-	int created;               /* namespaces we made, so teardown removes only those */
+	char name[32];           /* "bo" + 6 hex digits */
+	char ns[LAB_NROLES][48]; /* namespace names, each "<name>-<role>" */
+	int created;             /* namespaces we made, so teardown removes only those */
 } lab;
 
 /* What the quarantine blocks, as bits. */
@@ -55,7 +55,7 @@ int lab_is_ours(const char *name);
 int lab_enter(const lab *l, enum lab_role r, int *saved); /* returns 0; *saved restores */
 void lab_leave(int saved);
 int lab_spawn(const lab *l, enum lab_role r, char *const argv[]); /* pid or -1 */
-int lab_system(char *const argv[]);                                 /* exit status or -1 */
+int lab_system(char *const argv[]);                               /* exit status or -1 */
 int lab_write_proc(const lab *l, enum lab_role r, const char *path, const char *value);
 
 /* nft.c: one libnftables transaction, bracketed by CLOCK_REALTIME reads. */

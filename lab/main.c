@@ -16,46 +16,48 @@
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "Usage: blackout-lab COMMAND [OPTIONS]\n"
-	    "\n"
-	    "Simulates a VM live migration in network namespaces: pause (all traffic dropped),\n"
-	    "resume (network event in the VM, gratuitous ARP), quarantine (inbound ICMP, UDP and\n"
-	    "new TCP dropped in the VM, established TCP passes), recovered. Needs root.\n"
-	    "\n"
-	    "Commands:\n"
-	    "  run SCENARIO --run DIR [OPTIONS] -- CMD [ARG...]\n"
-	    "                   build a lab, run CMD in the probe namespace, migrate after "
-	    "--lead,\n"
-	    "                   stop CMD with SIGINT --tail after recovery, remove the lab;\n"
-	    "                   exits with CMD's status\n"
-	    "  up [--name NAME] build a lab and leave it; prints its name\n"
-	    "  migrate SCENARIO --name NAME --run DIR [OPTIONS]\n"
-	    "                   migrate an existing lab once, ground truth into DIR/lab.jsonl\n"
-	    "  exec NAME ROLE -- CMD [ARG...]\n"
-	    "                   run CMD in the lab's namespace ROLE: probe, sw or vm\n"
-	    "  down NAME        remove a lab made by `up`\n"
-	    "  scenarios        list the named scenarios\n"
-	    "\n"
-	    "Scenario options (override the named scenario's values):\n"
-	    "  --pause DUR        VM paused, nothing reaches it (e.g. 300ms)\n"
-	    "  --quarantine DUR   quarantine after the network event; 0 for none\n"
-	    "  --event yes|no     a network event (link down/up) in the VM at resume\n"
-	    "  --scope LIST       what quarantine drops: icmp,udp,tcp-new,tcp-all\n"
-	    "                     (default icmp,udp,tcp-new)\n"
-	    "\n"
-	    "Run options:\n"
-	    "  --run DIR          run directory, created if missing (ground truth: DIR/lab.jsonl)\n"
-	    "  --lead DUR         from CMD start to the migration (default 2s)\n"
-	    "  --tail DUR         from recovery to stopping CMD (default 3s)\n"
-	    "  --vm CMD           shell command to run in the VM namespace during the run\n"
-	    "  --name NAME        lab name, \"bo\" and up to 14 characters (default: random)\n"
-	    "\n"
-	    "CMD and --vm see BLACKOUT_TARGET, BLACKOUT_TARGET6, BLACKOUT_PROBE_ADDR,\n"
-	    "BLACKOUT_RUN and BLACKOUT_LAB in their environment.\n"
-	    "\n"
-	    "Scenarios:\n");
+	fprintf(f,
+	        "Usage: blackout-lab COMMAND [OPTIONS]\n"
+	        "\n"
+	        "Simulates a VM live migration in network namespaces: pause (all traffic "
+	        "dropped),\n"
+	        "resume (network event in the VM, gratuitous ARP), quarantine (inbound ICMP, UDP "
+	        "and\n"
+	        "new TCP dropped in the VM, established TCP passes), recovered. Needs root.\n"
+	        "\n"
+	        "Commands:\n"
+	        "  run SCENARIO --run DIR [OPTIONS] -- CMD [ARG...]\n"
+	        "                   build a lab, run CMD in the probe namespace, migrate after "
+	        "--lead,\n"
+	        "                   stop CMD with SIGINT --tail after recovery, remove the lab;\n"
+	        "                   exits with CMD's status\n"
+	        "  up [--name NAME] build a lab and leave it; prints its name\n"
+	        "  migrate SCENARIO --name NAME --run DIR [OPTIONS]\n"
+	        "                   migrate an existing lab once, ground truth into DIR/lab.jsonl\n"
+	        "  exec NAME ROLE -- CMD [ARG...]\n"
+	        "                   run CMD in the lab's namespace ROLE: probe, sw or vm\n"
+	        "  down NAME        remove a lab made by `up`\n"
+	        "  scenarios        list the named scenarios\n"
+	        "\n"
+	        "Scenario options (override the named scenario's values):\n"
+	        "  --pause DUR        VM paused, nothing reaches it (e.g. 300ms)\n"
+	        "  --quarantine DUR   quarantine after the network event; 0 for none\n"
+	        "  --event yes|no     a network event (link down/up) in the VM at resume\n"
+	        "  --scope LIST       what quarantine drops: icmp,udp,tcp-new,tcp-all\n"
+	        "                     (default icmp,udp,tcp-new)\n"
+	        "\n"
+	        "Run options:\n"
+	        "  --run DIR          run directory, created if missing (ground truth: "
+	        "DIR/lab.jsonl)\n"
+	        "  --lead DUR         from CMD start to the migration (default 2s)\n"
+	        "  --tail DUR         from recovery to stopping CMD (default 3s)\n"
+	        "  --vm CMD           shell command to run in the VM namespace during the run\n"
+	        "  --name NAME        lab name, \"bo\" and up to 14 characters (default: random)\n"
+	        "\n"
+	        "CMD and --vm see BLACKOUT_TARGET, BLACKOUT_TARGET6, BLACKOUT_PROBE_ADDR,\n"
+	        "BLACKOUT_RUN and BLACKOUT_LAB in their environment.\n"
+	        "\n"
+	        "Scenarios:\n");
 	lab_scenarios_print();
 }
 
@@ -78,7 +80,7 @@ static int wait_child(pid_t pid, int64_t deadline, int *status)
 		if (now >= deadline)
 			return 0;
 		int64_t step =
-		    deadline - now < 20 * BO_NS_PER_MS ? deadline - now : 20 * BO_NS_PER_MS;
+		        deadline - now < 20 * BO_NS_PER_MS ? deadline - now : 20 * BO_NS_PER_MS;
 		struct timespec ts = {0, step};
 		nanosleep(&ts, NULL);
 	}
@@ -262,7 +264,8 @@ int main(int argc, char **argv)
 		case 's':
 			if (lab_scope_parse(optarg, &sc.scope) != 0)
 				bo_cli_usage_error(
-				    "--scope takes a list of icmp,udp,tcp-new,tcp-all: %s", optarg);
+				        "--scope takes a list of icmp,udp,tcp-new,tcp-all: %s",
+				        optarg);
 			break;
 		case 'L': lead = bo_cli_duration("--lead", optarg); break;
 		case 'T': tail = bo_cli_duration("--tail", optarg); break;

@@ -17,14 +17,14 @@
 volatile int lab_interrupted;
 
 static const lab_scenario scenarios[] = {
-	{"safety-timeout", "quarantine held until the 7 s safety timeout (the bug)",
-	 300 * BO_NS_PER_MS, 7 * BO_NS_PER_S, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
-	{"normal", "quarantine lifted after about 2.5 s (network re-identified)", 300 * BO_NS_PER_MS,
-	 2500 * BO_NS_PER_MS, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
-	{"kb-fixed", "no network-change indication, so no quarantine (KB4338822 + registry)",
-	 300 * BO_NS_PER_MS, 0, 0, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
-	{"quarantine-off", "network event, but quarantine disabled in the guest", 300 * BO_NS_PER_MS,
-	 0, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+        {"safety-timeout", "quarantine held until the 7 s safety timeout (the bug)",
+         300 * BO_NS_PER_MS, 7 * BO_NS_PER_S, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+        {"normal", "quarantine lifted after about 2.5 s (network re-identified)",
+         300 * BO_NS_PER_MS, 2500 * BO_NS_PER_MS, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+        {"kb-fixed", "no network-change indication, so no quarantine (KB4338822 + registry)",
+         300 * BO_NS_PER_MS, 0, 0, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+        {"quarantine-off", "network event, but quarantine disabled in the guest",
+         300 * BO_NS_PER_MS, 0, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
 };
 
 const lab_scenario *lab_scenario_find(const char *name)
@@ -50,8 +50,10 @@ void lab_scenarios_print(void)
 static const struct {
 	const char *name;
 	int bit;
-} scope_names[] = {{"icmp", LAB_Q_ICMP}, {"udp", LAB_Q_UDP}, {"tcp-new", LAB_Q_TCP_NEW},
-		   {"tcp-all", LAB_Q_TCP_ALL}};
+} scope_names[] = {{"icmp", LAB_Q_ICMP},
+                   {"udp", LAB_Q_UDP},
+                   {"tcp-new", LAB_Q_TCP_NEW},
+                   {"tcp-all", LAB_Q_TCP_ALL}};
 
 int lab_scope_parse(const char *s, int *scope)
 {
@@ -75,18 +77,18 @@ int lab_prepare(const lab *l)
 	/* The VM's input chain uses conntrack from the start: loading the first ct rule only at
 	 * quarantine time would make conntrack start then and cut established TCP. */
 	return lab_nft(l, LAB_SWITCH,
-		       "add table bridge blackout\n"
-		       "add chain bridge blackout pausing { type filter hook forward priority 0; "
-		       "policy accept; }\n",
-		       NULL, NULL) ||
+	               "add table bridge blackout\n"
+	               "add chain bridge blackout pausing { type filter hook forward priority 0; "
+	               "policy accept; }\n",
+	               NULL, NULL) ||
 	       lab_nft(l, LAB_VM,
-		       "add table inet blackout\n"
-		       "add chain inet blackout quarantine\n"
-		       "add chain inet blackout input { type filter hook input priority 0; "
-		       "policy accept; }\n"
-		       "add rule inet blackout input ct state established,related counter\n"
-		       "add rule inet blackout input jump quarantine\n",
-		       NULL, NULL);
+	               "add table inet blackout\n"
+	               "add chain inet blackout quarantine\n"
+	               "add chain inet blackout input { type filter hook input priority 0; "
+	               "policy accept; }\n"
+	               "add rule inet blackout input ct state established,related counter\n"
+	               "add rule inet blackout input jump quarantine\n",
+	               NULL, NULL);
 }
 
 /* Sleeps until a monotonic deadline in short slices, so Ctrl-C is seen quickly. */
@@ -98,7 +100,8 @@ static int sleep_until(int64_t deadline)
 		int64_t now = bo_clock_mono_ns();
 		if (now >= deadline)
 			return 0;
-		int64_t until = deadline - now > 50 * BO_NS_PER_MS ? now + 50 * BO_NS_PER_MS : deadline;
+		int64_t until =
+		        deadline - now > 50 * BO_NS_PER_MS ? now + 50 * BO_NS_PER_MS : deadline;
 		struct timespec ts = {until / BO_NS_PER_S, until % BO_NS_PER_S};
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
@@ -107,7 +110,7 @@ static int sleep_until(int64_t deadline)
 static void log_step(bo_log *truth, const char *step, int64_t t0, int64_t t1)
 {
 	bo_log_put(truth, json_pack("{s:s, s:s, s:I, s:I}", "type", "step", "step", step, "t0",
-				    (json_int_t)t0, "t1", (json_int_t)t1));
+	                            (json_int_t)t0, "t1", (json_int_t)t1));
 }
 
 /* The guest's "network event": its NIC goes down and up, as after a media reconnect. */
@@ -131,7 +134,7 @@ static int link_flap(const lab *l, int64_t *t0, int64_t *t1)
 	*t1 = bo_clock_real_ns();
 	if (rc != 0)
 		fprintf(stderr, "blackout-lab: link event in %s failed: %s\n", l->ns[LAB_VM],
-			strerror(errno));
+		        strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	lab_leave(saved);
@@ -153,9 +156,9 @@ static int send_garp(const lab *l, int64_t *t0, int64_t *t1)
 	unsigned char f[42];
 	memset(f, 0xff, 6);
 	memcpy(f + 6, mac, 6);
-	f[12] = 0x08, f[13] = 0x06;                      /* ARP */
-	f[14] = 0, f[15] = 1, f[16] = 0x08, f[17] = 0;   /* Ethernet, IPv4 */
-	f[18] = 6, f[19] = 4, f[20] = 0, f[21] = 1;      /* sizes, request */
+	f[12] = 0x08, f[13] = 0x06;                    /* ARP */
+	f[14] = 0, f[15] = 1, f[16] = 0x08, f[17] = 0; /* Ethernet, IPv4 */
+	f[18] = 6, f[19] = 4, f[20] = 0, f[21] = 1;    /* sizes, request */
 	memcpy(f + 22, mac, 6);
 	memcpy(f + 28, &ip, 4);
 	memset(f + 32, 0, 6);
@@ -183,17 +186,17 @@ static void quarantine_rules(int scope, char *buf, size_t len)
 {
 	const char *q = "add rule inet blackout quarantine";
 	snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s", scope & LAB_Q_ICMP ? q : "",
-		 scope & LAB_Q_ICMP ? " icmp type echo-request drop\n" : "",
-		 scope & LAB_Q_ICMP ? q : "",
-		 scope & LAB_Q_ICMP ? " icmpv6 type echo-request drop\n" : "",
-		 scope & LAB_Q_UDP ? q : "", scope & LAB_Q_UDP ? " meta l4proto udp drop\n" : "",
-		 scope & LAB_Q_TCP_ALL ? q : "",
-		 scope & LAB_Q_TCP_ALL ? " meta l4proto tcp drop\n" : "",
-		 (scope & LAB_Q_TCP_NEW) && !(scope & LAB_Q_TCP_ALL) ? q : "",
-		 (scope & LAB_Q_TCP_NEW) && !(scope & LAB_Q_TCP_ALL)
-			 ? " meta l4proto tcp ct state new drop\n"
-			 : "",
-		 "");
+	         scope & LAB_Q_ICMP ? " icmp type echo-request drop\n" : "",
+	         scope & LAB_Q_ICMP ? q : "",
+	         scope & LAB_Q_ICMP ? " icmpv6 type echo-request drop\n" : "",
+	         scope & LAB_Q_UDP ? q : "", scope & LAB_Q_UDP ? " meta l4proto udp drop\n" : "",
+	         scope & LAB_Q_TCP_ALL ? q : "",
+	         scope & LAB_Q_TCP_ALL ? " meta l4proto tcp drop\n" : "",
+	         (scope & LAB_Q_TCP_NEW) && !(scope & LAB_Q_TCP_ALL) ? q : "",
+	         (scope & LAB_Q_TCP_NEW) && !(scope & LAB_Q_TCP_ALL)
+	                 ? " meta l4proto tcp ct state new drop\n"
+	                 : "",
+	         "");
 }
 
 static const char *expected_verdict(const lab_scenario *sc, int blocked)
@@ -210,15 +213,15 @@ static const char *expected_verdict(const lab_scenario *sc, int blocked)
 }
 
 static void log_truth(bo_log *truth, const lab_scenario *sc, const char *stream, int blocked,
-		      const int64_t start[2], const int64_t end_pause[2], const int64_t end_q[2])
+                      const int64_t start[2], const int64_t end_pause[2], const int64_t end_q[2])
 {
 	const int64_t *end = blocked && sc->quarantine_ns ? end_q : end_pause;
-	bo_log_put(truth, json_pack("{s:s, s:s, s:[I,I], s:[I,I], s:I, s:s}", "type", "truth",
-				    "stream", stream, "start", (json_int_t)start[0],
-				    (json_int_t)start[1], "end", (json_int_t)end[0],
-				    (json_int_t)end[1], "duration_ns",
-				    (json_int_t)((end[0] + end[1]) / 2 - (start[0] + start[1]) / 2),
-				    "verdict", expected_verdict(sc, blocked)));
+	bo_log_put(truth,
+	           json_pack("{s:s, s:s, s:[I,I], s:[I,I], s:I, s:s}", "type", "truth", "stream",
+	                     stream, "start", (json_int_t)start[0], (json_int_t)start[1], "end",
+	                     (json_int_t)end[0], (json_int_t)end[1], "duration_ns",
+	                     (json_int_t)((end[0] + end[1]) / 2 - (start[0] + start[1]) / 2),
+	                     "verdict", expected_verdict(sc, blocked)));
 }
 
 int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
@@ -227,7 +230,7 @@ int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 	char rules[512], d[32];
 
 	fprintf(stderr, "lab: migrating (%s): pause %s\n", sc->name,
-		bo_dur_str(sc->pause_ns, d, sizeof d));
+	        bo_dur_str(sc->pause_ns, d, sizeof d));
 	if (lab_nft(l, LAB_SWITCH, "add rule bridge blackout pausing drop\n", &pause[0], &pause[1]))
 		return -1;
 	log_step(truth, "pause", pause[0], pause[1]);
@@ -260,7 +263,8 @@ int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 		fprintf(stderr, "lab: quarantine %s\n", bo_dur_str(sc->quarantine_ns, d, sizeof d));
 		if (sleep_until(mono_event + sc->quarantine_ns))
 			return -1;
-		if (lab_nft(l, LAB_VM, "flush chain inet blackout quarantine\n", &qoff[0], &qoff[1]))
+		if (lab_nft(l, LAB_VM, "flush chain inet blackout quarantine\n", &qoff[0],
+		            &qoff[1]))
 			return -1;
 		log_step(truth, "quarantine-off", qoff[0], qoff[1]);
 	}
@@ -269,11 +273,14 @@ int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 	static const struct {
 		const char *stream;
 		int bits;
-	} streams[] = {{"icmp", LAB_Q_ICMP},    {"icmp-new", LAB_Q_ICMP},
-		       {"udp", LAB_Q_UDP},      {"udp-new", LAB_Q_UDP},
-		       {"tcp-syn", LAB_Q_TCP_NEW | LAB_Q_TCP_ALL}, {"tcp-est", LAB_Q_TCP_ALL}};
+	} streams[] = {{"icmp", LAB_Q_ICMP},
+	               {"icmp-new", LAB_Q_ICMP},
+	               {"udp", LAB_Q_UDP},
+	               {"udp-new", LAB_Q_UDP},
+	               {"tcp-syn", LAB_Q_TCP_NEW | LAB_Q_TCP_ALL},
+	               {"tcp-est", LAB_Q_TCP_ALL}};
 	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++)
 		log_truth(truth, sc, streams[i].stream, (sc->scope & streams[i].bits) != 0, pause,
-			  resume, qoff);
+		          resume, qoff);
 	return 0;
 }

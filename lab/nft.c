@@ -32,7 +32,7 @@ int lab_nft(const lab *l, enum lab_role r, const char *cmds, int64_t *t0, int64_
 	/* A listing first fills libnftables' cache, so the timed call below does little more than
 	 * parse and commit: that narrows the bracket. */
 	nft_run_cmd_from_buffer(ctx[r], r == LAB_SWITCH ? "list table bridge blackout"
-							: "list table inet blackout");
+	                                                : "list table inet blackout");
 	int64_t a = bo_clock_real_ns();
 	int rc = nft_run_cmd_from_buffer(ctx[r], cmds);
 	int64_t b = bo_clock_real_ns();
@@ -43,7 +43,7 @@ int lab_nft(const lab *l, enum lab_role r, const char *cmds, int64_t *t0, int64_
 		*t1 = b;
 	if (rc != 0) {
 		fprintf(stderr, "blackout-lab: nft in %s failed: %s\n  for: %s\n", l->ns[r],
-			nft_ctx_get_error_buffer(ctx[r]), cmds);
+		        nft_ctx_get_error_buffer(ctx[r]), cmds);
 		return -1;
 	}
 	return 0;

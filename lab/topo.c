@@ -23,7 +23,8 @@ const char *lab_role_name(enum lab_role r)
 int lab_role_parse(const char *s, enum lab_role *r)
 {
 	for (int i = 0; i < LAB_NROLES; i++)
-		if (strcmp(s, role_names[i]) == 0 || (i == LAB_SWITCH && strcmp(s, "switch") == 0)) {
+		if (strcmp(s, role_names[i]) == 0 ||
+		    (i == LAB_SWITCH && strcmp(s, "switch") == 0)) {
 			*r = (enum lab_role)i;
 			return 0;
 		}
@@ -83,15 +84,16 @@ int lab_create(lab *l, const char *name)
 	}
 	if (strncmp(name, "bo", 2) != 0 || strlen(name) > 16 || strchr(name, '/')) {
 		fprintf(stderr, "blackout-lab: a lab name starts with \"bo\" and has at most 16 "
-				"characters\n");
+		                "characters\n");
 		return -1;
 	}
 	set_names(l, name);
 	for (int i = 0; i < LAB_NROLES; i++)
 		if (ns_exists(l->ns[i])) {
-			fprintf(stderr, "blackout-lab: namespace %s exists already; choose another "
-					"--name or remove it with `blackout-lab down %s`\n",
-				l->ns[i], name);
+			fprintf(stderr,
+			        "blackout-lab: namespace %s exists already; choose another "
+			        "--name or remove it with `blackout-lab down %s`\n",
+			        l->ns[i], name);
 			return -1;
 		}
 	mkdir(LAB_STATE_DIR, 0755);
@@ -112,24 +114,29 @@ int lab_create(lab *l, const char *name)
 	for (int i = 0; i < LAB_NROLES && !rc; i++)
 		rc = IP("netns", "add", l->ns[i]);
 	/* veth ends are created inside their namespaces, so names never collide between labs. */
-	rc = rc ? rc : IP("-n", (char *)P, "link", "add", "eth0", "type", "veth", "peer", "name", "p",
-			  "netns", (char *)S);
-	rc = rc ? rc : IP("-n", (char *)V, "link", "add", "eth0", "address", LAB_VM_MAC, "type",
-			  "veth", "peer", "name", "v", "netns", (char *)S);
+	rc = rc ? rc
+	        : IP("-n", (char *)P, "link", "add", "eth0", "type", "veth", "peer", "name", "p",
+	             "netns", (char *)S);
+	rc = rc ? rc
+	        : IP("-n", (char *)V, "link", "add", "eth0", "address", LAB_VM_MAC, "type", "veth",
+	             "peer", "name", "v", "netns", (char *)S);
 	rc = rc ? rc : IP("-n", (char *)S, "link", "add", "br0", "type", "bridge");
 	rc = rc ? rc : IP("-n", (char *)S, "link", "set", "p", "master", "br0", "up");
 	rc = rc ? rc : IP("-n", (char *)S, "link", "set", "v", "master", "br0", "up");
 	rc = rc ? rc : IP("-n", (char *)S, "link", "set", "br0", "up");
 	if (!rc) /* addresses kept across the simulated link flap */
 		rc = lab_write_proc(l, LAB_VM, "/proc/sys/net/ipv6/conf/default/keep_addr_on_down",
-				    "1");
+		                    "1");
 	rc = rc ? rc : IP("-n", (char *)V, "link", "set", "eth0", "down");
 	if (!rc)
-		rc = lab_write_proc(l, LAB_VM, "/proc/sys/net/ipv6/conf/eth0/keep_addr_on_down", "1");
+		rc = lab_write_proc(l, LAB_VM, "/proc/sys/net/ipv6/conf/eth0/keep_addr_on_down",
+		                    "1");
 	rc = rc ? rc : IP("-n", (char *)P, "addr", "add", LAB_PROBE_ADDR "/24", "dev", "eth0");
-	rc = rc ? rc : IP("-n", (char *)P, "addr", "add", LAB_PROBE_ADDR6 "/64", "dev", "eth0", "nodad");
+	rc = rc ? rc
+	        : IP("-n", (char *)P, "addr", "add", LAB_PROBE_ADDR6 "/64", "dev", "eth0", "nodad");
 	rc = rc ? rc : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR "/24", "dev", "eth0");
-	rc = rc ? rc : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR6 "/64", "dev", "eth0", "nodad");
+	rc = rc ? rc
+	        : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR6 "/64", "dev", "eth0", "nodad");
 	for (int i = 0; i < LAB_NROLES && !rc; i++)
 		rc = IP("-n", l->ns[i], "link", "set", "lo", "up");
 	rc = rc ? rc : IP("-n", (char *)P, "link", "set", "eth0", "up");
@@ -148,7 +155,7 @@ int lab_attach(lab *l, const char *name)
 	memset(l, 0, sizeof *l);
 	if (!lab_is_ours(name)) {
 		fprintf(stderr, "blackout-lab: no lab named %s was made here (see %s/)\n", name,
-			LAB_STATE_DIR);
+		        LAB_STATE_DIR);
 		return -1;
 	}
 	set_names(l, name);

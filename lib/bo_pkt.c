@@ -88,9 +88,7 @@ static int parse_l4(bo_rd *r, uint8_t proto, bo_pkt *p)
 			return BO_ETRUNC;
 		p->l4 = BO_L4_UDP;
 		break;
-	default:
-		p->l4 = BO_L4_OTHER;
-		return 0;
+	default: p->l4 = BO_L4_OTHER; return 0;
 	}
 	p->payload = r->p + r->off;
 	p->payload_len = bo_rd_left(r);
@@ -222,7 +220,8 @@ int bo_pkt_parse(int linktype, const uint8_t *data, size_t caplen, bo_pkt *p)
 		return parse_by_ethertype(&r, et, p);
 	case BO_LINK_NULL:
 	case BO_LINK_LOOP:
-		bo_rd_skip(&r, 4); /* address family in host or network order: read the IP version */
+		bo_rd_skip(&r,
+		           4); /* address family in host or network order: read the IP version */
 		if (r.err)
 			return BO_ETRUNC;
 		return bo_pkt_parse_ip(r.p + r.off, bo_rd_left(&r), p);
@@ -230,8 +229,7 @@ int bo_pkt_parse(int linktype, const uint8_t *data, size_t caplen, bo_pkt *p)
 	case BO_LINK_RAW_OPENBSD:
 	case BO_LINK_RAW_FILE:
 	case BO_LINK_IPV4:
-	case BO_LINK_IPV6:
-		return bo_pkt_parse_ip(data, caplen, p);
+	case BO_LINK_IPV6: return bo_pkt_parse_ip(data, caplen, p);
 	}
 	return BO_ENOTSUP;
 }

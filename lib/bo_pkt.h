@@ -58,11 +58,11 @@ typedef struct bo_pkt {
 	uint16_t sport, dport;      /* TCP and UDP */
 	uint32_t tcp_seq, tcp_ack;
 	uint8_t tcp_flags;
-	int rarp;         /* ARP family: 1 for RARP (ethertype 0x8035) */
-	uint16_t arp_op;  /* 1 request, 2 reply, 3/4 RARP */
+	int rarp;        /* ARP family: 1 for RARP (ethertype 0x8035) */
+	uint16_t arp_op; /* 1 request, 2 reply, 3/4 RARP */
 	uint8_t arp_sha[6];
 	bo_addr arp_spa, arp_tpa;
-	bo_addr nd_target; /* ICMPv6 neighbour advertisement target */
+	bo_addr nd_target;      /* ICMPv6 neighbour advertisement target */
 	const uint8_t *payload; /* transport payload (ICMP: after the 8-byte header) */
 	size_t payload_len;
 } bo_pkt;

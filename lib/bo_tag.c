@@ -41,7 +41,7 @@ int bo_key_parse(const char *hex, bo_key *key)
 }
 
 static void compute_tag(const bo_key *key, const bo_addr *target, const uint8_t *head,
-			uint8_t tag[8])
+                        uint8_t tag[8])
 {
 	uint8_t msg[24 + 17];
 	memcpy(msg, head, 24);
@@ -51,7 +51,7 @@ static void compute_tag(const bo_key *key, const bo_addr *target, const uint8_t 
 }
 
 void bo_tag_encode(const bo_key *key, const bo_addr *target, const bo_probe_id *id,
-		   uint8_t out[BO_TAG_LEN])
+                   uint8_t out[BO_TAG_LEN])
 {
 	bo_wr w = bo_wr_make(out, BO_TAG_LEN);
 	bo_wr_be32(&w, BO_TAG_MAGIC);
@@ -65,7 +65,7 @@ void bo_tag_encode(const bo_key *key, const bo_addr *target, const bo_probe_id *
 }
 
 int bo_tag_decode(const bo_key *key, const bo_addr *target, const uint8_t *p, size_t len,
-		  bo_probe_id *id)
+                  bo_probe_id *id)
 {
 	bo_rd r = bo_rd_make(p, len);
 	uint32_t magic = bo_rd_be32(&r);

@@ -50,11 +50,11 @@ int bo_key_parse(const char *hex, bo_key *key);
 
 /* Writes BO_TAG_LEN bytes. */
 void bo_tag_encode(const bo_key *key, const bo_addr *target, const bo_probe_id *id,
-		   uint8_t out[BO_TAG_LEN]);
+                   uint8_t out[BO_TAG_LEN]);
 
 /* Reads a payload. Returns 0, BO_ETRUNC if shorter than BO_TAG_LEN, BO_EINVAL if the magic or
  * version is not ours, BO_EAUTH if key is given and the tag does not verify for target. */
 int bo_tag_decode(const bo_key *key, const bo_addr *target, const uint8_t *p, size_t len,
-		  bo_probe_id *id);
+                  bo_probe_id *id);
 
 #endif

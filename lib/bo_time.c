@@ -12,8 +12,8 @@ static const struct {
 	const char *unit;
 	int64_t ns;
 } units[] = {
-	{"ns", 1}, {"us", BO_NS_PER_US}, {"ms", BO_NS_PER_MS}, {"s", BO_NS_PER_S},
-	{"m", 60 * BO_NS_PER_S}, {"h", 3600 * BO_NS_PER_S},
+        {"ns", 1},          {"us", BO_NS_PER_US},    {"ms", BO_NS_PER_MS},
+        {"s", BO_NS_PER_S}, {"m", 60 * BO_NS_PER_S}, {"h", 3600 * BO_NS_PER_S},
 };
 
 int bo_dur_parse(const char *s, int64_t *ns)
@@ -83,7 +83,7 @@ char *bo_time_iso(int64_t realtime_ns, char *buf, size_t len)
 #else
 	gmtime_r(&t, &tm);
 #endif
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)nsec);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)nsec);
 	return buf;
 }

@@ -26,12 +26,13 @@ static char *build_filter(probe *p)
 	for (int i = 0; i < p->ntargets; i++) {
 		const probe_target *t = &p->targets[i];
 		if (t->addr.family == 4)
-			off += (size_t)snprintf(f + off, cap - off,
-						" or (arp and arp[14:4] = 0x%02x%02x%02x%02x)",
-						t->addr.a[0], t->addr.a[1], t->addr.a[2], t->addr.a[3]);
+			off += (size_t)snprintf(
+			        f + off, cap - off, " or (arp and arp[14:4] = 0x%02x%02x%02x%02x)",
+			        t->addr.a[0], t->addr.a[1], t->addr.a[2], t->addr.a[3]);
 		else
 			off += (size_t)snprintf(f + off, cap - off,
-						" or (icmp6 and src host %s and icmp6[0] = 136)", t->str);
+			                        " or (icmp6 and src host %s and icmp6[0] = 136)",
+			                        t->str);
 	}
 	snprintf(f + off, cap - off, " or rarp");
 	return f;
@@ -53,20 +54,21 @@ int probe_capture_open(probe *p, char *err, size_t errlen)
 	if (rc < 0) {
 		if (rc == PCAP_ERROR_PERM_DENIED)
 			snprintf(err, errlen,
-				 "no permission to capture on %s.\n"
-				 "  Capture needs CAP_NET_RAW and CAP_NET_ADMIN: run as root, or\n"
-				 "    sudo setcap cap_net_raw,cap_net_admin=eip $(command -v "
-				 "blackout-probe)",
-				 p->iface);
+			         "no permission to capture on %s.\n"
+			         "  Capture needs CAP_NET_RAW and CAP_NET_ADMIN: run as root, or\n"
+			         "    sudo setcap cap_net_raw,cap_net_admin=eip $(command -v "
+			         "blackout-probe)",
+			         p->iface);
 		else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
 			snprintf(err, errlen, "no interface named %s (see `ip link`)", p->iface);
 		else
-			snprintf(err, errlen, "cannot capture on %s: %s", p->iface, pcap_geterr(p->pcap));
+			snprintf(err, errlen, "cannot capture on %s: %s", p->iface,
+			         pcap_geterr(p->pcap));
 		return rc == PCAP_ERROR_PERM_DENIED ? PROBE_EXIT_PERM : PROBE_EXIT_SETUP;
 	}
 	if (pcap_get_tstamp_precision(p->pcap) != PCAP_TSTAMP_PRECISION_NANO)
 		fprintf(stderr, "blackout-probe: warning: %s gives microsecond timestamps only\n",
-			p->iface);
+		        p->iface);
 	p->linktype = pcap_datalink(p->pcap);
 	char *expr = build_filter(p);
 	struct bpf_program prog;
@@ -77,11 +79,13 @@ int probe_capture_open(probe *p, char *err, size_t errlen)
 		return PROBE_EXIT_SETUP;
 	}
 	pcap_freecode(&prog);
-	bo_log_put(&p->log, json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:s}", "type", "capture",
-				      "interface", p->iface, "linktype", p->linktype, "linktype_name",
-				      pcap_datalink_val_to_name(p->linktype) ?
-					      pcap_datalink_val_to_name(p->linktype) : "?",
-				      "snaplen", SNAPLEN, "tstamp_precision", "ns", "filter", expr));
+	bo_log_put(&p->log,
+	           json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:s}", "type", "capture", "interface",
+	                     p->iface, "linktype", p->linktype, "linktype_name",
+	                     pcap_datalink_val_to_name(p->linktype)
+	                             ? pcap_datalink_val_to_name(p->linktype)
+	                             : "?",
+	                     "snaplen", SNAPLEN, "tstamp_precision", "ns", "filter", expr));
 	free(expr);
 	char path[4096];
 	snprintf(path, sizeof path, "%s/probe.pcap", p->cfg.run_dir);
@@ -148,8 +152,8 @@ void probe_capture_stats(probe *p, json_t **out)
 	if (p->pcap)
 		pcap_stats(p->pcap, &st);
 	*out = json_pack("{s:I, s:I, s:I, s:I, s:I}", "captured", (json_int_t)p->captured,
-			 "invalid", (json_int_t)p->invalid, "received", (json_int_t)st.ps_recv,
-			 "dropped", (json_int_t)st.ps_drop, "if_dropped", (json_int_t)st.ps_ifdrop);
+	                 "invalid", (json_int_t)p->invalid, "received", (json_int_t)st.ps_recv,
+	                 "dropped", (json_int_t)st.ps_drop, "if_dropped", (json_int_t)st.ps_ifdrop);
 }
 
 void probe_capture_close(probe *p)

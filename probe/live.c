@@ -19,7 +19,7 @@ static void clear_status(probe *p)
 static int64_t recent_send(const probe_live *l, uint32_t seq, int64_t fallback)
 {
 	return l->recent_seq[seq % 64] == seq && l->recent_ts[seq % 64] ? l->recent_ts[seq % 64]
-									: fallback;
+	                                                                : fallback;
 }
 
 /* Live estimate with the analyzer's rule: each edge is the midpoint between the last probe
@@ -41,15 +41,15 @@ static void outage_ended(probe *p, probe_slot *s, uint32_t seq, int64_t send_ts)
 	bo_dur_str(dur, d, sizeof d);
 	bo_dur_str(pm, e, sizeof e);
 	bo_log_put(&p->log, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "type", "outage",
-				      "target", s->target->str, "stream", s->ops->name, "lost",
-				      (json_int_t)lost, "first_lost_seq",
-				      (json_int_t)(l->last_ans_seq + 1), "first_lost_send_ns",
-				      (json_int_t)first, "duration_ns", (json_int_t)dur));
+	                              "target", s->target->str, "stream", s->ops->name, "lost",
+	                              (json_int_t)lost, "first_lost_seq",
+	                              (json_int_t)(l->last_ans_seq + 1), "first_lost_send_ns",
+	                              (json_int_t)first, "duration_ns", (json_int_t)dur));
 	if (p->cfg.quiet)
 		return;
 	clear_status(p);
 	fprintf(stderr, "%s  %-8s outage %s (±%s), %u lost\n", s->target->str, s->ops->name, d, e,
-		lost);
+	        lost);
 }
 
 /* An outage is suspected once the first unanswered probe is clearly overdue: four round trips,
@@ -124,16 +124,17 @@ json_t *probe_live_json(probe *p, int64_t now)
 	for (int i = 0; i < p->nslots; i++) {
 		probe_slot *s = &p->slots[i];
 		json_array_append_new(
-			arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-				       "target", s->target->str, "stream", s->ops->name, "sent",
-				       (json_int_t)atomic_load(&s->sent), "send_errors",
-				       (json_int_t)atomic_load(&s->send_errors), "late",
-				       (json_int_t)atomic_load(&s->late), "max_late_ns",
-				       (json_int_t)atomic_load(&s->max_late), "captured",
-				       (json_int_t)s->live.seen, "answered",
-				       (json_int_t)s->live.answered, "duplicates",
-				       (json_int_t)s->live.dups, "outages", (json_int_t)s->live.outages,
-				       "gap_ns", (json_int_t)current_gap(p, s, now)));
+		        arr,
+		        json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		                  "target", s->target->str, "stream", s->ops->name, "sent",
+		                  (json_int_t)atomic_load(&s->sent), "send_errors",
+		                  (json_int_t)atomic_load(&s->send_errors), "late",
+		                  (json_int_t)atomic_load(&s->late), "max_late_ns",
+		                  (json_int_t)atomic_load(&s->max_late), "captured",
+		                  (json_int_t)s->live.seen, "answered",
+		                  (json_int_t)s->live.answered, "duplicates",
+		                  (json_int_t)s->live.dups, "outages", (json_int_t)s->live.outages,
+		                  "gap_ns", (json_int_t)current_gap(p, s, now)));
 	}
 	return arr;
 }
@@ -162,8 +163,8 @@ void probe_live_status(probe *p, int final)
 			if (gap)
 				snprintf(g, sizeof g, " GAP %.1f s", (double)gap / 1e9);
 			fprintf(stderr, "  %s %llu/%llu%s", s->ops->name,
-				(unsigned long long)s->live.answered,
-				(unsigned long long)atomic_load(&s->sent), g);
+			        (unsigned long long)s->live.answered,
+			        (unsigned long long)atomic_load(&s->sent), g);
 		}
 		fprintf(stderr, "%s\n", p->tty && !final ? "\033[K" : "");
 		lines++;

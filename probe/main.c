@@ -11,39 +11,43 @@
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "Usage: blackout-probe [OPTIONS] TARGET...\n"
-	    "\n"
-	    "Sends paced probes to each TARGET and captures probes and replies with nanosecond\n"
-	    "timestamps into a run directory, for blackout-analyze. Needs CAP_NET_RAW.\n"
-	    "\n"
-	    "Streams and pacing:\n"
-	    "  -s, --streams LIST       streams to send, comma-separated (default: icmp)\n"
-	    "  -i, --interval DUR       interval of every stream (default: 10ms; 1ms at least)\n"
-	    "  -i, --interval NAME=DUR  interval of one stream, e.g. icmp=1ms\n"
-	    "      --outage-interval DUR\n"
-	    "                           spacing of a stream's probes while it is in an outage,\n"
-	    "                           so the outage's end is known that closely (default: a\n"
-	    "                           tenth of its interval, at least 1ms; 0: keep the "
-	    "interval)\n"
-	    "\n"
-	    "Run:\n"
-	    "  -r, --run DIR            run directory (default: runs/YYYYMMDD-HHMMSS)\n"
-	    "  -d, --duration DUR       stop after DUR (default: run until Ctrl-C or SIGTERM)\n"
-	    "  -t, --timeout DUR        reply timeout, and how long replies are awaited at the\n"
-	    "                           end (default: 1s)\n"
-	    "  -I, --interface IFACE    capture on IFACE (default: the one routing to the first\n"
-	    "                           target)\n"
-	    "\n"
-	    "Output:\n"
-	    "  -q, --quiet              no status line and no outage lines\n"
-	    "  -h, --help               this help\n"
-	    "  -V, --version            version\n"
-	    "\n"
-	    "Durations take a unit: ns, us, ms, s, m, h (10ms, 1.5s).\n"
-	    "\n"
-	    "Streams:\n");
+	fprintf(f,
+	        "Usage: blackout-probe [OPTIONS] TARGET...\n"
+	        "\n"
+	        "Sends paced probes to each TARGET and captures probes and replies with "
+	        "nanosecond\n"
+	        "timestamps into a run directory, for blackout-analyze. Needs CAP_NET_RAW.\n"
+	        "\n"
+	        "Streams and pacing:\n"
+	        "  -s, --streams LIST       streams to send, comma-separated (default: icmp)\n"
+	        "  -i, --interval DUR       interval of every stream (default: 10ms; 1ms at "
+	        "least)\n"
+	        "  -i, --interval NAME=DUR  interval of one stream, e.g. icmp=1ms\n"
+	        "      --outage-interval DUR\n"
+	        "                           spacing of a stream's probes while it is in an "
+	        "outage,\n"
+	        "                           so the outage's end is known that closely (default: a\n"
+	        "                           tenth of its interval, at least 1ms; 0: keep the "
+	        "interval)\n"
+	        "\n"
+	        "Run:\n"
+	        "  -r, --run DIR            run directory (default: runs/YYYYMMDD-HHMMSS)\n"
+	        "  -d, --duration DUR       stop after DUR (default: run until Ctrl-C or SIGTERM)\n"
+	        "  -t, --timeout DUR        reply timeout, and how long replies are awaited at "
+	        "the\n"
+	        "                           end (default: 1s)\n"
+	        "  -I, --interface IFACE    capture on IFACE (default: the one routing to the "
+	        "first\n"
+	        "                           target)\n"
+	        "\n"
+	        "Output:\n"
+	        "  -q, --quiet              no status line and no outage lines\n"
+	        "  -h, --help               this help\n"
+	        "  -V, --version            version\n"
+	        "\n"
+	        "Durations take a unit: ns, us, ms, s, m, h (10ms, 1.5s).\n"
+	        "\n"
+	        "Streams:\n");
 	probe_streams_help(f);
 	fprintf(f,
 	        "\n"
@@ -145,7 +149,7 @@ int main(int argc, char **argv)
 	c.ntargets = argc - optind;
 	if (c.ntargets < 1)
 		bo_cli_usage_error(
-		    "name at least one TARGET (an IPv4 or IPv6 address or a host name)");
+		        "name at least one TARGET (an IPv4 or IPv6 address or a host name)");
 	if (c.ntargets > PROBE_MAX_TARGETS)
 		bo_cli_usage_error("too many targets");
 	static char defdir[64];

@@ -28,16 +28,17 @@ static const char *self_path(void)
 int probe_raw_open(int family, char *err, size_t errlen)
 {
 	int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
-			family == 6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	                family == 6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	if (fd < 0) {
 		int e = errno;
 		if (e == EPERM || e == EACCES)
 			snprintf(err, errlen,
-				 "cannot open a raw ICMP socket: %s.\n"
-				 "  Raw sockets and packet capture need CAP_NET_RAW (and CAP_NET_ADMIN).\n"
-				 "  Run as root, or grant them once:\n"
-				 "    sudo setcap cap_net_raw,cap_net_admin=eip %s",
-				 strerror(e), self_path());
+			         "cannot open a raw ICMP socket: %s.\n"
+			         "  Raw sockets and packet capture need CAP_NET_RAW (and "
+			         "CAP_NET_ADMIN).\n"
+			         "  Run as root, or grant them once:\n"
+			         "    sudo setcap cap_net_raw,cap_net_admin=eip %s",
+			         strerror(e), self_path());
 		else
 			snprintf(err, errlen, "cannot open a raw ICMP socket: %s", strerror(e));
 		return e == EPERM || e == EACCES ? -EPERM : -e;
@@ -72,9 +73,10 @@ int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, s
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	char a[48];
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) != 0) {
-		snprintf(err, errlen, "no route to %s: %s (check the address, or name the interface "
-				      "with --interface)",
-			 bo_addr_str(target, a, sizeof a), strerror(errno));
+		snprintf(err, errlen,
+		         "no route to %s: %s (check the address, or name the interface "
+		         "with --interface)",
+		         bo_addr_str(target, a, sizeof a), strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -93,17 +95,18 @@ int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, s
 			continue;
 		if (local.ss_family == AF_INET)
 			found = !memcmp(&((struct sockaddr_in *)i->ifa_addr)->sin_addr,
-					&((struct sockaddr_in *)&local)->sin_addr, 4);
+			                &((struct sockaddr_in *)&local)->sin_addr, 4);
 		else
 			found = !memcmp(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr,
-					&((struct sockaddr_in6 *)&local)->sin6_addr, 16);
+			                &((struct sockaddr_in6 *)&local)->sin6_addr, 16);
 		if (found)
 			snprintf(iface, len, "%s", i->ifa_name);
 	}
 	freeifaddrs(ifa);
 	if (!found)
-		snprintf(err, errlen, "cannot tell which interface reaches %s; name it with --interface",
-			 bo_addr_str(target, a, sizeof a));
+		snprintf(err, errlen,
+		         "cannot tell which interface reaches %s; name it with --interface",
+		         bo_addr_str(target, a, sizeof a));
 	return found ? 0 : -1;
 }
 

@@ -57,8 +57,9 @@ static void pacer_main(void *arg)
 		int64_t now = bo_clock_mono_ns();
 		if (now < deadline) {
 			/* Sleep at most 100 ms at a time so a stop is noticed quickly. */
-			int64_t until = deadline - now > 100 * BO_NS_PER_MS ? now + 100 * BO_NS_PER_MS
-									 : deadline;
+			int64_t until = deadline - now > 100 * BO_NS_PER_MS
+			                        ? now + 100 * BO_NS_PER_MS
+			                        : deadline;
 			struct timespec ts = {until / BO_NS_PER_S, until % BO_NS_PER_S};
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 			continue;
@@ -75,8 +76,8 @@ static void pacer_main(void *arg)
 		if (late > atomic_load_explicit(&s->max_late, memory_order_relaxed))
 			atomic_store_explicit(&s->max_late, late, memory_order_relaxed);
 		s->next_seq++;
-		s->in_fast = s->outage_interval &&
-			     atomic_load_explicit(&s->fast, memory_order_relaxed);
+		s->in_fast =
+		        s->outage_interval && atomic_load_explicit(&s->fast, memory_order_relaxed);
 		if (s->in_fast) {
 			s->next_deadline = deadline + s->outage_interval;
 		} else {

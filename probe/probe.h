@@ -16,8 +16,8 @@ enum {
 	PROBE_EXIT_OK = 0,
 	PROBE_EXIT_RUNTIME = 1, /* failed during the run; files written so far stay readable */
 	PROBE_EXIT_USAGE = 2,
-	PROBE_EXIT_PERM = 3,    /* no privilege for raw sockets or capture */
-	PROBE_EXIT_SETUP = 4,   /* interface, route, run directory */
+	PROBE_EXIT_PERM = 3,  /* no privilege for raw sockets or capture */
+	PROBE_EXIT_SETUP = 4, /* interface, route, run directory */
 };
 
 #define PROBE_MAX_TARGETS 4096
@@ -59,9 +59,9 @@ typedef struct probe_live {
 	uint64_t seen, answered, dups, reordered;
 	int have_ans;
 	uint32_t last_ans_seq;
-	int64_t last_ans_send;   /* capture time of the last answered request */
+	int64_t last_ans_send; /* capture time of the last answered request */
 	int have_pend;
-	uint32_t pend_seq;       /* the first request after the last answered one */
+	uint32_t pend_seq; /* the first request after the last answered one */
 	int64_t pend_send;
 	int64_t last_rtt;
 	uint32_t recent_seq[64]; /* recent requests, for the send time of a reply's request */
@@ -98,8 +98,8 @@ typedef struct probe_config {
 	int64_t intervals[PROBE_MAX_STREAMS]; /* 0: the default interval */
 	int nstreams;
 	int64_t interval;
-	int64_t duration; /* 0: until a signal */
-	int64_t timeout;  /* reply timeout, also the drain time at the end */
+	int64_t duration;        /* 0: until a signal */
+	int64_t timeout;         /* reply timeout, also the drain time at the end */
 	int64_t outage_interval; /* -1: a tenth of each interval (at least 1 ms); 0: off */
 	int quiet;
 	char **targets;

@@ -51,16 +51,17 @@ static void write_header(probe *p)
 	for (int i = 0; i < p->cfg.argc; i++)
 		json_array_append_new(argv, json_string(p->cfg.argv[i]));
 	bo_log_put(&p->log,
-		   json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
-			     "s:s, s:o}, s:{s:s, s:s, s:s, s:s}}",
-			     "type", "header", "tool", "blackout-probe", "version", BLACKOUT_VERSION,
-			     "format", BO_FORMAT_VERSION, "run_id", (json_int_t)p->run_id, "key", key,
-			     "clock", clock_pair(), "config", "targets", targets, "streams", streams,
-			     "interval_ns", (json_int_t)p->cfg.interval, "duration_ns",
-			     (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout,
-			     "interface", p->iface, "run_dir", p->cfg.run_dir, "argv", argv, "system",
-			     "hostname", u.nodename, "os", u.sysname, "kernel", u.release, "machine",
-			     u.machine));
+	           json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
+	                     "s:s, s:o}, s:{s:s, s:s, s:s, s:s}}",
+	                     "type", "header", "tool", "blackout-probe", "version",
+	                     BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "run_id",
+	                     (json_int_t)p->run_id, "key", key, "clock", clock_pair(), "config",
+	                     "targets", targets, "streams", streams, "interval_ns",
+	                     (json_int_t)p->cfg.interval, "duration_ns",
+	                     (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout,
+	                     "interface", p->iface, "run_dir", p->cfg.run_dir, "argv", argv,
+	                     "system", "hostname", u.nodename, "os", u.sysname, "kernel", u.release,
+	                     "machine", u.machine));
 }
 
 static void close_cb(uv_handle_t *h)
@@ -74,11 +75,11 @@ static void finish(probe *p)
 	json_t *cap;
 	probe_capture_stats(p, &cap);
 	int64_t now = bo_clock_real_ns();
-	bo_log_put(&p->log, json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o}", "type", "end",
-				      "realtime_ns", (json_int_t)now, "reason", p->stop_reason, "clock",
-				      clock_pair(), "sender_realtime_priority",
-				      atomic_load(&p->sender_rt), "streams", probe_live_json(p, now),
-				      "capture", cap));
+	bo_log_put(&p->log,
+	           json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o}", "type", "end", "realtime_ns",
+	                     (json_int_t)now, "reason", p->stop_reason, "clock", clock_pair(),
+	                     "sender_realtime_priority", atomic_load(&p->sender_rt), "streams",
+	                     probe_live_json(p, now), "capture", cap));
 	probe_live_status(p, 1);
 	if (uv_is_active((uv_handle_t *)&p->poll))
 		uv_poll_stop(&p->poll);
@@ -103,7 +104,7 @@ static void begin_stop(probe *p, const char *reason)
 	p->stop_reason = reason;
 	probe_pacer_stop(p);
 	bo_log_put(&p->log, json_pack("{s:s, s:s, s:o}", "type", "stop", "reason", reason, "clock",
-				      clock_pair()));
+	                              clock_pair()));
 	/* Replies to the last probes may still be on their way. */
 	uv_timer_start(&p->drain, on_drained, (uint64_t)(p->cfg.timeout / BO_NS_PER_MS), 0);
 }
@@ -134,8 +135,8 @@ static void on_tick(uv_timer_t *t)
 		probe_capture_stats(p, &cap);
 		int64_t now = bo_clock_real_ns();
 		bo_log_put(&p->log, json_pack("{s:s, s:o, s:o, s:o}", "type", "status", "clock",
-					      clock_pair(), "streams", probe_live_json(p, now),
-					      "capture", cap));
+		                              clock_pair(), "streams", probe_live_json(p, now),
+		                              "capture", cap));
 	}
 	probe_live_status(p, 0);
 }
@@ -170,8 +171,8 @@ static int setup(probe *p, char *err, size_t errlen)
 			s->run = p;
 			s->target = &p->targets[t];
 			s->interval = c->intervals[i] ? c->intervals[i] : c->interval;
-			s->outage_interval = c->outage_interval >= 0 ? c->outage_interval
-								     : s->interval / 10;
+			s->outage_interval =
+			        c->outage_interval >= 0 ? c->outage_interval : s->interval / 10;
 			if (s->outage_interval && s->outage_interval < BO_NS_PER_MS)
 				s->outage_interval = BO_NS_PER_MS;
 			if (s->outage_interval >= s->interval)
@@ -191,9 +192,10 @@ static int setup(probe *p, char *err, size_t errlen)
 		if (probe_iface_for(&p->targets[t].addr, other, sizeof other, err, errlen) != 0)
 			return PROBE_EXIT_SETUP;
 		if (strcmp(other, p->iface) != 0) {
-			snprintf(err, errlen, "targets are reached through different interfaces (%s, %s); "
-					      "one run captures on one: split the targets",
-				 p->iface, other);
+			snprintf(err, errlen,
+			         "targets are reached through different interfaces (%s, %s); "
+			         "one run captures on one: split the targets",
+			         p->iface, other);
 			return PROBE_EXIT_SETUP;
 		}
 	}
@@ -205,13 +207,14 @@ static int setup(probe *p, char *err, size_t errlen)
 
 	char path[4096];
 	if (bo_mkdir_p(c->run_dir) != 0) {
-		snprintf(err, errlen, "cannot create run directory %s: %s", c->run_dir, strerror(errno));
+		snprintf(err, errlen, "cannot create run directory %s: %s", c->run_dir,
+		         strerror(errno));
 		return PROBE_EXIT_SETUP;
 	}
 	snprintf(path, sizeof path, "%s/probe.pcap", c->run_dir);
 	if (access(path, F_OK) == 0) {
 		snprintf(err, errlen, "%s holds a run already; choose another --run directory",
-			 c->run_dir);
+		         c->run_dir);
 		return PROBE_EXIT_SETUP;
 	}
 	snprintf(path, sizeof path, "%s/probe.jsonl", c->run_dir);
@@ -222,12 +225,12 @@ static int setup(probe *p, char *err, size_t errlen)
 	write_header(p);
 	for (int i = 0; i < p->nslots; i++) {
 		probe_slot *s = &p->slots[i];
-		bo_log_put(&p->log, json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:i}", "type",
-					      "stream", "stream", s->ops->name, "wire_id",
-					      s->ops->wire_id, "target", s->target->str, "interval_ns",
-					      (json_int_t)s->interval, "outage_interval_ns",
-					      (json_int_t)s->outage_interval, "phase_ns",
-					      (json_int_t)s->phase, "icmp_id", s->icmp_id));
+		bo_log_put(&p->log,
+		           json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:i}", "type", "stream",
+		                     "stream", s->ops->name, "wire_id", s->ops->wire_id, "target",
+		                     s->target->str, "interval_ns", (json_int_t)s->interval,
+		                     "outage_interval_ns", (json_int_t)s->outage_interval,
+		                     "phase_ns", (json_int_t)s->phase, "icmp_id", s->icmp_id));
 	}
 	return probe_capture_open(p, err, errlen);
 }
@@ -243,8 +246,8 @@ int probe_run(const probe_config *cfg)
 	if (rc != 0) {
 		fprintf(stderr, "blackout-probe: %s\n", err);
 		if (p.log.f)
-			bo_log_put(&p.log, json_pack("{s:s, s:s, s:s}", "type", "end", "reason", "error",
-						     "error", err));
+			bo_log_put(&p.log, json_pack("{s:s, s:s, s:s}", "type", "end", "reason",
+			                             "error", "error", err));
 		goto out;
 	}
 	p.loop = uv_default_loop();
@@ -265,7 +268,7 @@ int probe_run(const probe_config *cfg)
 	p.start_mono = bo_clock_mono_ns();
 	int64_t t0 = (p.start_mono / (100 * BO_NS_PER_MS) + 2) * (100 * BO_NS_PER_MS);
 	bo_log_put(&p.log, json_pack("{s:s, s:I, s:o}", "type", "start", "t0_monotonic_ns",
-				     (json_int_t)t0, "clock", clock_pair()));
+	                             (json_int_t)t0, "clock", clock_pair()));
 	if (probe_pacer_start(&p, t0) != 0) {
 		fprintf(stderr, "blackout-probe: cannot start the sender thread\n");
 		rc = PROBE_EXIT_RUNTIME;
@@ -273,14 +276,15 @@ int probe_run(const probe_config *cfg)
 	}
 	if (!cfg->quiet) {
 		char iv[32];
-		fprintf(stderr, "blackout-probe: %d target(s), %d stream(s), every %s on %s -> %s/\n",
-			p.ntargets, cfg->nstreams, bo_dur_str(cfg->interval, iv, sizeof iv), p.iface,
-			cfg->run_dir);
+		fprintf(stderr,
+		        "blackout-probe: %d target(s), %d stream(s), every %s on %s -> %s/\n",
+		        p.ntargets, cfg->nstreams, bo_dur_str(cfg->interval, iv, sizeof iv),
+		        p.iface, cfg->run_dir);
 	}
 	uv_timer_start(&p.tick, on_tick, 250, 250);
 	if (cfg->duration)
 		uv_timer_start(&p.stop_timer, on_duration,
-			       (uint64_t)((t0 - p.start_mono + cfg->duration) / BO_NS_PER_MS), 0);
+		               (uint64_t)((t0 - p.start_mono + cfg->duration) / BO_NS_PER_MS), 0);
 	uv_run(p.loop, UV_RUN_DEFAULT);
 	rc = p.exit_code;
 out:

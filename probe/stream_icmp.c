@@ -10,13 +10,13 @@ static void icmp_filter(const probe_slot *s, char *buf, size_t len)
 {
 	if (s->target->addr.family == 4)
 		snprintf(buf, len,
-			 "(icmp and host %s and (icmp[0] = 8 or icmp[0] = 0) and icmp[4:2] = %u)",
-			 s->target->str, s->icmp_id);
+		         "(icmp and host %s and (icmp[0] = 8 or icmp[0] = 0) and icmp[4:2] = %u)",
+		         s->target->str, s->icmp_id);
 	else
 		snprintf(buf, len,
-			 "(icmp6 and host %s and (icmp6[0] = 128 or icmp6[0] = 129) and "
-			 "icmp6[4:2] = %u)",
-			 s->target->str, s->icmp_id);
+		         "(icmp6 and host %s and (icmp6[0] = 128 or icmp6[0] = 129) and "
+		         "icmp6[4:2] = %u)",
+		         s->target->str, s->icmp_id);
 }
 
 static int icmp_open(probe_slot *s, char *err, size_t errlen)
@@ -35,8 +35,10 @@ static int icmp_send(probe_slot *s, uint32_t seq, int64_t deadline)
 	bo_wr_be16(&w, 0); /* checksum below; the kernel fills it for ICMPv6 */
 	bo_wr_be16(&w, s->icmp_id);
 	bo_wr_be16(&w, (uint16_t)seq);
-	bo_probe_id id = {.stream = s->ops->wire_id, .run_id = s->run->run_id, .seq = seq,
-			  .deadline = deadline};
+	bo_probe_id id = {.stream = s->ops->wire_id,
+	                  .run_id = s->run->run_id,
+	                  .seq = seq,
+	                  .deadline = deadline};
 	bo_tag_encode(&s->run->key, &s->target->addr, &id, pkt + 8);
 	if (!v6) {
 		uint16_t c = bo_cksum(pkt, sizeof pkt);
@@ -68,11 +70,11 @@ static int icmp_classify(const probe_slot *s, const bo_pkt *p, uint32_t *seq)
 }
 
 const probe_stream_ops probe_stream_icmp = {
-	.name = "icmp",
-	.wire_id = 1,
-	.summary = "ICMP echo, one fixed identifier (what `ping -t` shows)",
-	.filter = icmp_filter,
-	.open = icmp_open,
-	.send = icmp_send,
-	.classify = icmp_classify,
+        .name = "icmp",
+        .wire_id = 1,
+        .summary = "ICMP echo, one fixed identifier (what `ping -t` shows)",
+        .filter = icmp_filter,
+        .open = icmp_open,
+        .send = icmp_send,
+        .classify = icmp_classify,
 };

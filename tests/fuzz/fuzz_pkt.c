@@ -9,7 +9,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const int links[] = {BO_LINK_EN10MB, BO_LINK_LINUX_SLL, BO_LINK_LINUX_SLL2, BO_LINK_RAW,
-			    BO_LINK_NULL,   BO_LINK_IPV4,      BO_LINK_IPV6,       999};
+                            BO_LINK_NULL,   BO_LINK_IPV4,      BO_LINK_IPV6,       999};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -43,7 +43,8 @@ int main(int argc, char **argv)
 				case 1: buf[next() % m] = (uint8_t)next(); break;
 				case 2: m = next() % (m + 1); break;
 				case 3: { /* copy a run of the input over another place */
-					size_t a = next() % m, b = next() % m, len = next() % (m - (a > b ? a : b));
+					size_t a = next() % m, b = next() % m,
+					       len = next() % (m - (a > b ? a : b));
 					memmove(buf + b, buf + a, len);
 					break;
 				}

@@ -9,52 +9,52 @@
 
 static int check_failures, check_count;
 
-#define CHECK(cond)                                                                        \
-	do {                                                                                \
-		check_count++;                                                              \
-		if (!(cond)) {                                                              \
-			check_failures++;                                                   \
-			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
-		}                                                                           \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		check_count++;                                                                     \
+		if (!(cond)) {                                                                     \
+			check_failures++;                                                          \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);   \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                                    \
-	do {                                                                                \
-		long long va_ = (long long)(a), vb_ = (long long)(b);                       \
-		check_count++;                                                              \
-		if (va_ != vb_) {                                                           \
-			check_failures++;                                                   \
-			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,   \
-				__LINE__, #a, #b, va_, vb_);                                \
-		}                                                                           \
+#define CHECK_INT(a, b)                                                                            \
+	do {                                                                                       \
+		long long va_ = (long long)(a), vb_ = (long long)(b);                              \
+		check_count++;                                                                     \
+		if (va_ != vb_) {                                                                  \
+			check_failures++;                                                          \
+			fprintf(stderr, "%s:%d: %s == %s failed: %lld != %lld\n", __FILE__,        \
+			        __LINE__, #a, #b, va_, vb_);                                       \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                    \
-	do {                                                                                \
-		const char *sa_ = (a), *sb_ = (b);                                          \
-		check_count++;                                                              \
-		if (strcmp(sa_, sb_) != 0) {                                                \
-			check_failures++;                                                   \
-			fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n",        \
-				__FILE__, __LINE__, #a, #b, sa_, sb_);                      \
-		}                                                                           \
+#define CHECK_STR(a, b)                                                                            \
+	do {                                                                                       \
+		const char *sa_ = (a), *sb_ = (b);                                                 \
+		check_count++;                                                                     \
+		if (strcmp(sa_, sb_) != 0) {                                                       \
+			check_failures++;                                                          \
+			fprintf(stderr, "%s:%d: %s == %s failed: \"%s\" != \"%s\"\n", __FILE__,    \
+			        __LINE__, #a, #b, sa_, sb_);                                       \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_MEM(a, b, n)                                                                 \
-	do {                                                                                \
-		const unsigned char *ma_ = (const void *)(a), *mb_ = (const void *)(b);      \
-		check_count++;                                                              \
-		if (memcmp(ma_, mb_, (n)) != 0) {                                           \
-			check_failures++;                                                   \
-			fprintf(stderr, "%s:%d: %s == %s failed:\n  got ", __FILE__, __LINE__, \
-				#a, #b);                                                    \
-			for (size_t i_ = 0; i_ < (size_t)(n); i_++)                         \
-				fprintf(stderr, "%02x", ma_[i_]);                           \
-			fprintf(stderr, "\n want ");                                        \
-			for (size_t i_ = 0; i_ < (size_t)(n); i_++)                         \
-				fprintf(stderr, "%02x", mb_[i_]);                           \
-			fprintf(stderr, "\n");                                              \
-		}                                                                           \
+#define CHECK_MEM(a, b, n)                                                                         \
+	do {                                                                                       \
+		const unsigned char *ma_ = (const void *)(a), *mb_ = (const void *)(b);            \
+		check_count++;                                                                     \
+		if (memcmp(ma_, mb_, (n)) != 0) {                                                  \
+			check_failures++;                                                          \
+			fprintf(stderr, "%s:%d: %s == %s failed:\n  got ", __FILE__, __LINE__, #a, \
+			        #b);                                                               \
+			for (size_t i_ = 0; i_ < (size_t)(n); i_++)                                \
+				fprintf(stderr, "%02x", ma_[i_]);                                  \
+			fprintf(stderr, "\n want ");                                               \
+			for (size_t i_ = 0; i_ < (size_t)(n); i_++)                                \
+				fprintf(stderr, "%02x", mb_[i_]);                                  \
+			fprintf(stderr, "\n");                                                     \
+		}                                                                                  \
 	} while (0)
 
 /* Parses a hex string (spaces ignored) into a new heap buffer of exactly the right size. */

@@ -21,7 +21,7 @@ int main(void)
 
 	/* Odd length pads with a zero byte; incremental equals one-shot on even splits. */
 	const unsigned char odd[] = {0x12, 0x34, 0x56};
-	CHECK_INT(bo_cksum(odd, 3), (uint16_t)~(0x1234 + 0x5600));
+	CHECK_INT(bo_cksum(odd, 3), (uint16_t) ~(0x1234 + 0x5600));
 	uint32_t s = bo_cksum_add(0, rfc, 4);
 	s = bo_cksum_add(s, rfc + 4, 4);
 	CHECK_INT(bo_cksum_fold(s), bo_cksum(rfc, sizeof rfc));

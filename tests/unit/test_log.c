@@ -15,7 +15,8 @@ int main(void)
 
 	bo_log log;
 	CHECK_INT(bo_log_open(&log, path, 0), 0);
-	CHECK_INT(bo_log_put(&log, json_pack("{s:s, s:I}", "type", "header", "n", (json_int_t)42)), 0);
+	CHECK_INT(bo_log_put(&log, json_pack("{s:s, s:I}", "type", "header", "n", (json_int_t)42)),
+	          0);
 	CHECK_INT(bo_log_put(&log, json_pack("{s:s}", "type", "end")), 0);
 	CHECK_INT(bo_log_close(&log), 0);
 	CHECK_INT(bo_log_open(&log, path, 0), BO_EEXIST);

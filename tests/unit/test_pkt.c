@@ -4,28 +4,25 @@
 #include "check.h"
 
 /* Ethernet, IPv4, ICMP echo request id 0xbeef seq 1, payload "abcd". */
-static const char *icmp_req =
-	"00155d000002 020000000001 0800"
-	"4500 0020 1234 0000 4001 0000 c0000201 c0000202"
-	"0800 0000 beef 0001 61626364";
+static const char *icmp_req = "00155d000002 020000000001 0800"
+                              "4500 0020 1234 0000 4001 0000 c0000201 c0000202"
+                              "0800 0000 beef 0001 61626364";
 /* Gratuitous ARP request from 192.0.2.2. */
-static const char *garp =
-	"ffffffffffff 00155d000002 0806"
-	"0001 0800 06 04 0001 00155d000002 c0000202 000000000000 c0000202";
+static const char *garp = "ffffffffffff 00155d000002 0806"
+                          "0001 0800 06 04 0001 00155d000002 c0000202 000000000000 c0000202";
 /* Linux cooked v2, IPv6, ICMPv6 echo reply id 7 seq 2, payload "wxyz". */
 static const char *sll2_echo6 =
-	"86dd 0000 00000002 0001 00 06 00155d0000020000"
-	"6000 0000 000c 3a 40 20010db8000000000000000000000002 20010db8000000000000000000000001"
-	"8100 0000 0007 0002 7778797a";
+        "86dd 0000 00000002 0001 00 06 00155d0000020000"
+        "6000 0000 000c 3a 40 20010db8000000000000000000000002 20010db8000000000000000000000001"
+        "8100 0000 0007 0002 7778797a";
 /* Raw IPv4 TCP SYN-ACK 192.0.2.2:22 -> 192.0.2.1:50000. */
-static const char *raw_synack =
-	"4500 0028 0000 4000 4006 0000 c0000202 c0000201"
-	"0016 c350 00000064 000003e9 5012 ffff 0000 0000";
+static const char *raw_synack = "4500 0028 0000 4000 4006 0000 c0000202 c0000201"
+                                "0016 c350 00000064 000003e9 5012 ffff 0000 0000";
 /* IPv6 with a hop-by-hop header in front of an ICMPv6 echo request. */
 static const char *v6_hbh =
-	"6000 0000 0010 00 40 20010db8000000000000000000000001 20010db8000000000000000000000002"
-	"3a00 0104 00000000"
-	"8000 0000 0001 0005";
+        "6000 0000 0010 00 40 20010db8000000000000000000000001 20010db8000000000000000000000002"
+        "3a00 0104 00000000"
+        "8000 0000 0001 0005";
 
 /* Parses every prefix of a frame in an exact-size buffer; returns the shortest length that
  * parsed without error. */
@@ -111,12 +108,13 @@ int main(void)
 
 	/* Headers that contradict themselves are invalid, not truncated. */
 	CHECK_INT(parse_hex(BO_LINK_RAW, "4400 0020 0000 0000 4001 0000 c0000201 c0000202", &p),
-		  BO_EINVAL);
+	          BO_EINVAL);
 	CHECK_INT(parse_hex(BO_LINK_RAW, "7500", &p), BO_EINVAL);
 	CHECK_INT(parse_hex(999, icmp_req, &p), BO_ENOTSUP);
 	/* A later IPv4 fragment has no transport header to read. */
-	CHECK_INT(parse_hex(BO_LINK_RAW, "4500 0020 0000 0010 4001 0000 c0000201 c0000202 0800", &p),
-		  0);
+	CHECK_INT(
+	        parse_hex(BO_LINK_RAW, "4500 0020 0000 0010 4001 0000 c0000201 c0000202 0800", &p),
+	        0);
 	CHECK_INT(p.l4, BO_L4_OTHER);
 
 	bo_addr x, y;

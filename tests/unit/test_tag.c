@@ -10,13 +10,16 @@ int main(void)
 		key.k[i] = (uint8_t)i;
 	bo_addr target;
 	bo_addr_parse("192.0.2.2", &target);
-	bo_probe_id id = {.stream = 1, .flags = 0, .run_id = 0xa1b2c3d4, .seq = 70000,
-			  .deadline = INT64_C(123456789012345)};
+	bo_probe_id id = {.stream = 1,
+	                  .flags = 0,
+	                  .run_id = 0xa1b2c3d4,
+	                  .seq = 70000,
+	                  .deadline = INT64_C(123456789012345)};
 	uint8_t out[BO_TAG_LEN];
 	bo_tag_encode(&key, &target, &id, out);
 	size_t n;
 	unsigned char *want =
-		check_hex("424c4b54 01 01 0000 a1b2c3d4 00011170 00007048860ddf79", &n);
+	        check_hex("424c4b54 01 01 0000 a1b2c3d4 00011170 00007048860ddf79", &n);
 	CHECK_INT(n, 24);
 	CHECK_MEM(out, want, 24);
 	free(want);

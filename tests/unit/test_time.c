@@ -47,7 +47,7 @@ int main(void)
 
 	CHECK_STR(bo_time_iso(0, buf, sizeof buf), "1970-01-01T00:00:00.000000000Z");
 	CHECK_STR(bo_time_iso(1700000000123456789, buf, sizeof buf),
-		  "2023-11-14T22:13:20.123456789Z");
+	          "2023-11-14T22:13:20.123456789Z");
 	CHECK_STR(bo_time_iso(-1, buf, sizeof buf), "1969-12-31T23:59:59.999999999Z");
 
 	/* The clocks move forward. */
