@@ -38,6 +38,13 @@ typedef struct an_probe {
 	int64_t reply; /* capture time of the first reply, 0 if none */
 } an_probe;
 
+/* sched.c: streaming histogram of schedule errors. */
+typedef struct an_hist an_hist;
+void an_hist_add(an_hist **h, int64_t v);
+int64_t an_hist_quantile(const an_hist *h, double q);
+json_t *an_hist_json(const an_hist *h);
+void an_hist_free(an_hist *h);
+
 typedef struct an_stream {
 	char name[16];
 	bo_addr target;
@@ -56,6 +63,7 @@ typedef struct an_stream {
 	uint64_t sent, answered, lost, dups, late, reordered, blind, unresolved;
 	int64_t first_send, last_send, rtt_min, rtt_max, rtt_sum;
 	int64_t infer[33]; /* first send deltas, for interval inference */
+	an_hist *sched;    /* capture time - deadline of each request (keyed streams) */
 	int ninfer;
 	/* outage machine */
 	int in_outage;
@@ -92,6 +100,7 @@ typedef struct an_run {
 	bo_key key;
 	uint32_t run_id;
 	int64_t log_timeout;
+	int64_t mono_to_real; /* realtime - monotonic on the probe host, from the header */
 	json_t *header;
 	uint64_t cap_dropped, cap_ifdropped;
 	char stop_reason[32];

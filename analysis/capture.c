@@ -72,6 +72,8 @@ static void on_echo(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 			return;
 		}
 		seq = id.seq;
+		if (request)
+			an_hist_add(&s->sched, ts - (id.deadline + r->mono_to_real));
 	} else {
 		seq = s->started ? unwrap16(request ? s->last_seq16_req : s->top - 1, p->icmp_seq)
 		                 : p->icmp_seq;

@@ -48,6 +48,7 @@ static json_t *stream_json(const an_stream *s)
 	json_object_set_new(j, "rtt_mean_ns",
 	                    ns_or_null(s->answered ? s->rtt_sum / (int64_t)s->answered : 0));
 	json_object_set_new(j, "rtt_max_ns", ns_or_null(s->rtt_max));
+	json_object_set_new(j, "schedule_error", an_hist_json(s->sched));
 	json_object_set_new(j, "outages", outs);
 	return j;
 }

@@ -86,6 +86,13 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		if (s->answered)
 			fprintf(f, "  rtt %s",
 			        bo_dur_str(s->rtt_sum / (int64_t)s->answered, b, sizeof b));
+		if (s->sched) {
+			char c[32];
+			fprintf(f, "\n    schedule error p50 %s  p99 %s  max %s",
+			        bo_dur_str(an_hist_quantile(s->sched, 0.5), a, sizeof a),
+			        bo_dur_str(an_hist_quantile(s->sched, 0.99), b, sizeof b),
+			        bo_dur_str(an_hist_quantile(s->sched, 1.0), c, sizeof c));
+		}
 		if (s->dups || s->late || s->reordered || s->blind)
 			fprintf(f, "\n    duplicates %llu  late %llu  reordered %llu  blind %llu",
 			        (unsigned long long)s->dups, (unsigned long long)s->late,

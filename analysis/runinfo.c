@@ -44,6 +44,9 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			r->run_id = (uint32_t)bo_json_int(o, "run_id", 0);
 			json_t *cfg = json_object_get(o, "config");
 			r->log_timeout = bo_json_int(cfg, "timeout_ns", 0);
+			json_t *clk = json_object_get(o, "clock");
+			r->mono_to_real = bo_json_int(clk, "realtime_ns", 0) -
+			                  bo_json_int(clk, "monotonic_ns", 0);
 			r->have_log = 1;
 			json_decref(r->header);
 			r->header = json_incref(o);

@@ -260,4 +260,5 @@ void an_stream_free(an_stream *s)
 {
 	free(s->ring);
 	free(s->outages);
+	an_hist_free(s->sched);
 }

@@ -3,7 +3,8 @@
  * libuv timers are millisecond-grained and fire early or late, so the pacer sleeps with
  * clock_nanosleep(TIMER_ABSTIME) until the earliest deadline of all slots (a binary heap), sends,
  * and schedules that slot's next deadline as t0 + phase + k * interval: lateness never
- * accumulates. A send that misses its deadline by more than half an interval is counted late.
+ * accumulates (wait_until below says how the kernel's wake-up latency is hidden). A send that
+ * misses its deadline by more than half an interval is counted late.
  *
  * While the capture shows a slot in an outage (the loop sets slot->fast), the slot is probed
  * every outage_interval instead, so the end of the outage is known to that spacing rather than
@@ -23,6 +24,7 @@ struct probe_pacer {
 	int64_t t0;
 	atomic_int stop;
 	uv_thread_t thread;
+	int64_t wake_mean, wake_dev; /* learnt oversleep of clock_nanosleep */
 };
 
 static int earlier(const probe_slot *a, const probe_slot *b)
@@ -47,6 +49,29 @@ static void sift_down(probe_pacer *pc, int i)
 	}
 }
 
+/* Sleeps until close to deadline, then spins the rest. The kernel wakes a sleeper tens of
+ * microseconds late; the pacer learns that overshoot (a moving mean and mean deviation) and
+ * wakes early by the mean plus two deviations, so only a few microseconds are spun. */
+static void wait_until(probe_pacer *pc, int64_t deadline)
+{
+	int64_t early = pc->wake_mean + 2 * pc->wake_dev;
+	int64_t target = deadline - early;
+	int64_t now = bo_clock_mono_ns();
+	if (target > now) {
+		struct timespec ts = {target / BO_NS_PER_S, target % BO_NS_PER_S};
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		now = bo_clock_mono_ns();
+		int64_t over = now - target;
+		if (over > 2 * BO_NS_PER_MS)
+			over = 2 * BO_NS_PER_MS; /* a preemption, not the usual wake-up cost */
+		int64_t dev = over > pc->wake_mean ? over - pc->wake_mean : pc->wake_mean - over;
+		pc->wake_mean += (over - pc->wake_mean) / 16;
+		pc->wake_dev += (dev - pc->wake_dev) / 16;
+	}
+	while (now < deadline)
+		now = bo_clock_mono_ns();
+}
+
 static void pacer_main(void *arg)
 {
 	probe_pacer *pc = arg;
@@ -55,15 +80,14 @@ static void pacer_main(void *arg)
 		probe_slot *s = pc->heap[0];
 		int64_t deadline = s->next_deadline;
 		int64_t now = bo_clock_mono_ns();
-		if (now < deadline) {
-			/* Sleep at most 100 ms at a time so a stop is noticed quickly. */
-			int64_t until = deadline - now > 100 * BO_NS_PER_MS
-			                        ? now + 100 * BO_NS_PER_MS
-			                        : deadline;
+		if (deadline - now > 100 * BO_NS_PER_MS) {
+			/* Far ahead: sleep in steps, so a stop is noticed quickly. */
+			int64_t until = now + 100 * BO_NS_PER_MS;
 			struct timespec ts = {until / BO_NS_PER_S, until % BO_NS_PER_S};
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 			continue;
 		}
+		wait_until(pc, deadline);
 		int rc = s->ops->send(s, s->next_seq, deadline);
 		int64_t late = bo_clock_mono_ns() - deadline;
 		if (rc == 0)

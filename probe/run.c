@@ -74,6 +74,15 @@ static void finish(probe *p)
 	probe_capture_drain(p);
 	json_t *cap;
 	probe_capture_stats(p, &cap);
+	/* What the run cost: the budget is a small share of one core. */
+	uv_rusage_t ru;
+	uv_getrusage(&ru);
+	int64_t cpu = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * BO_NS_PER_S +
+	              (int64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * BO_NS_PER_US;
+	int64_t wall = bo_clock_mono_ns() - p->start_mono;
+	bo_log_put(&p->log, json_pack("{s:s, s:I, s:I, s:f}", "type", "resources", "cpu_ns",
+	                              (json_int_t)cpu, "wall_ns", (json_int_t)wall, "cpu_share",
+	                              wall > 0 ? (double)cpu / (double)wall : 0.0));
 	int64_t now = bo_clock_real_ns();
 	bo_log_put(&p->log,
 	           json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o}", "type", "end", "realtime_ns",
