@@ -85,6 +85,12 @@ typedef struct an_announce {
 	int ndp;
 } an_announce;
 
+typedef struct an_marker {
+	int64_t ts; /* realtime */
+	char kind[16];
+	char label[112];
+} an_marker;
+
 typedef struct an_truth {
 	char stream[16];
 	int64_t start[2], end[2], duration;
@@ -117,6 +123,9 @@ typedef struct an_run {
 	int nannounce, announce_cap;
 	uint8_t target_mac[6];
 	int have_mac;
+	/* markers from probe.jsonl (the migration command, signals, keys) */
+	an_marker *markers;
+	int nmarkers, marker_cap;
 	/* lab ground truth */
 	int have_lab;
 	char lab_scenario[32];

@@ -107,6 +107,7 @@ out:
 		an_stream_free(&r.streams[i]);
 	free(r.streams);
 	free(r.announces);
+	free(r.markers);
 	json_decref(r.header);
 	return rc;
 }

@@ -121,6 +121,12 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 		                    json_integer((json_int_t)r->run_id));
 	json_object_set_new(j, "streams", streams);
 	json_object_set_new(j, "announcements", ann);
+	json_t *marks = json_array();
+	for (int i = 0; i < r->nmarkers; i++)
+		json_array_append_new(
+		        marks, json_pack("{s:I, s:s, s:s}", "ts_ns", (json_int_t)r->markers[i].ts,
+		                         "kind", r->markers[i].kind, "label", r->markers[i].label));
+	json_object_set_new(j, "markers", marks);
 	json_t *v = json_pack("{s:s, s:s}", "verdict", r->verdict, "reason", r->reason);
 	json_object_set_new(v, "stream",
 	                    r->main_stream >= 0 ? json_string(r->streams[r->main_stream].name)

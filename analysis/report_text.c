@@ -101,6 +101,9 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		for (int k = 0; k < s->noutages; k++)
 			outage_text(f, s, &s->outages[k], k + 1);
 	}
+	for (int i = 0; i < r->nmarkers; i++)
+		fprintf(f, "  marker %-12s %s  %.70s\n", r->markers[i].kind,
+		        tod(r->markers[i].ts, a, sizeof a), r->markers[i].label);
 	if (r->resume_ts)
 		fprintf(f, "  resume: %s from the target at %s\n", r->resume_kind,
 		        tod(r->resume_ts, a, sizeof a));

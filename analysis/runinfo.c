@@ -2,6 +2,7 @@
  * lab, lab.jsonl (ground truth). Lines are read bounded; a cut-off last line (a probe killed
  * mid-write) is expected and skipped. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "an.h"
@@ -58,6 +59,23 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			    !strcmp(name, "icmp"))
 				an_stream_add(r, name, &a, (uint16_t)bo_json_int(o, "icmp_id", 0),
 				              1, iv);
+		} else if (!strcmp(type, "marker") && r->nmarkers < 10000) {
+			if (r->nmarkers == r->marker_cap) {
+				int cap = r->marker_cap ? r->marker_cap * 2 : 8;
+				an_marker *n = realloc(r->markers, (size_t)cap * sizeof *n);
+				if (n) {
+					r->markers = n;
+					r->marker_cap = cap;
+				}
+			}
+			if (r->nmarkers < r->marker_cap) {
+				an_marker *m = &r->markers[r->nmarkers++];
+				m->ts = bo_json_int(o, "realtime_ns", 0);
+				snprintf(m->kind, sizeof m->kind, "%s",
+				         bo_json_str(o, "kind", "?"));
+				snprintf(m->label, sizeof m->label, "%s",
+				         bo_json_str(o, "label", ""));
+			}
 		} else if (!strcmp(type, "status") || !strcmp(type, "end")) {
 			json_t *cap = json_object_get(o, "capture");
 			if (cap) {

@@ -7,7 +7,7 @@
 #include "bo_time.h"
 #include "probe.h"
 
-static void clear_status(probe *p)
+void probe_live_clear(probe *p)
 {
 	if (!p->tty || !p->status_lines)
 		return;
@@ -47,7 +47,7 @@ static void outage_ended(probe *p, probe_slot *s, uint32_t seq, int64_t send_ts)
 	                              (json_int_t)first, "duration_ns", (json_int_t)dur));
 	if (p->cfg.quiet)
 		return;
-	clear_status(p);
+	probe_live_clear(p);
 	fprintf(stderr, "%s  %-8s outage %s (±%s), %u lost\n", s->target->str, s->ops->name, d, e,
 	        lost);
 }
@@ -148,7 +148,7 @@ void probe_live_status(probe *p, int final)
 	if (!p->tty && !final && now - last_plain < 10 * BO_NS_PER_S)
 		return;
 	last_plain = now;
-	clear_status(p);
+	probe_live_clear(p);
 	char el[32];
 	bo_dur_str(bo_clock_mono_ns() - p->start_mono, el, sizeof el);
 	int lines = 0;

@@ -1,4 +1,5 @@
 /* blackout-probe: command line. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +74,33 @@ static void parse_streams(probe_config *c, char *list)
 		bo_cli_usage_error("--streams needs at least one stream");
 }
 
+/* Adds the targets listed in a file to those on the command line. */
+static void read_targets(probe_config *c, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		bo_cli_usage_error("cannot read --targets %s: %s", path, strerror(errno));
+	char **list = malloc(PROBE_MAX_TARGETS * sizeof *list), line[512];
+	int n = 0;
+	for (int i = 0; i < c->ntargets; i++)
+		list[n++] = c->targets[i];
+	for (int lineno = 1; fgets(line, sizeof line, f); lineno++) {
+		char *hash = strchr(line, '#'), *tok, *save;
+		if (hash)
+			*hash = 0;
+		for (tok = strtok_r(line, " \t\r\n,", &save); tok;
+		     tok = strtok_r(NULL, " \t\r\n,", &save)) {
+			if (n == PROBE_MAX_TARGETS)
+				bo_cli_usage_error("%s: more than %d targets", path,
+				                   PROBE_MAX_TARGETS);
+			list[n++] = strdup(tok);
+		}
+	}
+	fclose(f);
+	c->targets = list; /* lives until the process ends */
+	c->ntargets = n;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"streams", required_argument, 0, 's'},
@@ -85,6 +113,10 @@ int main(int argc, char **argv)
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {"outage-interval", required_argument, 0, 'O'},
+	                                     {"exec", required_argument, 0, 'e'},
+	                                     {"lead", required_argument, 0, 'L'},
+	                                     {"after", required_argument, 0, 'A'},
+	                                     {"targets", required_argument, 0, 'T'},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-probe");
 	probe_config c;
@@ -92,6 +124,9 @@ int main(int argc, char **argv)
 	c.interval = 10 * BO_NS_PER_MS;
 	c.timeout = BO_NS_PER_S;
 	c.outage_interval = -1;
+	c.exec_lead = 2 * BO_NS_PER_S;
+	c.after = 10 * BO_NS_PER_S;
+	const char *targets_file = NULL;
 	c.argc = argc;
 	c.argv = argv;
 	char *per_stream[PROBE_MAX_STREAMS * 2];
@@ -99,7 +134,7 @@ int main(int argc, char **argv)
 	char default_streams[] = "icmp";
 	char *streams = default_streams;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "s:i:r:d:t:I:qhV", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:i:r:d:t:I:e:T:qhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's': streams = optarg; break;
 		case 'i':
@@ -116,6 +151,10 @@ int main(int argc, char **argv)
 		case 't': c.timeout = bo_cli_duration("--timeout", optarg); break;
 		case 'I': c.iface = optarg; break;
 		case 'q': c.quiet = 1; break;
+		case 'e': c.exec = optarg; break;
+		case 'L': c.exec_lead = bo_cli_duration("--lead", optarg); break;
+		case 'A': c.after = bo_cli_duration("--after", optarg); break;
+		case 'T': targets_file = optarg; break;
 		case 'O':
 			c.outage_interval = bo_cli_duration("--outage-interval", optarg);
 			if (c.outage_interval && c.outage_interval < BO_NS_PER_MS)
@@ -147,9 +186,11 @@ int main(int argc, char **argv)
 		bo_cli_usage_error("--timeout must be 1ms or more");
 	c.targets = argv + optind;
 	c.ntargets = argc - optind;
+	if (targets_file)
+		read_targets(&c, targets_file);
 	if (c.ntargets < 1)
-		bo_cli_usage_error(
-		        "name at least one TARGET (an IPv4 or IPv6 address or a host name)");
+		bo_cli_usage_error("name at least one TARGET (an IPv4 or IPv6 address or a host "
+		                   "name), or --targets FILE");
 	if (c.ntargets > PROBE_MAX_TARGETS)
 		bo_cli_usage_error("too many targets");
 	static char defdir[64];

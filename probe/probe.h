@@ -102,6 +102,9 @@ typedef struct probe_config {
 	int64_t timeout;         /* reply timeout, also the drain time at the end */
 	int64_t outage_interval; /* -1: a tenth of each interval (at least 1 ms); 0: off */
 	int quiet;
+	const char *exec;  /* the migration command, run through /bin/sh -c */
+	int64_t exec_lead; /* from the first probe to starting it */
+	int64_t after;     /* from its end to the end of the run */
 	char **targets;
 	int ntargets;
 	int argc;
@@ -129,8 +132,16 @@ struct probe {
 	uint64_t captured, invalid;
 	int64_t last_cap_ts;
 	/* timers and signals */
-	uv_timer_t tick, stop_timer, drain;
-	uv_signal_t sigint, sigterm;
+	uv_timer_t tick, stop_timer, duration_timer, drain;
+	const char *stop_timer_reason;
+	int finished;
+	uv_signal_t sigint, sigterm, sigusr1;
+	uv_timer_t exec_timer;
+	uv_process_t exec_proc;
+	int exec_running;
+	uv_tty_t keys;
+	int tty_on;
+	char key_buf[64];
 	int64_t start_mono, start_real;
 	int stopping;
 	const char *stop_reason;
@@ -143,6 +154,15 @@ struct probe {
 
 /* run.c */
 int probe_run(const probe_config *cfg);
+
+/* run.c: stopping. */
+void probe_request_stop(probe *p, const char *reason);
+void probe_stop_after(probe *p, int64_t delay, const char *reason);
+
+/* markers.c */
+void probe_marker(probe *p, const char *kind, const char *label, json_t *extra);
+int probe_markers_start(probe *p, int64_t lead_ms);
+void probe_markers_close(probe *p);
 
 /* pacer.c: the sender thread, absolute deadlines on the monotonic clock. */
 int probe_pacer_start(probe *p, int64_t t0);
@@ -158,6 +178,7 @@ void probe_capture_close(probe *p);
 /* live.c: pairing from the capture, status line, outage lines. */
 void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts);
 void probe_live_status(probe *p, int final);
+void probe_live_clear(probe *p); /* removes the status block before a log line */
 json_t *probe_live_json(probe *p, int64_t now);
 
 /* net-linux.c (platform) */

@@ -71,6 +71,9 @@ static void close_cb(uv_handle_t *h)
 
 static void finish(probe *p)
 {
+	if (p->finished)
+		return;
+	p->finished = 1;
 	probe_capture_drain(p);
 	json_t *cap;
 	probe_capture_stats(p, &cap);
@@ -95,9 +98,11 @@ static void finish(probe *p)
 	uv_close((uv_handle_t *)&p->poll, close_cb);
 	uv_close((uv_handle_t *)&p->tick, close_cb);
 	uv_close((uv_handle_t *)&p->stop_timer, close_cb);
+	uv_close((uv_handle_t *)&p->duration_timer, close_cb);
 	uv_close((uv_handle_t *)&p->drain, close_cb);
 	uv_close((uv_handle_t *)&p->sigint, close_cb);
 	uv_close((uv_handle_t *)&p->sigterm, close_cb);
+	probe_markers_close(p);
 }
 
 static void on_drained(uv_timer_t *t)
@@ -118,15 +123,33 @@ static void begin_stop(probe *p, const char *reason)
 	uv_timer_start(&p->drain, on_drained, (uint64_t)(p->cfg.timeout / BO_NS_PER_MS), 0);
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+void probe_request_stop(probe *p, const char *reason)
 {
-	probe *p = h->data;
-	if (p->stopping) { /* a second Ctrl-C: skip the drain */
+	if (p->stopping) { /* asked twice: skip the drain */
 		uv_timer_stop(&p->drain);
 		finish(p);
 		return;
 	}
-	begin_stop(p, signum == SIGINT ? "interrupt" : "terminate");
+	begin_stop(p, reason);
+}
+
+static void on_stop_timer(uv_timer_t *t)
+{
+	probe *p = t->data;
+	begin_stop(p, p->stop_timer_reason);
+}
+
+void probe_stop_after(probe *p, int64_t delay, const char *reason)
+{
+	if (p->stopping)
+		return;
+	p->stop_timer_reason = reason;
+	uv_timer_start(&p->stop_timer, on_stop_timer, (uint64_t)(delay / BO_NS_PER_MS), 0);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	probe_request_stop(h->data, signum == SIGINT ? "interrupt" : "terminate");
 }
 
 static void on_duration(uv_timer_t *t)
@@ -262,10 +285,12 @@ int probe_run(const probe_config *cfg)
 	p.loop = uv_default_loop();
 	uv_timer_init(p.loop, &p.tick);
 	uv_timer_init(p.loop, &p.stop_timer);
+	uv_timer_init(p.loop, &p.duration_timer);
 	uv_timer_init(p.loop, &p.drain);
 	uv_signal_init(p.loop, &p.sigint);
 	uv_signal_init(p.loop, &p.sigterm);
-	p.tick.data = p.stop_timer.data = p.drain.data = p.sigint.data = p.sigterm.data = &p;
+	p.tick.data = p.stop_timer.data = p.duration_timer.data = p.drain.data = p.sigint.data =
+	        p.sigterm.data = &p;
 	uv_signal_start(&p.sigint, on_signal, SIGINT);
 	uv_signal_start(&p.sigterm, on_signal, SIGTERM);
 	if (probe_capture_start(&p) != 0) {
@@ -291,8 +316,9 @@ int probe_run(const probe_config *cfg)
 		        p.iface, cfg->run_dir);
 	}
 	uv_timer_start(&p.tick, on_tick, 250, 250);
+	probe_markers_start(&p, (t0 - p.start_mono + cfg->exec_lead) / BO_NS_PER_MS);
 	if (cfg->duration)
-		uv_timer_start(&p.stop_timer, on_duration,
+		uv_timer_start(&p.duration_timer, on_duration,
 		               (uint64_t)((t0 - p.start_mono + cfg->duration) / BO_NS_PER_MS), 0);
 	uv_run(p.loop, UV_RUN_DEFAULT);
 	rc = p.exit_code;
