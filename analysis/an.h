@@ -49,7 +49,9 @@ typedef struct an_stream {
 	char name[16];
 	bo_addr target;
 	char target_str[48];
-	uint16_t icmp_id;
+	uint16_t icmp_id; /* fixed identifier, or the base of per-probe ones (new_ids) */
+	int new_ids;      /* icmp-new: identifier bo_icmp_new_id(icmp_id, seq) */
+	uint8_t wire_id;  /* stream number in the tag (keyed streams) */
 	int keyed;        /* probes carry a verified tag with a 32-bit sequence */
 	int64_t interval; /* from the run log, or inferred from the sends */
 	/* pending probes: ring[(seq - base) % cap] for seq in [base, top) */
@@ -147,6 +149,7 @@ int an_read_lab(an_run *r, char *err, size_t errlen);
 an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uint16_t icmp_id,
                          int keyed, int64_t interval);
 an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id);
+an_stream *an_stream_find_wire(an_run *r, const bo_addr *target, uint8_t wire_id);
 int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout);
 void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts);
 void an_stream_advance(an_stream *s, int64_t now, int64_t timeout);

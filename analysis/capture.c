@@ -51,23 +51,15 @@ static void on_echo(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 	if (!request && !reply)
 		return;
 	const bo_addr *target = request ? &p->dst : &p->src;
-	an_stream *s = an_stream_find(r, target, p->icmp_id);
-	if (!s && r->have_log) {
-		r->strays++;
-		return;
-	}
-	if (!s) {
-		if (!request)
-			return; /* a reply to nothing we saw */
-		s = an_stream_add(r, "icmp", target, p->icmp_id, 0, 0);
-		if (!s)
-			return;
-	}
+	an_stream *s;
 	uint32_t seq;
-	if (s->keyed) {
+	if (r->have_log) {
+		/* A run of ours: the tag names stream and sequence; the identifier must agree. */
 		bo_probe_id id;
 		if (bo_tag_decode(&r->key, target, p->payload, p->payload_len, &id) != 0 ||
-		    id.run_id != r->run_id || (uint16_t)id.seq != p->icmp_seq) {
+		    id.run_id != r->run_id || (uint16_t)id.seq != p->icmp_seq ||
+		    !(s = an_stream_find_wire(r, target, id.stream)) ||
+		    p->icmp_id != (s->new_ids ? bo_icmp_new_id(s->icmp_id, id.seq) : s->icmp_id)) {
 			r->strays++;
 			return;
 		}
@@ -75,6 +67,14 @@ static void on_echo(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 		if (request)
 			an_hist_add(&s->sched, ts - (id.deadline + r->mono_to_real));
 	} else {
+		s = an_stream_find(r, target, p->icmp_id);
+		if (!s) {
+			if (!request)
+				return; /* a reply to nothing we saw */
+			s = an_stream_add(r, "icmp", target, p->icmp_id, 0, 0);
+			if (!s)
+				return;
+		}
 		seq = s->started ? unwrap16(request ? s->last_seq16_req : s->top - 1, p->icmp_seq)
 		                 : p->icmp_seq;
 	}

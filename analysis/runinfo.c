@@ -55,10 +55,16 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			bo_addr a;
 			const char *name = bo_json_str(o, "stream", "");
 			int64_t iv = bo_json_int(o, "interval_ns", 0);
+			int icmp = !strcmp(name, "icmp"), icmp_new = !strcmp(name, "icmp-new");
+			an_stream *s = NULL;
 			if (bo_addr_parse(bo_json_str(o, "target", ""), &a) == 0 && iv > 0 &&
-			    !strcmp(name, "icmp"))
-				an_stream_add(r, name, &a, (uint16_t)bo_json_int(o, "icmp_id", 0),
-				              1, iv);
+			    (icmp || icmp_new))
+				s = an_stream_add(r, name, &a,
+				                  (uint16_t)bo_json_int(o, "icmp_id", 0), 1, iv);
+			if (s) {
+				s->wire_id = (uint8_t)bo_json_int(o, "wire_id", 0);
+				s->new_ids = icmp_new;
+			}
 		} else if (!strcmp(type, "marker") && r->nmarkers < 10000) {
 			if (r->nmarkers == r->marker_cap) {
 				int cap = r->marker_cap ? r->marker_cap * 2 : 8;

@@ -48,6 +48,15 @@ an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id)
 	return NULL;
 }
 
+an_stream *an_stream_find_wire(an_run *r, const bo_addr *target, uint8_t wire_id)
+{
+	for (int i = 0; i < r->nstreams; i++)
+		if (r->streams[i].keyed && r->streams[i].wire_id == wire_id &&
+		    bo_addr_eq(&r->streams[i].target, target))
+			return &r->streams[i];
+	return NULL;
+}
+
 static an_probe *slot(an_stream *s, uint32_t seq)
 {
 	return &s->ring[seq & (s->cap - 1)]; /* valid while top - base <= cap */

@@ -41,6 +41,13 @@ typedef struct bo_probe_id {
 	int64_t deadline; /* monotonic ns on the probe host */
 } bo_probe_id;
 
+/* The ICMP identifier of probe seq in a stream that takes a new identifier per probe, starting
+ * after base (the fixed identifier of that target's `icmp` stream) and never equal to it. */
+static inline uint16_t bo_icmp_new_id(uint16_t base, uint32_t seq)
+{
+	return (uint16_t)(base + 1u + seq % 65535u);
+}
+
 /* Fills a fresh random key (and a random run id when run_id is non-NULL). */
 int bo_key_random(bo_key *key, uint32_t *run_id);
 

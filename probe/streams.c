@@ -3,9 +3,9 @@
 
 #include "probe.h"
 
-extern const probe_stream_ops probe_stream_icmp;
+extern const probe_stream_ops probe_stream_icmp, probe_stream_icmp_new;
 
-static const probe_stream_ops *const registry[] = {&probe_stream_icmp};
+static const probe_stream_ops *const registry[] = {&probe_stream_icmp, &probe_stream_icmp_new};
 
 const probe_stream_ops *probe_stream_find(const char *name)
 {

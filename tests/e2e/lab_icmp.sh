@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end: a lab migration measured by blackout-probe (icmp every 10 ms), analysed, and the
-# analysis compared with the lab's ground truth. Usage: lab_icmp.sh BUILD_DIR SCENARIO
+# End-to-end: a lab migration measured by blackout-probe (icmp and icmp-new, every 10 ms),
+# analysed, and each stream's analysis compared with the lab's ground truth. Usage: lab_icmp.sh BUILD_DIR SCENARIO
 # Exit 77 (skipped) without root or network namespaces.
 set -euo pipefail
 build=$1 scenario=$2
@@ -11,6 +11,7 @@ fi
 run=$(mktemp -d /tmp/blackout-e2e-XXXXXX)
 trap 'rm -rf "$run"' EXIT
 "$build/lab/blackout-lab" run "$scenario" --run "$run" --lead 1500ms --tail 2s -- \
-  "$build/probe/blackout-probe" --quiet --run "$run" --interval 10ms 192.0.2.2
+  "$build/probe/blackout-probe" --quiet --run "$run" --interval 10ms --streams icmp,icmp-new 192.0.2.2
 "$build/analysis/blackout-analyze" "$run"
 python3 "$here/check_truth.py" "$run/analysis.json" "$run/lab.jsonl" icmp
+python3 "$here/check_truth.py" "$run/analysis.json" "$run/lab.jsonl" icmp-new

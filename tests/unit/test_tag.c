@@ -65,5 +65,14 @@ int main(void)
 	CHECK_INT(bo_key_random(&r2, &run2), 0);
 	CHECK(memcmp(r1.k, r2.k, BO_KEY_LEN) != 0);
 
+	/* icmp-new identifiers count up from the fixed one and never equal it, even on wrap. */
+	CHECK_INT(bo_icmp_new_id(0xfffe, 0), 0xffff);
+	CHECK_INT(bo_icmp_new_id(0xfffe, 1), 0x0000);
+	int equal = 0;
+	for (uint32_t q = 0; q < 200000; q++)
+		equal += bo_icmp_new_id(1234, q) == 1234;
+	CHECK_INT(equal, 0);
+	CHECK_INT(bo_icmp_new_id(1234, 65535), bo_icmp_new_id(1234, 0));
+
 	return check_done("tag");
 }
