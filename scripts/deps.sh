@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libuv1-dev libpcap-dev libjansson-dev libsodium-dev libnftables-dev
-  nftables iproute2 tcpdump iputils-ping python3 clang-format
+  nftables iproute2 tcpdump tshark iputils-ping python3 clang-format
 )
 
 missing=()

@@ -8,10 +8,10 @@ scripts/deps.sh
 command -v clang >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
 out=build-fuzz
 mkdir -p "$out"
-src=(lib/bo_err.c lib/bo_cksum.c lib/bo_time.c lib/bo_pkt.c lib/bo_tag.c lib/bo_log.c lib/bo_clock-posix.c)
+src=(lib/bo_err.c lib/bo_cksum.c lib/bo_time.c lib/bo_pkt.c lib/bo_tag.c lib/bo_log.c lib/bo_stamp.c lib/bo_clock-posix.c)
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib)
 libs=$(pkg-config --libs jansson libsodium)
-for f in pkt jsonl; do
+for f in pkt jsonl stamp; do
   clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" "${src[@]}" $libs -o "$out/fuzz_$f"
   mkdir -p "$out/corpus/$f"
   cp -n tests/fuzz/seeds/$f/* "$out/corpus/$f/" 2>/dev/null || true

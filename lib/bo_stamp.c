@@ -1,0 +1,162 @@
+/* STAMP test packets (RFC 8762, RFC 8972 SSID); layouts in bo_stamp.h. */
+#include "bo_stamp.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "bo_err.h"
+#include "bo_rd.h"
+#include "bo_time.h"
+
+#define NTP_UNIX_OFFSET UINT64_C(2208988800) /* seconds from 1900 to 1970 */
+
+uint64_t bo_ntp_from_ns(int64_t ns)
+{
+	uint64_t sec = (uint64_t)(ns / BO_NS_PER_S) + NTP_UNIX_OFFSET;
+	uint64_t frac = ((uint64_t)(ns % BO_NS_PER_S) << 32) / (uint64_t)BO_NS_PER_S;
+	return sec << 32 | frac;
+}
+
+int64_t bo_ns_from_ntp(uint64_t ntp)
+{
+	int64_t sec = (int64_t)(ntp >> 32) - (int64_t)NTP_UNIX_OFFSET;
+	int64_t frac = (int64_t)(((ntp & 0xffffffffu) * (uint64_t)BO_NS_PER_S + (1u << 31)) >> 32);
+	return sec * BO_NS_PER_S + frac;
+}
+
+uint16_t bo_stamp_err_estimate(int synced, int64_t resolution_ns)
+{
+	/* Error = Multiplier * 2^(Scale - 32) s; pick the smallest scale that fits. */
+	uint64_t units = ((uint64_t)resolution_ns << 32) / (uint64_t)BO_NS_PER_S + 1;
+	int scale = 0;
+	while (units > 255 && scale < 63) {
+		units = (units + 1) >> 1;
+		scale++;
+	}
+	return (uint16_t)((synced ? 0x8000 : 0) | scale << 8 | units);
+}
+
+void bo_stamp_hmac(const bo_stamp_key *key, const uint8_t *data, size_t len,
+                   uint8_t out[BO_STAMP_HMAC_LEN])
+{
+	uint8_t full[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+	if (sodium_init() < 0) { /* idempotent; fails only with a broken libsodium */
+		memset(out, 0, BO_STAMP_HMAC_LEN);
+		return;
+	}
+	crypto_auth_hmacsha256_init(&st, key->k, key->len);
+	crypto_auth_hmacsha256_update(&st, data, len);
+	crypto_auth_hmacsha256_final(&st, full);
+	memcpy(out, full, BO_STAMP_HMAC_LEN);
+}
+
+static int finish_write(bo_wr *w, const bo_stamp_key *key)
+{
+	if (key && key->len) {
+		uint8_t *mac = bo_wr_take(w, BO_STAMP_HMAC_LEN);
+		if (mac)
+			bo_stamp_hmac(key, w->p, w->off - BO_STAMP_HMAC_LEN, mac);
+	}
+	return w->err ? BO_ERANGE : (int)w->off;
+}
+
+int bo_stamp_write_sender(const bo_stamp *s, const bo_stamp_key *key, uint8_t *out, size_t cap)
+{
+	bo_wr w = bo_wr_make(out, cap);
+	int auth = key && key->len;
+	bo_wr_be32(&w, s->seq);
+	if (auth)
+		bo_wr_zero(&w, 12);
+	bo_wr_be64(&w, s->ts);
+	bo_wr_be16(&w, s->err);
+	bo_wr_be16(&w, s->ssid);
+	bo_wr_zero(&w, auth ? 68 : 28);
+	return finish_write(&w, key);
+}
+
+int bo_stamp_write_reflector(const bo_stamp *s, const bo_stamp_key *key, uint8_t *out, size_t cap)
+{
+	bo_wr w = bo_wr_make(out, cap);
+	int auth = key && key->len;
+	bo_wr_be32(&w, s->seq);
+	if (auth)
+		bo_wr_zero(&w, 12);
+	bo_wr_be64(&w, s->ts);
+	bo_wr_be16(&w, s->err);
+	bo_wr_be16(&w, s->ssid);
+	if (auth)
+		bo_wr_zero(&w, 4);
+	bo_wr_be64(&w, s->rx_ts);
+	if (auth)
+		bo_wr_zero(&w, 8);
+	bo_wr_be32(&w, s->sender_seq);
+	if (auth)
+		bo_wr_zero(&w, 12);
+	bo_wr_be64(&w, s->sender_ts);
+	bo_wr_be16(&w, s->sender_err);
+	bo_wr_zero(&w, auth ? 6 : 2);
+	bo_wr_u8(&w, s->sender_ttl);
+	bo_wr_zero(&w, auth ? 15 : 3);
+	return finish_write(&w, key);
+}
+
+/* Checks the HMAC at the end of the mode's fixed part. */
+static int verify(const uint8_t *p, size_t len, const bo_stamp_key *key)
+{
+	if (!key || !key->len)
+		return 0;
+	if (len < BO_STAMP_AUTH_LEN)
+		return BO_ETRUNC;
+	uint8_t want[BO_STAMP_HMAC_LEN];
+	bo_stamp_hmac(key, p, BO_STAMP_AUTH_LEN - BO_STAMP_HMAC_LEN, want);
+	return sodium_memcmp(want, p + BO_STAMP_AUTH_LEN - BO_STAMP_HMAC_LEN, BO_STAMP_HMAC_LEN)
+	               ? BO_EAUTH
+	               : 0;
+}
+
+int bo_stamp_read_sender(const uint8_t *p, size_t len, const bo_stamp_key *key, bo_stamp *s)
+{
+	int auth = key && key->len;
+	memset(s, 0, sizeof *s);
+	bo_rd r = bo_rd_make(p, len);
+	s->seq = bo_rd_be32(&r);
+	if (auth)
+		bo_rd_skip(&r, 12);
+	s->ts = bo_rd_be64(&r);
+	s->err = bo_rd_be16(&r);
+	s->ssid = bo_rd_be16(&r);
+	bo_rd_skip(&r, auth ? 68 + BO_STAMP_HMAC_LEN : 28);
+	if (r.err)
+		return BO_ETRUNC;
+	return verify(p, len, key);
+}
+
+int bo_stamp_read_reflector(const uint8_t *p, size_t len, const bo_stamp_key *key, bo_stamp *s)
+{
+	int auth = key && key->len;
+	memset(s, 0, sizeof *s);
+	bo_rd r = bo_rd_make(p, len);
+	s->seq = bo_rd_be32(&r);
+	if (auth)
+		bo_rd_skip(&r, 12);
+	s->ts = bo_rd_be64(&r);
+	s->err = bo_rd_be16(&r);
+	s->ssid = bo_rd_be16(&r);
+	if (auth)
+		bo_rd_skip(&r, 4);
+	s->rx_ts = bo_rd_be64(&r);
+	if (auth)
+		bo_rd_skip(&r, 8);
+	s->sender_seq = bo_rd_be32(&r);
+	if (auth)
+		bo_rd_skip(&r, 12);
+	s->sender_ts = bo_rd_be64(&r);
+	s->sender_err = bo_rd_be16(&r);
+	bo_rd_skip(&r, auth ? 6 : 2);
+	s->sender_ttl = bo_rd_u8(&r);
+	bo_rd_skip(&r, auth ? 15 + BO_STAMP_HMAC_LEN : 3);
+	if (r.err)
+		return BO_ETRUNC;
+	return verify(p, len, key);
+}
