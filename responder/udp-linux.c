@@ -1,0 +1,95 @@
+/* Linux UDP for the reflector: one dual-stack socket, kernel receive timestamps
+ * (SO_TIMESTAMPNS) and the received TTL / hop limit from ancillary data. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bo_time.h"
+#include "responder.h"
+
+int rsp_udp_open(uint16_t port, char *err, size_t errlen)
+{
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int off = 0, on = 1;
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open a UDP socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off); /* IPv4 too */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
+	setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof on);
+	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot listen on UDP port %u: %s%s", port, strerror(e),
+		         e == EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE; or "
+		                       "choose --port 8620 and point the probe at it)"
+		         : e == EADDRINUSE ? " (another reflector running?)"
+		                           : "");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int rsp_udp_recv(int fd, uint8_t *buf, size_t cap, bo_addr *src, uint16_t *sport, int64_t *rx_ns,
+                 uint8_t *ttl)
+{
+	struct sockaddr_in6 from;
+	char ctl[256];
+	struct iovec iov = {buf, cap};
+	struct msghdr m = {.msg_name = &from,
+	                   .msg_namelen = sizeof from,
+	                   .msg_iov = &iov,
+	                   .msg_iovlen = 1,
+	                   .msg_control = ctl,
+	                   .msg_controllen = sizeof ctl};
+	ssize_t n = recvmsg(fd, &m, 0);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	*rx_ns = 0;
+	*ttl = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+			memcpy(&ts, CMSG_DATA(c), sizeof ts);
+			*rx_ns = (int64_t)ts.tv_sec * BO_NS_PER_S + ts.tv_nsec;
+		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+		           (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
+			int v;
+			memcpy(&v, CMSG_DATA(c), sizeof v);
+			*ttl = (uint8_t)v;
+		}
+	}
+	if (!*rx_ns)
+		*rx_ns = bo_clock_real_ns();
+	memset(src, 0, sizeof *src);
+	if (IN6_IS_ADDR_V4MAPPED(&from.sin6_addr)) {
+		src->family = 4;
+		memcpy(src->a, &from.sin6_addr.s6_addr[12], 4);
+	} else {
+		src->family = 6;
+		memcpy(src->a, &from.sin6_addr, 16);
+	}
+	*sport = ntohs(from.sin6_port);
+	return (int)n;
+}
+
+int rsp_udp_send(int fd, const uint8_t *buf, size_t len, const bo_addr *dst, uint16_t dport)
+{
+	struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_port = htons(dport)};
+	if (dst->family == 4) {
+		to.sin6_addr.s6_addr[10] = to.sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&to.sin6_addr.s6_addr[12], dst->a, 4);
+	} else {
+		memcpy(&to.sin6_addr, dst->a, 16);
+	}
+	ssize_t n = sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof to);
+	return n == (ssize_t)len ? 0 : -errno;
+}

@@ -1,0 +1,78 @@
+/* The STAMP reflector's logic: no amplification at any size, per-session sequence numbers,
+ * bad input counted, a session table that cannot grow. */
+#include <sodium.h>
+
+#include "bo_err.h"
+#include "check.h"
+#include "responder.h"
+
+static rsp_reflector refl; /* large */
+
+static int reflect(const bo_addr *src, uint16_t port, const uint8_t *req, size_t len, uint8_t *out)
+{
+	return rsp_stamp_reflect(&refl, src, port, req, len, 1700000000000000000,
+	                         1700000000000001000, 61, out, BO_STAMP_AUTH_LEN);
+}
+
+int main(void)
+{
+	bo_addr a, b;
+	bo_addr_parse("192.0.2.1", &a);
+	bo_addr_parse("2001:db8::1", &b);
+	uint8_t req[300], out[BO_STAMP_AUTH_LEN];
+	bo_stamp s = {.seq = 41, .ts = bo_ntp_from_ns(1699999999999999000), .ssid = 7};
+	CHECK_INT(bo_stamp_write_sender(&s, NULL, req, sizeof req), 44);
+
+	/* Stateful: each session counts its own replies; fields come back. */
+	bo_stamp rep;
+	for (int i = 0; i < 3; i++) {
+		CHECK_INT(reflect(&a, 5000, req, 44, out), 44);
+		CHECK_INT(bo_stamp_read_reflector(out, 44, NULL, &rep), 0);
+		CHECK_INT(rep.seq, i);
+	}
+	CHECK_INT(rep.sender_seq, 41);
+	CHECK_INT(rep.ssid, 7);
+	CHECK_INT(rep.sender_ttl, 61);
+	CHECK(rep.sender_ts == s.ts);
+	CHECK_INT(bo_ns_from_ntp(rep.rx_ts), 1700000000000000000);
+	CHECK_INT(bo_ns_from_ntp(rep.ts), 1700000000000001000);
+	CHECK_INT(reflect(&a, 5001, req, 44, out), 44); /* another port: another session */
+	bo_stamp_read_reflector(out, 44, NULL, &rep);
+	CHECK_INT(rep.seq, 0);
+	CHECK_INT(reflect(&b, 5000, req, 44, out), 44); /* another address */
+	bo_stamp_read_reflector(out, 44, NULL, &rep);
+	CHECK_INT(rep.seq, 0);
+
+	/* No amplification: for every request size, random bytes, the reply is never larger. */
+	randombytes_buf_deterministic(req, sizeof req, (const uint8_t[32]){1});
+	for (size_t len = 0; len <= sizeof req; len++) {
+		int n = reflect(&a, 6000, req, len, out);
+		CHECK(n < 0 || (size_t)n <= len);
+		CHECK(len >= 44 || n == BO_ETRUNC);
+	}
+	CHECK(refl.c.malformed == 44);
+
+	/* Authenticated mode: a 44-octet or forged request is refused and counted. */
+	refl.key.len = 16;
+	memset(refl.key.k, 0x5a, 16);
+	uint64_t auth_failed = refl.c.auth_failed;
+	CHECK_INT(bo_stamp_write_sender(&s, &refl.key, req, sizeof req), 112);
+	CHECK_INT(reflect(&a, 7000, req, 112, out), 112);
+	CHECK_INT(bo_stamp_read_reflector(out, 112, &refl.key, &rep), 0);
+	CHECK_INT(rep.sender_seq, 41);
+	req[40] ^= 1;
+	CHECK_INT(reflect(&a, 7000, req, 112, out), BO_EAUTH);
+	CHECK_INT(refl.c.auth_failed, auth_failed + 1);
+	CHECK_INT(reflect(&a, 7000, req, 44, out), BO_ETRUNC);
+	refl.key.len = 0;
+
+	/* 20 000 distinct sessions: the table stays at its size and evicts the stalest. */
+	CHECK_INT(bo_stamp_write_sender(&s, NULL, req, sizeof req), 44);
+	for (int i = 0; i < 20000; i++)
+		reflect(&a, (uint16_t)(10000 + i), req, 44, out);
+	CHECK(refl.nsessions <= RSP_MAX_SESSIONS);
+	CHECK(refl.c.evicted > 0);
+	printf("sessions %d, evicted %llu\n", refl.nsessions, (unsigned long long)refl.c.evicted);
+
+	return check_done("reflector");
+}
