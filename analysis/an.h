@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "bo_pkt.h"
+#include "bo_stamp.h"
 #include "bo_tag.h"
 
 #define AN_FORMAT_VERSION 1
@@ -52,6 +53,8 @@ typedef struct an_stream {
 	uint16_t icmp_id; /* fixed identifier, or the base of per-probe ones (new_ids) */
 	int new_ids;      /* icmp-new: identifier bo_icmp_new_id(icmp_id, seq) */
 	uint8_t wire_id;  /* stream number in the tag (keyed streams) */
+	int stamp;        /* a STAMP stream: matched by (target, SSID), 32-bit sequence */
+	uint16_t ssid;
 	int keyed;        /* probes carry a verified tag with a 32-bit sequence */
 	int64_t interval; /* from the run log, or inferred from the sends */
 	/* pending probes: ring[(seq - base) % cap] for seq in [base, top) */
@@ -109,6 +112,9 @@ typedef struct an_run {
 	uint32_t run_id;
 	int64_t log_timeout;
 	int64_t mono_to_real; /* realtime - monotonic on the probe host, from the header */
+	uint16_t stamp_port;  /* the reflectors' port (862 unless the run says otherwise) */
+	int stamp_auth;       /* the run used authenticated STAMP */
+	bo_stamp_key stamp_key;
 	json_t *header;
 	uint64_t cap_dropped, cap_ifdropped;
 	char stop_reason[32];
@@ -150,6 +156,7 @@ an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uin
                          int keyed, int64_t interval);
 an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id);
 an_stream *an_stream_find_wire(an_run *r, const bo_addr *target, uint8_t wire_id);
+an_stream *an_stream_find_ssid(an_run *r, const bo_addr *target, uint16_t ssid);
 int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout);
 void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts);
 void an_stream_advance(an_stream *s, int64_t now, int64_t timeout);
@@ -158,6 +165,8 @@ void an_stream_free(an_stream *s);
 
 /* capture.c */
 int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen);
+/* stamp.c: STAMP requests and replies, from our runs and from any STAMP sender. */
+void an_on_stamp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
 
 /* verdict.c */
 void an_verdict(an_run *r, const an_settings *set);

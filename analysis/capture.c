@@ -58,7 +58,7 @@ static void on_echo(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 		bo_probe_id id;
 		if (bo_tag_decode(&r->key, target, p->payload, p->payload_len, &id) != 0 ||
 		    id.run_id != r->run_id || (uint16_t)id.seq != p->icmp_seq ||
-		    !(s = an_stream_find_wire(r, target, id.stream)) ||
+		    !(s = an_stream_find_wire(r, target, id.stream)) || s->stamp ||
 		    p->icmp_id != (s->new_ids ? bo_icmp_new_id(s->icmp_id, id.seq) : s->icmp_id)) {
 			r->strays++;
 			return;
@@ -125,6 +125,7 @@ int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 			else
 				on_echo(r, &p, ts, timeout);
 			break;
+		case BO_L4_UDP: an_on_stamp(r, &p, ts, timeout); break;
 		case BO_L4_ARP:
 			if (p.rarp ? r->have_mac && !memcmp(p.arp_sha, r->target_mac, 6)
 			           : is_target(r, &p.arp_spa))

@@ -55,8 +55,8 @@ static int write_json(json_t *j, const char *path)
 	return rc;
 }
 
-static int analyze(const char *input, const an_settings *set, const char *json_path, int quiet,
-                   int no_write)
+static int analyze(const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
+                   const char *json_path, int quiet, int no_write)
 {
 	an_run r;
 	memset(&r, 0, sizeof r);
@@ -78,6 +78,15 @@ static int analyze(const char *input, const an_settings *set, const char *json_p
 			goto out;
 		}
 		an_read_lab(&r, err, sizeof err);
+		if (r.stamp_auth && !stamp_key->len) {
+			fprintf(stderr,
+			        "blackout-analyze: %s used authenticated STAMP: give its key "
+			        "with --stamp-key FILE\n",
+			        input);
+			rc = AN_EXIT_INPUT;
+			goto out;
+		}
+		r.stamp_key = *stamp_key;
 	} else {
 		snprintf(r.path_pcap, sizeof r.path_pcap, "%s", input);
 	}
@@ -121,12 +130,14 @@ int main(int argc, char **argv)
 	                                     {"normal", required_argument, 0, 'N'},
 	                                     {"timeout", required_argument, 0, 'T'},
 	                                     {"switchover", required_argument, 0, 'S'},
+	                                     {"stamp-key", required_argument, 0, 'K'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-analyze");
 	an_settings set = {0, 3 * BO_NS_PER_S, 7 * BO_NS_PER_S, BO_NS_PER_S};
 	const char *json_path = NULL;
+	bo_stamp_key stamp_key = {{0}, 0};
 	int quiet = 0, no_write = 0, c;
 	while ((c = getopt_long(argc, argv, "j:qhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -137,6 +148,12 @@ int main(int argc, char **argv)
 		case 'N': set.normal = bo_cli_duration("--normal", optarg); break;
 		case 'T': set.timeout = bo_cli_duration("--timeout", optarg); break;
 		case 'S': set.switchover = bo_cli_duration("--switchover", optarg); break;
+		case 'K': {
+			char kerr[256];
+			if (bo_stamp_key_load(optarg, &stamp_key, kerr, sizeof kerr) != 0)
+				bo_cli_usage_error("--stamp-key: %s", kerr);
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("blackout-analyze %s\n", BLACKOUT_VERSION); return 0;
 		default: fprintf(stderr, "Try 'blackout-analyze --help'.\n"); return AN_EXIT_USAGE;
@@ -150,7 +167,7 @@ int main(int argc, char **argv)
 		bo_cli_usage_error("--json - takes one input");
 	int rc = 0;
 	for (int i = optind; i < argc; i++) {
-		int r = analyze(argv[i], &set, json_path, quiet, no_write);
+		int r = analyze(argv[i], &set, &stamp_key, json_path, quiet, no_write);
 		if (r)
 			rc = r;
 		if (!quiet && i + 1 < argc)

@@ -57,6 +57,15 @@ an_stream *an_stream_find_wire(an_run *r, const bo_addr *target, uint8_t wire_id
 	return NULL;
 }
 
+an_stream *an_stream_find_ssid(an_run *r, const bo_addr *target, uint16_t ssid)
+{
+	for (int i = 0; i < r->nstreams; i++)
+		if (r->streams[i].stamp && r->streams[i].ssid == ssid &&
+		    bo_addr_eq(&r->streams[i].target, target))
+			return &r->streams[i];
+	return NULL;
+}
+
 static an_probe *slot(an_stream *s, uint32_t seq)
 {
 	return &s->ring[seq & (s->cap - 1)]; /* valid while top - base <= cap */

@@ -1,7 +1,9 @@
 /* STAMP test packets (RFC 8762, RFC 8972 SSID); layouts in bo_stamp.h. */
 #include "bo_stamp.h"
 
+#include <errno.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bo_err.h"
@@ -159,4 +161,38 @@ int bo_stamp_read_reflector(const uint8_t *p, size_t len, const bo_stamp_key *ke
 	if (r.err)
 		return BO_ETRUNC;
 	return verify(p, len, key);
+}
+
+int bo_stamp_key_load(const char *path, bo_stamp_key *key, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot read key file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	uint8_t buf[160];
+	size_t n = fread(buf, 1, sizeof buf, f);
+	int more = fgetc(f) != EOF;
+	fclose(f);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		n--;
+	size_t bin = 0;
+	memset(key, 0, sizeof *key);
+	if (!more && n && n % 2 == 0 && n / 2 <= sizeof key->k &&
+	    sodium_hex2bin(key->k, sizeof key->k, (const char *)buf, n, NULL, &bin, NULL) == 0 &&
+	    bin == n / 2) {
+		key->len = bin;
+	} else if (!more && n <= sizeof key->k) {
+		memcpy(key->k, buf, n);
+		key->len = n;
+	} else {
+		snprintf(err, errlen, "key file %s: a key has at most 64 bytes (128 hex digits)",
+		         path);
+		return -1;
+	}
+	if (!key->len) {
+		snprintf(err, errlen, "key file %s is empty", path);
+		return -1;
+	}
+	return 0;
 }

@@ -66,6 +66,10 @@ int bo_stamp_write_reflector(const bo_stamp *s, const bo_stamp_key *key, uint8_t
 int bo_stamp_read_sender(const uint8_t *p, size_t len, const bo_stamp_key *key, bo_stamp *s);
 int bo_stamp_read_reflector(const uint8_t *p, size_t len, const bo_stamp_key *key, bo_stamp *s);
 
+/* Loads a key file: hex (an even number of hex digits) or raw bytes, trailing newline ignored,
+ * at most 64 bytes. Returns 0, or -1 with the reason in err. */
+int bo_stamp_key_load(const char *path, bo_stamp_key *key, char *err, size_t errlen);
+
 /* HMAC-SHA-256 of data truncated to 16 octets. */
 void bo_stamp_hmac(const bo_stamp_key *key, const uint8_t *data, size_t len,
                    uint8_t out[BO_STAMP_HMAC_LEN]);

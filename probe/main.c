@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 	                                     {"lead", required_argument, 0, 'L'},
 	                                     {"after", required_argument, 0, 'A'},
 	                                     {"targets", required_argument, 0, 'T'},
+	                                     {"stamp-port", required_argument, 0, 'P'},
+	                                     {"stamp-key", required_argument, 0, 'K'},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-probe");
 	probe_config c;
@@ -124,6 +126,7 @@ int main(int argc, char **argv)
 	c.interval = 10 * BO_NS_PER_MS;
 	c.timeout = BO_NS_PER_S;
 	c.outage_interval = -1;
+	c.stamp_port = BO_STAMP_PORT;
 	c.exec_lead = 2 * BO_NS_PER_S;
 	c.after = 10 * BO_NS_PER_S;
 	const char *targets_file = NULL;
@@ -155,6 +158,15 @@ int main(int argc, char **argv)
 		case 'L': c.exec_lead = bo_cli_duration("--lead", optarg); break;
 		case 'A': c.after = bo_cli_duration("--after", optarg); break;
 		case 'T': targets_file = optarg; break;
+		case 'P': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 65535)
+				bo_cli_usage_error("--stamp-port takes 1..65535: %s", optarg);
+			c.stamp_port = (uint16_t)v;
+			break;
+		}
+		case 'K': c.stamp_key_file = optarg; break;
 		case 'O':
 			c.outage_interval = bo_cli_duration("--outage-interval", optarg);
 			if (c.outage_interval && c.outage_interval < BO_NS_PER_MS)

@@ -9,6 +9,7 @@
 
 #include "bo_log.h"
 #include "bo_pkt.h"
+#include "bo_stamp.h"
 #include "bo_tag.h"
 
 /* Exit codes, documented in docs/probe.md. */
@@ -79,6 +80,8 @@ struct probe_slot {
 	int64_t outage_interval; /* spacing while in an outage; 0: keep the interval */
 	int fd;
 	uint16_t icmp_id;
+	uint16_t ssid;       /* STAMP session id of udp streams */
+	uint16_t local_port; /* source port of udp streams */
 	/* pacer thread */
 	int64_t next_deadline;
 	uint32_t next_seq;
@@ -101,6 +104,8 @@ typedef struct probe_config {
 	int64_t duration;        /* 0: until a signal */
 	int64_t timeout;         /* reply timeout, also the drain time at the end */
 	int64_t outage_interval; /* -1: a tenth of each interval (at least 1 ms); 0: off */
+	uint16_t stamp_port;     /* the reflector's UDP port */
+	const char *stamp_key_file;
 	int quiet;
 	const char *exec;  /* the migration command, run through /bin/sh -c */
 	int64_t exec_lead; /* from the first probe to starting it */
@@ -117,6 +122,8 @@ struct probe {
 	probe_config cfg;
 	bo_key key;
 	uint32_t run_id;
+	bo_stamp_key stamp_key; /* empty: unauthenticated STAMP */
+	int64_t mono_to_real;   /* realtime - monotonic at start, for STAMP timestamps */
 	probe_target *targets;
 	int ntargets;
 	probe_slot *slots;

@@ -52,7 +52,7 @@ static void write_header(probe *p)
 		json_array_append_new(argv, json_string(p->cfg.argv[i]));
 	bo_log_put(&p->log,
 	           json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
-	                     "s:s, s:o}, s:{s:s, s:s, s:s, s:s}}",
+	                     "s:s, s:o, s:i, s:b, s:I}, s:{s:s, s:s, s:s, s:s}}",
 	                     "type", "header", "tool", "blackout-probe", "version",
 	                     BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "run_id",
 	                     (json_int_t)p->run_id, "key", key, "clock", clock_pair(), "config",
@@ -60,8 +60,10 @@ static void write_header(probe *p)
 	                     (json_int_t)p->cfg.interval, "duration_ns",
 	                     (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout,
 	                     "interface", p->iface, "run_dir", p->cfg.run_dir, "argv", argv,
-	                     "system", "hostname", u.nodename, "os", u.sysname, "kernel", u.release,
-	                     "machine", u.machine));
+	                     "stamp_port", p->cfg.stamp_port, "stamp_authenticated",
+	                     p->stamp_key.len > 0, "outage_interval_ns",
+	                     (json_int_t)p->cfg.outage_interval, "system", "hostname", u.nodename,
+	                     "os", u.sysname, "kernel", u.release, "machine", u.machine));
 }
 
 static void close_cb(uv_handle_t *h)
@@ -191,6 +193,10 @@ static int setup(probe *p, char *err, size_t errlen)
 			return PROBE_EXIT_USAGE;
 		}
 	}
+	p->mono_to_real = bo_clock_real_ns() - bo_clock_mono_ns();
+	if (c->stamp_key_file &&
+	    bo_stamp_key_load(c->stamp_key_file, &p->stamp_key, err, errlen) != 0)
+		return PROBE_EXIT_USAGE;
 	if (bo_key_random(&p->key, &p->run_id) != 0) {
 		snprintf(err, errlen, "no random numbers for the run key");
 		return PROBE_EXIT_RUNTIME;
@@ -212,6 +218,12 @@ static int setup(probe *p, char *err, size_t errlen)
 			/* Spread the slots over one interval so they do not all fire together. */
 			s->phase = (int64_t)k * s->interval / p->nslots;
 			s->icmp_id = (uint16_t)((p->run_id ^ (p->run_id >> 16)) + (uint32_t)t);
+			/* A nonzero SSID per slot, from the run key, so other sessions do not
+			 * match. */
+			s->ssid = (uint16_t)(((uint32_t)p->key.k[0] << 8 | p->key.k[1]) +
+			                     (uint32_t)k);
+			if (!s->ssid)
+				s->ssid = 1;
 			s->fd = -1;
 		}
 
@@ -258,11 +270,13 @@ static int setup(probe *p, char *err, size_t errlen)
 	for (int i = 0; i < p->nslots; i++) {
 		probe_slot *s = &p->slots[i];
 		bo_log_put(&p->log,
-		           json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:i}", "type", "stream",
-		                     "stream", s->ops->name, "wire_id", s->ops->wire_id, "target",
-		                     s->target->str, "interval_ns", (json_int_t)s->interval,
-		                     "outage_interval_ns", (json_int_t)s->outage_interval,
-		                     "phase_ns", (json_int_t)s->phase, "icmp_id", s->icmp_id));
+		           json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:i, s:i, s:i}", "type",
+		                     "stream", "stream", s->ops->name, "wire_id", s->ops->wire_id,
+		                     "target", s->target->str, "interval_ns",
+		                     (json_int_t)s->interval, "outage_interval_ns",
+		                     (json_int_t)s->outage_interval, "phase_ns",
+		                     (json_int_t)s->phase, "icmp_id", s->icmp_id, "ssid", s->ssid,
+		                     "local_port", s->local_port));
 	}
 	return probe_capture_open(p, err, errlen);
 }

@@ -3,9 +3,10 @@
 
 #include "probe.h"
 
-extern const probe_stream_ops probe_stream_icmp, probe_stream_icmp_new;
+extern const probe_stream_ops probe_stream_icmp, probe_stream_icmp_new, probe_stream_udp;
 
-static const probe_stream_ops *const registry[] = {&probe_stream_icmp, &probe_stream_icmp_new};
+static const probe_stream_ops *const registry[] = {&probe_stream_icmp, &probe_stream_icmp_new,
+                                                   &probe_stream_udp};
 
 const probe_stream_ops *probe_stream_find(const char *name)
 {

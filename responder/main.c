@@ -42,33 +42,6 @@ static void usage(FILE *f)
 	           "4 set-up failed (port in use or not permitted, key file unreadable).\n");
 }
 
-static int read_key(const char *path, bo_stamp_key *key)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		bo_cli_usage_error("cannot read --key-file %s: %s", path, strerror(errno));
-	uint8_t buf[160];
-	size_t n = fread(buf, 1, sizeof buf, f);
-	fclose(f);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-		n--;
-	size_t bin = 0;
-	/* Hex when every character is a hex digit and the count is even. */
-	if (n && n % 2 == 0 &&
-	    sodium_hex2bin(key->k, sizeof key->k, (const char *)buf, n, NULL, &bin, NULL) == 0 &&
-	    bin == n / 2) {
-		key->len = bin;
-	} else {
-		if (n > sizeof key->k)
-			bo_cli_usage_error("--key-file %s: a key has at most 64 bytes", path);
-		memcpy(key->k, buf, n);
-		key->len = n;
-	}
-	if (!key->len)
-		bo_cli_usage_error("--key-file %s is empty", path);
-	return 0;
-}
-
 static json_t *counters(const rsp *r)
 {
 	const rsp_counters *c = &r->refl.c;
@@ -151,7 +124,12 @@ int main(int argc, char **argv)
 			r.port = (uint16_t)v;
 			break;
 		}
-		case 'k': read_key(optarg, &r.refl.key); break;
+		case 'k': {
+			char kerr[256];
+			if (bo_stamp_key_load(optarg, &r.refl.key, kerr, sizeof kerr) != 0)
+				bo_cli_usage_error("--key-file: %s", kerr);
+			break;
+		}
 		case 'l': log_path = optarg; break;
 		case 'q': r.quiet = 1; break;
 		case 'h': usage(stdout); return 0;

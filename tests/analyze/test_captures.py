@@ -5,6 +5,7 @@ Each case writes a pcap, runs the analyzer and checks its JSON and exit status:
   ping-gap       ping every 10 ms, replies missing for 3.00 s, a gratuitous ARP inside
   seq-wrap       70 000 pings: the 16-bit sequence wraps; one gap after the wrap
   linux-sll2     the same gap through a Linux cooked v2 capture of raw ICMP
+  stamp          a foreign STAMP sender and reflector (port 862), replies missing for 2.0 s
   truncated      a capture cut in the middle of a packet: warning, report of what is there
   garbage        not a capture: a clear error and exit status 1
 Usage: test_captures.py PATH_TO_blackout-analyze
@@ -137,6 +138,33 @@ gap_case("seq-wrap", pings(70000, set(range(66000, 66100))), 1, 66000, 66099, "s
 
 # Linux cooked v2 (as `tcpdump -i any` writes), 3.0 s gap without any resume marker.
 gap_case("linux-sll2", pings(600, set(range(100, 400)), link="sll2"), 276, 100, 399, "quarantine-normal")
+
+def udp(src, dst, sport, dport, payload):
+    return ipv4(src, dst, 17, struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload)
+
+
+def stamp_frames(n, lost, ssid=0x1234, interval=10 * MS, rtt=80_000):
+    frames = []
+    for k in range(n):
+        t = T0 + k * interval
+        req = struct.pack("!IQHH", k, 0, 0, ssid) + bytes(28)
+        rep = struct.pack("!IQHHQIQHHB3x", k, 0, 0, ssid, 0, k, 0, 0, 0, 64)
+        frames.append((t, eth(MAC_P, MAC_T, 0x0800, udp(PROBER, TARGET, 40000, 862, req))))
+        if k not in lost:
+            frames.append((t + rtt, eth(MAC_T, MAC_P, 0x0800, udp(TARGET, PROBER, 862, 40000, rep))))
+    return frames
+
+
+with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "stamp.pcap")
+    write_pcap(path, stamp_frames(700, set(range(300, 500))))
+    rc, j, err = analyze(path)
+    s = j["streams"] if j else []
+    check(rc == 0 and len(s) == 1 and s[0]["stream"] == "udp", f"stamp: one udp stream ({err.strip()})")
+    if s:
+        o = s[0]["outages"]
+        check(len(o) == 1 and o[0]["lost"] == 200 and o[0]["duration_ns"] == 2000 * MS,
+              f"stamp: 200 lost, 2.000 s ({[(x['lost'], x['duration_ns']) for x in o]})")
 
 with tempfile.TemporaryDirectory() as d:
     path = os.path.join(d, "cut.pcap")

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# End-to-end: a lab migration measured by blackout-probe (icmp, icmp-new and udp every 10 ms;
+# blackout-responder reflects STAMP in the VM), analysed, and each stream's analysis compared
+# with the lab's ground truth. Usage: lab_icmp.sh BUILD_DIR SCENARIO
+# Exit 77 (skipped) without root or network namespaces.
+set -euo pipefail
+build=$1 scenario=$2
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
+  echo "skipped: needs root and network namespaces"; exit 77
+fi
+run=$(mktemp -d /tmp/blackout-e2e-XXXXXX)
+trap 'rm -rf "$run"' EXIT
+"$build/lab/blackout-lab" run "$scenario" --run "$run" --lead 1500ms --tail 2s \
+  --vm "$build/responder/blackout-responder --quiet" -- \
+  "$build/probe/blackout-probe" --quiet --run "$run" --interval 10ms --streams icmp,icmp-new,udp 192.0.2.2
+"$build/analysis/blackout-analyze" "$run"
+for stream in icmp icmp-new udp; do
+  python3 "$here/check_truth.py" "$run/analysis.json" "$run/lab.jsonl" "$stream"
+done
