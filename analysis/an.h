@@ -29,6 +29,8 @@ typedef struct an_outage {
 	int64_t last_lost;
 	int64_t next_ok;               /* send time of the first answered probe after, 0 if none */
 	int64_t rtt_before, rtt_after; /* median RTT around it, 0 if unknown */
+	int64_t rtt_margin;  /* stand-in for the first lost probe's RTT: the start's margin */
+	int64_t rtt_next_ok; /* RTT of the first answered probe after: the end's margin */
 	uint64_t lost, blind;
 	int64_t start_lo, start_hi, end_lo, end_hi; /* bounds; *_hi = 0 if open */
 	int64_t start, end, duration, dmin, dmax;   /* point estimates and duration bounds */

@@ -102,10 +102,11 @@ static int64_t median(const int64_t *v, int n)
 	return n ? t[n / 2] : 0;
 }
 
-static void close_outage(an_stream *s, int64_t next_ok)
+static void close_outage(an_stream *s, int64_t next_ok, int64_t next_ok_rtt)
 {
 	an_outage *o = &s->cur;
 	o->next_ok = next_ok;
+	o->rtt_next_ok = next_ok_rtt;
 	if (s->noutages == s->outage_cap) {
 		int cap = s->outage_cap ? s->outage_cap * 2 : 4;
 		an_outage *n = realloc(s->outages, (size_t)cap * sizeof *n);
@@ -125,7 +126,7 @@ static void retire_ok(an_stream *s, const an_probe *p)
 {
 	int64_t rtt = p->reply - p->send;
 	if (s->in_outage)
-		close_outage(s, p->send);
+		close_outage(s, p->send, rtt);
 	s->last_ok_send = p->send;
 	s->rtts[s->nrtt++ % AN_RTT_WINDOW] = rtt;
 	if (s->collect_after >= 0) {
@@ -145,6 +146,9 @@ static void retire_lost(an_stream *s, const an_probe *p)
 		s->cur.first_lost = p->send;
 		int n = s->nrtt < AN_RTT_WINDOW ? s->nrtt : AN_RTT_WINDOW;
 		s->cur.rtt_before = median(s->rtts, n);
+		/* The lost probe's round trip is best foretold by its neighbour's. */
+		int64_t last = n ? s->rtts[(s->nrtt - 1) % AN_RTT_WINDOW] : 0;
+		s->cur.rtt_margin = last > s->cur.rtt_before ? last : s->cur.rtt_before;
 		s->in_outage = 1;
 		s->collect_after = -1;
 	}
@@ -250,24 +254,29 @@ void an_stream_finish(an_stream *s, int64_t end, int64_t timeout)
 		s->base++;
 	}
 	if (s->in_outage)
-		close_outage(s, 0); /* still dark when the capture ended */
+		close_outage(s, 0, 0); /* still dark when the capture ended */
 	if (!s->interval && s->ninfer) {
 		qsort(s->infer, (size_t)s->ninfer, sizeof s->infer[0], cmp64);
 		s->interval = s->infer[s->ninfer / 2];
 	}
 	/* Bounds. A probe sent at t and lost means the path was broken somewhere in [t, t+RTT];
 	 * an answered one, that it worked then. So the start lies in (prev_ok, first_lost + RTT]
-	 * and the end in (last_lost, next_ok + RTT]. */
+	 * and the end in (last_lost, next_ok + RTT]. The lost probe's own RTT is unknown: the
+	 * larger of the median of the 16 before and the RTT of the last answered probe stands in
+	 * (the largest of the 16 would let one slow reply long before widen the bound by a
+	 * millisecond). The first answered probe's RTT is known exactly. The point estimates are
+	 * the middles of the bounds. */
 	for (int i = 0; i < s->noutages; i++) {
 		an_outage *o = &s->outages[i];
-		int64_t rb = o->rtt_before ? o->rtt_before : o->rtt_after;
-		int64_t ra = o->rtt_after ? o->rtt_after : o->rtt_before;
+		int64_t rb = o->rtt_margin ? o->rtt_margin : o->rtt_next_ok;
+		int64_t ra = o->rtt_next_ok ? o->rtt_next_ok : o->rtt_before;
 		o->start_lo = o->prev_ok;
 		o->start_hi = o->first_lost + rb;
 		o->end_lo = o->last_lost;
 		o->end_hi = o->next_ok ? o->next_ok + ra : 0;
-		o->start = o->prev_ok ? (o->prev_ok + o->first_lost) / 2 : o->first_lost;
-		o->end = o->next_ok ? (o->last_lost + o->next_ok) / 2 : o->last_lost;
+		o->start =
+		        o->prev_ok ? o->start_lo + (o->start_hi - o->start_lo) / 2 : o->first_lost;
+		o->end = o->next_ok ? o->end_lo + (o->end_hi - o->end_lo) / 2 : o->last_lost;
 		o->duration = o->end - o->start;
 		o->dmin = o->end_lo - o->start_hi > 0 ? o->end_lo - o->start_hi : 0;
 		o->dmax = o->end_hi && o->start_lo ? o->end_hi - o->start_lo : 0;
