@@ -35,3 +35,12 @@ int64_t bo_cli_duration(const char *opt, const char *arg)
 		        opt, arg);
 	return ns;
 }
+
+uint16_t bo_cli_port(const char *opt, const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (!*arg || *end || v < 1 || v > 65535)
+		bo_cli_usage_error("%s takes a port number, 1 to 65535: %s", opt, arg);
+	return (uint16_t)v;
+}

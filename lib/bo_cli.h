@@ -16,4 +16,7 @@ __attribute__((format(printf, 1, 2), noreturn)) void bo_cli_usage_error(const ch
 /* Parses the duration argument of option opt, or exits with a usage error naming the units. */
 int64_t bo_cli_duration(const char *opt, const char *arg);
 
+/* Parses the port argument of option opt (1..65535), or exits with a usage error. */
+uint16_t bo_cli_port(const char *opt, const char *arg);
+
 #endif

@@ -63,16 +63,32 @@ static int finish_write(bo_wr *w, const bo_stamp_key *key)
 	return w->err ? BO_ERANGE : (int)w->off;
 }
 
+/* The fields both packets start with: sequence number, timestamp, error estimate, SSID. */
+static void write_head(bo_wr *w, const bo_stamp *s, int auth)
+{
+	bo_wr_be32(w, s->seq);
+	if (auth)
+		bo_wr_zero(w, 12);
+	bo_wr_be64(w, s->ts);
+	bo_wr_be16(w, s->err);
+	bo_wr_be16(w, s->ssid);
+}
+
+static void read_head(bo_rd *r, bo_stamp *s, int auth)
+{
+	s->seq = bo_rd_be32(r);
+	if (auth)
+		bo_rd_skip(r, 12);
+	s->ts = bo_rd_be64(r);
+	s->err = bo_rd_be16(r);
+	s->ssid = bo_rd_be16(r);
+}
+
 int bo_stamp_write_sender(const bo_stamp *s, const bo_stamp_key *key, uint8_t *out, size_t cap)
 {
 	bo_wr w = bo_wr_make(out, cap);
 	int auth = key && key->len;
-	bo_wr_be32(&w, s->seq);
-	if (auth)
-		bo_wr_zero(&w, 12);
-	bo_wr_be64(&w, s->ts);
-	bo_wr_be16(&w, s->err);
-	bo_wr_be16(&w, s->ssid);
+	write_head(&w, s, auth);
 	bo_wr_zero(&w, auth ? 68 : 28);
 	return finish_write(&w, key);
 }
@@ -81,12 +97,7 @@ int bo_stamp_write_reflector(const bo_stamp *s, const bo_stamp_key *key, uint8_t
 {
 	bo_wr w = bo_wr_make(out, cap);
 	int auth = key && key->len;
-	bo_wr_be32(&w, s->seq);
-	if (auth)
-		bo_wr_zero(&w, 12);
-	bo_wr_be64(&w, s->ts);
-	bo_wr_be16(&w, s->err);
-	bo_wr_be16(&w, s->ssid);
+	write_head(&w, s, auth);
 	if (auth)
 		bo_wr_zero(&w, 4);
 	bo_wr_be64(&w, s->rx_ts);
@@ -122,12 +133,7 @@ int bo_stamp_read_sender(const uint8_t *p, size_t len, const bo_stamp_key *key, 
 	int auth = key && key->len;
 	memset(s, 0, sizeof *s);
 	bo_rd r = bo_rd_make(p, len);
-	s->seq = bo_rd_be32(&r);
-	if (auth)
-		bo_rd_skip(&r, 12);
-	s->ts = bo_rd_be64(&r);
-	s->err = bo_rd_be16(&r);
-	s->ssid = bo_rd_be16(&r);
+	read_head(&r, s, auth);
 	bo_rd_skip(&r, auth ? 68 + BO_STAMP_HMAC_LEN : 28);
 	if (r.err)
 		return BO_ETRUNC;
@@ -139,12 +145,7 @@ int bo_stamp_read_reflector(const uint8_t *p, size_t len, const bo_stamp_key *ke
 	int auth = key && key->len;
 	memset(s, 0, sizeof *s);
 	bo_rd r = bo_rd_make(p, len);
-	s->seq = bo_rd_be32(&r);
-	if (auth)
-		bo_rd_skip(&r, 12);
-	s->ts = bo_rd_be64(&r);
-	s->err = bo_rd_be16(&r);
-	s->ssid = bo_rd_be16(&r);
+	read_head(&r, s, auth);
 	if (auth)
 		bo_rd_skip(&r, 4);
 	s->rx_ts = bo_rd_be64(&r);

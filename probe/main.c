@@ -158,14 +158,7 @@ int main(int argc, char **argv)
 		case 'L': c.exec_lead = bo_cli_duration("--lead", optarg); break;
 		case 'A': c.after = bo_cli_duration("--after", optarg); break;
 		case 'T': targets_file = optarg; break;
-		case 'P': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > 65535)
-				bo_cli_usage_error("--stamp-port takes 1..65535: %s", optarg);
-			c.stamp_port = (uint16_t)v;
-			break;
-		}
+		case 'P': c.stamp_port = bo_cli_port("--stamp-port", optarg); break;
 		case 'K': c.stamp_key_file = optarg; break;
 		case 'O':
 			c.outage_interval = bo_cli_duration("--outage-interval", optarg);

@@ -116,14 +116,7 @@ int main(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "p:k:l:qhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-			if (*end || v < 1 || v > 65535)
-				bo_cli_usage_error("--port takes 1..65535: %s", optarg);
-			r.port = (uint16_t)v;
-			break;
-		}
+		case 'p': r.port = bo_cli_port("--port", optarg); break;
 		case 'k': {
 			char kerr[256];
 			if (bo_stamp_key_load(optarg, &r.refl.key, kerr, sizeof kerr) != 0)
