@@ -28,6 +28,6 @@ a=$(run_scenario safety-timeout)
 b=$(run_scenario kb-fixed)
 echo
 echo "== the 7 s quarantine safety timeout  |  after the fix (KB4338822) =="
-paste -d '\001' "$a/report.txt" "$b/report.txt" | awk -F '\001' '{ printf "%-100s | %s\n", $1, $2 }'
+paste "$a/report.txt" "$b/report.txt" | awk -F '\t' '{ printf "%-98s | %s\n", $1, $2 }'
 echo
 echo "Reports: $a/report.txt, $b/report.txt (JSON: analysis.json beside them)"
