@@ -164,6 +164,11 @@ void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts);
 void an_stream_advance(an_stream *s, int64_t now, int64_t timeout);
 void an_stream_finish(an_stream *s, int64_t end, int64_t timeout);
 void an_stream_free(an_stream *s);
+/* The stream's longest outage, or NULL. */
+const an_outage *an_stream_longest(const an_stream *s);
+/* Does the lab's truth lie in the outage's bounds? The true instant may be anywhere in its
+ * bracket, so a bound contains it when the bracket and the bound overlap. */
+void an_truth_inside(const an_truth *t, const an_outage *o, int *start_in, int *end_in);
 
 /* capture.c */
 int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen);

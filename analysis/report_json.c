@@ -53,22 +53,17 @@ static json_t *stream_json(const an_stream *s)
 	return j;
 }
 
-/* The lab's truth against what was measured: the true instant may lie anywhere in its
- * bracket, so a bound "contains" it when the bracket and the bound overlap. */
+/* The lab's truth against what was measured, for the first stream of each name that had an
+ * outage. */
 static json_t *lab_json(const an_run *r)
 {
 	json_t *arr = json_array();
 	for (int i = 0; i < r->ntruth; i++) {
 		const an_truth *t = &r->truth[i];
 		const an_outage *o = NULL;
-		for (int k = 0; k < r->nstreams && !o; k++) {
-			const an_stream *s = &r->streams[k];
-			if (strcmp(s->name, t->stream) != 0)
-				continue;
-			for (int m = 0; m < s->noutages; m++)
-				if (!o || s->outages[m].duration > o->duration)
-					o = &s->outages[m];
-		}
+		for (int k = 0; k < r->nstreams && !o; k++)
+			if (strcmp(r->streams[k].name, t->stream) == 0)
+				o = an_stream_longest(&r->streams[k]);
 		json_t *j = json_pack("{s:s, s:[I,I], s:[I,I], s:I, s:s, s:b}", "stream", t->stream,
 		                      "truth_start_ns", (json_int_t)t->start[0],
 		                      (json_int_t)t->start[1], "truth_end_ns",
@@ -76,8 +71,8 @@ static json_t *lab_json(const an_run *r)
 		                      "truth_duration_ns", (json_int_t)t->duration,
 		                      "expected_verdict", t->verdict, "measured", o != NULL);
 		if (o) {
-			int sin = t->start[1] > o->start_lo && t->start[0] <= o->start_hi;
-			int ein = o->end_hi && t->end[1] > o->end_lo && t->end[0] <= o->end_hi;
+			int sin, ein;
+			an_truth_inside(t, o, &sin, &ein);
 			json_object_set_new(j, "start_inside", json_boolean(sin));
 			json_object_set_new(j, "end_inside", json_boolean(ein));
 			json_object_set_new(j, "duration_error_ns",

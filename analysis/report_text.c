@@ -113,21 +113,19 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		const an_truth *t = &r->truth[i];
 		for (int k = 0; k < r->nstreams; k++) {
 			const an_stream *s = &r->streams[k];
-			if (strcmp(s->name, t->stream) || !s->noutages)
+			const an_outage *o =
+			        strcmp(s->name, t->stream) ? NULL : an_stream_longest(s);
+			if (!o)
 				continue;
-			const an_outage *o = &s->outages[0];
-			for (int m = 1; m < s->noutages; m++)
-				if (s->outages[m].duration > o->duration)
-					o = &s->outages[m];
-			int in = t->start[1] > o->start_lo && t->start[0] <= o->start_hi &&
-			         o->end_hi && t->end[1] > o->end_lo && t->end[0] <= o->end_hi;
+			int sin, ein;
+			an_truth_inside(t, o, &sin, &ein);
 			fprintf(f,
 			        "  lab truth %-8s %s, measured %s (error %s)\n"
 			        "    truth %s the bounds, expected %s\n",
 			        t->stream, bo_dur_str(t->duration, a, sizeof a),
 			        bo_dur_str(o->duration, b, sizeof b),
 			        bo_dur_str(o->duration - t->duration, (char[32]){0}, 32),
-			        in ? "inside" : "OUTSIDE", t->verdict);
+			        sin && ein ? "inside" : "OUTSIDE", t->verdict);
 		}
 	}
 }

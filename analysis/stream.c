@@ -289,3 +289,18 @@ void an_stream_free(an_stream *s)
 	free(s->outages);
 	an_hist_free(s->sched);
 }
+
+const an_outage *an_stream_longest(const an_stream *s)
+{
+	const an_outage *o = NULL;
+	for (int i = 0; i < s->noutages; i++)
+		if (!o || s->outages[i].duration > o->duration)
+			o = &s->outages[i];
+	return o;
+}
+
+void an_truth_inside(const an_truth *t, const an_outage *o, int *start_in, int *end_in)
+{
+	*start_in = t->start[1] > o->start_lo && t->start[0] <= o->start_hi;
+	*end_in = o->end_hi && t->end[1] > o->end_lo && t->end[0] <= o->end_hi;
+}
