@@ -7,6 +7,7 @@
 #ifndef LAB_H
 #define LAB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "bo_log.h"
@@ -66,6 +67,7 @@ void lab_nft_free(void);
 const lab_scenario *lab_scenario_find(const char *name);
 void lab_scenarios_print(void);
 int lab_scope_parse(const char *s, int *scope);
+char *lab_scope_str(int scope, char *buf, size_t len); /* "icmp,udp,tcp-new" */
 int lab_prepare(const lab *l);
 int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth);
 extern volatile int lab_interrupted;

@@ -118,12 +118,8 @@ static int open_truth(const char *dir, const lab *l, const lab_scenario *sc, bo_
 		fprintf(stderr, "blackout-lab: cannot write %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	char scope[64] = "";
-	const char *names[] = {"icmp", "udp", "tcp-new", "tcp-all"};
-	for (int i = 0; i < 4; i++)
-		if (sc->scope & (1 << i))
-			snprintf(scope + strlen(scope), sizeof scope - strlen(scope), "%s%s",
-			         *scope ? "," : "", names[i]);
+	char scope[64];
+	lab_scope_str(sc->scope, scope, sizeof scope);
 	bo_log_put(truth, json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:b, s:s, s:s, s:s, s:s, "
 	                            "s:s, s:I}",
 	                            "type", "header", "tool", "blackout-lab", "version",

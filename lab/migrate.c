@@ -72,6 +72,17 @@ int lab_scope_parse(const char *s, int *scope)
 	return 0;
 }
 
+char *lab_scope_str(int scope, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
+		if (scope & scope_names[i].bit && off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+			                        scope_names[i].name);
+	return buf;
+}
+
 int lab_prepare(const lab *l)
 {
 	/* The VM's input chain uses conntrack from the start: loading the first ct rule only at
