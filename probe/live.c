@@ -144,10 +144,9 @@ void probe_live_status(probe *p, int final)
 	if (p->cfg.quiet)
 		return;
 	int64_t now = bo_clock_real_ns();
-	static int64_t last_plain;
-	if (!p->tty && !final && now - last_plain < 10 * BO_NS_PER_S)
+	if (!p->tty && !final && now - p->last_plain_status < 10 * BO_NS_PER_S)
 		return;
-	last_plain = now;
+	p->last_plain_status = now;
 	probe_live_clear(p);
 	char el[32];
 	bo_dur_str(bo_clock_mono_ns() - p->start_mono, el, sizeof el);

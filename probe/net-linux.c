@@ -25,6 +25,33 @@ static const char *self_path(void)
 	return buf;
 }
 
+/* A socket address for an IPv4 or IPv6 address and port; returns its length. */
+static socklen_t sockaddr_from(const bo_addr *a, uint16_t port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	if (a->family == 4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, a->a, 4);
+		return sizeof *s4;
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	memcpy(&s6->sin6_addr, a->a, 16);
+	return sizeof *s6;
+}
+
+/* The capture sees every reply; a filter that accepts nothing keeps a sending socket's
+ * receive queue empty however much arrives. */
+static void ignore_input(int fd)
+{
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = {1, &drop};
+	setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+}
+
 int probe_raw_open(int family, char *err, size_t errlen)
 {
 	int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
@@ -43,11 +70,7 @@ int probe_raw_open(int family, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot open a raw ICMP socket: %s", strerror(e));
 		return e == EPERM || e == EACCES ? -EPERM : -e;
 	}
-	/* The capture sees the replies; a filter that accepts nothing keeps this socket's
-	 * receive queue empty however much ICMP the host gets. */
-	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
-	struct sock_fprog prog = {1, &drop};
-	setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
+	ignore_input(fd);
 	return fd;
 }
 
@@ -55,21 +78,7 @@ int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, s
 {
 	/* Connecting a UDP socket asks the kernel for the route without sending anything. */
 	struct sockaddr_storage ss, local;
-	socklen_t sl;
-	memset(&ss, 0, sizeof ss);
-	if (target->family == 4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(9);
-		memcpy(&s4->sin_addr, target->a, 4);
-		sl = sizeof *s4;
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(9);
-		memcpy(&s6->sin6_addr, target->a, 16);
-		sl = sizeof *s6;
-	}
+	socklen_t sl = sockaddr_from(target, 9, &ss);
 	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	char a[48];
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) != 0) {
@@ -123,19 +132,37 @@ int probe_thread_tune(void)
 int probe_sendto(int fd, const void *buf, size_t len, const bo_addr *dst)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl;
-	memset(&ss, 0, sizeof ss);
-	if (dst->family == 4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		memcpy(&s4->sin_addr, dst->a, 4);
-		sl = sizeof *s4;
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		memcpy(&s6->sin6_addr, dst->a, 16);
-		sl = sizeof *s6;
-	}
+	socklen_t sl = sockaddr_from(dst, 0, &ss);
 	ssize_t n = sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl);
+	return n == (ssize_t)len ? 0 : -errno;
+}
+
+int probe_udp_connect(const bo_addr *dst, uint16_t port, uint16_t *local_port, char *err,
+                      size_t errlen)
+{
+	struct sockaddr_storage ss, local;
+	socklen_t sl = sockaddr_from(dst, port, &ss);
+	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl) != 0) {
+		int e = errno;
+		char a[48];
+		snprintf(err, errlen, "cannot open a UDP socket to %s port %u: %s",
+		         bo_addr_str(dst, a, sizeof a), port, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -e;
+	}
+	ignore_input(fd);
+	sl = sizeof local;
+	getsockname(fd, (struct sockaddr *)&local, &sl);
+	*local_port =
+	        ntohs(local.ss_family == AF_INET ? ((struct sockaddr_in *)&local)->sin_port
+	                                         : ((struct sockaddr_in6 *)&local)->sin6_port);
+	return fd;
+}
+
+int probe_send(int fd, const void *buf, size_t len)
+{
+	ssize_t n = send(fd, buf, len, 0);
 	return n == (ssize_t)len ? 0 : -errno;
 }

@@ -154,7 +154,9 @@ struct probe {
 	const char *stop_reason;
 	int exit_code;
 	int tty;
-	int status_lines; /* lines of the live status currently on screen */
+	int status_lines;          /* lines of the live status currently on screen */
+	int ticks;                 /* 250 ms ticks so far */
+	int64_t last_plain_status; /* when the last periodic status line was printed (no TTY) */
 	probe_pacer *pacer;
 	atomic_int sender_rt; /* the sender thread got a real-time priority */
 };
@@ -193,5 +195,9 @@ int probe_raw_open(int family, char *err, size_t errlen);
 int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, size_t errlen);
 int probe_thread_tune(void); /* 1: real-time priority granted */
 int probe_sendto(int fd, const void *buf, size_t len, const bo_addr *dst);
+/* A UDP socket connected to dst:port that keeps nothing it receives; fd or negative errno. */
+int probe_udp_connect(const bo_addr *dst, uint16_t port, uint16_t *local_port, char *err,
+                      size_t errlen);
+int probe_send(int fd, const void *buf, size_t len); /* 0 or negative errno */
 
 #endif

@@ -162,8 +162,7 @@ static void on_duration(uv_timer_t *t)
 static void on_tick(uv_timer_t *t)
 {
 	probe *p = t->data;
-	static int n;
-	if (++n % 4 == 0) {
+	if (++p->ticks % 4 == 0) { /* the tick is 250 ms; the log gets a status each second */
 		json_t *cap;
 		pcap_dump_flush(p->dump); /* a killed probe leaves a readable capture */
 		probe_capture_stats(p, &cap);
