@@ -1,4 +1,4 @@
-/* blackout-responder: command line, event loop, counters. */
+/* blackout-responder: command line, event loop, start-up summary, periodic events. */
 #include <errno.h>
 #include <getopt.h>
 #include <sodium.h>
@@ -8,48 +8,72 @@
 #include <unistd.h>
 
 #include "bo_cli.h"
+#include "bo_hb.h"
 #include "bo_time.h"
 #include "responder.h"
 
-typedef struct rsp {
-	rsp_reflector refl;
-	uv_loop_t *loop;
-	uv_signal_t sigint, sigterm;
-	uv_timer_t tick;
-	bo_log log;
-	int quiet;
-	uint16_t port;
-} rsp;
+#define JOURNAL_EVENTS (1u << 18)
+#define JOURNAL_BYTES ((size_t)32 << 20)
+#define DEFAULT_RATE 10000
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: blackout-responder [OPTIONS]\n"
-	           "\n"
-	           "Runs inside the guest VM: a STAMP Session-Reflector (RFC 8762, RFC 8972 SSID) "
-	           "that\n"
-	           "answers blackout-probe's udp streams and any STAMP or TWAMP-light sender.\n"
-	           "\n"
-	           "  -p, --port PORT       UDP port of the reflector (default 862)\n"
-	           "  -k, --key-file FILE   authenticated mode: HMAC-SHA-256 key, as hex or raw "
-	           "bytes\n"
-	           "                        (up to 64); without it, unauthenticated mode\n"
-	           "  -l, --log FILE        JSON-lines log: start, counters every 10 s, end\n"
-	           "  -q, --quiet           no start-up summary or counters on exit\n"
-	           "  -h, --help, -V, --version\n"
-	           "\n"
-	           "Exit status: 0 stopped by SIGINT/SIGTERM, 1 failure while running, 2 usage "
-	           "error,\n"
-	           "4 set-up failed (port in use or not permitted, key file unreadable).\n");
+	fprintf(f,
+	        "Usage: blackout-responder [OPTIONS]\n"
+	        "\n"
+	        "Runs inside the guest VM: answers blackout-probe (and any STAMP sender) and "
+	        "reports\n"
+	        "the guest's side of a migration.\n"
+	        "\n"
+	        "Reflector and listener:\n"
+	        "  -p, --port PORT         STAMP reflector's UDP port (default 862)\n"
+	        "  -t, --tcp-port PORT     TCP listener: tcp-syn target, tcp-est echo, event "
+	        "channel\n"
+	        "                          (default %d; 0: no listener)\n"
+	        "  -k, --key-file FILE     authenticated STAMP: HMAC-SHA-256 key, hex or raw (up "
+	        "to 64\n"
+	        "                          bytes); without it, unauthenticated mode\n"
+	        "  -a, --allow CIDR        answer only these sources (repeatable; default: all)\n"
+	        "  -r, --rate-limit N      STAMP packets per second per source (default %d; 0: "
+	        "off)\n"
+	        "\n"
+	        "Guest events (to the log and the event channel):\n"
+	        "  -c, --capture IFACE     record every probe's arrival at the NIC (needs root or\n"
+	        "                          CAP_NET_RAW); off by default\n"
+	        "  -H, --heartbeat HOST[:PORT]\n"
+	        "                          a 32-byte datagram to the probe host every 10 ms (port "
+	        "%d)\n"
+	        "  -s, --step DURATION     report a clock step larger than this (default 1ms)\n"
+	        "  -l, --log FILE          the events as JSON lines (appended)\n"
+	        "\n"
+	        "  -q, --quiet             no start-up summary or counters on exit\n"
+	        "  -h, --help, -V, --version\n"
+	        "\n"
+	        "Network changes and clock pairs (every 100 ms) are always recorded. Exit status: "
+	        "0 stopped\n"
+	        "by SIGINT/SIGTERM, 1 failure while running, 2 usage error, 4 set-up failed (port "
+	        "in use\n"
+	        "or not permitted, key file or log unwritable).\n",
+	        RSP_TCP_PORT, DEFAULT_RATE, BO_HB_PORT);
 }
 
 static json_t *counters(const rsp *r)
 {
 	const rsp_counters *c = &r->refl.c;
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:i}", "received", (json_int_t)c->received,
-	                 "reflected", (json_int_t)c->reflected, "malformed",
-	                 (json_int_t)c->malformed, "auth_failed", (json_int_t)c->auth_failed,
-	                 "send_errors", (json_int_t)c->send_errors, "sessions_evicted",
-	                 (json_int_t)c->evicted, "sessions", r->refl.nsessions);
+	return json_pack(
+	        "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:{s:i, s:I, s:I}, "
+	        "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
+	        "stamp", "received", (json_int_t)c->received, "reflected", (json_int_t)c->reflected,
+	        "malformed", (json_int_t)c->malformed, "auth_failed", (json_int_t)c->auth_failed,
+	        "denied", (json_int_t)c->denied, "rate_limited", (json_int_t)c->limited,
+	        "send_errors", (json_int_t)c->send_errors, "sessions_evicted",
+	        (json_int_t)c->evicted, "sessions", r->refl.nsessions, "tcp", "clients", r->nconns,
+	        "refused", (json_int_t)r->conns_refused, "echo_bytes", (json_int_t)r->echo_bytes,
+	        "capture", "arrivals", (json_int_t)r->arrivals, "errors", (json_int_t)r->cap_errors,
+	        "heartbeat", "sent", (json_int_t)r->hb_seq, "errors", (json_int_t)r->hb_errors,
+	        "journal", "events", (json_int_t)r->journal.next, "kept",
+	        (json_int_t)(r->journal.next - r->journal.first), "bytes",
+	        (json_int_t)r->journal.bytes);
 }
 
 static void on_readable(uv_poll_t *h, int status, int events)
@@ -67,8 +91,17 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		uint8_t ttl;
 		int n = rsp_udp_recv(r->refl.fd, buf, sizeof buf, &src, &sport, &rx, &ttl);
 		if (n < 0)
-			break; /* -EAGAIN: drained; other errors (ICMP errors queued) end this batch
+			break; /* -EAGAIN: drained; other errors (ICMP errors queued) end the batch
 			        */
+		int g = rsp_guard_check(&r->guard, &src, bo_clock_mono_ns());
+		if (g != RSP_PASS) {
+			r->refl.c.received++;
+			if (g == RSP_DENIED)
+				r->refl.c.denied++;
+			else
+				r->refl.c.limited++;
+			continue;
+		}
 		int m = rsp_stamp_reflect(&r->refl, &src, sport, buf, (size_t)n, rx,
 		                          bo_clock_real_ns(), ttl, out, sizeof out);
 		if (m <= 0)
@@ -80,49 +113,125 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	}
 }
 
+/* Every 100 ms: a clock pair (and a step, if the clocks moved apart), the log flushed, idle
+ * clients closed; every 10 s the counters. */
 static void on_tick(uv_timer_t *t)
 {
 	rsp *r = t->data;
+	int64_t real = bo_clock_real_ns(), mono = bo_clock_mono_ns();
+	int64_t offset = real - mono, step = offset - r->last_offset;
+	if (r->ticks > 0 && (step > r->step_ns || step < -r->step_ns))
+		rsp_event_at(r, "clock-step", json_pack("{s:I}", "step_ns", (json_int_t)step),
+		             real);
+	r->last_offset = offset;
+	rsp_event_at(r, "clock", json_pack("{s:I}", "mono_ns", (json_int_t)mono), real);
+	if (++r->ticks % 100 == 0)
+		rsp_event(r, "counters", counters(r));
+	rsp_tcp_tick(r);
 	if (r->log.f)
-		bo_log_put(&r->log,
-		           json_pack("{s:s, s:I, s:o}", "type", "counters", "realtime_ns",
-		                     (json_int_t)bo_clock_real_ns(), "stamp", counters(r)));
+		fflush(r->log.f);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
 {
-	(void)signum;
 	rsp *r = h->data;
+	rsp_event(r, "stop",
+	          json_pack("{s:s, s:o}", "signal", signum == SIGINT ? "SIGINT" : "SIGTERM",
+	                    "counters", counters(r)));
 	uv_poll_stop(&r->refl.poll);
 	uv_close((uv_handle_t *)&r->refl.poll, NULL);
 	uv_close((uv_handle_t *)&r->tick, NULL);
 	uv_close((uv_handle_t *)&r->sigint, NULL);
 	uv_close((uv_handle_t *)&r->sigterm, NULL);
+	rsp_tcp_stop(r);
+	rsp_netev_stop(r);
+	rsp_capture_stop(r);
+	rsp_heartbeat_stop(r);
+}
+
+static void summary(const rsp *r)
+{
+	fprintf(stderr, "blackout-responder %s\n", BLACKOUT_VERSION);
+	fprintf(stderr,
+	        "  STAMP reflector  UDP %u, IPv4 and IPv6, %s, stateful, up to %d sessions\n",
+	        r->port, r->refl.key.len ? "authenticated (HMAC-SHA-256)" : "unauthenticated",
+	        RSP_MAX_SESSIONS);
+	if (r->guard.nallow || r->guard.rate) {
+		if (r->guard.nallow)
+			fprintf(stderr, "  sources          %d allowed network(s)",
+			        r->guard.nallow);
+		else
+			fprintf(stderr, "  sources          all");
+		if (r->guard.rate)
+			fprintf(stderr, ", at most %u STAMP packets/s each", r->guard.rate);
+		fputc('\n', stderr);
+	}
+	static const char *names[] = {"TCP listener", "network events", "guest capture",
+	                              "heartbeat"};
+	for (int i = 0; i < 4; i++)
+		fprintf(stderr, "  %-16s %s\n", names[i], r->status[i]);
+	fprintf(stderr, "  clock pairs      every 100 ms, steps over %.3f ms reported\n",
+	        (double)r->step_ns / 1e6);
 }
 
 int main(int argc, char **argv)
 {
 	bo_cli_init("blackout-responder");
 	static const struct option opts[] = {{"port", required_argument, 0, 'p'},
+	                                     {"tcp-port", required_argument, 0, 't'},
 	                                     {"key-file", required_argument, 0, 'k'},
+	                                     {"allow", required_argument, 0, 'a'},
+	                                     {"rate-limit", required_argument, 0, 'r'},
+	                                     {"capture", required_argument, 0, 'c'},
+	                                     {"heartbeat", required_argument, 0, 'H'},
+	                                     {"step", required_argument, 0, 's'},
 	                                     {"log", required_argument, 0, 'l'},
 	                                     {"quiet", no_argument, 0, 'q'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {0, 0, 0, 0}};
-	static rsp r; /* the session table is large */
-	const char *log_path = NULL;
+	static rsp r; /* the session and rate tables are large */
+	const char *log_path = NULL, *hb_dest = NULL;
 	r.port = BO_STAMP_PORT;
+	r.tcp_port = RSP_TCP_PORT;
+	r.guard.rate = DEFAULT_RATE;
+	r.step_ns = BO_NS_PER_MS;
 	int c;
-	while ((c = getopt_long(argc, argv, "p:k:l:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:t:k:a:r:c:H:s:l:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': r.port = bo_cli_port("--port", optarg); break;
+		case 't':
+			r.tcp_port =
+			        strcmp(optarg, "0") == 0 ? 0 : bo_cli_port("--tcp-port", optarg);
+			break;
 		case 'k': {
 			char kerr[256];
 			if (bo_stamp_key_load(optarg, &r.refl.key, kerr, sizeof kerr) != 0)
 				bo_cli_usage_error("--key-file: %s", kerr);
 			break;
 		}
+		case 'a':
+			if (r.guard.nallow == RSP_MAX_ALLOW)
+				bo_cli_usage_error("--allow: at most %d networks", RSP_MAX_ALLOW);
+			if (rsp_cidr_parse(optarg, &r.guard.allow[r.guard.nallow++]) != 0)
+				bo_cli_usage_error(
+				        "--allow %s: expected an address or network like "
+				        "192.0.2.0/24 or 2001:db8::/32",
+				        optarg);
+			break;
+		case 'r': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 0 || v > 10000000)
+				bo_cli_usage_error("--rate-limit %s: expected packets per second, "
+				                   "0 to 10000000",
+				                   optarg);
+			r.guard.rate = (uint32_t)v;
+			break;
+		}
+		case 'c': r.cap_iface = optarg; break;
+		case 'H': hb_dest = optarg; break;
+		case 's': r.step_ns = bo_cli_duration("--step", optarg); break;
 		case 'l': log_path = optarg; break;
 		case 'q': r.quiet = 1; break;
 		case 'h': usage(stdout); return 0;
@@ -139,6 +248,11 @@ int main(int argc, char **argv)
 		return RSP_EXIT_SETUP;
 	}
 	randombytes_buf(r.refl.hash_key, sizeof r.refl.hash_key);
+	randombytes_buf(r.guard.hash_key, sizeof r.guard.hash_key);
+	if (rsp_journal_init(&r.journal, JOURNAL_EVENTS, JOURNAL_BYTES) != 0) {
+		fprintf(stderr, "blackout-responder: out of memory\n");
+		return RSP_EXIT_SETUP;
+	}
 	char err[512];
 	r.refl.fd = rsp_udp_open(r.port, err, sizeof err);
 	if (r.refl.fd < 0) {
@@ -150,48 +264,68 @@ int main(int argc, char **argv)
 		        strerror(errno));
 		return RSP_EXIT_SETUP;
 	}
-	if (r.log.f)
-		bo_log_put(&r.log,
-		           json_pack("{s:s, s:s, s:s, s:i, s:I, s:i, s:b}", "type", "start", "tool",
-		                     "blackout-responder", "version", BLACKOUT_VERSION, "format",
-		                     BO_FORMAT_VERSION, "realtime_ns",
-		                     (json_int_t)bo_clock_real_ns(), "stamp_port", r.port,
-		                     "authenticated", r.refl.key.len > 0));
-	if (!r.quiet)
-		fprintf(stderr,
-		        "blackout-responder %s\n"
-		        "  STAMP reflector   UDP %u, IPv4 and IPv6, %s, stateful, up to %d "
-		        "sessions\n"
-		        "  TCP listener      not available yet in this version\n"
-		        "  guest events      not available yet in this version\n"
-		        "  guest capture     not available yet in this version\n",
-		        BLACKOUT_VERSION, r.port,
-		        r.refl.key.len ? "authenticated (HMAC-SHA-256)" : "unauthenticated",
-		        RSP_MAX_SESSIONS);
 	r.loop = uv_default_loop();
+	if (r.tcp_port && rsp_tcp_start(&r, err, sizeof err) != 0) {
+		fprintf(stderr, "blackout-responder: %s\n", err);
+		return RSP_EXIT_SETUP;
+	}
+	if (hb_dest && rsp_heartbeat_start(&r, hb_dest, err, sizeof err) != 0) {
+		fprintf(stderr, "blackout-responder: %s\n", err);
+		return RSP_EXIT_SETUP;
+	}
+	/* The optional parts: each says what it does, or why it is off. */
+	if (r.tcp_port)
+		snprintf(r.status[0], sizeof r.status[0],
+		         "TCP %u, IPv4 and IPv6: SYN target, echo, event channel", r.tcp_port);
+	else
+		snprintf(r.status[0], sizeof r.status[0], "off (--tcp-port 0)");
+	if (rsp_netev_start(&r, err, sizeof err) == 0)
+		snprintf(r.status[1], sizeof r.status[1], "link and address changes (rtnetlink)");
+	else
+		snprintf(r.status[1], sizeof r.status[1], "not available: %s", err);
+	if (!r.cap_iface)
+		snprintf(r.status[2], sizeof r.status[2],
+		         "off (--capture IFACE to record arrivals)");
+	else if (rsp_capture_start(&r, err, sizeof err) == 0)
+		snprintf(r.status[2], sizeof r.status[2], "on %s: every probe's arrival",
+		         r.cap_iface);
+	else
+		snprintf(r.status[2], sizeof r.status[2], "no capture on %s: %s", r.cap_iface, err);
+	if (hb_dest)
+		snprintf(r.status[3], sizeof r.status[3], "to %s every 10 ms", hb_dest);
+	else
+		snprintf(r.status[3], sizeof r.status[3], "off (--heartbeat PROBE_HOST)");
+	rsp_event(&r, "start",
+	          json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s}", "tool",
+	                    "blackout-responder", "version", BLACKOUT_VERSION, "format",
+	                    BO_FORMAT_VERSION, "stamp_port", r.port, "tcp_port", r.tcp_port,
+	                    "authenticated", r.refl.key.len > 0, "tcp", r.status[0], "net_events",
+	                    r.status[1], "capture", r.status[2], "heartbeat", r.status[3]));
+	if (!r.quiet)
+		summary(&r);
 	r.refl.poll.data = r.tick.data = r.sigint.data = r.sigterm.data = &r;
 	uv_poll_init(r.loop, &r.refl.poll, r.refl.fd);
 	uv_poll_start(&r.refl.poll, UV_READABLE, on_readable);
 	uv_timer_init(r.loop, &r.tick);
-	uv_timer_start(&r.tick, on_tick, 10000, 10000);
+	r.last_offset = bo_clock_real_ns() - bo_clock_mono_ns();
+	uv_timer_start(&r.tick, on_tick, 100, 100);
 	uv_signal_init(r.loop, &r.sigint);
 	uv_signal_init(r.loop, &r.sigterm);
 	uv_signal_start(&r.sigint, on_signal, SIGINT);
 	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
 	uv_run(r.loop, UV_RUN_DEFAULT);
 	close(r.refl.fd);
-	json_t *cj = counters(&r);
 	if (!r.quiet) {
+		json_t *cj = counters(&r);
 		char *s = json_dumps(cj, JSON_COMPACT);
 		fprintf(stderr, "blackout-responder: stopped; %s\n", s);
 		free(s);
+		json_decref(cj);
 	}
-	if (r.log.f) {
-		bo_log_put(&r.log, json_pack("{s:s, s:I, s:O}", "type", "end", "realtime_ns",
-		                             (json_int_t)bo_clock_real_ns(), "stamp", cj));
-		bo_log_close(&r.log);
-	}
-	json_decref(cj);
+	int rc = r.log.err ? RSP_EXIT_RUNTIME : RSP_EXIT_OK;
+	if (r.log.f && bo_log_close(&r.log) != 0)
+		rc = RSP_EXIT_RUNTIME;
+	rsp_journal_free(&r.journal);
 	uv_loop_close(r.loop);
-	return RSP_EXIT_OK;
+	return rc;
 }

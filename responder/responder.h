@@ -1,7 +1,10 @@
-/* blackout-responder: runs in the guest. This part: the STAMP Session-Reflector. */
+/* blackout-responder: runs in the guest. A STAMP Session-Reflector, a TCP listener (SYN target,
+ * echo, event channel), the guest's events (network changes, clocks, probe arrivals) and a
+ * heartbeat to the probe host. Platform code lives in the *-linux.c / *-posix.c files. */
 #ifndef RESPONDER_H
 #define RESPONDER_H
 
+#include <pcap/pcap.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -11,7 +14,10 @@
 
 enum { RSP_EXIT_OK = 0, RSP_EXIT_RUNTIME = 1, RSP_EXIT_USAGE = 2, RSP_EXIT_SETUP = 4 };
 
+#define RSP_TCP_PORT 8620
 #define RSP_MAX_SESSIONS 4096
+
+/* ---- STAMP reflector (stamp.c) ---- */
 
 /* A STAMP session is (sender address, sender port, SSID); each has its own sequence counter so
  * the sender can tell forward from backward loss (RFC 8762 §4.3, stateful mode). */
@@ -24,7 +30,7 @@ typedef struct rsp_session {
 } rsp_session;
 
 typedef struct rsp_counters {
-	uint64_t received, reflected, malformed, auth_failed, send_errors, evicted;
+	uint64_t received, reflected, malformed, auth_failed, send_errors, evicted, denied, limited;
 } rsp_counters;
 
 typedef struct rsp_reflector {
@@ -42,6 +48,168 @@ typedef struct rsp_reflector {
 int rsp_stamp_reflect(rsp_reflector *r, const bo_addr *src, uint16_t sport, const uint8_t *req,
                       size_t req_len, int64_t rx_ns, int64_t tx_ns, uint8_t ttl, uint8_t *out,
                       size_t cap);
+
+/* ---- who may talk to the responder, and how fast (guard.c) ---- */
+
+#define RSP_MAX_ALLOW 64
+#define RSP_RATE_SLOTS 1024
+
+typedef struct rsp_cidr {
+	bo_addr net;
+	uint8_t bits;
+} rsp_cidr;
+
+typedef struct rsp_guard {
+	rsp_cidr allow[RSP_MAX_ALLOW]; /* none: everyone may */
+	int nallow;
+	uint32_t rate;    /* packets per second per source; 0: no limit */
+	int64_t burst_ns; /* how far ahead of now a source's schedule may run (1 s) */
+	struct rsp_bucket {
+		bo_addr addr;
+		int64_t tat; /* GCRA's theoretical arrival time, ns */
+		int used;
+	} buckets[RSP_RATE_SLOTS];
+	uint8_t hash_key[16];
+} rsp_guard;
+
+enum { RSP_PASS = 0, RSP_DENIED = 1, RSP_LIMITED = 2 };
+
+/* "192.0.2.0/24", "2001:db8::/32" or a bare address (a /32 or /128). Returns 0 or BO_EINVAL. */
+int rsp_cidr_parse(const char *s, rsp_cidr *c);
+int rsp_cidr_match(const rsp_cidr *c, const bo_addr *a);
+/* RSP_PASS, RSP_DENIED (not in the allowlist) or RSP_LIMITED (over the rate). A fixed table
+ * of sources: the stalest one is reused, so no input makes memory grow. */
+int rsp_guard_check(rsp_guard *g, const bo_addr *src, int64_t now_ns);
+
+/* ---- the event journal (journal.c) ---- */
+
+/* Events are numbered from 0; the journal keeps the newest ones within a count and a byte bound
+ * so a probe that reconnects resumes where it left off. */
+typedef struct rsp_journal {
+	char **line; /* each ends with '\n' */
+	uint32_t *len;
+	uint32_t cap; /* a power of two */
+	uint64_t first, next;
+	size_t bytes, max_bytes;
+} rsp_journal;
+
+int rsp_journal_init(rsp_journal *j, uint32_t cap, size_t max_bytes);
+void rsp_journal_free(rsp_journal *j);
+/* Appends a copy of line (len bytes, ending with '\n'); drops the oldest to stay in bounds. */
+int rsp_journal_add(rsp_journal *j, const char *line, size_t len);
+/* The line numbered seq, or NULL when it was dropped or does not exist yet. */
+const char *rsp_journal_get(const rsp_journal *j, uint64_t seq, size_t *len);
+
+/* ---- the TCP request line (request.c) ---- */
+
+/* A client's first line: "BLACKOUT/1 echo" (tcp-est frames, echoed) or
+ * "BLACKOUT/1 events FROM" (the event channel, from event FROM on). */
+enum { RSP_REQ_ECHO = 1, RSP_REQ_EVENTS = 2 };
+#define RSP_REQ_MAX 128
+
+typedef struct rsp_req {
+	int kind;
+	uint64_t from;
+} rsp_req;
+
+/* Returns the bytes the request line took (with its newline), 0 when more bytes are needed,
+ * or BO_EINVAL (not a request, or no newline within RSP_REQ_MAX bytes). */
+int rsp_req_parse(const uint8_t *buf, size_t len, rsp_req *req);
+
+/* ---- a probe packet seen by the guest capture (arrival.c) ---- */
+
+typedef struct rsp_arrival {
+	const char *proto; /* "icmp", "udp", "tcp" */
+	bo_addr src;
+	uint16_t sport;
+	int tagged; /* a blackout tag: stream, run, seq */
+	uint8_t stream;
+	uint32_t run, seq;
+	int stamp; /* a STAMP test packet: ssid, seq */
+	uint16_t ssid;
+	int syn; /* a TCP SYN: sport, isn */
+	uint32_t isn;
+	int echo; /* an ICMP echo request without a tag: identifier, sequence number */
+	uint16_t icmp_id, icmp_seq;
+} rsp_arrival;
+
+/* The arrivals in one captured frame (a TCP segment may carry several tcp-est frames): fills
+ * up to max entries, returns how many. stamp_port/tcp_port are the responder's own ports. */
+int rsp_arrivals(int linktype, const uint8_t *frame, size_t caplen, const bo_stamp_key *key,
+                 uint16_t stamp_port, uint16_t tcp_port, rsp_arrival *out, int max);
+
+/* ---- the responder (main.c and the files that hang off its loop) ---- */
+
+typedef struct rsp_conn rsp_conn;
+
+typedef struct rsp {
+	uv_loop_t *loop;
+	rsp_reflector refl;
+	rsp_guard guard;
+	rsp_journal journal;
+	bo_log log; /* the local copy of the events */
+	int quiet;
+	uint16_t port, tcp_port;
+	uv_signal_t sigint, sigterm;
+	uv_timer_t tick; /* 100 ms: clock pair, journal flush, idle connections */
+	int ticks;
+	int64_t last_offset; /* realtime - monotonic at the previous clock pair */
+	int64_t step_ns;     /* a change of that offset larger than this is a clock step */
+	/* TCP listener (tcp.c) */
+	uv_tcp_t listener;
+	int tcp_on;
+	rsp_conn *conns;
+	int nconns;
+	uint64_t conns_refused, echo_bytes;
+	/* network events (netev-*.c) */
+	int netev_on;
+	uv_poll_t netev_poll;
+	int netev_fd;
+	/* capture (capture.c, capture-*.c) */
+	const char *cap_iface;
+	pcap_t *cap;
+	int cap_on;
+	uv_poll_t cap_poll;
+	uv_timer_t cap_retry;
+	int64_t cap_lost_at; /* realtime when the capture broke, 0 while it runs */
+	uint64_t arrivals, cap_errors;
+	/* heartbeat (heartbeat.c) */
+	int hb_on;
+	uv_udp_t hb;
+	uv_timer_t hb_timer;
+	struct sockaddr_storage hb_dst;
+	uint32_t hb_instance, hb_seq;
+	uint64_t hb_errors;
+	char status[4][160]; /* start-up summary lines for the optional parts */
+} rsp;
+
+/* Adds "seq", "type", and both guest clocks (unless the object has them), writes the event to
+ * the local log and the journal, and hands it to event-channel clients. Takes obj. */
+void rsp_event(rsp *r, const char *type, json_t *obj);
+void rsp_event_at(rsp *r, const char *type, json_t *obj, int64_t realtime_ns);
+
+/* tcp.c */
+int rsp_tcp_start(rsp *r, char *err, size_t errlen);
+void rsp_tcp_wake(rsp *r); /* new events: feed the event-channel clients */
+void rsp_tcp_tick(rsp *r); /* closes clients that never sent a request */
+void rsp_tcp_stop(rsp *r);
+
+/* netev-linux.c: the guest's network changes as "net" events. */
+int rsp_netev_start(rsp *r, char *err, size_t errlen);
+void rsp_netev_stop(rsp *r);
+/* The pure part: turns one buffer of routing messages into events (fuzzable). */
+void rsp_netev_parse(rsp *r, const uint8_t *buf, size_t len);
+
+/* capture.c + capture-posix.c */
+int rsp_capture_start(rsp *r, char *err, size_t errlen);
+void rsp_capture_stop(rsp *r);
+void rsp_capture_ready(rsp *r); /* called by the platform watcher when packets wait */
+int rsp_capture_watch(rsp *r);  /* platform: watch r->cap; 0 or a negative code */
+void rsp_capture_unwatch(rsp *r);
+
+/* heartbeat.c */
+int rsp_heartbeat_start(rsp *r, const char *dest, char *err, size_t errlen);
+void rsp_heartbeat_stop(rsp *r);
 
 /* udp-linux.c (platform): a dual-stack UDP socket with receive timestamps and TTL. */
 int rsp_udp_open(uint16_t port, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer driver with clang, AddressSanitizer and UndefinedBehaviorSanitizer.
-# Usage: scripts/fuzz.sh [SECONDS_EACH] (default 60). Corpora grow in build-fuzz/corpus/.
+# Usage: scripts/fuzz.sh [SECONDS_EACH] (default 60); FUZZERS="request arrival" picks some.
+# Corpora grow in build-fuzz/corpus/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -8,10 +9,12 @@ scripts/deps.sh
 command -v clang >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
 out=build-fuzz
 mkdir -p "$out"
-src=(lib/bo_err.c lib/bo_cksum.c lib/bo_time.c lib/bo_pkt.c lib/bo_tag.c lib/bo_log.c lib/bo_stamp.c lib/bo_clock-posix.c)
-flags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib)
+src=(lib/bo_err.c lib/bo_cksum.c lib/bo_time.c lib/bo_pkt.c lib/bo_tag.c lib/bo_log.c lib/bo_stamp.c
+  lib/bo_hb.c lib/bo_clock-posix.c responder/request.c responder/arrival.c)
+flags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Iresponder
+  $(pkg-config --cflags libuv libpcap))
 libs=$(pkg-config --libs jansson libsodium)
-for f in pkt jsonl stamp; do
+for f in ${FUZZERS:-pkt jsonl stamp request arrival}; do
   clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" "${src[@]}" $libs -o "$out/fuzz_$f"
   mkdir -p "$out/corpus/$f"
   cp -n tests/fuzz/seeds/$f/* "$out/corpus/$f/" 2>/dev/null || true

@@ -1,0 +1,26 @@
+/* Watching the guest capture on POSIX systems: libpcap's selectable descriptor in the loop. */
+#include "responder.h"
+
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+	(void)events;
+	rsp *r = h->data;
+	if (r->cap && status >= 0)
+		rsp_capture_ready(r);
+}
+
+int rsp_capture_watch(rsp *r)
+{
+	int fd = pcap_get_selectable_fd(r->cap);
+	if (fd < 0 || uv_poll_init(r->loop, &r->cap_poll, fd) != 0)
+		return -1;
+	r->cap_poll.data = r;
+	uv_poll_start(&r->cap_poll, UV_READABLE, on_readable);
+	return 0;
+}
+
+void rsp_capture_unwatch(rsp *r)
+{
+	uv_poll_stop(&r->cap_poll);
+	uv_close((uv_handle_t *)&r->cap_poll, NULL);
+}

@@ -1,0 +1,165 @@
+/* Guest capture (--capture IFACE): libpcap sits below the guest firewall, so every probe that
+ * reached the NIC becomes an "arrival" event, answered or not. When the capture fails (a
+ * migration can take the NIC away for a moment) it is closed, reopened every 100 ms, and the
+ * gap is logged: "capture-lost" then "capture-back" with the gap's length. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bo_time.h"
+#include "responder.h"
+
+#define SNAPLEN 256
+#define RETRY_MS 100
+
+static int open_pcap(rsp *r, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *pc = pcap_create(r->cap_iface, ebuf);
+	if (!pc) {
+		snprintf(err, errlen, "%s", ebuf);
+		return -1;
+	}
+	pcap_set_snaplen(pc, SNAPLEN);
+	pcap_set_immediate_mode(pc, 1);
+	pcap_set_buffer_size(pc, 8 << 20);
+	pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO);
+	int rc = pcap_activate(pc);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s%s", pcap_geterr(pc),
+		         rc == PCAP_ERROR_PERM_DENIED
+		                 ? " (not permitted: run as root or grant CAP_NET_RAW)"
+		                 : "");
+		pcap_close(pc);
+		return -1;
+	}
+	char expr[256];
+	snprintf(expr, sizeof expr,
+	         "icmp[icmptype] == icmp-echo or icmp6 and ip6[40] == 128 or udp dst port %u or "
+	         "tcp dst port %u",
+	         r->port, r->tcp_port);
+	struct bpf_program prog;
+	if (pcap_compile(pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+	    pcap_setfilter(pc, &prog) != 0) {
+		snprintf(err, errlen, "capture filter: %s", pcap_geterr(pc));
+		pcap_close(pc);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	pcap_setdirection(pc, PCAP_D_IN); /* where supported; the filter names our ports anyway */
+	if (pcap_setnonblock(pc, 1, ebuf) != 0) {
+		snprintf(err, errlen, "%s", ebuf);
+		pcap_close(pc);
+		return -1;
+	}
+	r->cap = pc;
+	if (rsp_capture_watch(r) != 0) {
+		snprintf(err, errlen, "cannot watch the capture");
+		pcap_close(pc);
+		r->cap = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	rsp *r = (rsp *)user;
+	rsp_arrival a[8];
+	int n = rsp_arrivals(pcap_datalink(r->cap), bytes, h->caplen, &r->refl.key, r->port,
+	                     r->tcp_port, a, 8);
+	/* pcap's nanosecond timestamps are on the realtime clock */
+	int64_t frac = h->ts.tv_usec;
+	if (pcap_get_tstamp_precision(r->cap) != PCAP_TSTAMP_PRECISION_NANO)
+		frac *= 1000;
+	int64_t ts = (int64_t)h->ts.tv_sec * BO_NS_PER_S + frac;
+	char src[48];
+	for (int i = 0; i < n; i++) {
+		json_t *e = json_pack("{s:s, s:s}", "proto", a[i].proto, "src",
+		                      bo_addr_str(&a[i].src, src, sizeof src));
+		if (a[i].sport)
+			json_object_set_new(e, "sport", json_integer(a[i].sport));
+		if (a[i].tagged) {
+			json_object_set_new(e, "stream", json_integer(a[i].stream));
+			json_object_set_new(e, "run", json_integer(a[i].run));
+			json_object_set_new(e, "pseq", json_integer(a[i].seq));
+		} else if (a[i].stamp) {
+			json_object_set_new(e, "ssid", json_integer(a[i].ssid));
+			json_object_set_new(e, "pseq", json_integer(a[i].seq));
+		} else if (a[i].syn) {
+			json_object_set_new(e, "isn", json_integer(a[i].isn));
+		} else if (a[i].echo) {
+			json_object_set_new(e, "icmp_id", json_integer(a[i].icmp_id));
+			json_object_set_new(e, "icmp_seq", json_integer(a[i].icmp_seq));
+		}
+		r->arrivals++;
+		rsp_event_at(r, "arrival", e, ts);
+	}
+}
+
+static void retry(uv_timer_t *t);
+
+static void lost(rsp *r, const char *why)
+{
+	r->cap_errors++;
+	r->cap_lost_at = bo_clock_real_ns();
+	rsp_event(r, "capture-lost", json_pack("{s:s, s:s}", "iface", r->cap_iface, "error", why));
+	rsp_capture_unwatch(r);
+	pcap_close(r->cap);
+	r->cap = NULL;
+	uv_timer_start(&r->cap_retry, retry, RETRY_MS, RETRY_MS);
+}
+
+static void retry(uv_timer_t *t)
+{
+	rsp *r = t->data;
+	char err[PCAP_ERRBUF_SIZE + 64];
+	if (open_pcap(r, err, sizeof err) != 0)
+		return;
+	uv_timer_stop(&r->cap_retry);
+	int64_t now = bo_clock_real_ns();
+	rsp_event(r, "capture-back",
+	          json_pack("{s:s, s:I}", "iface", r->cap_iface, "gap_ns",
+	                    (json_int_t)(now - r->cap_lost_at)));
+	r->cap_lost_at = 0;
+}
+
+void rsp_capture_ready(rsp *r)
+{
+	/* A bounded batch per wake-up keeps the loop responsive under a flood. */
+	int n = pcap_dispatch(r->cap, 256, on_packet, (u_char *)r);
+	if (n == PCAP_ERROR) {
+		char why[PCAP_ERRBUF_SIZE];
+		snprintf(why, sizeof why, "%s", pcap_geterr(r->cap));
+		lost(r, why);
+	}
+}
+
+int rsp_capture_start(rsp *r, char *err, size_t errlen)
+{
+	uv_timer_init(r->loop, &r->cap_retry);
+	r->cap_retry.data = r;
+	if (open_pcap(r, err, errlen) != 0) {
+		uv_close((uv_handle_t *)&r->cap_retry, NULL);
+		return -1;
+	}
+	r->cap_on = 1;
+	return 0;
+}
+
+void rsp_capture_stop(rsp *r)
+{
+	if (!r->cap_on)
+		return;
+	uv_timer_stop(&r->cap_retry);
+	uv_close((uv_handle_t *)&r->cap_retry, NULL);
+	if (r->cap) {
+		struct pcap_stat st;
+		if (pcap_stats(r->cap, &st) == 0 && st.ps_drop)
+			rsp_event(r, "capture-drops",
+			          json_pack("{s:I}", "dropped", (json_int_t)st.ps_drop));
+		rsp_capture_unwatch(r);
+		pcap_close(r->cap);
+		r->cap = NULL;
+	}
+	r->cap_on = 0;
+}

@@ -1,0 +1,104 @@
+/* Who may talk to the responder and how fast: an allowlist of networks and a per-source rate
+ * limit (GCRA: each source has a theoretical arrival time that every packet pushes one period
+ * ahead; a packet that would push it more than the burst ahead of now is refused). Sources live
+ * in a fixed table indexed by keyed SipHash; a lookup looks at 4 slots and reuses the idlest. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bo_err.h"
+#include "bo_time.h"
+#include "responder.h"
+
+#define PROBES 4
+
+int rsp_cidr_parse(const char *s, rsp_cidr *c)
+{
+	char buf[64];
+	size_t n = strlen(s);
+	if (n == 0 || n >= sizeof buf)
+		return BO_EINVAL;
+	memcpy(buf, s, n + 1);
+	char *slash = strchr(buf, '/');
+	long bits = -1;
+	if (slash) {
+		char *end;
+		*slash = 0;
+		bits = strtol(slash + 1, &end, 10);
+		if (slash[1] == 0 || *end || bits < 0)
+			return BO_EINVAL;
+	}
+	memset(c, 0, sizeof *c);
+	if (bo_addr_parse(buf, &c->net) != 0)
+		return BO_EINVAL;
+	int max = c->net.family == 4 ? 32 : 128;
+	if (bits < 0)
+		bits = max;
+	if (bits > max)
+		return BO_EINVAL;
+	c->bits = (uint8_t)bits;
+	for (int i = (int)bits; i < max; i++) /* keep only the network part */
+		c->net.a[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
+	return 0;
+}
+
+int rsp_cidr_match(const rsp_cidr *c, const bo_addr *a)
+{
+	if (a->family != c->net.family)
+		return 0;
+	int full = c->bits / 8, rest = c->bits % 8;
+	if (memcmp(a->a, c->net.a, (size_t)full) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	uint8_t mask = (uint8_t)(0xff00u >> rest);
+	return (a->a[full] & mask) == c->net.a[full];
+}
+
+static uint32_t home(const rsp_guard *g, const bo_addr *a)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	crypto_shorthash(h, (const uint8_t *)a, sizeof *a, g->hash_key);
+	uint32_t v;
+	memcpy(&v, h, sizeof v);
+	return v % RSP_RATE_SLOTS;
+}
+
+int rsp_guard_check(rsp_guard *g, const bo_addr *src, int64_t now_ns)
+{
+	if (g->nallow > 0) {
+		int ok = 0;
+		for (int i = 0; i < g->nallow && !ok; i++)
+			ok = rsp_cidr_match(&g->allow[i], src);
+		if (!ok)
+			return RSP_DENIED;
+	}
+	if (g->rate == 0)
+		return RSP_PASS;
+	bo_addr key;
+	memset(&key, 0, sizeof key); /* hash and compare the used bytes only */
+	key.family = src->family;
+	memcpy(key.a, src->a, src->family == 4 ? 4 : 16);
+	uint32_t i0 = home(g, &key);
+	struct rsp_bucket *b = NULL, *idlest = NULL;
+	for (uint32_t k = 0; k < PROBES && !b; k++) {
+		struct rsp_bucket *s = &g->buckets[(i0 + k) % RSP_RATE_SLOTS];
+		if (s->used && memcmp(&s->addr, &key, sizeof key) == 0)
+			b = s;
+		else if (!idlest || !s->used || (idlest->used && s->tat < idlest->tat))
+			idlest = s;
+	}
+	if (!b) {
+		b = idlest;
+		b->used = 1;
+		b->addr = key;
+		b->tat = now_ns;
+	}
+	int64_t period = BO_NS_PER_S / g->rate;
+	int64_t burst = g->burst_ns ? g->burst_ns : BO_NS_PER_S;
+	int64_t tat = b->tat > now_ns ? b->tat : now_ns;
+	if (tat - now_ns > burst - period)
+		return RSP_LIMITED;
+	b->tat = tat + period;
+	return RSP_PASS;
+}

@@ -1,0 +1,317 @@
+/* The TCP listener, one port for IPv4 and IPv6 (libuv): the kernel answers tcp-syn probes with
+ * SYN-ACK; a client's first line picks the rest of the connection (request.c):
+ *   echo    every byte is sent back (tcp-est frames), reading paused while 256 KiB wait;
+ *   events  the event journal from the asked number on, as JSON lines, then live events; a
+ *           client that asks for events the journal no longer holds gets an "events-lost" line.
+ * At most 64 clients; one that sends no request line within 10 s is closed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bo_err.h"
+#include "bo_time.h"
+#include "responder.h"
+
+#define MAX_CONNS 64
+#define HIGH_WATER (256 * 1024)
+#define LOW_WATER (64 * 1024)
+#define BATCH (64 * 1024)
+#define HELLO_TIMEOUT_NS (10 * BO_NS_PER_S)
+
+struct rsp_conn {
+	uv_tcp_t h;
+	rsp *r;
+	rsp_conn *next;
+	int kind; /* 0 until the request line, then RSP_REQ_* */
+	int closing, paused;
+	uint8_t req[RSP_REQ_MAX];
+	size_t reqlen;
+	uint64_t cursor; /* events: the next event to send */
+	uint64_t bytes;  /* echoed or sent */
+	int64_t opened;
+	char peer[64];
+};
+
+typedef struct wbuf {
+	uv_write_t w;
+	rsp_conn *c;
+	char data[];
+} wbuf;
+
+static void on_closed(uv_handle_t *h)
+{
+	rsp_conn *c = h->data;
+	rsp *r = c->r;
+	for (rsp_conn **pp = &r->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	r->nconns--;
+	free(c);
+}
+
+static void conn_close(rsp_conn *c, const char *why)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	if (c->kind)
+		rsp_event(c->r, "tcp-close",
+		          json_pack("{s:s, s:s, s:s, s:I}", "peer", c->peer, "mode",
+		                    c->kind == RSP_REQ_ECHO ? "echo" : "events", "why", why,
+		                    "bytes", (json_int_t)c->bytes));
+	uv_close((uv_handle_t *)&c->h, on_closed);
+}
+
+static void pump(rsp_conn *c);
+static void start_reading(rsp_conn *c);
+
+static void on_written(uv_write_t *w, int status)
+{
+	wbuf *b = (wbuf *)w;
+	rsp_conn *c = b->c;
+	free(b);
+	if (c->closing)
+		return;
+	if (status < 0) {
+		conn_close(c, uv_strerror(status));
+		return;
+	}
+	if (c->kind == RSP_REQ_EVENTS)
+		pump(c);
+	else if (c->paused && uv_stream_get_write_queue_size((uv_stream_t *)&c->h) < LOW_WATER)
+		start_reading(c);
+}
+
+static int send_copy(rsp_conn *c, const char *data, size_t len)
+{
+	wbuf *b = malloc(sizeof *b + len);
+	if (!b)
+		return BO_ENOMEM;
+	memcpy(b->data, data, len);
+	b->c = c;
+	uv_buf_t buf = uv_buf_init(b->data, (unsigned)len);
+	int rc = uv_write(&b->w, (uv_stream_t *)&c->h, &buf, 1, on_written);
+	if (rc < 0) {
+		free(b);
+		return rc;
+	}
+	c->bytes += len;
+	return 0;
+}
+
+/* Events: copies journal lines into one buffer per write, while the socket keeps up. */
+static void pump(rsp_conn *c)
+{
+	rsp *r = c->r;
+	rsp_journal *j = &r->journal;
+	while (!c->closing && c->cursor < j->next &&
+	       uv_stream_get_write_queue_size((uv_stream_t *)&c->h) < HIGH_WATER) {
+		char lost[160];
+		if (c->cursor < j->first) {
+			int n = snprintf(lost, sizeof lost,
+			                 "{\"type\":\"events-lost\",\"from\":%llu,\"to\":%llu}\n",
+			                 (unsigned long long)c->cursor,
+			                 (unsigned long long)(j->first - 1));
+			c->cursor = j->first;
+			if (send_copy(c, lost, (size_t)n) < 0)
+				conn_close(c, "write failed");
+			continue;
+		}
+		char *batch = malloc(BATCH);
+		size_t used = 0, len;
+		const char *line;
+		while (batch && c->cursor < j->next &&
+		       (line = rsp_journal_get(j, c->cursor, &len)) && used + len <= BATCH) {
+			memcpy(batch + used, line, len);
+			used += len;
+			c->cursor++;
+		}
+		if (batch && used == 0 && line) { /* one line larger than a batch */
+			send_copy(c, line, len);
+			c->cursor++;
+		} else if (batch && send_copy(c, batch, used) < 0) {
+			conn_close(c, "write failed");
+		}
+		free(batch);
+		if (!batch)
+			break;
+	}
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	(void)h;
+	(void)suggested;
+	static char slab[65536]; /* one read at a time on this loop */
+	*buf = uv_buf_init(slab, sizeof slab);
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+static void start_reading(rsp_conn *c)
+{
+	if (uv_read_start((uv_stream_t *)&c->h, alloc_cb, on_read) == 0)
+		c->paused = 0;
+}
+
+static void echo(rsp_conn *c, const char *data, size_t len)
+{
+	if (len == 0)
+		return;
+	if (send_copy(c, data, len) < 0) {
+		conn_close(c, "write failed");
+		return;
+	}
+	c->r->echo_bytes += len;
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->h) >= HIGH_WATER) {
+		uv_read_stop((uv_stream_t *)&c->h);
+		c->paused = 1;
+	}
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	rsp_conn *c = s->data;
+	if (n < 0) {
+		conn_close(c, n == UV_EOF ? "closed by peer" : uv_strerror((int)n));
+		return;
+	}
+	const char *p = buf->base;
+	size_t len = (size_t)n;
+	if (c->kind == RSP_REQ_ECHO) {
+		echo(c, p, len);
+		return;
+	}
+	if (c->kind == RSP_REQ_EVENTS)
+		return; /* nothing more is expected from an events client */
+	size_t take = len < sizeof c->req - c->reqlen ? len : sizeof c->req - c->reqlen;
+	memcpy(c->req + c->reqlen, p, take);
+	c->reqlen += take;
+	rsp_req req;
+	int used = rsp_req_parse(c->req, c->reqlen, &req);
+	if (used == 0)
+		return;
+	if (used < 0) {
+		static const char msg[] =
+		        "error: expected \"BLACKOUT/1 echo\" or \"BLACKOUT/1 events "
+		        "FROM\"\n";
+		send_copy(c, msg, sizeof msg - 1);
+		conn_close(c, "bad request");
+		return;
+	}
+	c->kind = req.kind;
+	c->cursor = req.from; /* before the event below wakes the events clients */
+	rsp_event(c->r, "tcp-open",
+	          json_pack("{s:s, s:s, s:I}", "peer", c->peer, "mode",
+	                    req.kind == RSP_REQ_ECHO ? "echo" : "events", "from",
+	                    (json_int_t)req.from));
+	if (req.kind == RSP_REQ_EVENTS)
+		return;
+	/* Bytes after the request line are frames: those buffered with it, then the rest of
+	 * this read. */
+	echo(c, (const char *)c->req + used, c->reqlen - (size_t)used);
+	echo(c, p + take, len - take);
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	rsp *r = server->data;
+	if (status < 0)
+		return;
+	rsp_conn *c = calloc(1, sizeof *c);
+	if (!c || uv_tcp_init(r->loop, &c->h) != 0) {
+		free(c);
+		return;
+	}
+	c->r = r;
+	c->h.data = c;
+	c->opened = bo_clock_mono_ns();
+	c->next = r->conns;
+	r->conns = c;
+	r->nconns++;
+	if (uv_accept(server, (uv_stream_t *)&c->h) != 0) {
+		c->closing = 1;
+		uv_close((uv_handle_t *)&c->h, on_closed);
+		return;
+	}
+	struct sockaddr_storage ss;
+	int sl = sizeof ss;
+	bo_addr peer = {0};
+	if (uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss, &sl) == 0) {
+		char host[64] = "?";
+		if (ss.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&ss;
+			uv_ip6_name(a6, host, sizeof host);
+			peer.family = 6;
+			memcpy(peer.a, &a6->sin6_addr, 16);
+			if (memcmp(peer.a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+				peer.family = 4;
+				memmove(peer.a, peer.a + 12, 4);
+				memset(peer.a + 4, 0, 12);
+				bo_addr_str(&peer, host, sizeof host);
+			}
+		} else {
+			const struct sockaddr_in *a4 = (const struct sockaddr_in *)&ss;
+			uv_ip4_name(a4, host, sizeof host);
+			peer.family = 4;
+			memcpy(peer.a, &a4->sin_addr, 4);
+		}
+		snprintf(c->peer, sizeof c->peer, "%s", host);
+	}
+	if (r->nconns > MAX_CONNS ||
+	    rsp_guard_check(&r->guard, &peer, bo_clock_mono_ns()) == RSP_DENIED) {
+		r->conns_refused++;
+		c->closing = 1;
+		uv_close((uv_handle_t *)&c->h, on_closed);
+		return;
+	}
+	uv_tcp_nodelay(&c->h, 1);
+	start_reading(c);
+}
+
+int rsp_tcp_start(rsp *r, char *err, size_t errlen)
+{
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(r->tcp_port)};
+	int rc = uv_tcp_init(r->loop, &r->listener);
+	if (rc == 0)
+		rc = uv_tcp_bind(&r->listener, (const struct sockaddr *)&a, 0); /* dual stack */
+	r->listener.data = r;
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&r->listener, 128, on_connection);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot listen on TCP port %u: %s%s", r->tcp_port,
+		         uv_strerror(rc),
+		         rc == UV_EADDRINUSE ? " (another responder running? choose --tcp-port)"
+		         : rc == UV_EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
+		                           : "");
+		uv_close((uv_handle_t *)&r->listener, NULL);
+		return rc;
+	}
+	r->tcp_on = 1;
+	return 0;
+}
+
+void rsp_tcp_wake(rsp *r)
+{
+	for (rsp_conn *c = r->conns; c; c = c->next)
+		if (c->kind == RSP_REQ_EVENTS && !c->closing)
+			pump(c);
+}
+
+void rsp_tcp_tick(rsp *r)
+{
+	int64_t now = bo_clock_mono_ns();
+	for (rsp_conn *c = r->conns; c; c = c->next)
+		if (!c->kind && !c->closing && now - c->opened > HELLO_TIMEOUT_NS)
+			conn_close(c, "no request line");
+}
+
+void rsp_tcp_stop(rsp *r)
+{
+	for (rsp_conn *c = r->conns; c; c = c->next)
+		conn_close(c, "responder stopping");
+	if (r->tcp_on)
+		uv_close((uv_handle_t *)&r->listener, NULL);
+	r->tcp_on = 0;
+}
