@@ -52,6 +52,13 @@ static void usage(FILE *f)
 	        "  --lead DUR         from CMD start to the migration (default 2s)\n"
 	        "  --tail DUR         from recovery to stopping CMD (default 3s)\n"
 	        "  --vm CMD           shell command to run in the VM namespace during the run\n"
+	        "  --responder PATH   blackout-responder to start in the VM with guest capture "
+	        "on\n"
+	        "                     eth0, heartbeat to the probe and its log in "
+	        "DIR/responder.jsonl\n"
+	        "                     (default: the one built or installed next to "
+	        "blackout-lab,\n"
+	        "                     else from PATH; \"none\": no responder)\n"
 	        "  --name NAME        lab name, \"bo\" and up to 14 characters (default: random)\n"
 	        "\n"
 	        "CMD and --vm see BLACKOUT_TARGET, BLACKOUT_TARGET6, BLACKOUT_PROBE_ADDR,\n"
@@ -142,18 +149,76 @@ static void set_env(const lab *l, const char *run)
 		setenv("BLACKOUT_RUN", run, 1);
 }
 
+/* The responder next to this program: the build tree (lab/ and responder/ side by side) or an
+ * installation (one bin directory); else the name, for PATH. */
+static void find_responder(char *out, size_t len)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	snprintf(out, len, "blackout-responder");
+	if (n <= 0)
+		return;
+	self[n] = 0;
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	char cand[4200];
+	snprintf(cand, sizeof cand, "%s/../responder/blackout-responder", self);
+	if (access(cand, X_OK) == 0) {
+		snprintf(out, len, "%s", cand);
+		return;
+	}
+	snprintf(cand, sizeof cand, "%s/blackout-responder", self);
+	if (access(cand, X_OK) == 0)
+		snprintf(out, len, "%s", cand);
+}
+
+/* Starts the responder in the VM namespace and waits (up to 3 s) until its log says it runs. */
+static pid_t start_responder(const lab *l, const char *bin, const char *run)
+{
+	char log[4200];
+	snprintf(log, sizeof log, "%s/responder.jsonl", run);
+	char *argv[] = {(char *)bin,    "--quiet", "--capture", "eth0", "--heartbeat",
+	                LAB_PROBE_ADDR, "--log",   log,         NULL};
+	pid_t pid = lab_spawn(l, LAB_VM, argv);
+	if (pid < 0)
+		return -1;
+	for (int i = 0; i < 300; i++) {
+		FILE *f = fopen(log, "r");
+		char line[256] = "";
+		int ok = f && fgets(line, sizeof line, f) && strstr(line, "\"type\":\"start\"");
+		if (f)
+			fclose(f);
+		if (ok)
+			return pid;
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			fprintf(stderr, "blackout-lab: %s exited at start (status %d)\n", bin,
+			        WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			return -1;
+		}
+		struct timespec ts = {0, 10 * BO_NS_PER_MS};
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "blackout-lab: %s did not start within 3 s\n", bin);
+	return pid;
+}
+
 static int cmd_run(lab_scenario sc, const char *run, const char *name, int64_t lead, int64_t tail,
-                   const char *vm_cmd, char **cmd)
+                   const char *vm_cmd, const char *responder, char **cmd)
 {
 	lab l;
 	if (lab_create(&l, name) != 0)
 		return 1;
 	fprintf(stderr, "lab: %s up (namespaces %s, %s, %s)\n", l.name, l.ns[0], l.ns[1], l.ns[2]);
 	int rc = 1, st = 0;
-	pid_t vm_pid = -1, pid = -1;
+	pid_t vm_pid = -1, pid = -1, rsp_pid = -1;
 	bo_log truth = {0};
 	set_env(&l, run);
 	if (open_truth(run, &l, &sc, &truth) != 0)
+		goto out;
+	if (strcmp(responder, "none") != 0 && (rsp_pid = start_responder(&l, responder, run)) < 0)
 		goto out;
 	if (vm_cmd) {
 		char *argv[] = {"/bin/sh", "-c", (char *)vm_cmd, NULL};
@@ -188,6 +253,8 @@ out:
 	}
 	if (vm_pid > 0)
 		stop_child(vm_pid, SIGTERM, 5 * BO_NS_PER_S);
+	if (rsp_pid > 0)
+		stop_child(rsp_pid, SIGTERM, 5 * BO_NS_PER_S);
 	if (truth.f) {
 		bo_log_put(&truth, json_pack("{s:s, s:I, s:b}", "type", "end", "realtime_ns",
 		                             (json_int_t)bo_clock_real_ns(), "interrupted",
@@ -223,6 +290,7 @@ int main(int argc, char **argv)
 	                                     {"lead", required_argument, 0, 'L'},
 	                                     {"tail", required_argument, 0, 'T'},
 	                                     {"vm", required_argument, 0, 'V'},
+	                                     {"responder", required_argument, 0, 'R'},
 	                                     {"name", required_argument, 0, 'n'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {0, 0, 0, 0}};
@@ -233,6 +301,8 @@ int main(int argc, char **argv)
 		pos[i] = argv[first++];
 	lab_scenario sc = {0};
 	const char *run = NULL, *name = NULL, *vm_cmd = NULL;
+	char responder[4096];
+	find_responder(responder, sizeof responder);
 	int64_t lead = 2 * BO_NS_PER_S, tail = 3 * BO_NS_PER_S;
 	int have_sc = 0;
 	if ((!strcmp(cmdname, "run") || !strcmp(cmdname, "migrate")) && pos[0]) {
@@ -266,6 +336,7 @@ int main(int argc, char **argv)
 		case 'L': lead = bo_cli_duration("--lead", optarg); break;
 		case 'T': tail = bo_cli_duration("--tail", optarg); break;
 		case 'V': vm_cmd = optarg; break;
+		case 'R': snprintf(responder, sizeof responder, "%s", optarg); break;
 		case 'n': name = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: bo_cli_usage_error("bad option");
@@ -296,7 +367,7 @@ int main(int argc, char **argv)
 		if (!*rest)
 			bo_cli_usage_error("run needs a command after --");
 		sc.name = sc.name ? sc.name : "custom";
-		return cmd_run(sc, run, name, lead, tail, vm_cmd, rest);
+		return cmd_run(sc, run, name, lead, tail, vm_cmd, responder, rest);
 	}
 	if (!strcmp(cmdname, "up")) {
 		lab l;

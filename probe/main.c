@@ -40,6 +40,27 @@ static void usage(FILE *f)
 	        "  -I, --interface IFACE    capture on IFACE (default: the one routing to the "
 	        "first\n"
 	        "                           target)\n"
+	        "  -T, --targets FILE       more targets, one or more per line, # comments\n"
+	        "\n"
+	        "Alongside a migration:\n"
+	        "  -e, --exec CMD           run CMD (through /bin/sh) --lead after the first "
+	        "probe;\n"
+	        "                           its start, end and exit status become markers\n"
+	        "      --lead DUR           from the first probe to CMD (default: 2s)\n"
+	        "      --after DUR          from CMD's end to the end of the run (default: 10s)\n"
+	        "                           A marker on demand: SIGUSR1, or m / Enter on the "
+	        "terminal.\n"
+	        "\n"
+	        "The responder:\n"
+	        "      --stamp-port PORT    the STAMP reflector's UDP port (default: 862)\n"
+	        "      --stamp-key FILE     authenticated STAMP: the HMAC-SHA-256 key file\n"
+	        "      --tcp-port PORT      blackout-responder's TCP port: tcp-syn, tcp-est and "
+	        "the\n"
+	        "                           guest events (default: 8620)\n"
+	        "      --no-events          do not subscribe to the guests' events (by default "
+	        "each\n"
+	        "                           target's responder is asked; they go to "
+	        "RUN/guest.jsonl)\n"
 	        "\n"
 	        "Output:\n"
 	        "  -q, --quiet              no status line and no outage lines\n"
@@ -119,6 +140,8 @@ int main(int argc, char **argv)
 	                                     {"targets", required_argument, 0, 'T'},
 	                                     {"stamp-port", required_argument, 0, 'P'},
 	                                     {"stamp-key", required_argument, 0, 'K'},
+	                                     {"tcp-port", required_argument, 0, 'C'},
+	                                     {"no-events", no_argument, 0, 'N'},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-probe");
 	probe_config c;
@@ -127,6 +150,8 @@ int main(int argc, char **argv)
 	c.timeout = BO_NS_PER_S;
 	c.outage_interval = -1;
 	c.stamp_port = BO_STAMP_PORT;
+	c.tcp_port = 8620;
+	c.events = 1;
 	c.exec_lead = 2 * BO_NS_PER_S;
 	c.after = 10 * BO_NS_PER_S;
 	const char *targets_file = NULL;
@@ -160,6 +185,8 @@ int main(int argc, char **argv)
 		case 'T': targets_file = optarg; break;
 		case 'P': c.stamp_port = bo_cli_port("--stamp-port", optarg); break;
 		case 'K': c.stamp_key_file = optarg; break;
+		case 'C': c.tcp_port = bo_cli_port("--tcp-port", optarg); break;
+		case 'N': c.events = 0; break;
 		case 'O':
 			c.outage_interval = bo_cli_duration("--outage-interval", optarg);
 			if (c.outage_interval && c.outage_interval < BO_NS_PER_MS)

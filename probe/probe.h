@@ -105,6 +105,8 @@ typedef struct probe_config {
 	int64_t timeout;         /* reply timeout, also the drain time at the end */
 	int64_t outage_interval; /* -1: a tenth of each interval (at least 1 ms); 0: off */
 	uint16_t stamp_port;     /* the reflector's UDP port */
+	uint16_t tcp_port;       /* the responder's TCP port: tcp-syn, tcp-est, guest events */
+	int events;              /* subscribe to the responders' guest events */
 	const char *stamp_key_file;
 	int quiet;
 	const char *exec;  /* the migration command, run through /bin/sh -c */
@@ -117,6 +119,7 @@ typedef struct probe_config {
 } probe_config;
 
 typedef struct probe_pacer probe_pacer;
+typedef struct probe_guest probe_guest;
 
 struct probe {
 	probe_config cfg;
@@ -159,6 +162,8 @@ struct probe {
 	int64_t last_plain_status; /* when the last periodic status line was printed (no TTY) */
 	probe_pacer *pacer;
 	atomic_int sender_rt; /* the sender thread got a real-time priority */
+	probe_guest *guests;  /* one per target, when subscribing to guest events */
+	bo_log guest_log;     /* RUN/guest.jsonl */
 };
 
 /* run.c */
@@ -189,6 +194,13 @@ void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts);
 void probe_live_status(probe *p, int final);
 void probe_live_clear(probe *p); /* removes the status block before a log line */
 json_t *probe_live_json(probe *p, int64_t now);
+
+/* guest.c: the responders' event channels into RUN/guest.jsonl. */
+int probe_guest_start(probe *p, char *err, size_t errlen);
+json_t *probe_guest_json(probe *p, const probe_target *t);
+int probe_guest_connected(probe *p, const probe_target *t);
+void probe_guest_close(probe *p);
+void probe_guest_free(probe *p);
 
 /* net-linux.c (platform) */
 int probe_raw_open(int family, char *err, size_t errlen);

@@ -52,7 +52,7 @@ static void write_header(probe *p)
 		json_array_append_new(argv, json_string(p->cfg.argv[i]));
 	bo_log_put(&p->log,
 	           json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
-	                     "s:s, s:o, s:i, s:b, s:I}, s:{s:s, s:s, s:s, s:s}}",
+	                     "s:s, s:o, s:i, s:i, s:b, s:b, s:I}, s:{s:s, s:s, s:s, s:s}}",
 	                     "type", "header", "tool", "blackout-probe", "version",
 	                     BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "run_id",
 	                     (json_int_t)p->run_id, "key", key, "clock", clock_pair(), "config",
@@ -60,7 +60,8 @@ static void write_header(probe *p)
 	                     (json_int_t)p->cfg.interval, "duration_ns",
 	                     (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout,
 	                     "interface", p->iface, "run_dir", p->cfg.run_dir, "argv", argv,
-	                     "stamp_port", p->cfg.stamp_port, "stamp_authenticated",
+	                     "stamp_port", p->cfg.stamp_port, "tcp_port", p->cfg.tcp_port,
+	                     "guest_events", p->cfg.events, "stamp_authenticated",
 	                     p->stamp_key.len > 0, "outage_interval_ns",
 	                     (json_int_t)p->cfg.outage_interval, "system", "hostname", u.nodename,
 	                     "os", u.sysname, "kernel", u.release, "machine", u.machine));
@@ -94,6 +95,16 @@ static void finish(probe *p)
 	                     (json_int_t)now, "reason", p->stop_reason, "clock", clock_pair(),
 	                     "sender_realtime_priority", atomic_load(&p->sender_rt), "streams",
 	                     probe_live_json(p, now), "capture", cap));
+	if (p->guests) {
+		json_t *g = json_array();
+		for (int i = 0; i < p->ntargets; i++) {
+			json_t *o = probe_guest_json(p, &p->targets[i]);
+			json_object_set_new(o, "target", json_string(p->targets[i].str));
+			json_array_append_new(g, o);
+		}
+		bo_log_put(&p->log, json_pack("{s:s, s:o}", "type", "guest-summary", "targets", g));
+	}
+	probe_guest_close(p);
 	probe_live_status(p, 1);
 	if (uv_is_active((uv_handle_t *)&p->poll))
 		uv_poll_stop(&p->poll);
@@ -328,6 +339,8 @@ int probe_run(const probe_config *cfg)
 		        p.ntargets, cfg->nstreams, bo_dur_str(cfg->interval, iv, sizeof iv),
 		        p.iface, cfg->run_dir);
 	}
+	if (cfg->events && probe_guest_start(&p, err, sizeof err) != 0)
+		fprintf(stderr, "blackout-probe: no guest events: %s\n", err);
 	uv_timer_start(&p.tick, on_tick, 250, 250);
 	probe_markers_start(&p, (t0 - p.start_mono + cfg->exec_lead) / BO_NS_PER_MS);
 	if (cfg->duration)
@@ -338,6 +351,7 @@ int probe_run(const probe_config *cfg)
 out:
 	probe_pacer_stop(&p);
 	probe_capture_close(&p);
+	probe_guest_free(&p);
 	for (int i = 0; i < p.nslots; i++)
 		if (p.slots[i].fd >= 0)
 			close(p.slots[i].fd);

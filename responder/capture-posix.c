@@ -5,8 +5,8 @@ static void on_readable(uv_poll_t *h, int status, int events)
 {
 	(void)events;
 	rsp *r = h->data;
-	if (r->cap && status >= 0)
-		rsp_capture_ready(r);
+	if (r->cap) /* on a poll error too: pcap then says what broke, or the capture reopens */
+		rsp_capture_ready(r, status < 0 ? uv_strerror(status) : NULL);
 }
 
 int rsp_capture_watch(rsp *r)

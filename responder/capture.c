@@ -1,6 +1,6 @@
 /* Guest capture (--capture IFACE): libpcap sits below the guest firewall, so every probe that
  * reached the NIC becomes an "arrival" event, answered or not. When the capture fails (a
- * migration can take the NIC away for a moment) it is closed, reopened every 100 ms, and the
+ * migration can take the NIC away for a moment) it is closed, reopened every 20 ms, and the
  * gap is logged: "capture-lost" then "capture-back" with the gap's length. */
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include "responder.h"
 
 #define SNAPLEN 256
-#define RETRY_MS 100
+#define RETRY_MS 20
 
 static int open_pcap(rsp *r, char *err, size_t errlen)
 {
@@ -34,8 +34,9 @@ static int open_pcap(rsp *r, char *err, size_t errlen)
 	}
 	char expr[256];
 	snprintf(expr, sizeof expr,
-	         "icmp[icmptype] == icmp-echo or icmp6 and ip6[40] == 128 or udp dst port %u or "
-	         "tcp dst port %u",
+	         /* pcap's "and" and "or" bind equally: every term is bracketed */
+	         "(icmp[icmptype] == icmp-echo) or (icmp6 and ip6[40] == 128) or (udp dst port "
+	         "%u) or (tcp dst port %u)",
 	         r->port, r->tcp_port);
 	struct bpf_program prog;
 	if (pcap_compile(pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
@@ -123,13 +124,13 @@ static void retry(uv_timer_t *t)
 	r->cap_lost_at = 0;
 }
 
-void rsp_capture_ready(rsp *r)
+void rsp_capture_ready(rsp *r, const char *watch_error)
 {
 	/* A bounded batch per wake-up keeps the loop responsive under a flood. */
 	int n = pcap_dispatch(r->cap, 256, on_packet, (u_char *)r);
-	if (n == PCAP_ERROR) {
+	if (n == PCAP_ERROR || n == PCAP_ERROR_BREAK || watch_error) {
 		char why[PCAP_ERRBUF_SIZE];
-		snprintf(why, sizeof why, "%s", pcap_geterr(r->cap));
+		snprintf(why, sizeof why, "%s", n < 0 ? pcap_geterr(r->cap) : watch_error);
 		lost(r, why);
 	}
 }

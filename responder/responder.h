@@ -203,8 +203,9 @@ void rsp_netev_parse(rsp *r, const uint8_t *buf, size_t len);
 /* capture.c + capture-posix.c */
 int rsp_capture_start(rsp *r, char *err, size_t errlen);
 void rsp_capture_stop(rsp *r);
-void rsp_capture_ready(rsp *r); /* called by the platform watcher when packets wait */
-int rsp_capture_watch(rsp *r);  /* platform: watch r->cap; 0 or a negative code */
+/* Called by the platform watcher when packets wait, or with the watcher's error. */
+void rsp_capture_ready(rsp *r, const char *watch_error);
+int rsp_capture_watch(rsp *r); /* platform: watch r->cap; 0 or a negative code */
 void rsp_capture_unwatch(rsp *r);
 
 /* heartbeat.c */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: a lab migration measured by blackout-probe (icmp, icmp-new and udp every 10 ms;
-# blackout-responder reflects STAMP in the VM), analysed, and each stream's analysis compared
-# with the lab's ground truth. Usage: lab_icmp.sh BUILD_DIR SCENARIO
+# blackout-responder, started by the lab in the VM, reflects STAMP and reports guest events),
+# analysed, and each stream's analysis compared with the lab's ground truth; for safety-timeout
+# also the guest events (check_guest.py). Usage: lab_streams.sh BUILD_DIR SCENARIO
 # Exit 77 (skipped) without root or network namespaces.
 set -euo pipefail
 build=$1 scenario=$2
@@ -12,9 +13,13 @@ fi
 run=$(mktemp -d /tmp/blackout-e2e-XXXXXX)
 trap 'rm -rf "$run"' EXIT
 "$build/lab/blackout-lab" run "$scenario" --run "$run" --lead 1500ms --tail 2s \
-  --vm "$build/responder/blackout-responder --quiet" -- \
+  -- \
   "$build/probe/blackout-probe" --quiet --run "$run" --interval 10ms --streams icmp,icmp-new,udp 192.0.2.2
 "$build/analysis/blackout-analyze" "$run"
 for stream in icmp icmp-new udp; do
   python3 "$here/check_truth.py" "$run/analysis.json" "$run/lab.jsonl" "$stream"
 done
+# The guest's side (the lab starts blackout-responder with capture and heartbeat).
+if [ "$scenario" = safety-timeout ]; then
+  python3 "$here/check_guest.py" "$run"
+fi

@@ -1,0 +1,226 @@
+/* Guest events: for each target whose responder offers them, one TCP connection to its event
+ * channel ("BLACKOUT/1 events N"); every line lands in RUN/guest.jsonl with the target and the
+ * probe's receive time added. A broken connection is re-established every 250 ms from the next
+ * event number, so nothing the responder still holds is lost; what it no longer holds arrives
+ * as an "events-lost" line. An established flow, so it rides through the quarantine. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bo_time.h"
+#include "probe.h"
+
+#define RETRY_MS 250
+#define LINE_MAX_BYTES 65536
+
+struct probe_guest {
+	probe *p;
+	probe_target *t;
+	uv_tcp_t tcp;
+	uv_connect_t conn;
+	uv_write_t wr;
+	uv_timer_t retry;
+	int open;      /* the tcp handle is initialised and not yet closed */
+	int connected; /* the request line was sent */
+	int ever;      /* connected at least once */
+	int said_refused;
+	uint64_t next; /* the next event number wanted */
+	uint64_t received, reconnects;
+	char req[64];
+	char *buf;
+	size_t used;
+};
+
+static void log_state(probe_guest *g, const char *state, const char *why)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "type", "guest", "target", g->t->str,
+	                      "state", state, "next", (json_int_t)g->next, "realtime_ns",
+	                      (json_int_t)bo_clock_real_ns());
+	if (why)
+		json_object_set_new(o, "why", json_string(why));
+	bo_log_put(&g->p->log, o);
+}
+
+static void connect_now(probe_guest *g);
+
+static void on_retry(uv_timer_t *t)
+{
+	connect_now(t->data);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	probe_guest *g = h->data;
+	g->open = 0;
+	if (!g->p->finished)
+		uv_timer_start(&g->retry, on_retry, RETRY_MS, 0);
+}
+
+static void drop(probe_guest *g, const char *why)
+{
+	if (g->connected) {
+		log_state(g, "lost", why);
+		g->reconnects++;
+	}
+	g->connected = 0;
+	g->used = 0;
+	if (g->open && !uv_is_closing((uv_handle_t *)&g->tcp))
+		uv_close((uv_handle_t *)&g->tcp, on_closed);
+}
+
+static void line(probe_guest *g, char *s, size_t n)
+{
+	json_error_t je;
+	json_t *o = json_loadb(s, n, 0, &je);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return;
+	}
+	json_t *seq = json_object_get(o, "seq");
+	if (json_is_integer(seq) && (uint64_t)json_integer_value(seq) >= g->next)
+		g->next = (uint64_t)json_integer_value(seq) + 1;
+	else if (json_is_integer(seq)) { /* seen before a reconnect */
+		json_decref(o);
+		return;
+	}
+	json_t *to = json_object_get(o, "to"); /* events-lost: resume after the hole */
+	if (!seq && json_is_integer(to))
+		g->next = (uint64_t)json_integer_value(to) + 1;
+	json_object_set_new(o, "target", json_string(g->t->str));
+	json_object_set_new(o, "probe_realtime_ns", json_integer(bo_clock_real_ns()));
+	bo_log_put(&g->p->guest_log, o);
+	g->received++;
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+{
+	(void)suggested;
+	probe_guest *g = h->data;
+	*b = uv_buf_init(g->buf + g->used, (unsigned)(LINE_MAX_BYTES - g->used));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	(void)b;
+	probe_guest *g = s->data;
+	if (n < 0) {
+		drop(g, n == UV_EOF ? "closed by the responder" : uv_strerror((int)n));
+		return;
+	}
+	g->used += (size_t)n;
+	size_t start = 0;
+	for (size_t i = 0; i < g->used; i++)
+		if (g->buf[i] == '\n') {
+			line(g, g->buf + start, i - start);
+			start = i + 1;
+		}
+	memmove(g->buf, g->buf + start, g->used - start);
+	g->used -= start;
+	if (g->used == LINE_MAX_BYTES) /* a line longer than any event: not our responder */
+		drop(g, "line too long");
+}
+
+static void on_connect(uv_connect_t *c, int status)
+{
+	probe_guest *g = c->data;
+	if (status < 0) {
+		if (!g->said_refused && !g->ever) {
+			g->said_refused = 1;
+			log_state(g, "unavailable", uv_strerror(status));
+		}
+		drop(g, NULL);
+		return;
+	}
+	snprintf(g->req, sizeof g->req, "BLACKOUT/1 events %llu\n", (unsigned long long)g->next);
+	uv_buf_t b = uv_buf_init(g->req, (unsigned)strlen(g->req));
+	if (uv_write(&g->wr, (uv_stream_t *)&g->tcp, &b, 1, NULL) != 0 ||
+	    uv_read_start((uv_stream_t *)&g->tcp, alloc_cb, on_read) != 0) {
+		drop(g, "write failed");
+		return;
+	}
+	g->connected = g->ever = 1;
+	log_state(g, "connected", NULL);
+}
+
+static void connect_now(probe_guest *g)
+{
+	probe *p = g->p;
+	if (p->finished || g->open)
+		return;
+	struct sockaddr_storage ss;
+	char host[48];
+	bo_addr_str(&g->t->addr, host, sizeof host);
+	if (g->t->addr.family == 4)
+		uv_ip4_addr(host, p->cfg.tcp_port, (struct sockaddr_in *)&ss);
+	else
+		uv_ip6_addr(host, p->cfg.tcp_port, (struct sockaddr_in6 *)&ss);
+	uv_tcp_init(p->loop, &g->tcp);
+	g->tcp.data = g->conn.data = g;
+	g->open = 1;
+	uv_tcp_nodelay(&g->tcp, 1);
+	if (uv_tcp_connect(&g->conn, &g->tcp, (struct sockaddr *)&ss, on_connect) != 0)
+		drop(g, NULL);
+}
+
+int probe_guest_start(probe *p, char *err, size_t errlen)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/guest.jsonl", p->cfg.run_dir);
+	if (bo_log_open(&p->guest_log, path, 0) != 0) {
+		snprintf(err, errlen, "cannot create %s", path);
+		return -1;
+	}
+	p->guests = calloc((size_t)p->ntargets, sizeof *p->guests);
+	if (!p->guests)
+		return -1;
+	for (int i = 0; i < p->ntargets; i++) {
+		probe_guest *g = &p->guests[i];
+		g->p = p;
+		g->t = &p->targets[i];
+		g->buf = malloc(LINE_MAX_BYTES);
+		if (!g->buf)
+			return -1;
+		uv_timer_init(p->loop, &g->retry);
+		g->retry.data = g;
+		connect_now(g);
+	}
+	return 0;
+}
+
+json_t *probe_guest_json(probe *p, const probe_target *t)
+{
+	if (!p->guests)
+		return NULL;
+	probe_guest *g = &p->guests[t->index];
+	return json_pack("{s:b, s:I, s:I}", "connected", g->connected, "events",
+	                 (json_int_t)g->received, "reconnects", (json_int_t)g->reconnects);
+}
+
+int probe_guest_connected(probe *p, const probe_target *t)
+{
+	return p->guests && p->guests[t->index].connected;
+}
+
+void probe_guest_close(probe *p)
+{
+	if (!p->guests)
+		return;
+	for (int i = 0; i < p->ntargets; i++) {
+		probe_guest *g = &p->guests[i];
+		uv_timer_stop(&g->retry);
+		uv_close((uv_handle_t *)&g->retry, NULL);
+		if (g->open && !uv_is_closing((uv_handle_t *)&g->tcp))
+			uv_close((uv_handle_t *)&g->tcp, NULL);
+	}
+}
+
+void probe_guest_free(probe *p)
+{
+	if (p->guests)
+		for (int i = 0; i < p->ntargets; i++)
+			free(p->guests[i].buf);
+	free(p->guests);
+	p->guests = NULL;
+	if (p->guest_log.f)
+		bo_log_close(&p->guest_log);
+}
