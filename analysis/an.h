@@ -56,6 +56,15 @@ typedef struct an_stream {
 	int new_ids;      /* icmp-new: identifier bo_icmp_new_id(icmp_id, seq) */
 	uint8_t wire_id;  /* stream number in the tag (keyed streams) */
 	int stamp;        /* a STAMP stream: matched by (target, SSID), 32-bit sequence */
+	int syn;          /* tcp-syn: sequence from (port, ISN), bo_syn_seq */
+	int frames;       /* tcp-est: tagged frames in a TCP byte stream, reassembled */
+	struct an_tcpdir {
+		uint16_t port; /* our side's port of the connection being followed */
+		int valid;
+		uint32_t next; /* TCP sequence number of the byte after the last one read */
+		uint8_t carry[BO_TAG_LEN - 1];
+		size_t ncarry;
+	} dir[2]; /* tcp-est: 0 our frames, 1 the echo */
 	uint16_t ssid;
 	int keyed;        /* probes carry a verified tag with a 32-bit sequence */
 	int64_t interval; /* from the run log, or inferred from the sends */
@@ -115,6 +124,7 @@ typedef struct an_run {
 	int64_t log_timeout;
 	int64_t mono_to_real; /* realtime - monotonic on the probe host, from the header */
 	uint16_t stamp_port;  /* the reflectors' port (862 unless the run says otherwise) */
+	uint16_t tcp_port;    /* blackout-responder's TCP port (tcp-syn, tcp-est) */
 	int stamp_auth;       /* the run used authenticated STAMP */
 	bo_stamp_key stamp_key;
 	json_t *header;
@@ -174,6 +184,7 @@ void an_truth_inside(const an_truth *t, const an_outage *o, int *start_in, int *
 int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen);
 /* stamp.c: STAMP requests and replies, from our runs and from any STAMP sender. */
 void an_on_stamp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
+void an_on_tcp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
 
 /* verdict.c */
 void an_verdict(an_run *r, const an_settings *set);

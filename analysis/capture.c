@@ -126,6 +126,7 @@ int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 				on_echo(r, &p, ts, timeout);
 			break;
 		case BO_L4_UDP: an_on_stamp(r, &p, ts, timeout); break;
+		case BO_L4_TCP: an_on_tcp(r, &p, ts, timeout); break;
 		case BO_L4_ARP:
 			if (p.rarp ? r->have_mac && !memcmp(p.arp_sha, r->target_mac, 6)
 			           : is_target(r, &p.arp_spa))

@@ -88,3 +88,33 @@ int bo_tag_decode(const bo_key *key, const bo_addr *target, const uint8_t *p, si
 	}
 	return 0;
 }
+
+static uint32_t syn_mask(const bo_key *key, const bo_addr *target, uint32_t run_id, uint16_t port)
+{
+	uint8_t msg[4 + 4 + 2 + 17], h[8];
+	memcpy(msg, "SYN1", 4);
+	msg[4] = (uint8_t)(run_id >> 24), msg[5] = (uint8_t)(run_id >> 16);
+	msg[6] = (uint8_t)(run_id >> 8), msg[7] = (uint8_t)run_id;
+	msg[8] = (uint8_t)(port >> 8), msg[9] = (uint8_t)port;
+	msg[10] = target->family;
+	memcpy(msg + 11, target->a, 16);
+	crypto_shorthash(h, msg, sizeof msg, key->k);
+	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+}
+
+uint32_t bo_syn_isn(const bo_key *key, const bo_addr *target, uint32_t run_id, uint32_t seq)
+{
+	return seq ^ syn_mask(key, target, run_id, bo_syn_port(seq));
+}
+
+int bo_syn_seq(const bo_key *key, const bo_addr *target, uint32_t run_id, uint16_t port,
+               uint32_t isn, uint32_t *seq)
+{
+	if (port < BO_SYN_PORT_BASE || port >= BO_SYN_PORT_BASE + BO_SYN_PORTS)
+		return BO_EAUTH;
+	uint32_t s = isn ^ syn_mask(key, target, run_id, port);
+	if (bo_syn_port(s) != port)
+		return BO_EAUTH;
+	*seq = s;
+	return 0;
+}

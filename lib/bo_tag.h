@@ -48,6 +48,23 @@ static inline uint16_t bo_icmp_new_id(uint16_t base, uint32_t seq)
 	return (uint16_t)(base + 1u + seq % 65535u);
 }
 
+/* tcp-syn probes carry no payload: probe seq goes out from source port bo_syn_port(seq) with
+ * initial sequence number bo_syn_isn(...) = seq XOR a keyed hash of (run, target, port), so a
+ * SYN, or the SYN-ACK / RST that acknowledges ISN + 1, gives back seq, and a stray almost never
+ * lands on the port its value implies. The ports sit above Linux's default ephemeral range. */
+#define BO_SYN_PORT_BASE 61000
+#define BO_SYN_PORTS 4500
+
+static inline uint16_t bo_syn_port(uint32_t seq)
+{
+	return (uint16_t)(BO_SYN_PORT_BASE + seq % BO_SYN_PORTS);
+}
+uint32_t bo_syn_isn(const bo_key *key, const bo_addr *target, uint32_t run_id, uint32_t seq);
+/* From a SYN's (source port, ISN), or a reply's (destination port, ack - 1): 0 and *seq, or
+ * BO_EAUTH when the port is not the one the recovered seq would use. */
+int bo_syn_seq(const bo_key *key, const bo_addr *target, uint32_t run_id, uint16_t port,
+               uint32_t isn, uint32_t *seq);
+
 /* Fills a fresh random key (and a random run id when run_id is non-NULL). */
 int bo_key_random(bo_key *key, uint32_t *run_id);
 

@@ -8,7 +8,7 @@
 #include "bo_time.h"
 #include "probe.h"
 
-#define SNAPLEN 256
+#define SNAPLEN 2048 /* whole TCP segments: a retransmission carries many tcp-est frames */
 
 static char *build_filter(probe *p)
 {

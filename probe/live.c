@@ -62,49 +62,82 @@ static void watch_overdue(probe_slot *s, int64_t now)
 		atomic_store_explicit(&s->fast, 1, memory_order_relaxed);
 }
 
+static void live_one(probe *p, probe_slot *s, int kind, uint32_t seq, int64_t ts)
+{
+	probe_live *l = &s->live;
+	if (kind == PROBE_PKT_REQUEST) {
+		l->seen++;
+		l->recent_seq[seq % 64] = seq;
+		l->recent_ts[seq % 64] = ts;
+		if (!l->have_pend && (!l->have_ans || seq == l->last_ans_seq + 1)) {
+			l->have_pend = 1;
+			l->pend_seq = seq;
+			l->pend_send = ts;
+		}
+		watch_overdue(s, ts);
+		return;
+	}
+	if (l->have_ans && seq <= l->last_ans_seq) {
+		if (seq == l->last_ans_seq)
+			l->dups++;
+		else
+			l->reordered++;
+		return;
+	}
+	int64_t send_ts = recent_send(l, seq, ts);
+	l->answered++;
+	l->last_rtt = ts - send_ts;
+	atomic_store_explicit(&s->fast, 0, memory_order_relaxed);
+	if (l->have_ans && seq > l->last_ans_seq + 1)
+		outage_ended(p, s, seq, send_ts);
+	l->have_ans = 1;
+	l->last_ans_seq = seq;
+	l->last_ans_send = send_ts;
+	/* The next request may already be on the wire when RTT > interval. */
+	uint32_t next = seq + 1;
+	l->have_pend = l->recent_seq[next % 64] == next && l->recent_ts[next % 64];
+	l->pend_seq = next;
+	l->pend_send = l->have_pend ? l->recent_ts[next % 64] : 0;
+}
+
+/* A TCP segment may carry several tcp-est frames (a retransmission, an echo that coalesced),
+ * and need not start at a frame boundary: every whole frame in it counts. A frame split over
+ * two segments is left to the analyzer, which reassembles the stream. */
+static int live_frames(probe *p, probe_slot *s, const bo_pkt *pkt, int64_t ts)
+{
+	int found = 0;
+	for (size_t off = 0; off + BO_TAG_LEN <= pkt->payload_len;) {
+		bo_pkt q = *pkt;
+		q.payload += off;
+		q.payload_len -= off;
+		uint32_t seq;
+		int kind = s->ops->classify(s, &q, &seq);
+		if (kind) {
+			live_one(p, s, kind, seq, ts);
+			found = 1;
+			off += BO_TAG_LEN;
+		} else {
+			off++;
+		}
+	}
+	return found;
+}
+
 void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts)
 {
 	for (int i = 0; i < p->nslots; i++) {
 		probe_slot *s = &p->slots[i];
+		if (s->ops->steady) {
+			if (live_frames(p, s, pkt, ts))
+				return;
+			continue;
+		}
 		uint32_t seq;
 		int kind = s->ops->classify(s, pkt, &seq);
-		if (!kind)
-			continue;
-		probe_live *l = &s->live;
-		if (kind == PROBE_PKT_REQUEST) {
-			l->seen++;
-			l->recent_seq[seq % 64] = seq;
-			l->recent_ts[seq % 64] = ts;
-			if (!l->have_pend && (!l->have_ans || seq == l->last_ans_seq + 1)) {
-				l->have_pend = 1;
-				l->pend_seq = seq;
-				l->pend_send = ts;
-			}
-			watch_overdue(s, ts);
+		if (kind) {
+			live_one(p, s, kind, seq, ts);
 			return;
 		}
-		if (l->have_ans && seq <= l->last_ans_seq) {
-			if (seq == l->last_ans_seq)
-				l->dups++;
-			else
-				l->reordered++;
-			return;
-		}
-		int64_t send_ts = recent_send(l, seq, ts);
-		l->answered++;
-		l->last_rtt = ts - send_ts;
-		atomic_store_explicit(&s->fast, 0, memory_order_relaxed);
-		if (l->have_ans && seq > l->last_ans_seq + 1)
-			outage_ended(p, s, seq, send_ts);
-		l->have_ans = 1;
-		l->last_ans_seq = seq;
-		l->last_ans_send = send_ts;
-		/* The next request may already be on the wire when RTT > interval. */
-		uint32_t next = seq + 1;
-		l->have_pend = l->recent_seq[next % 64] == next && l->recent_ts[next % 64];
-		l->pend_seq = next;
-		l->pend_send = l->have_pend ? l->recent_ts[next % 64] : 0;
-		return;
 	}
 }
 

@@ -5,6 +5,8 @@
 #include <linux/filter.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -165,4 +167,94 @@ int probe_send(int fd, const void *buf, size_t len)
 {
 	ssize_t n = send(fd, buf, len, 0);
 	return n == (ssize_t)len ? 0 : -errno;
+}
+
+int probe_tcp_raw_open(const bo_addr *dst, bo_addr *local, char *err, size_t errlen)
+{
+	int v6 = dst->family == 6;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (fd < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot open a raw TCP socket: %s%s", strerror(e),
+		         e == EPERM || e == EACCES ? " (needs CAP_NET_RAW: run as root or setcap)"
+		                                   : "");
+		return e == EPERM || e == EACCES ? -EPERM : -e;
+	}
+	ignore_input(fd);
+	if (v6) { /* the kernel fills the TCP checksum at offset 16 */
+		int off = 16;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof off);
+	}
+	/* Our source address, for the pseudo-header: the one the route to dst picks. */
+	struct sockaddr_storage ss, me;
+	socklen_t sl = sockaddr_from(dst, 9, &ss), ml = sizeof me;
+	int u = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (u < 0 || connect(u, (struct sockaddr *)&ss, sl) != 0 ||
+	    getsockname(u, (struct sockaddr *)&me, &ml) != 0) {
+		snprintf(err, errlen, "no route for raw TCP: %s", strerror(errno));
+		if (u >= 0)
+			close(u);
+		close(fd);
+		return -EHOSTUNREACH;
+	}
+	close(u);
+	memset(local, 0, sizeof *local);
+	local->family = dst->family;
+	if (v6)
+		memcpy(local->a, &((struct sockaddr_in6 *)&me)->sin6_addr, 16);
+	else
+		memcpy(local->a, &((struct sockaddr_in *)&me)->sin_addr, 4);
+	((struct sockaddr_in *)&me)->sin_port = 0; /* same offset in both families */
+	if (bind(fd, (struct sockaddr *)&me, ml) != 0) {
+		snprintf(err, errlen, "cannot bind the raw TCP socket: %s", strerror(errno));
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+int probe_tcp_connect_start(const bo_addr *dst, uint16_t port, uint16_t *local_port)
+{
+	struct sockaddr_storage ss, me;
+	socklen_t sl = sockaddr_from(dst, port, &ss), ml = sizeof me;
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int on = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	getsockname(fd, (struct sockaddr *)&me, &ml);
+	*local_port = ntohs(me.ss_family == AF_INET ? ((struct sockaddr_in *)&me)->sin_port
+	                                            : ((struct sockaddr_in6 *)&me)->sin6_port);
+	return fd;
+}
+
+int probe_tcp_connected(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	if (poll(&pfd, 1, 0) == 0)
+		return 0;
+	int e = 0;
+	socklen_t l = sizeof e;
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l);
+	return e ? -e : 1;
+}
+
+int probe_stream_send(int fd, const void *buf, size_t len)
+{
+	ssize_t n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 ? -errno : -EAGAIN; /* a partial frame: the echo is no longer aligned */
+}
+
+void probe_drain_input(int fd)
+{
+	char buf[4096];
+	for (int i = 0; i < 16 && recv(fd, buf, sizeof buf, MSG_DONTWAIT) > 0; i++)
+		;
 }

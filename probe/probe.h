@@ -41,6 +41,9 @@ typedef struct probe_stream_ops {
 	/* Is a captured packet this slot's request (1) or reply (2)? Sets *seq. 0: neither. */
 	int (*classify)(const probe_slot *s, const bo_pkt *p, uint32_t *seq);
 	void (*close)(probe_slot *s);
+	/* A byte stream (tcp-est): no faster probing in an outage (it would only queue up in
+	 * TCP), and a segment may carry several frames back to back. */
+	int steady;
 } probe_stream_ops;
 
 #define PROBE_PKT_REQUEST 1
@@ -80,8 +83,12 @@ struct probe_slot {
 	int64_t outage_interval; /* spacing while in an outage; 0: keep the interval */
 	int fd;
 	uint16_t icmp_id;
-	uint16_t ssid;       /* STAMP session id of udp streams */
-	uint16_t local_port; /* source port of udp streams */
+	uint16_t ssid;                   /* STAMP session id of udp streams */
+	uint16_t local_port;             /* source port of udp and tcp-est streams */
+	bo_addr local;                   /* our address towards the target (raw TCP checksums) */
+	int est_state;                   /* tcp-est, pacer thread: 0 closed, 1 connecting, 2 up */
+	int64_t est_retry;               /* tcp-est: no new connection before this (monotonic ns) */
+	atomic_uint_fast64_t reconnects; /* tcp-est: connections made after the first */
 	/* pacer thread */
 	int64_t next_deadline;
 	uint32_t next_seq;
@@ -202,6 +209,12 @@ int probe_guest_connected(probe *p, const probe_target *t);
 void probe_guest_close(probe *p);
 void probe_guest_free(probe *p);
 
+/* stream_udp.c: the STAMP packet of a udp or udp-new probe; its length or negative. */
+int probe_stamp_build(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t *out,
+                      size_t cap);
+/* stream_tcp.c: the SYN header of a tcp-syn probe (golden-tested). */
+void probe_syn_build(const probe_slot *s, uint32_t seq, uint8_t out[20]);
+
 /* net-linux.c (platform) */
 int probe_raw_open(int family, char *err, size_t errlen);
 int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, size_t errlen);
@@ -210,6 +223,17 @@ int probe_sendto(int fd, const void *buf, size_t len, const bo_addr *dst);
 /* A UDP socket connected to dst:port that keeps nothing it receives; fd or negative errno. */
 int probe_udp_connect(const bo_addr *dst, uint16_t port, uint16_t *local_port, char *err,
                       size_t errlen);
-int probe_send(int fd, const void *buf, size_t len); /* 0 or negative errno */
+int probe_send(int fd, const void *buf, size_t len);
+/* A raw TCP socket towards dst (we write TCP headers, the kernel the IP header); fills our
+ * source address. fd or negative errno. */
+int probe_tcp_raw_open(const bo_addr *dst, bo_addr *local, char *err, size_t errlen);
+/* A non-blocking TCP connection being made to dst:port; fd or negative errno. */
+int probe_tcp_connect_start(const bo_addr *dst, uint16_t port, uint16_t *local_port);
+/* 1 connected, 0 still connecting, negative errno when it failed. */
+int probe_tcp_connected(int fd);
+/* Sends on a stream socket without blocking or SIGPIPE; 0 or negative errno. */
+int probe_stream_send(int fd, const void *buf, size_t len);
+/* Reads and drops whatever waits on a socket (the capture has it). */
+void probe_drain_input(int fd); /* 0 or negative errno */
 
 #endif

@@ -223,7 +223,7 @@ static int setup(probe *p, char *err, size_t errlen)
 			        c->outage_interval >= 0 ? c->outage_interval : s->interval / 10;
 			if (s->outage_interval && s->outage_interval < BO_NS_PER_MS)
 				s->outage_interval = BO_NS_PER_MS;
-			if (s->outage_interval >= s->interval)
+			if (s->outage_interval >= s->interval || s->ops->steady)
 				s->outage_interval = 0;
 			/* Spread the slots over one interval so they do not all fire together. */
 			s->phase = (int64_t)k * s->interval / p->nslots;

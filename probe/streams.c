@@ -3,10 +3,12 @@
 
 #include "probe.h"
 
-extern const probe_stream_ops probe_stream_icmp, probe_stream_icmp_new, probe_stream_udp;
+extern const probe_stream_ops probe_stream_icmp, probe_stream_icmp_new, probe_stream_udp,
+        probe_stream_udp_new, probe_stream_tcp_syn, probe_stream_tcp_est;
 
-static const probe_stream_ops *const registry[] = {&probe_stream_icmp, &probe_stream_icmp_new,
-                                                   &probe_stream_udp};
+static const probe_stream_ops *const registry[] = {&probe_stream_icmp,    &probe_stream_icmp_new,
+                                                   &probe_stream_udp,     &probe_stream_udp_new,
+                                                   &probe_stream_tcp_syn, &probe_stream_tcp_est};
 
 const probe_stream_ops *probe_stream_find(const char *name)
 {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# End-to-end: a lab migration measured by blackout-probe (icmp, icmp-new and udp every 10 ms;
+# End-to-end: a lab migration measured by blackout-probe (all six streams every 10 ms;
 # blackout-responder, started by the lab in the VM, reflects STAMP and reports guest events),
-# analysed, and each stream's analysis compared with the lab's ground truth; for safety-timeout
-# also the guest events (check_guest.py). Usage: lab_streams.sh BUILD_DIR SCENARIO
+# analysed, and each new-flow stream's analysis compared with the lab's ground truth (tcp-est,
+# whose frames are delayed rather than lost, is checked for no loss); for safety-timeout also
+# the guest events (check_guest.py). Usage: lab_streams.sh BUILD_DIR SCENARIO
 # Exit 77 (skipped) without root or network namespaces.
 set -euo pipefail
 build=$1 scenario=$2
@@ -14,11 +15,18 @@ run=$(mktemp -d /tmp/blackout-e2e-XXXXXX)
 trap 'rm -rf "$run"' EXIT
 "$build/lab/blackout-lab" run "$scenario" --run "$run" --lead 1500ms --tail 2s \
   -- \
-  "$build/probe/blackout-probe" --quiet --run "$run" --interval 10ms --streams icmp,icmp-new,udp 192.0.2.2
+  "$build/probe/blackout-probe" --quiet --run "$run" --interval 10ms --streams icmp,icmp-new,udp,udp-new,tcp-syn,tcp-est 192.0.2.2
 "$build/analysis/blackout-analyze" "$run"
-for stream in icmp icmp-new udp; do
+for stream in icmp icmp-new udp udp-new tcp-syn; do
   python3 "$here/check_truth.py" "$run/analysis.json" "$run/lab.jsonl" "$stream"
 done
+python3 - "$run/analysis.json" <<'PY'
+import json, sys
+est = [s for s in json.load(open(sys.argv[1]))["streams"] if s["stream"] == "tcp-est"][0]
+ok = est["sent"] > 100 and est["lost"] == 0
+print(("ok    " if ok else "FAIL  ") + f"tcp-est: {est['answered']} of {est['sent']} frames echoed, none lost")
+sys.exit(0 if ok else 1)
+PY
 # The guest's side (the lab starts blackout-responder with capture and heartbeat).
 if [ "$scenario" = safety-timeout ]; then
   python3 "$here/check_guest.py" "$run"
