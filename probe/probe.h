@@ -209,11 +209,17 @@ int probe_guest_connected(probe *p, const probe_target *t);
 void probe_guest_close(probe *p);
 void probe_guest_free(probe *p);
 
+/* The packet builders, golden-tested byte for byte (tests/unit/test_golden.c).
+ * stream_icmp.c: the ICMP/ICMPv6 echo request of an icmp or icmp-new probe (the kernel fills
+ * the ICMPv6 checksum). */
+void probe_icmp_build(const probe_slot *s, uint32_t seq, int64_t deadline,
+                      uint8_t pkt[8 + BO_TAG_LEN]);
 /* stream_udp.c: the STAMP packet of a udp or udp-new probe; its length or negative. */
 int probe_stamp_build(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t *out,
                       size_t cap);
-/* stream_tcp.c: the SYN header of a tcp-syn probe (golden-tested). */
+/* stream_tcp.c: the TCP header of a tcp-syn probe; the frame of a tcp-est probe. */
 void probe_syn_build(const probe_slot *s, uint32_t seq, uint8_t out[20]);
+void probe_est_build(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t out[BO_TAG_LEN]);
 
 /* net-linux.c (platform) */
 int probe_raw_open(int family, char *err, size_t errlen);

@@ -44,11 +44,11 @@ static int icmp_open(probe_slot *s, char *err, size_t errlen)
 	return s->fd < 0 ? s->fd : 0;
 }
 
-static int icmp_send(probe_slot *s, uint32_t seq, int64_t deadline)
+void probe_icmp_build(const probe_slot *s, uint32_t seq, int64_t deadline,
+                      uint8_t pkt[8 + BO_TAG_LEN])
 {
-	uint8_t pkt[8 + BO_TAG_LEN];
 	int v6 = s->target->addr.family == 6;
-	bo_wr w = bo_wr_make(pkt, sizeof pkt);
+	bo_wr w = bo_wr_make(pkt, 8 + BO_TAG_LEN);
 	bo_wr_u8(&w, v6 ? 128 : 8);
 	bo_wr_u8(&w, 0);
 	bo_wr_be16(&w, 0); /* checksum below; the kernel fills it for ICMPv6 */
@@ -60,10 +60,16 @@ static int icmp_send(probe_slot *s, uint32_t seq, int64_t deadline)
 	                  .deadline = deadline};
 	bo_tag_encode(&s->run->key, &s->target->addr, &id, pkt + 8);
 	if (!v6) {
-		uint16_t c = bo_cksum(pkt, sizeof pkt);
+		uint16_t c = bo_cksum(pkt, 8 + BO_TAG_LEN);
 		pkt[2] = (uint8_t)(c >> 8);
 		pkt[3] = (uint8_t)c;
 	}
+}
+
+static int icmp_send(probe_slot *s, uint32_t seq, int64_t deadline)
+{
+	uint8_t pkt[8 + BO_TAG_LEN];
+	probe_icmp_build(s, seq, deadline, pkt);
 	return probe_sendto(s->fd, pkt, sizeof pkt, &s->target->addr);
 }
 

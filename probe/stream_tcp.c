@@ -115,6 +115,13 @@ static void est_broken(probe_slot *s)
 	s->est_state = 0;
 }
 
+void probe_est_build(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t out[BO_TAG_LEN])
+{
+	bo_probe_id id = {
+	        .stream = TCP_EST_WIRE, .run_id = s->run->run_id, .seq = seq, .deadline = deadline};
+	bo_tag_encode(&s->run->key, &s->target->addr, &id, out);
+}
+
 /* Runs on the pacer thread: never blocks. While the connection is being made, probes are
  * send errors (a blind spot, not loss). */
 static int est_send(probe_slot *s, uint32_t seq, int64_t deadline)
