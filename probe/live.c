@@ -58,7 +58,7 @@ static void watch_overdue(probe_slot *s, int64_t now)
 {
 	probe_live *l = &s->live;
 	int64_t rtt = l->last_rtt * 4 > 2 * BO_NS_PER_MS ? l->last_rtt * 4 : 2 * BO_NS_PER_MS;
-	if (l->have_pend && now - l->pend_send > rtt)
+	if (l->have_ans && l->have_pend && now - l->pend_send > rtt) /* never answered: no */
 		atomic_store_explicit(&s->fast, 1, memory_order_relaxed);
 }
 
@@ -203,4 +203,45 @@ void probe_live_status(probe *p, int final)
 	}
 	if (p->tty && !final)
 		p->status_lines = lines;
+}
+
+void probe_live_preflight(probe *p)
+{
+	int silent = 0, shown = 0;
+	json_t *list = json_array();
+	for (int i = 0; i < p->nslots; i++) {
+		probe_slot *s = &p->slots[i];
+		if (s->live.answered)
+			continue;
+		silent++;
+		uint16_t port =
+		        !strncmp(s->ops->name, "udp", 3) ? p->cfg.stamp_port : p->cfg.tcp_port;
+		char why[256];
+		const char *text = s->ops->silent ? s->ops->silent : "no reply";
+		const char *pct = strstr(text, "%u"); /* the port goes there */
+		if (pct)
+			snprintf(why, sizeof why, "%.*s%u%s", (int)(pct - text), text, port,
+			         pct + 2);
+		else
+			snprintf(why, sizeof why, "%s", text);
+		json_array_append_new(list,
+		                      json_pack("{s:s, s:s, s:I, s:s}", "target", s->target->str,
+		                                "stream", s->ops->name, "sent",
+		                                (json_int_t)atomic_load(&s->sent), "why", why));
+		if (p->cfg.quiet || shown >= 10)
+			continue;
+		probe_live_clear(p);
+		fprintf(stderr, "blackout-probe: warning: %s %s has not answered yet: %s\n",
+		        s->target->str, s->ops->name, why);
+		shown++;
+	}
+	if (!p->cfg.quiet && silent > shown)
+		fprintf(stderr,
+		        "blackout-probe: warning: %d more silent streams (probe.jsonl lists "
+		        "them)\n",
+		        silent - shown);
+	if (!p->cfg.quiet && silent == 0)
+		fprintf(stderr, "blackout-probe: pre-flight: all %d streams answered\n", p->nslots);
+	bo_log_put(&p->log, json_pack("{s:s, s:i, s:i, s:o}", "type", "preflight", "streams",
+	                              p->nslots, "silent", silent, "silent_streams", list));
 }

@@ -44,6 +44,8 @@ typedef struct probe_stream_ops {
 	/* A byte stream (tcp-est): no faster probing in an outage (it would only queue up in
 	 * TCP), and a segment may carry several frames back to back. */
 	int steady;
+	/* Why it may never answer, for the pre-flight warning; %u is the port it uses. */
+	const char *silent;
 } probe_stream_ops;
 
 #define PROBE_PKT_REQUEST 1
@@ -160,6 +162,7 @@ struct probe {
 	int tty_on;
 	char key_buf[64];
 	int64_t start_mono, start_real;
+	int64_t preflight_at; /* monotonic; 0 once done */
 	int stopping;
 	const char *stop_reason;
 	int exit_code;
@@ -200,6 +203,8 @@ void probe_capture_close(probe *p);
 void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts);
 void probe_live_status(probe *p, int final);
 void probe_live_clear(probe *p); /* removes the status block before a log line */
+/* Once every stream has had time to answer: warns about those that never did. */
+void probe_live_preflight(probe *p);
 json_t *probe_live_json(probe *p, int64_t now);
 
 /* guest.c: the responders' event channels into RUN/guest.jsonl. */

@@ -182,6 +182,10 @@ static void on_tick(uv_timer_t *t)
 		                              clock_pair(), "streams", probe_live_json(p, now),
 		                              "capture", cap));
 	}
+	if (p->preflight_at && bo_clock_mono_ns() >= p->preflight_at) {
+		p->preflight_at = 0;
+		probe_live_preflight(p);
+	}
 	probe_live_status(p, 0);
 }
 
@@ -341,6 +345,14 @@ int probe_run(const probe_config *cfg)
 	}
 	if (cfg->events && probe_guest_start(&p, err, sizeof err) != 0)
 		fprintf(stderr, "blackout-probe: no guest events: %s\n", err);
+	/* The pre-flight check: every stream should have answered within a second (or two of
+	 * its intervals, and the reply timeout), before --exec starts the migration. */
+	int64_t longest = 0;
+	for (int i = 0; i < p.nslots; i++)
+		if (p.slots[i].interval > longest)
+			longest = p.slots[i].interval;
+	p.preflight_at = t0 + (2 * longest > BO_NS_PER_S ? 2 * longest : BO_NS_PER_S) / 2 +
+	                 p.cfg.timeout / 2;
 	uv_timer_start(&p.tick, on_tick, 250, 250);
 	probe_markers_start(&p, (t0 - p.start_mono + cfg->exec_lead) / BO_NS_PER_MS);
 	if (cfg->duration)

@@ -102,6 +102,9 @@ const probe_stream_ops probe_stream_icmp = {
         .open = icmp_open,
         .send = icmp_send,
         .classify = icmp_classify,
+        .silent = "no echo reply: the guest firewall blocks inbound ICMP echo (Windows: "
+                  "enable \"File and Printer Sharing (Echo Request)\"), or the target is "
+                  "down",
 };
 
 const probe_stream_ops probe_stream_icmp_new = {
@@ -112,4 +115,7 @@ const probe_stream_ops probe_stream_icmp_new = {
         .open = icmp_open,
         .send = icmp_send,
         .classify = icmp_classify,
+        .silent = "no echo reply: the guest firewall blocks inbound ICMP echo (Windows: "
+                  "enable \"File and Printer Sharing (Echo Request)\"), or the target is "
+                  "down",
 };

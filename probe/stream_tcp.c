@@ -190,6 +190,8 @@ const probe_stream_ops probe_stream_tcp_syn = {
         .open = syn_open,
         .send = syn_send,
         .classify = syn_classify,
+        .silent = "no SYN-ACK or RST: TCP port %u filtered by the guest firewall (a "
+                  "closed port would have answered RST)",
 };
 
 const probe_stream_ops probe_stream_tcp_est = {
@@ -201,4 +203,6 @@ const probe_stream_ops probe_stream_tcp_est = {
         .send = est_send,
         .classify = est_classify,
         .steady = 1,
+        .silent = "no echo: blackout-responder not listening on TCP port %u, or the "
+                  "port blocked by the guest firewall",
 };

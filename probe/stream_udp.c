@@ -104,6 +104,8 @@ const probe_stream_ops probe_stream_udp = {
         .open = udp_open,
         .send = udp_send,
         .classify = udp_classify,
+        .silent = "no STAMP reply: blackout-responder (or another reflector) not running, "
+                  "or UDP port %u blocked by the guest firewall",
 };
 
 const probe_stream_ops probe_stream_udp_new = {
@@ -114,4 +116,6 @@ const probe_stream_ops probe_stream_udp_new = {
         .open = udp_open,
         .send = udp_send,
         .classify = udp_classify,
+        .silent = "no STAMP reply: blackout-responder (or another reflector) not running, "
+                  "or UDP port %u blocked by the guest firewall",
 };
