@@ -79,18 +79,12 @@ static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int
 	memcpy(buf, d->carry, d->ncarry);
 	memcpy(buf + d->ncarry, data, len);
 	size_t n = d->ncarry + len, off = 0, used = 0;
-	while (off + BO_TAG_LEN <= n) {
-		bo_probe_id id;
-		const bo_addr *target = request ? &p->dst : &p->src;
-		if (buf[off] == 'B' &&
-		    bo_tag_decode(&r->key, target, buf + off, n - off, &id) == 0 &&
-		    id.run_id == r->run_id && id.stream == s->wire_id) {
+	const bo_addr *target = request ? &p->dst : &p->src;
+	bo_probe_id id;
+	for (; bo_tag_find(&r->key, target, buf, n, &off, &id) == 0; off += BO_TAG_LEN) {
+		if (id.run_id == r->run_id && id.stream == s->wire_id)
 			frame(r, s, request, &id, ts, timeout);
-			off += BO_TAG_LEN;
-			used = off;
-		} else {
-			off++;
-		}
+		used = off + BO_TAG_LEN;
 	}
 	/* Keep the tail that may begin a frame completed by the next segment. */
 	size_t keep_from = used;

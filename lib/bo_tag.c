@@ -89,6 +89,20 @@ int bo_tag_decode(const bo_key *key, const bo_addr *target, const uint8_t *p, si
 	return 0;
 }
 
+int bo_tag_find(const bo_key *key, const bo_addr *target, const uint8_t *p, size_t len, size_t *off,
+                bo_probe_id *id)
+{
+	for (size_t i = *off; i + BO_TAG_LEN <= len; i++) {
+		if (p[i] != 'B') /* the magic's first byte: skip the decode elsewhere */
+			continue;
+		if (bo_tag_decode(key, target, p + i, len - i, id) == 0) {
+			*off = i;
+			return 0;
+		}
+	}
+	return BO_ENOENT;
+}
+
 static uint32_t syn_mask(const bo_key *key, const bo_addr *target, uint32_t run_id, uint16_t port)
 {
 	uint8_t msg[4 + 4 + 2 + 17], h[8];

@@ -48,6 +48,12 @@ static inline uint16_t bo_icmp_new_id(uint16_t base, uint32_t seq)
 	return (uint16_t)(base + 1u + seq % 65535u);
 }
 
+/* The next tag in a byte stream (tcp-est frames, possibly several per segment and not always
+ * at its start): from *off on, the first offset where bo_tag_decode succeeds. Returns 0 with
+ * *off there and *id filled, or BO_ENOENT. The caller steps *off past a tag it takes. */
+int bo_tag_find(const bo_key *key, const bo_addr *target, const uint8_t *p, size_t len, size_t *off,
+                bo_probe_id *id);
+
 /* tcp-syn probes carry no payload: probe seq goes out from source port bo_syn_port(seq) with
  * initial sequence number bo_syn_isn(...) = seq XOR a keyed hash of (run, target, port), so a
  * SYN, or the SYN-ACK / RST that acknowledges ISN + 1, gives back seq, and a stray almost never

@@ -106,7 +106,11 @@ static void live_one(probe *p, probe_slot *s, int kind, uint32_t seq, int64_t ts
 static int live_frames(probe *p, probe_slot *s, const bo_pkt *pkt, int64_t ts)
 {
 	int found = 0;
-	for (size_t off = 0; off + BO_TAG_LEN <= pkt->payload_len;) {
+	bo_probe_id id;
+	/* Unkeyed, the search is a magic and version check; classify verifies the tag. */
+	for (size_t off = 0;
+	     bo_tag_find(NULL, NULL, pkt->payload, pkt->payload_len, &off, &id) == 0;
+	     off += BO_TAG_LEN) {
 		bo_pkt q = *pkt;
 		q.payload += off;
 		q.payload_len -= off;
@@ -115,9 +119,6 @@ static int live_frames(probe *p, probe_slot *s, const bo_pkt *pkt, int64_t ts)
 		if (kind) {
 			live_one(p, s, kind, seq, ts);
 			found = 1;
-			off += BO_TAG_LEN;
-		} else {
-			off++;
 		}
 	}
 	return found;

@@ -66,13 +66,11 @@ int rsp_arrivals(int linktype, const uint8_t *frame, size_t caplen, const bo_sta
 		/* tcp-est frames: tags anywhere in the segment (a retransmission may carry
 		 * several); pure ACKs and other data are not arrivals. */
 		int n = 0;
-		for (size_t off = 0; off + BO_TAG_LEN <= p.payload_len && n < max; off++) {
-			if (bo_tag_decode(NULL, NULL, p.payload + off, p.payload_len - off, &id) !=
-			    0)
-				continue;
+		for (size_t off = 0;
+		     n < max && bo_tag_find(NULL, NULL, p.payload, p.payload_len, &off, &id) == 0;
+		     off += BO_TAG_LEN) {
 			out[n] = a;
 			tagged(&out[n++], &id);
-			off += BO_TAG_LEN - 1;
 		}
 		return n;
 	}
