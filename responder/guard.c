@@ -55,6 +55,32 @@ int rsp_cidr_match(const rsp_cidr *c, const bo_addr *a)
 	return (a->a[full] & mask) == c->net.a[full];
 }
 
+int rsp_addr_from_sockaddr(const struct sockaddr *sa, bo_addr *a, uint16_t *port)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	memset(a, 0, sizeof *a);
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+		a->family = 4;
+		memcpy(a->a, &s4->sin_addr, 4);
+		*port = ntohs(s4->sin_port);
+		return 0;
+	}
+	if (sa->sa_family != AF_INET6)
+		return BO_EINVAL;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+	const uint8_t *b = (const uint8_t *)&s6->sin6_addr;
+	if (memcmp(b, mapped, sizeof mapped) == 0) {
+		a->family = 4;
+		memcpy(a->a, b + 12, 4);
+	} else {
+		a->family = 6;
+		memcpy(a->a, b, 16);
+	}
+	*port = ntohs(s6->sin6_port);
+	return 0;
+}
+
 static uint32_t home(const rsp_guard *g, const bo_addr *a)
 {
 	uint8_t h[crypto_shorthash_BYTES];

@@ -80,6 +80,9 @@ int rsp_cidr_match(const rsp_cidr *c, const bo_addr *a);
 /* RSP_PASS, RSP_DENIED (not in the allowlist) or RSP_LIMITED (over the rate). A fixed table
  * of sources: the stalest one is reused, so no input makes memory grow. */
 int rsp_guard_check(rsp_guard *g, const bo_addr *src, int64_t now_ns);
+/* A socket address as a bo_addr (an IPv4-mapped IPv6 address as IPv4) and its port; 0, or
+ * BO_EINVAL for another family. */
+int rsp_addr_from_sockaddr(const struct sockaddr *sa, bo_addr *a, uint16_t *port);
 
 /* ---- the event journal (journal.c) ---- */
 

@@ -238,27 +238,11 @@ static void on_connection(uv_stream_t *server, int status)
 	struct sockaddr_storage ss;
 	int sl = sizeof ss;
 	bo_addr peer = {0};
-	if (uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss, &sl) == 0) {
-		char host[64] = "?";
-		if (ss.ss_family == AF_INET6) {
-			const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&ss;
-			uv_ip6_name(a6, host, sizeof host);
-			peer.family = 6;
-			memcpy(peer.a, &a6->sin6_addr, 16);
-			if (memcmp(peer.a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-				peer.family = 4;
-				memmove(peer.a, peer.a + 12, 4);
-				memset(peer.a + 4, 0, 12);
-				bo_addr_str(&peer, host, sizeof host);
-			}
-		} else {
-			const struct sockaddr_in *a4 = (const struct sockaddr_in *)&ss;
-			uv_ip4_name(a4, host, sizeof host);
-			peer.family = 4;
-			memcpy(peer.a, &a4->sin_addr, 4);
-		}
-		snprintf(c->peer, sizeof c->peer, "%s", host);
-	}
+	uint16_t port;
+	snprintf(c->peer, sizeof c->peer, "?");
+	if (uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss, &sl) == 0 &&
+	    rsp_addr_from_sockaddr((struct sockaddr *)&ss, &peer, &port) == 0)
+		bo_addr_str(&peer, c->peer, sizeof c->peer);
 	if (r->nconns > MAX_CONNS ||
 	    rsp_guard_check(&r->guard, &peer, bo_clock_mono_ns()) == RSP_DENIED) {
 		r->conns_refused++;

@@ -69,15 +69,7 @@ int rsp_udp_recv(int fd, uint8_t *buf, size_t cap, bo_addr *src, uint16_t *sport
 	}
 	if (!*rx_ns)
 		*rx_ns = bo_clock_real_ns();
-	memset(src, 0, sizeof *src);
-	if (IN6_IS_ADDR_V4MAPPED(&from.sin6_addr)) {
-		src->family = 4;
-		memcpy(src->a, &from.sin6_addr.s6_addr[12], 4);
-	} else {
-		src->family = 6;
-		memcpy(src->a, &from.sin6_addr, 16);
-	}
-	*sport = ntohs(from.sin6_port);
+	rsp_addr_from_sockaddr((const struct sockaddr *)&from, src, sport);
 	return (int)n;
 }
 
