@@ -85,15 +85,12 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	uint8_t buf[2048], out[BO_STAMP_AUTH_LEN];
 	/* A bounded batch per wake-up keeps the loop responsive under a flood. */
 	for (int i = 0; i < 64; i++) {
-		bo_addr src;
-		uint16_t sport;
-		int64_t rx;
-		uint8_t ttl;
-		int n = rsp_udp_recv(r->refl.fd, buf, sizeof buf, &src, &sport, &rx, &ttl);
+		rsp_dgram d;
+		int n = rsp_udp_recv(r->refl.fd, buf, sizeof buf, &d);
 		if (n < 0)
 			break; /* -EAGAIN: drained; other errors (ICMP errors queued) end the batch
 			        */
-		int g = rsp_guard_check(&r->guard, &src, bo_clock_mono_ns());
+		int g = rsp_guard_check(&r->guard, &d.src, bo_clock_mono_ns());
 		if (g != RSP_PASS) {
 			r->refl.c.received++;
 			if (g == RSP_DENIED)
@@ -102,11 +99,11 @@ static void on_readable(uv_poll_t *h, int status, int events)
 				r->refl.c.limited++;
 			continue;
 		}
-		int m = rsp_stamp_reflect(&r->refl, &src, sport, buf, (size_t)n, rx,
-		                          bo_clock_real_ns(), ttl, out, sizeof out);
+		int m = rsp_stamp_reflect(&r->refl, &d.src, d.sport, buf, (size_t)n, d.rx_ns,
+		                          bo_clock_real_ns(), d.ttl, out, sizeof out);
 		if (m <= 0)
 			continue;
-		if (rsp_udp_send(r->refl.fd, out, (size_t)m, &src, sport) == 0)
+		if (rsp_udp_reply(r->refl.fd, out, (size_t)m, &d) == 0)
 			r->refl.c.reflected++;
 		else
 			r->refl.c.send_errors++;

@@ -215,13 +215,22 @@ void rsp_capture_unwatch(rsp *r);
 int rsp_heartbeat_start(rsp *r, const char *dest, char *err, size_t errlen);
 void rsp_heartbeat_stop(rsp *r);
 
-/* udp-linux.c (platform): a dual-stack UDP socket with receive timestamps and TTL. */
+/* udp-linux.c (platform): a dual-stack UDP socket with receive timestamps, TTL and the
+ * address each datagram was sent to. */
 int rsp_udp_open(uint16_t port, char *err, size_t errlen);
+typedef struct rsp_dgram {
+	bo_addr src; /* the sender */
+	uint16_t sport;
+	bo_addr local; /* the address it was sent to: the reply goes out from it */
+	unsigned ifindex;
+	int64_t rx_ns; /* kernel receive time, realtime */
+	uint8_t ttl;   /* IP TTL / hop limit as received */
+} rsp_dgram;
 /* Receives one datagram: returns its length (may be 0), -EAGAIN when none is waiting, another
- * negative errno on error; fills the source, the kernel receive time (realtime ns) and the IP
- * TTL / hop limit. */
-int rsp_udp_recv(int fd, uint8_t *buf, size_t cap, bo_addr *src, uint16_t *sport, int64_t *rx_ns,
-                 uint8_t *ttl);
-int rsp_udp_send(int fd, const uint8_t *buf, size_t len, const bo_addr *dst, uint16_t dport);
+ * negative errno on error. */
+int rsp_udp_recv(int fd, uint8_t *buf, size_t cap, rsp_dgram *d);
+/* Answers d: to its sender, from the address it was sent to (a guest with many addresses
+ * answers from the one the probe addressed). */
+int rsp_udp_reply(int fd, const uint8_t *buf, size_t len, const rsp_dgram *d);
 
 #endif

@@ -24,6 +24,7 @@ int rsp_udp_open(uint16_t port, char *err, size_t errlen)
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
 	setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &on, sizeof on);
 	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
+	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
 	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
 	if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
 		int e = errno;
@@ -38,8 +39,7 @@ int rsp_udp_open(uint16_t port, char *err, size_t errlen)
 	return fd;
 }
 
-int rsp_udp_recv(int fd, uint8_t *buf, size_t cap, bo_addr *src, uint16_t *sport, int64_t *rx_ns,
-                 uint8_t *ttl)
+int rsp_udp_recv(int fd, uint8_t *buf, size_t cap, rsp_dgram *d)
 {
 	struct sockaddr_in6 from;
 	char ctl[256];
@@ -53,35 +53,68 @@ int rsp_udp_recv(int fd, uint8_t *buf, size_t cap, bo_addr *src, uint16_t *sport
 	ssize_t n = recvmsg(fd, &m, 0);
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	*rx_ns = 0;
-	*ttl = 0;
+	memset(d, 0, sizeof *d);
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
 			struct timespec ts;
 			memcpy(&ts, CMSG_DATA(c), sizeof ts);
-			*rx_ns = (int64_t)ts.tv_sec * BO_NS_PER_S + ts.tv_nsec;
+			d->rx_ns = (int64_t)ts.tv_sec * BO_NS_PER_S + ts.tv_nsec;
 		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
 		           (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) {
 			int v;
 			memcpy(&v, CMSG_DATA(c), sizeof v);
-			*ttl = (uint8_t)v;
+			d->ttl = (uint8_t)v;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+			/* IPv4 datagrams come as IPv4-mapped addresses on this socket */
+			struct in6_pktinfo pi;
+			memcpy(&pi, CMSG_DATA(c), sizeof pi);
+			struct sockaddr_in6 to = {.sin6_family = AF_INET6,
+			                          .sin6_addr = pi.ipi6_addr};
+			uint16_t none;
+			rsp_addr_from_sockaddr((const struct sockaddr *)&to, &d->local, &none);
+			d->ifindex = pi.ipi6_ifindex;
 		}
 	}
-	if (!*rx_ns)
-		*rx_ns = bo_clock_real_ns();
-	rsp_addr_from_sockaddr((const struct sockaddr *)&from, src, sport);
+	if (!d->rx_ns)
+		d->rx_ns = bo_clock_real_ns();
+	rsp_addr_from_sockaddr((const struct sockaddr *)&from, &d->src, &d->sport);
 	return (int)n;
 }
 
-int rsp_udp_send(int fd, const uint8_t *buf, size_t len, const bo_addr *dst, uint16_t dport)
+static void to_sin6(const bo_addr *a, struct in6_addr *out)
 {
-	struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_port = htons(dport)};
-	if (dst->family == 4) {
-		to.sin6_addr.s6_addr[10] = to.sin6_addr.s6_addr[11] = 0xff;
-		memcpy(&to.sin6_addr.s6_addr[12], dst->a, 4);
+	memset(out, 0, sizeof *out);
+	if (a->family == 4) {
+		out->s6_addr[10] = out->s6_addr[11] = 0xff;
+		memcpy(&out->s6_addr[12], a->a, 4);
 	} else {
-		memcpy(&to.sin6_addr, dst->a, 16);
+		memcpy(out, a->a, 16);
 	}
-	ssize_t n = sendto(fd, buf, len, 0, (struct sockaddr *)&to, sizeof to);
+}
+
+int rsp_udp_reply(int fd, const uint8_t *buf, size_t len, const rsp_dgram *d)
+{
+	struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_port = htons(d->sport)};
+	to_sin6(&d->src, &to.sin6_addr);
+	union {
+		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {(void *)buf, len};
+	struct msghdr m = {
+	        .msg_name = &to, .msg_namelen = sizeof to, .msg_iov = &iov, .msg_iovlen = 1};
+	if (d->local.family) { /* for IPv4 the kernel takes the mapped address as the source */
+		memset(&ctl, 0, sizeof ctl);
+		m.msg_control = ctl.b;
+		m.msg_controllen = sizeof ctl.b;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+		struct in6_pktinfo pi = {.ipi6_ifindex = d->ifindex};
+		to_sin6(&d->local, &pi.ipi6_addr);
+		memcpy(CMSG_DATA(c), &pi, sizeof pi);
+	}
+	ssize_t n = sendmsg(fd, &m, 0);
 	return n == (ssize_t)len ? 0 : -errno;
 }

@@ -96,6 +96,16 @@ if r:
     check((seq, ssid, sseq, sts) == (0, 9, 5, 0x0102030405060708), "fields reflected, own sequence 0")
 r = ask(socket.AF_INET6, "::1", port, sender)
 check(r is not None and len(r) == 44, "IPv6: a 44-octet reply")
+# A guest with several addresses answers from the one addressed: all of 127/8 is local, and
+# the kernel would pick 127.0.0.1 as the source; the reply must come from 127.0.0.2.
+s2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s2.settimeout(1)
+s2.sendto(sender, ("127.0.0.2", port))
+try:
+    _, frm = s2.recvfrom(2048)
+except socket.timeout:
+    frm = None
+check(frm == ("127.0.0.2", port), "a reply from the address the request was sent to (%s)" % (frm,))
 sizes_ok = True
 for n in (0, 1, 43, 44, 45, 100, 1400):
     r = ask(socket.AF_INET, "127.0.0.1", port, (sender + bytes(2000))[:n])
