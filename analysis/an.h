@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bo_addrmap.h"
 #include "bo_pkt.h"
 #include "bo_stamp.h"
 #include "bo_tag.h"
@@ -51,6 +52,7 @@ void an_hist_free(an_hist *h);
 typedef struct an_stream {
 	char name[16];
 	bo_addr target;
+	int next_same; /* index of the next stream to the same target, -1: none */
 	char target_str[48];
 	uint16_t icmp_id; /* fixed identifier, or the base of per-probe ones (new_ids) */
 	int new_ids;      /* icmp-new: identifier bo_icmp_new_id(icmp_id, seq) */
@@ -135,6 +137,7 @@ typedef struct an_run {
 	/* streams */
 	an_stream *streams;
 	int nstreams, stream_cap;
+	bo_addrmap by_target; /* target → index of its first stream: one lookup per packet */
 	/* capture */
 	int linktype;
 	uint64_t packets, invalid, strays;

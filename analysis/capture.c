@@ -25,10 +25,7 @@ static void announce(an_run *r, int64_t ts, int gratuitous, int rarp, int ndp)
 
 static int is_target(const an_run *r, const bo_addr *a)
 {
-	for (int i = 0; i < r->nstreams; i++)
-		if (bo_addr_eq(&r->streams[i].target, a))
-			return 1;
-	return 0;
+	return bo_addrmap_get(&r->by_target, a) >= 0;
 }
 
 /* Unwraps a 16-bit sequence number to the 32-bit value nearest to ref. */

@@ -115,6 +115,7 @@ out:
 	for (int i = 0; i < r.nstreams; i++)
 		an_stream_free(&r.streams[i]);
 	free(r.streams);
+	bo_addrmap_free(&r.by_target);
 	free(r.announces);
 	free(r.markers);
 	json_decref(r.header);

@@ -36,33 +36,48 @@ an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uin
 	s->collect_after = -1;
 	if (!s->ring)
 		return NULL;
+	s->next_same = bo_addrmap_get(&r->by_target, target);
+	if (bo_addrmap_put(&r->by_target, target, r->nstreams) != 0) {
+		free(s->ring);
+		return NULL;
+	}
 	r->nstreams++;
 	return s;
 }
 
+/* The streams to one target: one map lookup, then a short chain. */
+static an_stream *first_of(an_run *r, const bo_addr *target)
+{
+	int i = bo_addrmap_get(&r->by_target, target);
+	return i >= 0 ? &r->streams[i] : NULL;
+}
+
+static an_stream *next_of(an_run *r, const an_stream *s)
+{
+	return s->next_same >= 0 ? &r->streams[s->next_same] : NULL;
+}
+
 an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id)
 {
-	for (int i = 0; i < r->nstreams; i++)
-		if (r->streams[i].icmp_id == icmp_id && bo_addr_eq(&r->streams[i].target, target))
-			return &r->streams[i];
+	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
+		if (s->icmp_id == icmp_id)
+			return s;
 	return NULL;
 }
 
 an_stream *an_stream_find_wire(an_run *r, const bo_addr *target, uint8_t wire_id)
 {
-	for (int i = 0; i < r->nstreams; i++)
-		if (r->streams[i].keyed && r->streams[i].wire_id == wire_id &&
-		    bo_addr_eq(&r->streams[i].target, target))
-			return &r->streams[i];
+	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
+		if (s->keyed && s->wire_id == wire_id)
+			return s;
 	return NULL;
 }
 
 an_stream *an_stream_find_ssid(an_run *r, const bo_addr *target, uint16_t ssid)
 {
-	for (int i = 0; i < r->nstreams; i++)
-		if (r->streams[i].stamp && r->streams[i].ssid == ssid &&
-		    bo_addr_eq(&r->streams[i].target, target))
-			return &r->streams[i];
+	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
+		if (s->stamp && s->ssid == ssid)
+			return s;
 	return NULL;
 }
 
