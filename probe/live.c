@@ -124,22 +124,34 @@ static int live_frames(probe *p, probe_slot *s, const bo_pkt *pkt, int64_t ts)
 	return found;
 }
 
-void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts)
+static int live_target(probe *p, int t, const bo_pkt *pkt, int64_t ts)
 {
-	for (int i = 0; i < p->nslots; i++) {
-		probe_slot *s = &p->slots[i];
+	int n = p->cfg.nstreams;
+	for (probe_slot *s = &p->slots[t * n]; s < &p->slots[(t + 1) * n]; s++) {
 		if (s->ops->steady) {
 			if (live_frames(p, s, pkt, ts))
-				return;
+				return 1;
 			continue;
 		}
 		uint32_t seq;
 		int kind = s->ops->classify(s, pkt, &seq);
 		if (kind) {
 			live_one(p, s, kind, seq, ts);
-			return;
+			return 1;
 		}
 	}
+	return 0;
+}
+
+/* One map lookup per address finds the target; only its streams are asked. */
+void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts)
+{
+	int t = bo_addrmap_get(&p->target_map, &pkt->dst);
+	if (t >= 0 && live_target(p, t, pkt, ts))
+		return;
+	t = bo_addrmap_get(&p->target_map, &pkt->src);
+	if (t >= 0)
+		live_target(p, t, pkt, ts);
 }
 
 /* The current gap: how long since the first unanswered probe went out, once that is longer
@@ -152,25 +164,133 @@ static int64_t current_gap(const probe *p, const probe_slot *s, int64_t now)
 	return now - l->pend_send;
 }
 
-json_t *probe_live_json(probe *p, int64_t now)
+json_t *probe_live_json(probe *p, int64_t now, int only_gaps)
 {
 	json_t *arr = json_array();
 	for (int i = 0; i < p->nslots; i++) {
 		probe_slot *s = &p->slots[i];
+		int64_t gap = current_gap(p, s, now);
+		if (only_gaps && !gap)
+			continue;
 		json_array_append_new(
-		        arr,
-		        json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		                  "target", s->target->str, "stream", s->ops->name, "sent",
-		                  (json_int_t)atomic_load(&s->sent), "send_errors",
-		                  (json_int_t)atomic_load(&s->send_errors), "late",
-		                  (json_int_t)atomic_load(&s->late), "max_late_ns",
-		                  (json_int_t)atomic_load(&s->max_late), "captured",
-		                  (json_int_t)s->live.seen, "answered",
-		                  (json_int_t)s->live.answered, "duplicates",
-		                  (json_int_t)s->live.dups, "outages", (json_int_t)s->live.outages,
-		                  "gap_ns", (json_int_t)current_gap(p, s, now)));
+		        arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		                       "target", s->target->str, "stream", s->ops->name, "sent",
+		                       (json_int_t)atomic_load(&s->sent), "send_errors",
+		                       (json_int_t)atomic_load(&s->send_errors), "late",
+		                       (json_int_t)atomic_load(&s->late), "max_late_ns",
+		                       (json_int_t)atomic_load(&s->max_late), "captured",
+		                       (json_int_t)s->live.seen, "answered",
+		                       (json_int_t)s->live.answered, "duplicates",
+		                       (json_int_t)s->live.dups, "outages",
+		                       (json_int_t)s->live.outages, "gap_ns", (json_int_t)gap));
 	}
 	return arr;
+}
+
+/* Per stream over all targets: what a fleet's status line shows. */
+typedef struct live_total {
+	const char *name;
+	uint64_t sent, answered;
+	int silent, in_gap; /* targets that never answered; targets in a gap now */
+	int64_t longest_gap;
+} live_total;
+
+static int live_totals(probe *p, int64_t now, live_total *tot)
+{
+	int n = p->cfg.nstreams;
+	for (int i = 0; i < n; i++) {
+		tot[i] = (live_total){.name = p->slots[i].ops->name};
+		for (int t = 0; t < p->ntargets; t++) {
+			probe_slot *s = &p->slots[t * n + i];
+			int64_t gap = current_gap(p, s, now);
+			tot[i].sent += atomic_load(&s->sent);
+			tot[i].answered += s->live.answered;
+			tot[i].silent += !s->live.answered;
+			tot[i].in_gap += gap > 0;
+			if (gap > tot[i].longest_gap)
+				tot[i].longest_gap = gap;
+		}
+	}
+	return n;
+}
+
+json_t *probe_live_totals_json(probe *p, int64_t now)
+{
+	live_total tot[PROBE_MAX_STREAMS];
+	int n = live_totals(p, now, tot);
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(
+		        arr, json_pack("{s:s, s:i, s:I, s:I, s:i, s:i, s:I}", "stream", tot[i].name,
+		                       "targets", p->ntargets, "sent", (json_int_t)tot[i].sent,
+		                       "answered", (json_int_t)tot[i].answered, "never_answered",
+		                       tot[i].silent, "in_gap", tot[i].in_gap, "longest_gap_ns",
+		                       (json_int_t)tot[i].longest_gap));
+	return arr;
+}
+
+static void status_target(probe *p, const probe_target *t, const char *prefix, int64_t now,
+                          int final)
+{
+	fprintf(stderr, "%s %-15s", prefix, t->str);
+	int n = p->cfg.nstreams;
+	for (probe_slot *s = &p->slots[t->index * n]; s < &p->slots[(t->index + 1) * n]; s++) {
+		char g[32] = "";
+		int64_t gap = current_gap(p, s, now);
+		if (gap)
+			snprintf(g, sizeof g, " GAP %.1f s", (double)gap / 1e9);
+		fprintf(stderr, "  %s %llu/%llu%s", s->ops->name,
+		        (unsigned long long)s->live.answered,
+		        (unsigned long long)atomic_load(&s->sent), g);
+	}
+	fprintf(stderr, "%s\n", p->tty && !final ? "\033[K" : "");
+}
+
+/* A fleet: one line per stream over all targets, then the targets in a gap, longest first. */
+static int status_fleet(probe *p, const char *prefix, int64_t now, int final)
+{
+	live_total tot[PROBE_MAX_STREAMS];
+	int n = live_totals(p, now, tot), lines = 0;
+	const char *el = p->tty && !final ? "\033[K" : "";
+	for (int i = 0; i < n; i++, lines++) {
+		fprintf(stderr, "%s %d targets  %-8s %llu/%llu answered", prefix, p->ntargets,
+		        tot[i].name, (unsigned long long)tot[i].answered,
+		        (unsigned long long)tot[i].sent);
+		if (tot[i].silent)
+			fprintf(stderr, ", %d never answered", tot[i].silent);
+		if (tot[i].in_gap)
+			fprintf(stderr, ", %d in a GAP (longest %.1f s)", tot[i].in_gap,
+			        (double)tot[i].longest_gap / 1e9);
+		fprintf(stderr, "%s\n", el);
+	}
+	enum { SHOW = 8 };
+	int shown[SHOW], nshown = 0;
+	int64_t worst[SHOW];
+	for (int t = 0; t < p->ntargets; t++) {
+		int64_t g = 0;
+		for (int i = 0; i < n; i++) {
+			int64_t x = current_gap(p, &p->slots[t * n + i], now);
+			g = x > g ? x : g;
+		}
+		if (!g)
+			continue;
+		int k;
+		if (nshown < SHOW)
+			k = nshown++;
+		else if (worst[SHOW - 1] >= g)
+			continue;
+		else
+			k = SHOW - 1;
+		for (; k > 0 && worst[k - 1] < g; k--) { /* insertion into the top SHOW */
+			worst[k] = worst[k - 1];
+			shown[k] = shown[k - 1];
+		}
+		worst[k] = g;
+		shown[k] = t;
+	}
+	for (int k = 0; k < nshown; k++, lines++)
+		status_target(p, &p->targets[shown[k]], prefix, now, final);
+	return lines;
 }
 
 void probe_live_status(probe *p, int final)
@@ -184,24 +304,13 @@ void probe_live_status(probe *p, int final)
 	probe_live_clear(p);
 	char el[32];
 	bo_dur_str(bo_clock_mono_ns() - p->start_mono, el, sizeof el);
+	const char *prefix = final ? "total" : el;
 	int lines = 0;
-	for (int t = 0; t < p->ntargets; t++) {
-		fprintf(stderr, "%s %-15s", final ? "total" : el, p->targets[t].str);
-		for (int i = 0; i < p->nslots; i++) {
-			probe_slot *s = &p->slots[i];
-			if (s->target != &p->targets[t])
-				continue;
-			char g[32] = "";
-			int64_t gap = current_gap(p, s, now);
-			if (gap)
-				snprintf(g, sizeof g, " GAP %.1f s", (double)gap / 1e9);
-			fprintf(stderr, "  %s %llu/%llu%s", s->ops->name,
-			        (unsigned long long)s->live.answered,
-			        (unsigned long long)atomic_load(&s->sent), g);
-		}
-		fprintf(stderr, "%s\n", p->tty && !final ? "\033[K" : "");
-		lines++;
-	}
+	if (p->ntargets > PROBE_STATUS_TARGETS)
+		lines = status_fleet(p, prefix, now, final);
+	else
+		for (int t = 0; t < p->ntargets; t++, lines++)
+			status_target(p, &p->targets[t], prefix, now, final);
 	if (p->tty && !final)
 		p->status_lines = lines;
 }

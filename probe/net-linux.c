@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -121,6 +122,24 @@ int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, s
 	return found ? 0 : -1;
 }
 
+int probe_files_limit(int need, char *err, size_t errlen)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= (rlim_t)need)
+		return 0;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)need ? (rlim_t)need
+	                                                                         : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < (rlim_t)need) {
+		snprintf(err, errlen,
+		         "this run needs about %d open files (a socket per target and udp or "
+		         "tcp-est stream), the limit is %llu: raise it (ulimit -n %d) or split "
+		         "the targets",
+		         need, (unsigned long long)rl.rlim_cur, need);
+		return -1;
+	}
+	return 0;
+}
+
 int probe_thread_tune(void)
 {
 	/* The default 50 us timer slack would be most of our error budget. */
@@ -169,9 +188,9 @@ int probe_send(int fd, const void *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -errno;
 }
 
-int probe_tcp_raw_open(const bo_addr *dst, bo_addr *local, char *err, size_t errlen)
+int probe_tcp_raw_open(int family, char *err, size_t errlen)
 {
-	int v6 = dst->family == 6;
+	int v6 = family == 6;
 	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (fd < 0) {
 		int e = errno;
@@ -185,7 +204,13 @@ int probe_tcp_raw_open(const bo_addr *dst, bo_addr *local, char *err, size_t err
 		int off = 16;
 		setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof off);
 	}
-	/* Our source address, for the pseudo-header: the one the route to dst picks. */
+	return fd;
+}
+
+int probe_route_source(const bo_addr *dst, bo_addr *local, char *err, size_t errlen)
+{
+	/* Connecting a UDP socket asks the kernel for the route (and its source) without
+	 * sending anything; a raw socket's packets to dst get the same source. */
 	struct sockaddr_storage ss, me;
 	socklen_t sl = sockaddr_from(dst, 9, &ss), ml = sizeof me;
 	int u = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -194,23 +219,16 @@ int probe_tcp_raw_open(const bo_addr *dst, bo_addr *local, char *err, size_t err
 		snprintf(err, errlen, "no route for raw TCP: %s", strerror(errno));
 		if (u >= 0)
 			close(u);
-		close(fd);
 		return -EHOSTUNREACH;
 	}
 	close(u);
 	memset(local, 0, sizeof *local);
 	local->family = dst->family;
-	if (v6)
+	if (dst->family == 6)
 		memcpy(local->a, &((struct sockaddr_in6 *)&me)->sin6_addr, 16);
 	else
 		memcpy(local->a, &((struct sockaddr_in *)&me)->sin_addr, 4);
-	((struct sockaddr_in *)&me)->sin_port = 0; /* same offset in both families */
-	if (bind(fd, (struct sockaddr *)&me, ml) != 0) {
-		snprintf(err, errlen, "cannot bind the raw TCP socket: %s", strerror(errno));
-		close(fd);
-		return -errno;
-	}
-	return fd;
+	return 0;
 }
 
 int probe_tcp_connect_start(const bo_addr *dst, uint16_t port, uint16_t *local_port)

@@ -25,7 +25,30 @@ struct probe_pacer {
 	atomic_int stop;
 	uv_thread_t thread;
 	int64_t wake_mean, wake_dev; /* learnt oversleep of clock_nanosleep */
+	int64_t slack;               /* lateness allowed to save a wake-up, see pacer_slack */
+	int64_t slept;               /* when the sender last slept */
 };
+
+/* An overloaded sender (every deadline already due when it gets to it) never sleeps; under
+ * SCHED_FIFO the kernel would then stop it for 50 ms of every second (real-time throttling,
+ * sched_rt_runtime_us). Instead it gives the CPU back for BREATHE after BUSY_MAX without a
+ * sleep: those probes go out a little late, and the log counts them, rather than 50 ms late. */
+#define BUSY_MAX (10 * BO_NS_PER_MS)
+#define BREATHE (BO_NS_PER_MS)
+
+/* A thousandth of the shortest interval, at most 100 us: nothing at 1 kHz, 100 us at 10 Hz.
+ * With many slow streams (1000 targets x 4 streams x 10 Hz: a deadline every 25 us) the
+ * sender then wakes once per slack and sends what is due in a burst, instead of spinning from
+ * one deadline to the next, which would use a whole core and, under SCHED_FIFO, run into the
+ * kernel's real-time throttling (50 ms of every second by default). */
+static int64_t pacer_slack(const probe *p)
+{
+	int64_t slack = 100 * BO_NS_PER_US;
+	for (int i = 0; i < p->nslots; i++)
+		if (p->slots[i].interval / 1000 < slack)
+			slack = p->slots[i].interval / 1000;
+	return slack;
+}
 
 static int earlier(const probe_slot *a, const probe_slot *b)
 {
@@ -49,18 +72,19 @@ static void sift_down(probe_pacer *pc, int i)
 	}
 }
 
-/* Sleeps until close to deadline, then spins the rest. The kernel wakes a sleeper tens of
- * microseconds late; the pacer learns that overshoot (a moving mean and mean deviation) and
- * wakes early by the mean plus two deviations, so only a few microseconds are spun. */
-static void wait_until(probe_pacer *pc, int64_t deadline)
+/* Sleeps until close to `until`, then spins to deadline (<= until). The kernel wakes a
+ * sleeper tens of microseconds late; the pacer learns that overshoot (a moving mean and mean
+ * deviation) and wakes early by the mean plus two deviations, so only a few microseconds are
+ * spun. */
+static void wait_until(probe_pacer *pc, int64_t until, int64_t deadline)
 {
 	int64_t early = pc->wake_mean + 2 * pc->wake_dev;
-	int64_t target = deadline - early;
+	int64_t target = until - early;
 	int64_t now = bo_clock_mono_ns();
 	if (target > now) {
 		struct timespec ts = {target / BO_NS_PER_S, target % BO_NS_PER_S};
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-		now = bo_clock_mono_ns();
+		now = pc->slept = bo_clock_mono_ns();
 		int64_t over = now - target;
 		if (over > 2 * BO_NS_PER_MS)
 			over = 2 * BO_NS_PER_MS; /* a preemption, not the usual wake-up cost */
@@ -76,6 +100,7 @@ static void pacer_main(void *arg)
 {
 	probe_pacer *pc = arg;
 	atomic_store(&pc->run->sender_rt, probe_thread_tune());
+	pc->slept = bo_clock_mono_ns();
 	while (!atomic_load_explicit(&pc->stop, memory_order_relaxed)) {
 		probe_slot *s = pc->heap[0];
 		int64_t deadline = s->next_deadline;
@@ -85,9 +110,16 @@ static void pacer_main(void *arg)
 			int64_t until = now + 100 * BO_NS_PER_MS;
 			struct timespec ts = {until / BO_NS_PER_S, until % BO_NS_PER_S};
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			pc->slept = bo_clock_mono_ns();
 			continue;
 		}
-		wait_until(pc, deadline);
+		if (now - pc->slept > BUSY_MAX) {
+			struct timespec ts = {0, BREATHE};
+			nanosleep(&ts, NULL);
+			now = pc->slept = bo_clock_mono_ns();
+		}
+		if (deadline > now)
+			wait_until(pc, deadline + pc->slack, deadline);
 		int rc = s->ops->send(s, s->next_seq, deadline);
 		int64_t late = bo_clock_mono_ns() - deadline;
 		if (rc == 0)
@@ -125,6 +157,7 @@ int probe_pacer_start(probe *p, int64_t t0)
 	}
 	pc->run = p;
 	pc->t0 = t0;
+	pc->slack = pacer_slack(p);
 	for (int i = 0; i < p->nslots; i++) {
 		probe_slot *s = &p->slots[i];
 		s->next_seq = 0;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "bo_addrmap.h"
 #include "bo_log.h"
 #include "bo_pkt.h"
 #include "bo_stamp.h"
@@ -23,6 +24,11 @@ enum {
 
 #define PROBE_MAX_TARGETS 4096
 #define PROBE_MAX_STREAMS 8
+/* Up to this many targets the status shows a line per target; beyond, a line per stream over
+ * all targets and the targets in a gap. Beyond PROBE_STATUS_SLOTS (target, stream) pairs, the
+ * log's status records list only those in a gap (the end record lists all). */
+#define PROBE_STATUS_TARGETS 8
+#define PROBE_STATUS_SLOTS 64
 
 typedef struct probe_slot probe_slot;
 typedef struct probe probe;
@@ -52,6 +58,10 @@ typedef struct probe_stream_ops {
 #define PROBE_PKT_REPLY 2
 
 const probe_stream_ops *probe_stream_find(const char *name);
+/* streams.c: the run's raw socket for a family and protocol, opened by its first user and
+ * shared by every slot (one socket per slot would have the kernel copy each arriving packet
+ * to all of them). Sets s->fd; 0 or negative errno. */
+int probe_raw_shared(probe_slot *s, int tcp, char *err, size_t errlen);
 void probe_streams_help(FILE *f);
 
 typedef struct probe_target {
@@ -84,6 +94,7 @@ struct probe_slot {
 	int64_t phase;
 	int64_t outage_interval; /* spacing while in an outage; 0: keep the interval */
 	int fd;
+	int fd_shared; /* fd is one of the run's raw_fd[]: not the slot's to close */
 	uint16_t icmp_id;
 	uint16_t ssid;                   /* STAMP session id of udp streams */
 	uint16_t local_port;             /* source port of udp and tcp-est streams */
@@ -138,8 +149,10 @@ struct probe {
 	int64_t mono_to_real;   /* realtime - monotonic at start, for STAMP timestamps */
 	probe_target *targets;
 	int ntargets;
-	probe_slot *slots;
+	bo_addrmap target_map; /* address → target index */
+	probe_slot *slots;     /* target t's streams: slots[t * nstreams, (t + 1) * nstreams) */
 	int nslots;
+	int raw_fd[4]; /* shared raw sockets: ICMP v4, ICMPv6, TCP v4, TCP v6; -1 unopened */
 	uv_loop_t *loop;
 	bo_log log;
 	/* capture */
@@ -205,7 +218,10 @@ void probe_live_status(probe *p, int final);
 void probe_live_clear(probe *p); /* removes the status block before a log line */
 /* Once every stream has had time to answer: warns about those that never did. */
 void probe_live_preflight(probe *p);
-json_t *probe_live_json(probe *p, int64_t now);
+/* Per (target, stream) counters; only those in a gap when only_gaps. */
+json_t *probe_live_json(probe *p, int64_t now, int only_gaps);
+/* Per stream over all targets. */
+json_t *probe_live_totals_json(probe *p, int64_t now);
 
 /* guest.c: the responders' event channels into RUN/guest.jsonl. */
 int probe_guest_start(probe *p, char *err, size_t errlen);
@@ -229,15 +245,18 @@ void probe_est_build(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_
 /* net-linux.c (platform) */
 int probe_raw_open(int family, char *err, size_t errlen);
 int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, size_t errlen);
-int probe_thread_tune(void); /* 1: real-time priority granted */
+int probe_thread_tune(void);
+/* Raises the open-files limit to at least need (a socket per UDP and tcp-est slot). */
+int probe_files_limit(int need, char *err, size_t errlen); /* 1: real-time priority granted */
 int probe_sendto(int fd, const void *buf, size_t len, const bo_addr *dst);
 /* A UDP socket connected to dst:port that keeps nothing it receives; fd or negative errno. */
 int probe_udp_connect(const bo_addr *dst, uint16_t port, uint16_t *local_port, char *err,
                       size_t errlen);
 int probe_send(int fd, const void *buf, size_t len);
-/* A raw TCP socket towards dst (we write TCP headers, the kernel the IP header); fills our
- * source address. fd or negative errno. */
-int probe_tcp_raw_open(const bo_addr *dst, bo_addr *local, char *err, size_t errlen);
+/* A raw TCP socket (we write TCP headers, the kernel the IP header); fd or negative errno. */
+int probe_tcp_raw_open(int family, char *err, size_t errlen);
+/* The source address the kernel picks for packets to dst (raw TCP checksums). */
+int probe_route_source(const bo_addr *dst, bo_addr *local, char *err, size_t errlen);
 /* A non-blocking TCP connection being made to dst:port; fd or negative errno. */
 int probe_tcp_connect_start(const bo_addr *dst, uint16_t port, uint16_t *local_port);
 /* 1 connected, 0 still connecting, negative errno when it failed. */

@@ -94,7 +94,7 @@ static void finish(probe *p)
 	           json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o}", "type", "end", "realtime_ns",
 	                     (json_int_t)now, "reason", p->stop_reason, "clock", clock_pair(),
 	                     "sender_realtime_priority", atomic_load(&p->sender_rt), "streams",
-	                     probe_live_json(p, now), "capture", cap));
+	                     probe_live_json(p, now, 0), "capture", cap));
 	if (p->guests) {
 		json_t *g = json_array();
 		for (int i = 0; i < p->ntargets; i++) {
@@ -178,9 +178,11 @@ static void on_tick(uv_timer_t *t)
 		pcap_dump_flush(p->dump); /* a killed probe leaves a readable capture */
 		probe_capture_stats(p, &cap);
 		int64_t now = bo_clock_real_ns();
-		bo_log_put(&p->log, json_pack("{s:s, s:o, s:o, s:o}", "type", "status", "clock",
-		                              clock_pair(), "streams", probe_live_json(p, now),
-		                              "capture", cap));
+		int fleet = p->nslots > PROBE_STATUS_SLOTS;
+		bo_log_put(&p->log, json_pack("{s:s, s:o, s:b, s:o, s:o, s:o}", "type", "status",
+		                              "clock", clock_pair(), "streams_all", !fleet,
+		                              "streams", probe_live_json(p, now, fleet), "totals",
+		                              probe_live_totals_json(p, now), "capture", cap));
 	}
 	if (p->preflight_at && bo_clock_mono_ns() >= p->preflight_at) {
 		p->preflight_at = 0;
@@ -205,6 +207,16 @@ static int setup(probe *p, char *err, size_t errlen)
 		if (resolve(c->targets[i], &p->targets[i]) != 0) {
 			snprintf(err, errlen, "cannot resolve target %s", c->targets[i]);
 			return PROBE_EXIT_USAGE;
+		}
+		int before = bo_addrmap_get(&p->target_map, &p->targets[i].addr);
+		if (before >= 0) {
+			snprintf(err, errlen, "target %s is given twice (as %s and %s)",
+			         p->targets[i].str, c->targets[before], c->targets[i]);
+			return PROBE_EXIT_USAGE;
+		}
+		if (bo_addrmap_put(&p->target_map, &p->targets[i].addr, i) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return PROBE_EXIT_RUNTIME;
 		}
 	}
 	p->mono_to_real = bo_clock_real_ns() - bo_clock_mono_ns();
@@ -257,6 +269,8 @@ static int setup(probe *p, char *err, size_t errlen)
 			return PROBE_EXIT_SETUP;
 		}
 	}
+	if (probe_files_limit(p->nslots + 64, err, errlen) != 0)
+		return PROBE_EXIT_SETUP;
 	for (int i = 0; i < p->nslots; i++) {
 		int rc = p->slots[i].ops->open(&p->slots[i], err, errlen);
 		if (rc != 0)
@@ -302,6 +316,8 @@ int probe_run(const probe_config *cfg)
 	p.cfg = *cfg;
 	p.exit_code = PROBE_EXIT_OK;
 	p.tty = isatty(2);
+	for (int i = 0; i < 4; i++)
+		p.raw_fd[i] = -1;
 	int rc = setup(&p, err, sizeof err);
 	if (rc != 0) {
 		fprintf(stderr, "blackout-probe: %s\n", err);
@@ -365,7 +381,7 @@ out:
 	probe_capture_close(&p);
 	probe_guest_free(&p);
 	for (int i = 0; i < p.nslots; i++)
-		if (p.slots[i].fd >= 0)
+		if (p.slots[i].fd >= 0 && !p.slots[i].fd_shared)
 			close(p.slots[i].fd);
 	if (bo_log_close(&p.log) != 0 && rc == 0) {
 		fprintf(stderr, "blackout-probe: writing probe.jsonl failed\n");
@@ -373,6 +389,10 @@ out:
 	}
 	if (p.loop)
 		uv_loop_close(p.loop);
+	for (int i = 0; i < 4; i++)
+		if (p.raw_fd[i] >= 0)
+			close(p.raw_fd[i]);
+	bo_addrmap_free(&p.target_map);
 	free(p.targets);
 	free(p.slots);
 	return rc;

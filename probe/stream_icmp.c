@@ -40,8 +40,7 @@ static void icmp_filter(const probe_slot *s, char *buf, size_t len)
 
 static int icmp_open(probe_slot *s, char *err, size_t errlen)
 {
-	s->fd = probe_raw_open(s->target->addr.family, err, errlen);
-	return s->fd < 0 ? s->fd : 0;
+	return probe_raw_shared(s, 0, err, errlen);
 }
 
 void probe_icmp_build(const probe_slot *s, uint32_t seq, int64_t deadline,

@@ -31,8 +31,8 @@ static void tcp_filter(const probe_slot *s, char *buf, size_t len)
 
 static int syn_open(probe_slot *s, char *err, size_t errlen)
 {
-	s->fd = probe_tcp_raw_open(&s->target->addr, &s->local, err, errlen);
-	return s->fd < 0 ? s->fd : 0;
+	int rc = probe_route_source(&s->target->addr, &s->local, err, errlen);
+	return rc ? rc : probe_raw_shared(s, 1, err, errlen);
 }
 
 /* The 20-byte TCP header of probe seq; the checksum covers the IPv4 pseudo-header (for IPv6
