@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Pacing at 1 kHz to one target in the lab, blackout-probe against the peers, one after the
-# other on the same machine: achieved rate, send-gap error (from each tool's own capture) and
-# CPU share; for blackout also the schedule error against its deadlines and capture drops.
+# Pacing at 1 kHz per stream to one target in the lab: blackout-probe with all six streams
+# (6 x 1 kHz) against the peers at the same interval, one after the other on the same machine:
+# ping and fping (ICMP echo), hping3 (TCP SYN), irtt (UDP). For each: achieved rate, send-gap
+# error per flow (from a tcpdump capture), CPU share; for blackout also the schedule error of
+# every stream against its deadlines and the capture's drops.
 # Usage: bench/pacing.sh [SECONDS] (default 20). Needs root.
 set -euo pipefail
 shopt -s inherit_errexit
@@ -9,39 +11,70 @@ cd "$(dirname "$0")/.."
 secs=${1:-20}
 [ "$(id -u)" -eq 0 ] || { echo "bench/pacing.sh needs root (the lab)" >&2; exit 1; }
 scripts/deps.sh
-command -v fping >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fping >/dev/null
+for t in fping hping3 irtt; do
+  command -v "$t" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$t" >/dev/null
+done
 dir=$(scripts/build.sh)
 bin="$PWD/$dir"
 out=$(mktemp -d /tmp/blackout-pacing-XXXXXX)
 lab=$("$bin/lab/blackout-lab" up)
-trap '"$bin/lab/blackout-lab" down "$lab"; rm -rf "$out"' EXIT
-ex() { "$bin/lab/blackout-lab" exec "$lab" probe -- "$@"; }
+cleanup() {
+  "$bin/lab/blackout-lab" down "$lab" # also ends the responder and irtt server
+  if [ -n "${KEEP:-}" ]; then echo "kept $out" >&2; else rm -rf "$out"; fi
+}
+trap cleanup EXIT
+ex() { local role=$1; shift; "$bin/lab/blackout-lab" exec "$lab" "$role" -- "$@"; }
 
-ex python3 bench/pacing.py "$out" "$secs" 1 blackout \
-  "$bin/probe/blackout-probe" -q -i 1ms --run "$out/run" 192.0.2.2 > "$out/blackout.json"
+# The VM's side of the network runs on the second core (RPS), as a remote host's would.
+ex vm unshare -m sh -c "mkdir -p /tmp/bo-sys && mount -t sysfs none /tmp/bo-sys &&
+  echo 2 > /tmp/bo-sys/class/net/eth0/queues/rx-0/rps_cpus"
+ex vm "$bin/responder/blackout-responder" -q > "$out/responder.log" 2>&1 &
+ex vm irtt server -i 0 -b 192.0.2.2 > "$out/irtt-server.log" 2>&1 &
+sleep 1
+
+ex probe python3 bench/pacing.py "$out" "$secs" 1 blackout 'icmp[0] = 8' \
+  "$bin/probe/blackout-probe" -q --no-events -s icmp,icmp-new,udp,udp-new,tcp-syn,tcp-est \
+  -i 1ms --run "$out/run" 192.0.2.2 > "$out/blackout.json"
 "$bin/analysis/blackout-analyze" -q --no-write --json "$out/analysis.json" "$out/run"
-ex python3 bench/pacing.py "$out" "$secs" 1 ping ping -q -i 0.001 192.0.2.2 > "$out/ping.json"
-ex python3 bench/pacing.py "$out" "$secs" 1 fping fping -q -l -p 1 -i 1 192.0.2.2 > "$out/fping.json"
+ex probe python3 bench/pacing.py "$out" "$secs" 1 ping 'icmp[0] = 8' \
+  ping -q -i 0.001 192.0.2.2 > "$out/ping.json"
+ex probe python3 bench/pacing.py "$out" "$secs" 1 fping 'icmp[0] = 8' \
+  fping -q -l -p 1 -i 1 192.0.2.2 > "$out/fping.json"
+ex probe python3 bench/pacing.py "$out" "$secs" 1 hping3 'tcp[13] = 2 and dst port 8620' \
+  hping3 -q -S -p 8620 -i u1000 192.0.2.2 > "$out/hping3.json"
+ex probe python3 bench/pacing.py "$out" "$secs" 1 irtt 'udp and dst port 2112' \
+  irtt client -Q -i 1ms -d "$((secs + 10))s" 192.0.2.2 > "$out/irtt.json"
 
 python3 - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
-rows = [json.load(open(f"{out}/{n}.json")) for n in ("blackout", "ping", "fping")]
+names = ("blackout", "ping", "fping", "hping3", "irtt")
+rows = {n: json.load(open(f"{out}/{n}.json")) for n in names}
 a = json.load(open(f"{out}/analysis.json"))
-sched = a["streams"][0]["schedule_error"]
 log = [json.loads(l) for l in open(f"{out}/run/probe.jsonl")]
 end = next(r for r in log if r["type"] == "end")
-print("pacing at 1 kHz, one target, icmp; gap error = |send gap - 1 ms| from each tool's capture")
-print(f"{'tool':10} {'rate/s':>8} {'of 1000':>8} {'gap p50':>9} {'gap p99':>9} {'gap max':>9} {'CPU':>7}")
-for r in rows:
-    print(f"{r['name']:10} {r['rate']:8.1f} {r['rate'] / r['expected_rate'] * 100:7.2f}% "
-          f"{r['gap_err_p50_ns'] / 1e3:7.1f}us {r['gap_err_p99_ns'] / 1e3:7.1f}us "
-          f"{r['gap_err_max_ns'] / 1e3:7.1f}us {r['cpu_share'] * 100:6.1f}%")
-b = rows[0]
-for r in rows[1:]:
-    print(f"ratio {r['name']}/blackout: gap p99 {r['gap_err_p99_ns'] / max(b['gap_err_p99_ns'], 1):.1f}x, "
-          f"CPU {r['cpu_share'] / max(b['cpu_share'], 1e-9):.2f}x, rate {r['rate'] / b['rate']:.3f}x")
-print(f"blackout schedule error (capture - deadline): p50 {sched['p50_ns'] / 1e3:.0f} us, "
-      f"p99 {sched['p99_ns'] / 1e3:.0f} us, p99.9 {sched['p999_ns'] / 1e3:.0f} us, max {sched['max_ns'] / 1e3:.0f} us; "
-      f"capture dropped {end['capture']['dropped']}; sender real-time: {end['sender_realtime_priority']}")
+streams = {"blackout": 6}
+print("pacing at 1 kHz per stream, one target; gap error = |send gap - 1 ms| per flow, from tcpdump")
+print(f"{'tool':9} {'streams':>7} {'probes/s':>9} {'gap p50':>9} {'gap p99':>9} {'gap max':>9} {'CPU':>7} {'CPU/stream':>10}")
+for n in names:
+    r, k = rows[n], streams.get(n, 1)
+    print(f"{n:9} {k:7d} {r['rate']:9.1f} {r['gap_err_p50_ns'] / 1e3:7.1f}us {r['gap_err_p99_ns'] / 1e3:7.1f}us "
+          f"{r['gap_err_max_ns'] / 1e3:7.1f}us {r['cpu_share'] * 100:6.1f}% {r['cpu_share'] * 100 / k:9.2f}%")
+b = rows["blackout"]
+for n in names[1:]:
+    r = rows[n]
+    print(f"ratio {n}/blackout: gap p99 {r['gap_err_p99_ns'] / max(b['gap_err_p99_ns'], 1):.2f}x, "
+          f"CPU per stream {r['cpu_share'] / max(b['cpu_share'] / 6, 1e-9):.2f}x")
+print("blackout schedule error (capture - deadline) per stream:")
+for s in a["streams"]:
+    e = s["schedule_error"]
+    if not e:
+        print(f"  {s['stream']:9} sent {s['sent']}, answered {s['answered']} (no deadline on the wire)")
+        continue
+    print(f"  {s['stream']:9} sent {s['sent']}, answered {s['answered']}: p50 {e['p50_ns'] / 1e3:.1f} us, "
+          f"p99 {e['p99_ns'] / 1e3:.1f} us, p99.9 {e['p999_ns'] / 1e3:.1f} us, max {e['max_ns'] / 1e3:.0f} us")
+sent = sum(s["sent"] for s in end["streams"])
+errs = sum(s["send_errors"] for s in end["streams"])
+print(f"blackout: sent {sent} ({sent / (6 * 1000 * (b['sends'] / b['rate'] if b['rate'] else 1)) * 100:.2f} % of 6 x 1000/s over the capture), "
+      f"send errors {errs}, capture dropped {end['capture']['dropped']}, sender real-time: {end['sender_realtime_priority']}")
 PY

@@ -3,7 +3,9 @@
  * A state file under /run/blackout-lab/ names what one lab created; teardown removes only the
  * namespaces listed there, so the lab never touches what it did not make.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,11 +165,51 @@ int lab_attach(lab *l, const char *name)
 	return 0;
 }
 
+/* Processes still inside one of the lab's namespaces (a responder started with `exec` and
+ * left running): SIGTERM, then SIGKILL after a second. Found by the namespace's inode. */
+static int end_processes(const lab *l, int sig)
+{
+	ino_t ino[LAB_NROLES];
+	int n = 0, found = 0;
+	for (int i = 0; i < LAB_NROLES; i++) {
+		char path[96];
+		struct stat st;
+		snprintf(path, sizeof path, "/run/netns/%s", l->ns[i]);
+		if (stat(path, &st) == 0)
+			ino[n++] = st.st_ino;
+	}
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		char *end, path[300];
+		long pid = strtol(e->d_name, &end, 10);
+		struct stat st;
+		if (*end || pid <= 1 || pid == getpid())
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/ns/net", pid);
+		if (stat(path, &st) != 0)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (st.st_ino == ino[i]) {
+				kill((pid_t)pid, sig);
+				found++;
+			}
+	}
+	closedir(d);
+	return found;
+}
+
 void lab_destroy(lab *l)
 {
 	if (!l->created)
 		return;
 	lab_nft_free();
+	if (end_processes(l, SIGTERM)) {
+		for (int i = 0; i < 20 && end_processes(l, 0); i++)
+			usleep(50000);
+		end_processes(l, SIGKILL);
+	}
 	for (int i = 0; i < LAB_NROLES; i++)
 		if (ns_exists(l->ns[i])) /* deleting a namespace removes its links, rules, bridge */
 			IP("netns", "del", l->ns[i]);

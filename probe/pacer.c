@@ -24,9 +24,9 @@ struct probe_pacer {
 	int64_t t0;
 	atomic_int stop;
 	uv_thread_t thread;
-	int64_t wake_mean, wake_dev; /* learnt oversleep of clock_nanosleep */
-	int64_t slack;               /* lateness allowed to save a wake-up, see pacer_slack */
-	int64_t slept;               /* when the sender last slept */
+	int64_t wake_q95; /* learnt oversleep of clock_nanosleep, its 95th percentile */
+	int64_t slack;    /* lateness allowed to save a wake-up, see pacer_slack */
+	int64_t slept;    /* when the sender last slept */
 };
 
 /* An overloaded sender (every deadline already due when it gets to it) never sleeps; under
@@ -73,24 +73,25 @@ static void sift_down(probe_pacer *pc, int i)
 }
 
 /* Sleeps until close to `until`, then spins to deadline (<= until). The kernel wakes a
- * sleeper tens of microseconds late; the pacer learns that overshoot (a moving mean and mean
- * deviation) and wakes early by the mean plus two deviations, so only a few microseconds are
- * spun. */
+ * sleeper tens of microseconds late, and now and then much later; the pacer tracks the 95th
+ * percentile of that oversleep (a stochastic quantile estimate: up 19 steps when a wake-up was
+ * later than it, down one step otherwise, so it settles where 5 % are later) and wakes early by
+ * that much. A rare long preemption moves it by one step, not by its length, and the spin stays
+ * short. */
+#define WAKE_STEP 500 /* ns */
+
 static void wait_until(probe_pacer *pc, int64_t until, int64_t deadline)
 {
-	int64_t early = pc->wake_mean + 2 * pc->wake_dev;
-	int64_t target = until - early;
+	int64_t target = until - pc->wake_q95;
 	int64_t now = bo_clock_mono_ns();
 	if (target > now) {
 		struct timespec ts = {target / BO_NS_PER_S, target % BO_NS_PER_S};
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 		now = pc->slept = bo_clock_mono_ns();
-		int64_t over = now - target;
-		if (over > 2 * BO_NS_PER_MS)
-			over = 2 * BO_NS_PER_MS; /* a preemption, not the usual wake-up cost */
-		int64_t dev = over > pc->wake_mean ? over - pc->wake_mean : pc->wake_mean - over;
-		pc->wake_mean += (over - pc->wake_mean) / 16;
-		pc->wake_dev += (dev - pc->wake_dev) / 16;
+		if (now - target > pc->wake_q95)
+			pc->wake_q95 += 19 * WAKE_STEP;
+		else if (pc->wake_q95 >= WAKE_STEP)
+			pc->wake_q95 -= WAKE_STEP;
 	}
 	while (now < deadline)
 		now = bo_clock_mono_ns();

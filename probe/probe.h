@@ -29,6 +29,8 @@ enum {
  * log's status records list only those in a gap (the end record lists all). */
 #define PROBE_STATUS_TARGETS 8
 #define PROBE_STATUS_SLOTS 64
+/* Between the deadlines of one target's streams (run.c). */
+#define PROBE_STREAM_STEP (20 * BO_NS_PER_US)
 
 typedef struct probe_slot probe_slot;
 typedef struct probe probe;

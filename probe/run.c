@@ -241,8 +241,13 @@ static int setup(probe *p, char *err, size_t errlen)
 				s->outage_interval = BO_NS_PER_MS;
 			if (s->outage_interval >= s->interval || s->ops->steady)
 				s->outage_interval = 0;
-			/* Spread the slots over one interval so they do not all fire together. */
-			s->phase = (int64_t)k * s->interval / p->nslots;
+			/* Targets are spread over the interval, half a step off the round
+			 * milliseconds where the kernel's own timers (the scheduler tick) fire;
+			 * a target's streams follow each other PROBE_STREAM_STEP apart, so one
+			 * wake-up of the sender sends them all (in a VM a wake-up costs more
+			 * CPU than the sends). */
+			s->phase = (2 * (int64_t)t + 1) * s->interval / (2 * p->ntargets) +
+			           (int64_t)i * PROBE_STREAM_STEP;
 			s->icmp_id = (uint16_t)((p->run_id ^ (p->run_id >> 16)) + (uint32_t)t);
 			/* A nonzero SSID per slot, from the run key, so other sessions do not
 			 * match. */
