@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bo_cksum.h"
 #include "bo_time.h"
 #include "lab.h"
 
@@ -152,19 +153,46 @@ static int link_flap(const lab *l, int64_t *t0, int64_t *t1)
 	return rc;
 }
 
-/* The "VM resumed" announcement: a gratuitous ARP request from the VM's MAC and address. */
-static int send_garp(const lab *l, int64_t *t0, int64_t *t1)
+/* Sends one Ethernet frame from the VM's eth0; the time around the send in t0, t1. */
+static int vm_send_frame(const lab *l, const unsigned char *f, size_t len, uint16_t proto,
+                         const char *what, int64_t *t0, int64_t *t1)
 {
 	int saved, rc = -1;
 	if (lab_enter(l, LAB_VM, &saved) != 0)
 		return -1;
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(0x0806));
-	unsigned char mac[6];
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(proto));
+	struct sockaddr_ll sll;
+	memset(&sll, 0, sizeof sll);
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(proto);
+	sll.sll_ifindex = (int)if_nametoindex("eth0");
+	sll.sll_halen = 6;
+	memcpy(sll.sll_addr, f, 6);
+	*t0 = bo_clock_real_ns();
+	if (fd >= 0 && sendto(fd, f, len, 0, (struct sockaddr *)&sll, sizeof sll) == (ssize_t)len)
+		rc = 0;
+	*t1 = bo_clock_real_ns();
+	if (rc != 0)
+		fprintf(stderr, "blackout-lab: %s failed: %s\n", what, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	lab_leave(saved);
+	return rc;
+}
+
+static void vm_mac(unsigned char mac[6])
+{
 	sscanf(LAB_VM_MAC, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3],
 	       &mac[4], &mac[5]);
+}
+
+/* The "VM resumed" announcement: a gratuitous ARP request from the VM's MAC and address. */
+static int send_garp(const lab *l, int64_t *t0, int64_t *t1)
+{
+	unsigned char mac[6], f[42];
+	vm_mac(mac);
 	struct in_addr ip;
 	inet_pton(AF_INET, LAB_VM_ADDR, &ip);
-	unsigned char f[42];
 	memset(f, 0xff, 6);
 	memcpy(f + 6, mac, 6);
 	f[12] = 0x08, f[13] = 0x06;                    /* ARP */
@@ -174,23 +202,43 @@ static int send_garp(const lab *l, int64_t *t0, int64_t *t1)
 	memcpy(f + 28, &ip, 4);
 	memset(f + 32, 0, 6);
 	memcpy(f + 38, &ip, 4); /* target = sender: gratuitous */
-	struct sockaddr_ll sll;
-	memset(&sll, 0, sizeof sll);
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(0x0806);
-	sll.sll_ifindex = (int)if_nametoindex("eth0");
-	sll.sll_halen = 6;
-	memset(sll.sll_addr, 0xff, 6);
-	*t0 = bo_clock_real_ns();
-	if (fd >= 0 && sendto(fd, f, sizeof f, 0, (struct sockaddr *)&sll, sizeof sll) == sizeof f)
-		rc = 0;
-	*t1 = bo_clock_real_ns();
-	if (rc != 0)
-		fprintf(stderr, "blackout-lab: gratuitous ARP failed: %s\n", strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	lab_leave(saved);
-	return rc;
+	return vm_send_frame(l, f, sizeof f, 0x0806, "gratuitous ARP", t0, t1);
+}
+
+/* Its IPv6 counterpart: an unsolicited neighbour advertisement (RFC 4861 7.2.6) to all
+ * nodes, Override set, with the VM's link-layer address. */
+static int send_una(const lab *l, int64_t *t0, int64_t *t1)
+{
+	unsigned char mac[6], f[14 + 40 + 32];
+	vm_mac(mac);
+	struct in6_addr src, dst;
+	inet_pton(AF_INET6, LAB_VM_ADDR6, &src);
+	inet_pton(AF_INET6, "ff02::1", &dst);
+	memset(f, 0, sizeof f);
+	memcpy(f, (const unsigned char[]){0x33, 0x33, 0, 0, 0, 1}, 6);
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x86, f[13] = 0xdd;
+	unsigned char *ip = f + 14, *na = ip + 40;
+	ip[0] = 0x60;
+	ip[5] = 32;  /* payload length */
+	ip[6] = 58;  /* ICMPv6 */
+	ip[7] = 255; /* hop limit: neighbour discovery insists */
+	memcpy(ip + 8, &src, 16);
+	memcpy(ip + 24, &dst, 16);
+	na[0] = 136;  /* neighbour advertisement */
+	na[4] = 0x20; /* Override */
+	memcpy(na + 8, &src, 16);
+	na[24] = 2; /* target link-layer address option, 8 octets */
+	na[25] = 1;
+	memcpy(na + 26, mac, 6);
+	unsigned char pseudo[40] = {0};
+	memcpy(pseudo, &src, 16);
+	memcpy(pseudo + 16, &dst, 16);
+	pseudo[35] = 32;
+	pseudo[39] = 58;
+	uint16_t c = bo_cksum_fold(bo_cksum_add(bo_cksum_add(0, pseudo, 40), na, 32));
+	na[2] = (unsigned char)(c >> 8), na[3] = (unsigned char)c;
+	return vm_send_frame(l, f, sizeof f, 0x86dd, "unsolicited NA", t0, t1);
 }
 
 static void quarantine_rules(int scope, char *buf, size_t len)
@@ -268,6 +316,9 @@ int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 	if (send_garp(l, &garp[0], &garp[1]))
 		return -1;
 	log_step(truth, "gratuitous-arp", garp[0], garp[1]);
+	if (send_una(l, &garp[0], &garp[1]))
+		return -1;
+	log_step(truth, "unsolicited-na", garp[0], garp[1]);
 	fprintf(stderr, "lab: resumed%s\n", sc->event ? ", network event in the guest" : "");
 
 	if (sc->quarantine_ns) {

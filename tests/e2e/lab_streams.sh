@@ -3,10 +3,11 @@
 # blackout-responder, started by the lab in the VM, reflects STAMP and reports guest events),
 # analysed, and each new-flow stream's analysis compared with the lab's ground truth (tcp-est,
 # whose frames are delayed rather than lost, is checked for frames echoed); for safety-timeout also
-# the guest events (check_guest.py). Usage: lab_streams.sh BUILD_DIR SCENARIO
+# the guest events (check_guest.py). Over IPv6 (TARGET 2001:db8::2) the resume marker is the
+# lab's unsolicited neighbour advertisement. Usage: lab_streams.sh BUILD_DIR SCENARIO [TARGET]
 # Exit 77 (skipped) without root or network namespaces.
 set -euo pipefail
-build=$1 scenario=$2
+build=$1 scenario=$2 target=${3:-192.0.2.2}
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
   echo "skipped: needs root and network namespaces"; exit 77
@@ -15,7 +16,7 @@ run=$(mktemp -d /tmp/blackout-e2e-XXXXXX)
 trap 'rm -rf "$run"' EXIT
 "$build/lab/blackout-lab" run "$scenario" --run "$run" --lead 1500ms --tail 2s \
   -- \
-  "$build/probe/blackout-probe" --quiet --run "$run" --interval 10ms --streams icmp,icmp-new,udp,udp-new,tcp-syn,tcp-est 192.0.2.2
+  "$build/probe/blackout-probe" --quiet --run "$run" --interval 10ms --streams icmp,icmp-new,udp,udp-new,tcp-syn,tcp-est "$target"
 "$build/analysis/blackout-analyze" "$run"
 for stream in icmp icmp-new udp udp-new tcp-syn; do
   python3 "$here/check_truth.py" "$run/analysis.json" "$run/lab.jsonl" "$stream"
@@ -31,7 +32,16 @@ print(("ok    " if ok else "FAIL  ") + f"tcp-est: {est['sent']} frames, {est['an
       f"within the reply timeout, {est['lost']} later or not at all")
 sys.exit(0 if ok else 1)
 PY
+if [[ "$target" == *:* ]]; then
+  python3 - "$run/analysis.json" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))["verdict"]
+ok = v["resume_kind"] == "unsolicited NA"
+print(("ok    " if ok else "FAIL  ") + f"resume marker over IPv6: {v['resume_kind']}")
+sys.exit(0 if ok else 1)
+PY
+fi
 # The guest's side (the lab starts blackout-responder with capture and heartbeat).
-if [ "$scenario" = safety-timeout ]; then
+if [ "$scenario" = safety-timeout ] && [[ "$target" != *:* ]]; then
   python3 "$here/check_guest.py" "$run"
 fi
