@@ -64,6 +64,9 @@ static void usage(FILE *f)
 	        "\n"
 	        "Output:\n"
 	        "  -q, --quiet              no status line and no outage lines\n"
+	        "      --dry-run            send and capture nothing: write every probe of the\n"
+	        "                           --duration to RUN/probe.pcap at its deadline (raw\n"
+	        "                           IP), at once and without privileges\n"
 	        "  -h, --help               this help\n"
 	        "  -V, --version            version\n"
 	        "\n"
@@ -142,6 +145,7 @@ int main(int argc, char **argv)
 	                                     {"stamp-key", required_argument, 0, 'K'},
 	                                     {"tcp-port", required_argument, 0, 'C'},
 	                                     {"no-events", no_argument, 0, 'N'},
+	                                     {"dry-run", no_argument, 0, 'D'},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-probe");
 	probe_config c;
@@ -187,6 +191,7 @@ int main(int argc, char **argv)
 		case 'K': c.stamp_key_file = optarg; break;
 		case 'C': c.tcp_port = bo_cli_port("--tcp-port", optarg); break;
 		case 'N': c.events = 0; break;
+		case 'D': c.dry_run = 1; break;
 		case 'O':
 			c.outage_interval = bo_cli_duration("--outage-interval", optarg);
 			if (c.outage_interval && c.outage_interval < BO_NS_PER_MS)
@@ -225,6 +230,10 @@ int main(int argc, char **argv)
 		                   "name), or --targets FILE");
 	if (c.ntargets > PROBE_MAX_TARGETS)
 		bo_cli_usage_error("too many targets");
+	if (c.dry_run && !c.duration)
+		bo_cli_usage_error("--dry-run needs --duration (it writes the whole run at once)");
+	if (c.dry_run && c.exec)
+		bo_cli_usage_error("--dry-run sends nothing, so it runs no --exec");
 	static char defdir[64];
 	if (!c.run_dir) {
 		time_t now = time(NULL);

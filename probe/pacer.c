@@ -97,6 +97,21 @@ static void wait_until(probe_pacer *pc, int64_t until, int64_t deadline)
 		now = bo_clock_mono_ns();
 }
 
+/* After a send at deadline: the slot's next deadline, every outage_interval while fast, else
+ * the next point of its regular grid. */
+static void advance(probe_pacer *pc, probe_slot *s, int64_t deadline, int fast)
+{
+	s->next_seq++;
+	s->in_fast = fast;
+	if (fast) {
+		s->next_deadline = deadline + s->outage_interval;
+	} else {
+		int64_t k = (deadline - pc->t0 - s->phase) / s->interval + 1;
+		s->next_deadline = pc->t0 + s->phase + k * s->interval;
+	}
+	sift_down(pc, 0);
+}
+
 static void pacer_main(void *arg)
 {
 	probe_pacer *pc = arg;
@@ -132,29 +147,20 @@ static void pacer_main(void *arg)
 			atomic_fetch_add_explicit(&s->late, 1, memory_order_relaxed);
 		if (late > atomic_load_explicit(&s->max_late, memory_order_relaxed))
 			atomic_store_explicit(&s->max_late, late, memory_order_relaxed);
-		s->next_seq++;
-		s->in_fast =
-		        s->outage_interval && atomic_load_explicit(&s->fast, memory_order_relaxed);
-		if (s->in_fast) {
-			s->next_deadline = deadline + s->outage_interval;
-		} else {
-			/* The next point of the regular grid after this send. */
-			int64_t k = (deadline - pc->t0 - s->phase) / s->interval + 1;
-			s->next_deadline = pc->t0 + s->phase + k * s->interval;
-		}
-		sift_down(pc, 0);
+		advance(pc, s, deadline,
+		        s->outage_interval && atomic_load_explicit(&s->fast, memory_order_relaxed));
 	}
 }
 
-int probe_pacer_start(probe *p, int64_t t0)
+static probe_pacer *pacer_new(probe *p, int64_t t0)
 {
 	probe_pacer *pc = calloc(1, sizeof *pc);
 	if (!pc)
-		return -ENOMEM;
+		return NULL;
 	pc->heap = calloc((size_t)p->nslots, sizeof *pc->heap);
 	if (!pc->heap) {
 		free(pc);
-		return -ENOMEM;
+		return NULL;
 	}
 	pc->run = p;
 	pc->t0 = t0;
@@ -168,6 +174,31 @@ int probe_pacer_start(probe *p, int64_t t0)
 	for (int i = pc->n / 2 - 1; i >= 0; i--)
 		sift_down(pc, i);
 	atomic_init(&pc->stop, 0);
+	return pc;
+}
+
+int probe_schedule_walk(probe *p, int64_t t0, int64_t end, probe_walk_fn fn, void *arg)
+{
+	probe_pacer *pc = pacer_new(p, t0);
+	if (!pc)
+		return -ENOMEM;
+	int rc = 0;
+	while (rc == 0 && pc->heap[0]->next_deadline < end) {
+		probe_slot *s = pc->heap[0];
+		int64_t deadline = s->next_deadline;
+		rc = fn(s, s->next_seq, deadline, arg);
+		advance(pc, s, deadline, 0);
+	}
+	free(pc->heap);
+	free(pc);
+	return rc;
+}
+
+int probe_pacer_start(probe *p, int64_t t0)
+{
+	probe_pacer *pc = pacer_new(p, t0);
+	if (!pc)
+		return -ENOMEM;
 	int rc = uv_thread_create(&pc->thread, pacer_main, pc);
 	if (rc != 0) {
 		free(pc->heap);

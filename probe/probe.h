@@ -48,7 +48,10 @@ typedef struct probe_stream_ops {
 	int (*send)(probe_slot *s, uint32_t seq, int64_t deadline);
 	/* Is a captured packet this slot's request (1) or reply (2)? Sets *seq. 0: neither. */
 	int (*classify)(const probe_slot *s, const bo_pkt *p, uint32_t *seq);
-	void (*close)(probe_slot *s);
+	/* --dry-run: the transport-layer packet probe seq would be (UDP and TCP with their
+	 * headers); the length, and the IP protocol in *proto. Checksums are left to dry.c. */
+	int (*render)(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t *out, size_t cap,
+	              uint8_t *proto);
 	/* A byte stream (tcp-est): no faster probing in an outage (it would only queue up in
 	 * TCP), and a segment may carry several frames back to back. */
 	int steady;
@@ -131,7 +134,8 @@ typedef struct probe_config {
 	int events;              /* subscribe to the responders' guest events */
 	const char *stamp_key_file;
 	int quiet;
-	const char *exec;  /* the migration command, run through /bin/sh -c */
+	int dry_run;      /* write what would be sent to RUN/probe.pcap; send and capture nothing */
+	const char *exec; /* the migration command, run through /bin/sh -c */
 	int64_t exec_lead; /* from the first probe to starting it */
 	int64_t after;     /* from its end to the end of the run */
 	char **targets;
@@ -206,6 +210,10 @@ void probe_markers_close(probe *p);
 /* pacer.c: the sender thread, absolute deadlines on the monotonic clock. */
 int probe_pacer_start(probe *p, int64_t t0);
 void probe_pacer_stop(probe *p);
+/* The same schedule without a clock: fn for every (slot, seq, deadline) before end, in
+ * deadline order (the dry run). Stops at fn's first nonzero return, which it returns. */
+typedef int (*probe_walk_fn)(probe_slot *s, uint32_t seq, int64_t deadline, void *arg);
+int probe_schedule_walk(probe *p, int64_t t0, int64_t end, probe_walk_fn fn, void *arg);
 
 /* capture.c */
 int probe_capture_open(probe *p, char *err, size_t errlen);
@@ -243,6 +251,11 @@ int probe_stamp_build(const probe_slot *s, uint32_t seq, int64_t deadline, uint8
 /* stream_tcp.c: the TCP header of a tcp-syn probe; the frame of a tcp-est probe. */
 void probe_syn_build(const probe_slot *s, uint32_t seq, uint8_t out[20]);
 void probe_est_build(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t out[BO_TAG_LEN]);
+
+/* dry.c: --dry-run, the whole run's probes at their deadlines into RUN/probe.pcap (raw IP),
+ * at once, without privileges. */
+int probe_dry_open(probe *p, char *err, size_t errlen);
+int probe_dry_run(probe *p, int64_t t0);
 
 /* net-linux.c (platform) */
 int probe_raw_open(int family, char *err, size_t errlen);

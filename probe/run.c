@@ -50,21 +50,27 @@ static void write_header(probe *p)
 		json_array_append_new(streams, json_string(p->cfg.streams[i]));
 	for (int i = 0; i < p->cfg.argc; i++)
 		json_array_append_new(argv, json_string(p->cfg.argv[i]));
+	/* The pair the analyzer reads is the offset every probe's timestamps use. */
+	int64_t real = bo_clock_real_ns(), mono = bo_clock_mono_ns();
+	p->mono_to_real = real - mono;
+	json_t *clock = json_pack("{s:I, s:I}", "realtime_ns", (json_int_t)real, "monotonic_ns",
+	                          (json_int_t)mono);
 	bo_log_put(&p->log,
 	           json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
-	                     "s:s, s:o, s:i, s:i, s:b, s:b, s:I}, s:{s:s, s:s, s:s, s:s}}",
+	                     "s:s, s:o, s:i, s:i, s:b, s:b, s:I, s:b}, s:{s:s, s:s, s:s, s:s}}",
 	                     "type", "header", "tool", "blackout-probe", "version",
 	                     BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "run_id",
-	                     (json_int_t)p->run_id, "key", key, "clock", clock_pair(), "config",
-	                     "targets", targets, "streams", streams, "interval_ns",
+	                     (json_int_t)p->run_id, "key", key, "clock", clock, "config", "targets",
+	                     targets, "streams", streams, "interval_ns",
 	                     (json_int_t)p->cfg.interval, "duration_ns",
 	                     (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout,
 	                     "interface", p->iface, "run_dir", p->cfg.run_dir, "argv", argv,
 	                     "stamp_port", p->cfg.stamp_port, "tcp_port", p->cfg.tcp_port,
 	                     "guest_events", p->cfg.events, "stamp_authenticated",
 	                     p->stamp_key.len > 0, "outage_interval_ns",
-	                     (json_int_t)p->cfg.outage_interval, "system", "hostname", u.nodename,
-	                     "os", u.sysname, "kernel", u.release, "machine", u.machine));
+	                     (json_int_t)p->cfg.outage_interval, "dry_run", p->cfg.dry_run,
+	                     "system", "hostname", u.nodename, "os", u.sysname, "kernel", u.release,
+	                     "machine", u.machine));
 }
 
 static void close_cb(uv_handle_t *h)
@@ -258,11 +264,11 @@ static int setup(probe *p, char *err, size_t errlen)
 			s->fd = -1;
 		}
 
-	if (c->iface)
-		snprintf(p->iface, sizeof p->iface, "%s", c->iface);
+	if (c->iface || c->dry_run)
+		snprintf(p->iface, sizeof p->iface, "%s", c->iface ? c->iface : "(dry run)");
 	else if (probe_iface_for(&p->targets[0].addr, p->iface, sizeof p->iface, err, errlen) != 0)
 		return PROBE_EXIT_SETUP;
-	for (int t = 1; t < p->ntargets && !c->iface; t++) {
+	for (int t = 1; t < p->ntargets && !c->iface && !c->dry_run; t++) {
 		char other[64];
 		if (probe_iface_for(&p->targets[t].addr, other, sizeof other, err, errlen) != 0)
 			return PROBE_EXIT_SETUP;
@@ -274,9 +280,11 @@ static int setup(probe *p, char *err, size_t errlen)
 			return PROBE_EXIT_SETUP;
 		}
 	}
-	if (probe_files_limit(p->nslots + 64, err, errlen) != 0)
+	if (c->dry_run)
+		snprintf(p->iface, sizeof p->iface, "(dry run)");
+	else if (probe_files_limit(p->nslots + 64, err, errlen) != 0)
 		return PROBE_EXIT_SETUP;
-	for (int i = 0; i < p->nslots; i++) {
+	for (int i = 0; i < p->nslots && !c->dry_run; i++) {
 		int rc = p->slots[i].ops->open(&p->slots[i], err, errlen);
 		if (rc != 0)
 			return rc == -EPERM ? PROBE_EXIT_PERM : PROBE_EXIT_SETUP;
@@ -311,7 +319,29 @@ static int setup(probe *p, char *err, size_t errlen)
 		                     (json_int_t)s->phase, "icmp_id", s->icmp_id, "ssid", s->ssid,
 		                     "local_port", s->local_port));
 	}
-	return probe_capture_open(p, err, errlen);
+	return c->dry_run ? probe_dry_open(p, err, errlen) : probe_capture_open(p, err, errlen);
+}
+
+/* --dry-run: the schedule written out at once; no loop, no threads. */
+static int dry_run(probe *p)
+{
+	p->start_mono = bo_clock_mono_ns();
+	int64_t t0 = (p->start_mono / (100 * BO_NS_PER_MS) + 2) * (100 * BO_NS_PER_MS);
+	bo_log_put(&p->log, json_pack("{s:s, s:I, s:o}", "type", "start", "t0_monotonic_ns",
+	                              (json_int_t)t0, "clock", clock_pair()));
+	int rc = probe_dry_run(p, t0);
+	int64_t now = bo_clock_real_ns();
+	json_t *cap;
+	probe_capture_stats(p, &cap);
+	bo_log_put(&p->log,
+	           json_pack("{s:s, s:I, s:s, s:o, s:o, s:o}", "type", "end", "realtime_ns",
+	                     (json_int_t)now, "reason", rc ? "error" : "dry-run", "clock",
+	                     clock_pair(), "streams", probe_live_json(p, now, 0), "capture", cap));
+	if (!p->cfg.quiet)
+		fprintf(stderr,
+		        "blackout-probe: dry run: %llu probes to %d target(s) -> %s/probe.pcap\n",
+		        (unsigned long long)p->captured, p->ntargets, p->cfg.run_dir);
+	return rc ? PROBE_EXIT_RUNTIME : PROBE_EXIT_OK;
 }
 
 int probe_run(const probe_config *cfg)
@@ -329,6 +359,10 @@ int probe_run(const probe_config *cfg)
 		if (p.log.f)
 			bo_log_put(&p.log, json_pack("{s:s, s:s, s:s}", "type", "end", "reason",
 			                             "error", "error", err));
+		goto out;
+	}
+	if (cfg->dry_run) {
+		rc = dry_run(&p);
 		goto out;
 	}
 	p.loop = uv_default_loop();

@@ -72,6 +72,16 @@ static int icmp_send(probe_slot *s, uint32_t seq, int64_t deadline)
 	return probe_sendto(s->fd, pkt, sizeof pkt, &s->target->addr);
 }
 
+static int icmp_render(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t *out,
+                       size_t cap, uint8_t *proto)
+{
+	if (cap < 8 + BO_TAG_LEN)
+		return -1;
+	probe_icmp_build(s, seq, deadline, out);
+	*proto = s->target->addr.family == 4 ? 1 : 58;
+	return 8 + BO_TAG_LEN;
+}
+
 static int icmp_classify(const probe_slot *s, const bo_pkt *p, uint32_t *seq)
 {
 	int v6 = s->target->addr.family == 6;
@@ -101,6 +111,7 @@ const probe_stream_ops probe_stream_icmp = {
         .open = icmp_open,
         .send = icmp_send,
         .classify = icmp_classify,
+        .render = icmp_render,
         .silent = "no echo reply: the guest firewall blocks inbound ICMP echo (Windows: "
                   "enable \"File and Printer Sharing (Echo Request)\"), or the target is "
                   "down",
@@ -114,6 +125,7 @@ const probe_stream_ops probe_stream_icmp_new = {
         .open = icmp_open,
         .send = icmp_send,
         .classify = icmp_classify,
+        .render = icmp_render,
         .silent = "no echo reply: the guest firewall blocks inbound ICMP echo (Windows: "
                   "enable \"File and Printer Sharing (Echo Request)\"), or the target is "
                   "down",

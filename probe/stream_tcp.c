@@ -87,6 +87,17 @@ static int syn_classify(const probe_slot *s, const bo_pkt *p, uint32_t *seq)
 	return 0;
 }
 
+static int syn_render(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t *out, size_t cap,
+                      uint8_t *proto)
+{
+	(void)deadline;
+	if (cap < 20)
+		return -1;
+	probe_syn_build(s, seq, out);
+	*proto = 6;
+	return 20;
+}
+
 /* ---- tcp-est ---- */
 
 static int est_connect(probe_slot *s)
@@ -162,6 +173,28 @@ static int est_send(probe_slot *s, uint32_t seq, int64_t deadline)
 	return rc;
 }
 
+/* A dry run shows the frames only, in one segment each, as if the connection were up (its
+ * handshake and the echoes are the kernel's and the responder's). */
+static int est_render(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t *out, size_t cap,
+                      uint8_t *proto)
+{
+	if (cap < 20 + BO_TAG_LEN)
+		return -1;
+	bo_wr w = bo_wr_make(out, 20);
+	bo_wr_be16(&w, s->local_port);
+	bo_wr_be16(&w, s->run->cfg.tcp_port);
+	bo_wr_be32(&w, 1 + (uint32_t)sizeof "BLACKOUT/1 echo\n" - 1 + seq * BO_TAG_LEN);
+	bo_wr_be32(&w, 1);
+	bo_wr_u8(&w, 5 << 4);
+	bo_wr_u8(&w, BO_TCP_PSH | BO_TCP_ACK);
+	bo_wr_be16(&w, 65535);
+	bo_wr_be16(&w, 0); /* checksum: dry.c */
+	bo_wr_be16(&w, 0);
+	probe_est_build(s, seq, deadline, out + 20);
+	*proto = 6;
+	return 20 + BO_TAG_LEN;
+}
+
 static int est_classify(const probe_slot *s, const bo_pkt *p, uint32_t *seq)
 {
 	if (p->l4 != BO_L4_TCP || p->payload_len < BO_TAG_LEN)
@@ -190,6 +223,7 @@ const probe_stream_ops probe_stream_tcp_syn = {
         .open = syn_open,
         .send = syn_send,
         .classify = syn_classify,
+        .render = syn_render,
         .silent = "no SYN-ACK or RST: TCP port %u filtered by the guest firewall (a "
                   "closed port would have answered RST)",
 };
@@ -202,6 +236,7 @@ const probe_stream_ops probe_stream_tcp_est = {
         .open = est_open,
         .send = est_send,
         .classify = est_classify,
+        .render = est_render,
         .steady = 1,
         .silent = "no echo: blackout-responder not listening on TCP port %u, or the "
                   "port blocked by the guest firewall",

@@ -10,6 +10,7 @@
 
 #include "bo_stamp.h"
 #include "bo_time.h"
+#include "bo_rd.h"
 #include "probe.h"
 
 static int new_ports(const probe_slot *s)
@@ -68,6 +69,24 @@ static int udp_send(probe_slot *s, uint32_t seq, int64_t deadline)
 	return rc;
 }
 
+/* udp-new's ports in a dry run: the kernel would pick them; these stand in. */
+static int udp_render(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t *out, size_t cap,
+                      uint8_t *proto)
+{
+	if (cap < 8)
+		return -1;
+	int n = probe_stamp_build(s, seq, deadline, out + 8, cap - 8);
+	if (n < 0)
+		return -1;
+	bo_wr w = bo_wr_make(out, 8);
+	bo_wr_be16(&w, new_ports(s) ? (uint16_t)(49152 + seq % 16384) : s->local_port);
+	bo_wr_be16(&w, s->run->cfg.stamp_port);
+	bo_wr_be16(&w, (uint16_t)(8 + n));
+	bo_wr_be16(&w, 0); /* checksum: dry.c */
+	*proto = 17;
+	return 8 + n;
+}
+
 static int udp_classify(const probe_slot *s, const bo_pkt *p, uint32_t *seq)
 {
 	if (p->l4 != BO_L4_UDP)
@@ -104,6 +123,7 @@ const probe_stream_ops probe_stream_udp = {
         .open = udp_open,
         .send = udp_send,
         .classify = udp_classify,
+        .render = udp_render,
         .silent = "no STAMP reply: blackout-responder (or another reflector) not running, "
                   "or UDP port %u blocked by the guest firewall",
 };
@@ -116,6 +136,7 @@ const probe_stream_ops probe_stream_udp_new = {
         .open = udp_open,
         .send = udp_send,
         .classify = udp_classify,
+        .render = udp_render,
         .silent = "no STAMP reply: blackout-responder (or another reflector) not running, "
                   "or UDP port %u blocked by the guest firewall",
 };
