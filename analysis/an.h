@@ -42,6 +42,16 @@ typedef struct an_probe {
 	int64_t reply; /* capture time of the first reply, 0 if none */
 } an_probe;
 
+/* A run of consecutive probes with the same fate, for the timeline: memory grows with the
+ * number of changes, not of probes. */
+enum { AN_OK = 0, AN_LOST = 1, AN_BLIND = 2 };
+typedef struct an_seg {
+	int64_t first, last; /* send times of its first and last probe */
+	uint32_t count;
+	uint8_t status;
+} an_seg;
+#define AN_SEG_MAX 200000 /* beyond, the timeline keeps the first ones */
+
 /* sched.c: streaming histogram of schedule errors. */
 typedef struct an_hist an_hist;
 void an_hist_add(an_hist **h, int64_t v);
@@ -94,6 +104,11 @@ typedef struct an_stream {
 	int nafter;
 	an_outage *outages;
 	int noutages, outage_cap;
+	/* timeline */
+	an_seg *segs;
+	int nsegs, seg_cap;
+	int64_t last_retired; /* send time of the last probe retired, for blind ones */
+	FILE *csv;            /* per-probe rows, or NULL */
 } an_stream;
 
 typedef struct an_announce {
@@ -160,6 +175,13 @@ typedef struct an_run {
 	int64_t resume_ts;
 	const char *resume_kind;
 	int main_stream, main_outage; /* -1 when none */
+	FILE *csv;                    /* --csv: a row per probe as it is resolved */
+	/* guest.jsonl: the guest's network events on the probe's clock */
+	int have_guest;
+	int64_t guest_offset; /* probe realtime - guest realtime, least over the clock events */
+	int64_t guest_net[16];
+	int nguest_net;
+	uint64_t guest_events;
 } an_run;
 
 /* runinfo.c */
@@ -188,6 +210,12 @@ int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 /* stamp.c: STAMP requests and replies, from our runs and from any STAMP sender. */
 void an_on_stamp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
 void an_on_tcp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
+
+/* runinfo.c: RUN/guest.jsonl, when the probe subscribed to the responder's events. */
+int an_read_guest(an_run *r);
+
+/* report_html.c: one self-contained HTML page with an SVG timeline. */
+void an_report_html(FILE *f, const an_run *r, const an_settings *set);
 
 /* verdict.c */
 void an_verdict(an_run *r, const an_settings *set);

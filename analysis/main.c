@@ -23,7 +23,10 @@ static void usage(FILE *f)
 	        "\n"
 	        "Output:\n"
 	        "  -j, --json FILE          write the JSON report to FILE (- for standard output)\n"
-	        "      --no-write           do not write RUN/analysis.json into a run directory\n"
+	        "      --html FILE          write the HTML report (SVG timeline) to FILE\n"
+	        "      --csv FILE           write a row per probe (send, reply, status) to FILE\n"
+	        "      --no-write           do not write RUN/analysis.json and RUN/report.html\n"
+	        "                           into a run directory\n"
 	        "  -q, --quiet              no text report\n"
 	        "\n"
 	        "Analysis:\n"
@@ -55,9 +58,31 @@ static int write_json(json_t *j, const char *path)
 	return rc;
 }
 
-static int analyze(const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
-                   const char *json_path, int quiet, int no_write)
+typedef struct outputs {
+	const char *json, *html, *csv;
+	int quiet, no_write;
+} outputs;
+
+static int write_html(const an_run *r, const an_settings *set, const char *path)
 {
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
+		return -1;
+	}
+	an_report_html(f, r, set);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int analyze(const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
+                   const outputs *out_to)
+{
+	const char *json_path = out_to->json;
+	int quiet = out_to->quiet, no_write = out_to->no_write;
 	an_run r;
 	memset(&r, 0, sizeof r);
 	r.input = input;
@@ -78,6 +103,7 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 			goto out;
 		}
 		an_read_lab(&r, err, sizeof err);
+		an_read_guest(&r);
 		if (r.stamp_auth && !stamp_key->len) {
 			fprintf(stderr,
 			        "blackout-analyze: %s used authenticated STAMP: give its key "
@@ -89,6 +115,17 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 		r.stamp_key = *stamp_key;
 	} else {
 		snprintf(r.path_pcap, sizeof r.path_pcap, "%s", input);
+	}
+	if (out_to->csv) {
+		r.csv = fopen(out_to->csv, "w");
+		if (!r.csv) {
+			fprintf(stderr, "blackout-analyze: cannot write %s\n", out_to->csv);
+			rc = AN_EXIT_INPUT;
+			goto out;
+		}
+		fputs("target,stream,seq,send_ns,reply_ns,rtt_ns,status\n", r.csv);
+		for (int i = 0; i < r.nstreams; i++) /* those the run log named */
+			r.streams[i].csv = r.csv;
 	}
 	int crc = an_read_capture(&r, set, err, sizeof err);
 	if (crc < 0) {
@@ -109,9 +146,18 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 		snprintf(path, sizeof path, "%s/analysis.json", input);
 		if (write_json(j, path) != 0)
 			rc = AN_EXIT_INPUT;
+		snprintf(path, sizeof path, "%s/report.html", input);
+		if (write_html(&r, set, path) != 0)
+			rc = AN_EXIT_INPUT;
 	}
+	if (out_to->html && write_html(&r, set, out_to->html) != 0)
+		rc = AN_EXIT_INPUT;
 	json_decref(j);
 out:
+	if (r.csv && fclose(r.csv) != 0) {
+		fprintf(stderr, "blackout-analyze: cannot write %s\n", out_to->csv);
+		rc = AN_EXIT_INPUT;
+	}
 	for (int i = 0; i < r.nstreams; i++)
 		an_stream_free(&r.streams[i]);
 	free(r.streams);
@@ -132,19 +178,23 @@ int main(int argc, char **argv)
 	                                     {"timeout", required_argument, 0, 'T'},
 	                                     {"switchover", required_argument, 0, 'S'},
 	                                     {"stamp-key", required_argument, 0, 'K'},
+	                                     {"html", required_argument, 0, 'H'},
+	                                     {"csv", required_argument, 0, 'C'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-analyze");
 	an_settings set = {0, 3 * BO_NS_PER_S, 7 * BO_NS_PER_S, BO_NS_PER_S};
-	const char *json_path = NULL;
+	outputs o = {0};
 	bo_stamp_key stamp_key = {{0}, 0};
-	int quiet = 0, no_write = 0, c;
+	int c;
 	while ((c = getopt_long(argc, argv, "j:qhV", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json_path = optarg; break;
-		case 'W': no_write = 1; break;
-		case 'q': quiet = 1; break;
+		case 'j': o.json = optarg; break;
+		case 'W': o.no_write = 1; break;
+		case 'q': o.quiet = 1; break;
+		case 'H': o.html = optarg; break;
+		case 'C': o.csv = optarg; break;
 		case 'R': set.reply_timeout = bo_cli_duration("--reply-timeout", optarg); break;
 		case 'N': set.normal = bo_cli_duration("--normal", optarg); break;
 		case 'T': set.timeout = bo_cli_duration("--timeout", optarg); break;
@@ -164,14 +214,16 @@ int main(int argc, char **argv)
 		bo_cli_usage_error("name a run directory or a capture file");
 	if (set.normal >= set.timeout)
 		bo_cli_usage_error("--normal must be shorter than --timeout");
-	if (json_path && !strcmp(json_path, "-") && argc - optind > 1)
+	if (o.json && !strcmp(o.json, "-") && argc - optind > 1)
 		bo_cli_usage_error("--json - takes one input");
+	if ((o.html || o.csv) && argc - optind > 1)
+		bo_cli_usage_error("--html and --csv take one input");
 	int rc = 0;
 	for (int i = optind; i < argc; i++) {
-		int r = analyze(argv[i], &set, &stamp_key, json_path, quiet, no_write);
+		int r = analyze(argv[i], &set, &stamp_key, &o);
 		if (r)
 			rc = r;
-		if (!quiet && i + 1 < argc)
+		if (!o.quiet && i + 1 < argc)
 			printf("\n");
 	}
 	return rc;

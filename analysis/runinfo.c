@@ -154,3 +154,40 @@ int an_read_lab(an_run *r, char *err, size_t errlen)
 	fclose(f);
 	return 0;
 }
+
+int an_read_guest(an_run *r)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/guest.jsonl", r->input);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0; /* no responder events in this run */
+	json_t *o;
+	long line = 0;
+	int rc, have_offset = 0;
+	int64_t net[16];
+	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
+		if (rc < 0)
+			continue;
+		r->guest_events++;
+		int64_t guest = bo_json_int(o, "realtime_ns", 0);
+		int64_t probe = bo_json_int(o, "probe_realtime_ns", 0);
+		/* The least (arrival - event) is the offset plus the channel's shortest delay: the
+		 * events replayed after a reconnect, held in the journal, arrive late and say
+		 * nothing. */
+		if (guest && probe && (!have_offset || probe - guest < r->guest_offset)) {
+			r->guest_offset = probe - guest;
+			have_offset = 1;
+		}
+		if (!strcmp(bo_json_str(o, "type", ""), "net") && guest && r->nguest_net < 16)
+			net[r->nguest_net++] = guest;
+		json_decref(o);
+	}
+	fclose(f);
+	r->have_guest = have_offset;
+	for (int i = 0; i < r->nguest_net; i++)
+		r->guest_net[i] = net[i] + r->guest_offset;
+	if (!have_offset)
+		r->nguest_net = 0;
+	return 0;
+}

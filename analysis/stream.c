@@ -34,6 +34,7 @@ an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uin
 	s->cap = 1024;
 	s->ring = calloc(s->cap, sizeof *s->ring);
 	s->collect_after = -1;
+	s->csv = r->csv;
 	if (!s->ring)
 		return NULL;
 	s->next_same = bo_addrmap_get(&r->by_target, target);
@@ -171,6 +172,39 @@ static void retire_lost(an_stream *s, const an_probe *p)
 	s->cur.lost++;
 }
 
+/* The timeline and the CSV row of one resolved probe. */
+static void note(an_stream *s, uint32_t seq, const an_probe *p, uint8_t status)
+{
+	int64_t t = p->send ? p->send : s->last_retired + s->interval;
+	s->last_retired = t;
+	if (s->csv) {
+		static const char *names[] = {"answered", "lost", "blind"};
+		fprintf(s->csv, "%s,%s,%u,%lld,", s->target_str, s->name, seq,
+		        p->send ? (long long)p->send : 0LL);
+		if (p->reply)
+			fprintf(s->csv, "%lld,%lld,", (long long)p->reply,
+			        (long long)(p->reply - p->send));
+		else
+			fputs(",,", s->csv);
+		fprintf(s->csv, "%s\n", names[status]);
+	}
+	an_seg *g = s->nsegs ? &s->segs[s->nsegs - 1] : NULL;
+	if (g && g->status == status) {
+		g->last = t;
+		g->count++;
+		return;
+	}
+	if (s->nsegs == s->seg_cap) {
+		int cap = s->seg_cap ? s->seg_cap * 2 : 16;
+		an_seg *n = cap <= AN_SEG_MAX ? realloc(s->segs, (size_t)cap * sizeof *n) : NULL;
+		if (!n)
+			return;
+		s->segs = n;
+		s->seg_cap = cap;
+	}
+	s->segs[s->nsegs++] = (an_seg){t, t, 1, status};
+}
+
 /* Retires head probes that are resolved by capture time now. */
 void an_stream_advance(an_stream *s, int64_t now, int64_t timeout)
 {
@@ -178,14 +212,17 @@ void an_stream_advance(an_stream *s, int64_t now, int64_t timeout)
 		an_probe *p = slot(s, s->base);
 		if (p->reply && p->send) {
 			retire_ok(s, p);
+			note(s, s->base, p, AN_OK);
 		} else if (p->send && now - p->send > timeout) {
 			retire_lost(s, p);
+			note(s, s->base, p, AN_LOST);
 		} else if (!p->send && s->base + 1 != s->top) {
 			/* Never captured (a send failure or a capture drop): a blind spot, never
 			 * counted as lost. */
 			s->blind++;
 			if (s->in_outage)
 				s->cur.blind++;
+			note(s, s->base, p, AN_BLIND);
 		} else {
 			break;
 		}
@@ -302,6 +339,7 @@ void an_stream_free(an_stream *s)
 {
 	free(s->ring);
 	free(s->outages);
+	free(s->segs);
 	an_hist_free(s->sched);
 }
 

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libuv1-dev libpcap-dev libjansson-dev libsodium-dev libnftables-dev
   nftables iproute2 tcpdump tshark iputils-ping python3 clang-format
+  chromium # renders the HTML report to a PNG in the tests
 )
 
 missing=()

@@ -44,4 +44,7 @@ fi
 # The guest's side (the lab starts blackout-responder with capture and heartbeat).
 if [ "$scenario" = safety-timeout ] && [[ "$target" != *:* ]]; then
   python3 "$here/check_guest.py" "$run"
+  # The HTML report, rendered by Chromium and checked by its pixels (77: no chromium).
+  rc=0; python3 "$here/check_html.py" "$run" || rc=$?
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || exit "$rc"
 fi

@@ -1,0 +1,307 @@
+/* The HTML report: one self-contained file (no scripts, no fetches) with the verdict, a table
+ * of the streams and an SVG timeline: a row per stream, each run of answered / lost / blind
+ * probes a coloured band, each outage's start and end bounds shaded, markers (the migration
+ * command, the target's resume announcement, the guest's network event) and reference lines
+ * at +3 s and +7 s after the network event. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "an.h"
+#include "bo_time.h"
+
+#define W 1200    /* SVG width */
+#define LEFT 190  /* label column */
+#define RIGHT 20  /* margin */
+#define ROW 30    /* height of a stream's row */
+#define TOP 46    /* above the first row: marker labels */
+#define BOTTOM 40 /* below the last row: the time axis */
+
+static void esc(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+typedef struct axis {
+	int64_t t0, t1;
+} axis;
+
+static double x_of(const axis *a, int64_t t)
+{
+	if (t < a->t0)
+		t = a->t0;
+	if (t > a->t1)
+		t = a->t1;
+	return LEFT + (double)(t - a->t0) * (W - LEFT - RIGHT) / (double)(a->t1 - a->t0);
+}
+
+/* A round tick step giving 8 to 20 ticks. */
+static int64_t tick_step(int64_t span)
+{
+	static const int64_t steps[] = {1,     2,      5,      10,     20,      50,     100,
+	                                200,   500,    1000,   2000,   5000,    10000,  30000,
+	                                60000, 120000, 300000, 600000, 1800000, 3600000};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (span / (steps[i] * BO_NS_PER_MS) <= 20)
+			return steps[i] * BO_NS_PER_MS;
+	return 3600000 * BO_NS_PER_MS;
+}
+
+/* Vertical marker lines; their labels are placed on the lowest of LEVELS lines above the rows
+ * where they do not overlap one placed before (left to right). */
+#define LEVELS 4
+typedef struct vmark {
+	int64_t t;
+	const char *cls;
+	char label[64];
+} vmark;
+
+static int vmark_cmp(const void *a, const void *b)
+{
+	const vmark *x = a, *y = b;
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+static void vlines(FILE *f, const axis *a, vmark *m, int n, int rows)
+{
+	qsort(m, (size_t)n, sizeof *m, vmark_cmp);
+	double busy[LEVELS]; /* right end of the last label on each level */
+	for (int l = 0; l < LEVELS; l++)
+		busy[l] = -1e9;
+	for (int i = 0; i < n; i++) {
+		double x = x_of(a, m[i].t), w = 6.2 * (double)strlen(m[i].label) + 6;
+		int l = 0;
+		while (l < LEVELS - 1 && busy[l] > x)
+			l++;
+		busy[l] = x + w;
+		int y = TOP - 8 - 14 * l;
+		fprintf(f, "<line class=\"%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n",
+		        m[i].cls, x, x, y + 2, TOP + rows * ROW);
+		fprintf(f, "<text class=\"%s-t\" x=\"%.1f\" y=\"%d\">", m[i].cls, x + 3, y);
+		esc(f, m[i].label);
+		fputs("</text>\n", f);
+	}
+}
+
+/* The guest's network event this migration is judged from: the first inside the main outage,
+ * else the resume announcement. */
+static int64_t network_event(const an_run *r, const char **what)
+{
+	if (r->main_stream >= 0) {
+		const an_outage *o = &r->streams[r->main_stream].outages[r->main_outage];
+		int64_t from = o->start_lo ? o->start_lo : o->first_lost;
+		int64_t to = o->end_hi ? o->end_hi : r->last_ts;
+		for (int i = 0; i < r->nguest_net; i++)
+			if (r->guest_net[i] >= from && r->guest_net[i] <= to) {
+				*what = "guest network event";
+				return r->guest_net[i];
+			}
+	}
+	*what = r->resume_kind ? r->resume_kind : "resume";
+	return r->resume_ts;
+}
+
+static void stream_row(FILE *f, const axis *a, const an_stream *s, int row)
+{
+	static const char *cls[] = {"ok", "lost", "blind"};
+	int y = TOP + row * ROW;
+	fprintf(f, "<text class=\"lbl\" x=\"%d\" y=\"%d\">", LEFT - 8, y + ROW / 2 + 4);
+	esc(f, s->target_str);
+	fprintf(f, " %s</text>\n", s->name);
+	for (int i = 0; i < s->nsegs; i++) {
+		const an_seg *g = &s->segs[i];
+		double x0 = x_of(a, g->first),
+		       x1 = x_of(a, g->last + (s->interval ? s->interval : 0));
+		if (x1 - x0 < 1)
+			x1 = x0 + 1;
+		fprintf(f,
+		        "<rect class=\"%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+		        "height=\"%d\"><title>%u "
+		        "%s</title></rect>\n",
+		        cls[g->status], x0, y + 8, x1 - x0, ROW - 16, g->count,
+		        g->status == AN_OK     ? "answered"
+		        : g->status == AN_LOST ? "lost"
+		                               : "blind");
+	}
+	for (int i = 0; i < s->noutages; i++) {
+		const an_outage *o = &s->outages[i];
+		/* The bounds: the start lies in [start_lo, start_hi], the end in [end_lo, end_hi].
+		 */
+		if (o->start_lo)
+			fprintf(f,
+			        "<rect class=\"bound\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+			        "height=\"%d\"/>\n",
+			        x_of(a, o->start_lo), y + 3,
+			        x_of(a, o->start_hi) - x_of(a, o->start_lo) + 1, ROW - 6);
+		if (o->end_hi)
+			fprintf(f,
+			        "<rect class=\"bound\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+			        "height=\"%d\"/>\n",
+			        x_of(a, o->end_lo), y + 3,
+			        x_of(a, o->end_hi) - x_of(a, o->end_lo) + 1, ROW - 6);
+		char d[32], pm[32], label[80];
+		bo_dur_str(o->duration, d, sizeof d);
+		bo_dur_str((o->dmax - o->dmin) / 2, pm, sizeof pm);
+		snprintf(label, sizeof label, "%s ± %s", d, pm);
+		double x0 = x_of(a, o->start_hi ? o->start_hi : o->start);
+		double x1 = x_of(a, o->end_lo ? o->end_lo : o->end);
+		if (o->next_ok && x1 - x0 > 7.0 * (double)strlen(label) + 12) /* where it fits */
+			fprintf(f, "<text class=\"dur\" x=\"%.1f\" y=\"%d\">%s</text>\n",
+			        (x0 + x1) / 2, y + ROW / 2 + 4, label);
+	}
+}
+
+static void timeline(FILE *f, const an_run *r, const an_settings *set)
+{
+	axis a = {r->first_ts, r->last_ts > r->first_ts ? r->last_ts : r->first_ts + 1};
+	int rows = r->nstreams, h = TOP + rows * ROW + BOTTOM;
+	fprintf(f,
+	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	        "viewBox=\"0 0 %d %d\">\n",
+	        W, h, W, h);
+	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, h);
+	for (int i = 0; i < rows; i++)
+		if (i % 2)
+			fprintf(f,
+			        "<rect class=\"stripe\" x=\"%d\" y=\"%d\" width=\"%d\" "
+			        "height=\"%d\"/>\n",
+			        LEFT, TOP + i * ROW, W - LEFT - RIGHT, ROW);
+	/* time axis, in seconds from the first packet */
+	int64_t step = tick_step(a.t1 - a.t0);
+	for (int64_t t = 0; a.t0 + t <= a.t1; t += step) {
+		double x = x_of(&a, a.t0 + t);
+		fprintf(f, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n",
+		        x, x, TOP, TOP + rows * ROW + 4);
+		fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%d\">%g s</text>\n", x,
+		        TOP + rows * ROW + 18, (double)t / 1e9);
+	}
+	for (int i = 0; i < rows; i++)
+		stream_row(f, &a, &r->streams[i], i);
+	vmark m[64];
+	int n = 0;
+	for (int i = 0; i < r->nmarkers && n < 59; i++) {
+		m[n] = (vmark){r->markers[i].ts, "mark", ""};
+		snprintf(m[n++].label, sizeof m[0].label, "%s", r->markers[i].kind);
+	}
+	if (r->resume_ts) {
+		m[n] = (vmark){r->resume_ts, "resume", ""};
+		snprintf(m[n++].label, sizeof m[0].label, "%s",
+		         r->resume_kind ? r->resume_kind : "resume");
+	}
+	const char *what;
+	int64_t ev = network_event(r, &what);
+	if (ev) {
+		char d[32];
+		if (strcmp(what, "guest network event") == 0) {
+			m[n] = (vmark){ev, "event", ""};
+			snprintf(m[n++].label, sizeof m[0].label, "%s", what);
+		}
+		if (ev + set->normal <= a.t1) {
+			m[n] = (vmark){ev + set->normal, "ref", ""};
+			snprintf(m[n++].label, sizeof m[0].label, "+%s normal",
+			         bo_dur_str(set->normal, d, sizeof d));
+		}
+		if (ev + set->timeout <= a.t1) {
+			m[n] = (vmark){ev + set->timeout, "ref", ""};
+			snprintf(m[n++].label, sizeof m[0].label, "+%s safety timeout",
+			         bo_dur_str(set->timeout, d, sizeof d));
+		}
+	}
+	vlines(f, &a, m, n, rows);
+	fprintf(f, "<text class=\"axis\" x=\"%d\" y=\"%d\">seconds from the first packet</text>\n",
+	        W - RIGHT, h - 4);
+	fputs("</svg>\n", f);
+}
+
+static const char style[] =
+        "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}"
+        "h1{font-size:20px;margin:0 0 4px}.verdict{font-size:18px;font-weight:600}"
+        ".v-ok{color:#2e7d32}.v-bad{color:#c62828}.v-warn{color:#b26a00}"
+        "table{border-collapse:collapse;margin:12px 0}td,th{padding:3px 10px;text-align:right;"
+        "border-bottom:1px solid #ddd}th{background:#f4f4f4}td:first-child,th:first-child,"
+        "td:nth-child(2){text-align:left}"
+        ".ok{fill:#43a047}.lost{fill:#e53935}.blind{fill:#9e9e9e}.bound{fill:#ff9800;opacity:.55}"
+        ".stripe{fill:#f6f6f6}.grid{stroke:#ddd}.tick,.axis{font-size:11px;fill:#666;"
+        "text-anchor:middle}.axis{text-anchor:end}.lbl{font-size:12px;text-anchor:end}"
+        ".dur{font-size:12px;font-weight:600;fill:#fff;text-anchor:middle}"
+        ".mark{stroke:#1565c0;stroke-width:1.5}.mark-t{font-size:11px;fill:#1565c0}"
+        ".resume{stroke:#6a1b9a;stroke-width:1.5}.resume-t{font-size:11px;fill:#6a1b9a}"
+        ".event{stroke:#000;stroke-width:1.5}.event-t{font-size:11px}"
+        ".ref{stroke:#555;stroke-dasharray:5 4}.ref-t{font-size:11px;fill:#555}"
+        ".legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 14px;"
+        "vertical-align:-1px}";
+
+void an_report_html(FILE *f, const an_run *r, const an_settings *set)
+{
+	const char *v = r->verdict;
+	const char *vcls = !strcmp(v, "no-blackout") || !strcmp(v, "switchover-only") ||
+	                                   !strcmp(v, "quarantine-normal")
+	                           ? "v-ok"
+	                   : !strcmp(v, "quarantine-safety-timeout") ? "v-bad"
+	                                                             : "v-warn";
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+	      "charset=\"utf-8\">\n<title>blackout: ",
+	      f);
+	esc(f, r->input);
+	fprintf(f, "</title>\n<style>%s</style></head><body>\n<h1>blackout report: ", style);
+	esc(f, r->input);
+	if (r->have_lab)
+		fprintf(f, " <small>(lab scenario %s)</small>", r->lab_scenario);
+	fprintf(f, "</h1>\n<p class=\"verdict %s\">%s</p>\n<p>", vcls, v);
+	esc(f, r->reason);
+	fputs("</p>\n", f);
+	timeline(f, r, set);
+	fputs("<p class=\"legend\"><span class=\"ok\" style=\"background:#43a047\"></span>answered"
+	      "<span style=\"background:#e53935\"></span>lost"
+	      "<span style=\"background:#9e9e9e\"></span>blind (not sent or not captured)"
+	      "<span style=\"background:#ff9800;opacity:.55\"></span>bounds of an outage's start "
+	      "and end</p>\n",
+	      f);
+	fputs("<table><tr><th>target</th><th>stream</th><th>interval</th><th>sent</th>"
+	      "<th>answered</th><th>lost</th><th>blind</th><th>longest outage</th><th>±</th>"
+	      "<th>rtt before</th><th>rtt after</th></tr>\n",
+	      f);
+	for (int i = 0; i < r->nstreams; i++) {
+		const an_stream *s = &r->streams[i];
+		const an_outage *o = an_stream_longest(s);
+		char iv[32], d[32] = "-", pm[32] = "-", rb[32] = "-", ra[32] = "-";
+		bo_dur_str(s->interval, iv, sizeof iv);
+		if (o) {
+			bo_dur_str(o->duration, d, sizeof d);
+			if (o->dmax)
+				bo_dur_str((o->dmax - o->dmin) / 2, pm, sizeof pm);
+			if (o->rtt_before)
+				bo_dur_str(o->rtt_before, rb, sizeof rb);
+			if (o->rtt_after)
+				bo_dur_str(o->rtt_after, ra, sizeof ra);
+		}
+		fputs("<tr><td>", f);
+		esc(f, s->target_str);
+		fprintf(f,
+		        "</td><td>%s</td><td>%s</td><td>%llu</td><td>%llu</td><td>%llu</"
+		        "td><td>%llu</td>"
+		        "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+		        s->name, iv, (unsigned long long)s->sent, (unsigned long long)s->answered,
+		        (unsigned long long)s->lost, (unsigned long long)s->blind, d, pm, rb, ra);
+	}
+	fputs("</table>\n", f);
+	if (r->have_guest)
+		fprintf(f,
+		        "<p>Guest events: %llu, %d network events placed on the probe's clock "
+		        "(offset "
+		        "%+.3f ms, the least arrival delay of the event channel included).</p>\n",
+		        (unsigned long long)r->guest_events, r->nguest_net,
+		        (double)r->guest_offset / 1e6);
+	fputs("<p><small>blackout-analyze " BLACKOUT_VERSION
+	      ": windows from the probe's capture clock; an outage starts between the last "
+	      "answered probe and the first lost one, and ends between the last lost probe and "
+	      "the next answered one.</small></p>\n</body></html>\n",
+	      f);
+}
