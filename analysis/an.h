@@ -184,6 +184,15 @@ typedef struct an_run {
 	uint64_t guest_events;
 } an_run;
 
+/* load.c: an input read and judged (errors said on stderr); 0 or -1. Free with an_run_free
+ * either way. csv: a row per probe, or NULL. */
+int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
+            FILE *csv);
+void an_run_free(an_run *r);
+
+/* compare.c: `blackout-analyze compare ...`; its exit status. */
+int an_compare(int argc, char **argv, const an_settings *set, const bo_stamp_key *stamp_key);
+
 /* runinfo.c */
 int an_read_runlog(an_run *r, char *err, size_t errlen);
 int an_read_lab(an_run *r, char *err, size_t errlen);

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "an.h"
 #include "bo_cli.h"
@@ -13,6 +12,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "Usage: blackout-analyze [OPTIONS] INPUT...\n"
+	        "       blackout-analyze compare [OPTIONS] --group LABEL RUN... --group LABEL "
+	        "RUN...\n"
+	        "                                (before/after a fix: see compare --help)\n"
 	        "\n"
 	        "Reconstructs every outage of every stream with bounds, finds the target's resume\n"
 	        "announcement and gives a verdict per migration. INPUT is a run directory written "
@@ -81,67 +83,27 @@ static int write_html(const an_run *r, const an_settings *set, const char *path)
 static int analyze(const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
                    const outputs *out_to)
 {
-	const char *json_path = out_to->json;
-	int quiet = out_to->quiet, no_write = out_to->no_write;
 	an_run r;
-	memset(&r, 0, sizeof r);
-	r.input = input;
-	r.main_stream = r.main_outage = -1;
-	char err[8192] = "";
-	struct stat st;
+	FILE *csv = NULL;
 	int rc = 0;
-	if (stat(input, &st) != 0) {
-		fprintf(stderr, "blackout-analyze: %s: no such file or directory\n", input);
-		return AN_EXIT_INPUT;
-	}
-	r.is_dir = S_ISDIR(st.st_mode);
-	if (r.is_dir) {
-		snprintf(r.path_pcap, sizeof r.path_pcap, "%s/probe.pcap", input);
-		if (an_read_runlog(&r, err, sizeof err) != 0) {
-			fprintf(stderr, "blackout-analyze: %s\n", err);
-			rc = AN_EXIT_INPUT;
-			goto out;
-		}
-		an_read_lab(&r, err, sizeof err);
-		an_read_guest(&r);
-		if (r.stamp_auth && !stamp_key->len) {
-			fprintf(stderr,
-			        "blackout-analyze: %s used authenticated STAMP: give its key "
-			        "with --stamp-key FILE\n",
-			        input);
-			rc = AN_EXIT_INPUT;
-			goto out;
-		}
-		r.stamp_key = *stamp_key;
-	} else {
-		snprintf(r.path_pcap, sizeof r.path_pcap, "%s", input);
-	}
 	if (out_to->csv) {
-		r.csv = fopen(out_to->csv, "w");
-		if (!r.csv) {
+		csv = fopen(out_to->csv, "w");
+		if (!csv) {
 			fprintf(stderr, "blackout-analyze: cannot write %s\n", out_to->csv);
-			rc = AN_EXIT_INPUT;
-			goto out;
+			return AN_EXIT_INPUT;
 		}
-		fputs("target,stream,seq,send_ns,reply_ns,rtt_ns,status\n", r.csv);
-		for (int i = 0; i < r.nstreams; i++) /* those the run log named */
-			r.streams[i].csv = r.csv;
+		fputs("target,stream,seq,send_ns,reply_ns,rtt_ns,status\n", csv);
 	}
-	int crc = an_read_capture(&r, set, err, sizeof err);
-	if (crc < 0) {
-		fprintf(stderr, "blackout-analyze: %s\n", err);
+	if (an_load(&r, input, set, stamp_key, csv) != 0) {
 		rc = AN_EXIT_INPUT;
 		goto out;
 	}
-	if (crc > 0)
-		fprintf(stderr, "blackout-analyze: warning: %s\n", err);
-	an_verdict(&r, set);
-	if (!quiet)
+	if (!out_to->quiet)
 		an_report_text(stdout, &r, set);
 	json_t *j = an_report_json(&r, set);
-	if (json_path && write_json(j, json_path) != 0)
+	if (out_to->json && write_json(j, out_to->json) != 0)
 		rc = AN_EXIT_INPUT;
-	if (r.is_dir && !no_write) {
+	if (r.is_dir && !out_to->no_write) {
 		char path[4200];
 		snprintf(path, sizeof path, "%s/analysis.json", input);
 		if (write_json(j, path) != 0)
@@ -154,17 +116,11 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 		rc = AN_EXIT_INPUT;
 	json_decref(j);
 out:
-	if (r.csv && fclose(r.csv) != 0) {
+	if (csv && fclose(csv) != 0) {
 		fprintf(stderr, "blackout-analyze: cannot write %s\n", out_to->csv);
 		rc = AN_EXIT_INPUT;
 	}
-	for (int i = 0; i < r.nstreams; i++)
-		an_stream_free(&r.streams[i]);
-	free(r.streams);
-	bo_addrmap_free(&r.by_target);
-	free(r.announces);
-	free(r.markers);
-	json_decref(r.header);
+	an_run_free(&r);
 	return rc;
 }
 
@@ -185,6 +141,10 @@ int main(int argc, char **argv)
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-analyze");
 	an_settings set = {0, 3 * BO_NS_PER_S, 7 * BO_NS_PER_S, BO_NS_PER_S};
+	if (argc > 1 && !strcmp(argv[1], "compare")) {
+		bo_stamp_key none = {{0}, 0};
+		return an_compare(argc - 1, argv + 1, &set, &none);
+	}
 	outputs o = {0};
 	bo_stamp_key stamp_key = {{0}, 0};
 	int c;

@@ -86,6 +86,9 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		if (s->answered)
 			fprintf(f, "  rtt %s",
 			        bo_dur_str(s->rtt_sum / (int64_t)s->answered, b, sizeof b));
+		else if (s->sent)
+			fprintf(f, "\n    never answered: left out of the verdict (no reflector or "
+			           "responder? a guest firewall rule missing?)");
 		if (s->sched) {
 			char c[32];
 			fprintf(f, "\n    schedule error p50 %s  p99 %s  max %s",

@@ -1,0 +1,65 @@
+/* One input from its files to a verdict: the run directory's logs (or a bare capture), one
+ * pass over the capture, the verdict. Shared by the report and `compare`. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "an.h"
+
+int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
+            FILE *csv)
+{
+	memset(r, 0, sizeof *r);
+	r->input = input;
+	r->main_stream = r->main_outage = -1;
+	r->csv = csv;
+	char err[8192] = "";
+	struct stat st;
+	if (stat(input, &st) != 0) {
+		fprintf(stderr, "blackout-analyze: %s: no such file or directory\n", input);
+		return -1;
+	}
+	r->is_dir = S_ISDIR(st.st_mode);
+	if (r->is_dir) {
+		snprintf(r->path_pcap, sizeof r->path_pcap, "%s/probe.pcap", input);
+		if (an_read_runlog(r, err, sizeof err) != 0) {
+			fprintf(stderr, "blackout-analyze: %s\n", err);
+			return -1;
+		}
+		an_read_lab(r, err, sizeof err);
+		an_read_guest(r);
+		if (r->stamp_auth && !stamp_key->len) {
+			fprintf(stderr,
+			        "blackout-analyze: %s used authenticated STAMP: give its key with "
+			        "--stamp-key FILE\n",
+			        input);
+			return -1;
+		}
+		r->stamp_key = *stamp_key;
+	} else {
+		snprintf(r->path_pcap, sizeof r->path_pcap, "%s", input);
+	}
+	for (int i = 0; i < r->nstreams; i++) /* those the run log named */
+		r->streams[i].csv = csv;
+	int crc = an_read_capture(r, set, err, sizeof err);
+	if (crc < 0) {
+		fprintf(stderr, "blackout-analyze: %s\n", err);
+		return -1;
+	}
+	if (crc > 0)
+		fprintf(stderr, "blackout-analyze: warning: %s\n", err);
+	an_verdict(r, set);
+	return 0;
+}
+
+void an_run_free(an_run *r)
+{
+	for (int i = 0; i < r->nstreams; i++)
+		an_stream_free(&r->streams[i]);
+	free(r->streams);
+	bo_addrmap_free(&r->by_target);
+	free(r->announces);
+	free(r->markers);
+	json_decref(r->header);
+	memset(r, 0, sizeof *r);
+}
