@@ -1,6 +1,6 @@
 /* An address → index map for the per-packet lookups: which target, which stream. Open
- * addressing with linear probing, grown at half load; the hash is keyed per map (SipHash with
- * a random key), so addresses taken from a capture cannot be chosen to collide. */
+ * addressing with linear probing, grown at half load; the hash is keyed per map (a random
+ * key), so addresses taken from a capture cannot be chosen in advance to collide. */
 #ifndef BO_ADDRMAP_H
 #define BO_ADDRMAP_H
 
@@ -11,7 +11,7 @@
 typedef struct bo_addrmap {
 	struct bo_addrmap_ent *ents;
 	uint32_t cap, n; /* cap: a power of two, or 0 before the first put */
-	uint8_t key[16];
+	uint64_t key[4];
 } bo_addrmap;
 
 /* Sets a's value (>= 0), replacing any. 0, or BO_ENOMEM. */

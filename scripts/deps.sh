@@ -8,6 +8,7 @@ packages=(
   libuv1-dev libpcap-dev libjansson-dev libsodium-dev libnftables-dev
   nftables iproute2 tcpdump tshark iputils-ping python3 clang-format
   chromium # renders the HTML report to a PNG in the tests
+  time # GNU time: peak memory in the benchmarks
 )
 
 missing=()
