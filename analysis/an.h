@@ -35,6 +35,10 @@ typedef struct an_outage {
 	uint64_t lost, blind;
 	int64_t start_lo, start_hi, end_lo, end_hi; /* bounds; *_hi = 0 if open */
 	int64_t start, end, duration, dmin, dmax;   /* point estimates and duration bounds */
+	uint32_t first_seq, last_seq;               /* its lost probes' sequence numbers */
+	/* from guest.jsonl: lost probes the guest's capture saw arrive */
+	uint64_t arrived;
+	int64_t first_arrival; /* on the probe's clock; 0: none */
 } an_outage;
 
 typedef struct an_probe {
@@ -181,7 +185,9 @@ typedef struct an_run {
 	int64_t guest_offset; /* probe realtime - guest realtime, least over the clock events */
 	int64_t guest_net[16];
 	int nguest_net;
-	uint64_t guest_events;
+	uint64_t guest_events, guest_arrivals;
+	int64_t guest_gap[16][2]; /* the guest's capture down (capture-lost .. capture-back) */
+	int nguest_gap;
 } an_run;
 
 /* load.c: an input read and judged (errors said on stderr); 0 or -1. Free with an_run_free
@@ -220,8 +226,15 @@ int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 void an_on_stamp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
 void an_on_tcp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
 
-/* runinfo.c: RUN/guest.jsonl, when the probe subscribed to the responder's events. */
+/* guest.c: RUN/guest.jsonl, when the probe subscribed to the responder's events: before the
+ * capture pass the clock offset and the network events, after it the arrivals of lost
+ * probes, counted into their outages. */
 int an_read_guest(an_run *r);
+void an_guest_arrivals(an_run *r);
+/* What the guest's capture says of an outage: NULL without guest data. */
+const char *an_attribution(const an_run *r, const an_stream *s, const an_outage *o);
+/* How long the guest's capture was down inside [from, to] (those arrivals are unknown). */
+int64_t an_guest_blind(const an_run *r, int64_t from, int64_t to);
 
 /* report_html.c: one self-contained HTML page with an SVG timeline. */
 void an_report_html(FILE *f, const an_run *r, const an_settings *set);

@@ -48,6 +48,7 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 	}
 	if (crc > 0)
 		fprintf(stderr, "blackout-analyze: warning: %s\n", err);
+	an_guest_arrivals(r);
 	an_verdict(r, set);
 	return 0;
 }

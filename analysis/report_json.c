@@ -8,9 +8,19 @@ static json_t *ns_or_null(int64_t v)
 	return v ? json_integer((json_int_t)v) : json_null();
 }
 
-static json_t *outage_json(const an_outage *o)
+static json_t *outage_json(const an_run *r, const an_stream *s, const an_outage *o)
 {
 	json_t *j = json_object();
+	const char *why = an_attribution(r, s, o);
+	json_object_set_new(j, "first_seq", json_integer(o->first_seq));
+	json_object_set_new(j, "last_seq", json_integer(o->last_seq));
+	json_object_set_new(j, "guest_arrived",
+	                    r->have_guest ? json_integer((json_int_t)o->arrived) : json_null());
+	json_object_set_new(j, "first_guest_arrival_ns", ns_or_null(o->first_arrival));
+	json_object_set_new(j, "attribution", why ? json_string(why) : json_null());
+	json_object_set_new(j, "guest_capture_down_ns",
+	                    why ? json_integer((json_int_t)an_guest_blind(r, o->start, o->end))
+	                        : json_null());
 	json_object_set_new(j, "lost", json_integer((json_int_t)o->lost));
 	json_object_set_new(j, "blind", json_integer((json_int_t)o->blind));
 	json_object_set_new(j, "open", json_boolean(!o->next_ok || !o->prev_ok));
@@ -32,11 +42,11 @@ static json_t *outage_json(const an_outage *o)
 	return j;
 }
 
-static json_t *stream_json(const an_stream *s)
+static json_t *stream_json(const an_run *r, const an_stream *s)
 {
 	json_t *outs = json_array();
 	for (int i = 0; i < s->noutages; i++)
-		json_array_append_new(outs, outage_json(&s->outages[i]));
+		json_array_append_new(outs, outage_json(r, s, &s->outages[i]));
 	json_t *j = json_pack("{s:s, s:s, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 	                      "stream", s->name, "target", s->target_str, "icmp_id", s->icmp_id,
 	                      "keyed", s->keyed, "interval_ns", (json_int_t)s->interval, "sent",
@@ -87,7 +97,7 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 {
 	json_t *streams = json_array(), *ann = json_array();
 	for (int i = 0; i < r->nstreams; i++)
-		json_array_append_new(streams, stream_json(&r->streams[i]));
+		json_array_append_new(streams, stream_json(r, &r->streams[i]));
 	for (int i = 0; i < r->nannounce && i < 1000; i++) {
 		const an_announce *a = &r->announces[i];
 		json_array_append_new(ann,
@@ -132,6 +142,26 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	json_object_set_new(v, "resume_ns", ns_or_null(r->resume_ts));
 	json_object_set_new(v, "resume_kind",
 	                    r->resume_kind ? json_string(r->resume_kind) : json_null());
+	json_t *ph = json_null();
+	if (r->main_stream >= 0) {
+		const an_outage *o = &r->streams[r->main_stream].outages[r->main_outage];
+		if (o->first_arrival && o->next_ok)
+			ph = json_pack("{s:I, s:I, s:I, s:I}", "pause_ns",
+			               (json_int_t)(o->first_arrival - o->start), "quarantine_ns",
+			               (json_int_t)(o->end - o->first_arrival), "resume_ns",
+			               (json_int_t)o->first_arrival, "resume_uncertainty_ns",
+			               (json_int_t)an_guest_blind(r, o->start, o->first_arrival));
+	}
+	json_object_set_new(v, "phases", ph);
+	json_t *g = json_null();
+	if (r->have_guest) {
+		json_t *net = json_array();
+		for (int i = 0; i < r->nguest_net; i++)
+			json_array_append_new(net, json_integer((json_int_t)r->guest_net[i]));
+		g = json_pack("{s:I, s:I, s:o}", "events", (json_int_t)r->guest_events, "offset_ns",
+		              (json_int_t)r->guest_offset, "network_events_ns", net);
+	}
+	json_object_set_new(j, "guest", g);
 	json_object_set_new(j, "verdict", v);
 	json_object_set_new(j, "lab", r->have_lab ? lab_json(r) : json_null());
 	return j;

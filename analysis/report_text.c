@@ -33,7 +33,7 @@ static void wrap(FILE *f, const char *text, const char *indent, int width)
 	}
 }
 
-static void outage_text(FILE *f, const an_stream *s, const an_outage *o, int n)
+static void outage_text(FILE *f, const an_run *r, const an_stream *s, const an_outage *o, int n)
 {
 	char d[32], pm[32], a[32], b[32], c[32], e[32];
 	int64_t err =
@@ -54,7 +54,21 @@ static void outage_text(FILE *f, const an_stream *s, const an_outage *o, int n)
 		fprintf(f, "      rtt before %s, after %s\n",
 		        o->rtt_before ? bo_dur_str(o->rtt_before, a, sizeof a) : "-",
 		        o->rtt_after ? bo_dur_str(o->rtt_after, b, sizeof b) : "-");
-	(void)s;
+	const char *why = an_attribution(r, s, o);
+	if (why && o->first_arrival && o->next_ok)
+		fprintf(f,
+		        "      guest: %llu of %llu lost probes reached it (%s); the first %s after "
+		        "the start, %s before the end\n",
+		        (unsigned long long)o->arrived, (unsigned long long)o->lost, why,
+		        bo_dur_str(o->first_arrival - o->start, a, sizeof a),
+		        bo_dur_str(o->end - o->first_arrival, b, sizeof b));
+	else if (why)
+		fprintf(f, "      guest: %llu of %llu lost probes reached it (%s)\n",
+		        (unsigned long long)o->arrived, (unsigned long long)o->lost, why);
+	int64_t blind = why ? an_guest_blind(r, o->start, o->end) : 0;
+	if (blind)
+		fprintf(f, "      guest capture down %s of it (arrivals then unknown)\n",
+		        bo_dur_str(blind, a, sizeof a));
 }
 
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)
@@ -102,7 +116,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 			        (unsigned long long)s->reordered, (unsigned long long)s->blind);
 		fprintf(f, "\n");
 		for (int k = 0; k < s->noutages; k++)
-			outage_text(f, s, &s->outages[k], k + 1);
+			outage_text(f, r, s, &s->outages[k], k + 1);
 	}
 	for (int i = 0; i < r->nmarkers; i++)
 		fprintf(f, "  marker %-12s %s  %.70s\n", r->markers[i].kind,

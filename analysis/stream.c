@@ -153,13 +153,14 @@ static void retire_ok(an_stream *s, const an_probe *p)
 	}
 }
 
-static void retire_lost(an_stream *s, const an_probe *p)
+static void retire_lost(an_stream *s, const an_probe *p, uint32_t seq)
 {
 	s->lost++;
 	if (!s->in_outage) {
 		memset(&s->cur, 0, sizeof s->cur);
 		s->cur.prev_ok = s->last_ok_send;
 		s->cur.first_lost = p->send;
+		s->cur.first_seq = seq;
 		int n = s->nrtt < AN_RTT_WINDOW ? s->nrtt : AN_RTT_WINDOW;
 		s->cur.rtt_before = median(s->rtts, n);
 		/* The lost probe's round trip is best foretold by its neighbour's. */
@@ -169,6 +170,7 @@ static void retire_lost(an_stream *s, const an_probe *p)
 		s->collect_after = -1;
 	}
 	s->cur.last_lost = p->send;
+	s->cur.last_seq = seq;
 	s->cur.lost++;
 }
 
@@ -214,7 +216,7 @@ void an_stream_advance(an_stream *s, int64_t now, int64_t timeout)
 			retire_ok(s, p);
 			note(s, s->base, p, AN_OK);
 		} else if (p->send && now - p->send > timeout) {
-			retire_lost(s, p);
+			retire_lost(s, p, s->base);
 			note(s, s->base, p, AN_LOST);
 		} else if (!p->send && s->base + 1 != s->top) {
 			/* Never captured (a send failure or a capture drop): a blind spot, never

@@ -101,4 +101,19 @@ void an_verdict(an_run *r, const an_settings *set)
 		         "%s dark %s; no resume announcement seen, so judged on the whole outage "
 		         "(references: normal %s, safety timeout %s)",
 		         s->name, d, n, t);
+	/* The phases, when the guest's capture saw lost probes arrive. */
+	if (o->first_arrival && an_attribution(r, s, o)) {
+		char a[32], b[32], c[32], more[200] = "";
+		int64_t unsure = an_guest_blind(r, o->start, o->first_arrival);
+		if (unsure)
+			snprintf(more, sizeof more,
+			         ", or up to %s less: the guest's capture was down",
+			         bo_dur_str(unsure, c, sizeof c));
+		size_t len = strlen(r->reason);
+		snprintf(r->reason + len, sizeof r->reason - len,
+		         "; probes reached the guest again %s in (pause%s), then the guest dropped "
+		         "them for %s (quarantine)",
+		         bo_dur_str(o->first_arrival - o->start, a, sizeof a), more,
+		         bo_dur_str(o->end - o->first_arrival, b, sizeof b));
+	}
 }

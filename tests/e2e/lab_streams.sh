@@ -32,6 +32,7 @@ print(("ok    " if ok else "FAIL  ") + f"tcp-est: {est['sent']} frames, {est['an
       f"within the reply timeout, {est['lost']} later or not at all")
 sys.exit(0 if ok else 1)
 PY
+[[ "$target" == *:* ]] || python3 "$here/check_phases.py" "$run" "$scenario"
 if [[ "$target" == *:* ]]; then
   python3 - "$run/analysis.json" <<'PY'
 import json, sys

@@ -1,0 +1,159 @@
+/* The guest's side of a run (RUN/guest.jsonl, written by the probe from the responder's event
+ * channel): its network events placed on the probe's clock, and which lost probes reached the
+ * guest's NIC. A lost probe that arrived was dropped inside the guest (its firewall's
+ * quarantine); one that never arrived was lost on the way (the migration's pause). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "an.h"
+#include "bo_log.h"
+
+#define MAX_LINE (1 << 20)
+
+int an_read_guest(an_run *r)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/guest.jsonl", r->input);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0; /* no responder events in this run */
+	json_t *o;
+	long line = 0;
+	int rc, have_offset = 0;
+	int64_t net[16], gap[16][2];
+	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
+		if (rc < 0)
+			continue;
+		r->guest_events++;
+		int64_t guest = bo_json_int(o, "realtime_ns", 0);
+		int64_t probe = bo_json_int(o, "probe_realtime_ns", 0);
+		/* The least (arrival - event) is the offset plus the channel's shortest delay: the
+		 * events replayed after a reconnect, held in the journal, arrive late and say
+		 * nothing. */
+		if (guest && probe && (!have_offset || probe - guest < r->guest_offset)) {
+			r->guest_offset = probe - guest;
+			have_offset = 1;
+		}
+		const char *type = bo_json_str(o, "type", "");
+		if (!strcmp(type, "arrival"))
+			r->guest_arrivals++;
+		if (!strcmp(type, "capture-lost") && guest && r->nguest_gap < 16)
+			gap[r->nguest_gap][0] = guest, gap[r->nguest_gap][1] = 0;
+		if (!strcmp(type, "capture-back") && guest && r->nguest_gap < 16)
+			gap[r->nguest_gap++][1] = guest;
+		if (!strcmp(bo_json_str(o, "type", ""), "net") && guest && r->nguest_net < 16)
+			net[r->nguest_net++] = guest;
+		json_decref(o);
+	}
+	fclose(f);
+	r->have_guest = have_offset;
+	for (int i = 0; i < r->nguest_net; i++)
+		r->guest_net[i] = net[i] + r->guest_offset;
+	for (int i = 0; i < r->nguest_gap; i++)
+		for (int k = 0; k < 2; k++)
+			r->guest_gap[i][k] = gap[i][k] + r->guest_offset;
+	if (!have_offset)
+		r->nguest_net = 0;
+	return 0;
+}
+
+/* The outage of s holding lost probe seq (outages are in sequence order), or NULL. */
+static an_outage *outage_of(an_stream *s, uint32_t seq)
+{
+	int lo = 0, hi = s->noutages - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2;
+		an_outage *o = &s->outages[mid];
+		if ((int32_t)(seq - o->first_seq) < 0)
+			hi = mid - 1;
+		else if ((int32_t)(seq - o->last_seq) > 0)
+			lo = mid + 1;
+		else
+			return o;
+	}
+	return NULL;
+}
+
+/* The stream and sequence number an arrival names, from what the guest's capture could read. */
+static an_stream *arrival_probe(an_run *r, json_t *o, const bo_addr *target, uint32_t *seq)
+{
+	if (json_object_get(o, "stream")) {
+		if ((uint32_t)bo_json_int(o, "run", 0) != r->run_id)
+			return NULL;
+		*seq = (uint32_t)bo_json_int(o, "pseq", 0);
+		return an_stream_find_wire(r, target, (uint8_t)bo_json_int(o, "stream", 0));
+	}
+	if (json_object_get(o, "ssid")) {
+		*seq = (uint32_t)bo_json_int(o, "pseq", 0);
+		return an_stream_find_ssid(r, target, (uint16_t)bo_json_int(o, "ssid", 0));
+	}
+	if (json_object_get(o, "isn")) {
+		for (int i = 0; i < r->nstreams; i++) {
+			an_stream *s = &r->streams[i];
+			if (s->syn && bo_addr_eq(&s->target, target) &&
+			    bo_syn_seq(&r->key, target, r->run_id,
+			               (uint16_t)bo_json_int(o, "sport", 0),
+			               (uint32_t)bo_json_int(o, "isn", 0), seq) == 0)
+				return s;
+		}
+	}
+	return NULL;
+}
+
+void an_guest_arrivals(an_run *r)
+{
+	if (!r->have_guest)
+		return;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/guest.jsonl", r->input);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	json_t *o;
+	long line = 0;
+	int rc;
+	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
+		if (rc < 0)
+			continue;
+		bo_addr target;
+		uint32_t seq;
+		an_stream *s;
+		an_outage *out;
+		if (!strcmp(bo_json_str(o, "type", ""), "arrival") &&
+		    bo_addr_parse(bo_json_str(o, "target", ""), &target) == 0 &&
+		    (s = arrival_probe(r, o, &target, &seq)) && (out = outage_of(s, seq))) {
+			int64_t t = bo_json_int(o, "realtime_ns", 0) + r->guest_offset;
+			out->arrived++;
+			if (!out->first_arrival || t < out->first_arrival)
+				out->first_arrival = t;
+		}
+		json_decref(o);
+	}
+	fclose(f);
+}
+
+const char *an_attribution(const an_run *r, const an_stream *s, const an_outage *o)
+{
+	if (!r->have_guest || !r->guest_arrivals || s->frames)
+		return NULL; /* no events, the guest's capture not running, or tcp-est (whose
+		              * frames are held up and resent by TCP, not lost) */
+	if (!o->arrived)
+		return "never-arrived";
+	/* All (or all but a probe or two at the edges, in flight when the path changed) reached
+	 * the guest: the guest dropped them. */
+	if (o->arrived + 2 >= o->lost)
+		return "dropped-in-guest";
+	return "never-arrived-then-dropped-in-guest";
+}
+
+int64_t an_guest_blind(const an_run *r, int64_t from, int64_t to)
+{
+	int64_t sum = 0;
+	for (int i = 0; i < r->nguest_gap; i++) {
+		int64_t a = r->guest_gap[i][0] > from ? r->guest_gap[i][0] : from;
+		int64_t b = r->guest_gap[i][1] < to ? r->guest_gap[i][1] : to;
+		sum += b > a ? b - a : 0;
+	}
+	return sum;
+}
