@@ -195,6 +195,9 @@ typedef struct an_run {
 int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
             FILE *csv);
 void an_run_free(an_run *r);
+/* The analysis options both commands take (--reply-timeout R, --normal N, --timeout T,
+ * --switchover S, --stamp-key K, by those getopt values): 1 when opt was one of them. */
+int an_settings_option(int opt, const char *arg, an_settings *set, bo_stamp_key *key);
 
 /* compare.c: `blackout-analyze compare ...`; its exit status. */
 int an_compare(int argc, char **argv, const an_settings *set, const bo_stamp_key *stamp_key);

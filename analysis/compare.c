@@ -190,7 +190,8 @@ static void usage(FILE *f)
 	        "      --fail-if VERDICT    exit 3 if a run of the last group has this verdict\n"
 	        "                           (a suffix will do: safety-timeout); repeatable\n"
 	        "      --max-blackout DUR   exit 3 if a run of the last group was dark longer\n"
-	        "      --normal DUR, --timeout DUR, --reply-timeout DUR, --stamp-key FILE\n"
+	        "      --normal DUR, --timeout DUR, --switchover DUR, --reply-timeout DUR,\n"
+	        "      --stamp-key FILE\n"
 	        "                           as for a single run\n"
 	        "  -q, --quiet              only the conclusion line\n"
 	        "\n"
@@ -261,6 +262,7 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 	                                     {"normal", required_argument, 0, 'N'},
 	                                     {"timeout", required_argument, 0, 'T'},
 	                                     {"reply-timeout", required_argument, 0, 'R'},
+	                                     {"switchover", required_argument, 0, 'S'},
 	                                     {"stamp-key", required_argument, 0, 'K'},
 	                                     {"quiet", no_argument, 0, 'q'},
 	                                     {"help", no_argument, 0, 'h'},
@@ -300,18 +302,11 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 			fail_if[nfail++] = optarg;
 			break;
 		case 'X': max_blackout = bo_cli_duration("--max-blackout", optarg); break;
-		case 'N': set.normal = bo_cli_duration("--normal", optarg); break;
-		case 'T': set.timeout = bo_cli_duration("--timeout", optarg); break;
-		case 'R': set.reply_timeout = bo_cli_duration("--reply-timeout", optarg); break;
-		case 'K': {
-			char kerr[256];
-			if (bo_stamp_key_load(optarg, &key, kerr, sizeof kerr) != 0)
-				bo_cli_usage_error("--stamp-key: %s", kerr);
-			break;
-		}
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); return 0;
 		default:
+			if (an_settings_option(c, optarg, &set, &key))
+				break;
 			fprintf(stderr, "Try 'blackout-analyze compare --help'.\n");
 			return AN_EXIT_USAGE;
 		}

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "an.h"
+#include "bo_cli.h"
 
 int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
             FILE *csv)
@@ -63,4 +64,21 @@ void an_run_free(an_run *r)
 	free(r->markers);
 	json_decref(r->header);
 	memset(r, 0, sizeof *r);
+}
+
+int an_settings_option(int opt, const char *arg, an_settings *set, bo_stamp_key *key)
+{
+	switch (opt) {
+	case 'R': set->reply_timeout = bo_cli_duration("--reply-timeout", arg); return 1;
+	case 'N': set->normal = bo_cli_duration("--normal", arg); return 1;
+	case 'T': set->timeout = bo_cli_duration("--timeout", arg); return 1;
+	case 'S': set->switchover = bo_cli_duration("--switchover", arg); return 1;
+	case 'K': {
+		char kerr[256];
+		if (bo_stamp_key_load(arg, key, kerr, sizeof kerr) != 0)
+			bo_cli_usage_error("--stamp-key: %s", kerr);
+		return 1;
+	}
+	default: return 0;
+	}
 }

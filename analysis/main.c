@@ -155,19 +155,13 @@ int main(int argc, char **argv)
 		case 'q': o.quiet = 1; break;
 		case 'H': o.html = optarg; break;
 		case 'C': o.csv = optarg; break;
-		case 'R': set.reply_timeout = bo_cli_duration("--reply-timeout", optarg); break;
-		case 'N': set.normal = bo_cli_duration("--normal", optarg); break;
-		case 'T': set.timeout = bo_cli_duration("--timeout", optarg); break;
-		case 'S': set.switchover = bo_cli_duration("--switchover", optarg); break;
-		case 'K': {
-			char kerr[256];
-			if (bo_stamp_key_load(optarg, &stamp_key, kerr, sizeof kerr) != 0)
-				bo_cli_usage_error("--stamp-key: %s", kerr);
-			break;
-		}
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("blackout-analyze %s\n", BLACKOUT_VERSION); return 0;
-		default: fprintf(stderr, "Try 'blackout-analyze --help'.\n"); return AN_EXIT_USAGE;
+		default:
+			if (an_settings_option(c, optarg, &set, &stamp_key))
+				break;
+			fprintf(stderr, "Try 'blackout-analyze --help'.\n");
+			return AN_EXIT_USAGE;
 		}
 	}
 	if (optind == argc)

@@ -108,6 +108,12 @@ static int64_t network_event(const an_run *r, const char **what)
 	return r->resume_ts;
 }
 
+static void bound_rect(FILE *f, const axis *a, int64_t lo, int64_t hi, int y)
+{
+	fprintf(f, "<rect class=\"bound\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\"/>\n",
+	        x_of(a, lo), y + 3, x_of(a, hi) - x_of(a, lo) + 1, ROW - 6);
+}
+
 static void stream_row(FILE *f, const axis *a, const an_stream *s, int row)
 {
 	static const char *cls[] = {"ok", "lost", "blind"};
@@ -135,17 +141,9 @@ static void stream_row(FILE *f, const axis *a, const an_stream *s, int row)
 		/* The bounds: the start lies in [start_lo, start_hi], the end in [end_lo, end_hi].
 		 */
 		if (o->start_lo)
-			fprintf(f,
-			        "<rect class=\"bound\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-			        "height=\"%d\"/>\n",
-			        x_of(a, o->start_lo), y + 3,
-			        x_of(a, o->start_hi) - x_of(a, o->start_lo) + 1, ROW - 6);
+			bound_rect(f, a, o->start_lo, o->start_hi, y);
 		if (o->end_hi)
-			fprintf(f,
-			        "<rect class=\"bound\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-			        "height=\"%d\"/>\n",
-			        x_of(a, o->end_lo), y + 3,
-			        x_of(a, o->end_hi) - x_of(a, o->end_lo) + 1, ROW - 6);
+			bound_rect(f, a, o->end_lo, o->end_hi, y);
 		char d[32], pm[32], label[80];
 		bo_dur_str(o->duration, d, sizeof d);
 		bo_dur_str((o->dmax - o->dmin) / 2, pm, sizeof pm);
