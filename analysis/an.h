@@ -108,6 +108,11 @@ typedef struct an_stream {
 	int nafter;
 	an_outage *outages;
 	int noutages, outage_cap;
+	/* STAMP clock samples: per second of capture the one with the least round trip */
+	struct an_clk {
+		int64_t ts, rtt, offset; /* offset: reflector clock - probe clock */
+	} * clk;
+	int nclk, clk_cap;
 	/* timeline */
 	an_seg *segs;
 	int nsegs, seg_cap;
@@ -217,6 +222,8 @@ void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts);
 void an_stream_advance(an_stream *s, int64_t now, int64_t timeout);
 void an_stream_finish(an_stream *s, int64_t end, int64_t timeout);
 void an_stream_free(an_stream *s);
+/* Capture time of pending probe seq's request, or 0. */
+int64_t an_stream_send_time(const an_stream *s, uint32_t seq);
 /* The stream's longest outage, or NULL. */
 const an_outage *an_stream_longest(const an_stream *s);
 /* Does the lab's truth lie in the outage's bounds? The true instant may be anywhere in its
@@ -241,6 +248,13 @@ int64_t an_guest_blind(const an_run *r, int64_t from, int64_t to);
 
 /* report_html.c: one self-contained HTML page with an SVG timeline. */
 void an_report_html(FILE *f, const an_run *r, const an_settings *set);
+
+/* stamp.c: the guest's clock against the probe's, from STAMP T1-T4 around the main outage. */
+typedef struct an_clock_fit {
+	int have_before, have_after;
+	int64_t before, before_err, after, after_err; /* offsets (reflector - probe) and ± */
+} an_clock_fit;
+an_clock_fit an_clock(const an_run *r);
 
 /* verdict.c */
 void an_verdict(an_run *r, const an_settings *set);

@@ -1,7 +1,9 @@
 /* The JSON report (format documented in docs/formats.md). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "an.h"
+#include "bo_time.h"
 
 static json_t *ns_or_null(int64_t v)
 {
@@ -153,6 +155,27 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 			               (json_int_t)an_guest_blind(r, o->start, o->first_arrival));
 	}
 	json_object_set_new(v, "phases", ph);
+	an_clock_fit c = an_clock(r);
+	json_t *cl = json_null();
+	if (c.have_before || c.have_after) {
+		cl = json_object();
+		json_object_set_new(cl, "offset_before_ns",
+		                    c.have_before ? json_integer(c.before) : json_null());
+		json_object_set_new(cl, "offset_before_err_ns",
+		                    c.have_before ? json_integer(c.before_err) : json_null());
+		json_object_set_new(cl, "offset_after_ns",
+		                    c.have_after ? json_integer(c.after) : json_null());
+		json_object_set_new(cl, "offset_after_err_ns",
+		                    c.have_after ? json_integer(c.after_err) : json_null());
+		int both = c.have_before && c.have_after;
+		json_object_set_new(cl, "step_ns",
+		                    both ? json_integer(c.after - c.before) : json_null());
+		json_object_set_new(cl, "stepped",
+		                    both ? json_boolean(llabs(c.after - c.before) >
+		                                        c.before_err + c.after_err + BO_NS_PER_MS)
+		                         : json_null());
+	}
+	json_object_set_new(v, "clock", cl);
 	json_t *g = json_null();
 	if (r->have_guest) {
 		json_t *net = json_array();

@@ -71,6 +71,28 @@ static void outage_text(FILE *f, const an_run *r, const an_stream *s, const an_o
 		        bo_dur_str(blind, a, sizeof a));
 }
 
+/* The guest's clock against the probe's before and after the outage (STAMP T1-T4). */
+static void clock_text(FILE *f, const an_run *r)
+{
+	an_clock_fit c = an_clock(r);
+	if (c.have_before && c.have_after) {
+		char a[32], b[32], d[32], e[32], g[32];
+		int64_t step = c.after - c.before;
+		fprintf(f,
+		        "  guest clock (STAMP, least round trip): %s%s ±%s before, %s%s ±%s after: "
+		        "%s%s\n",
+		        c.before < 0 ? "-" : "+", bo_dur_str(llabs(c.before), a, sizeof a),
+		        bo_dur_str(c.before_err, b, sizeof b), c.after < 0 ? "-" : "+",
+		        bo_dur_str(llabs(c.after), d, sizeof d),
+		        bo_dur_str(c.after_err, e, sizeof e),
+		        llabs(step) > c.before_err + c.after_err + BO_NS_PER_MS ? "STEPPED by "
+		                                                                : "no step",
+		        llabs(step) > c.before_err + c.after_err + BO_NS_PER_MS
+		                ? bo_dur_str(step, g, sizeof g)
+		                : "");
+	}
+}
+
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 {
 	(void)set;
@@ -126,6 +148,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		        tod(r->resume_ts, a, sizeof a));
 	fprintf(f, "  verdict: %s\n", r->verdict);
 	wrap(f, r->reason, "    ", 96);
+	clock_text(f, r);
 	for (int i = 0; r->have_lab && i < r->ntruth; i++) {
 		const an_truth *t = &r->truth[i];
 		for (int k = 0; k < r->nstreams; k++) {

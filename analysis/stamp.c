@@ -2,7 +2,41 @@
  * reflector's replies, paired by (target, SSID) and the sender sequence number the reflector
  * returns (RFC 8762). In a blackout run the SSIDs come from probe.jsonl and anything else is a
  * stray; in a foreign capture every (reflector, SSID) seen in a request becomes a stream. */
+#include <stdlib.h>
+
 #include "an.h"
+#include "bo_time.h"
+
+/* One round trip's clock sample (RFC 8762's T1..T4: T1 the request's and T4 the reply's capture
+ * time on the probe, T2 and T3 the reflector's receive and send times): offset
+ * ((T2 - T1) + (T3 - T4)) / 2, good to half the round trip outside the reflector. Per second
+ * only the sample with the least round trip is kept (queues inflate the others). */
+static void clock_sample(an_stream *s, int64_t t1, const bo_stamp *st, int64_t t4)
+{
+	if (!t1 || !st->rx_ts || !st->ts)
+		return;
+	int64_t t2 = bo_ns_from_ntp(st->rx_ts), t3 = bo_ns_from_ntp(st->ts);
+	int64_t rtt = (t4 - t1) - (t3 - t2);
+	if (rtt < 0 || t3 < t2)
+		return; /* a reflector whose clock jumped between its two stamps */
+	struct an_clk x = {t4, rtt, ((t2 - t1) + (t3 - t4)) / 2};
+	struct an_clk *last = s->nclk ? &s->clk[s->nclk - 1] : NULL;
+	if (last && last->ts / BO_NS_PER_S == t4 / BO_NS_PER_S) {
+		if (rtt < last->rtt)
+			*last = x;
+		return;
+	}
+	if (s->nclk == s->clk_cap) {
+		int cap = s->clk_cap ? s->clk_cap * 2 : 64;
+		struct an_clk *n =
+		        cap <= (1 << 20) ? realloc(s->clk, (size_t)cap * sizeof *n) : NULL;
+		if (!n)
+			return;
+		s->clk = n;
+		s->clk_cap = cap;
+	}
+	s->clk[s->nclk++] = x;
+}
 
 void an_on_stamp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 {
@@ -42,6 +76,39 @@ void an_on_stamp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 			an_hist_add(&s->sched, ts - bo_ns_from_ntp(st.ts));
 		an_stream_request(s, st.seq, ts, timeout);
 	} else {
+		clock_sample(s, an_stream_send_time(s, st.sender_seq), &st, ts);
 		an_stream_reply(s, st.sender_seq, ts);
 	}
+}
+
+an_clock_fit an_clock(const an_run *r)
+{
+	an_clock_fit c = {0};
+	if (r->main_stream < 0)
+		return c;
+	const an_stream *m = &r->streams[r->main_stream];
+	const an_outage *o = &m->outages[r->main_outage];
+	const struct an_clk *best[2] = {NULL, NULL};
+	for (int i = 0; i < r->nstreams; i++) {
+		const an_stream *s = &r->streams[i];
+		if (!s->stamp || !bo_addr_eq(&s->target, &m->target))
+			continue;
+		for (int k = 0; k < s->nclk; k++) {
+			const struct an_clk *x = &s->clk[k];
+			int side = x->ts < o->start ? 0 : o->next_ok && x->ts > o->end ? 1 : -1;
+			if (side >= 0 && (!best[side] || x->rtt < best[side]->rtt))
+				best[side] = x;
+		}
+	}
+	if (best[0]) {
+		c.have_before = 1;
+		c.before = best[0]->offset;
+		c.before_err = best[0]->rtt / 2;
+	}
+	if (best[1]) {
+		c.have_after = 1;
+		c.after = best[1]->offset;
+		c.after_err = best[1]->rtt / 2;
+	}
+	return c;
 }

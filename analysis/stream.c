@@ -337,8 +337,16 @@ void an_stream_finish(an_stream *s, int64_t end, int64_t timeout)
 	}
 }
 
+int64_t an_stream_send_time(const an_stream *s, uint32_t seq)
+{
+	if (!s->started || (int32_t)(seq - s->base) < 0 || (int32_t)(seq - s->top) >= 0)
+		return 0;
+	return s->ring[seq & (s->cap - 1)].send;
+}
+
 void an_stream_free(an_stream *s)
 {
+	free(s->clk);
 	free(s->ring);
 	free(s->outages);
 	free(s->segs);

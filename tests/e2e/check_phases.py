@@ -45,4 +45,10 @@ if quarantine:
               f"pause {ph['pause_ns'] / 1e6:.1f} ms (up to {ph['resume_uncertainty_ns'] / 1e6:.1f} ms less), truth {pause / 1e6:.1f} ms")
         check(abs(ph["quarantine_ns"] - quar) <= iv + ph["resume_uncertainty_ns"],
               f"quarantine {ph['quarantine_ns'] / 1e9:.3f} s, truth {quar / 1e9:.3f} s")
+# The lab's guest shares the host's clock: the STAMP fit must find no offset and no step.
+c = a["verdict"]["clock"]
+if any(s["stream"] in ("udp", "udp-new") for s in a["streams"]) and quarantine:
+    check(c is not None and abs(c["offset_before_ns"]) < 1e6 and abs(c["offset_after_ns"]) < 1e6
+          and c["stepped"] is False,
+          f"guest clock from STAMP: {c and c['offset_before_ns']} ns before, {c and c['offset_after_ns']} ns after, no step")
 sys.exit(1 if fails else 0)
