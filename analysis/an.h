@@ -3,6 +3,7 @@
 #define AN_H
 
 #include <jansson.h>
+#include <pcap/pcap.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -232,6 +233,8 @@ void an_truth_inside(const an_truth *t, const an_outage *o, int *start_in, int *
 
 /* capture.c */
 int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen);
+/* The same on a capture already open (closed on return): the fuzz driver's way in. */
+int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_t errlen);
 /* stamp.c: STAMP requests and replies, from our runs and from any STAMP sender. */
 void an_on_stamp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
 void an_on_tcp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);

@@ -96,6 +96,11 @@ int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", r->path_pcap, ebuf);
 		return -1;
 	}
+	return an_read_pcap(r, pc, set, err, errlen);
+}
+
+int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_t errlen)
+{
 	r->linktype = pcap_datalink(pc);
 	int64_t timeout = set->reply_timeout ? set->reply_timeout
 	                  : r->log_timeout   ? r->log_timeout
@@ -104,6 +109,14 @@ int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 	const u_char *data;
 	int rc;
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+		/* A timestamp before 1970 or after 2116 (2^62 ns: the sum of two still fits the
+		 * int64 arithmetic of the windows) is a damaged record: counted, not read. */
+		if (h->ts.tv_sec < 0 || h->ts.tv_sec >= (INT64_C(1) << 62) / BO_NS_PER_S ||
+		    h->ts.tv_usec < 0 || h->ts.tv_usec >= BO_NS_PER_S) {
+			r->packets++;
+			r->invalid++;
+			continue;
+		}
 		int64_t ts = (int64_t)h->ts.tv_sec * BO_NS_PER_S + h->ts.tv_usec;
 		if (!r->packets)
 			r->first_ts = ts;

@@ -14,8 +14,15 @@ src=(lib/bo_err.c lib/bo_cksum.c lib/bo_time.c lib/bo_pkt.c lib/bo_tag.c lib/bo_
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Iresponder
   $(pkg-config --cflags libuv libpcap))
 libs=$(pkg-config --libs jansson libsodium)
-for f in ${FUZZERS:-pkt jsonl stamp request arrival}; do
-  clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" "${src[@]}" $libs -o "$out/fuzz_$f"
+analysis=(lib/bo_addrmap.c $(ls analysis/*.c | grep -v main.c))
+for f in ${FUZZERS:-pkt jsonl stamp request arrival capture}; do
+  if [ "$f" = capture ]; then # the analyzer's whole pass
+    clang "${flags[@]}" -Ianalysis -DBLACKOUT_VERSION='"fuzz"' "tests/fuzz/fuzz_$f.c" \
+      "${src[@]}" lib/bo_cli.c "${analysis[@]}" $libs \
+      $(pkg-config --libs libpcap) -lm -o "$out/fuzz_$f"
+  else
+    clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" "${src[@]}" $libs -o "$out/fuzz_$f"
+  fi
   mkdir -p "$out/corpus/$f"
   cp -n tests/fuzz/seeds/$f/* "$out/corpus/$f/" 2>/dev/null || true
   echo "== fuzz_$f for ${secs}s"
