@@ -75,6 +75,11 @@ typedef struct an_stream {
 	int stamp;        /* a STAMP stream: matched by (target, SSID), 32-bit sequence */
 	int syn;          /* tcp-syn: sequence from (port, ISN), bo_syn_seq */
 	int frames;       /* tcp-est: tagged frames in a TCP byte stream, reassembled */
+	/* a foreign capture's SYN probes: the last probe per source port */
+	struct an_synent {
+		uint32_t seq, isn;
+		int used;
+	} * synmap;
 	struct an_tcpdir {
 		uint16_t port; /* our side's port of the connection being followed */
 		int valid;
@@ -218,6 +223,8 @@ an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uin
 an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id);
 an_stream *an_stream_find_wire(an_run *r, const bo_addr *target, uint8_t wire_id);
 an_stream *an_stream_find_ssid(an_run *r, const bo_addr *target, uint16_t ssid);
+/* A foreign capture's SYN stream to (target, port). */
+an_stream *an_stream_find_port(an_run *r, const bo_addr *target, uint16_t port);
 int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout);
 void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts);
 void an_stream_advance(an_stream *s, int64_t now, int64_t timeout);

@@ -56,6 +56,10 @@ static json_t *stream_json(const an_run *r, const an_stream *s)
 	                      (json_int_t)s->lost, "duplicates", (json_int_t)s->dups, "late",
 	                      (json_int_t)s->late, "reordered", (json_int_t)s->reordered, "blind",
 	                      (json_int_t)s->blind, "unresolved", (json_int_t)s->unresolved);
+	int icmp = !s->syn && !s->stamp && !s->frames;
+	json_object_set_new(j, "icmp_id", icmp ? json_integer(s->icmp_id) : json_null());
+	json_object_set_new(j, "port",
+	                    s->syn && !s->keyed ? json_integer(s->icmp_id) : json_null());
 	json_object_set_new(j, "rtt_min_ns", ns_or_null(s->rtt_min));
 	json_object_set_new(j, "rtt_mean_ns",
 	                    ns_or_null(s->answered ? s->rtt_sum / (int64_t)s->answered : 0));

@@ -61,7 +61,7 @@ static an_stream *next_of(an_run *r, const an_stream *s)
 an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id)
 {
 	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
-		if (s->icmp_id == icmp_id)
+		if (s->icmp_id == icmp_id && !s->syn)
 			return s;
 	return NULL;
 }
@@ -78,6 +78,14 @@ an_stream *an_stream_find_ssid(an_run *r, const bo_addr *target, uint16_t ssid)
 {
 	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
 		if (s->stamp && s->ssid == ssid)
+			return s;
+	return NULL;
+}
+
+an_stream *an_stream_find_port(an_run *r, const bo_addr *target, uint16_t port)
+{
+	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
+		if (s->syn && !s->keyed && s->icmp_id == port)
 			return s;
 	return NULL;
 }
@@ -347,6 +355,7 @@ int64_t an_stream_send_time(const an_stream *s, uint32_t seq)
 void an_stream_free(an_stream *s)
 {
 	free(s->clk);
+	free(s->synmap);
 	free(s->ring);
 	free(s->outages);
 	free(s->segs);

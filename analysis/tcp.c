@@ -1,4 +1,4 @@
-/* The TCP streams of a blackout run.
+/* The TCP streams of a blackout run, and SYN probes in anyone's capture.
  *
  * tcp-syn: a SYN to the responder's port gives its probe back from (source port, ISN); the
  * SYN-ACK or RST that acknowledges ISN + 1 is its reply (bo_syn_seq; strays fail the check).
@@ -7,6 +7,7 @@
  * sequence numbers: retransmitted bytes are skipped, a frame split over two segments is joined
  * (up to 31 bytes carried), and a gap in the capture restarts the search at the next tag. A
  * new connection (a new port on our side) restarts a direction. Memory: 31 bytes per direction. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "an.h"
@@ -95,9 +96,51 @@ static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int
 	d->ncarry = tail;
 }
 
+/* A capture taken by anyone (hping3 -S, nmap): every SYN without ACK to a (target, port) is a
+ * probe, numbered as it comes; the SYN-ACK or RST from that port acknowledging its ISN + 1 to
+ * its source port is the reply. The last probe from each source port is remembered (64 K
+ * entries per stream, made when the stream is). */
+static void on_foreign_syn(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
+{
+	int request = (p->tcp_flags & (BO_TCP_SYN | BO_TCP_ACK)) == BO_TCP_SYN;
+	int reply = (p->tcp_flags & BO_TCP_ACK) && (p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST));
+	if (!request && !reply)
+		return;
+	const bo_addr *target = request ? &p->dst : &p->src;
+	uint16_t port = request ? p->dport : p->sport;
+	an_stream *s = an_stream_find_port(r, target, port);
+	if (!s) {
+		if (!request)
+			return;
+		s = an_stream_add(r, "tcp-syn", target, port, 0, 0);
+		if (!s)
+			return;
+		s->syn = 1;
+		s->synmap = calloc(65536, sizeof *s->synmap);
+		if (!s->synmap)
+			return;
+	}
+	if (!s->synmap)
+		return;
+	if (request) {
+		uint32_t seq = s->started ? s->top : 0;
+		s->synmap[p->sport] = (struct an_synent){seq, p->tcp_seq, 1};
+		an_stream_request(s, seq, ts, timeout);
+		return;
+	}
+	const struct an_synent *e = &s->synmap[p->dport];
+	if (e->used && e->isn == p->tcp_ack - 1)
+		an_stream_reply(s, e->seq, ts);
+}
+
 void an_on_tcp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 {
-	if (!r->have_log || (p->dport != r->tcp_port && p->sport != r->tcp_port))
+	if (!r->have_log) {
+		if (p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST))
+			on_foreign_syn(r, p, ts, timeout);
+		return;
+	}
+	if (p->dport != r->tcp_port && p->sport != r->tcp_port)
 		return;
 	if (p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST)) {
 		on_syn(r, p, ts, timeout);

@@ -9,6 +9,7 @@ packages=(
   nftables iproute2 tcpdump tshark iputils-ping python3 clang-format
   chromium # renders the HTML report to a PNG in the tests
   time # GNU time: peak memory in the benchmarks
+  hping3 # a peer whose captures the analyzer reads (tests) and paces against (bench)
 )
 
 missing=()
