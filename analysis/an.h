@@ -14,6 +14,10 @@
 
 #define AN_FORMAT_VERSION 1
 #define AN_RTT_WINDOW 16
+/* tcp-est: TCP holds and resends what a path drops, so a frame is lost only when not echoed
+ * this long; a slow echo is a stall. */
+#define AN_FRAMES_TIMEOUT (30 * INT64_C(1000000000))
+#define AN_STALL_MIN (200 * INT64_C(1000000)) /* an echo slower than this (and 20 RTTs) */
 
 enum { AN_EXIT_OK = 0, AN_EXIT_INPUT = 1, AN_EXIT_USAGE = 2 };
 
@@ -75,6 +79,14 @@ typedef struct an_stream {
 	int stamp;        /* a STAMP stream: matched by (target, SSID), 32-bit sequence */
 	int syn;          /* tcp-syn: sequence from (port, ISN), bo_syn_seq */
 	int frames;       /* tcp-est: tagged frames in a TCP byte stream, reassembled */
+	/* tcp-est: retransmitted segments (each way) and stalls (echoes held up) */
+	uint64_t retransmits;
+	struct an_stall {
+		int64_t first_send, last_reply, max_delay;
+		uint32_t frames;
+	} stalls[16];
+	int nstalls;
+	uint64_t more_stalls; /* beyond the 16 kept */
 	/* a foreign capture's SYN probes: the last probe per source port */
 	struct an_synent {
 		uint32_t seq, isn;

@@ -151,6 +151,9 @@ int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_
 		         pcap_geterr(pc));
 	pcap_close(pc);
 	for (int i = 0; i < r->nstreams; i++)
-		an_stream_finish(&r->streams[i], r->last_ts, timeout);
+		an_stream_finish(&r->streams[i], r->last_ts,
+		                 r->streams[i].frames && timeout < AN_FRAMES_TIMEOUT
+		                         ? AN_FRAMES_TIMEOUT
+		                         : timeout);
 	return truncated ? 1 : 0;
 }

@@ -65,6 +65,21 @@ static json_t *stream_json(const an_run *r, const an_stream *s)
 	                    ns_or_null(s->answered ? s->rtt_sum / (int64_t)s->answered : 0));
 	json_object_set_new(j, "rtt_max_ns", ns_or_null(s->rtt_max));
 	json_object_set_new(j, "schedule_error", an_hist_json(s->sched));
+	json_t *st = json_null();
+	if (s->frames) {
+		json_t *arr = json_array();
+		for (int i = 0; i < s->nstalls; i++)
+			json_array_append_new(
+			        arr, json_pack("{s:I, s:I, s:I, s:i}", "first_send_ns",
+			                       (json_int_t)s->stalls[i].first_send, "last_echo_ns",
+			                       (json_int_t)s->stalls[i].last_reply, "max_delay_ns",
+			                       (json_int_t)s->stalls[i].max_delay, "frames",
+			                       (int)s->stalls[i].frames));
+		st = json_pack("{s:I, s:o, s:I}", "retransmitted_segments",
+		               (json_int_t)s->retransmits, "stalls", arr, "more_stalls",
+		               (json_int_t)s->more_stalls);
+	}
+	json_object_set_new(j, "tcp", st);
 	json_object_set_new(j, "outages", outs);
 	return j;
 }

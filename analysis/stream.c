@@ -266,6 +266,28 @@ int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout)
 	return 0;
 }
 
+/* tcp-est: echoes slower than AN_STALL_MIN and 20 times the least RTT so far form stalls; one
+ * stall while the slow echoes' send times overlap the previous one's span. */
+static void note_stall(an_stream *s, int64_t send, int64_t reply, int64_t rtt)
+{
+	if (rtt < AN_STALL_MIN || (s->rtt_min && rtt < 20 * s->rtt_min))
+		return;
+	struct an_stall *g = s->nstalls ? &s->stalls[s->nstalls - 1] : NULL;
+	if (g && send <= g->last_reply) {
+		g->frames++;
+		if (reply > g->last_reply)
+			g->last_reply = reply;
+		if (rtt > g->max_delay)
+			g->max_delay = rtt;
+		return;
+	}
+	if (s->nstalls == 16) {
+		s->more_stalls++;
+		return;
+	}
+	s->stalls[s->nstalls++] = (struct an_stall){send, reply, rtt, 1};
+}
+
 void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts)
 {
 	if (!s->started || (int32_t)(seq - s->base) < 0) {
@@ -285,6 +307,8 @@ void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts)
 	p->reply = ts;
 	s->answered++;
 	int64_t rtt = ts - p->send;
+	if (s->frames)
+		note_stall(s, p->send, ts, rtt);
 	if (!s->rtt_min || rtt < s->rtt_min)
 		s->rtt_min = rtt;
 	if (rtt > s->rtt_max)

@@ -67,6 +67,7 @@ static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int
 	if (ahead > 0) { /* bytes missing from the capture */
 		d->ncarry = 0;
 	} else if (ahead < 0) { /* a retransmission: skip what was read already */
+		s->retransmits++;
 		size_t seen = (size_t) - (int64_t)ahead;
 		if (seen >= len)
 			return;
@@ -84,7 +85,8 @@ static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int
 	bo_probe_id id;
 	for (; bo_tag_find(&r->key, target, buf, n, &off, &id) == 0; off += BO_TAG_LEN) {
 		if (id.run_id == r->run_id && id.stream == s->wire_id)
-			frame(r, s, request, &id, ts, timeout);
+			frame(r, s, request, &id, ts,
+			      timeout > AN_FRAMES_TIMEOUT ? timeout : AN_FRAMES_TIMEOUT);
 		used = off + BO_TAG_LEN;
 	}
 	/* Keep the tail that may begin a frame completed by the next segment. */
