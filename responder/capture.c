@@ -1,8 +1,11 @@
 /* Guest capture (--capture IFACE): libpcap sits below the guest firewall, so every probe that
  * reached the NIC becomes an "arrival" event, answered or not. When the capture fails (a
  * migration can take the NIC away for a moment) it is closed, reopened every 20 ms, and the
- * gap is logged: "capture-lost" then "capture-back" with the gap's length. */
+ * gap is logged: "capture-lost" then "capture-back" with the gap's length. Opening and closing
+ * a capture run on libuv's thread pool: both can take milliseconds the reflector must not
+ * wait. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bo_time.h"
@@ -11,13 +14,16 @@
 #define SNAPLEN 256
 #define RETRY_MS 20
 
-static int open_pcap(rsp *r, char *err, size_t errlen)
+/* Opens the capture; touches nothing of the loop, so a reopen can run on the thread pool
+ * (pcap_activate maps its ring and may take milliseconds the reflector should not wait). */
+static pcap_t *open_pcap(const char *iface, uint16_t port, uint16_t tcp_port, char *err,
+                         size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *pc = pcap_create(r->cap_iface, ebuf);
+	pcap_t *pc = pcap_create(iface, ebuf);
 	if (!pc) {
 		snprintf(err, errlen, "%s", ebuf);
-		return -1;
+		return NULL;
 	}
 	pcap_set_snaplen(pc, SNAPLEN);
 	pcap_set_immediate_mode(pc, 1);
@@ -30,28 +36,34 @@ static int open_pcap(rsp *r, char *err, size_t errlen)
 		                 ? " (not permitted: run as root or grant CAP_NET_RAW)"
 		                 : "");
 		pcap_close(pc);
-		return -1;
+		return NULL;
 	}
 	char expr[256];
 	snprintf(expr, sizeof expr,
 	         /* pcap's "and" and "or" bind equally: every term is bracketed */
 	         "(icmp[icmptype] == icmp-echo) or (icmp6 and ip6[40] == 128) or (udp dst port "
 	         "%u) or (tcp dst port %u)",
-	         r->port, r->tcp_port);
+	         port, tcp_port);
 	struct bpf_program prog;
 	if (pcap_compile(pc, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
 	    pcap_setfilter(pc, &prog) != 0) {
 		snprintf(err, errlen, "capture filter: %s", pcap_geterr(pc));
 		pcap_close(pc);
-		return -1;
+		return NULL;
 	}
 	pcap_freecode(&prog);
 	pcap_setdirection(pc, PCAP_D_IN); /* where supported; the filter names our ports anyway */
 	if (pcap_setnonblock(pc, 1, ebuf) != 0) {
 		snprintf(err, errlen, "%s", ebuf);
 		pcap_close(pc);
-		return -1;
+		return NULL;
 	}
+	return pc;
+}
+
+/* On the loop: an opened capture starts being read. */
+static int adopt(rsp *r, pcap_t *pc, char *err, size_t errlen)
+{
 	r->cap = pc;
 	if (rsp_capture_watch(r) != 0) {
 		snprintf(err, errlen, "cannot watch the capture");
@@ -99,22 +111,79 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 
 static void retry(uv_timer_t *t);
 
+/* Closing a packet socket waits for an RCU grace period in the kernel (10-20 ms seen in the
+ * lab), so a broken capture is closed on the thread pool, not in the loop that reflects. */
+typedef struct closer {
+	uv_work_t req;
+	pcap_t *pc;
+} closer;
+
+static void close_work(uv_work_t *w)
+{
+	pcap_close(((closer *)w->data)->pc);
+}
+
+static void close_done(uv_work_t *w, int status)
+{
+	(void)status;
+	free(w->data);
+}
+
+static void close_off_loop(rsp *r, pcap_t *pc)
+{
+	closer *c = malloc(sizeof *c);
+	if (c) {
+		c->pc = pc;
+		c->req.data = c;
+		if (uv_queue_work(r->loop, &c->req, close_work, close_done) == 0)
+			return;
+		free(c);
+	}
+	pcap_close(pc);
+}
+
 static void lost(rsp *r, const char *why)
 {
 	r->cap_errors++;
 	r->cap_lost_at = bo_clock_real_ns();
 	rsp_event(r, "capture-lost", json_pack("{s:s, s:s}", "iface", r->cap_iface, "error", why));
 	rsp_capture_unwatch(r);
-	pcap_close(r->cap);
+	close_off_loop(r, r->cap);
 	r->cap = NULL;
 	uv_timer_start(&r->cap_retry, retry, RETRY_MS, RETRY_MS);
 }
 
-static void retry(uv_timer_t *t)
-{
-	rsp *r = t->data;
+/* A reopen on the thread pool: one at a time. */
+typedef struct reopen {
+	uv_work_t req;
+	rsp *r;
+	char iface[64];
+	uint16_t port, tcp_port;
+	pcap_t *pc;
 	char err[PCAP_ERRBUF_SIZE + 64];
-	if (open_pcap(r, err, sizeof err) != 0)
+} reopen;
+
+static void reopen_work(uv_work_t *w)
+{
+	reopen *o = w->data;
+	o->pc = open_pcap(o->iface, o->port, o->tcp_port, o->err, sizeof o->err);
+}
+
+static void reopen_done(uv_work_t *w, int status)
+{
+	reopen *o = w->data;
+	rsp *r = o->r;
+	r->cap_opening = 0;
+	if (status != 0 || !o->pc || !r->cap_on || r->cap) { /* failed, or stopped meanwhile */
+		if (o->pc)
+			pcap_close(o->pc);
+		free(o);
+		return;
+	}
+	pcap_t *pc = o->pc;
+	free(o);
+	char err[64];
+	if (adopt(r, pc, err, sizeof err) != 0)
 		return;
 	uv_timer_stop(&r->cap_retry);
 	int64_t now = bo_clock_real_ns();
@@ -122,6 +191,26 @@ static void retry(uv_timer_t *t)
 	          json_pack("{s:s, s:I}", "iface", r->cap_iface, "gap_ns",
 	                    (json_int_t)(now - r->cap_lost_at)));
 	r->cap_lost_at = 0;
+}
+
+static void retry(uv_timer_t *t)
+{
+	rsp *r = t->data;
+	if (r->cap_opening)
+		return;
+	reopen *o = calloc(1, sizeof *o);
+	if (!o)
+		return;
+	o->r = r;
+	o->req.data = o;
+	snprintf(o->iface, sizeof o->iface, "%s", r->cap_iface);
+	o->port = r->port;
+	o->tcp_port = r->tcp_port;
+	if (uv_queue_work(r->loop, &o->req, reopen_work, reopen_done) != 0) {
+		free(o);
+		return;
+	}
+	r->cap_opening = 1;
 }
 
 void rsp_capture_ready(rsp *r, const char *watch_error)
@@ -139,7 +228,8 @@ int rsp_capture_start(rsp *r, char *err, size_t errlen)
 {
 	uv_timer_init(r->loop, &r->cap_retry);
 	r->cap_retry.data = r;
-	if (open_pcap(r, err, errlen) != 0) {
+	pcap_t *pc = open_pcap(r->cap_iface, r->port, r->tcp_port, err, errlen);
+	if (!pc || adopt(r, pc, err, errlen) != 0) {
 		uv_close((uv_handle_t *)&r->cap_retry, NULL);
 		return -1;
 	}

@@ -172,6 +172,7 @@ typedef struct rsp {
 	const char *cap_iface;
 	pcap_t *cap;
 	int cap_on;
+	int cap_opening; /* a reopen is running on the thread pool */
 	uv_poll_t cap_poll;
 	uv_timer_t cap_retry;
 	int64_t cap_lost_at; /* realtime when the capture broke, 0 while it runs */
