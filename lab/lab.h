@@ -50,6 +50,10 @@ int lab_role_parse(const char *s, enum lab_role *r);
 int lab_create(lab *l, const char *name);
 int lab_attach(lab *l, const char *name); /* an existing lab made by `up` */
 void lab_destroy(lab *l);
+/* The VM's neighbour entries for the probe (IPv4 and IPv6), fixed: a link event flushes them,
+ * and an ARP the VM sends during the pause is dropped, leaving it to retry a second later
+ * after the resume, which the lab's ground truth does not model. */
+int lab_vm_neighbours(const lab *l);
 int lab_is_ours(const char *name);
 
 /* nsexec.c */

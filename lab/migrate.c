@@ -299,7 +299,7 @@ int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 
 	int64_t mono_event = bo_clock_mono_ns();
 	if (sc->event) {
-		if (link_flap(l, &event[0], &event[1]))
+		if (link_flap(l, &event[0], &event[1]) || lab_vm_neighbours(l))
 			return -1;
 		log_step(truth, "network-event", event[0], event[1]);
 	}

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -150,6 +153,33 @@ int lab_create(lab *l, const char *name)
 		return -1;
 	}
 	return 0;
+}
+
+int lab_vm_neighbours(const lab *l)
+{
+	int saved;
+	if (lab_enter(l, LAB_PROBE, &saved) != 0)
+		return -1;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "eth0");
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = fd >= 0 && ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 ? 0 : -1;
+	if (fd >= 0)
+		close(fd);
+	lab_leave(saved);
+	if (rc != 0)
+		return -1;
+	const unsigned char *m = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+	char mac[18];
+	snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+	         m[5]);
+	char *vm = (char *)l->ns[LAB_VM];
+	rc = IP("-n", vm, "neigh", "replace", LAB_PROBE_ADDR, "lladdr", mac, "nud", "permanent",
+	        "dev", "eth0");
+	return rc ? rc
+	          : IP("-n", vm, "neigh", "replace", LAB_PROBE_ADDR6, "lladdr", mac, "nud",
+	               "permanent", "dev", "eth0");
 }
 
 int lab_attach(lab *l, const char *name)
