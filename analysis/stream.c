@@ -171,9 +171,13 @@ static void retire_lost(an_stream *s, const an_probe *p, uint32_t seq)
 		s->cur.first_seq = seq;
 		int n = s->nrtt < AN_RTT_WINDOW ? s->nrtt : AN_RTT_WINDOW;
 		s->cur.rtt_before = median(s->rtts, n);
-		/* The lost probe's round trip is best foretold by its neighbour's. */
-		int64_t last = n ? s->rtts[(s->nrtt - 1) % AN_RTT_WINDOW] : 0;
-		s->cur.rtt_margin = last > s->cur.rtt_before ? last : s->cur.rtt_before;
+		/* The lost probe's round trip is unknown, and a reflector in user space varies
+		 * from one to the next: the longest of the last 16 stands in, so the bound holds
+		 * the moment the path broke even when that probe was a slow one. */
+		int64_t most = 0;
+		for (int i = 0; i < n; i++)
+			most = s->rtts[i] > most ? s->rtts[i] : most;
+		s->cur.rtt_margin = most;
 		s->in_outage = 1;
 		s->collect_after = -1;
 	}
