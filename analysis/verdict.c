@@ -101,6 +101,26 @@ void an_verdict(an_run *r, const an_settings *set)
 		         "%s dark %s; no resume announcement seen, so judged on the whole outage "
 		         "(references: normal %s, safety timeout %s)",
 		         s->name, d, n, t);
+	/* The established flow beside it: a quarantine lets it pass. */
+	for (int i = 0; i < r->nstreams; i++) {
+		const an_stream *e = &r->streams[i];
+		if (!e->frames || !bo_addr_eq(&e->target, &s->target) || !e->answered)
+			continue;
+		int64_t held = 0;
+		for (int k = 0; k < e->nstalls; k++)
+			held = e->stalls[k].max_delay > held ? e->stalls[k].max_delay : held;
+		char h[32];
+		size_t len = strlen(r->reason);
+		if (!e->lost)
+			snprintf(r->reason + len, sizeof r->reason - len,
+			         "; established TCP unaffected (echoes held up %s at most)",
+			         held ? bo_dur_str(held, h, sizeof h) : "not at all");
+		else
+			snprintf(r->reason + len, sizeof r->reason - len,
+			         "; established TCP lost %llu frames too",
+			         (unsigned long long)e->lost);
+		break;
+	}
 	/* The phases, when the guest's capture saw lost probes arrive. */
 	if (o->first_arrival && an_attribution(r, s, o)) {
 		char a[32], b[32], c[32], more[200] = "";
