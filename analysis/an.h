@@ -258,11 +258,10 @@ int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_
 void an_on_stamp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
 void an_on_tcp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
 
-/* guest.c: RUN/guest.jsonl, when the probe subscribed to the responder's events: before the
- * capture pass the clock offset and the network events, after it the arrivals of lost
- * probes, counted into their outages. */
+/* guest.c: RUN/guest.jsonl, when the probe subscribed to the responder's events, read after
+ * the capture pass: the clock offset, the network events and the capture's gaps, and the
+ * arrivals of lost probes counted into their outages. */
 int an_read_guest(an_run *r);
-void an_guest_arrivals(an_run *r);
 /* What the guest's capture says of an outage: NULL without guest data. */
 const char *an_attribution(const an_run *r, const an_stream *s, const an_outage *o);
 /* How long the guest's capture was down inside [from, to] (those arrivals are unknown). */

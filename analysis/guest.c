@@ -1,7 +1,8 @@
 /* The guest's side of a run (RUN/guest.jsonl, written by the probe from the responder's event
- * channel): its network events placed on the probe's clock, and which lost probes reached the
- * guest's NIC. A lost probe that arrived was dropped inside the guest (its firewall's
- * quarantine); one that never arrived was lost on the way (the migration's pause). */
+ * channel), read once after the capture pass: its network events placed on the probe's clock,
+ * and which lost probes reached the guest's NIC. A lost probe that arrived was dropped inside the
+ * guest (its firewall's quarantine); one that never arrived was lost on the way (the migration's
+ * pause). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,53 +11,6 @@
 #include "bo_log.h"
 
 #define MAX_LINE (1 << 20)
-
-int an_read_guest(an_run *r)
-{
-	char path[4200];
-	snprintf(path, sizeof path, "%s/guest.jsonl", r->input);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0; /* no responder events in this run */
-	json_t *o;
-	long line = 0;
-	int rc, have_offset = 0;
-	int64_t net[16], gap[16][2];
-	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
-		if (rc < 0)
-			continue;
-		r->guest_events++;
-		int64_t guest = bo_json_int(o, "realtime_ns", 0);
-		int64_t probe = bo_json_int(o, "probe_realtime_ns", 0);
-		/* The least (arrival - event) is the offset plus the channel's shortest delay: the
-		 * events replayed after a reconnect, held in the journal, arrive late and say
-		 * nothing. */
-		if (guest && probe && (!have_offset || probe - guest < r->guest_offset)) {
-			r->guest_offset = probe - guest;
-			have_offset = 1;
-		}
-		const char *type = bo_json_str(o, "type", "");
-		if (!strcmp(type, "arrival"))
-			r->guest_arrivals++;
-		if (!strcmp(type, "capture-lost") && guest && r->nguest_gap < 16)
-			gap[r->nguest_gap][0] = guest, gap[r->nguest_gap][1] = 0;
-		if (!strcmp(type, "capture-back") && guest && r->nguest_gap < 16)
-			gap[r->nguest_gap++][1] = guest;
-		if (!strcmp(bo_json_str(o, "type", ""), "net") && guest && r->nguest_net < 16)
-			net[r->nguest_net++] = guest;
-		json_decref(o);
-	}
-	fclose(f);
-	r->have_guest = have_offset;
-	for (int i = 0; i < r->nguest_net; i++)
-		r->guest_net[i] = net[i] + r->guest_offset;
-	for (int i = 0; i < r->nguest_gap; i++)
-		for (int k = 0; k < 2; k++)
-			r->guest_gap[i][k] = gap[i][k] + r->guest_offset;
-	if (!have_offset)
-		r->nguest_net = 0;
-	return 0;
-}
 
 /* The outage of s holding lost probe seq (outages are in sequence order), or NULL. */
 static an_outage *outage_of(an_stream *s, uint32_t seq)
@@ -101,36 +55,70 @@ static an_stream *arrival_probe(an_run *r, json_t *o, const bo_addr *target, uin
 	return NULL;
 }
 
-void an_guest_arrivals(an_run *r)
+int an_read_guest(an_run *r)
 {
-	if (!r->have_guest)
-		return;
 	char path[4200];
 	snprintf(path, sizeof path, "%s/guest.jsonl", r->input);
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return;
+		return 0; /* no responder events in this run */
 	json_t *o;
 	long line = 0;
-	int rc;
+	int rc, have_offset = 0;
+	int64_t net[16], gap[16][2];
 	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
 		if (rc < 0)
 			continue;
+		r->guest_events++;
+		int64_t guest = bo_json_int(o, "realtime_ns", 0);
+		int64_t probe = bo_json_int(o, "probe_realtime_ns", 0);
+		/* The least (arrival - event) is the offset plus the channel's shortest delay: the
+		 * events replayed after a reconnect, held in the journal, arrive late and say
+		 * nothing. */
+		if (guest && probe && (!have_offset || probe - guest < r->guest_offset)) {
+			r->guest_offset = probe - guest;
+			have_offset = 1;
+		}
+		const char *type = bo_json_str(o, "type", "");
 		bo_addr target;
 		uint32_t seq;
-		an_stream *s;
+		an_stream *st;
 		an_outage *out;
-		if (!strcmp(bo_json_str(o, "type", ""), "arrival") &&
-		    bo_addr_parse(bo_json_str(o, "target", ""), &target) == 0 &&
-		    (s = arrival_probe(r, o, &target, &seq)) && (out = outage_of(s, seq))) {
-			int64_t t = bo_json_int(o, "realtime_ns", 0) + r->guest_offset;
-			out->arrived++;
-			if (!out->first_arrival || t < out->first_arrival)
-				out->first_arrival = t;
+		if (!strcmp(type, "arrival")) {
+			r->guest_arrivals++;
+			if (bo_addr_parse(bo_json_str(o, "target", ""), &target) == 0 &&
+			    (st = arrival_probe(r, o, &target, &seq)) &&
+			    (out = outage_of(st, seq))) {
+				out->arrived++; /* first_arrival: on the guest's clock until the end
+				                 */
+				if (!out->first_arrival || guest < out->first_arrival)
+					out->first_arrival = guest;
+			}
 		}
+		if (!strcmp(type, "capture-lost") && guest && r->nguest_gap < 16)
+			gap[r->nguest_gap][0] = guest, gap[r->nguest_gap][1] = 0;
+		if (!strcmp(type, "capture-back") && guest && r->nguest_gap < 16)
+			gap[r->nguest_gap++][1] = guest;
+		if (!strcmp(type, "net") && guest && r->nguest_net < 16)
+			net[r->nguest_net++] = guest;
 		json_decref(o);
 	}
 	fclose(f);
+	r->have_guest = have_offset;
+	for (int i = 0; i < r->nguest_net; i++)
+		r->guest_net[i] = net[i] + r->guest_offset;
+	for (int i = 0; i < r->nguest_gap; i++)
+		for (int k = 0; k < 2; k++)
+			r->guest_gap[i][k] = gap[i][k] + r->guest_offset;
+	for (int i = 0; i < r->nstreams; i++)
+		for (int k = 0; k < r->streams[i].noutages; k++) {
+			an_outage *x = &r->streams[i].outages[k];
+			if (x->first_arrival)
+				x->first_arrival += r->guest_offset;
+		}
+	if (!have_offset)
+		r->nguest_net = 0;
+	return 0;
 }
 
 const char *an_attribution(const an_run *r, const an_stream *s, const an_outage *o)

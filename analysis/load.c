@@ -28,7 +28,6 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 			return -1;
 		}
 		an_read_lab(r, err, sizeof err);
-		an_read_guest(r);
 		if (r->stamp_auth && !stamp_key->len) {
 			fprintf(stderr,
 			        "blackout-analyze: %s used authenticated STAMP: give its key with "
@@ -49,7 +48,8 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 	}
 	if (crc > 0)
 		fprintf(stderr, "blackout-analyze: warning: %s\n", err);
-	an_guest_arrivals(r);
+	if (r->is_dir)
+		an_read_guest(r);
 	an_verdict(r, set);
 	return 0;
 }
