@@ -31,3 +31,4 @@ echo "== the 7 s quarantine safety timeout  |  after the fix (KB4338822) =="
 paste "$a/report.txt" "$b/report.txt" | awk -F '\t' '{ printf "%-98s | %s\n", $1, $2 }'
 echo
 echo "Reports: $a/report.txt, $b/report.txt (JSON: analysis.json beside them)"
+echo "Timelines to open in a browser: $a/report.html, $b/report.html"
