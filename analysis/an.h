@@ -14,6 +14,7 @@
 
 #define AN_FORMAT_VERSION 1
 #define AN_RTT_WINDOW 16
+#define AN_MARGIN_CAP INT64_C(1000000) /* the start bound's round-trip stand-in, at most */
 /* tcp-est: TCP holds and resends what a path drops, so a frame is lost only when not echoed
  * this long; a slow echo is a stall. */
 #define AN_FRAMES_TIMEOUT (30 * INT64_C(1000000000))

@@ -173,11 +173,14 @@ static void retire_lost(an_stream *s, const an_probe *p, uint32_t seq)
 		s->cur.rtt_before = median(s->rtts, n);
 		/* The lost probe's round trip is unknown, and a reflector in user space varies
 		 * from one to the next: the longest of the last 16 stands in, so the bound holds
-		 * the moment the path broke even when that probe was a slow one. */
+		 * the moment the path broke even when that probe was a slow one; but no more than
+		 * 1 ms (or the median, when round trips are longer), so one scheduling spike does
+		 * not widen the bound. */
 		int64_t most = 0;
 		for (int i = 0; i < n; i++)
 			most = s->rtts[i] > most ? s->rtts[i] : most;
-		s->cur.rtt_margin = most;
+		int64_t cap = s->cur.rtt_before > AN_MARGIN_CAP ? s->cur.rtt_before : AN_MARGIN_CAP;
+		s->cur.rtt_margin = most < cap ? most : cap;
 		s->in_outage = 1;
 		s->collect_after = -1;
 	}
