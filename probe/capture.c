@@ -58,6 +58,18 @@ static char *build_filter(probe *p)
 	return f;
 }
 
+int probe_dump_open(probe *p, char *err, size_t errlen)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/probe.pcap", p->cfg.run_dir);
+	p->dump = pcap_dump_open(p->pcap, path);
+	if (!p->dump) {
+		snprintf(err, errlen, "cannot write %s: %s", path, pcap_geterr(p->pcap));
+		return -1;
+	}
+	return 0;
+}
+
 int probe_capture_open(probe *p, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -111,13 +123,8 @@ int probe_capture_open(probe *p, char *err, size_t errlen)
 	                             : "?",
 	                     "snaplen", SNAPLEN, "tstamp_precision", "ns", "filter", expr));
 	free(expr);
-	char path[4096];
-	snprintf(path, sizeof path, "%s/probe.pcap", p->cfg.run_dir);
-	p->dump = pcap_dump_open(p->pcap, path);
-	if (!p->dump) {
-		snprintf(err, errlen, "cannot write %s: %s", path, pcap_geterr(p->pcap));
+	if (probe_dump_open(p, err, errlen) != 0)
 		return PROBE_EXIT_SETUP;
-	}
 	if (pcap_setnonblock(p->pcap, 1, ebuf) != 0) {
 		snprintf(err, errlen, "cannot make the capture non-blocking: %s", ebuf);
 		return PROBE_EXIT_SETUP;

@@ -18,14 +18,8 @@ int probe_dry_open(probe *p, char *err, size_t errlen)
 		return PROBE_EXIT_RUNTIME;
 	}
 	p->linktype = DLT_RAW;
-	snprintf(p->iface, sizeof p->iface, "(dry run)");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/probe.pcap", p->cfg.run_dir);
-	p->dump = pcap_dump_open(p->pcap, path);
-	if (!p->dump) {
-		snprintf(err, errlen, "cannot write %s: %s", path, pcap_geterr(p->pcap));
+	if (probe_dump_open(p, err, errlen) != 0)
 		return PROBE_EXIT_SETUP;
-	}
 	for (int i = 0; i < p->nslots; i++) {
 		probe_slot *s = &p->slots[i];
 		char ignored[128];

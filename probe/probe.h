@@ -216,6 +216,8 @@ typedef int (*probe_walk_fn)(probe_slot *s, uint32_t seq, int64_t deadline, void
 int probe_schedule_walk(probe *p, int64_t t0, int64_t end, probe_walk_fn fn, void *arg);
 
 /* capture.c */
+/* RUN/probe.pcap for p->pcap's link type (the capture's, or the dry run's). */
+int probe_dump_open(probe *p, char *err, size_t errlen);
 int probe_capture_open(probe *p, char *err, size_t errlen);
 int probe_capture_start(probe *p);
 void probe_capture_drain(probe *p);

@@ -265,7 +265,7 @@ static int setup(probe *p, char *err, size_t errlen)
 		}
 
 	if (c->iface || c->dry_run)
-		snprintf(p->iface, sizeof p->iface, "%s", c->iface ? c->iface : "(dry run)");
+		snprintf(p->iface, sizeof p->iface, "%s", c->dry_run ? "(dry run)" : c->iface);
 	else if (probe_iface_for(&p->targets[0].addr, p->iface, sizeof p->iface, err, errlen) != 0)
 		return PROBE_EXIT_SETUP;
 	for (int t = 1; t < p->ntargets && !c->iface && !c->dry_run; t++) {
@@ -280,9 +280,7 @@ static int setup(probe *p, char *err, size_t errlen)
 			return PROBE_EXIT_SETUP;
 		}
 	}
-	if (c->dry_run)
-		snprintf(p->iface, sizeof p->iface, "(dry run)");
-	else if (probe_files_limit(p->nslots + 64, err, errlen) != 0)
+	if (!c->dry_run && probe_files_limit(p->nslots + 64, err, errlen) != 0)
 		return PROBE_EXIT_SETUP;
 	for (int i = 0; i < p->nslots && !c->dry_run; i++) {
 		int rc = p->slots[i].ops->open(&p->slots[i], err, errlen);
