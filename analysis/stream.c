@@ -355,10 +355,9 @@ void an_stream_finish(an_stream *s, int64_t end, int64_t timeout)
 	/* Bounds. A probe sent at t and lost means the path was broken somewhere in [t, t+RTT];
 	 * an answered one, that it worked then. So the start lies in (prev_ok, first_lost + RTT]
 	 * and the end in (last_lost, next_ok + RTT]. The lost probe's own RTT is unknown: the
-	 * larger of the median of the 16 before and the RTT of the last answered probe stands in
-	 * (the largest of the 16 would let one slow reply long before widen the bound by a
-	 * millisecond). The first answered probe's RTT is known exactly. The point estimates are
-	 * the middles of the bounds. */
+	 * stand-in chosen when the outage opened (retire_lost) takes its place. The first
+	 * answered probe's RTT is known exactly. The point estimates are the middles of the
+	 * bounds. */
 	for (int i = 0; i < s->noutages; i++) {
 		an_outage *o = &s->outages[i];
 		int64_t rb = o->rtt_margin ? o->rtt_margin : o->rtt_next_ok;

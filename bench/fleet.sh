@@ -35,7 +35,7 @@ ex vm unshare -m sh -c "mkdir -p /tmp/bo-sys && mount -t sysfs none /tmp/bo-sys 
   echo 2 > /tmp/bo-sys/class/net/eth0/queues/rx-0/rps_cpus"
 # Echo replies at 40 000/s: lift the VM's ICMP rate limits.
 ex vm sysctl -qw net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_ratelimit=0
-ex vm "$bin/responder/blackout-responder" -q --rate-limit 0 > "$out/responder.log" 2>&1 &
+ex vm "$bin/responder/blackout-responder" -q --priority realtime --rate-limit 0 > "$out/responder.log" 2>&1 &
 sleep 1
 
 filter='icmp[0] = 8 or (udp and dst port 862) or (tcp and dst port 8620 and tcp[13] = 2)'

@@ -28,7 +28,7 @@ ex() { local role=$1; shift; "$bin/lab/blackout-lab" exec "$lab" "$role" -- "$@"
 # The VM's side of the network runs on the second core (RPS), as a remote host's would.
 ex vm unshare -m sh -c "mkdir -p /tmp/bo-sys && mount -t sysfs none /tmp/bo-sys &&
   echo 2 > /tmp/bo-sys/class/net/eth0/queues/rx-0/rps_cpus"
-ex vm "$bin/responder/blackout-responder" -q > "$out/responder.log" 2>&1 &
+ex vm "$bin/responder/blackout-responder" -q --priority realtime > "$out/responder.log" 2>&1 &
 ex vm irtt server -i 0 -b 192.0.2.2 > "$out/irtt-server.log" 2>&1 &
 sleep 1
 

@@ -179,8 +179,9 @@ static pid_t start_responder(const lab *l, const char *bin, const char *run)
 {
 	char log[4200];
 	snprintf(log, sizeof log, "%s/responder.jsonl", run);
-	char *argv[] = {(char *)bin,    "--quiet", "--capture", "eth0", "--heartbeat",
-	                LAB_PROBE_ADDR, "--log",   log,         NULL};
+	char *argv[] = {(char *)bin,   "--quiet",      "--capture", "eth0",
+	                "--heartbeat", LAB_PROBE_ADDR, "--log",     log,
+	                "--priority",  "realtime",     NULL};
 	pid_t pid = lab_spawn(l, LAB_VM, argv);
 	if (pid < 0)
 		return -1;

@@ -45,6 +45,9 @@ static void usage(FILE *f)
 	        "%d)\n"
 	        "  -s, --step DURATION     report a clock step larger than this (default 1ms)\n"
 	        "  -l, --log FILE          the events as JSON lines (appended)\n"
+	        "  -P, --priority LEVEL    normal, high (default) or realtime: how soon the "
+	        "reflector\n"
+	        "                          runs when a request arrives\n"
 	        "\n"
 	        "  -q, --quiet             no start-up summary or counters on exit\n"
 	        "  -h, --help, -V, --version\n"
@@ -86,7 +89,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	/* A bounded batch per wake-up keeps the loop responsive under a flood. */
 	for (int i = 0; i < 64; i++) {
 		rsp_dgram d;
-		int n = rsp_udp_recv(r->refl.fd, buf, sizeof buf, &d);
+		int n = rsp_udp_recv(r->refl.sock, buf, sizeof buf, &d);
 		if (n < 0)
 			break; /* -EAGAIN: drained; other errors (ICMP errors queued) end the batch
 			        */
@@ -103,7 +106,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		                          bo_clock_real_ns(), d.ttl, out, sizeof out);
 		if (m <= 0)
 			continue;
-		if (rsp_udp_reply(r->refl.fd, out, (size_t)m, &d) == 0)
+		if (rsp_udp_reply(r->refl.sock, out, (size_t)m, &d) == 0)
 			r->refl.c.reflected++;
 		else
 			r->refl.c.send_errors++;
@@ -164,9 +167,16 @@ static void summary(const rsp *r)
 		fputc('\n', stderr);
 	}
 	static const char *names[] = {"TCP listener", "network events", "guest capture",
-	                              "heartbeat"};
-	for (int i = 0; i < 4; i++)
+	                              "heartbeat", "priority"};
+	for (int i = 0; i < 5; i++)
 		fprintf(stderr, "  %-16s %s\n", names[i], r->status[i]);
+	const char *k;
+	json_t *v;
+	json_object_foreach(r->sys, k, v)
+	{
+		if (json_is_string(v))
+			fprintf(stderr, "  %-16s %s\n", k, json_string_value(v));
+	}
 	fprintf(stderr, "  clock pairs      every 100 ms, steps over %.3f ms reported\n",
 	        (double)r->step_ns / 1e6);
 }
@@ -183,6 +193,7 @@ int main(int argc, char **argv)
 	                                     {"heartbeat", required_argument, 0, 'H'},
 	                                     {"step", required_argument, 0, 's'},
 	                                     {"log", required_argument, 0, 'l'},
+	                                     {"priority", required_argument, 0, 'P'},
 	                                     {"quiet", no_argument, 0, 'q'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {"version", no_argument, 0, 'V'},
@@ -193,8 +204,8 @@ int main(int argc, char **argv)
 	r.tcp_port = RSP_TCP_PORT;
 	r.guard.rate = DEFAULT_RATE;
 	r.step_ns = BO_NS_PER_MS;
-	int c;
-	while ((c = getopt_long(argc, argv, "p:t:k:a:r:c:H:s:l:qhV", opts, NULL)) != -1) {
+	int c, prio = RSP_PRIO_HIGH;
+	while ((c = getopt_long(argc, argv, "p:t:k:a:r:c:H:s:l:P:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': r.port = bo_cli_port("--port", optarg); break;
 		case 't':
@@ -230,6 +241,17 @@ int main(int argc, char **argv)
 		case 'H': hb_dest = optarg; break;
 		case 's': r.step_ns = bo_cli_duration("--step", optarg); break;
 		case 'l': log_path = optarg; break;
+		case 'P':
+			if (strcmp(optarg, "normal") == 0)
+				prio = RSP_PRIO_NORMAL;
+			else if (strcmp(optarg, "high") == 0)
+				prio = RSP_PRIO_HIGH;
+			else if (strcmp(optarg, "realtime") == 0)
+				prio = RSP_PRIO_REALTIME;
+			else
+				bo_cli_usage_error(
+				        "--priority %s: expected normal, high or realtime", optarg);
+			break;
 		case 'q': r.quiet = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("blackout-responder %s\n", BLACKOUT_VERSION); return 0;
@@ -251,8 +273,7 @@ int main(int argc, char **argv)
 		return RSP_EXIT_SETUP;
 	}
 	char err[512];
-	r.refl.fd = rsp_udp_open(r.port, err, sizeof err);
-	if (r.refl.fd < 0) {
+	if (rsp_udp_open(r.port, &r.refl.sock, err, sizeof err) != 0) {
 		fprintf(stderr, "blackout-responder: %s\n", err);
 		return RSP_EXIT_SETUP;
 	}
@@ -292,16 +313,19 @@ int main(int argc, char **argv)
 		snprintf(r.status[3], sizeof r.status[3], "to %s every 10 ms", hb_dest);
 	else
 		snprintf(r.status[3], sizeof r.status[3], "off (--heartbeat PROBE_HOST)");
+	rsp_priority_set(prio, r.status[4], sizeof r.status[4]);
+	r.sys = rsp_sys_report(&r);
 	rsp_event(&r, "start",
-	          json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s}", "tool",
+	          json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:O}", "tool",
 	                    "blackout-responder", "version", BLACKOUT_VERSION, "format",
 	                    BO_FORMAT_VERSION, "stamp_port", r.port, "tcp_port", r.tcp_port,
 	                    "authenticated", r.refl.key.len > 0, "tcp", r.status[0], "net_events",
-	                    r.status[1], "capture", r.status[2], "heartbeat", r.status[3]));
+	                    r.status[1], "capture", r.status[2], "heartbeat", r.status[3],
+	                    "priority", r.status[4], "system", r.sys));
 	if (!r.quiet)
 		summary(&r);
 	r.refl.poll.data = r.tick.data = r.sigint.data = r.sigterm.data = &r;
-	uv_poll_init(r.loop, &r.refl.poll, r.refl.fd);
+	uv_poll_init_socket(r.loop, &r.refl.poll, r.refl.sock);
 	uv_poll_start(&r.refl.poll, UV_READABLE, on_readable);
 	uv_timer_init(r.loop, &r.tick);
 	r.last_offset = bo_clock_real_ns() - bo_clock_mono_ns();
@@ -311,7 +335,7 @@ int main(int argc, char **argv)
 	uv_signal_start(&r.sigint, on_signal, SIGINT);
 	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
 	uv_run(r.loop, UV_RUN_DEFAULT);
-	close(r.refl.fd);
+	rsp_udp_close(r.refl.sock);
 	if (!r.quiet) {
 		json_t *cj = counters(&r);
 		char *s = json_dumps(cj, JSON_COMPACT);
@@ -323,6 +347,7 @@ int main(int argc, char **argv)
 	if (r.log.f && bo_log_close(&r.log) != 0)
 		rc = RSP_EXIT_RUNTIME;
 	rsp_journal_free(&r.journal);
+	json_decref(r.sys);
 	uv_loop_close(r.loop);
 	return rc;
 }

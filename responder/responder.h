@@ -34,7 +34,7 @@ typedef struct rsp_counters {
 } rsp_counters;
 
 typedef struct rsp_reflector {
-	int fd;
+	uv_os_sock_t sock;
 	uv_poll_t poll;
 	bo_stamp_key key;
 	rsp_session sessions[RSP_MAX_SESSIONS];
@@ -184,7 +184,8 @@ typedef struct rsp {
 	struct sockaddr_storage hb_dst;
 	uint32_t hb_instance, hb_seq;
 	uint64_t hb_errors;
-	char status[4][160]; /* start-up summary lines for the optional parts */
+	char status[5][160]; /* start-up summary lines for the optional parts */
+	json_t *sys;         /* what the platform reports of itself (sys-*.c) */
 } rsp;
 
 /* Adds "seq", "type", and both guest clocks (unless the object has them), writes the event to
@@ -216,22 +217,33 @@ void rsp_capture_unwatch(rsp *r);
 int rsp_heartbeat_start(rsp *r, const char *dest, char *err, size_t errlen);
 void rsp_heartbeat_stop(rsp *r);
 
-/* udp-linux.c (platform): a dual-stack UDP socket with receive timestamps, TTL and the
- * address each datagram was sent to. */
-int rsp_udp_open(uint16_t port, char *err, size_t errlen);
+/* udp-linux.c, udp-win.c (platform): a dual-stack UDP socket with receive timestamps, TTL and
+ * the address each datagram was sent to (where the platform gives them). */
+int rsp_udp_open(uint16_t port, uv_os_sock_t *sock, char *err, size_t errlen);
+void rsp_udp_close(uv_os_sock_t sock);
 typedef struct rsp_dgram {
 	bo_addr src; /* the sender */
 	uint16_t sport;
 	bo_addr local; /* the address it was sent to: the reply goes out from it */
 	unsigned ifindex;
-	int64_t rx_ns; /* kernel receive time, realtime */
-	uint8_t ttl;   /* IP TTL / hop limit as received */
+	int64_t rx_ns; /* receive time, realtime: the kernel's, else when it was read */
+	uint8_t ttl;   /* IP TTL / hop limit as received; 255 when the platform does not say */
 } rsp_dgram;
 /* Receives one datagram: returns its length (may be 0), -EAGAIN when none is waiting, another
- * negative errno on error. */
-int rsp_udp_recv(int fd, uint8_t *buf, size_t cap, rsp_dgram *d);
+ * negative code on error. */
+int rsp_udp_recv(uv_os_sock_t sock, uint8_t *buf, size_t cap, rsp_dgram *d);
 /* Answers d: to its sender, from the address it was sent to (a guest with many addresses
  * answers from the one the probe addressed). */
-int rsp_udp_reply(int fd, const uint8_t *buf, size_t len, const rsp_dgram *d);
+int rsp_udp_reply(uv_os_sock_t sock, const uint8_t *buf, size_t len, const rsp_dgram *d);
+
+/* sys-linux.c, sys-win.c (platform) */
+enum { RSP_PRIO_NORMAL = 0, RSP_PRIO_HIGH = 1, RSP_PRIO_REALTIME = 2 };
+/* Raises the process's priority; msg says what it got (or why not). 0 or -1 (not permitted:
+ * the responder runs on at normal priority). */
+int rsp_priority_set(int level, char *msg, size_t len);
+/* What the platform tells of itself for the start event and the summary: the OS and its
+ * build; on Windows also the firewall rules, the interface quarantine and Npcap. Values are
+ * strings (shown one per line in the summary) or other JSON (in the event only). */
+json_t *rsp_sys_report(rsp *r);
 
 #endif

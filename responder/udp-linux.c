@@ -12,7 +12,7 @@
 #include "bo_time.h"
 #include "responder.h"
 
-int rsp_udp_open(uint16_t port, char *err, size_t errlen)
+int rsp_udp_open(uint16_t port, uv_os_sock_t *sock, char *err, size_t errlen)
 {
 	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int off = 0, on = 1;
@@ -36,10 +36,16 @@ int rsp_udp_open(uint16_t port, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
-	return fd;
+	*sock = fd;
+	return 0;
 }
 
-int rsp_udp_recv(int fd, uint8_t *buf, size_t cap, rsp_dgram *d)
+void rsp_udp_close(uv_os_sock_t sock)
+{
+	close(sock);
+}
+
+int rsp_udp_recv(uv_os_sock_t fd, uint8_t *buf, size_t cap, rsp_dgram *d)
 {
 	struct sockaddr_in6 from;
 	char ctl[256];
@@ -54,6 +60,7 @@ int rsp_udp_recv(int fd, uint8_t *buf, size_t cap, rsp_dgram *d)
 	if (n < 0)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	memset(d, 0, sizeof *d);
+	d->ttl = 255;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
 			struct timespec ts;
@@ -92,7 +99,7 @@ static void to_sin6(const bo_addr *a, struct in6_addr *out)
 	}
 }
 
-int rsp_udp_reply(int fd, const uint8_t *buf, size_t len, const rsp_dgram *d)
+int rsp_udp_reply(uv_os_sock_t fd, const uint8_t *buf, size_t len, const rsp_dgram *d)
 {
 	struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_port = htons(d->sport)};
 	to_sin6(&d->src, &to.sin6_addr);

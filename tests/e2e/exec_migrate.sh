@@ -15,7 +15,7 @@ fi
 run=$(mktemp -d /tmp/blackout-e2e-XXXXXX)
 lab=$("$build/lab/blackout-lab" up)
 trap '"$build/lab/blackout-lab" down "$lab"; rm -rf "$run"' EXIT # down ends the responder
-"$build/lab/blackout-lab" exec "$lab" vm -- "$build/responder/blackout-responder" -q &
+"$build/lab/blackout-lab" exec "$lab" vm -- "$build/responder/blackout-responder" -q --priority realtime &
 printf '# the lab VM\n192.0.2.2\n' > "$run/targets.txt"
 sleep 0.3
 "$build/lab/blackout-lab" exec "$lab" probe -- "$build/probe/blackout-probe" --quiet \

@@ -1,0 +1,47 @@
+/* Linux: the responder's scheduling priority and what it reports of the system at start. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+
+#include "responder.h"
+
+/* A reply that waits for the CPU is a longer round trip, and a lost probe's round trip is
+ * what the analyzer has to guess: the reflector should run as soon as a request arrives. */
+int rsp_priority_set(int level, char *msg, size_t len)
+{
+	if (level == RSP_PRIO_NORMAL) {
+		snprintf(msg, len, "normal");
+		return 0;
+	}
+	if (level == RSP_PRIO_REALTIME) {
+		struct sched_param sp = {.sched_priority = 1};
+		if (sched_setscheduler(0, SCHED_FIFO, &sp) == 0) {
+			snprintf(msg, len, "real-time (SCHED_FIFO 1)");
+			return 0;
+		}
+		snprintf(msg, len, "normal: SCHED_FIFO refused (%s; needs root or CAP_SYS_NICE)",
+		         strerror(errno));
+		return -1;
+	}
+	if (setpriority(PRIO_PROCESS, 0, -10) == 0) {
+		snprintf(msg, len, "high (nice -10)");
+		return 0;
+	}
+	snprintf(msg, len, "normal: nice -10 refused (%s; needs root or CAP_SYS_NICE)",
+	         strerror(errno));
+	return -1;
+}
+
+json_t *rsp_sys_report(rsp *r)
+{
+	(void)r;
+	struct utsname u;
+	if (uname(&u) != 0)
+		return json_object();
+	char os[sizeof u.sysname + sizeof u.release + 2];
+	snprintf(os, sizeof os, "%s %s", u.sysname, u.release);
+	return json_pack("{s:s}", "system", os);
+}
