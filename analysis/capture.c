@@ -110,14 +110,16 @@ int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_
 	int rc;
 	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
 		/* A timestamp before 1970 or after 2116 (2^62 ns: the sum of two still fits the
-		 * int64 arithmetic of the windows) is a damaged record: counted, not read. */
-		if (h->ts.tv_sec < 0 || h->ts.tv_sec >= (INT64_C(1) << 62) / BO_NS_PER_S ||
-		    h->ts.tv_usec < 0 || h->ts.tv_usec >= BO_NS_PER_S) {
+		 * int64 arithmetic of the windows) is a damaged record: counted, not read. (The
+		 * seconds are 32 bits wide on Windows.) */
+		int64_t sec = h->ts.tv_sec;
+		if (sec < 0 || sec >= (INT64_C(1) << 62) / BO_NS_PER_S || h->ts.tv_usec < 0 ||
+		    h->ts.tv_usec >= BO_NS_PER_S) {
 			r->packets++;
 			r->invalid++;
 			continue;
 		}
-		int64_t ts = (int64_t)h->ts.tv_sec * BO_NS_PER_S + h->ts.tv_usec;
+		int64_t ts = sec * BO_NS_PER_S + h->ts.tv_usec;
 		if (!r->packets)
 			r->first_ts = ts;
 		r->packets++;

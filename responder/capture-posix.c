@@ -1,5 +1,15 @@
 /* Watching the guest capture on POSIX systems: libpcap's selectable descriptor in the loop. */
+#include <stdio.h>
+
 #include "responder.h"
+
+int rsp_capture_prepare(rsp *r, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	snprintf(r->cap_dev, sizeof r->cap_dev, "%s", r->cap_iface);
+	return 0;
+}
 
 static void on_readable(uv_poll_t *h, int status, int events)
 {

@@ -32,9 +32,7 @@ static pcap_t *open_pcap(const char *iface, uint16_t port, uint16_t tcp_port, ch
 	int rc = pcap_activate(pc);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s%s", pcap_geterr(pc),
-		         rc == PCAP_ERROR_PERM_DENIED
-		                 ? " (not permitted: run as root or grant CAP_NET_RAW)"
-		                 : "");
+		         rc == PCAP_ERROR_PERM_DENIED ? " (not permitted: " RSP_PRIV_HINT ")" : "");
 		pcap_close(pc);
 		return NULL;
 	}
@@ -157,7 +155,7 @@ static void lost(rsp *r, const char *why)
 typedef struct reopen {
 	uv_work_t req;
 	rsp *r;
-	char iface[64];
+	char iface[256];
 	uint16_t port, tcp_port;
 	pcap_t *pc;
 	char err[PCAP_ERRBUF_SIZE + 64];
@@ -203,7 +201,7 @@ static void retry(uv_timer_t *t)
 		return;
 	o->r = r;
 	o->req.data = o;
-	snprintf(o->iface, sizeof o->iface, "%s", r->cap_iface);
+	snprintf(o->iface, sizeof o->iface, "%s", r->cap_dev);
 	o->port = r->port;
 	o->tcp_port = r->tcp_port;
 	if (uv_queue_work(r->loop, &o->req, reopen_work, reopen_done) != 0) {
@@ -226,9 +224,11 @@ void rsp_capture_ready(rsp *r, const char *watch_error)
 
 int rsp_capture_start(rsp *r, char *err, size_t errlen)
 {
+	if (rsp_capture_prepare(r, err, errlen) != 0)
+		return -1;
 	uv_timer_init(r->loop, &r->cap_retry);
 	r->cap_retry.data = r;
-	pcap_t *pc = open_pcap(r->cap_iface, r->port, r->tcp_port, err, errlen);
+	pcap_t *pc = open_pcap(r->cap_dev, r->port, r->tcp_port, err, errlen);
 	if (!pc || adopt(r, pc, err, errlen) != 0) {
 		uv_close((uv_handle_t *)&r->cap_retry, NULL);
 		return -1;

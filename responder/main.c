@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bo_cli.h"
 #include "bo_hb.h"
@@ -48,6 +47,15 @@ static void usage(FILE *f)
 	        "  -P, --priority LEVEL    normal, high (default) or realtime: how soon the "
 	        "reflector\n"
 	        "                          runs when a request arrives\n"
+	        "\n"
+	        "Windows:\n"
+	        "      --add-firewall-rules  add inbound allow rules (group \"blackout\") for "
+	        "ICMP echo\n"
+	        "                          and the ports when the firewall blocks them; without "
+	        "it the\n"
+	        "                          responder only reports what is blocked\n"
+	        "      --service           run as a Windows service (docs/responder.md: "
+	        "New-Service)\n"
 	        "\n"
 	        "  -q, --quiet             no start-up summary or counters on exit\n"
 	        "  -h, --help, -V, --version\n"
@@ -132,21 +140,40 @@ static void on_tick(uv_timer_t *t)
 		fflush(r->log.f);
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+/* Stops everything so the loop ends: on SIGINT/SIGTERM (Ctrl-C, Ctrl-Break on Windows) or a
+ * service stop request. */
+static void shut_down(rsp *r, const char *why)
 {
-	rsp *r = h->data;
-	rsp_event(r, "stop",
-	          json_pack("{s:s, s:o}", "signal", signum == SIGINT ? "SIGINT" : "SIGTERM",
-	                    "counters", counters(r)));
+	if (r->stopping)
+		return;
+	r->stopping = 1;
+	rsp_event(r, "stop", json_pack("{s:s, s:o}", "signal", why, "counters", counters(r)));
 	uv_poll_stop(&r->refl.poll);
 	uv_close((uv_handle_t *)&r->refl.poll, NULL);
 	uv_close((uv_handle_t *)&r->tick, NULL);
 	uv_close((uv_handle_t *)&r->sigint, NULL);
 	uv_close((uv_handle_t *)&r->sigterm, NULL);
+	uv_close((uv_handle_t *)&r->stop, NULL);
 	rsp_tcp_stop(r);
 	rsp_netev_stop(r);
 	rsp_capture_stop(r);
 	rsp_heartbeat_stop(r);
+	rsp_sys_stop(r);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	shut_down(h->data, signum == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+static void on_stop_request(uv_async_t *h)
+{
+	shut_down(h->data, "service stop");
+}
+
+void rsp_request_stop(rsp *r)
+{
+	uv_async_send(&r->stop);
 }
 
 static void summary(const rsp *r)
@@ -181,6 +208,8 @@ static void summary(const rsp *r)
 	        (double)r->step_ns / 1e6);
 }
 
+static int serve(rsp *r);
+
 int main(int argc, char **argv)
 {
 	bo_cli_init("blackout-responder");
@@ -194,17 +223,19 @@ int main(int argc, char **argv)
 	                                     {"step", required_argument, 0, 's'},
 	                                     {"log", required_argument, 0, 'l'},
 	                                     {"priority", required_argument, 0, 'P'},
+	                                     {"add-firewall-rules", no_argument, 0, 'F'},
+	                                     {"service", no_argument, 0, 'S'},
 	                                     {"quiet", no_argument, 0, 'q'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {0, 0, 0, 0}};
 	static rsp r; /* the session and rate tables are large */
-	const char *log_path = NULL, *hb_dest = NULL;
 	r.port = BO_STAMP_PORT;
 	r.tcp_port = RSP_TCP_PORT;
 	r.guard.rate = DEFAULT_RATE;
 	r.step_ns = BO_NS_PER_MS;
-	int c, prio = RSP_PRIO_HIGH;
+	int c;
+	r.prio = RSP_PRIO_HIGH;
 	while ((c = getopt_long(argc, argv, "p:t:k:a:r:c:H:s:l:P:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': r.port = bo_cli_port("--port", optarg); break;
@@ -238,16 +269,18 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'c': r.cap_iface = optarg; break;
-		case 'H': hb_dest = optarg; break;
+		case 'H': r.hb_dest = optarg; break;
 		case 's': r.step_ns = bo_cli_duration("--step", optarg); break;
-		case 'l': log_path = optarg; break;
+		case 'l': r.log_path = optarg; break;
+		case 'F': r.add_fw_rules = 1; break;
+		case 'S': r.service = 1; break;
 		case 'P':
 			if (strcmp(optarg, "normal") == 0)
-				prio = RSP_PRIO_NORMAL;
+				r.prio = RSP_PRIO_NORMAL;
 			else if (strcmp(optarg, "high") == 0)
-				prio = RSP_PRIO_HIGH;
+				r.prio = RSP_PRIO_HIGH;
 			else if (strcmp(optarg, "realtime") == 0)
-				prio = RSP_PRIO_REALTIME;
+				r.prio = RSP_PRIO_REALTIME;
 			else
 				bo_cli_usage_error(
 				        "--priority %s: expected normal, high or realtime", optarg);
@@ -262,92 +295,103 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		bo_cli_usage_error("unexpected argument: %s", argv[optind]);
+	return rsp_run(&r, serve);
+}
+
+/* Everything after the options: set up, run the loop until stopped, clean up. In a console it
+ * runs on the main thread; as a Windows service, on the service's thread (rsp_run). */
+static int serve(rsp *r)
+{
 	if (sodium_init() < 0) {
 		fprintf(stderr, "blackout-responder: libsodium failed to start\n");
 		return RSP_EXIT_SETUP;
 	}
-	randombytes_buf(r.refl.hash_key, sizeof r.refl.hash_key);
-	randombytes_buf(r.guard.hash_key, sizeof r.guard.hash_key);
-	if (rsp_journal_init(&r.journal, JOURNAL_EVENTS, JOURNAL_BYTES) != 0) {
+	randombytes_buf(r->refl.hash_key, sizeof r->refl.hash_key);
+	randombytes_buf(r->guard.hash_key, sizeof r->guard.hash_key);
+	if (rsp_journal_init(&r->journal, JOURNAL_EVENTS, JOURNAL_BYTES) != 0) {
 		fprintf(stderr, "blackout-responder: out of memory\n");
 		return RSP_EXIT_SETUP;
 	}
 	char err[512];
-	if (rsp_udp_open(r.port, &r.refl.sock, err, sizeof err) != 0) {
+	if (rsp_udp_open(r->port, &r->refl.sock, err, sizeof err) != 0) {
 		fprintf(stderr, "blackout-responder: %s\n", err);
 		return RSP_EXIT_SETUP;
 	}
-	if (log_path && bo_log_open(&r.log, log_path, 1) != 0) {
-		fprintf(stderr, "blackout-responder: cannot write %s: %s\n", log_path,
+	if (r->log_path && bo_log_open(&r->log, r->log_path, 1) != 0) {
+		fprintf(stderr, "blackout-responder: cannot write %s: %s\n", r->log_path,
 		        strerror(errno));
 		return RSP_EXIT_SETUP;
 	}
-	r.loop = uv_default_loop();
-	if (r.tcp_port && rsp_tcp_start(&r, err, sizeof err) != 0) {
+	r->loop = uv_default_loop();
+	if (r->tcp_port && rsp_tcp_start(r, err, sizeof err) != 0) {
 		fprintf(stderr, "blackout-responder: %s\n", err);
 		return RSP_EXIT_SETUP;
 	}
-	if (hb_dest && rsp_heartbeat_start(&r, hb_dest, err, sizeof err) != 0) {
+	if (r->hb_dest && rsp_heartbeat_start(r, r->hb_dest, err, sizeof err) != 0) {
 		fprintf(stderr, "blackout-responder: %s\n", err);
 		return RSP_EXIT_SETUP;
 	}
 	/* The optional parts: each says what it does, or why it is off. */
-	if (r.tcp_port)
-		snprintf(r.status[0], sizeof r.status[0],
-		         "TCP %u, IPv4 and IPv6: SYN target, echo, event channel", r.tcp_port);
+	if (r->tcp_port)
+		snprintf(r->status[0], sizeof r->status[0],
+		         "TCP %u, IPv4 and IPv6: SYN target, echo, event channel", r->tcp_port);
 	else
-		snprintf(r.status[0], sizeof r.status[0], "off (--tcp-port 0)");
-	if (rsp_netev_start(&r, err, sizeof err) == 0)
-		snprintf(r.status[1], sizeof r.status[1], "link and address changes (rtnetlink)");
+		snprintf(r->status[0], sizeof r->status[0], "off (--tcp-port 0)");
+	if (rsp_netev_start(r, err, sizeof err) == 0)
+		snprintf(r->status[1], sizeof r->status[1], "%s", r->netev_what);
 	else
-		snprintf(r.status[1], sizeof r.status[1], "not available: %s", err);
-	if (!r.cap_iface)
-		snprintf(r.status[2], sizeof r.status[2],
+		snprintf(r->status[1], sizeof r->status[1], "not available: %s", err);
+	if (!r->cap_iface)
+		snprintf(r->status[2], sizeof r->status[2],
 		         "off (--capture IFACE to record arrivals)");
-	else if (rsp_capture_start(&r, err, sizeof err) == 0)
-		snprintf(r.status[2], sizeof r.status[2], "on %s: every probe's arrival",
-		         r.cap_iface);
+	else if (rsp_capture_start(r, err, sizeof err) == 0)
+		snprintf(r->status[2], sizeof r->status[2], "on %s: every probe's arrival",
+		         r->cap_iface);
 	else
-		snprintf(r.status[2], sizeof r.status[2], "no capture on %s: %s", r.cap_iface, err);
-	if (hb_dest)
-		snprintf(r.status[3], sizeof r.status[3], "to %s every 10 ms", hb_dest);
+		snprintf(r->status[2], sizeof r->status[2], "no capture on %s: %s", r->cap_iface,
+		         err);
+	if (r->hb_dest)
+		snprintf(r->status[3], sizeof r->status[3], "to %s every 10 ms", r->hb_dest);
 	else
-		snprintf(r.status[3], sizeof r.status[3], "off (--heartbeat PROBE_HOST)");
-	rsp_priority_set(prio, r.status[4], sizeof r.status[4]);
-	r.sys = rsp_sys_report(&r);
-	rsp_event(&r, "start",
+		snprintf(r->status[3], sizeof r->status[3], "off (--heartbeat PROBE_HOST)");
+	rsp_priority_set(r->prio, r->status[4], sizeof r->status[4]);
+	r->sys = rsp_sys_report(r);
+	rsp_sys_start(r, r->sys);
+	rsp_event(r, "start",
 	          json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:O}", "tool",
 	                    "blackout-responder", "version", BLACKOUT_VERSION, "format",
-	                    BO_FORMAT_VERSION, "stamp_port", r.port, "tcp_port", r.tcp_port,
-	                    "authenticated", r.refl.key.len > 0, "tcp", r.status[0], "net_events",
-	                    r.status[1], "capture", r.status[2], "heartbeat", r.status[3],
-	                    "priority", r.status[4], "system", r.sys));
-	if (!r.quiet)
-		summary(&r);
-	r.refl.poll.data = r.tick.data = r.sigint.data = r.sigterm.data = &r;
-	uv_poll_init_socket(r.loop, &r.refl.poll, r.refl.sock);
-	uv_poll_start(&r.refl.poll, UV_READABLE, on_readable);
-	uv_timer_init(r.loop, &r.tick);
-	r.last_offset = bo_clock_real_ns() - bo_clock_mono_ns();
-	uv_timer_start(&r.tick, on_tick, 100, 100);
-	uv_signal_init(r.loop, &r.sigint);
-	uv_signal_init(r.loop, &r.sigterm);
-	uv_signal_start(&r.sigint, on_signal, SIGINT);
-	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
-	uv_run(r.loop, UV_RUN_DEFAULT);
-	rsp_udp_close(r.refl.sock);
-	if (!r.quiet) {
-		json_t *cj = counters(&r);
+	                    BO_FORMAT_VERSION, "stamp_port", r->port, "tcp_port", r->tcp_port,
+	                    "authenticated", r->refl.key.len > 0, "tcp", r->status[0], "net_events",
+	                    r->status[1], "capture", r->status[2], "heartbeat", r->status[3],
+	                    "priority", r->status[4], "system", r->sys));
+	if (!r->quiet)
+		summary(r);
+	r->refl.poll.data = r->tick.data = r->sigint.data = r->sigterm.data = r->stop.data = r;
+	uv_async_init(r->loop, &r->stop, on_stop_request);
+	uv_poll_init_socket(r->loop, &r->refl.poll, r->refl.sock);
+	uv_poll_start(&r->refl.poll, UV_READABLE, on_readable);
+	uv_timer_init(r->loop, &r->tick);
+	r->last_offset = bo_clock_real_ns() - bo_clock_mono_ns();
+	uv_timer_start(&r->tick, on_tick, 100, 100);
+	uv_signal_init(r->loop, &r->sigint);
+	uv_signal_init(r->loop, &r->sigterm);
+	uv_signal_start(&r->sigint, on_signal, SIGINT);
+	uv_signal_start(&r->sigterm, on_signal, SIGTERM); /* Windows: not delivered */
+	rsp_service_running(r);
+	uv_run(r->loop, UV_RUN_DEFAULT);
+	rsp_udp_close(r->refl.sock);
+	if (!r->quiet) {
+		json_t *cj = counters(r);
 		char *s = json_dumps(cj, JSON_COMPACT);
 		fprintf(stderr, "blackout-responder: stopped; %s\n", s);
 		free(s);
 		json_decref(cj);
 	}
-	int rc = r.log.err ? RSP_EXIT_RUNTIME : RSP_EXIT_OK;
-	if (r.log.f && bo_log_close(&r.log) != 0)
+	int rc = r->log.err ? RSP_EXIT_RUNTIME : RSP_EXIT_OK;
+	if (r->log.f && bo_log_close(&r->log) != 0)
 		rc = RSP_EXIT_RUNTIME;
-	rsp_journal_free(&r.journal);
-	json_decref(r.sys);
-	uv_loop_close(r.loop);
+	rsp_journal_free(&r->journal);
+	json_decref(r->sys);
+	uv_loop_close(r->loop);
 	return rc;
 }

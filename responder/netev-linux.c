@@ -165,6 +165,7 @@ int rsp_netev_start(rsp *r, char *err, size_t errlen)
 	uv_poll_init(r->loop, &r->netev_poll, fd);
 	uv_poll_start(&r->netev_poll, UV_READABLE, on_readable);
 	r->netev_on = 1;
+	snprintf(r->netev_what, sizeof r->netev_what, "link and address changes (rtnetlink)");
 	return 0;
 }
 

@@ -166,14 +166,18 @@ typedef struct rsp {
 	uint64_t conns_refused, echo_bytes;
 	/* network events (netev-*.c) */
 	int netev_on;
-	uv_poll_t netev_poll;
+	uv_poll_t netev_poll; /* Linux: the rtnetlink socket */
 	int netev_fd;
+	void *netev_os; /* Windows: the notification handles and their queue */
+	char netev_what[96];
 	/* capture (capture.c, capture-*.c) */
 	const char *cap_iface;
+	char cap_dev[256]; /* what pcap opens: cap_iface, or on Windows the adapter it names */
 	pcap_t *cap;
 	int cap_on;
-	int cap_opening; /* a reopen is running on the thread pool */
-	uv_poll_t cap_poll;
+	int cap_opening;     /* a reopen is running on the thread pool */
+	uv_poll_t cap_poll;  /* POSIX: pcap's selectable descriptor */
+	uv_timer_t cap_tick; /* Windows: read every 10 ms */
 	uv_timer_t cap_retry;
 	int64_t cap_lost_at; /* realtime when the capture broke, 0 while it runs */
 	uint64_t arrivals, cap_errors;
@@ -186,6 +190,11 @@ typedef struct rsp {
 	uint64_t hb_errors;
 	char status[5][160]; /* start-up summary lines for the optional parts */
 	json_t *sys;         /* what the platform reports of itself (sys-*.c) */
+	void *wfp;           /* Windows: the WFP filter-change subscription */
+	/* options read by serve() */
+	const char *log_path, *hb_dest;
+	int prio, add_fw_rules, service, stopping;
+	uv_async_t stop; /* a service stop request, from the service's control thread */
 } rsp;
 
 /* Adds "seq", "type", and both guest clocks (unless the object has them), writes the event to
@@ -205,8 +214,11 @@ void rsp_netev_stop(rsp *r);
 /* The pure part: turns one buffer of routing messages into events (fuzzable). */
 void rsp_netev_parse(rsp *r, const uint8_t *buf, size_t len);
 
-/* capture.c + capture-posix.c */
+/* capture.c + capture-posix.c / capture-win.c */
 int rsp_capture_start(rsp *r, char *err, size_t errlen);
+/* platform: r->cap_dev from r->cap_iface; on Windows also whether Npcap is there. 0 or -1. */
+int rsp_capture_prepare(rsp *r, char *err, size_t errlen);
+const char *rsp_npcap_version(void); /* Windows: pcap_lib_version(), or why there is none */
 void rsp_capture_stop(rsp *r);
 /* Called by the platform watcher when packets wait, or with the watcher's error. */
 void rsp_capture_ready(rsp *r, const char *watch_error);
@@ -245,5 +257,23 @@ int rsp_priority_set(int level, char *msg, size_t len);
  * build; on Windows also the firewall rules, the interface quarantine and Npcap. Values are
  * strings (shown one per line in the summary) or other JSON (in the event only). */
 json_t *rsp_sys_report(rsp *r);
+/* Platform parts that run with the loop (Windows: the WFP subscription, which adds "wfp" to
+ * sys), and their end. */
+void rsp_sys_start(rsp *r, json_t *sys);
+void rsp_sys_stop(rsp *r);
+/* Runs serve(r): directly, or with r->service as a Windows service (elsewhere a usage error),
+ * telling the service manager it runs once rsp_service_running is called. */
+int rsp_run(rsp *r, int (*serve)(rsp *));
+void rsp_service_running(rsp *r);
+void rsp_request_stop(rsp *r); /* any thread: the loop shuts down */
+/* wfp-win.c */
+void rsp_wfp_start(rsp *r, json_t *sys);
+void rsp_wfp_stop(rsp *r);
+
+#ifdef _WIN32
+#define RSP_PRIV_HINT "run as Administrator, or install Npcap without admin-only mode"
+#else
+#define RSP_PRIV_HINT "run as root or grant CAP_NET_RAW"
+#endif
 
 #endif

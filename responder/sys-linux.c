@@ -37,11 +37,42 @@ int rsp_priority_set(int level, char *msg, size_t len)
 
 json_t *rsp_sys_report(rsp *r)
 {
-	(void)r;
 	struct utsname u;
 	if (uname(&u) != 0)
 		return json_object();
 	char os[sizeof u.sysname + sizeof u.release + 2];
 	snprintf(os, sizeof os, "%s %s", u.sysname, u.release);
-	return json_pack("{s:s}", "system", os);
+	json_t *sys = json_pack("{s:s}", "system", os);
+	if (r->add_fw_rules)
+		json_object_set_new(sys, "firewall",
+		                    json_string("not checked on Linux (--add-firewall-rules is for "
+		                                "Windows)"));
+	return sys;
+}
+
+void rsp_sys_start(rsp *r, json_t *sys)
+{
+	(void)r;
+	(void)sys;
+}
+
+void rsp_sys_stop(rsp *r)
+{
+	(void)r;
+}
+
+int rsp_run(rsp *r, int (*serve)(rsp *))
+{
+	if (r->service) {
+		fprintf(stderr,
+		        "blackout-responder: --service is for Windows; on Linux run it under "
+		        "systemd or another supervisor\n");
+		return RSP_EXIT_USAGE;
+	}
+	return serve(r);
+}
+
+void rsp_service_running(rsp *r)
+{
+	(void)r;
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# The Windows build under Wine, on loopback: blackout-responder.exe reflects STAMP (both modes)
+# for the Linux probe, echoes its tcp-est frames and serves the event channel; the probe's run
+# is read by the Linux analyzer and by blackout-analyze.exe, and the Windows analyzer's JSON for
+# the golden fixtures equals the expected one.
+# Usage: wine_smoke.sh LINUX_BUILD_DIR WINDOWS_BUILD_DIR
+# Needs root (the probe captures on lo); exit 77 (skipped) without it.
+set -euo pipefail
+build=$(realpath "$1") wbuild=$(realpath "$2")
+here=$(cd "$(dirname "$0")" && pwd)
+fixtures="$here/../fixtures"
+wine=/usr/lib/wine/wine64
+[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root"; exit 77; }
+[ -x "$wine" ] || { echo "FAIL  no $wine: run scripts/deps-windows.sh"; exit 1; }
+
+tmp=$(mktemp -d /tmp/blackout-wine-XXXXXX)
+export WINEPREFIX="$tmp/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+rsp_pid=
+cleanup() {
+  [ -n "$rsp_pid" ] && kill -INT "$rsp_pid" 2>/dev/null && wait "$rsp_pid" 2>/dev/null || true
+  WINEPREFIX="$tmp/prefix" wineserver -k 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+fails=0
+check() { # check OK WHAT
+  if [ "$1" = 1 ]; then echo "ok    $2"; else echo "FAIL  $2"; fails=$((fails + 1)); fi
+}
+winpath() { echo "Z:${1//\//\\}"; }
+
+# A port pair nobody uses (the probe's defaults, 862/8620, may be taken on a CI machine).
+port=$((20000 + RANDOM % 20000)) tport=$((port + 1))
+"$wine" wineboot -i >/dev/null 2>&1 || true # the prefix, once (~10 s)
+
+"$wine" "$wbuild/responder/blackout-responder.exe" --help > "$tmp/help.txt"
+check "$(grep -c -e '--add-firewall-rules' "$tmp/help.txt")" "blackout-responder.exe --help lists the Windows options"
+rc=0; "$wine" "$wbuild/responder/blackout-responder.exe" --service > "$tmp/svc.txt" 2>&1 || rc=$?
+check "$([ $rc = 2 ] && grep -q 'service manager' "$tmp/svc.txt" && echo 1)" \
+  "--service from a console: exit 2 and says why ($rc)"
+
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$tmp/key.hex"
+start_responder() { # start_responder LOG [ARGS]: waits until the log has its start event
+  local log=$1
+  shift
+  "$wine" "$wbuild/responder/blackout-responder.exe" --port "$port" --tcp-port "$tport" \
+    --log "$(winpath "$log")" "$@" > "$tmp/responder.out" 2>&1 &
+  rsp_pid=$!
+  for _ in $(seq 100); do
+    grep -q '"type":"start"' "$log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  cat "$tmp/responder.out"
+  return 1
+}
+stop_responder() {
+  kill -INT "$rsp_pid"
+  local rc=0
+  wait "$rsp_pid" || rc=$?
+  rsp_pid=
+  return $rc
+}
+
+# 1. Unauthenticated STAMP (fixed and new flows), tcp-est echo, guest events.
+start_responder "$tmp/guest1.jsonl"
+sed -n '1,/clock pairs/p' "$tmp/responder.out"
+"$build/probe/blackout-probe" 127.0.0.1 --quiet --streams udp,udp-new,tcp-est \
+  --stamp-port "$port" --tcp-port "$tport" --duration 3s --run "$tmp/run"
+stop_responder; rc=$?
+check "$([ $rc = 0 ] && echo 1)" "Ctrl-C stops blackout-responder.exe with exit 0"
+check "$(grep -q '"type":"stop","realtime_ns"' "$tmp/guest1.jsonl" && echo 1)" "its log ends with a stop event"
+"$build/analysis/blackout-analyze" --quiet "$tmp/run"
+python3 - "$tmp/run" <<'PY' || fails=$((fails + 1))
+import json, sys
+run = sys.argv[1]
+j = json.load(open(f"{run}/analysis.json"))
+fails = 0
+def check(ok, what):
+    global fails
+    print(("ok    " if ok else "FAIL  ") + what)
+    fails += not ok
+got = {s["stream"]: s for s in j["streams"]}
+for name in ("udp", "udp-new", "tcp-est"):
+    s = got.get(name)
+    ok = s is not None and s["sent"] > 200 and s["answered"] >= 0.99 * s["sent"]
+    check(ok, f"{name}: {s and s['sent']} sent, {s and s['answered']} answered by the Windows responder")
+v = j.get("verdict") or {}
+check(v.get("verdict") == "no-blackout", f"verdict {v.get('verdict')}")
+events = [json.loads(l) for l in open(f"{run}/guest.jsonl")]
+types = {e.get("type") for e in events}
+start = [e for e in events if e.get("type") == "start"]
+check(bool(start) and "Windows" in start[0]["system"]["system"],
+      f"event channel: the start event names {start and start[0]['system']['system']}")
+for k in ("firewall", "quarantine", "npcap", "wfp"):
+    check(bool(start) and k in start[0]["system"], f"start event reports {k}: {start and start[0]['system'].get(k)}")
+print(f"      event types from the Windows responder: {sorted(t for t in types if t)}")
+clocks = [e for e in events if e.get("type") == "clock"]
+check(len(clocks) >= 20, f"{len(clocks)} clock pairs (QueryPerformanceCounter, GetSystemTimePreciseAsFileTime)")
+sys.exit(1 if fails else 0)
+PY
+
+# 2. Authenticated STAMP (HMAC-SHA-256 through libsodium built for Windows).
+start_responder "$tmp/guest2.jsonl" --key-file "$(winpath "$tmp/key.hex")" -q
+"$build/probe/blackout-probe" 127.0.0.1 --quiet --streams udp --stamp-key "$tmp/key.hex" \
+  --stamp-port "$port" --tcp-port "$tport" --no-events --duration 1s --run "$tmp/run-auth"
+stop_responder || true
+"$build/analysis/blackout-analyze" --quiet --json "$tmp/auth.json" --no-write \
+  --stamp-key "$tmp/key.hex" "$tmp/run-auth"
+n=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["streams"][0]; print(s["answered"] if s["answered"] >= 0.99*s["sent"] else 0)' "$tmp/auth.json")
+check "$([ "$n" -gt 50 ] && echo 1)" "authenticated STAMP: $n probes answered"
+
+# 3. blackout-analyze.exe: the run above, and the golden fixtures, as the Linux analyzer reads them.
+"$wine" "$wbuild/analysis/blackout-analyze.exe" --quiet --no-write --json "$(winpath "$tmp/w.json")" \
+  "$(winpath "$tmp/run")"
+"$build/analysis/blackout-analyze" --quiet --no-write --json "$tmp/l.json" "$tmp/run"
+python3 "$fixtures/normalize.py" < "$tmp/w.json" > "$tmp/w.norm"
+python3 "$fixtures/normalize.py" < "$tmp/l.json" > "$tmp/l.norm"
+check "$(cmp -s "$tmp/w.norm" "$tmp/l.norm" && echo 1)" "blackout-analyze.exe reads the run as the Linux analyzer does"
+for d in "$fixtures"/*/; do
+  f=$(basename "$d") in=${d%/}
+  for c in capture.pcap capture.pcapng; do [ -e "$d/$c" ] && in=$d/$c; done
+  "$wine" "$wbuild/analysis/blackout-analyze.exe" --quiet --no-write --json "$(winpath "$tmp/$f.json")" \
+    "$(winpath "$in")" || true
+  python3 "$fixtures/normalize.py" < "$tmp/$f.json" > "$tmp/$f.norm" 2>/dev/null || true
+  check "$(cmp -s "$tmp/$f.norm" "$fixtures/$f/expected.json" && echo 1)" \
+    "blackout-analyze.exe on fixture $f: the expected JSON"
+done
+[ $fails = 0 ] && echo "all checks passed" || echo "$fails failed"
+[ $fails = 0 ]
