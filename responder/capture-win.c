@@ -11,19 +11,13 @@
 #include <string.h>
 
 #include "responder.h"
+#include "wpcap_names.h"
 
 #define READ_MS 10
 
-/* Every function of wpcap.def: a wpcap.dll without one of them (WinPcap, an old Npcap) would
- * fail at that first call, so it counts as absent. */
-static const char *const needed[] = {
-        "pcap_activate",     "pcap_close",           "pcap_compile",
-        "pcap_create",       "pcap_datalink",        "pcap_dispatch",
-        "pcap_freecode",     "pcap_geterr",          "pcap_get_tstamp_precision",
-        "pcap_lib_version",  "pcap_set_buffer_size", "pcap_set_immediate_mode",
-        "pcap_set_snaplen",  "pcap_set_timeout",     "pcap_set_tstamp_precision",
-        "pcap_setdirection", "pcap_setfilter",       "pcap_setnonblock",
-        "pcap_stats",        "pcap_findalldevs",     "pcap_freealldevs"};
+/* Every function of wpcap.def (the list is made from it): a wpcap.dll without one of them
+ * (WinPcap, an old Npcap) would fail at that first call, so it counts as absent. */
+static const char *const needed[] = {WPCAP_NAMES};
 
 static char why_absent[256];
 
@@ -114,6 +108,14 @@ int rsp_capture_prepare(rsp *r, char *err, size_t errlen)
 		         "guest's IP address)",
 		         r->cap_iface);
 	return found ? 0 : -1;
+}
+
+/* Npcap's default timestamps count from the performance counter and drift from the system
+ * clock; HOST_HIPREC is KeQuerySystemTimePrecise, the clock of the responder's events
+ * (GetSystemTimePreciseAsFileTime). Older drivers refuse it and keep their default. */
+void rsp_capture_configure(pcap_t *pc)
+{
+	pcap_set_tstamp_type(pc, PCAP_TSTAMP_HOST_HIPREC);
 }
 
 static void on_tick(uv_timer_t *t)

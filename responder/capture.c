@@ -29,6 +29,7 @@ static pcap_t *open_pcap(const char *iface, uint16_t port, uint16_t tcp_port, ch
 	pcap_set_immediate_mode(pc, 1);
 	pcap_set_buffer_size(pc, 8 << 20);
 	pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO);
+	rsp_capture_configure(pc);
 	int rc = pcap_activate(pc);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s%s", pcap_geterr(pc),

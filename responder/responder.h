@@ -218,6 +218,8 @@ void rsp_netev_parse(rsp *r, const uint8_t *buf, size_t len);
 int rsp_capture_start(rsp *r, char *err, size_t errlen);
 /* platform: r->cap_dev from r->cap_iface; on Windows also whether Npcap is there. 0 or -1. */
 int rsp_capture_prepare(rsp *r, char *err, size_t errlen);
+/* platform: settings before activation (Windows: timestamps on the system's precise clock). */
+void rsp_capture_configure(pcap_t *pc);
 const char *rsp_npcap_version(void); /* Windows: pcap_lib_version(), or why there is none */
 void rsp_capture_stop(rsp *r);
 /* Called by the platform watcher when packets wait, or with the watcher's error. */
