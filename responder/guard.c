@@ -81,6 +81,20 @@ int rsp_addr_from_sockaddr(const struct sockaddr *sa, bo_addr *a, uint16_t *port
 	return 0;
 }
 
+void rsp_addr_to_sin6(const bo_addr *a, uint16_t port, struct sockaddr_in6 *out)
+{
+	memset(out, 0, sizeof *out);
+	out->sin6_family = AF_INET6;
+	out->sin6_port = htons(port);
+	uint8_t *b = (uint8_t *)&out->sin6_addr;
+	if (a->family == 4) { /* IPv4-mapped: the dual-stack socket's form of an IPv4 address */
+		b[10] = b[11] = 0xff;
+		memcpy(b + 12, a->a, 4);
+	} else {
+		memcpy(b, a->a, 16);
+	}
+}
+
 static uint32_t home(const rsp_guard *g, const bo_addr *a)
 {
 	uint8_t h[crypto_shorthash_BYTES];

@@ -83,6 +83,8 @@ int rsp_guard_check(rsp_guard *g, const bo_addr *src, int64_t now_ns);
 /* A socket address as a bo_addr (an IPv4-mapped IPv6 address as IPv4) and its port; 0, or
  * BO_EINVAL for another family. */
 int rsp_addr_from_sockaddr(const struct sockaddr *sa, bo_addr *a, uint16_t *port);
+/* The other way, for a dual-stack socket: an IPv4 address as IPv4-mapped IPv6. */
+void rsp_addr_to_sin6(const bo_addr *a, uint16_t port, struct sockaddr_in6 *out);
 
 /* ---- the event journal (journal.c) ---- */
 

@@ -88,21 +88,10 @@ int rsp_udp_recv(uv_os_sock_t fd, uint8_t *buf, size_t cap, rsp_dgram *d)
 	return (int)n;
 }
 
-static void to_sin6(const bo_addr *a, struct in6_addr *out)
-{
-	memset(out, 0, sizeof *out);
-	if (a->family == 4) {
-		out->s6_addr[10] = out->s6_addr[11] = 0xff;
-		memcpy(&out->s6_addr[12], a->a, 4);
-	} else {
-		memcpy(out, a->a, 16);
-	}
-}
-
 int rsp_udp_reply(uv_os_sock_t fd, const uint8_t *buf, size_t len, const rsp_dgram *d)
 {
-	struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_port = htons(d->sport)};
-	to_sin6(&d->src, &to.sin6_addr);
+	struct sockaddr_in6 to;
+	rsp_addr_to_sin6(&d->src, d->sport, &to);
 	union {
 		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 		struct cmsghdr align;
@@ -119,7 +108,9 @@ int rsp_udp_reply(uv_os_sock_t fd, const uint8_t *buf, size_t len, const rsp_dgr
 		c->cmsg_type = IPV6_PKTINFO;
 		c->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
 		struct in6_pktinfo pi = {.ipi6_ifindex = d->ifindex};
-		to_sin6(&d->local, &pi.ipi6_addr);
+		struct sockaddr_in6 src;
+		rsp_addr_to_sin6(&d->local, 0, &src);
+		pi.ipi6_addr = src.sin6_addr;
 		memcpy(CMSG_DATA(c), &pi, sizeof pi);
 	}
 	ssize_t n = sendmsg(fd, &m, 0);

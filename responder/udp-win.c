@@ -146,21 +146,10 @@ int rsp_udp_recv(uv_os_sock_t sock, uint8_t *buf, size_t cap, rsp_dgram *d)
 	return n;
 }
 
-static void to_sin6(const bo_addr *a, struct in6_addr *out)
-{
-	memset(out, 0, sizeof *out);
-	if (a->family == 4) {
-		out->s6_addr[10] = out->s6_addr[11] = 0xff;
-		memcpy(&out->s6_addr[12], a->a, 4);
-	} else {
-		memcpy(out, a->a, 16);
-	}
-}
-
 int rsp_udp_reply(uv_os_sock_t sock, const uint8_t *buf, size_t len, const rsp_dgram *d)
 {
-	struct sockaddr_in6 to = {.sin6_family = AF_INET6, .sin6_port = htons(d->sport)};
-	to_sin6(&d->src, &to.sin6_addr);
+	struct sockaddr_in6 to;
+	rsp_addr_to_sin6(&d->src, d->sport, &to);
 	if (!send_msg || !d->local.family) {
 		int n = sendto(sock, (const char *)buf, (int)len, 0, (struct sockaddr *)&to,
 		               sizeof to);

@@ -106,5 +106,19 @@ int main(void)
 	uint8_t longline[RSP_REQ_MAX];
 	memset(longline, 'A', sizeof longline);
 	CHECK_INT(rsp_req_parse(longline, sizeof longline, &req), BO_EINVAL);
+	/* bo_addr <-> sockaddr_in6 for the dual-stack reflector socket: IPv4 goes mapped. */
+	bo_addr a4 = {.family = 4, .a = {192, 0, 2, 7}},
+	        a6 = {.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8}};
+	bo_addr back;
+	uint16_t port;
+	struct sockaddr_in6 s6;
+	rsp_addr_to_sin6(&a4, 862, &s6);
+	CHECK_INT(s6.sin6_family, AF_INET6);
+	CHECK_INT(((const uint8_t *)&s6.sin6_addr)[11], 0xff);
+	CHECK_INT(rsp_addr_from_sockaddr((const struct sockaddr *)&s6, &back, &port), 0);
+	CHECK(back.family == 4 && memcmp(back.a, a4.a, 4) == 0 && port == 862);
+	rsp_addr_to_sin6(&a6, 8620, &s6);
+	CHECK_INT(rsp_addr_from_sockaddr((const struct sockaddr *)&s6, &back, &port), 0);
+	CHECK(back.family == 6 && memcmp(back.a, a6.a, 16) == 0 && port == 8620);
 	return check_done("guard");
 }
