@@ -212,7 +212,14 @@ typedef struct an_run {
 	uint64_t guest_events, guest_arrivals;
 	int64_t guest_gap[16][2]; /* the guest's capture down (capture-lost .. capture-back) */
 	int nguest_gap;
+	/* The guest firewall's own account of a quarantine (Windows, "wfp" events): from its
+	 * unquarantine filters deleted to added back; [1] 0 when not back within the run. */
+	int64_t guest_quar[8][2];
+	int nguest_quar;
 } an_run;
+
+/* The guest's quarantine window (guest_quar) that overlaps [from, to], or NULL. */
+const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to);
 
 /* load.c: an input read and judged (errors said on stderr); 0 or -1. Free with an_run_free
  * either way. csv: a row per probe, or NULL. */

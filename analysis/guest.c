@@ -65,7 +65,8 @@ int an_read_guest(an_run *r)
 	json_t *o;
 	long line = 0;
 	int rc, have_offset = 0;
-	int64_t net[16], gap[16][2];
+	int64_t net[16], gap[16][2], quar[8][2];
+	int in_quar = 0;
 	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
 		if (rc < 0)
 			continue;
@@ -101,10 +102,28 @@ int an_read_guest(an_run *r)
 			gap[r->nguest_gap++][1] = guest;
 		if (!strcmp(type, "net") && guest && r->nguest_net < 16)
 			net[r->nguest_net++] = guest;
+		/* Windows: an interface's unquarantine filters (one per WFP layer) deleted together
+		 * start a quarantine; added back, end it. */
+		if (!strcmp(type, "wfp") && guest && r->nguest_quar < 8 &&
+		    !strcmp(bo_json_str(o, "kind", ""), "unquarantine")) {
+			const char *op = bo_json_str(o, "op", "");
+			if (!strcmp(op, "del") && !in_quar) {
+				quar[r->nguest_quar][0] = guest, quar[r->nguest_quar][1] = 0;
+				in_quar = 1;
+			} else if (!strcmp(op, "add") && in_quar) {
+				quar[r->nguest_quar++][1] = guest;
+				in_quar = 0;
+			}
+		}
 		json_decref(o);
 	}
 	fclose(f);
+	if (in_quar)
+		r->nguest_quar++; /* still in quarantine when the run ended */
 	r->have_guest = have_offset;
+	for (int i = 0; i < r->nguest_quar; i++)
+		for (int k = 0; k < 2; k++)
+			r->guest_quar[i][k] = quar[i][k] ? quar[i][k] + r->guest_offset : 0;
 	for (int i = 0; i < r->nguest_net; i++)
 		r->guest_net[i] = net[i] + r->guest_offset;
 	for (int i = 0; i < r->nguest_gap; i++)
@@ -117,8 +136,17 @@ int an_read_guest(an_run *r)
 				x->first_arrival += r->guest_offset;
 		}
 	if (!have_offset)
-		r->nguest_net = 0;
+		r->nguest_net = r->nguest_quar = 0;
 	return 0;
+}
+
+const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to)
+{
+	for (int i = 0; i < r->nguest_quar; i++)
+		if (r->guest_quar[i][0] <= to &&
+		    (!r->guest_quar[i][1] || r->guest_quar[i][1] >= from))
+			return r->guest_quar[i];
+	return NULL;
 }
 
 const char *an_attribution(const an_run *r, const an_stream *s, const an_outage *o)

@@ -184,7 +184,7 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 		stream_row(f, &a, &r->streams[i], i);
 	vmark m[64];
 	int n = 0;
-	for (int i = 0; i < r->nmarkers && n < 59; i++) {
+	for (int i = 0; i < r->nmarkers && n < 57; i++) {
 		m[n] = (vmark){r->markers[i].ts, "mark", ""};
 		snprintf(m[n++].label, sizeof m[0].label, "%s", r->markers[i].kind);
 	}
@@ -192,6 +192,15 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 		m[n] = (vmark){r->resume_ts, "resume", ""};
 		snprintf(m[n++].label, sizeof m[0].label, "%s",
 		         r->resume_kind ? r->resume_kind : "resume");
+	}
+	for (int i = 0; i < r->nguest_quar && n < 59; i++) { /* the first quarantine (WFP) */
+		m[n] = (vmark){r->guest_quar[i][0], "event", ""};
+		snprintf(m[n++].label, sizeof m[0].label, "guest quarantine on (WFP)");
+		if (r->guest_quar[i][1]) {
+			m[n] = (vmark){r->guest_quar[i][1], "event", ""};
+			snprintf(m[n++].label, sizeof m[0].label, "guest quarantine off (WFP)");
+		}
+		break;
 	}
 	const char *what;
 	int64_t ev = network_event(r, &what);

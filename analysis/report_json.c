@@ -200,8 +200,20 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 		json_t *net = json_array();
 		for (int i = 0; i < r->nguest_net; i++)
 			json_array_append_new(net, json_integer((json_int_t)r->guest_net[i]));
-		g = json_pack("{s:I, s:I, s:o}", "events", (json_int_t)r->guest_events, "offset_ns",
-		              (json_int_t)r->guest_offset, "network_events_ns", net);
+		json_t *quar = json_array();
+		for (int i = 0; i < r->nguest_quar; i++) {
+			const int64_t *q = r->guest_quar[i];
+			json_array_append_new(
+			        quar,
+			        json_pack("{s:I, s:o, s:o}", "start_ns", (json_int_t)q[0], "end_ns",
+			                  q[1] ? json_integer((json_int_t)q[1]) : json_null(),
+			                  "duration_ns",
+			                  q[1] ? json_integer((json_int_t)(q[1] - q[0]))
+			                       : json_null()));
+		}
+		g = json_pack("{s:I, s:I, s:o, s:o}", "events", (json_int_t)r->guest_events,
+		              "offset_ns", (json_int_t)r->guest_offset, "network_events_ns", net,
+		              "quarantines", quar);
 	}
 	json_object_set_new(j, "guest", g);
 	json_object_set_new(j, "verdict", v);

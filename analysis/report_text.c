@@ -71,6 +71,21 @@ static void outage_text(FILE *f, const an_run *r, const an_stream *s, const an_o
 		        bo_dur_str(blind, a, sizeof a));
 }
 
+/* The guest firewall's quarantines (Windows WFP), on the probe's clock. */
+static void quarantine_text(FILE *f, const an_run *r)
+{
+	for (int i = 0; i < r->nguest_quar; i++) {
+		char t[32], d[32];
+		const int64_t *q = r->guest_quar[i];
+		fprintf(f, "  guest firewall (WFP): interface quarantined at %s, ",
+		        tod(q[0], t, sizeof t));
+		if (q[1])
+			fprintf(f, "lifted %s later\n", bo_dur_str(q[1] - q[0], d, sizeof d));
+		else
+			fprintf(f, "not lifted when the run ended\n");
+	}
+}
+
 /* The guest's clock against the probe's before and after the outage (STAMP T1-T4). */
 static void clock_text(FILE *f, const an_run *r)
 {
@@ -157,6 +172,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		        tod(r->resume_ts, a, sizeof a));
 	fprintf(f, "  verdict: %s\n", r->verdict);
 	wrap(f, r->reason, "    ", 96);
+	quarantine_text(f, r);
 	clock_text(f, r);
 	for (int i = 0; r->have_lab && i < r->ntruth; i++) {
 		const an_truth *t = &r->truth[i];

@@ -136,4 +136,21 @@ void an_verdict(an_run *r, const an_settings *set)
 		         bo_dur_str(o->first_arrival - o->start, a, sizeof a), more,
 		         bo_dur_str(o->end - o->first_arrival, b, sizeof b));
 	}
+	/* The guest firewall's own account (Windows WFP). */
+	const int64_t *q = an_guest_quarantine(r, o->start, o->end);
+	if (q) {
+		char a[32], b[32];
+		size_t len = strlen(r->reason);
+		if (q[1])
+			snprintf(r->reason + len, sizeof r->reason - len,
+			         "; the guest's firewall held the interface in quarantine for %s "
+			         "(WFP), lifted %s before the probes' outage ended",
+			         bo_dur_str(q[1] - q[0], a, sizeof a),
+			         bo_dur_str(o->end - q[1], b, sizeof b));
+		else
+			snprintf(
+			        r->reason + len, sizeof r->reason - len,
+			        "; the guest's firewall still had the interface in quarantine when "
+			        "the run ended (WFP)");
+	}
 }
