@@ -4,8 +4,8 @@
  *                                per-address successor of NotifyAddrChange, both families)
  *   NotifyNetworkConnectivityHintChange {"what":"connectivity", "level", "cost"} where the
  *                                system has it (build 19041 and later: looked up at run time)
- * Windows calls back on its own threads: each callback copies what it needs into a bounded
- * queue and wakes the loop (uv_async), which turns the queue into events. */
+ * Windows calls back on its own threads: each callback hands what it needs to the loop
+ * (handoff.c), which turns it into an event. */
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <iphlpapi.h>
@@ -32,10 +32,7 @@ typedef struct netev_item {
 } netev_item;
 
 typedef struct netev_os {
-	uv_async_t wake;
-	uv_mutex_t lock;
-	netev_item q[QUEUE];
-	unsigned head, count, dropped;
+	rsp_handoff q;
 	HANDLE h_if, h_unicast, h_hint;
 	rsp *r;
 } netev_os;
@@ -47,19 +44,6 @@ typedef struct hint {
 } hint;
 typedef void(WINAPI *hint_cb)(void *ctx, hint h);
 typedef DWORD(WINAPI *notify_hint_fn)(BOOLEAN initial, void *ctx, hint_cb cb, HANDLE *handle);
-
-static void push(netev_os *n, const netev_item *it)
-{
-	uv_mutex_lock(&n->lock);
-	if (n->count < QUEUE) {
-		n->q[(n->head + n->count) % QUEUE] = *it;
-		n->count++;
-	} else {
-		n->dropped++;
-	}
-	uv_mutex_unlock(&n->lock);
-	uv_async_send(&n->wake);
-}
 
 static const char *op_name(int op)
 {
@@ -85,7 +69,7 @@ static void WINAPI on_interface(void *ctx, MIB_IPINTERFACE_ROW *row, MIB_NOTIFIC
 				it.connected = full.Connected ? 1 : 0;
 		}
 	}
-	push(ctx, &it);
+	rsp_handoff_push(&((netev_os *)ctx)->q, &it);
 }
 
 static void WINAPI on_address(void *ctx, MIB_UNICASTIPADDRESS_ROW *row, MIB_NOTIFICATION_TYPE type)
@@ -97,7 +81,7 @@ static void WINAPI on_address(void *ctx, MIB_UNICASTIPADDRESS_ROW *row, MIB_NOTI
 		it.prefix = row->OnLinkPrefixLength;
 		rsp_addr_from_sockaddr((const struct sockaddr *)&row->Address, &it.addr, &port);
 	}
-	push(ctx, &it);
+	rsp_handoff_push(&((netev_os *)ctx)->q, &it);
 }
 
 static void WINAPI on_hint(void *ctx, hint h)
@@ -106,46 +90,31 @@ static void WINAPI on_hint(void *ctx, hint h)
 	                 .level = h.level,
 	                 .cost = h.cost,
 	                 .realtime_ns = bo_clock_real_ns()};
-	push(ctx, &it);
+	rsp_handoff_push(&((netev_os *)ctx)->q, &it);
 }
 
-static void drain(uv_async_t *a)
+static void take(void *data, const void *item, unsigned dropped)
 {
-	netev_os *n = a->data;
-	for (;;) {
-		netev_item it;
-		unsigned dropped;
-		uv_mutex_lock(&n->lock);
-		if (!n->count) {
-			uv_mutex_unlock(&n->lock);
-			return;
-		}
-		it = n->q[n->head];
-		n->head = (n->head + 1) % QUEUE;
-		n->count--;
-		dropped = n->dropped;
-		n->dropped = 0;
-		uv_mutex_unlock(&n->lock);
-		if (dropped)
-			rsp_event(n->r, "net",
-			          json_pack("{s:s, s:i}", "what", "overflow", "dropped", dropped));
-		json_t *e;
-		char addr[48];
-		if (it.kind == EV_LINK)
-			e = json_pack("{s:s, s:s, s:i, s:i, s:b}", "what", "link", "op",
-			              op_name(it.op), "ifindex", (int)it.ifindex, "family",
-			              (int)it.family, "connected", it.connected);
-		else if (it.kind == EV_ADDR)
-			e = json_pack("{s:s, s:s, s:i, s:s, s:i}", "what", "addr", "op",
-			              op_name(it.op), "ifindex", (int)it.ifindex, "addr",
-			              it.addr.family ? bo_addr_str(&it.addr, addr, sizeof addr)
-			                             : "",
-			              "prefix", (int)it.prefix);
-		else
-			e = json_pack("{s:s, s:i, s:i}", "what", "connectivity", "level", it.level,
-			              "cost", it.cost);
-		rsp_event_at(n->r, "net", e, it.realtime_ns);
-	}
+	netev_os *n = data;
+	const netev_item *it = item;
+	if (dropped)
+		rsp_event(n->r, "net",
+		          json_pack("{s:s, s:i}", "what", "overflow", "dropped", (int)dropped));
+	json_t *e;
+	char addr[48];
+	if (it->kind == EV_LINK)
+		e = json_pack("{s:s, s:s, s:i, s:i, s:b}", "what", "link", "op", op_name(it->op),
+		              "ifindex", (int)it->ifindex, "family", (int)it->family, "connected",
+		              it->connected);
+	else if (it->kind == EV_ADDR)
+		e = json_pack("{s:s, s:s, s:i, s:s, s:i}", "what", "addr", "op", op_name(it->op),
+		              "ifindex", (int)it->ifindex, "addr",
+		              it->addr.family ? bo_addr_str(&it->addr, addr, sizeof addr) : "",
+		              "prefix", (int)it->prefix);
+	else
+		e = json_pack("{s:s, s:i, s:i}", "what", "connectivity", "level", it->level, "cost",
+		              it->cost);
+	rsp_event_at(n->r, "net", e, it->realtime_ns);
 }
 
 int rsp_netev_start(rsp *r, char *err, size_t errlen)
@@ -156,9 +125,11 @@ int rsp_netev_start(rsp *r, char *err, size_t errlen)
 		return -1;
 	}
 	n->r = r;
-	uv_mutex_init(&n->lock);
-	uv_async_init(r->loop, &n->wake, drain);
-	n->wake.data = n;
+	if (rsp_handoff_init(&n->q, r->loop, sizeof(netev_item), QUEUE, take, n) != 0) {
+		snprintf(err, errlen, "out of memory");
+		free(n);
+		return -1;
+	}
 	r->netev_os = n;
 	r->netev_on = 1;
 	DWORD e1 = NotifyIpInterfaceChange(AF_UNSPEC, on_interface, n, FALSE, &n->h_if);
@@ -185,13 +156,6 @@ int rsp_netev_start(rsp *r, char *err, size_t errlen)
 	return 0;
 }
 
-static void freed(uv_handle_t *h)
-{
-	netev_os *n = h->data;
-	uv_mutex_destroy(&n->lock);
-	free(n);
-}
-
 void rsp_netev_stop(rsp *r)
 {
 	netev_os *n = r->netev_os;
@@ -204,7 +168,7 @@ void rsp_netev_stop(rsp *r)
 		CancelMibChangeNotify2(n->h_unicast);
 	if (n->h_hint)
 		CancelMibChangeNotify2(n->h_hint);
-	uv_close((uv_handle_t *)&n->wake, freed);
+	rsp_handoff_close(&n->q, free);
 	r->netev_os = NULL;
 	r->netev_on = 0;
 }

@@ -143,6 +143,29 @@ typedef struct rsp_arrival {
 int rsp_arrivals(int linktype, const uint8_t *frame, size_t caplen, const bo_stamp_key *key,
                  uint16_t stamp_port, uint16_t tcp_port, rsp_arrival *out, int max);
 
+/* ---- items from system threads to the loop (handoff.c) ---- */
+
+#define RSP_HANDOFF_MAX_ITEM 256
+/* Called on the loop for each item, in order; dropped: items that did not fit before it. */
+typedef void (*rsp_handoff_take)(void *data, const void *item, unsigned dropped);
+typedef struct rsp_handoff {
+	uv_async_t wake;
+	uv_mutex_t lock;
+	uint8_t *items; /* cap items of size bytes (at most RSP_HANDOFF_MAX_ITEM) */
+	size_t size;
+	unsigned cap, head, count, dropped;
+	rsp_handoff_take take;
+	void (*closed)(void *data);
+	void *data;
+} rsp_handoff;
+
+int rsp_handoff_init(rsp_handoff *h, uv_loop_t *loop, size_t item_size, unsigned cap,
+                     rsp_handoff_take take, void *data);
+void rsp_handoff_push(rsp_handoff *h, const void *item); /* any thread */
+void rsp_handoff_drain(uv_async_t *a);                   /* the loop (the wake-up's callback) */
+/* Closes the wake-up; done(data) runs when the loop has let go of it. */
+void rsp_handoff_close(rsp_handoff *h, void (*done)(void *data));
+
 /* ---- the responder (main.c and the files that hang off its loop) ---- */
 
 typedef struct rsp_conn rsp_conn;

@@ -167,24 +167,18 @@ int rsp_udp_reply(uv_os_sock_t sock, const uint8_t *buf, size_t len, const rsp_d
 	            .lpBuffers = &wb,
 	            .dwBufferCount = 1,
 	            .Control = {0, ctl.b}};
+	IN_PKTINFO p4 = {.ipi_ifindex = d->ifindex};
+	IN6_PKTINFO p6 = {.ipi6_ifindex = d->ifindex};
+	memcpy(&p4.ipi_addr, d->local.a, 4);
+	memcpy(&p6.ipi6_addr, d->local.a, 16);
+	int v4 = d->local.family == 4;
+	size_t plen = v4 ? sizeof p4 : sizeof p6;
 	WSACMSGHDR *c = (WSACMSGHDR *)ctl.b;
-	if (d->local.family == 4) {
-		IN_PKTINFO pi = {.ipi_ifindex = d->ifindex};
-		memcpy(&pi.ipi_addr, d->local.a, 4);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = WSA_CMSG_LEN(sizeof pi);
-		memcpy(WSA_CMSG_DATA(c), &pi, sizeof pi);
-		m.Control.len = (ULONG)WSA_CMSG_SPACE(sizeof pi);
-	} else {
-		IN6_PKTINFO pi = {.ipi6_ifindex = d->ifindex};
-		memcpy(&pi.ipi6_addr, d->local.a, 16);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = WSA_CMSG_LEN(sizeof pi);
-		memcpy(WSA_CMSG_DATA(c), &pi, sizeof pi);
-		m.Control.len = (ULONG)WSA_CMSG_SPACE(sizeof pi);
-	}
+	c->cmsg_level = v4 ? IPPROTO_IP : IPPROTO_IPV6;
+	c->cmsg_type = v4 ? IP_PKTINFO : IPV6_PKTINFO;
+	c->cmsg_len = WSA_CMSG_LEN(plen);
+	memcpy(WSA_CMSG_DATA(c), v4 ? (const void *)&p4 : (const void *)&p6, plen);
+	m.Control.len = (ULONG)WSA_CMSG_SPACE(plen);
 	DWORD sent = 0;
 	if (send_msg(sock, &m, 0, &sent, NULL, NULL) != 0 || sent != len)
 		return -EIO;

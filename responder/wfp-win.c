@@ -5,7 +5,7 @@
  * filter becomes a "wfp" event {"op":"add"|"del", "filter_id", "name", "kind":
  * "unquarantine"|"quarantine"}. Quarantine filters are told by name ("...quarantine...") and
  * by the sublayer those names are found in; WFP calls back on its own thread, so the callback
- * only queues the change and the loop looks the filter up. */
+ * only hands the change to the loop (handoff.c), which looks the filter up. */
 #include <winsock2.h>
 #include <windows.h>
 #include <fwpmu.h>
@@ -35,10 +35,7 @@ typedef struct known {
 
 typedef struct wfp {
 	HANDLE engine, sub;
-	uv_async_t wake;
-	uv_mutex_t lock;
-	change q[QUEUE];
-	unsigned head, count, dropped;
+	rsp_handoff q;
 	known k[KNOWN]; /* the quarantine filters seen, for their deletes */
 	unsigned nk;
 	GUID sublayer;
@@ -81,17 +78,8 @@ static int learn(wfp *w, const FWPM_FILTER0 *f)
 
 static void CALLBACK on_change(void *ctx, const FWPM_FILTER_CHANGE0 *c)
 {
-	wfp *w = ctx;
-	uv_mutex_lock(&w->lock);
-	if (w->count < QUEUE) {
-		w->q[(w->head + w->count) % QUEUE] =
-		        (change){c->changeType, c->filterId, bo_clock_real_ns()};
-		w->count++;
-	} else {
-		w->dropped++;
-	}
-	uv_mutex_unlock(&w->lock);
-	uv_async_send(&w->wake);
+	change ch = {c->changeType, c->filterId, bo_clock_real_ns()};
+	rsp_handoff_push(&((wfp *)ctx)->q, &ch);
 }
 
 static void emit(wfp *w, const char *op, const known *k, int64_t t)
@@ -102,41 +90,28 @@ static void emit(wfp *w, const char *op, const known *k, int64_t t)
 	             t);
 }
 
-static void drain(uv_async_t *a)
+static void take(void *data, const void *item, unsigned dropped)
 {
-	wfp *w = a->data;
-	for (;;) {
-		uv_mutex_lock(&w->lock);
-		if (!w->count) {
-			uv_mutex_unlock(&w->lock);
-			return;
+	wfp *w = data;
+	const change *c = item;
+	if (dropped)
+		rsp_event(w->r, "wfp",
+		          json_pack("{s:s, s:i}", "op", "overflow", "dropped", (int)dropped));
+	if (c->type == FWPM_CHANGE_ADD) {
+		FWPM_FILTER0 *f = NULL;
+		if (FwpmFilterGetById0(w->engine, c->id, &f) == ERROR_SUCCESS) {
+			if (learn(w, f))
+				emit(w, "add", &w->k[(w->nk - 1) % KNOWN], c->realtime_ns);
+			FwpmFreeMemory0((void **)&f);
 		}
-		change c = w->q[w->head];
-		w->head = (w->head + 1) % QUEUE;
-		w->count--;
-		unsigned dropped = w->dropped;
-		w->dropped = 0;
-		uv_mutex_unlock(&w->lock);
-		if (dropped)
-			rsp_event(
-			        w->r, "wfp",
-			        json_pack("{s:s, s:i}", "op", "overflow", "dropped", (int)dropped));
-		if (c.type == FWPM_CHANGE_ADD) {
-			FWPM_FILTER0 *f = NULL;
-			if (FwpmFilterGetById0(w->engine, c.id, &f) == ERROR_SUCCESS) {
-				if (learn(w, f))
-					emit(w, "add", &w->k[(w->nk - 1) % KNOWN], c.realtime_ns);
-				FwpmFreeMemory0((void **)&f);
+	} else if (c->type == FWPM_CHANGE_DELETE) {
+		unsigned n = w->nk < KNOWN ? w->nk : KNOWN;
+		for (unsigned i = 0; i < n; i++)
+			if (w->k[i].id == c->id) {
+				emit(w, "del", &w->k[i], c->realtime_ns);
+				w->k[i].id = 0;
+				break;
 			}
-		} else if (c.type == FWPM_CHANGE_DELETE) {
-			unsigned n = w->nk < KNOWN ? w->nk : KNOWN;
-			for (unsigned i = 0; i < n; i++)
-				if (w->k[i].id == c.id) {
-					emit(w, "del", &w->k[i], c.realtime_ns);
-					w->k[i].id = 0;
-					break;
-				}
-		}
 	}
 }
 
@@ -164,13 +139,6 @@ static int prime(wfp *w, int *unq)
 	return found;
 }
 
-static void freed(uv_handle_t *h)
-{
-	wfp *w = h->data;
-	uv_mutex_destroy(&w->lock);
-	free(w);
-}
-
 void rsp_wfp_start(rsp *r, json_t *sys)
 {
 	char line[200];
@@ -187,9 +155,11 @@ void rsp_wfp_start(rsp *r, json_t *sys)
 		return;
 	}
 	int unq, found = prime(w, &unq);
-	uv_mutex_init(&w->lock);
-	uv_async_init(r->loop, &w->wake, drain);
-	w->wake.data = w;
+	if (rsp_handoff_init(&w->q, r->loop, sizeof(change), QUEUE, take, w) != 0) {
+		FwpmEngineClose0(w->engine);
+		free(w);
+		return;
+	}
 	FWPM_FILTER_SUBSCRIPTION0 s = {0};
 	e = FwpmFilterSubscribeChanges0(w->engine, &s, on_change, w, &w->sub);
 	if (e != ERROR_SUCCESS) {
@@ -202,7 +172,7 @@ void rsp_wfp_start(rsp *r, json_t *sys)
 		         (unsigned long)e);
 		json_object_set_new(sys, "wfp", json_string(line));
 		FwpmEngineClose0(w->engine);
-		uv_close((uv_handle_t *)&w->wake, freed);
+		rsp_handoff_close(&w->q, free);
 		return;
 	}
 	snprintf(line, sizeof line,
@@ -219,6 +189,6 @@ void rsp_wfp_stop(rsp *r)
 		return;
 	FwpmFilterUnsubscribeChanges0(w->engine, w->sub); /* waits for running callbacks */
 	FwpmEngineClose0(w->engine);
-	uv_close((uv_handle_t *)&w->wake, freed);
+	rsp_handoff_close(&w->q, free);
 	r->wfp = NULL;
 }
