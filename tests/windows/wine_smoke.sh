@@ -18,7 +18,7 @@ export WINEPREFIX="$tmp/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=
 rsp_pid=
 cleanup() {
   [ -n "$rsp_pid" ] && kill -INT "$rsp_pid" 2>/dev/null && wait "$rsp_pid" 2>/dev/null || true
-  WINEPREFIX="$tmp/prefix" wineserver -k 2>/dev/null || true
+  WINEPREFIX="$tmp/prefix" /usr/lib/wine/wineserver -k 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT
