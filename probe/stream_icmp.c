@@ -103,6 +103,12 @@ static int icmp_classify(const probe_slot *s, const bo_pkt *p, uint32_t *seq)
 	return kind;
 }
 
+/* The pre-flight warning of both variants, fixed flow and a new flow per probe. */
+static const char icmp_silent[] =
+        "no echo reply: the guest firewall blocks inbound ICMP echo (Windows: "
+        "enable \"File and Printer Sharing (Echo Request)\"), or the target is "
+        "down";
+
 const probe_stream_ops probe_stream_icmp = {
         .name = "icmp",
         .wire_id = 1,
@@ -112,9 +118,7 @@ const probe_stream_ops probe_stream_icmp = {
         .send = icmp_send,
         .classify = icmp_classify,
         .render = icmp_render,
-        .silent = "no echo reply: the guest firewall blocks inbound ICMP echo (Windows: "
-                  "enable \"File and Printer Sharing (Echo Request)\"), or the target is "
-                  "down",
+        .silent = icmp_silent,
 };
 
 const probe_stream_ops probe_stream_icmp_new = {
@@ -126,7 +130,5 @@ const probe_stream_ops probe_stream_icmp_new = {
         .send = icmp_send,
         .classify = icmp_classify,
         .render = icmp_render,
-        .silent = "no echo reply: the guest firewall blocks inbound ICMP echo (Windows: "
-                  "enable \"File and Printer Sharing (Echo Request)\"), or the target is "
-                  "down",
+        .silent = icmp_silent,
 };

@@ -115,6 +115,11 @@ static int udp_classify(const probe_slot *s, const bo_pkt *p, uint32_t *seq)
 	return 0;
 }
 
+/* The pre-flight warning of both variants, fixed flow and a new flow per probe. */
+static const char udp_silent[] =
+        "no STAMP reply: blackout-responder (or another reflector) not running, "
+        "or UDP port %u blocked by the guest firewall";
+
 const probe_stream_ops probe_stream_udp = {
         .name = "udp",
         .wire_id = 3,
@@ -124,8 +129,7 @@ const probe_stream_ops probe_stream_udp = {
         .send = udp_send,
         .classify = udp_classify,
         .render = udp_render,
-        .silent = "no STAMP reply: blackout-responder (or another reflector) not running, "
-                  "or UDP port %u blocked by the guest firewall",
+        .silent = udp_silent,
 };
 
 const probe_stream_ops probe_stream_udp_new = {
@@ -137,6 +141,5 @@ const probe_stream_ops probe_stream_udp_new = {
         .send = udp_send,
         .classify = udp_classify,
         .render = udp_render,
-        .silent = "no STAMP reply: blackout-responder (or another reflector) not running, "
-                  "or UDP port %u blocked by the guest firewall",
+        .silent = udp_silent,
 };
