@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bo_sys.h"
 #include "bo_time.h"
 
 static const char *prog_name = "blackout";
@@ -12,6 +13,7 @@ static const char *prog_name = "blackout";
 void bo_cli_init(const char *prog)
 {
 	prog_name = prog;
+	bo_sys_init();
 }
 
 void bo_cli_usage_error(const char *fmt, ...)

@@ -7,7 +7,8 @@
 
 #define BO_EXIT_USAGE 2
 
-/* The program's name for messages ("blackout-probe"); set once in main. */
+/* The program's name for messages ("blackout-probe"); set first thing in main, which also
+ * does the process-wide set-up every program needs (bo_sys_init: SIGPIPE ignored). */
 void bo_cli_init(const char *prog);
 
 /* Prints "PROG: message" and "Try 'PROG --help'." and exits with BO_EXIT_USAGE. */

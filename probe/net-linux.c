@@ -184,7 +184,7 @@ int probe_udp_connect(const bo_addr *dst, uint16_t port, uint16_t *local_port, c
 
 int probe_send(int fd, const void *buf, size_t len)
 {
-	ssize_t n = send(fd, buf, len, 0);
+	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
 	return n == (ssize_t)len ? 0 : -errno;
 }
 
