@@ -28,3 +28,23 @@ uint16_t bo_cksum(const void *data, size_t len)
 {
 	return bo_cksum_fold(bo_cksum_add(0, data, len));
 }
+
+uint16_t bo_cksum_l4(const bo_addr *src, const bo_addr *dst, uint8_t proto, const void *l4,
+                     size_t len)
+{
+	uint32_t sum = 0;
+	if (proto != 1) {
+		int v6 = dst->family == 6;
+		size_t alen = v6 ? 16 : 4;
+		uint8_t t6[8] = {0, 0, (uint8_t)(len >> 8), (uint8_t)len, 0, 0, 0, proto};
+		uint8_t t4[4] = {0, proto, (uint8_t)(len >> 8), (uint8_t)len};
+		sum = bo_cksum_add(bo_cksum_add(0, src->a, alen), dst->a, alen);
+		sum = v6 ? bo_cksum_add(sum, t6, sizeof t6) : bo_cksum_add(sum, t4, sizeof t4);
+	}
+	return bo_cksum_fold(bo_cksum_add(sum, l4, len));
+}
+
+size_t bo_cksum_offset(uint8_t proto)
+{
+	return proto == 17 ? 6 : proto == 6 ? 16 : 2;
+}

@@ -1,4 +1,5 @@
 /* Clocks on POSIX systems. */
+#include <errno.h>
 #include <time.h>
 
 #include "bo_time.h"
@@ -18,4 +19,17 @@ int64_t bo_clock_mono_ns(void)
 int64_t bo_clock_real_ns(void)
 {
 	return read_clock(CLOCK_REALTIME);
+}
+
+void bo_clock_sleep_until(int64_t mono_ns)
+{
+	struct timespec ts = {mono_ns / BO_NS_PER_S, mono_ns % BO_NS_PER_S};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+void bo_clock_sleep(int64_t ns)
+{
+	struct timespec ts = {ns / BO_NS_PER_S, ns % BO_NS_PER_S};
+	nanosleep(&ts, NULL);
 }

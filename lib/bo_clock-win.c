@@ -24,3 +24,15 @@ int64_t bo_clock_real_ns(void)
 	int64_t t = (int64_t)(((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
 	return (t - INT64_C(116444736000000000)) * 100;
 }
+
+/* Windows sleeps in milliseconds at best (timeBeginPeriod aside): the callers spin the rest. */
+void bo_clock_sleep(int64_t ns)
+{
+	if (ns > 0)
+		Sleep((DWORD)(ns / BO_NS_PER_MS));
+}
+
+void bo_clock_sleep_until(int64_t mono_ns)
+{
+	bo_clock_sleep(mono_ns - bo_clock_mono_ns());
+}

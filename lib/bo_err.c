@@ -1,20 +1,30 @@
 /* Descriptions for the shared error codes. */
 #include "bo_err.h"
 
+#include <string.h>
+
+static const struct {
+	int code;
+	const char *text;
+} own[] = {
+        {BO_OK, "success"},
+        {BO_ETRUNC, "truncated input"},
+        {BO_EAUTH, "authentication tag mismatch"},
+        {BO_EUSAGE, "invalid request"},
+        {BO_EPRIV, "missing privilege"},
+};
+
 const char *bo_strerror(int err)
 {
-	switch (err) {
-	case BO_OK: return "success";
-	case BO_EINVAL: return "invalid argument or malformed input";
-	case BO_ETRUNC: return "truncated input";
-	case BO_ENOMEM: return "out of memory";
-	case BO_EIO: return "input/output error";
-	case BO_ERANGE: return "value out of range";
-	case BO_ENOTSUP: return "not supported";
-	case BO_EPERM: return "operation not permitted";
-	case BO_ENOENT: return "no such thing";
-	case BO_EEXIST: return "already exists";
-	case BO_EAUTH: return "authentication tag mismatch";
-	}
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (own[i].code == err)
+			return own[i].text;
+	if (err < 0 && err > -4000)
+		return strerror(-err);
 	return "unknown error";
+}
+
+int bo_err_errno(void)
+{
+	return errno ? -errno : BO_EIO;
 }

@@ -14,9 +14,12 @@
 #define BO_NS_PER_MS INT64_C(1000000)
 #define BO_NS_PER_S INT64_C(1000000000)
 
-/* Clocks (platform files: bo_clock-posix.c). */
+/* Clocks (platform files: bo_clock-posix.c, bo_clock-win.c). */
 int64_t bo_clock_mono_ns(void);
 int64_t bo_clock_real_ns(void);
+/* Sleeps until the monotonic clock reads mono_ns (at once if it has passed), or for ns. */
+void bo_clock_sleep_until(int64_t mono_ns);
+void bo_clock_sleep(int64_t ns);
 
 /* Parses a duration with a unit: "10ms", "1.5s", "250us", "100ns", "2m", "1h" (also "0").
  * Returns 0, or BO_EINVAL for a missing or unknown unit or a malformed number, BO_ERANGE for a

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bo_err.h"
 #include "bo_time.h"
 #include "probe.h"
 
@@ -16,15 +17,31 @@
  * lookup and the run key sort out what is ours. */
 #define FILTER_MAX_HOSTS 16
 
+/* Per transport the run's streams use: echo requests and replies, or the run's port. */
 static char *fleet_filter(probe *p)
 {
 	char *f = malloc(512);
-	if (f)
-		snprintf(f, 512,
-		         "(icmp and (icmp[0] = 8 or icmp[0] = 0)) or "
-		         "(icmp6 and (icmp6[0] = 128 or icmp6[0] = 129 or icmp6[0] = 136)) or "
-		         "(udp and port %u) or (tcp and port %u) or arp or rarp",
-		         p->cfg.stamp_port, p->cfg.tcp_port);
+	if (!f)
+		return NULL;
+	size_t off = 0;
+	int done[4] = {0};
+	f[0] = 0;
+	for (int i = 0; i < p->cfg.nstreams; i++) {
+		const bo_stream_desc *d = p->slots[i].desc;
+		if (done[d->transport]++)
+			continue;
+		uint16_t port = bo_stream_port(d, p->cfg.stamp_port, p->cfg.tcp_port);
+		if (d->transport == BO_TRANSPORT_ICMP)
+			off += (size_t)snprintf(
+			        f + off, 512 - off,
+			        "(icmp and (icmp[0] = 8 or icmp[0] = 0)) or "
+			        "(icmp6 and (icmp6[0] = 128 or icmp6[0] = 129)) or ");
+		else
+			off += (size_t)snprintf(f + off, 512 - off, "(%s and port %u) or ",
+			                        d->transport == BO_TRANSPORT_UDP ? "udp" : "tcp",
+			                        port);
+	}
+	snprintf(f + off, 512 - off, "(icmp6 and icmp6[0] = 136) or arp or rarp");
 	return f;
 }
 
@@ -39,7 +56,7 @@ static char *build_filter(probe *p)
 	size_t off = 0;
 	f[0] = 0;
 	for (int i = 0; i < p->nslots; i++) {
-		p->slots[i].ops->filter(&p->slots[i], frag, sizeof frag);
+		p->slots[i].desc->filter(&p->slots[i].inst, frag, sizeof frag);
 		off += (size_t)snprintf(f + off, cap - off, "%s%s", off ? " or " : "", frag);
 	}
 	/* The targets' own announcements: ARP/RARP from their address, unsolicited NA. */
@@ -62,10 +79,10 @@ int probe_dump_open(probe *p, char *err, size_t errlen)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/probe.pcap", p->cfg.run_dir);
-	p->dump = pcap_dump_open(p->pcap, path);
-	if (!p->dump) {
-		snprintf(err, errlen, "cannot write %s: %s", path, pcap_geterr(p->pcap));
-		return -1;
+	p->cap.dump = pcap_dump_open(p->cap.pcap, path);
+	if (!p->cap.dump) {
+		snprintf(err, errlen, "cannot write %s: %s", path, pcap_geterr(p->cap.pcap));
+		return BO_EIO;
 	}
 	return 0;
 }
@@ -73,61 +90,61 @@ int probe_dump_open(probe *p, char *err, size_t errlen)
 int probe_capture_open(probe *p, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	p->pcap = pcap_create(p->iface, ebuf);
-	if (!p->pcap) {
-		snprintf(err, errlen, "cannot capture on %s: %s", p->iface, ebuf);
-		return PROBE_EXIT_SETUP;
+	p->cap.pcap = pcap_create(p->cap.iface, ebuf);
+	if (!p->cap.pcap) {
+		snprintf(err, errlen, "cannot capture on %s: %s", p->cap.iface, ebuf);
+		return BO_ENOENT;
 	}
-	pcap_set_snaplen(p->pcap, SNAPLEN);
+	pcap_set_snaplen(p->cap.pcap, SNAPLEN);
 	/* Not immediate mode: the kernel hands frames over in blocks, at the latest every
 	 * CAPTURE_WAKE_MS, instead of waking the loop for every frame (at 40 000 probes/s those
 	 * wake-ups cost more than the sends). Timestamps are taken as frames pass, either way. */
-	pcap_set_immediate_mode(p->pcap, 0);
-	pcap_set_timeout(p->pcap, CAPTURE_WAKE_MS);
-	pcap_set_buffer_size(p->pcap, 64 << 20);
-	pcap_set_tstamp_precision(p->pcap, PCAP_TSTAMP_PRECISION_NANO);
-	int rc = pcap_activate(p->pcap);
+	pcap_set_immediate_mode(p->cap.pcap, 0);
+	pcap_set_timeout(p->cap.pcap, CAPTURE_WAKE_MS);
+	pcap_set_buffer_size(p->cap.pcap, 64 << 20);
+	pcap_set_tstamp_precision(p->cap.pcap, PCAP_TSTAMP_PRECISION_NANO);
+	int rc = pcap_activate(p->cap.pcap);
 	if (rc < 0) {
 		if (rc == PCAP_ERROR_PERM_DENIED)
 			snprintf(err, errlen,
 			         "no permission to capture on %s.\n"
 			         "  Capture needs CAP_NET_RAW and CAP_NET_ADMIN: run as root, or\n"
-			         "    sudo setcap cap_net_raw,cap_net_admin=eip $(command -v "
-			         "blackout-probe)",
-			         p->iface);
+			         "    %s",
+			         p->cap.iface, probe_privilege_hint());
 		else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
-			snprintf(err, errlen, "no interface named %s (see `ip link`)", p->iface);
+			snprintf(err, errlen, "no interface named %s (see `ip link`)",
+			         p->cap.iface);
 		else
-			snprintf(err, errlen, "cannot capture on %s: %s", p->iface,
-			         pcap_geterr(p->pcap));
-		return rc == PCAP_ERROR_PERM_DENIED ? PROBE_EXIT_PERM : PROBE_EXIT_SETUP;
+			snprintf(err, errlen, "cannot capture on %s: %s", p->cap.iface,
+			         pcap_geterr(p->cap.pcap));
+		return rc == PCAP_ERROR_PERM_DENIED ? BO_EPRIV : BO_ENOENT;
 	}
-	if (pcap_get_tstamp_precision(p->pcap) != PCAP_TSTAMP_PRECISION_NANO)
+	if (pcap_get_tstamp_precision(p->cap.pcap) != PCAP_TSTAMP_PRECISION_NANO)
 		fprintf(stderr, "blackout-probe: warning: %s gives microsecond timestamps only\n",
-		        p->iface);
-	p->linktype = pcap_datalink(p->pcap);
+		        p->cap.iface);
+	p->cap.linktype = pcap_datalink(p->cap.pcap);
 	char *expr = build_filter(p);
 	struct bpf_program prog;
-	if (!expr || pcap_compile(p->pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-	    pcap_setfilter(p->pcap, &prog) != 0) {
-		snprintf(err, errlen, "capture filter failed: %s", pcap_geterr(p->pcap));
+	if (!expr || pcap_compile(p->cap.pcap, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+	    pcap_setfilter(p->cap.pcap, &prog) != 0) {
+		snprintf(err, errlen, "capture filter failed: %s", pcap_geterr(p->cap.pcap));
 		free(expr);
-		return PROBE_EXIT_SETUP;
+		return BO_EIO;
 	}
 	pcap_freecode(&prog);
 	bo_log_put(&p->log,
 	           json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:s}", "type", "capture", "interface",
-	                     p->iface, "linktype", p->linktype, "linktype_name",
-	                     pcap_datalink_val_to_name(p->linktype)
-	                             ? pcap_datalink_val_to_name(p->linktype)
+	                     p->cap.iface, "linktype", p->cap.linktype, "linktype_name",
+	                     pcap_datalink_val_to_name(p->cap.linktype)
+	                             ? pcap_datalink_val_to_name(p->cap.linktype)
 	                             : "?",
 	                     "snaplen", SNAPLEN, "tstamp_precision", "ns", "filter", expr));
 	free(expr);
 	if (probe_dump_open(p, err, errlen) != 0)
-		return PROBE_EXIT_SETUP;
-	if (pcap_setnonblock(p->pcap, 1, ebuf) != 0) {
+		return BO_EIO;
+	if (pcap_setnonblock(p->cap.pcap, 1, ebuf) != 0) {
 		snprintf(err, errlen, "cannot make the capture non-blocking: %s", ebuf);
-		return PROBE_EXIT_SETUP;
+		return BO_EIO;
 	}
 	return 0;
 }
@@ -135,13 +152,13 @@ int probe_capture_open(probe *p, char *err, size_t errlen)
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	probe *p = (probe *)user;
-	pcap_dump((u_char *)p->dump, h, data);
-	p->captured++;
+	pcap_dump((u_char *)p->cap.dump, h, data);
+	p->cap.captured++;
 	int64_t ts = (int64_t)h->ts.tv_sec * BO_NS_PER_S + h->ts.tv_usec; /* tv_usec holds ns */
-	p->last_cap_ts = ts;
+	p->cap.last_ts = ts;
 	bo_pkt pkt;
-	if (bo_pkt_parse(p->linktype, data, h->caplen, &pkt) != 0) {
-		p->invalid++;
+	if (bo_pkt_parse(p->cap.linktype, data, h->caplen, &pkt) != 0) {
+		p->cap.invalid++;
 		return;
 	}
 	probe_live_packet(p, &pkt, ts);
@@ -149,52 +166,35 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 
 void probe_capture_drain(probe *p)
 {
-	if (p->pcap && p->dump)
-		while (pcap_dispatch(p->pcap, -1, on_frame, (u_char *)p) > 0)
+	if (p->cap.pcap && p->cap.dump)
+		while (pcap_dispatch(p->cap.pcap, -1, on_frame, (u_char *)p) > 0)
 			;
-}
-
-static void on_readable(uv_poll_t *h, int status, int events)
-{
-	(void)events;
-	probe *p = h->data;
-	if (status < 0) {
-		fprintf(stderr, "blackout-probe: capture poll error: %s\n", uv_strerror(status));
-		return;
-	}
-	probe_capture_drain(p);
 }
 
 int probe_capture_start(probe *p)
 {
-	int fd = pcap_get_selectable_fd(p->pcap);
-	if (fd < 0)
-		return -1;
-	p->poll.data = p;
-	if (uv_poll_init(p->loop, &p->poll, fd) != 0)
-		return -1;
-	return uv_poll_start(&p->poll, UV_READABLE, on_readable);
+	return probe_capture_watch(p);
 }
 
 void probe_capture_stats(probe *p, json_t **out)
 {
 	struct pcap_stat st;
 	memset(&st, 0, sizeof st);
-	if (p->pcap)
-		pcap_stats(p->pcap, &st);
-	*out = json_pack("{s:I, s:I, s:I, s:I, s:I}", "captured", (json_int_t)p->captured,
-	                 "invalid", (json_int_t)p->invalid, "received", (json_int_t)st.ps_recv,
+	if (p->cap.pcap)
+		pcap_stats(p->cap.pcap, &st);
+	*out = json_pack("{s:I, s:I, s:I, s:I, s:I}", "captured", (json_int_t)p->cap.captured,
+	                 "invalid", (json_int_t)p->cap.invalid, "received", (json_int_t)st.ps_recv,
 	                 "dropped", (json_int_t)st.ps_drop, "if_dropped", (json_int_t)st.ps_ifdrop);
 }
 
 void probe_capture_close(probe *p)
 {
-	if (p->dump) {
-		pcap_dump_close(p->dump);
-		p->dump = NULL;
+	if (p->cap.dump) {
+		pcap_dump_close(p->cap.dump);
+		p->cap.dump = NULL;
 	}
-	if (p->pcap) {
-		pcap_close(p->pcap);
-		p->pcap = NULL;
+	if (p->cap.pcap) {
+		pcap_close(p->cap.pcap);
+		p->cap.pcap = NULL;
 	}
 }

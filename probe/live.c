@@ -9,11 +9,11 @@
 
 void probe_live_clear(probe *p)
 {
-	if (!p->tty || !p->status_lines)
+	if (!p->term.tty || !p->term.status_lines)
 		return;
 	/* Move up over the status block and clear it, so a log line can take its place. */
-	fprintf(stderr, "\r\033[%dA\033[J", p->status_lines);
-	p->status_lines = 0;
+	fprintf(stderr, "\r\033[%dA\033[J", p->term.status_lines);
+	p->term.status_lines = 0;
 }
 
 static int64_t recent_send(const probe_live *l, uint32_t seq, int64_t fallback)
@@ -41,14 +41,14 @@ static void outage_ended(probe *p, probe_slot *s, uint32_t seq, int64_t send_ts)
 	bo_dur_str(dur, d, sizeof d);
 	bo_dur_str(pm, e, sizeof e);
 	bo_log_put(&p->log, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "type", "outage",
-	                              "target", s->target->str, "stream", s->ops->name, "lost",
+	                              "target", s->target->str, "stream", s->desc->name, "lost",
 	                              (json_int_t)lost, "first_lost_seq",
 	                              (json_int_t)(l->last_ans_seq + 1), "first_lost_send_ns",
 	                              (json_int_t)first, "duration_ns", (json_int_t)dur));
 	if (p->cfg.quiet)
 		return;
 	probe_live_clear(p);
-	fprintf(stderr, "%s  %-8s outage %s (±%s), %u lost\n", s->target->str, s->ops->name, d, e,
+	fprintf(stderr, "%s  %-8s outage %s (±%s), %u lost\n", s->target->str, s->desc->name, d, e,
 	        lost);
 }
 
@@ -62,10 +62,10 @@ static void watch_overdue(probe_slot *s, int64_t now)
 		atomic_store_explicit(&s->fast, 1, memory_order_relaxed);
 }
 
-static void live_one(probe *p, probe_slot *s, int kind, uint32_t seq, int64_t ts)
+static void live_one(probe *p, probe_slot *s, int reply, uint32_t seq, int64_t ts)
 {
 	probe_live *l = &s->live;
-	if (kind == PROBE_PKT_REQUEST) {
+	if (!reply) {
 		l->seen++;
 		l->recent_seq[seq % 64] = seq;
 		l->recent_ts[seq % 64] = ts;
@@ -100,58 +100,28 @@ static void live_one(probe *p, probe_slot *s, int kind, uint32_t seq, int64_t ts
 	l->pend_send = l->have_pend ? l->recent_ts[next % 64] : 0;
 }
 
-/* A TCP segment may carry several tcp-est frames (a retransmission, an echo that coalesced),
- * and need not start at a frame boundary: every whole frame in it counts. A frame split over
- * two segments is left to the analyzer, which reassembles the stream. */
-static int live_frames(probe *p, probe_slot *s, const bo_pkt *pkt, int64_t ts)
+/* The hits of one packet (the registry's matchers; a TCP segment may carry several tcp-est
+ * frames), each given to the target's stream that accepts it. A frame split over two
+ * segments is left to the analyzer, which reassembles the stream. */
+static void live_hit(probe *p, const bo_hit *h, int64_t ts)
 {
-	int found = 0;
-	bo_probe_id id;
-	/* Unkeyed, the search is a magic and version check; classify verifies the tag. */
-	for (size_t off = 0;
-	     bo_tag_find(NULL, NULL, pkt->payload, pkt->payload_len, &off, &id) == 0;
-	     off += BO_TAG_LEN) {
-		bo_pkt q = *pkt;
-		q.payload += off;
-		q.payload_len -= off;
-		uint32_t seq;
-		int kind = s->ops->classify(s, &q, &seq);
-		if (kind) {
-			live_one(p, s, kind, seq, ts);
-			found = 1;
-		}
-	}
-	return found;
-}
-
-static int live_target(probe *p, int t, const bo_pkt *pkt, int64_t ts)
-{
+	int t = bo_addrmap_get(&p->target_map, &h->target);
+	if (t < 0)
+		return;
 	int n = p->cfg.nstreams;
-	for (probe_slot *s = &p->slots[t * n]; s < &p->slots[(t + 1) * n]; s++) {
-		if (s->ops->steady) {
-			if (live_frames(p, s, pkt, ts))
-				return 1;
-			continue;
+	for (probe_slot *s = &p->slots[t * n]; s < &p->slots[(t + 1) * n]; s++)
+		if (s->desc->accepts(&s->inst, h)) {
+			live_one(p, s, h->reply, h->seq, ts);
+			return;
 		}
-		uint32_t seq;
-		int kind = s->ops->classify(s, pkt, &seq);
-		if (kind) {
-			live_one(p, s, kind, seq, ts);
-			return 1;
-		}
-	}
-	return 0;
 }
 
-/* One map lookup per address finds the target; only its streams are asked. */
 void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts)
 {
-	int t = bo_addrmap_get(&p->target_map, &pkt->dst);
-	if (t >= 0 && live_target(p, t, pkt, ts))
-		return;
-	t = bo_addrmap_get(&p->target_map, &pkt->src);
-	if (t >= 0)
-		live_target(p, t, pkt, ts);
+	bo_hit hits[BO_HITS_MAX];
+	int n = bo_stream_match(&p->sctx, pkt, hits, BO_HITS_MAX);
+	for (int i = 0; i < n; i++)
+		live_hit(p, &hits[i], ts);
 }
 
 /* The current gap: how long since the first unanswered probe went out, once that is longer
@@ -174,7 +144,7 @@ json_t *probe_live_json(probe *p, int64_t now, int only_gaps)
 			continue;
 		json_array_append_new(
 		        arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		                       "target", s->target->str, "stream", s->ops->name, "sent",
+		                       "target", s->target->str, "stream", s->desc->name, "sent",
 		                       (json_int_t)atomic_load(&s->sent), "send_errors",
 		                       (json_int_t)atomic_load(&s->send_errors), "late",
 		                       (json_int_t)atomic_load(&s->late), "max_late_ns",
@@ -199,7 +169,7 @@ static int live_totals(probe *p, int64_t now, live_total *tot)
 {
 	int n = p->cfg.nstreams;
 	for (int i = 0; i < n; i++) {
-		tot[i] = (live_total){.name = p->slots[i].ops->name};
+		tot[i] = (live_total){.name = p->slots[i].desc->name};
 		for (int t = 0; t < p->ntargets; t++) {
 			probe_slot *s = &p->slots[t * n + i];
 			int64_t gap = current_gap(p, s, now);
@@ -239,11 +209,11 @@ static void status_target(probe *p, const probe_target *t, const char *prefix, i
 		int64_t gap = current_gap(p, s, now);
 		if (gap)
 			snprintf(g, sizeof g, " GAP %.1f s", (double)gap / 1e9);
-		fprintf(stderr, "  %s %llu/%llu%s", s->ops->name,
+		fprintf(stderr, "  %s %llu/%llu%s", s->desc->name,
 		        (unsigned long long)s->live.answered,
 		        (unsigned long long)atomic_load(&s->sent), g);
 	}
-	fprintf(stderr, "%s\n", p->tty && !final ? "\033[K" : "");
+	fprintf(stderr, "%s\n", p->term.tty && !final ? "\033[K" : "");
 }
 
 /* A fleet: one line per stream over all targets, then the targets in a gap, longest first. */
@@ -251,7 +221,7 @@ static int status_fleet(probe *p, const char *prefix, int64_t now, int final)
 {
 	live_total tot[PROBE_MAX_STREAMS];
 	int n = live_totals(p, now, tot), lines = 0;
-	const char *el = p->tty && !final ? "\033[K" : "";
+	const char *el = p->term.tty && !final ? "\033[K" : "";
 	for (int i = 0; i < n; i++, lines++) {
 		fprintf(stderr, "%s %d targets  %-8s %llu/%llu answered", prefix, p->ntargets,
 		        tot[i].name, (unsigned long long)tot[i].answered,
@@ -298,9 +268,9 @@ void probe_live_status(probe *p, int final)
 	if (p->cfg.quiet)
 		return;
 	int64_t now = bo_clock_real_ns();
-	if (!p->tty && !final && now - p->last_plain_status < 10 * BO_NS_PER_S)
+	if (!p->term.tty && !final && now - p->term.last_plain_status < 10 * BO_NS_PER_S)
 		return;
-	p->last_plain_status = now;
+	p->term.last_plain_status = now;
 	probe_live_clear(p);
 	char el[32];
 	bo_dur_str(bo_clock_mono_ns() - p->start_mono, el, sizeof el);
@@ -311,8 +281,8 @@ void probe_live_status(probe *p, int final)
 	else
 		for (int t = 0; t < p->ntargets; t++, lines++)
 			status_target(p, &p->targets[t], prefix, now, final);
-	if (p->tty && !final)
-		p->status_lines = lines;
+	if (p->term.tty && !final)
+		p->term.status_lines = lines;
 }
 
 void probe_live_preflight(probe *p)
@@ -324,10 +294,9 @@ void probe_live_preflight(probe *p)
 		if (s->live.answered)
 			continue;
 		silent++;
-		uint16_t port =
-		        !strncmp(s->ops->name, "udp", 3) ? p->cfg.stamp_port : p->cfg.tcp_port;
+		uint16_t port = bo_stream_port(s->desc, p->cfg.stamp_port, p->cfg.tcp_port);
 		char why[256];
-		const char *text = s->ops->silent ? s->ops->silent : "no reply";
+		const char *text = s->desc->silent ? s->desc->silent : "no reply";
 		const char *pct = strstr(text, "%u"); /* the port goes there */
 		if (pct)
 			snprintf(why, sizeof why, "%.*s%u%s", (int)(pct - text), text, port,
@@ -336,13 +305,13 @@ void probe_live_preflight(probe *p)
 			snprintf(why, sizeof why, "%s", text);
 		json_array_append_new(list,
 		                      json_pack("{s:s, s:s, s:I, s:s}", "target", s->target->str,
-		                                "stream", s->ops->name, "sent",
+		                                "stream", s->desc->name, "sent",
 		                                (json_int_t)atomic_load(&s->sent), "why", why));
 		if (p->cfg.quiet || shown >= 10)
 			continue;
 		probe_live_clear(p);
 		fprintf(stderr, "blackout-probe: warning: %s %s has not answered yet: %s\n",
-		        s->target->str, s->ops->name, why);
+		        s->target->str, s->desc->name, why);
 		shown++;
 	}
 	if (!p->cfg.quiet && silent > shown)

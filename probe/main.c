@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "bo_cli.h"
+#include "bo_err.h"
 #include "bo_time.h"
 #include "probe.h"
 
@@ -242,5 +243,6 @@ int main(int argc, char **argv)
 		strftime(defdir, sizeof defdir, "runs/%Y%m%d-%H%M%S", &tm);
 		c.run_dir = defdir;
 	}
-	return probe_run(&c);
+	int at_setup;
+	return probe_exit_status(probe_run(&c, &at_setup), at_setup);
 }

@@ -3,8 +3,8 @@
  * probe.jsonl with both clocks, and a line for the operator. */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "bo_sys.h"
 #include "bo_time.h"
 #include "probe.h"
 
@@ -36,7 +36,7 @@ static void on_exit_cb(uv_process_t *proc, int64_t status, int signal)
 		         (long long)status);
 	probe_marker(p, "exec-end", label,
 	             json_pack("{s:I, s:i}", "exit_status", (json_int_t)status, "signal", signal));
-	p->exec_running = 0;
+	p->exec.running = 0;
 	uv_close((uv_handle_t *)proc, NULL);
 	probe_stop_after(p, p->cfg.after, "exec-ended");
 }
@@ -54,16 +54,16 @@ static void start_exec(uv_timer_t *t)
 	o.exit_cb = on_exit_cb;
 	o.stdio = stdio;
 	o.stdio_count = 3;
-	p->exec_proc.data = p;
-	int rc = uv_spawn(p->loop, &p->exec_proc, &o);
+	p->exec.proc.data = p;
+	int rc = uv_spawn(p->loop, &p->exec.proc, &o);
 	if (rc != 0) {
 		probe_marker(p, "exec-error", uv_strerror(rc), NULL);
 		probe_stop_after(p, 0, "exec-failed");
 		return;
 	}
-	p->exec_running = 1;
+	p->exec.running = 1;
 	probe_marker(p, "exec-start", p->cfg.exec,
-	             json_pack("{s:s, s:i}", "command", p->cfg.exec, "pid", p->exec_proc.pid));
+	             json_pack("{s:s, s:i}", "command", p->cfg.exec, "pid", p->exec.proc.pid));
 }
 
 static void on_usr1(uv_signal_t *h, int signum)
@@ -76,7 +76,7 @@ static void on_key_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf)
 {
 	(void)size;
 	probe *p = h->data;
-	*buf = uv_buf_init(p->key_buf, sizeof p->key_buf);
+	*buf = uv_buf_init(p->term.key_buf, sizeof p->term.key_buf);
 }
 
 static void on_key(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -99,37 +99,38 @@ int probe_markers_start(probe *p, int64_t lead_ms)
 	p->sigusr1.data = p;
 	uv_signal_start(&p->sigusr1, on_usr1, SIGUSR1);
 	/* Keys only when this process owns the terminal: a background reader would be stopped. */
-	if (!p->cfg.quiet && isatty(0) && isatty(2) && tcgetpgrp(0) == getpgrp() &&
-	    uv_tty_init(p->loop, &p->keys, 0, 1) == 0) {
-		p->keys.data = p;
-		p->tty_on = 1;
-		uv_tty_set_mode(&p->keys, UV_TTY_MODE_RAW);
-		uv_read_start((uv_stream_t *)&p->keys, on_key_alloc, on_key);
+	char why[160];
+	if (!p->cfg.quiet && bo_sys_tty_foreground(why, sizeof why) &&
+	    uv_tty_init(p->loop, &p->term.keys, 0, 1) == 0) {
+		p->term.keys.data = p;
+		p->term.keys_on = 1;
+		uv_tty_set_mode(&p->term.keys, UV_TTY_MODE_RAW);
+		uv_read_start((uv_stream_t *)&p->term.keys, on_key_alloc, on_key);
 		fprintf(stderr, "keys: m or Enter = marker, q or Ctrl-C = stop\n");
 	}
-	uv_timer_init(p->loop, &p->exec_timer);
-	p->exec_timer.data = p;
+	uv_timer_init(p->loop, &p->exec.timer);
+	p->exec.timer.data = p;
 	if (p->cfg.exec)
-		uv_timer_start(&p->exec_timer, start_exec, (uint64_t)lead_ms, 0);
+		uv_timer_start(&p->exec.timer, start_exec, (uint64_t)lead_ms, 0);
 	return 0;
 }
 
 void probe_markers_close(probe *p)
 {
-	if (p->exec_running) {
+	if (p->exec.running) {
 		/* Never kill a migration half-way: say it is still running and let it be. */
 		char label[96];
 		snprintf(label, sizeof label,
-		         "migration command still running (pid %d), not stopped", p->exec_proc.pid);
+		         "migration command still running (pid %d), not stopped", p->exec.proc.pid);
 		probe_marker(p, "exec-detached", label, NULL);
-		uv_close((uv_handle_t *)&p->exec_proc, NULL);
-		p->exec_running = 0;
+		uv_close((uv_handle_t *)&p->exec.proc, NULL);
+		p->exec.running = 0;
 	}
-	if (p->tty_on) {
+	if (p->term.keys_on) {
 		uv_tty_reset_mode();
-		uv_close((uv_handle_t *)&p->keys, NULL);
-		p->tty_on = 0;
+		uv_close((uv_handle_t *)&p->term.keys, NULL);
+		p->term.keys_on = 0;
 	}
 	uv_close((uv_handle_t *)&p->sigusr1, NULL);
-	uv_close((uv_handle_t *)&p->exec_timer, NULL);
+	uv_close((uv_handle_t *)&p->exec.timer, NULL);
 }

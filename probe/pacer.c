@@ -1,10 +1,11 @@
 /* The sender: one thread that sends every probe at an absolute deadline on the monotonic clock.
  *
- * libuv timers are millisecond-grained and fire early or late, so the pacer sleeps with
- * clock_nanosleep(TIMER_ABSTIME) until the earliest deadline of all slots (a binary heap), sends,
- * and schedules that slot's next deadline as t0 + phase + k * interval: lateness never
- * accumulates (wait_until below says how the kernel's wake-up latency is hidden). A send that
- * misses its deadline by more than half an interval is counted late.
+ * libuv timers are millisecond-grained and fire early or late, so the pacer sleeps until an
+ * absolute time (bo_clock_sleep_until: clock_nanosleep(TIMER_ABSTIME) on POSIX) until the earliest
+ * deadline of all slots (a binary heap), sends, and schedules that slot's next deadline as t0 +
+ * phase + k * interval: lateness never accumulates (wait_until below says how the kernel's wake-up
+ * latency is hidden). A send that misses its deadline by more than half an interval is counted
+ * late.
  *
  * While the capture shows a slot in an outage (the loop sets slot->fast), the slot is probed
  * every outage_interval instead, so the end of the outage is known to that spacing rather than
@@ -12,7 +13,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "bo_time.h"
 #include "probe.h"
@@ -24,7 +24,7 @@ struct probe_pacer {
 	int64_t t0;
 	atomic_int stop;
 	uv_thread_t thread;
-	int64_t wake_q95; /* learnt oversleep of clock_nanosleep, its 95th percentile */
+	int64_t wake_q95; /* learnt oversleep of the sleep, its 95th percentile */
 	int64_t slack;    /* lateness allowed to save a wake-up, see pacer_slack */
 	int64_t slept;    /* when the sender last slept */
 };
@@ -85,8 +85,7 @@ static void wait_until(probe_pacer *pc, int64_t until, int64_t deadline)
 	int64_t target = until - pc->wake_q95;
 	int64_t now = bo_clock_mono_ns();
 	if (target > now) {
-		struct timespec ts = {target / BO_NS_PER_S, target % BO_NS_PER_S};
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		bo_clock_sleep_until(target);
 		now = pc->slept = bo_clock_mono_ns();
 		if (now - target > pc->wake_q95)
 			pc->wake_q95 += 19 * WAKE_STEP;
@@ -112,6 +111,13 @@ static void advance(probe_pacer *pc, probe_slot *s, int64_t deadline, int fast)
 	sift_down(pc, 0);
 }
 
+int probe_send_one(probe_slot *s, uint32_t seq, int64_t deadline)
+{
+	bo_probe_pkt pkt;
+	int rc = probe_build(s, seq, deadline, &pkt);
+	return rc ? rc : s->run->tx->send(s, &pkt, seq, deadline);
+}
+
 static void pacer_main(void *arg)
 {
 	probe_pacer *pc = arg;
@@ -123,20 +129,17 @@ static void pacer_main(void *arg)
 		int64_t now = bo_clock_mono_ns();
 		if (deadline - now > 100 * BO_NS_PER_MS) {
 			/* Far ahead: sleep in steps, so a stop is noticed quickly. */
-			int64_t until = now + 100 * BO_NS_PER_MS;
-			struct timespec ts = {until / BO_NS_PER_S, until % BO_NS_PER_S};
-			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			bo_clock_sleep_until(now + 100 * BO_NS_PER_MS);
 			pc->slept = bo_clock_mono_ns();
 			continue;
 		}
 		if (now - pc->slept > BUSY_MAX) {
-			struct timespec ts = {0, BREATHE};
-			nanosleep(&ts, NULL);
+			bo_clock_sleep(BREATHE);
 			now = pc->slept = bo_clock_mono_ns();
 		}
 		if (deadline > now)
 			wait_until(pc, deadline + pc->slack, deadline);
-		int rc = s->ops->send(s, s->next_seq, deadline);
+		int rc = probe_send_one(s, s->next_seq, deadline);
 		int64_t late = bo_clock_mono_ns() - deadline;
 		if (rc == 0)
 			atomic_fetch_add_explicit(&s->sent, 1, memory_order_relaxed);

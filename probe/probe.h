@@ -11,6 +11,7 @@
 #include "bo_log.h"
 #include "bo_pkt.h"
 #include "bo_stamp.h"
+#include "bo_stream.h"
 #include "bo_tag.h"
 
 /* Exit codes, documented in docs/probe.md. */
@@ -35,39 +36,35 @@ enum {
 typedef struct probe_slot probe_slot;
 typedef struct probe probe;
 
-/* A stream type: one file each (stream_*.c), listed in streams.c. The sender and the capture
- * iterate this table; nothing switches on stream names. */
-typedef struct probe_stream_ops {
-	const char *name;
-	uint8_t wire_id; /* the stream number carried in every probe */
-	const char *summary;
-	/* A BPF expression for this slot's requests and replies. */
-	void (*filter)(const probe_slot *s, char *buf, size_t len);
-	int (*open)(probe_slot *s, char *err, size_t errlen);
-	/* Sends one probe; runs on the pacer thread. Returns 0 or a negative errno. */
-	int (*send)(probe_slot *s, uint32_t seq, int64_t deadline);
-	/* Is a captured packet this slot's request (1) or reply (2)? Sets *seq. 0: neither. */
-	int (*classify)(const probe_slot *s, const bo_pkt *p, uint32_t *seq);
-	/* --dry-run: the transport-layer packet probe seq would be (UDP and TCP with their
-	 * headers); the length, and the IP protocol in *proto. Checksums are left to dry.c. */
-	int (*render)(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t *out, size_t cap,
-	              uint8_t *proto);
-	/* A byte stream (tcp-est): no faster probing in an outage (it would only queue up in
-	 * TCP), and a segment may carry several frames back to back. */
-	int steady;
-	/* Why it may never answer, for the pre-flight warning; %u is the port it uses. */
-	const char *silent;
-} probe_stream_ops;
-
-#define PROBE_PKT_REQUEST 1
-#define PROBE_PKT_REPLY 2
-
-const probe_stream_ops *probe_stream_find(const char *name);
-/* streams.c: the run's raw socket for a family and protocol, opened by its first user and
- * shared by every slot (one socket per slot would have the kernel copy each arriving packet
- * to all of them). Sets s->fd; 0 or negative errno. */
-int probe_raw_shared(probe_slot *s, int tcp, char *err, size_t errlen);
+/* Stream types are the registry's (lib/bo_stream.h): it names, builds and matches every
+ * probe; the probe adds pacing, a transmit backend and the live view. */
+const bo_stream_desc *probe_stream_find(const char *name);
 void probe_streams_help(FILE *f);
+
+/* The transmit backend: how a built probe leaves the host. One per platform (tx-raw-linux.c;
+ * tx-null.c where there is none yet), chosen by CMake, and the dry run's (tx-dry.c). Each
+ * slot's socket kind follows from its stream's transport and flags. Errors: negative BO_E*
+ * codes (= -errno on POSIX), with a message in err for open. */
+typedef struct probe_tx_ops {
+	const char *name;
+	int (*open)(probe *p, char *err, size_t errlen); /* the run's shared resources */
+	int (*slot_open)(probe_slot *s, char *err, size_t errlen);
+	/* Sends probe seq, built into pkt; runs on the pacer thread and never blocks. */
+	int (*send)(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq, int64_t deadline);
+	void (*close)(probe *p); /* every slot's and the run's */
+} probe_tx_ops;
+
+extern const probe_tx_ops probe_tx_system; /* tx-raw-linux.c, or tx-null.c */
+extern const probe_tx_ops probe_tx_dry;    /* tx-dry.c */
+
+/* A slot's state in the transmit backend. */
+typedef struct probe_tx_slot {
+	int fd;
+	int shared;                      /* fd is one of the backend's shared sockets */
+	int est_state;                   /* byte streams: 0 closed, 1 connecting, 2 up */
+	int64_t est_retry;               /* byte streams: no new connection before this */
+	atomic_uint_fast64_t reconnects; /* byte streams: connections made after the first */
+} probe_tx_slot;
 
 typedef struct probe_target {
 	bo_addr addr;
@@ -92,21 +89,14 @@ typedef struct probe_live {
 } probe_live;
 
 struct probe_slot {
-	const probe_stream_ops *ops;
+	const bo_stream_desc *desc;
+	bo_stream_inst inst; /* what the registry's filter, match and build take */
 	probe *run;
 	probe_target *target;
 	int64_t interval;
 	int64_t phase;
 	int64_t outage_interval; /* spacing while in an outage; 0: keep the interval */
-	int fd;
-	int fd_shared; /* fd is one of the run's raw_fd[]: not the slot's to close */
-	uint16_t icmp_id;
-	uint16_t ssid;                   /* STAMP session id of udp streams */
-	uint16_t local_port;             /* source port of udp and tcp-est streams */
-	bo_addr local;                   /* our address towards the target (raw TCP checksums) */
-	int est_state;                   /* tcp-est, pacer thread: 0 closed, 1 connecting, 2 up */
-	int64_t est_retry;               /* tcp-est: no new connection before this (monotonic ns) */
-	atomic_uint_fast64_t reconnects; /* tcp-est: connections made after the first */
+	probe_tx_slot tx;
 	/* pacer thread */
 	int64_t next_deadline;
 	uint32_t next_seq;
@@ -147,56 +137,75 @@ typedef struct probe_config {
 typedef struct probe_pacer probe_pacer;
 typedef struct probe_guest probe_guest;
 
-struct probe {
-	probe_config cfg;
-	bo_key key;
-	uint32_t run_id;
-	bo_stamp_key stamp_key; /* empty: unauthenticated STAMP */
-	int64_t mono_to_real;   /* realtime - monotonic at start, for STAMP timestamps */
-	probe_target *targets;
-	int ntargets;
-	bo_addrmap target_map; /* address → target index */
-	probe_slot *slots;     /* target t's streams: slots[t * nstreams, (t + 1) * nstreams) */
-	int nslots;
-	int raw_fd[4]; /* shared raw sockets: ICMP v4, ICMPv6, TCP v4, TCP v6; -1 unopened */
-	uv_loop_t *loop;
-	bo_log log;
-	/* capture */
+/* capture.c: the capture and RUN/probe.pcap. */
+typedef struct probe_capture {
 	pcap_t *pcap;
 	pcap_dumper_t *dump;
 	int linktype;
 	char iface[64];
 	uv_poll_t poll;
 	uint64_t captured, invalid;
-	int64_t last_cap_ts;
+	int64_t last_ts;
+	int write_error; /* a write to probe.pcap failed (reported once) */
+} probe_capture;
+
+/* live.c: the terminal. */
+typedef struct probe_term {
+	int tty;                   /* standard error is a terminal */
+	int status_lines;          /* lines of the live status currently on screen */
+	int ticks;                 /* 250 ms ticks so far */
+	int64_t last_plain_status; /* when the last periodic status line was printed (no TTY) */
+	uv_tty_t keys;
+	int keys_on;
+	char key_buf[64];
+} probe_term;
+
+/* markers.c: the migration command. */
+typedef struct probe_exec {
+	uv_timer_t timer;
+	uv_process_t proc;
+	int running;
+} probe_exec;
+
+struct probe {
+	probe_config cfg;
+	bo_key key;
+	uint32_t run_id;
+	bo_stamp_key stamp_key; /* empty: unauthenticated STAMP */
+	int64_t mono_to_real;   /* realtime - monotonic at start, for STAMP timestamps */
+	bo_stream_ctx sctx;     /* the registry's view of the run: key, ports, clocks */
+	probe_target *targets;
+	int ntargets;
+	bo_addrmap target_map; /* address → target index */
+	probe_slot *slots;     /* target t's streams: slots[t * nstreams, (t + 1) * nstreams) */
+	int nslots;
+	const probe_tx_ops *tx;
+	int tx_shared[4]; /* the backend's shared sockets; -1 unopened */
+	uv_loop_t *loop;
+	bo_log log;
+	probe_capture cap;
+	probe_term term;
+	probe_exec exec;
 	/* timers and signals */
 	uv_timer_t tick, stop_timer, duration_timer, drain;
 	const char *stop_timer_reason;
 	int finished;
 	uv_signal_t sigint, sigterm, sigusr1;
-	uv_timer_t exec_timer;
-	uv_process_t exec_proc;
-	int exec_running;
-	uv_tty_t keys;
-	int tty_on;
-	char key_buf[64];
 	int64_t start_mono, start_real;
 	int64_t preflight_at; /* monotonic; 0 once done */
 	int stopping;
 	const char *stop_reason;
-	int exit_code;
-	int tty;
-	int status_lines;          /* lines of the live status currently on screen */
-	int ticks;                 /* 250 ms ticks so far */
-	int64_t last_plain_status; /* when the last periodic status line was printed (no TTY) */
 	probe_pacer *pacer;
 	atomic_int sender_rt; /* the sender thread got a real-time priority */
 	probe_guest *guests;  /* one per target, when subscribing to guest events */
 	bo_log guest_log;     /* RUN/guest.jsonl */
 };
 
-/* run.c */
-int probe_run(const probe_config *cfg);
+/* exit.c: the exit status for probe_run's result; main's only. */
+int probe_exit_status(int code, int at_setup);
+/* run.c: 0, or a negative code (bo_err.h), the reason already said; *at_setup tells
+ * whether it failed before the first probe. main maps it to an exit status. */
+int probe_run(const probe_config *cfg, int *at_setup);
 
 /* run.c: stopping. */
 void probe_request_stop(probe *p, const char *reason);
@@ -210,6 +219,9 @@ void probe_markers_close(probe *p);
 /* pacer.c: the sender thread, absolute deadlines on the monotonic clock. */
 int probe_pacer_start(probe *p, int64_t t0);
 void probe_pacer_stop(probe *p);
+/* Builds probe seq of slot s and hands it to the run's transmit backend: 0 or a negative
+ * code. The pacer's and the dry run's one way out. */
+int probe_send_one(probe_slot *s, uint32_t seq, int64_t deadline);
 /* The same schedule without a clock: fn for every (slot, seq, deadline) before end, in
  * deadline order (the dry run). Stops at fn's first nonzero return, which it returns. */
 typedef int (*probe_walk_fn)(probe_slot *s, uint32_t seq, int64_t deadline, void *arg);
@@ -242,45 +254,24 @@ int probe_guest_connected(probe *p, const probe_target *t);
 void probe_guest_close(probe *p);
 void probe_guest_free(probe *p);
 
-/* The packet builders, golden-tested byte for byte (tests/unit/test_golden.c).
- * stream_icmp.c: the ICMP/ICMPv6 echo request of an icmp or icmp-new probe (the kernel fills
- * the ICMPv6 checksum). */
-void probe_icmp_build(const probe_slot *s, uint32_t seq, int64_t deadline,
-                      uint8_t pkt[8 + BO_TAG_LEN]);
-/* stream_udp.c: the STAMP packet of a udp or udp-new probe; its length or negative. */
-int probe_stamp_build(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t *out,
-                      size_t cap);
-/* stream_tcp.c: the TCP header of a tcp-syn probe; the frame of a tcp-est probe. */
-void probe_syn_build(const probe_slot *s, uint32_t seq, uint8_t out[20]);
-void probe_est_build(const probe_slot *s, uint32_t seq, int64_t deadline, uint8_t out[BO_TAG_LEN]);
+/* capture-posix.c (platform): calls probe_capture_drain whenever the capture has frames. */
+int probe_capture_watch(probe *p);
 
-/* dry.c: --dry-run, the whole run's probes at their deadlines into RUN/probe.pcap (raw IP),
- * at once, without privileges. */
-int probe_dry_open(probe *p, char *err, size_t errlen);
-int probe_dry_run(probe *p, int64_t t0);
+/* streams.c: probe seq of slot s into pkt (the registry's builder); 0 or a negative code. */
+int probe_build(const probe_slot *s, uint32_t seq, int64_t deadline, bo_probe_pkt *pkt);
 
-/* net-linux.c (platform) */
-int probe_raw_open(int family, char *err, size_t errlen);
+/* net-linux.c (platform): routes, interfaces, limits, the sender thread. */
 int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, size_t errlen);
+/* 1: real-time priority granted. */
 int probe_thread_tune(void);
 /* Raises the open-files limit to at least need (a socket per UDP and tcp-est slot). */
-int probe_files_limit(int need, char *err, size_t errlen); /* 1: real-time priority granted */
-int probe_sendto(int fd, const void *buf, size_t len, const bo_addr *dst);
-/* A UDP socket connected to dst:port that keeps nothing it receives; fd or negative errno. */
-int probe_udp_connect(const bo_addr *dst, uint16_t port, uint16_t *local_port, char *err,
-                      size_t errlen);
-int probe_send(int fd, const void *buf, size_t len);
-/* A raw TCP socket (we write TCP headers, the kernel the IP header); fd or negative errno. */
-int probe_tcp_raw_open(int family, char *err, size_t errlen);
-/* The source address the kernel picks for packets to dst (raw TCP checksums). */
+int probe_files_limit(int need, char *err, size_t errlen);
+/* The source address the kernel picks for packets to dst (pseudo-header checksums). */
 int probe_route_source(const bo_addr *dst, bo_addr *local, char *err, size_t errlen);
-/* A non-blocking TCP connection being made to dst:port; fd or negative errno. */
-int probe_tcp_connect_start(const bo_addr *dst, uint16_t port, uint16_t *local_port);
-/* 1 connected, 0 still connecting, negative errno when it failed. */
-int probe_tcp_connected(int fd);
-/* Sends on a stream socket without blocking or SIGPIPE; 0 or negative errno. */
-int probe_stream_send(int fd, const void *buf, size_t len);
-/* Reads and drops whatever waits on a socket (the capture has it). */
-void probe_drain_input(int fd); /* 0 or negative errno */
+/* A socket address for an IPv4 or IPv6 address and port; its length. */
+struct sockaddr_storage;
+unsigned probe_sockaddr(const bo_addr *a, uint16_t port, struct sockaddr_storage *ss);
+/* How to grant what the probe lacks, for an error message: "sudo setcap ... PATH". */
+const char *probe_privilege_hint(void);
 
 #endif

@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bo_err.h"
 #include "bo_fs.h"
+#include "bo_sys.h"
 #include "bo_time.h"
 #include "probe.h"
 
@@ -39,8 +40,8 @@ static json_t *clock_pair(void)
 
 static void write_header(probe *p)
 {
-	struct utsname u;
-	uname(&u);
+	bo_sysinfo u;
+	bo_sys_info(&u);
 	char key[2 * BO_KEY_LEN + 1];
 	bo_key_hex(&p->key, key);
 	json_t *targets = json_array(), *streams = json_array(), *argv = json_array();
@@ -52,7 +53,7 @@ static void write_header(probe *p)
 		json_array_append_new(argv, json_string(p->cfg.argv[i]));
 	/* The pair the analyzer reads is the offset every probe's timestamps use. */
 	int64_t real = bo_clock_real_ns(), mono = bo_clock_mono_ns();
-	p->mono_to_real = real - mono;
+	p->mono_to_real = p->sctx.mono_to_real = real - mono;
 	json_t *clock = json_pack("{s:I, s:I}", "realtime_ns", (json_int_t)real, "monotonic_ns",
 	                          (json_int_t)mono);
 	bo_log_put(&p->log,
@@ -64,12 +65,12 @@ static void write_header(probe *p)
 	                     targets, "streams", streams, "interval_ns",
 	                     (json_int_t)p->cfg.interval, "duration_ns",
 	                     (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout,
-	                     "interface", p->iface, "run_dir", p->cfg.run_dir, "argv", argv,
+	                     "interface", p->cap.iface, "run_dir", p->cfg.run_dir, "argv", argv,
 	                     "stamp_port", p->cfg.stamp_port, "tcp_port", p->cfg.tcp_port,
 	                     "guest_events", p->cfg.events, "stamp_authenticated",
 	                     p->stamp_key.len > 0, "outage_interval_ns",
 	                     (json_int_t)p->cfg.outage_interval, "dry_run", p->cfg.dry_run,
-	                     "system", "hostname", u.nodename, "os", u.sysname, "kernel", u.release,
+	                     "system", "hostname", u.hostname, "os", u.os, "kernel", u.kernel,
 	                     "machine", u.machine));
 }
 
@@ -112,9 +113,9 @@ static void finish(probe *p)
 	}
 	probe_guest_close(p);
 	probe_live_status(p, 1);
-	if (uv_is_active((uv_handle_t *)&p->poll))
-		uv_poll_stop(&p->poll);
-	uv_close((uv_handle_t *)&p->poll, close_cb);
+	if (uv_is_active((uv_handle_t *)&p->cap.poll))
+		uv_poll_stop(&p->cap.poll);
+	uv_close((uv_handle_t *)&p->cap.poll, close_cb);
 	uv_close((uv_handle_t *)&p->tick, close_cb);
 	uv_close((uv_handle_t *)&p->stop_timer, close_cb);
 	uv_close((uv_handle_t *)&p->duration_timer, close_cb);
@@ -179,9 +180,9 @@ static void on_duration(uv_timer_t *t)
 static void on_tick(uv_timer_t *t)
 {
 	probe *p = t->data;
-	if (++p->ticks % 4 == 0) { /* the tick is 250 ms; the log gets a status each second */
+	if (++p->term.ticks % 4 == 0) { /* the tick is 250 ms; the log gets a status each second */
 		json_t *cap;
-		pcap_dump_flush(p->dump); /* a killed probe leaves a readable capture */
+		pcap_dump_flush(p->cap.dump); /* a killed probe leaves a readable capture */
 		probe_capture_stats(p, &cap);
 		int64_t now = bo_clock_real_ns();
 		int fleet = p->nslots > PROBE_STATUS_SLOTS;
@@ -206,38 +207,44 @@ static int setup(probe *p, char *err, size_t errlen)
 	p->slots = calloc((size_t)p->nslots, sizeof *p->slots);
 	if (!p->targets || !p->slots) {
 		snprintf(err, errlen, "out of memory");
-		return PROBE_EXIT_RUNTIME;
+		return BO_ENOMEM;
 	}
 	for (int i = 0; i < c->ntargets; i++) {
 		p->targets[i].index = i;
 		if (resolve(c->targets[i], &p->targets[i]) != 0) {
 			snprintf(err, errlen, "cannot resolve target %s", c->targets[i]);
-			return PROBE_EXIT_USAGE;
+			return BO_EUSAGE;
 		}
 		int before = bo_addrmap_get(&p->target_map, &p->targets[i].addr);
 		if (before >= 0) {
 			snprintf(err, errlen, "target %s is given twice (as %s and %s)",
 			         p->targets[i].str, c->targets[before], c->targets[i]);
-			return PROBE_EXIT_USAGE;
+			return BO_EUSAGE;
 		}
 		if (bo_addrmap_put(&p->target_map, &p->targets[i].addr, i) != 0) {
 			snprintf(err, errlen, "out of memory");
-			return PROBE_EXIT_RUNTIME;
+			return BO_ENOMEM;
 		}
 	}
 	p->mono_to_real = bo_clock_real_ns() - bo_clock_mono_ns();
 	if (c->stamp_key_file &&
 	    bo_stamp_key_load(c->stamp_key_file, &p->stamp_key, err, errlen) != 0)
-		return PROBE_EXIT_USAGE;
+		return BO_EUSAGE;
 	if (bo_key_random(&p->key, &p->run_id) != 0) {
 		snprintf(err, errlen, "no random numbers for the run key");
-		return PROBE_EXIT_RUNTIME;
+		return BO_EIO;
 	}
+	p->sctx = (bo_stream_ctx){.key = &p->key,
+	                          .run_id = p->run_id,
+	                          .stamp_key = &p->stamp_key,
+	                          .stamp_port = c->stamp_port,
+	                          .tcp_port = c->tcp_port,
+	                          .mono_to_real = p->mono_to_real};
 	int k = 0;
 	for (int t = 0; t < p->ntargets; t++)
 		for (int i = 0; i < c->nstreams; i++, k++) {
 			probe_slot *s = &p->slots[k];
-			s->ops = probe_stream_find(c->streams[i]);
+			s->desc = probe_stream_find(c->streams[i]);
 			s->run = p;
 			s->target = &p->targets[t];
 			s->interval = c->intervals[i] ? c->intervals[i] : c->interval;
@@ -245,7 +252,7 @@ static int setup(probe *p, char *err, size_t errlen)
 			        c->outage_interval >= 0 ? c->outage_interval : s->interval / 10;
 			if (s->outage_interval && s->outage_interval < BO_NS_PER_MS)
 				s->outage_interval = BO_NS_PER_MS;
-			if (s->outage_interval >= s->interval || s->ops->steady)
+			if (s->outage_interval >= s->interval || (s->desc->flags & BO_STREAM_BYTES))
 				s->outage_interval = 0;
 			/* Targets are spread over the interval, half a step off the round
 			 * milliseconds where the kernel's own timers (the scheduler tick) fire;
@@ -254,70 +261,90 @@ static int setup(probe *p, char *err, size_t errlen)
 			 * CPU than the sends). */
 			s->phase = (2 * (int64_t)t + 1) * s->interval / (2 * p->ntargets) +
 			           (int64_t)i * PROBE_STREAM_STEP;
-			s->icmp_id = (uint16_t)((p->run_id ^ (p->run_id >> 16)) + (uint32_t)t);
+			bo_stream_inst *in = &s->inst;
+			in->desc = s->desc;
+			in->target = s->target->addr;
+			in->stamp_port = c->stamp_port;
+			in->tcp_port = c->tcp_port;
+			in->icmp_id = (uint16_t)((p->run_id ^ (p->run_id >> 16)) + (uint32_t)t);
 			/* A nonzero SSID per slot, from the run key, so other sessions do not
 			 * match. */
-			s->ssid = (uint16_t)(((uint32_t)p->key.k[0] << 8 | p->key.k[1]) +
-			                     (uint32_t)k);
-			if (!s->ssid)
-				s->ssid = 1;
-			s->fd = -1;
+			in->ssid = (uint16_t)(((uint32_t)p->key.k[0] << 8 | p->key.k[1]) +
+			                      (uint32_t)k);
+			if (!in->ssid)
+				in->ssid = 1;
+			s->tx.fd = -1;
 		}
 
 	if (c->iface || c->dry_run)
-		snprintf(p->iface, sizeof p->iface, "%s", c->dry_run ? "(dry run)" : c->iface);
-	else if (probe_iface_for(&p->targets[0].addr, p->iface, sizeof p->iface, err, errlen) != 0)
-		return PROBE_EXIT_SETUP;
+		snprintf(p->cap.iface, sizeof p->cap.iface, "%s",
+		         c->dry_run ? "(dry run)" : c->iface);
+	else if (probe_iface_for(&p->targets[0].addr, p->cap.iface, sizeof p->cap.iface, err,
+	                         errlen) != 0)
+		return BO_ENOENT;
 	for (int t = 1; t < p->ntargets && !c->iface && !c->dry_run; t++) {
 		char other[64];
 		if (probe_iface_for(&p->targets[t].addr, other, sizeof other, err, errlen) != 0)
-			return PROBE_EXIT_SETUP;
-		if (strcmp(other, p->iface) != 0) {
+			return BO_ENOENT;
+		if (strcmp(other, p->cap.iface) != 0) {
 			snprintf(err, errlen,
 			         "targets are reached through different interfaces (%s, %s); "
 			         "one run captures on one: split the targets",
-			         p->iface, other);
-			return PROBE_EXIT_SETUP;
+			         p->cap.iface, other);
+			return BO_EUSAGE;
 		}
 	}
 	if (!c->dry_run && probe_files_limit(p->nslots + 64, err, errlen) != 0)
-		return PROBE_EXIT_SETUP;
-	for (int i = 0; i < p->nslots && !c->dry_run; i++) {
-		int rc = p->slots[i].ops->open(&p->slots[i], err, errlen);
-		if (rc != 0)
-			return rc == -EPERM ? PROBE_EXIT_PERM : PROBE_EXIT_SETUP;
-	}
+		return BO_ERANGE;
+	/* The dry run's backend opens its file below, once the run directory is there. */
+	p->tx = c->dry_run ? &probe_tx_dry : &probe_tx_system;
+	int rc = c->dry_run ? 0 : p->tx->open(p, err, errlen);
+	for (int i = 0; i < p->nslots && rc == 0; i++)
+		rc = p->tx->slot_open(&p->slots[i], err, errlen);
+	if (rc != 0)
+		return rc;
 
 	char path[4096];
 	if (bo_mkdir_p(c->run_dir) != 0) {
 		snprintf(err, errlen, "cannot create run directory %s: %s", c->run_dir,
 		         strerror(errno));
-		return PROBE_EXIT_SETUP;
+		return bo_err_errno();
 	}
 	snprintf(path, sizeof path, "%s/probe.pcap", c->run_dir);
 	if (access(path, F_OK) == 0) {
 		snprintf(err, errlen, "%s holds a run already; choose another --run directory",
 		         c->run_dir);
-		return PROBE_EXIT_SETUP;
+		return BO_EEXIST;
 	}
 	snprintf(path, sizeof path, "%s/probe.jsonl", c->run_dir);
 	if (bo_log_open(&p->log, path, 0) != 0) {
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-		return PROBE_EXIT_SETUP;
+		return bo_err_errno();
 	}
 	write_header(p);
 	for (int i = 0; i < p->nslots; i++) {
 		probe_slot *s = &p->slots[i];
 		bo_log_put(&p->log,
 		           json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:i, s:i, s:i}", "type",
-		                     "stream", "stream", s->ops->name, "wire_id", s->ops->wire_id,
+		                     "stream", "stream", s->desc->name, "wire_id", s->desc->wire_id,
 		                     "target", s->target->str, "interval_ns",
 		                     (json_int_t)s->interval, "outage_interval_ns",
 		                     (json_int_t)s->outage_interval, "phase_ns",
-		                     (json_int_t)s->phase, "icmp_id", s->icmp_id, "ssid", s->ssid,
-		                     "local_port", s->local_port));
+		                     (json_int_t)s->phase, "icmp_id", s->inst.icmp_id, "ssid",
+		                     s->inst.ssid, "local_port", s->inst.local_port));
 	}
-	return c->dry_run ? probe_dry_open(p, err, errlen) : probe_capture_open(p, err, errlen);
+	if (c->dry_run)
+		return p->tx->open(p, err, errlen);
+	return probe_capture_open(p, err, errlen);
+}
+
+static int dry_probe(probe_slot *s, uint32_t seq, int64_t deadline, void *arg)
+{
+	(void)arg;
+	int rc = probe_send_one(s, seq, deadline);
+	if (rc == 0)
+		atomic_fetch_add_explicit(&s->sent, 1, memory_order_relaxed);
+	return rc;
 }
 
 /* --dry-run: the schedule written out at once; no loop, no threads. */
@@ -327,7 +354,7 @@ static int dry_run(probe *p)
 	int64_t t0 = (p->start_mono / (100 * BO_NS_PER_MS) + 2) * (100 * BO_NS_PER_MS);
 	bo_log_put(&p->log, json_pack("{s:s, s:I, s:o}", "type", "start", "t0_monotonic_ns",
 	                              (json_int_t)t0, "clock", clock_pair()));
-	int rc = probe_dry_run(p, t0);
+	int rc = probe_schedule_walk(p, t0, t0 + p->cfg.duration, dry_probe, NULL);
 	int64_t now = bo_clock_real_ns();
 	json_t *cap;
 	probe_capture_stats(p, &cap);
@@ -338,19 +365,19 @@ static int dry_run(probe *p)
 	if (!p->cfg.quiet)
 		fprintf(stderr,
 		        "blackout-probe: dry run: %llu probes to %d target(s) -> %s/probe.pcap\n",
-		        (unsigned long long)p->captured, p->ntargets, p->cfg.run_dir);
-	return rc ? PROBE_EXIT_RUNTIME : PROBE_EXIT_OK;
+		        (unsigned long long)p->cap.captured, p->ntargets, p->cfg.run_dir);
+	return rc;
 }
 
-int probe_run(const probe_config *cfg)
+int probe_run(const probe_config *cfg, int *at_setup)
 {
 	static probe p; /* large; one per process */
 	char err[1024] = "";
 	p.cfg = *cfg;
-	p.exit_code = PROBE_EXIT_OK;
-	p.tty = isatty(2);
+	*at_setup = 1;
+	p.term.tty = isatty(2);
 	for (int i = 0; i < 4; i++)
-		p.raw_fd[i] = -1;
+		p.tx_shared[i] = -1;
 	int rc = setup(&p, err, sizeof err);
 	if (rc != 0) {
 		fprintf(stderr, "blackout-probe: %s\n", err);
@@ -359,6 +386,7 @@ int probe_run(const probe_config *cfg)
 			                             "error", "error", err));
 		goto out;
 	}
+	*at_setup = 0;
 	if (cfg->dry_run) {
 		rc = dry_run(&p);
 		goto out;
@@ -376,7 +404,7 @@ int probe_run(const probe_config *cfg)
 	uv_signal_start(&p.sigterm, on_signal, SIGTERM);
 	if (probe_capture_start(&p) != 0) {
 		fprintf(stderr, "blackout-probe: cannot watch the capture\n");
-		rc = PROBE_EXIT_RUNTIME;
+		rc = BO_EIO;
 		goto out;
 	}
 	/* Start on a round 100 ms a little ahead, once the capture is already running. */
@@ -386,7 +414,7 @@ int probe_run(const probe_config *cfg)
 	                             (json_int_t)t0, "clock", clock_pair()));
 	if (probe_pacer_start(&p, t0) != 0) {
 		fprintf(stderr, "blackout-probe: cannot start the sender thread\n");
-		rc = PROBE_EXIT_RUNTIME;
+		rc = BO_ENOMEM;
 		goto out;
 	}
 	if (!cfg->quiet) {
@@ -394,7 +422,7 @@ int probe_run(const probe_config *cfg)
 		fprintf(stderr,
 		        "blackout-probe: %d target(s), %d stream(s), every %s on %s -> %s/\n",
 		        p.ntargets, cfg->nstreams, bo_dur_str(cfg->interval, iv, sizeof iv),
-		        p.iface, cfg->run_dir);
+		        p.cap.iface, cfg->run_dir);
 	}
 	if (cfg->events && probe_guest_start(&p, err, sizeof err) != 0)
 		fprintf(stderr, "blackout-probe: no guest events: %s\n", err);
@@ -412,23 +440,19 @@ int probe_run(const probe_config *cfg)
 		uv_timer_start(&p.duration_timer, on_duration,
 		               (uint64_t)((t0 - p.start_mono + cfg->duration) / BO_NS_PER_MS), 0);
 	uv_run(p.loop, UV_RUN_DEFAULT);
-	rc = p.exit_code;
+	rc = 0;
 out:
 	probe_pacer_stop(&p);
 	probe_capture_close(&p);
 	probe_guest_free(&p);
-	for (int i = 0; i < p.nslots; i++)
-		if (p.slots[i].fd >= 0 && !p.slots[i].fd_shared)
-			close(p.slots[i].fd);
+	if (p.tx)
+		p.tx->close(&p);
 	if (bo_log_close(&p.log) != 0 && rc == 0) {
 		fprintf(stderr, "blackout-probe: writing probe.jsonl failed\n");
-		rc = PROBE_EXIT_RUNTIME;
+		rc = BO_EIO;
 	}
 	if (p.loop)
 		uv_loop_close(p.loop);
-	for (int i = 0; i < 4; i++)
-		if (p.raw_fd[i] >= 0)
-			close(p.raw_fd[i]);
 	bo_addrmap_free(&p.target_map);
 	free(p.targets);
 	free(p.slots);

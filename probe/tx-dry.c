@@ -1,0 +1,102 @@
+/* The dry run's transmit backend (--dry-run): every probe the run would send, built by the
+ * registry's builders like a live run's, wrapped in an IP header with every checksum filled
+ * and written to RUN/probe.pcap (raw IP link type) with its deadline as the timestamp.
+ * Nothing is sent or captured, so no privilege is needed; the whole schedule is written at
+ * once. The analyzer reads the result like any run (every probe unanswered). */
+#include <stdio.h>
+#include <string.h>
+
+#include "bo_cksum.h"
+#include "bo_err.h"
+#include "bo_rd.h"
+#include "bo_time.h"
+#include "probe.h"
+
+static int dry_open(probe *p, char *err, size_t errlen)
+{
+	p->cap.pcap =
+	        pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO);
+	if (!p->cap.pcap) {
+		snprintf(err, errlen, "out of memory");
+		return BO_ENOMEM;
+	}
+	p->cap.linktype = DLT_RAW;
+	if (probe_dump_open(p, err, errlen) != 0)
+		return BO_EIO;
+	bo_log_put(&p->log, json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "capture", "interface",
+	                              p->cap.iface, "linktype", DLT_RAW, "linktype_name", "RAW",
+	                              "tstamp_precision", "ns"));
+	return 0;
+}
+
+static int dry_slot_open(probe_slot *s, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	char ignored[128];
+	/* The source a real run would use, where a route says; else unspecified. */
+	if (probe_route_source(&s->target->addr, &s->inst.local, ignored, sizeof ignored) != 0) {
+		memset(&s->inst.local, 0, sizeof s->inst.local);
+		s->inst.local.family = s->target->addr.family;
+	}
+	s->inst.local_port = (uint16_t)(40000 + (s - s->run->slots) % 8000); /* the kernel's */
+	s->tx.fd = -1;
+	return 0;
+}
+
+static int dry_send(probe_slot *s, const bo_probe_pkt *b, uint32_t seq, int64_t deadline)
+{
+	probe *p = s->run;
+	uint8_t pkt[40 + BO_PROBE_MAX];
+	int v6 = s->target->addr.family == 6;
+	size_t hl = v6 ? 40 : 20, n = b->len;
+	uint8_t *l4 = pkt + hl;
+	memcpy(l4, b->l4, n);
+	size_t c = bo_cksum_offset(b->proto);
+	l4[c] = l4[c + 1] = 0;
+	uint16_t ck = bo_cksum_l4(&s->inst.local, &s->target->addr, b->proto, l4, n);
+	l4[c] = (uint8_t)(ck >> 8), l4[c + 1] = (uint8_t)ck;
+	bo_wr w = bo_wr_make(pkt, hl);
+	if (v6) {
+		bo_wr_be32(&w, 0x60000000);
+		bo_wr_be16(&w, (uint16_t)n);
+		bo_wr_u8(&w, b->proto);
+		bo_wr_u8(&w, 64);
+		bo_wr_bytes(&w, s->inst.local.a, 16);
+		bo_wr_bytes(&w, s->target->addr.a, 16);
+	} else {
+		bo_wr_u8(&w, 0x45);
+		bo_wr_u8(&w, 0);
+		bo_wr_be16(&w, (uint16_t)(20 + n));
+		bo_wr_be16(&w, (uint16_t)seq); /* identification */
+		bo_wr_be16(&w, 0x4000);        /* don't fragment */
+		bo_wr_u8(&w, 64);
+		bo_wr_u8(&w, b->proto);
+		bo_wr_be16(&w, 0);
+		bo_wr_bytes(&w, s->inst.local.a, 4);
+		bo_wr_bytes(&w, s->target->addr.a, 4);
+		uint16_t ipc = bo_cksum(pkt, 20);
+		pkt[10] = (uint8_t)(ipc >> 8), pkt[11] = (uint8_t)ipc;
+	}
+	int64_t ts = deadline + p->mono_to_real;
+	struct pcap_pkthdr h = {.caplen = (bpf_u_int32)(hl + n), .len = (bpf_u_int32)(hl + n)};
+	h.ts.tv_sec = ts / BO_NS_PER_S;
+	h.ts.tv_usec = ts % BO_NS_PER_S; /* nanoseconds: the file is a nanosecond pcap */
+	pcap_dump((u_char *)p->cap.dump, &h, pkt);
+	p->cap.captured++;
+	s->live.seen++;
+	return 0;
+}
+
+static void dry_close(probe *p)
+{
+	(void)p;
+}
+
+const probe_tx_ops probe_tx_dry = {
+        .name = "dry-run",
+        .open = dry_open,
+        .slot_open = dry_slot_open,
+        .send = dry_send,
+        .close = dry_close,
+};
