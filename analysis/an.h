@@ -10,6 +10,7 @@
 #include "bo_addrmap.h"
 #include "bo_pkt.h"
 #include "bo_stamp.h"
+#include "bo_stream.h"
 #include "bo_tag.h"
 
 #define AN_FORMAT_VERSION 1
@@ -69,17 +70,18 @@ int64_t an_hist_quantile(const an_hist *h, double q);
 json_t *an_hist_json(const an_hist *h);
 void an_hist_free(an_hist *h);
 
-typedef struct an_stream {
-	char name[16];
+/* A resolved probe, for per-probe output (the CSV): status AN_OK, AN_LOST or AN_BLIND. */
+typedef struct an_stream an_stream;
+typedef void (*an_probe_cb)(void *arg, const an_stream *s, uint32_t seq, int64_t send,
+                            int64_t reply, int status);
+
+struct an_stream {
+	const bo_stream_desc *desc; /* the registry's stream type */
+	const char *name;           /* desc->name */
+	bo_stream_inst inst;        /* what the registry's matchers check a hit against */
 	bo_addr target;
 	int next_same; /* index of the next stream to the same target, -1: none */
 	char target_str[48];
-	uint16_t icmp_id; /* fixed identifier, or the base of per-probe ones (new_ids) */
-	int new_ids;      /* icmp-new: identifier bo_icmp_new_id(icmp_id, seq) */
-	uint8_t wire_id;  /* stream number in the tag (keyed streams) */
-	int stamp;        /* a STAMP stream: matched by (target, SSID), 32-bit sequence */
-	int syn;          /* tcp-syn: sequence from (port, ISN), bo_syn_seq */
-	int frames;       /* tcp-est: tagged frames in a TCP byte stream, reassembled */
 	/* tcp-est: retransmitted segments (each way) and stalls (echoes held up) */
 	uint64_t retransmits;
 	struct an_stall {
@@ -99,9 +101,8 @@ typedef struct an_stream {
 		uint32_t next; /* TCP sequence number of the byte after the last one read */
 		uint8_t carry[BO_TAG_LEN - 1];
 		size_t ncarry;
-	} dir[2]; /* tcp-est: 0 our frames, 1 the echo */
-	uint16_t ssid;
-	int keyed;        /* probes carry a verified tag with a 32-bit sequence */
+	} dir[2];         /* tcp-est: 0 our frames, 1 the echo */
+	int keyed;        /* a run's stream: probes verified with its key, 32-bit sequence */
 	int64_t interval; /* from the run log, or inferred from the sends */
 	/* pending probes: ring[(seq - base) % cap] for seq in [base, top) */
 	an_probe *ring;
@@ -136,8 +137,9 @@ typedef struct an_stream {
 	an_seg *segs;
 	int nsegs, seg_cap;
 	int64_t last_retired; /* send time of the last probe retired, for blind ones */
-	FILE *csv;            /* per-probe rows, or NULL */
-} an_stream;
+	an_probe_cb on_probe; /* every resolved probe, or NULL */
+	void *on_probe_arg;
+};
 
 typedef struct an_announce {
 	int64_t ts;
@@ -203,7 +205,9 @@ typedef struct an_run {
 	int64_t resume_ts;
 	const char *resume_kind;
 	int main_stream, main_outage; /* -1 when none */
-	FILE *csv;                    /* --csv: a row per probe as it is resolved */
+	an_probe_cb on_probe;         /* --csv: every probe as it is resolved */
+	void *on_probe_arg;
+	bo_stream_ctx sctx; /* the registry's view of the run */
 	/* guest.jsonl: the guest's network events on the probe's clock */
 	int have_guest;
 	int64_t guest_offset; /* probe realtime - guest realtime, least over the clock events */
@@ -222,9 +226,9 @@ typedef struct an_run {
 const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to);
 
 /* load.c: an input read and judged (errors said on stderr); 0 or -1. Free with an_run_free
- * either way. csv: a row per probe, or NULL. */
+ * either way. on_probe: every probe as it is resolved, or NULL. */
 int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
-            FILE *csv);
+            an_probe_cb on_probe, void *on_probe_arg);
 void an_run_free(an_run *r);
 /* The analysis options both commands take (--reply-timeout R, --normal N, --timeout T,
  * --switchover S, --stamp-key K, by those getopt values): 1 when opt was one of them. */
@@ -238,12 +242,16 @@ int an_read_runlog(an_run *r, char *err, size_t errlen);
 int an_read_lab(an_run *r, char *err, size_t errlen);
 
 /* stream.c */
-an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uint16_t icmp_id,
-                         int keyed, int64_t interval);
-an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id);
-an_stream *an_stream_find_wire(an_run *r, const bo_addr *target, uint8_t wire_id);
+an_stream *an_stream_add(an_run *r, const bo_stream_desc *desc, const bo_addr *target, int keyed,
+                         int64_t interval);
+/* A run's stream that accepts a hit (the registry's check), or NULL. */
+an_stream *an_stream_for_hit(an_run *r, const bo_hit *h);
+/* The target's stream of a kind (the first byte stream, a foreign capture's streams). */
+an_stream *an_stream_of_kind(an_run *r, const bo_addr *target, enum bo_match_kind kind);
+an_stream *an_stream_find_desc(an_run *r, const bo_addr *target, const bo_stream_desc *d);
+/* A foreign capture's streams: ICMP by identifier, STAMP by SSID, SYN by target port. */
+an_stream *an_stream_find_echo(an_run *r, const bo_addr *target, uint16_t icmp_id);
 an_stream *an_stream_find_ssid(an_run *r, const bo_addr *target, uint16_t ssid);
-/* A foreign capture's SYN stream to (target, port). */
 an_stream *an_stream_find_port(an_run *r, const bo_addr *target, uint16_t port);
 int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout);
 void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts);
@@ -259,12 +267,16 @@ const an_outage *an_stream_longest(const an_stream *s);
 void an_truth_inside(const an_truth *t, const an_outage *o, int *start_in, int *end_in);
 
 /* capture.c */
+/* r->sctx from what the run log said (or a foreign capture's defaults). */
+void an_run_context(an_run *r);
 int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen);
 /* The same on a capture already open (closed on return): the fuzz driver's way in. */
 int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_t errlen);
 /* stamp.c: STAMP requests and replies, from our runs and from any STAMP sender. */
-void an_on_stamp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
-void an_on_tcp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
+void an_on_stamp(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout);
+/* tcp.c: a foreign capture's SYN probes; a run's byte streams, reassembled. */
+void an_on_foreign_syn(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout);
+void an_on_frames(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
 
 /* guest.c: RUN/guest.jsonl, when the probe subscribed to the responder's events, read after
  * the capture pass: the clock offset, the network events and the capture's gaps, and the
@@ -287,6 +299,11 @@ an_clock_fit an_clock(const an_run *r);
 
 /* verdict.c */
 void an_verdict(an_run *r, const an_settings *set);
+
+/* report_csv.c: the per-probe CSV, fed by the pairing engine's callback (arg: a FILE *). */
+void an_csv_header(FILE *f);
+void an_csv_probe(void *f, const an_stream *s, uint32_t seq, int64_t send, int64_t reply,
+                  int status);
 
 /* report_text.c, report_json.c */
 void an_report_text(FILE *f, const an_run *r, const an_settings *set);

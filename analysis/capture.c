@@ -40,51 +40,93 @@ static uint32_t unwrap16(uint32_t ref, uint16_t seq)
 	return v;
 }
 
-static void on_echo(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
+/* Whether an unmatched hit counts as a stray of a run: every echo and STAMP packet that is not
+ * one of the run's; a SYN only to a target that has a SYN stream (another stream's handshake,
+ * tcp-est's, is not a stray then). */
+static int stray(an_run *r, const bo_hit *h)
 {
-	int v6 = p->l4 == BO_L4_ICMP6;
-	int request = p->icmp_type == (v6 ? 128 : 8);
-	int reply = p->icmp_type == (v6 ? 129 : 0);
-	if (!request && !reply)
+	return h->kind != BO_MATCH_SYN || an_stream_of_kind(r, &h->target, BO_MATCH_SYN);
+}
+
+/* A capture taken by anyone: pings grouped by (target, identifier), their 16-bit sequence
+ * numbers unwrapped; STAMP by (reflector, SSID); SYNs by (target, port). */
+static void on_foreign(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, int64_t timeout)
+{
+	if (h->kind == BO_MATCH_STAMP) {
+		an_on_stamp(r, h, ts, timeout);
 		return;
-	const bo_addr *target = request ? &p->dst : &p->src;
-	an_stream *s;
-	uint32_t seq;
-	if (r->have_log) {
-		/* A run of ours: the tag names stream and sequence; the identifier must agree. */
-		bo_probe_id id;
-		if (bo_tag_decode(&r->key, target, p->payload, p->payload_len, &id) != 0 ||
-		    id.run_id != r->run_id || (uint16_t)id.seq != p->icmp_seq ||
-		    !(s = an_stream_find_wire(r, target, id.stream)) || s->stamp ||
-		    p->icmp_id != (s->new_ids ? bo_icmp_new_id(s->icmp_id, id.seq) : s->icmp_id)) {
-			r->strays++;
-			return;
-		}
-		seq = id.seq;
-		if (request)
-			an_hist_add(&s->sched, ts - (id.deadline + r->mono_to_real));
-	} else {
-		s = an_stream_find(r, target, p->icmp_id);
-		if (!s) {
-			if (!request)
-				return; /* a reply to nothing we saw */
-			s = an_stream_add(r, "icmp", target, p->icmp_id, 0, 0);
-			if (!s)
-				return;
-		}
-		seq = s->started ? unwrap16(request ? s->last_seq16_req : s->top - 1, p->icmp_seq)
-		                 : p->icmp_seq;
 	}
-	if (request) {
+	if (h->kind == BO_MATCH_SYN) {
+		an_on_foreign_syn(r, h, ts, timeout);
+		return;
+	}
+	if (h->kind != BO_MATCH_ECHO)
+		return;
+	an_stream *s = an_stream_find_echo(r, &h->target, h->icmp_id);
+	if (!s) {
+		if (h->reply)
+			return; /* a reply to nothing we saw */
+		s = an_stream_add(r, bo_stream_foreign(BO_MATCH_ECHO), &h->target, 0, 0);
+		if (!s)
+			return;
+		s->inst.icmp_id = h->icmp_id;
+	}
+	uint32_t seq = s->started
+	                       ? unwrap16(!h->reply ? s->last_seq16_req : s->top - 1, h->icmp_seq)
+	                       : h->icmp_seq;
+	if (!h->reply) {
 		s->last_seq16_req = seq;
 		an_stream_request(s, seq, ts, timeout);
-	} else {
-		if (p->has_eth && !r->have_mac) {
-			memcpy(r->target_mac, p->eth_src, 6);
-			r->have_mac = 1;
-		}
-		an_stream_reply(s, seq, ts);
+		return;
 	}
+	if (p->has_eth && !r->have_mac) {
+		memcpy(r->target_mac, p->eth_src, 6);
+		r->have_mac = 1;
+	}
+	an_stream_reply(s, seq, ts);
+}
+
+/* A run of ours: the registry's matchers name stream and sequence, verified with the key. */
+static void on_hit(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, int64_t timeout)
+{
+	if (!r->have_log) {
+		on_foreign(r, h, p, ts, timeout);
+		return;
+	}
+	if (h->kind == BO_MATCH_STAMP) {
+		an_on_stamp(r, h, ts, timeout);
+		return;
+	}
+	an_stream *s = an_stream_for_hit(r, h);
+	if (!s) {
+		r->strays += stray(r, h);
+		return;
+	}
+	if (!h->reply) {
+		if (h->tagged)
+			an_hist_add(&s->sched, ts - (h->deadline + r->mono_to_real));
+		an_stream_request(s, h->seq, ts, timeout);
+		return;
+	}
+	if (h->kind == BO_MATCH_ECHO && p->has_eth && !r->have_mac) {
+		memcpy(r->target_mac, p->eth_src, 6);
+		r->have_mac = 1;
+	}
+	an_stream_reply(s, h->seq, ts);
+}
+
+/* Every probe in a packet: a run's byte streams are reassembled (tcp.c); the rest are the
+ * registry's hits. */
+static void on_packet(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
+{
+	if (p->l4 == BO_L4_TCP && r->have_log && !(p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST))) {
+		an_on_frames(r, p, ts, timeout);
+		return;
+	}
+	bo_hit hits[BO_HITS_MAX];
+	int n = bo_stream_match(&r->sctx, p, hits, BO_HITS_MAX);
+	for (int i = 0; i < n; i++)
+		on_hit(r, &hits[i], p, ts, timeout);
 }
 
 int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
@@ -99,8 +141,20 @@ int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 	return an_read_pcap(r, pc, set, err, errlen);
 }
 
+void an_run_context(an_run *r)
+{
+	/* A foreign capture: tags are read without a key, SYNs to any port count. */
+	r->sctx =
+	        (bo_stream_ctx){.key = r->have_log ? &r->key : NULL,
+	                        .run_id = r->run_id,
+	                        .stamp_key = r->stamp_auth ? &r->stamp_key : NULL,
+	                        .stamp_port = r->stamp_port ? r->stamp_port : BO_PORT_STAMP_DEFAULT,
+	                        .tcp_port = r->have_log ? r->tcp_port : 0};
+}
+
 int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_t errlen)
 {
+	an_run_context(r);
 	r->linktype = pcap_datalink(pc);
 	int64_t timeout = set->reply_timeout ? set->reply_timeout
 	                  : r->log_timeout   ? r->log_timeout
@@ -130,21 +184,19 @@ int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_
 			continue;
 		}
 		switch (p.l4) {
-		case BO_L4_ICMP: on_echo(r, &p, ts, timeout); break;
 		case BO_L4_ICMP6:
 			if (p.icmp_type == 136 && is_target(r, &p.src))
 				announce(r, ts, 0, 0, 1);
 			else
-				on_echo(r, &p, ts, timeout);
+				on_packet(r, &p, ts, timeout);
 			break;
-		case BO_L4_UDP: an_on_stamp(r, &p, ts, timeout); break;
-		case BO_L4_TCP: an_on_tcp(r, &p, ts, timeout); break;
 		case BO_L4_ARP:
 			if (p.rarp ? r->have_mac && !memcmp(p.arp_sha, r->target_mac, 6)
 			           : is_target(r, &p.arp_spa))
 				announce(r, ts, !p.rarp && bo_addr_eq(&p.arp_spa, &p.arp_tpa),
 				         p.rarp, 0);
 			break;
+		default: on_packet(r, &p, ts, timeout);
 		}
 	}
 	int truncated = rc == PCAP_ERROR;
@@ -154,7 +206,8 @@ int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_
 	pcap_close(pc);
 	for (int i = 0; i < r->nstreams; i++)
 		an_stream_finish(&r->streams[i], r->last_ts,
-		                 r->streams[i].frames && timeout < AN_FRAMES_TIMEOUT
+		                 (r->streams[i].desc->flags & BO_STREAM_BYTES) &&
+		                                 timeout < AN_FRAMES_TIMEOUT
 		                         ? AN_FRAMES_TIMEOUT
 		                         : timeout);
 	return truncated ? 1 : 0;

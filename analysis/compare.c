@@ -144,7 +144,7 @@ static int summarize(const char *input, const an_settings *set, const bo_stamp_k
                      const char **names, int *nnames, run_sum *out)
 {
 	an_run r;
-	int rc = an_load(&r, input, set, key, NULL);
+	int rc = an_load(&r, input, set, key, NULL, NULL);
 	if (rc == 0) {
 		out->input = input;
 		snprintf(out->verdict, sizeof out->verdict, "%s", r.verdict);

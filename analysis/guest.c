@@ -36,21 +36,19 @@ static an_stream *arrival_probe(an_run *r, json_t *o, const bo_addr *target, uin
 		if ((uint32_t)bo_json_int(o, "run", 0) != r->run_id)
 			return NULL;
 		*seq = (uint32_t)bo_json_int(o, "pseq", 0);
-		return an_stream_find_wire(r, target, (uint8_t)bo_json_int(o, "stream", 0));
+		const bo_stream_desc *d = bo_stream_by_wire((uint8_t)bo_json_int(o, "stream", 0));
+		return d ? an_stream_find_desc(r, target, d) : NULL;
 	}
 	if (json_object_get(o, "ssid")) {
 		*seq = (uint32_t)bo_json_int(o, "pseq", 0);
 		return an_stream_find_ssid(r, target, (uint16_t)bo_json_int(o, "ssid", 0));
 	}
 	if (json_object_get(o, "isn")) {
-		for (int i = 0; i < r->nstreams; i++) {
-			an_stream *s = &r->streams[i];
-			if (s->syn && bo_addr_eq(&s->target, target) &&
-			    bo_syn_seq(&r->key, target, r->run_id,
-			               (uint16_t)bo_json_int(o, "sport", 0),
-			               (uint32_t)bo_json_int(o, "isn", 0), seq) == 0)
-				return s;
-		}
+		an_stream *s = an_stream_of_kind(r, target, BO_MATCH_SYN);
+		if (s &&
+		    bo_syn_seq(&r->key, target, r->run_id, (uint16_t)bo_json_int(o, "sport", 0),
+		               (uint32_t)bo_json_int(o, "isn", 0), seq) == 0)
+			return s;
 	}
 	return NULL;
 }
@@ -151,7 +149,7 @@ const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to)
 
 const char *an_attribution(const an_run *r, const an_stream *s, const an_outage *o)
 {
-	if (!r->have_guest || !r->guest_arrivals || s->frames)
+	if (!r->have_guest || !r->guest_arrivals || (s->desc->flags & BO_STREAM_BYTES))
 		return NULL; /* no events, the guest's capture not running, or tcp-est (whose
 		              * frames are held up and resent by TCP, not lost) */
 	if (!o->arrived)

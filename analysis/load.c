@@ -8,12 +8,13 @@
 #include "bo_cli.h"
 
 int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
-            FILE *csv)
+            an_probe_cb on_probe, void *on_probe_arg)
 {
 	memset(r, 0, sizeof *r);
 	r->input = input;
 	r->main_stream = r->main_outage = -1;
-	r->csv = csv;
+	r->on_probe = on_probe;
+	r->on_probe_arg = on_probe_arg;
 	char err[8192] = "";
 	struct stat st;
 	if (stat(input, &st) != 0) {
@@ -39,8 +40,6 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 	} else {
 		snprintf(r->path_pcap, sizeof r->path_pcap, "%s", input);
 	}
-	for (int i = 0; i < r->nstreams; i++) /* those the run log named */
-		r->streams[i].csv = csv;
 	int crc = an_read_capture(r, set, err, sizeof err);
 	if (crc < 0) {
 		fprintf(stderr, "blackout-analyze: %s\n", err);

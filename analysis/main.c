@@ -92,9 +92,9 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 			fprintf(stderr, "blackout-analyze: cannot write %s\n", out_to->csv);
 			return AN_EXIT_INPUT;
 		}
-		fputs("target,stream,seq,send_ns,reply_ns,rtt_ns,status\n", csv);
+		an_csv_header(csv);
 	}
-	if (an_load(&r, input, set, stamp_key, csv) != 0) {
+	if (an_load(&r, input, set, stamp_key, csv ? an_csv_probe : NULL, csv) != 0) {
 		rc = AN_EXIT_INPUT;
 		goto out;
 	}

@@ -49,24 +49,26 @@ static json_t *stream_json(const an_run *r, const an_stream *s)
 	json_t *outs = json_array();
 	for (int i = 0; i < s->noutages; i++)
 		json_array_append_new(outs, outage_json(r, s, &s->outages[i]));
-	json_t *j = json_pack("{s:s, s:s, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-	                      "stream", s->name, "target", s->target_str, "icmp_id", s->icmp_id,
-	                      "keyed", s->keyed, "interval_ns", (json_int_t)s->interval, "sent",
-	                      (json_int_t)s->sent, "answered", (json_int_t)s->answered, "lost",
-	                      (json_int_t)s->lost, "duplicates", (json_int_t)s->dups, "late",
-	                      (json_int_t)s->late, "reordered", (json_int_t)s->reordered, "blind",
-	                      (json_int_t)s->blind, "unresolved", (json_int_t)s->unresolved);
-	int icmp = !s->syn && !s->stamp && !s->frames;
-	json_object_set_new(j, "icmp_id", icmp ? json_integer(s->icmp_id) : json_null());
+	json_t *j = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	                      "stream", s->name, "target", s->target_str, "keyed", s->keyed,
+	                      "interval_ns", (json_int_t)s->interval, "sent", (json_int_t)s->sent,
+	                      "answered", (json_int_t)s->answered, "lost", (json_int_t)s->lost,
+	                      "duplicates", (json_int_t)s->dups, "late", (json_int_t)s->late,
+	                      "reordered", (json_int_t)s->reordered, "blind", (json_int_t)s->blind,
+	                      "unresolved", (json_int_t)s->unresolved);
+	int echo = s->desc->kind == BO_MATCH_ECHO;
+	json_object_set_new(j, "icmp_id", echo ? json_integer(s->inst.icmp_id) : json_null());
 	json_object_set_new(j, "port",
-	                    s->syn && !s->keyed ? json_integer(s->icmp_id) : json_null());
+	                    s->desc->kind == BO_MATCH_SYN && !s->keyed
+	                            ? json_integer(s->inst.tcp_port)
+	                            : json_null());
 	json_object_set_new(j, "rtt_min_ns", ns_or_null(s->rtt_min));
 	json_object_set_new(j, "rtt_mean_ns",
 	                    ns_or_null(s->answered ? s->rtt_sum / (int64_t)s->answered : 0));
 	json_object_set_new(j, "rtt_max_ns", ns_or_null(s->rtt_max));
 	json_object_set_new(j, "schedule_error", an_hist_json(s->sched));
 	json_t *st = json_null();
-	if (s->frames) {
+	if (s->desc->flags & BO_STREAM_BYTES) {
 		json_t *arr = json_array();
 		for (int i = 0; i < s->nstalls; i++)
 			json_array_append_new(
@@ -92,8 +94,9 @@ static json_t *lab_json(const an_run *r)
 	for (int i = 0; i < r->ntruth; i++) {
 		const an_truth *t = &r->truth[i];
 		const an_outage *o = NULL;
+		const bo_stream_desc *d = bo_stream_by_name(t->stream);
 		for (int k = 0; k < r->nstreams && !o; k++)
-			if (strcmp(r->streams[k].name, t->stream) == 0)
+			if (r->streams[k].desc == d)
 				o = an_stream_longest(&r->streams[k]);
 		json_t *j = json_pack("{s:s, s:[I,I], s:[I,I], s:I, s:s, s:b}", "stream", t->stream,
 		                      "truth_start_ns", (json_int_t)t->start[0],

@@ -153,7 +153,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 			        k + 1, bo_dur_str(s->stalls[k].max_delay, a, sizeof a),
 			        s->stalls[k].frames, tod(s->stalls[k].first_send, c, sizeof c));
 		}
-		if (s->frames && s->retransmits)
+		if ((s->desc->flags & BO_STREAM_BYTES) && s->retransmits)
 			fprintf(f, "\n    TCP retransmitted %llu segments",
 			        (unsigned long long)s->retransmits);
 		if (s->dups || s->late || s->reordered || s->blind)
@@ -176,10 +176,10 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 	clock_text(f, r);
 	for (int i = 0; r->have_lab && i < r->ntruth; i++) {
 		const an_truth *t = &r->truth[i];
+		const bo_stream_desc *d = bo_stream_by_name(t->stream);
 		for (int k = 0; k < r->nstreams; k++) {
 			const an_stream *s = &r->streams[k];
-			const an_outage *o =
-			        strcmp(s->name, t->stream) ? NULL : an_stream_longest(s);
+			const an_outage *o = s->desc != d ? NULL : an_stream_longest(s);
 			if (!o)
 				continue;
 			int sin, ein;

@@ -46,7 +46,7 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			json_t *cfg = json_object_get(o, "config");
 			r->log_timeout = bo_json_int(cfg, "timeout_ns", 0);
 			r->stamp_port = (uint16_t)bo_json_int(cfg, "stamp_port", BO_STAMP_PORT);
-			r->tcp_port = (uint16_t)bo_json_int(cfg, "tcp_port", 8620);
+			r->tcp_port = (uint16_t)bo_json_int(cfg, "tcp_port", BO_PORT_TCP_DEFAULT);
 			r->stamp_auth = json_is_true(json_object_get(cfg, "stamp_authenticated"));
 			json_t *clk = json_object_get(o, "clock");
 			r->mono_to_real = bo_json_int(clk, "realtime_ns", 0) -
@@ -58,21 +58,14 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			bo_addr a;
 			const char *name = bo_json_str(o, "stream", "");
 			int64_t iv = bo_json_int(o, "interval_ns", 0);
-			int icmp = !strcmp(name, "icmp"), icmp_new = !strcmp(name, "icmp-new");
-			int udp = !strcmp(name, "udp") || !strcmp(name, "udp-new");
-			int syn = !strcmp(name, "tcp-syn"), est = !strcmp(name, "tcp-est");
+			/* A stream type this analyzer does not know is left out. */
+			const bo_stream_desc *d = bo_stream_by_name(name);
 			an_stream *s = NULL;
-			if (bo_addr_parse(bo_json_str(o, "target", ""), &a) == 0 && iv > 0 &&
-			    (icmp || icmp_new || udp || syn || est))
-				s = an_stream_add(r, name, &a,
-				                  (uint16_t)bo_json_int(o, "icmp_id", 0), 1, iv);
+			if (d && bo_addr_parse(bo_json_str(o, "target", ""), &a) == 0 && iv > 0)
+				s = an_stream_add(r, d, &a, 1, iv);
 			if (s) {
-				s->wire_id = (uint8_t)bo_json_int(o, "wire_id", 0);
-				s->new_ids = icmp_new;
-				s->stamp = udp;
-				s->syn = syn;
-				s->frames = est;
-				s->ssid = (uint16_t)bo_json_int(o, "ssid", 0);
+				s->inst.icmp_id = (uint16_t)bo_json_int(o, "icmp_id", 0);
+				s->inst.ssid = (uint16_t)bo_json_int(o, "ssid", 0);
 			}
 		} else if (!strcmp(type, "marker") && r->nmarkers < 10000) {
 			if (r->nmarkers == r->marker_cap) {

@@ -38,46 +38,33 @@ static void clock_sample(an_stream *s, int64_t t1, const bo_stamp *st, int64_t t
 	s->clk[s->nclk++] = x;
 }
 
-void an_on_stamp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
+void an_on_stamp(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 {
-	uint16_t port = r->stamp_port ? r->stamp_port : BO_STAMP_PORT;
-	const bo_stamp_key *key = r->stamp_auth ? &r->stamp_key : NULL;
-	bo_stamp st;
-	int request;
-	if (p->dport == port)
-		request = 1;
-	else if (p->sport == port)
-		request = 0;
-	else
-		return;
-	int rc = request ? bo_stamp_read_sender(p->payload, p->payload_len, key, &st)
-	                 : bo_stamp_read_reflector(p->payload, p->payload_len, key, &st);
-	if (rc != 0) {
+	if (h->stamp_status != 0) {
 		r->strays += r->have_log;
 		return;
 	}
-	const bo_addr *target = request ? &p->dst : &p->src;
-	an_stream *s = an_stream_find_ssid(r, target, st.ssid);
+	an_stream *s =
+	        r->have_log ? an_stream_for_hit(r, h) : an_stream_find_ssid(r, &h->target, h->ssid);
 	if (!s) {
-		if (r->have_log || !request) {
+		if (r->have_log || h->reply) {
 			r->strays += r->have_log;
 			return;
 		}
-		s = an_stream_add(r, "udp", target, 0, 0, 0);
+		s = an_stream_add(r, bo_stream_foreign(BO_MATCH_STAMP), &h->target, 0, 0);
 		if (!s)
 			return;
-		s->stamp = 1;
-		s->ssid = st.ssid;
+		s->inst.ssid = h->ssid;
 	}
-	if (request) {
+	if (!h->reply) {
 		/* blackout's T1 is the scheduled send time: capture minus T1 is the schedule error.
 		 */
 		if (s->keyed)
-			an_hist_add(&s->sched, ts - bo_ns_from_ntp(st.ts));
-		an_stream_request(s, st.seq, ts, timeout);
+			an_hist_add(&s->sched, ts - bo_ns_from_ntp(h->stamp.ts));
+		an_stream_request(s, h->seq, ts, timeout);
 	} else {
-		clock_sample(s, an_stream_send_time(s, st.sender_seq), &st, ts);
-		an_stream_reply(s, st.sender_seq, ts);
+		clock_sample(s, an_stream_send_time(s, h->seq), &h->stamp, ts);
+		an_stream_reply(s, h->seq, ts);
 	}
 }
 
@@ -91,7 +78,7 @@ an_clock_fit an_clock(const an_run *r)
 	const struct an_clk *best[2] = {NULL, NULL};
 	for (int i = 0; i < r->nstreams; i++) {
 		const an_stream *s = &r->streams[i];
-		if (!s->stamp || !bo_addr_eq(&s->target, &m->target))
+		if (s->desc->kind != BO_MATCH_STAMP || !bo_addr_eq(&s->target, &m->target))
 			continue;
 		for (int k = 0; k < s->nclk; k++) {
 			const struct an_clk *x = &s->clk[k];

@@ -12,8 +12,8 @@
 
 #define RING_MAX (1u << 24) /* 16 M probes in flight: 1 kHz for over four hours */
 
-an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uint16_t icmp_id,
-                         int keyed, int64_t interval)
+an_stream *an_stream_add(an_run *r, const bo_stream_desc *desc, const bo_addr *target, int keyed,
+                         int64_t interval)
 {
 	if (r->nstreams == r->stream_cap) {
 		int cap = r->stream_cap ? r->stream_cap * 2 : 8;
@@ -25,16 +25,21 @@ an_stream *an_stream_add(an_run *r, const char *name, const bo_addr *target, uin
 	}
 	an_stream *s = &r->streams[r->nstreams];
 	memset(s, 0, sizeof *s);
-	snprintf(s->name, sizeof s->name, "%s", name);
+	s->desc = desc;
+	s->name = desc->name;
+	s->inst.desc = desc;
+	s->inst.target = *target;
+	s->inst.stamp_port = r->sctx.stamp_port;
+	s->inst.tcp_port = r->sctx.tcp_port;
 	s->target = *target;
 	bo_addr_str(target, s->target_str, sizeof s->target_str);
-	s->icmp_id = icmp_id;
 	s->keyed = keyed;
 	s->interval = interval;
 	s->cap = 1024;
 	s->ring = calloc(s->cap, sizeof *s->ring);
 	s->collect_after = -1;
-	s->csv = r->csv;
+	s->on_probe = r->on_probe;
+	s->on_probe_arg = r->on_probe_arg;
 	if (!s->ring)
 		return NULL;
 	s->next_same = bo_addrmap_get(&r->by_target, target);
@@ -58,18 +63,34 @@ static an_stream *next_of(an_run *r, const an_stream *s)
 	return s->next_same >= 0 ? &r->streams[s->next_same] : NULL;
 }
 
-an_stream *an_stream_find(an_run *r, const bo_addr *target, uint16_t icmp_id)
+an_stream *an_stream_for_hit(an_run *r, const bo_hit *h)
 {
-	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
-		if (s->icmp_id == icmp_id && !s->syn)
+	for (an_stream *s = first_of(r, &h->target); s; s = next_of(r, s))
+		if (s->keyed && s->desc->accepts(&s->inst, h))
 			return s;
 	return NULL;
 }
 
-an_stream *an_stream_find_wire(an_run *r, const bo_addr *target, uint8_t wire_id)
+an_stream *an_stream_of_kind(an_run *r, const bo_addr *target, enum bo_match_kind kind)
 {
 	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
-		if (s->keyed && s->wire_id == wire_id)
+		if (s->desc->kind == kind)
+			return s;
+	return NULL;
+}
+
+an_stream *an_stream_find_desc(an_run *r, const bo_addr *target, const bo_stream_desc *d)
+{
+	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
+		if (s->desc == d)
+			return s;
+	return NULL;
+}
+
+an_stream *an_stream_find_echo(an_run *r, const bo_addr *target, uint16_t icmp_id)
+{
+	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
+		if (s->desc->kind == BO_MATCH_ECHO && s->inst.icmp_id == icmp_id)
 			return s;
 	return NULL;
 }
@@ -77,7 +98,7 @@ an_stream *an_stream_find_wire(an_run *r, const bo_addr *target, uint8_t wire_id
 an_stream *an_stream_find_ssid(an_run *r, const bo_addr *target, uint16_t ssid)
 {
 	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
-		if (s->stamp && s->ssid == ssid)
+		if (s->desc->kind == BO_MATCH_STAMP && s->inst.ssid == ssid)
 			return s;
 	return NULL;
 }
@@ -85,7 +106,7 @@ an_stream *an_stream_find_ssid(an_run *r, const bo_addr *target, uint16_t ssid)
 an_stream *an_stream_find_port(an_run *r, const bo_addr *target, uint16_t port)
 {
 	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
-		if (s->syn && !s->keyed && s->icmp_id == port)
+		if (s->desc->kind == BO_MATCH_SYN && !s->keyed && s->inst.tcp_port == port)
 			return s;
 	return NULL;
 }
@@ -189,22 +210,13 @@ static void retire_lost(an_stream *s, const an_probe *p, uint32_t seq)
 	s->cur.lost++;
 }
 
-/* The timeline and the CSV row of one resolved probe. */
+/* The timeline of one resolved probe, and the per-probe output's callback. */
 static void note(an_stream *s, uint32_t seq, const an_probe *p, uint8_t status)
 {
 	int64_t t = p->send ? p->send : s->last_retired + s->interval;
 	s->last_retired = t;
-	if (s->csv) {
-		static const char *names[] = {"answered", "lost", "blind"};
-		fprintf(s->csv, "%s,%s,%u,%lld,", s->target_str, s->name, seq,
-		        p->send ? (long long)p->send : 0LL);
-		if (p->reply)
-			fprintf(s->csv, "%lld,%lld,", (long long)p->reply,
-			        (long long)(p->reply - p->send));
-		else
-			fputs(",,", s->csv);
-		fprintf(s->csv, "%s\n", names[status]);
-	}
+	if (s->on_probe)
+		s->on_probe(s->on_probe_arg, s, seq, p->send, p->reply, status);
 	an_seg *g = s->nsegs ? &s->segs[s->nsegs - 1] : NULL;
 	if (g && g->status == status) {
 		g->last = t;
@@ -314,7 +326,7 @@ void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts)
 	p->reply = ts;
 	s->answered++;
 	int64_t rtt = ts - p->send;
-	if (s->frames)
+	if (s->desc->flags & BO_STREAM_BYTES)
 		note_stall(s, p->send, ts, rtt);
 	if (!s->rtt_min || rtt < s->rtt_min)
 		s->rtt_min = rtt;

@@ -1,7 +1,7 @@
 /* The TCP streams of a blackout run, and SYN probes in anyone's capture.
  *
- * tcp-syn: a SYN to the responder's port gives its probe back from (source port, ISN); the
- * SYN-ACK or RST that acknowledges ISN + 1 is its reply (bo_syn_seq; strays fail the check).
+ * tcp-syn: the registry's matcher gives a run's probes back from (source port, ISN); the
+ * capture pass pairs them like any hit.
  *
  * tcp-est: tagged 32-byte frames in one TCP byte stream each way. Segments are followed by their
  * sequence numbers: retransmitted bytes are skipped, a frame split over two segments is joined
@@ -11,30 +11,6 @@
 #include <string.h>
 
 #include "an.h"
-
-static void on_syn(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
-{
-	int request =
-	        (p->tcp_flags & (BO_TCP_SYN | BO_TCP_ACK)) == BO_TCP_SYN && p->dport == r->tcp_port;
-	int reply = (p->tcp_flags & BO_TCP_ACK) && (p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST)) &&
-	            p->sport == r->tcp_port;
-	if (!request && !reply)
-		return;
-	const bo_addr *target = request ? &p->dst : &p->src;
-	an_stream *s = an_stream_find_wire(r, target, 5);
-	uint32_t seq;
-	if (!s || !s->syn)
-		return;
-	if (bo_syn_seq(&r->key, target, r->run_id, request ? p->sport : p->dport,
-	               request ? p->tcp_seq : p->tcp_ack - 1, &seq) != 0) {
-		r->strays++;
-		return;
-	}
-	if (request)
-		an_stream_request(s, seq, ts, timeout);
-	else
-		an_stream_reply(s, seq, ts);
-}
 
 static void frame(an_run *r, an_stream *s, int request, const bo_probe_id *id, int64_t ts,
                   int64_t timeout)
@@ -84,7 +60,7 @@ static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int
 	const bo_addr *target = request ? &p->dst : &p->src;
 	bo_probe_id id;
 	for (; bo_tag_find(&r->key, target, buf, n, &off, &id) == 0; off += BO_TAG_LEN) {
-		if (id.run_id == r->run_id && id.stream == s->wire_id)
+		if (id.run_id == r->run_id && id.stream == s->desc->wire_id)
 			frame(r, s, request, &id, ts,
 			      timeout > AN_FRAMES_TIMEOUT ? timeout : AN_FRAMES_TIMEOUT);
 		used = off + BO_TAG_LEN;
@@ -102,54 +78,40 @@ static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int
  * probe, numbered as it comes; the SYN-ACK or RST from that port acknowledging its ISN + 1 to
  * its source port is the reply. The last probe from each source port is remembered (64 K
  * entries per stream, made when the stream is). */
-static void on_foreign_syn(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
+void an_on_foreign_syn(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 {
-	int request = (p->tcp_flags & (BO_TCP_SYN | BO_TCP_ACK)) == BO_TCP_SYN;
-	int reply = (p->tcp_flags & BO_TCP_ACK) && (p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST));
-	if (!request && !reply)
-		return;
-	const bo_addr *target = request ? &p->dst : &p->src;
-	uint16_t port = request ? p->dport : p->sport;
-	an_stream *s = an_stream_find_port(r, target, port);
+	an_stream *s = an_stream_find_port(r, &h->target, h->target_port);
 	if (!s) {
-		if (!request)
+		if (h->reply)
 			return;
-		s = an_stream_add(r, "tcp-syn", target, port, 0, 0);
+		s = an_stream_add(r, bo_stream_foreign(BO_MATCH_SYN), &h->target, 0, 0);
 		if (!s)
 			return;
-		s->syn = 1;
+		s->inst.tcp_port = h->target_port;
 		s->synmap = calloc(65536, sizeof *s->synmap);
 		if (!s->synmap)
 			return;
 	}
 	if (!s->synmap)
 		return;
-	if (request) {
+	if (!h->reply) {
 		uint32_t seq = s->started ? s->top : 0;
-		s->synmap[p->sport] = (struct an_synent){seq, p->tcp_seq, 1};
+		s->synmap[h->port] = (struct an_synent){seq, h->isn, 1};
 		an_stream_request(s, seq, ts, timeout);
 		return;
 	}
-	const struct an_synent *e = &s->synmap[p->dport];
-	if (e->used && e->isn == p->tcp_ack - 1)
+	const struct an_synent *e = &s->synmap[h->port];
+	if (e->used && e->isn == h->isn)
 		an_stream_reply(s, e->seq, ts);
 }
 
-void an_on_tcp(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
+/* A run's byte-stream segment (not SYN or RST) to or from the responder's port. */
+void an_on_frames(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 {
-	if (!r->have_log) {
-		if (p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST))
-			on_foreign_syn(r, p, ts, timeout);
-		return;
-	}
 	if (p->dport != r->tcp_port && p->sport != r->tcp_port)
 		return;
-	if (p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST)) {
-		on_syn(r, p, ts, timeout);
-		return;
-	}
 	int request = p->dport == r->tcp_port;
-	an_stream *s = an_stream_find_wire(r, request ? &p->dst : &p->src, 6);
-	if (s && s->frames)
+	an_stream *s = an_stream_of_kind(r, request ? &p->dst : &p->src, BO_MATCH_FRAMES);
+	if (s && s->keyed)
 		on_frames(r, s, p, request, ts, timeout);
 }

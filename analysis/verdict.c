@@ -104,7 +104,8 @@ void an_verdict(an_run *r, const an_settings *set)
 	/* The established flow beside it: a quarantine lets it pass. */
 	for (int i = 0; i < r->nstreams; i++) {
 		const an_stream *e = &r->streams[i];
-		if (!e->frames || !bo_addr_eq(&e->target, &s->target) || !e->answered)
+		if (!(e->desc->flags & BO_STREAM_BYTES) || !bo_addr_eq(&e->target, &s->target) ||
+		    !e->answered)
 			continue;
 		int64_t held = 0;
 		for (int k = 0; k < e->nstalls; k++)

@@ -71,14 +71,16 @@ typedef struct bo_hit {
 	uint32_t seq; /* tagged or verified: the probe's; STAMP: the sender's sequence number;
 	               * a foreign echo: the 16-bit ICMP sequence number */
 	uint32_t run_id;
-	int64_t deadline; /* tagged: the probe's deadline, probe monotonic ns */
-	uint16_t icmp_id; /* echo */
-	uint16_t ssid;    /* STAMP */
-	uint16_t port;    /* our side's port: the UDP, SYN or connection source port */
-	uint32_t isn;     /* SYN: the request's ISN, or the reply's ack - 1 */
-	size_t offset;    /* frames: where the tag starts in the payload */
-	bo_stamp stamp;   /* STAMP: the packet as read (a reply's T2 and T3) */
-	int stamp_status; /* STAMP: 0, or why it could not be read (BO_ETRUNC, BO_EAUTH) */
+	int64_t deadline;     /* tagged: the probe's deadline, probe monotonic ns */
+	uint16_t icmp_id;     /* echo */
+	uint16_t ssid;        /* STAMP */
+	uint16_t port;        /* our side's port: the UDP, SYN or connection source port */
+	uint16_t target_port; /* the target's side */
+	uint16_t icmp_seq;    /* echo: as on the wire */
+	uint32_t isn;         /* SYN: the request's ISN, or the reply's ack - 1 */
+	size_t offset;        /* frames: where the tag starts in the payload */
+	bo_stamp stamp;       /* STAMP: the packet as read (a reply's T2 and T3) */
+	int stamp_status;     /* STAMP: 0, or why it could not be read (BO_ETRUNC, BO_EAUTH) */
 } bo_hit;
 
 /* One stream of one target, as the probe made it: what the filter and the check of a hit

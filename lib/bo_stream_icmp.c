@@ -43,6 +43,7 @@ int bo_match_echo(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max
 	*h = (bo_hit){.kind = BO_MATCH_ECHO, .reply = (uint8_t)reply};
 	h->target = request ? p->dst : p->src;
 	h->icmp_id = p->icmp_id;
+	h->icmp_seq = p->icmp_seq;
 	h->seq = p->icmp_seq;
 	bo_probe_id id;
 	const bo_stream_desc *d;

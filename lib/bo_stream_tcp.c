@@ -32,6 +32,7 @@ static int syn(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *h)
 	*h = (bo_hit){.kind = BO_MATCH_SYN, .reply = (uint8_t)!request};
 	h->target = request ? p->dst : p->src;
 	h->port = request ? p->sport : p->dport;
+	h->target_port = request ? p->dport : p->sport;
 	h->isn = request ? p->tcp_seq : p->tcp_ack - 1;
 	if (c->key && bo_syn_seq(c->key, &h->target, c->run_id, h->port, h->isn, &h->seq) == 0) {
 		h->verified = 1;
@@ -64,6 +65,7 @@ static int frames(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max
 		h->run_id = id.run_id;
 		h->deadline = id.deadline;
 		h->port = request ? p->sport : p->dport;
+		h->target_port = c->tcp_port;
 		h->offset = off;
 	}
 	return n;

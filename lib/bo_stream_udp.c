@@ -33,6 +33,7 @@ int bo_match_stamp(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int ma
 	*h = (bo_hit){.kind = BO_MATCH_STAMP, .reply = (uint8_t)!request};
 	h->target = request ? p->dst : p->src;
 	h->port = request ? p->sport : p->dport;
+	h->target_port = port;
 	h->stamp_status =
 	        request ? bo_stamp_read_sender(p->payload, p->payload_len, key, &h->stamp)
 	                : bo_stamp_read_reflector(p->payload, p->payload_len, key, &h->stamp);

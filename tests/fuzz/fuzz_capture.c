@@ -9,21 +9,16 @@
 
 static void add_streams(an_run *r)
 {
-	static const char *names[] = {"icmp", "icmp-new", "udp", "udp-new", "tcp-syn", "tcp-est"};
 	static const char *targets[] = {"192.0.2.2", "2001:db8::2"};
 	for (size_t t = 0; t < 2; t++)
-		for (size_t i = 0; i < 6; i++) {
+		for (int i = 0; i < bo_nstreams; i++) {
 			bo_addr a;
 			bo_addr_parse(targets[t], &a);
-			an_stream *s = an_stream_add(r, names[i], &a, 0x1234, 1, 10000000);
+			an_stream *s = an_stream_add(r, bo_streams[i], &a, 1, 10000000);
 			if (!s)
 				return;
-			s->wire_id = (uint8_t)(i + 1);
-			s->new_ids = i == 1;
-			s->stamp = i == 2 || i == 3;
-			s->syn = i == 4;
-			s->frames = i == 5;
-			s->ssid = (uint16_t)(100 + i);
+			s->inst.icmp_id = 0x1234;
+			s->inst.ssid = (uint16_t)(100 + i);
 		}
 }
 
