@@ -45,7 +45,8 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			r->run_id = (uint32_t)bo_json_int(o, "run_id", 0);
 			json_t *cfg = json_object_get(o, "config");
 			r->log_timeout = bo_json_int(cfg, "timeout_ns", 0);
-			r->stamp_port = (uint16_t)bo_json_int(cfg, "stamp_port", BO_STAMP_PORT);
+			r->stamp_port =
+			        (uint16_t)bo_json_int(cfg, "stamp_port", BO_PORT_STAMP_DEFAULT);
 			r->tcp_port = (uint16_t)bo_json_int(cfg, "tcp_port", BO_PORT_TCP_DEFAULT);
 			r->stamp_auth = json_is_true(json_object_get(cfg, "stamp_authenticated"));
 			json_t *clk = json_object_get(o, "clock");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bo_cksum.h"
+#include "bo_stream.h"
 #include "bo_time.h"
 #include "lab.h"
 
@@ -283,6 +284,19 @@ static void log_truth(bo_log *truth, const lab_scenario *sc, const char *stream,
 	                     "verdict", expected_verdict(sc, blocked)));
 }
 
+/* The quarantine scopes that block a stream type, from its transport and flags: echo requests,
+ * UDP, a new TCP connection (blocked by either TCP scope), an established one (only by all). */
+static int blocked_by(const bo_stream_desc *d)
+{
+	switch (d->transport) {
+	case BO_TRANSPORT_ICMP: return LAB_Q_ICMP;
+	case BO_TRANSPORT_UDP: return LAB_Q_UDP;
+	case BO_TRANSPORT_TCP:
+		return (d->flags & BO_STREAM_BYTES) ? LAB_Q_TCP_ALL : LAB_Q_TCP_NEW | LAB_Q_TCP_ALL;
+	}
+	return 0;
+}
+
 int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 {
 	int64_t pause[2], event[2] = {0, 0}, qon[2] = {0, 0}, resume[2], garp[2], qoff[2] = {0, 0};
@@ -332,17 +346,8 @@ int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 	}
 	fprintf(stderr, "lab: recovered\n");
 
-	static const struct {
-		const char *stream;
-		int bits;
-	} streams[] = {{"icmp", LAB_Q_ICMP},
-	               {"icmp-new", LAB_Q_ICMP},
-	               {"udp", LAB_Q_UDP},
-	               {"udp-new", LAB_Q_UDP},
-	               {"tcp-syn", LAB_Q_TCP_NEW | LAB_Q_TCP_ALL},
-	               {"tcp-est", LAB_Q_TCP_ALL}};
-	for (size_t i = 0; i < sizeof streams / sizeof streams[0]; i++)
-		log_truth(truth, sc, streams[i].stream, (sc->scope & streams[i].bits) != 0, pause,
-		          resume, qoff);
+	for (int i = 0; i < bo_nstreams; i++)
+		log_truth(truth, sc, bo_streams[i]->name,
+		          (sc->scope & blocked_by(bo_streams[i])) != 0, pause, resume, qoff);
 	return 0;
 }

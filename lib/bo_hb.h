@@ -24,7 +24,6 @@
 #define BO_HB_MAGIC UINT32_C(0x424c4b48)
 #define BO_HB_VERSION 1
 #define BO_HB_LEN 32
-#define BO_HB_PORT 8621
 
 typedef struct bo_hb {
 	uint32_t instance, seq;

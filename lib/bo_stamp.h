@@ -24,7 +24,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BO_STAMP_PORT 862
 #define BO_STAMP_LEN 44
 #define BO_STAMP_AUTH_LEN 112
 #define BO_STAMP_HMAC_LEN 16

@@ -169,6 +169,14 @@ uint16_t bo_stream_port(const bo_stream_desc *d, uint16_t stamp_port, uint16_t t
 	return d->ports == BO_PORTS_STAMP ? stamp_port : d->ports == BO_PORTS_TCP ? tcp_port : 0;
 }
 
+const char *bo_transport_name(enum bo_transport t)
+{
+	static const char *const names[] = {[BO_TRANSPORT_ICMP] = "icmp",
+	                                    [BO_TRANSPORT_UDP] = "udp",
+	                                    [BO_TRANSPORT_TCP] = "tcp"};
+	return t >= BO_TRANSPORT_ICMP && t <= BO_TRANSPORT_TCP ? names[t] : "?";
+}
+
 char *bo_stream_names(char *buf, size_t len)
 {
 	size_t at = 0;

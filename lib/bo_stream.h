@@ -14,13 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bo_ctl.h"
 #include "bo_pkt.h"
 #include "bo_stamp.h"
 #include "bo_tag.h"
-
-/* The ports the probe and the responder agree on (blackout-responder's defaults). */
-#define BO_PORT_STAMP_DEFAULT BO_STAMP_PORT /* 862, STAMP reflector (UDP) */
-#define BO_PORT_TCP_DEFAULT 8620            /* tcp-syn target, tcp-est echo, event channel */
 
 enum bo_transport {
 	BO_TRANSPORT_ICMP = 1, /* ICMP or ICMPv6 echo */
@@ -106,8 +103,8 @@ typedef struct bo_probe_pkt {
 	uint8_t l4[BO_PROBE_MAX];
 } bo_probe_pkt;
 
-/* The request line a tcp-est connection opens with (bo_ctl.h has the protocol). */
-#define BO_FRAMES_HELLO "BLACKOUT/1 echo\n"
+/* The request line a tcp-est connection opens with. */
+#define BO_FRAMES_HELLO BO_CTL_ECHO_LINE
 
 /* Up to this many hits in one packet (tcp-est frames in one segment). */
 #define BO_HITS_MAX 64
@@ -152,6 +149,9 @@ int bo_stream_match(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int m
 
 /* The run's port a stream uses (0 for none). */
 uint16_t bo_stream_port(const bo_stream_desc *d, uint16_t stamp_port, uint16_t tcp_port);
+
+/* "icmp", "udp", "tcp". */
+const char *bo_transport_name(enum bo_transport t);
 
 /* "icmp, icmp-new, ..." for help texts; buf of len bytes. */
 char *bo_stream_names(char *buf, size_t len);

@@ -38,8 +38,7 @@ static char *fleet_filter(probe *p)
 			        "(icmp6 and (icmp6[0] = 128 or icmp6[0] = 129)) or ");
 		else
 			off += (size_t)snprintf(f + off, 512 - off, "(%s and port %u) or ",
-			                        d->transport == BO_TRANSPORT_UDP ? "udp" : "tcp",
-			                        port);
+			                        bo_transport_name(d->transport), port);
 	}
 	snprintf(f + off, 512 - off, "(icmp6 and icmp6[0] = 136) or arp or rarp");
 	return f;

@@ -26,7 +26,7 @@ struct probe_guest {
 	int said_refused;
 	uint64_t next; /* the next event number wanted */
 	uint64_t received, reconnects;
-	char req[64];
+	char req[BO_CTL_REQ_MAX];
 	char *buf;
 	size_t used;
 };
@@ -131,7 +131,8 @@ static void on_connect(uv_connect_t *c, int status)
 		drop(g, NULL);
 		return;
 	}
-	snprintf(g->req, sizeof g->req, "BLACKOUT/1 events %llu\n", (unsigned long long)g->next);
+	bo_ctl_req req = {.kind = BO_CTL_EVENTS, .from = g->next};
+	bo_ctl_format(&req, g->req, sizeof g->req);
 	uv_buf_t b = uv_buf_init(g->req, (unsigned)strlen(g->req));
 	if (uv_write(&g->wr, (uv_stream_t *)&g->tcp, &b, 1, NULL) != 0 ||
 	    uv_read_start((uv_stream_t *)&g->tcp, alloc_cb, on_read) != 0) {

@@ -86,14 +86,18 @@ static void parse_streams(probe_config *c, char *list)
 {
 	c->nstreams = 0;
 	for (char *save, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!probe_stream_find(tok))
-			bo_cli_usage_error("unknown stream %s (see --help for the list)", tok);
+		const bo_stream_desc *d = probe_stream_find(tok);
+		if (!d) {
+			char names[128];
+			bo_cli_usage_error("unknown stream %s (streams: %s)", tok,
+			                   bo_stream_names(names, sizeof names));
+		}
 		for (int i = 0; i < c->nstreams; i++)
-			if (!strcmp(c->streams[i], tok))
+			if (c->streams[i] == d)
 				bo_cli_usage_error("stream %s named twice", tok);
 		if (c->nstreams == PROBE_MAX_STREAMS)
 			bo_cli_usage_error("too many streams");
-		c->streams[c->nstreams++] = tok;
+		c->streams[c->nstreams++] = d;
 	}
 	if (!c->nstreams)
 		bo_cli_usage_error("--streams needs at least one stream");
@@ -154,8 +158,8 @@ int main(int argc, char **argv)
 	c.interval = 10 * BO_NS_PER_MS;
 	c.timeout = BO_NS_PER_S;
 	c.outage_interval = -1;
-	c.stamp_port = BO_STAMP_PORT;
-	c.tcp_port = 8620;
+	c.stamp_port = BO_PORT_STAMP_DEFAULT;
+	c.tcp_port = BO_PORT_TCP_DEFAULT;
 	c.events = 1;
 	c.exec_lead = 2 * BO_NS_PER_S;
 	c.after = 10 * BO_NS_PER_S;
@@ -164,7 +168,8 @@ int main(int argc, char **argv)
 	c.argv = argv;
 	char *per_stream[PROBE_MAX_STREAMS * 2];
 	int nper = 0;
-	char default_streams[] = "icmp";
+	char default_streams[32]; /* the registry's first: ICMP echo, what ping shows */
+	snprintf(default_streams, sizeof default_streams, "%s", bo_streams[0]->name);
 	char *streams = default_streams;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "s:i:r:d:t:I:e:T:qhV", opts, NULL)) != -1) {
@@ -208,7 +213,8 @@ int main(int argc, char **argv)
 		char *eq = strchr(per_stream[i], '=');
 		*eq = 0;
 		int k;
-		for (k = 0; k < c.nstreams && strcmp(c.streams[k], per_stream[i]); k++)
+		const bo_stream_desc *d = probe_stream_find(per_stream[i]);
+		for (k = 0; k < c.nstreams && c.streams[k] != d; k++)
 			;
 		if (k == c.nstreams)
 			bo_cli_usage_error("--interval names stream %s, which is not in --streams",
@@ -219,7 +225,8 @@ int main(int argc, char **argv)
 		bo_cli_usage_error("--interval must be 1ms or more");
 	for (int k = 0; k < c.nstreams; k++)
 		if (c.intervals[k] && c.intervals[k] < BO_NS_PER_MS)
-			bo_cli_usage_error("--interval of %s must be 1ms or more", c.streams[k]);
+			bo_cli_usage_error("--interval of %s must be 1ms or more",
+			                   c.streams[k]->name);
 	if (c.timeout < BO_NS_PER_MS)
 		bo_cli_usage_error("--timeout must be 1ms or more");
 	c.targets = argv + optind;

@@ -112,7 +112,7 @@ struct probe_slot {
 typedef struct probe_config {
 	const char *run_dir;
 	const char *iface;
-	const char *streams[PROBE_MAX_STREAMS];
+	const bo_stream_desc *streams[PROBE_MAX_STREAMS];
 	int64_t intervals[PROBE_MAX_STREAMS]; /* 0: the default interval */
 	int nstreams;
 	int64_t interval;

@@ -48,7 +48,7 @@ static void write_header(probe *p)
 	for (int i = 0; i < p->ntargets; i++)
 		json_array_append_new(targets, json_string(p->targets[i].str));
 	for (int i = 0; i < p->cfg.nstreams; i++)
-		json_array_append_new(streams, json_string(p->cfg.streams[i]));
+		json_array_append_new(streams, json_string(p->cfg.streams[i]->name));
 	for (int i = 0; i < p->cfg.argc; i++)
 		json_array_append_new(argv, json_string(p->cfg.argv[i]));
 	/* The pair the analyzer reads is the offset every probe's timestamps use. */
@@ -244,7 +244,7 @@ static int setup(probe *p, char *err, size_t errlen)
 	for (int t = 0; t < p->ntargets; t++)
 		for (int i = 0; i < c->nstreams; i++, k++) {
 			probe_slot *s = &p->slots[k];
-			s->desc = probe_stream_find(c->streams[i]);
+			s->desc = c->streams[i];
 			s->run = p;
 			s->target = &p->targets[t];
 			s->interval = c->intervals[i] ? c->intervals[i] : c->interval;

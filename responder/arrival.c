@@ -1,17 +1,11 @@
 /* What the guest capture makes of a frame: the probe packets in it, named by what the capture
- * alone can tell (a blackout tag; a STAMP SSID and sequence number; a SYN's port and ISN). */
+ * alone can tell without the run's key (a blackout tag; a STAMP SSID and sequence number; a
+ * SYN's port and ISN; a foreign ping's identifier and sequence number): the registry's
+ * matchers, requests only. */
 #include <string.h>
 
-#include "bo_tag.h"
+#include "bo_stream.h"
 #include "responder.h"
-
-static void tagged(rsp_arrival *a, const bo_probe_id *id)
-{
-	a->tagged = 1;
-	a->stream = id->stream;
-	a->run = id->run_id;
-	a->seq = id->seq;
-}
 
 int rsp_arrivals(int linktype, const uint8_t *frame, size_t caplen, const bo_stamp_key *key,
                  uint16_t stamp_port, uint16_t tcp_port, rsp_arrival *out, int max)
@@ -19,61 +13,38 @@ int rsp_arrivals(int linktype, const uint8_t *frame, size_t caplen, const bo_sta
 	bo_pkt p;
 	if (max <= 0 || bo_pkt_parse(linktype, frame, caplen, &p) != 0)
 		return 0;
-	rsp_arrival a;
-	memset(&a, 0, sizeof a);
-	a.src = p.src;
-	bo_probe_id id;
-	switch (p.l4) {
-	case BO_L4_ICMP:
-	case BO_L4_ICMP6:
-		if (p.icmp_type != (p.l4 == BO_L4_ICMP ? 8 : 128))
-			return 0;
-		a.proto = "icmp";
-		if (bo_tag_decode(NULL, NULL, p.payload, p.payload_len, &id) == 0) {
-			tagged(&a, &id);
-		} else {
-			a.echo = 1;
-			a.icmp_id = p.icmp_id;
-			a.icmp_seq = p.icmp_seq;
+	bo_stream_ctx c = {.stamp_key = key, .stamp_port = stamp_port, .tcp_port = tcp_port};
+	bo_hit hits[BO_HITS_MAX];
+	int nh = bo_stream_match(&c, &p, hits, max < BO_HITS_MAX ? max : BO_HITS_MAX), n = 0;
+	for (int i = 0; i < nh; i++) {
+		const bo_hit *h = &hits[i];
+		if (h->reply)
+			continue;
+		rsp_arrival *a = &out[n++];
+		memset(a, 0, sizeof *a);
+		a->proto = bo_transport_name(p.l4 == BO_L4_UDP   ? BO_TRANSPORT_UDP
+		                             : p.l4 == BO_L4_TCP ? BO_TRANSPORT_TCP
+		                                                 : BO_TRANSPORT_ICMP);
+		a->src = p.src;
+		if (h->kind != BO_MATCH_ECHO)
+			a->sport = h->port;
+		if (h->tagged) {
+			a->tagged = 1;
+			a->stream = h->desc->wire_id;
+			a->run = h->run_id;
+			a->seq = h->seq;
+		} else if (h->kind == BO_MATCH_ECHO) {
+			a->echo = 1;
+			a->icmp_id = h->icmp_id;
+			a->icmp_seq = h->icmp_seq;
+		} else if (h->kind == BO_MATCH_STAMP && h->stamp_status == 0) {
+			a->stamp = 1;
+			a->ssid = h->ssid;
+			a->seq = h->seq;
+		} else if (h->kind == BO_MATCH_SYN) {
+			a->syn = 1;
+			a->isn = h->isn;
 		}
-		out[0] = a;
-		return 1;
-	case BO_L4_UDP: {
-		if (p.dport != stamp_port)
-			return 0;
-		bo_stamp st;
-		a.proto = "udp";
-		a.sport = p.sport;
-		if (bo_stamp_read_sender(p.payload, p.payload_len, key, &st) == 0) {
-			a.stamp = 1;
-			a.ssid = st.ssid;
-			a.seq = st.seq;
-		}
-		out[0] = a;
-		return 1;
 	}
-	case BO_L4_TCP: {
-		if (p.dport != tcp_port)
-			return 0;
-		a.proto = "tcp";
-		a.sport = p.sport;
-		if ((p.tcp_flags & (BO_TCP_SYN | BO_TCP_ACK)) == BO_TCP_SYN) {
-			a.syn = 1;
-			a.isn = p.tcp_seq;
-			out[0] = a;
-			return 1;
-		}
-		/* tcp-est frames: tags anywhere in the segment (a retransmission may carry
-		 * several); pure ACKs and other data are not arrivals. */
-		int n = 0;
-		for (size_t off = 0;
-		     n < max && bo_tag_find(NULL, NULL, p.payload, p.payload_len, &off, &id) == 0;
-		     off += BO_TAG_LEN) {
-			out[n] = a;
-			tagged(&out[n++], &id);
-		}
-		return n;
-	}
-	default: return 0;
-	}
+	return n;
 }

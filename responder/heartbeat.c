@@ -30,7 +30,7 @@ static void beat(uv_timer_t *t)
 static int parse_dest(const char *s, struct sockaddr_storage *ss)
 {
 	char host[64];
-	long port = BO_HB_PORT;
+	long port = BO_PORT_HB_DEFAULT;
 	const char *colon = strrchr(s, ':');
 	size_t n = strlen(s);
 	if (s[0] == '[') {
@@ -70,7 +70,7 @@ int rsp_heartbeat_start(rsp *r, const char *dest, char *err, size_t errlen)
 		snprintf(err, errlen,
 		         "--heartbeat %s: expected an address with an optional port "
 		         "(192.0.2.1, 192.0.2.1:%d, [2001:db8::1]:%d)",
-		         dest, BO_HB_PORT, BO_HB_PORT);
+		         dest, BO_PORT_HB_DEFAULT, BO_PORT_HB_DEFAULT);
 		return -1;
 	}
 	int rc = uv_udp_init(r->loop, &r->hb);

@@ -65,7 +65,7 @@ static void usage(FILE *f)
 	        "by SIGINT/SIGTERM, 1 failure while running, 2 usage error, 4 set-up failed (port "
 	        "in use\n"
 	        "or not permitted, key file or log unwritable).\n",
-	        RSP_TCP_PORT, DEFAULT_RATE, BO_HB_PORT);
+	        BO_PORT_TCP_DEFAULT, DEFAULT_RATE, BO_PORT_HB_DEFAULT);
 }
 
 static json_t *counters(const rsp *r)
@@ -230,8 +230,8 @@ int main(int argc, char **argv)
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {0, 0, 0, 0}};
 	static rsp r; /* the session and rate tables are large */
-	r.port = BO_STAMP_PORT;
-	r.tcp_port = RSP_TCP_PORT;
+	r.port = BO_PORT_STAMP_DEFAULT;
+	r.tcp_port = BO_PORT_TCP_DEFAULT;
 	r.guard.rate = DEFAULT_RATE;
 	r.step_ns = BO_NS_PER_MS;
 	int c;

@@ -8,13 +8,13 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "bo_ctl.h"
 #include "bo_log.h"
 #include "bo_pkt.h"
 #include "bo_stamp.h"
 
 enum { RSP_EXIT_OK = 0, RSP_EXIT_RUNTIME = 1, RSP_EXIT_USAGE = 2, RSP_EXIT_SETUP = 4 };
 
-#define RSP_TCP_PORT 8620
 #define RSP_MAX_SESSIONS 4096
 
 /* ---- STAMP reflector (stamp.c) ---- */
@@ -104,22 +104,6 @@ void rsp_journal_free(rsp_journal *j);
 int rsp_journal_add(rsp_journal *j, const char *line, size_t len);
 /* The line numbered seq, or NULL when it was dropped or does not exist yet. */
 const char *rsp_journal_get(const rsp_journal *j, uint64_t seq, size_t *len);
-
-/* ---- the TCP request line (request.c) ---- */
-
-/* A client's first line: "BLACKOUT/1 echo" (tcp-est frames, echoed) or
- * "BLACKOUT/1 events FROM" (the event channel, from event FROM on). */
-enum { RSP_REQ_ECHO = 1, RSP_REQ_EVENTS = 2 };
-#define RSP_REQ_MAX 128
-
-typedef struct rsp_req {
-	int kind;
-	uint64_t from;
-} rsp_req;
-
-/* Returns the bytes the request line took (with its newline), 0 when more bytes are needed,
- * or BO_EINVAL (not a request, or no newline within RSP_REQ_MAX bytes). */
-int rsp_req_parse(const uint8_t *buf, size_t len, rsp_req *req);
 
 /* ---- a probe packet seen by the guest capture (arrival.c) ---- */
 

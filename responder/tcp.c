@@ -23,7 +23,7 @@ struct rsp_conn {
 	rsp_conn *next;
 	int kind; /* 0 until the request line, then RSP_REQ_* */
 	int closing, paused;
-	uint8_t req[RSP_REQ_MAX];
+	uint8_t req[BO_CTL_REQ_MAX];
 	size_t reqlen;
 	uint64_t cursor; /* events: the next event to send */
 	uint64_t bytes;  /* echoed or sent */
@@ -58,8 +58,8 @@ static void conn_close(rsp_conn *c, const char *why)
 	if (c->kind)
 		rsp_event(c->r, "tcp-close",
 		          json_pack("{s:s, s:s, s:s, s:I}", "peer", c->peer, "mode",
-		                    c->kind == RSP_REQ_ECHO ? "echo" : "events", "why", why,
-		                    "bytes", (json_int_t)c->bytes));
+		                    bo_ctl_kind_name(c->kind), "why", why, "bytes",
+		                    (json_int_t)c->bytes));
 	uv_close((uv_handle_t *)&c->h, on_closed);
 }
 
@@ -77,7 +77,7 @@ static void on_written(uv_write_t *w, int status)
 		conn_close(c, uv_strerror(status));
 		return;
 	}
-	if (c->kind == RSP_REQ_EVENTS)
+	if (c->kind == BO_CTL_EVENTS)
 		pump(c);
 	else if (c->paused && uv_stream_get_write_queue_size((uv_stream_t *)&c->h) < LOW_WATER)
 		start_reading(c);
@@ -179,17 +179,17 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	const char *p = buf->base;
 	size_t len = (size_t)n;
-	if (c->kind == RSP_REQ_ECHO) {
+	if (c->kind == BO_CTL_ECHO) {
 		echo(c, p, len);
 		return;
 	}
-	if (c->kind == RSP_REQ_EVENTS)
+	if (c->kind == BO_CTL_EVENTS)
 		return; /* nothing more is expected from an events client */
 	size_t take = len < sizeof c->req - c->reqlen ? len : sizeof c->req - c->reqlen;
 	memcpy(c->req + c->reqlen, p, take);
 	c->reqlen += take;
-	rsp_req req;
-	int used = rsp_req_parse(c->req, c->reqlen, &req);
+	bo_ctl_req req;
+	int used = bo_ctl_parse(c->req, c->reqlen, &req);
 	if (used == 0)
 		return;
 	if (used < 0) {
@@ -204,9 +204,9 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	c->cursor = req.from; /* before the event below wakes the events clients */
 	rsp_event(c->r, "tcp-open",
 	          json_pack("{s:s, s:s, s:I}", "peer", c->peer, "mode",
-	                    req.kind == RSP_REQ_ECHO ? "echo" : "events", "from",
+	                    req.kind == BO_CTL_ECHO ? "echo" : "events", "from",
 	                    (json_int_t)req.from));
-	if (req.kind == RSP_REQ_EVENTS)
+	if (req.kind == BO_CTL_EVENTS)
 		return;
 	/* Bytes after the request line are frames: those buffered with it, then the rest of
 	 * this read. */
@@ -279,7 +279,7 @@ int rsp_tcp_start(rsp *r, char *err, size_t errlen)
 void rsp_tcp_wake(rsp *r)
 {
 	for (rsp_conn *c = r->conns; c; c = c->next)
-		if (c->kind == RSP_REQ_EVENTS && !c->closing)
+		if (c->kind == BO_CTL_EVENTS && !c->closing)
 			pump(c);
 }
 

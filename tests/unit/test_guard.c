@@ -86,26 +86,6 @@ int main(void)
 	CHECK_INT(rsp_journal_add(&j, "x", 31), BO_ERANGE);
 	rsp_journal_free(&j);
 
-	/* Request line */
-	rsp_req req;
-	CHECK_INT(rsp_req_parse((const uint8_t *)"BLACKOUT/1 echo\n", 16, &req), 16);
-	CHECK_INT(req.kind, RSP_REQ_ECHO);
-	CHECK_INT(rsp_req_parse((const uint8_t *)"BLACKOUT/1 events 42\r\nrest", 26, &req), 22);
-	CHECK_INT(req.kind, RSP_REQ_EVENTS);
-	CHECK_INT(req.from, 42);
-	CHECK_INT(rsp_req_parse((const uint8_t *)"BLACKOUT/1 ev", 13, &req), 0);
-	const char *bad_req[] = {"BLACKOUT/1 echo \n",
-	                         "BLACKOUT/2 echo\n",
-	                         "BLACKOUT/1 events\n",
-	                         "BLACKOUT/1 events x1\n",
-	                         "BLACKOUT/1 events 12345678901234567890\n",
-	                         "GET / HTTP/1.1\n"};
-	for (size_t i = 0; i < sizeof bad_req / sizeof *bad_req; i++)
-		CHECK_INT(rsp_req_parse((const uint8_t *)bad_req[i], strlen(bad_req[i]), &req),
-		          BO_EINVAL);
-	uint8_t longline[RSP_REQ_MAX];
-	memset(longline, 'A', sizeof longline);
-	CHECK_INT(rsp_req_parse(longline, sizeof longline, &req), BO_EINVAL);
 	/* bo_addr <-> sockaddr_in6 for the dual-stack reflector socket: IPv4 goes mapped. */
 	bo_addr a4 = {.family = 4, .a = {192, 0, 2, 7}},
 	        a6 = {.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8}};
