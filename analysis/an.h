@@ -30,6 +30,35 @@ typedef struct an_settings {
 	int64_t switchover;    /* longest dark time after resume still "switchover", 1 s */
 } an_settings;
 
+/* The analysis as computed once (verdict.c) and read by every output module: the verdict, its
+ * reason, the main outage, the resume, the phases, the guest's clock against the probe's, and
+ * per outage what the guest saw. Output modules never recompute these. */
+enum an_verdict_code {
+	AN_V_NO_BLACKOUT = 0,
+	AN_V_SWITCHOVER,
+	AN_V_QUARANTINE_NORMAL,
+	AN_V_QUARANTINE_TIMEOUT,
+	AN_V_ANOMALOUS,
+	AN_NVERDICTS
+};
+/* "no-blackout", "switchover-only", "quarantine-normal", "quarantine-safety-timeout",
+ * "anomalous": the names in every output. */
+extern const char *const an_verdict_names[AN_NVERDICTS];
+/* A verdict by its name or the end of it ("safety-timeout"), for --fail-if: code or -1. */
+int an_verdict_parse(const char *s);
+/* Is the verdict one a fleet wants (nothing worse than a normal quarantine)? */
+int an_verdict_ok(int v);
+
+/* What the guest's capture says of an outage's lost probes. */
+enum an_attribution_code {
+	AN_ATTR_NONE = 0, /* no guest data, or a byte stream (TCP holds and resends) */
+	AN_ATTR_NEVER_ARRIVED,
+	AN_ATTR_DROPPED_IN_GUEST,
+	AN_ATTR_MIXED, /* never arrived, then dropped in the guest */
+	AN_NATTRS
+};
+extern const char *const an_attribution_names[AN_NATTRS]; /* [0] is NULL */
+
 /* One outage: a run of consecutive lost probes, bounded by the answered probes around it. */
 typedef struct an_outage {
 	int64_t prev_ok;    /* send time of the last answered probe before, 0 if none */
@@ -46,6 +75,9 @@ typedef struct an_outage {
 	/* from guest.jsonl: lost probes the guest's capture saw arrive */
 	uint64_t arrived;
 	int64_t first_arrival; /* on the probe's clock; 0: none */
+	/* the results (verdict.c) */
+	uint8_t attribution; /* enum an_attribution_code */
+	int64_t guest_down;  /* how long the guest's capture was down inside it */
 } an_outage;
 
 typedef struct an_probe {
@@ -199,13 +231,27 @@ typedef struct an_run {
 	char lab_scenario[32];
 	an_truth truth[8];
 	int ntruth;
-	/* verdict */
-	char verdict[40];
+	/* the results (verdict.c) */
+	int verdict; /* enum an_verdict_code */
 	char reason[512];
 	int64_t resume_ts;
-	const char *resume_kind;
+	const char *resume_kind;      /* label of the announcement that marked the resume */
 	int main_stream, main_outage; /* -1 when none */
-	an_probe_cb on_probe;         /* --csv: every probe as it is resolved */
+	struct an_phases {
+		int have;                  /* the guest's capture saw lost probes arrive */
+		int64_t pause, quarantine; /* the main outage split at the first arrival */
+		int64_t resume,
+		        resume_unsure; /* the first arrival, and the capture's gaps before */
+	} phases;
+	struct an_clock_result {
+		int have_before, have_after;
+		int64_t before, before_err, after, after_err; /* offsets (reflector - probe), ± */
+		int both;                                     /* a step can be told */
+		int64_t step;
+		int stepped; /* beyond both errors and 1 ms */
+	} clock;
+	const int64_t *quarantine; /* the guest firewall's window overlapping it (WFP), or NULL */
+	an_probe_cb on_probe;      /* --csv: every probe as it is resolved */
 	void *on_probe_arg;
 	bo_stream_ctx sctx; /* the registry's view of the run */
 	/* guest.jsonl: the guest's network events on the probe's clock */
@@ -224,6 +270,8 @@ typedef struct an_run {
 
 /* The guest's quarantine window (guest_quar) that overlaps [from, to], or NULL. */
 const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to);
+/* The main outage, or NULL. */
+const an_outage *an_main_outage(const an_run *r);
 
 /* load.c: an input read and judged (errors said on stderr); 0 or -1. Free with an_run_free
  * either way. on_probe: every probe as it is resolved, or NULL. */
@@ -233,6 +281,18 @@ void an_run_free(an_run *r);
 /* The analysis options both commands take (--reply-timeout R, --normal N, --timeout T,
  * --switchover S, --stamp-key K, by those getopt values): 1 when opt was one of them. */
 int an_settings_option(int opt, const char *arg, an_settings *set, bo_stamp_key *key);
+
+/* stats.c: quantiles and the Mann-Whitney U test (compare). */
+#define AN_MW_EXACT_MAX 2500 /* n * m up to which the exact distribution is counted */
+void an_sort64(int64_t *v, int n);
+/* The q-quantile (nearest rank) of n sorted values; 0 when n is 0. */
+int64_t an_quantile(const int64_t *v, int n, double q);
+/* Two-sided p-value of U for samples a (n) and b (m), U (a's wins, ties half) in *u: exact
+ * without ties and n * m <= AN_MW_EXACT_MAX, else the normal approximation with tie and
+ * continuity corrections. */
+double an_mann_whitney(const int64_t *a, int n, const int64_t *b, int m, double *u);
+/* The least p-value samples of n and m can reach (complete separation, exact). */
+double an_mann_whitney_best_p(int n, int m);
 
 /* compare.c: `blackout-analyze compare ...`; its exit status. */
 int an_compare(int argc, char **argv, const an_settings *set, const bo_stamp_key *stamp_key);
@@ -282,22 +342,19 @@ void an_on_frames(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout);
  * the capture pass: the clock offset, the network events and the capture's gaps, and the
  * arrivals of lost probes counted into their outages. */
 int an_read_guest(an_run *r);
-/* What the guest's capture says of an outage: NULL without guest data. */
-const char *an_attribution(const an_run *r, const an_stream *s, const an_outage *o);
+/* What the guest's capture says of an outage (enum an_attribution_code). */
+int an_attribution(const an_run *r, const an_stream *s, const an_outage *o);
 /* How long the guest's capture was down inside [from, to] (those arrivals are unknown). */
 int64_t an_guest_blind(const an_run *r, int64_t from, int64_t to);
 
 /* report_html.c: one self-contained HTML page with an SVG timeline. */
 void an_report_html(FILE *f, const an_run *r, const an_settings *set);
 
-/* stamp.c: the guest's clock against the probe's, from STAMP T1-T4 around the main outage. */
-typedef struct an_clock_fit {
-	int have_before, have_after;
-	int64_t before, before_err, after, after_err; /* offsets (reflector - probe) and ± */
-} an_clock_fit;
-an_clock_fit an_clock(const an_run *r);
+/* stamp.c: the guest's clock against the probe's, from STAMP T1-T4 around the main outage:
+ * fills r->clock. */
+void an_clock(an_run *r);
 
-/* verdict.c */
+/* verdict.c: the results, once, after the capture and guest passes. */
 void an_verdict(an_run *r, const an_settings *set);
 
 /* report_csv.c: the per-probe CSV, fed by the pairing engine's callback (arg: a FILE *). */

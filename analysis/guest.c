@@ -147,18 +147,24 @@ const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to)
 	return NULL;
 }
 
-const char *an_attribution(const an_run *r, const an_stream *s, const an_outage *o)
+const char *const an_attribution_names[AN_NATTRS] = {
+        [AN_ATTR_NEVER_ARRIVED] = "never-arrived",
+        [AN_ATTR_DROPPED_IN_GUEST] = "dropped-in-guest",
+        [AN_ATTR_MIXED] = "never-arrived-then-dropped-in-guest",
+};
+
+int an_attribution(const an_run *r, const an_stream *s, const an_outage *o)
 {
 	if (!r->have_guest || !r->guest_arrivals || (s->desc->flags & BO_STREAM_BYTES))
-		return NULL; /* no events, the guest's capture not running, or tcp-est (whose
-		              * frames are held up and resent by TCP, not lost) */
+		return AN_ATTR_NONE; /* no events, the guest's capture not running, or tcp-est
+		                      * (whose frames are held up and resent by TCP, not lost) */
 	if (!o->arrived)
-		return "never-arrived";
+		return AN_ATTR_NEVER_ARRIVED;
 	/* All (or all but a probe or two at the edges, in flight when the path changed) reached
 	 * the guest: the guest dropped them. */
 	if (o->arrived + 2 >= o->lost)
-		return "dropped-in-guest";
-	return "never-arrived-then-dropped-in-guest";
+		return AN_ATTR_DROPPED_IN_GUEST;
+	return AN_ATTR_MIXED;
 }
 
 int64_t an_guest_blind(const an_run *r, int64_t from, int64_t to)

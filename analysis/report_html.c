@@ -247,12 +247,10 @@ static const char style[] =
 
 void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 {
-	const char *v = r->verdict;
-	const char *vcls = !strcmp(v, "no-blackout") || !strcmp(v, "switchover-only") ||
-	                                   !strcmp(v, "quarantine-normal")
-	                           ? "v-ok"
-	                   : !strcmp(v, "quarantine-safety-timeout") ? "v-bad"
-	                                                             : "v-warn";
+	const char *v = an_verdict_names[r->verdict];
+	const char *vcls = an_verdict_ok(r->verdict)               ? "v-ok"
+	                   : r->verdict == AN_V_QUARANTINE_TIMEOUT ? "v-bad"
+	                                                           : "v-warn";
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
 	      "charset=\"utf-8\">\n<title>blackout: ",
 	      f);

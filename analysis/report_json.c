@@ -13,7 +13,8 @@ static json_t *ns_or_null(int64_t v)
 static json_t *outage_json(const an_run *r, const an_stream *s, const an_outage *o)
 {
 	json_t *j = json_object();
-	const char *why = an_attribution(r, s, o);
+	(void)s;
+	const char *why = an_attribution_names[o->attribution];
 	json_object_set_new(j, "first_seq", json_integer(o->first_seq));
 	json_object_set_new(j, "last_seq", json_integer(o->last_seq));
 	json_object_set_new(j, "guest_arrived",
@@ -21,8 +22,7 @@ static json_t *outage_json(const an_run *r, const an_stream *s, const an_outage 
 	json_object_set_new(j, "first_guest_arrival_ns", ns_or_null(o->first_arrival));
 	json_object_set_new(j, "attribution", why ? json_string(why) : json_null());
 	json_object_set_new(j, "guest_capture_down_ns",
-	                    why ? json_integer((json_int_t)an_guest_blind(r, o->start, o->end))
-	                        : json_null());
+	                    why ? json_integer((json_int_t)o->guest_down) : json_null());
 	json_object_set_new(j, "lost", json_integer((json_int_t)o->lost));
 	json_object_set_new(j, "blind", json_integer((json_int_t)o->blind));
 	json_object_set_new(j, "open", json_boolean(!o->next_ok || !o->prev_ok));
@@ -156,7 +156,8 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 		        marks, json_pack("{s:I, s:s, s:s}", "ts_ns", (json_int_t)r->markers[i].ts,
 		                         "kind", r->markers[i].kind, "label", r->markers[i].label));
 	json_object_set_new(j, "markers", marks);
-	json_t *v = json_pack("{s:s, s:s}", "verdict", r->verdict, "reason", r->reason);
+	json_t *v = json_pack("{s:s, s:s}", "verdict", an_verdict_names[r->verdict], "reason",
+	                      r->reason);
 	json_object_set_new(v, "stream",
 	                    r->main_stream >= 0 ? json_string(r->streams[r->main_stream].name)
 	                                        : json_null());
@@ -167,17 +168,13 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	json_object_set_new(v, "resume_kind",
 	                    r->resume_kind ? json_string(r->resume_kind) : json_null());
 	json_t *ph = json_null();
-	if (r->main_stream >= 0) {
-		const an_outage *o = &r->streams[r->main_stream].outages[r->main_outage];
-		if (o->first_arrival && o->next_ok)
-			ph = json_pack("{s:I, s:I, s:I, s:I}", "pause_ns",
-			               (json_int_t)(o->first_arrival - o->start), "quarantine_ns",
-			               (json_int_t)(o->end - o->first_arrival), "resume_ns",
-			               (json_int_t)o->first_arrival, "resume_uncertainty_ns",
-			               (json_int_t)an_guest_blind(r, o->start, o->first_arrival));
-	}
+	if (r->phases.have)
+		ph = json_pack("{s:I, s:I, s:I, s:I}", "pause_ns", (json_int_t)r->phases.pause,
+		               "quarantine_ns", (json_int_t)r->phases.quarantine, "resume_ns",
+		               (json_int_t)r->phases.resume, "resume_uncertainty_ns",
+		               (json_int_t)r->phases.resume_unsure);
 	json_object_set_new(v, "phases", ph);
-	an_clock_fit c = an_clock(r);
+	const struct an_clock_result c = r->clock;
 	json_t *cl = json_null();
 	if (c.have_before || c.have_after) {
 		cl = json_object();
@@ -189,13 +186,8 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 		                    c.have_after ? json_integer(c.after) : json_null());
 		json_object_set_new(cl, "offset_after_err_ns",
 		                    c.have_after ? json_integer(c.after_err) : json_null());
-		int both = c.have_before && c.have_after;
-		json_object_set_new(cl, "step_ns",
-		                    both ? json_integer(c.after - c.before) : json_null());
-		json_object_set_new(cl, "stepped",
-		                    both ? json_boolean(llabs(c.after - c.before) >
-		                                        c.before_err + c.after_err + BO_NS_PER_MS)
-		                         : json_null());
+		json_object_set_new(cl, "step_ns", c.both ? json_integer(c.step) : json_null());
+		json_object_set_new(cl, "stepped", c.both ? json_boolean(c.stepped) : json_null());
 	}
 	json_object_set_new(v, "clock", cl);
 	json_t *g = json_null();

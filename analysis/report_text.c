@@ -33,7 +33,7 @@ static void wrap(FILE *f, const char *text, const char *indent, int width)
 	}
 }
 
-static void outage_text(FILE *f, const an_run *r, const an_stream *s, const an_outage *o, int n)
+static void outage_text(FILE *f, const an_outage *o, int n)
 {
 	char d[32], pm[32], a[32], b[32], c[32], e[32];
 	int64_t err =
@@ -54,7 +54,7 @@ static void outage_text(FILE *f, const an_run *r, const an_stream *s, const an_o
 		fprintf(f, "      rtt before %s, after %s\n",
 		        o->rtt_before ? bo_dur_str(o->rtt_before, a, sizeof a) : "-",
 		        o->rtt_after ? bo_dur_str(o->rtt_after, b, sizeof b) : "-");
-	const char *why = an_attribution(r, s, o);
+	const char *why = an_attribution_names[o->attribution];
 	if (why && o->first_arrival && o->next_ok)
 		fprintf(f,
 		        "      guest: %llu of %llu lost probes reached it (%s); the first %s after "
@@ -65,7 +65,7 @@ static void outage_text(FILE *f, const an_run *r, const an_stream *s, const an_o
 	else if (why)
 		fprintf(f, "      guest: %llu of %llu lost probes reached it (%s)\n",
 		        (unsigned long long)o->arrived, (unsigned long long)o->lost, why);
-	int64_t blind = why ? an_guest_blind(r, o->start, o->end) : 0;
+	int64_t blind = o->guest_down;
 	if (blind)
 		fprintf(f, "      guest capture down %s of it (arrivals then unknown)\n",
 		        bo_dur_str(blind, a, sizeof a));
@@ -89,22 +89,17 @@ static void quarantine_text(FILE *f, const an_run *r)
 /* The guest's clock against the probe's before and after the outage (STAMP T1-T4). */
 static void clock_text(FILE *f, const an_run *r)
 {
-	an_clock_fit c = an_clock(r);
-	if (c.have_before && c.have_after) {
+	const struct an_clock_result c = r->clock;
+	if (c.both) {
 		char a[32], b[32], d[32], e[32], g[32];
-		int64_t step = c.after - c.before;
 		fprintf(f,
 		        "  guest clock (STAMP, least round trip): %s%s ±%s before, %s%s ±%s after: "
 		        "%s%s\n",
 		        c.before < 0 ? "-" : "+", bo_dur_str(llabs(c.before), a, sizeof a),
 		        bo_dur_str(c.before_err, b, sizeof b), c.after < 0 ? "-" : "+",
 		        bo_dur_str(llabs(c.after), d, sizeof d),
-		        bo_dur_str(c.after_err, e, sizeof e),
-		        llabs(step) > c.before_err + c.after_err + BO_NS_PER_MS ? "STEPPED by "
-		                                                                : "no step",
-		        llabs(step) > c.before_err + c.after_err + BO_NS_PER_MS
-		                ? bo_dur_str(step, g, sizeof g)
-		                : "");
+		        bo_dur_str(c.after_err, e, sizeof e), c.stepped ? "STEPPED by " : "no step",
+		        c.stepped ? bo_dur_str(c.step, g, sizeof g) : "");
 	}
 }
 
@@ -162,7 +157,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 			        (unsigned long long)s->reordered, (unsigned long long)s->blind);
 		fprintf(f, "\n");
 		for (int k = 0; k < s->noutages; k++)
-			outage_text(f, r, s, &s->outages[k], k + 1);
+			outage_text(f, &s->outages[k], k + 1);
 	}
 	for (int i = 0; i < r->nmarkers; i++)
 		fprintf(f, "  marker %-12s %s  %.70s\n", r->markers[i].kind,
@@ -170,7 +165,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 	if (r->resume_ts)
 		fprintf(f, "  resume: %s from the target at %s\n", r->resume_kind,
 		        tod(r->resume_ts, a, sizeof a));
-	fprintf(f, "  verdict: %s\n", r->verdict);
+	fprintf(f, "  verdict: %s\n", an_verdict_names[r->verdict]);
 	wrap(f, r->reason, "    ", 96);
 	quarantine_text(f, r);
 	clock_text(f, r);

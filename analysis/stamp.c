@@ -68,11 +68,12 @@ void an_on_stamp(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 	}
 }
 
-an_clock_fit an_clock(const an_run *r)
+void an_clock(an_run *r)
 {
-	an_clock_fit c = {0};
+	struct an_clock_result c = {0};
+	r->clock = c;
 	if (r->main_stream < 0)
-		return c;
+		return;
 	const an_stream *m = &r->streams[r->main_stream];
 	const an_outage *o = &m->outages[r->main_outage];
 	const struct an_clk *best[2] = {NULL, NULL};
@@ -97,5 +98,10 @@ an_clock_fit an_clock(const an_run *r)
 		c.after = best[1]->offset;
 		c.after_err = best[1]->rtt / 2;
 	}
-	return c;
+	c.both = c.have_before && c.have_after;
+	if (c.both) {
+		c.step = c.after - c.before;
+		c.stepped = llabs(c.step) > c.before_err + c.after_err + BO_NS_PER_MS;
+	}
+	r->clock = c;
 }

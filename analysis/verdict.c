@@ -7,6 +7,74 @@
 #include "an.h"
 #include "bo_time.h"
 
+const char *const an_verdict_names[AN_NVERDICTS] = {
+        [AN_V_NO_BLACKOUT] = "no-blackout",
+        [AN_V_SWITCHOVER] = "switchover-only",
+        [AN_V_QUARANTINE_NORMAL] = "quarantine-normal",
+        [AN_V_QUARANTINE_TIMEOUT] = "quarantine-safety-timeout",
+        [AN_V_ANOMALOUS] = "anomalous",
+};
+
+/* What the reason says after "-> " for a verdict judged from the resume. */
+static const char *const verdict_gloss[AN_NVERDICTS] = {
+        [AN_V_SWITCHOVER] = "no quarantine after resume",
+        [AN_V_QUARANTINE_NORMAL] = "near the normal quarantine figure",
+        [AN_V_QUARANTINE_TIMEOUT] = "near the safety timeout",
+        [AN_V_ANOMALOUS] = "longer than any reference figure",
+};
+
+int an_verdict_parse(const char *s)
+{
+	size_t lf = strlen(s);
+	for (int v = 0; v < AN_NVERDICTS; v++) {
+		size_t lv = strlen(an_verdict_names[v]);
+		if (lf && lf <= lv && !strcmp(an_verdict_names[v] + lv - lf, s))
+			return v;
+	}
+	return -1;
+}
+
+int an_verdict_ok(int v)
+{
+	return v == AN_V_NO_BLACKOUT || v == AN_V_SWITCHOVER || v == AN_V_QUARANTINE_NORMAL;
+}
+
+const an_outage *an_main_outage(const an_run *r)
+{
+	return r->main_stream >= 0 ? &r->streams[r->main_stream].outages[r->main_outage] : NULL;
+}
+
+/* What follows from the verdict's outage, once, for every output: per outage what the guest
+ * saw, the main outage's phases, the clock fit around it, the guest firewall's window. */
+static void derive(an_run *r)
+{
+	for (int i = 0; i < r->nstreams; i++)
+		for (int k = 0; k < r->streams[i].noutages; k++) {
+			an_outage *o = &r->streams[i].outages[k];
+			o->attribution = (uint8_t)an_attribution(r, &r->streams[i], o);
+			o->guest_down = o->attribution ? an_guest_blind(r, o->start, o->end) : 0;
+		}
+	memset(&r->phases, 0, sizeof r->phases);
+	r->quarantine = NULL;
+	an_clock(r);
+	const an_outage *o = an_main_outage(r);
+	if (!o)
+		return;
+	if (o->first_arrival && o->next_ok)
+		r->phases = (struct an_phases){1, o->first_arrival - o->start,
+		                               o->end - o->first_arrival, o->first_arrival,
+		                               an_guest_blind(r, o->start, o->first_arrival)};
+	r->quarantine = an_guest_quarantine(r, o->start, o->end);
+}
+
+static void judge(an_run *r, const an_settings *set);
+
+void an_verdict(an_run *r, const an_settings *set)
+{
+	judge(r, set);
+	derive(r);
+}
+
 static const char *announce_kind(const an_announce *a)
 {
 	return a->rarp         ? "RARP"
@@ -15,7 +83,7 @@ static const char *announce_kind(const an_announce *a)
 	                       : "ARP";
 }
 
-void an_verdict(an_run *r, const an_settings *set)
+static void judge(an_run *r, const an_settings *set)
 {
 	r->main_stream = r->main_outage = -1;
 	r->resume_ts = 0;
@@ -42,8 +110,7 @@ void an_verdict(an_run *r, const an_settings *set)
 		int answered = 0;
 		for (int i = 0; i < r->nstreams; i++)
 			answered += r->streams[i].answered > 0;
-		snprintf(r->verdict, sizeof r->verdict, "%s",
-		         answered ? "no-blackout" : "anomalous");
+		r->verdict = answered ? AN_V_NO_BLACKOUT : AN_V_ANOMALOUS;
 		snprintf(r->reason, sizeof r->reason, "%s",
 		         answered ? "every probe was answered" : "no probe was answered at all");
 		return;
@@ -62,23 +129,23 @@ void an_verdict(an_run *r, const an_settings *set)
 	char d[32], p[32];
 	bo_dur_str(o->duration, d, sizeof d);
 	if (!o->next_ok) {
-		snprintf(r->verdict, sizeof r->verdict, "anomalous");
+		r->verdict = AN_V_ANOMALOUS;
 		snprintf(r->reason, sizeof r->reason,
 		         "%s still dark when the capture ended, %s after its first lost probe",
 		         s->name, bo_dur_str(r->last_ts - o->first_lost, d, sizeof d));
 		return;
 	}
 	int64_t post = r->resume_ts ? o->end - r->resume_ts : o->duration;
-	const char *v;
+	int v;
 	if (post <= set->switchover)
-		v = "switchover-only";
+		v = AN_V_SWITCHOVER;
 	else if (post < (set->normal + set->timeout) / 2)
-		v = "quarantine-normal";
+		v = AN_V_QUARANTINE_NORMAL;
 	else if (post <= set->timeout + (set->timeout - set->normal) / 2)
-		v = "quarantine-safety-timeout";
+		v = AN_V_QUARANTINE_TIMEOUT;
 	else
-		v = "anomalous";
-	snprintf(r->verdict, sizeof r->verdict, "%s", v);
+		v = AN_V_ANOMALOUS;
+	r->verdict = v;
 	char n[32], t[32];
 	bo_dur_str(set->normal, n, sizeof n);
 	bo_dur_str(set->timeout, t, sizeof t);
@@ -90,12 +157,7 @@ void an_verdict(an_run *r, const an_settings *set)
 	if (r->resume_ts)
 		snprintf(r->reason, sizeof r->reason,
 		         "%s dark %s; recovered %s the guest's %s (resume) -> %s", s->name, d, when,
-		         r->resume_kind,
-		         !strcmp(v, "switchover-only")     ? "no quarantine after resume"
-		         : !strcmp(v, "quarantine-normal") ? "near the normal quarantine figure"
-		         : !strcmp(v, "quarantine-safety-timeout")
-		                 ? "near the safety timeout"
-		                 : "longer than any reference figure");
+		         r->resume_kind, verdict_gloss[v]);
 	else
 		snprintf(r->reason, sizeof r->reason,
 		         "%s dark %s; no resume announcement seen, so judged on the whole outage "

@@ -1,0 +1,42 @@
+/* `blackout-analyze compare`, shared by its two files: compare.c (options, grouping, the
+ * figures, the gates) and compare_report.c (text, Markdown, JSON and the HTML CDF page). */
+#ifndef COMPARE_H
+#define COMPARE_H
+
+#include "an.h"
+
+#define CMP_MAX_GROUPS 8
+#define CMP_MAX_RUNS 4096
+#define CMP_MAX_NAMES 8
+
+typedef struct cmp_run {
+	const char *input;
+	int verdict;                       /* enum an_verdict_code */
+	int64_t blackout;                  /* the longest outage of the run; 0: none */
+	int64_t per_stream[CMP_MAX_NAMES]; /* longest outage per stream type; -1: absent */
+} cmp_run;
+
+typedef struct cmp_group {
+	const char *label;
+	cmp_run *runs;
+	int n;
+	int counts[AN_NVERDICTS];
+	int64_t median;
+} cmp_group;
+
+/* The comparison as computed, for the output modules. */
+typedef struct cmp_result {
+	cmp_group g[CMP_MAX_GROUPS];
+	int ng;
+	const bo_stream_desc *names[CMP_MAX_NAMES]; /* the stream types seen, in order */
+	int nnames;
+	int64_t top; /* the longest blackout of all runs */
+	double p, u; /* the rank test, first group against the last (p NaN: none) */
+	char conclusion[512];
+} cmp_result;
+
+void cmp_print(const cmp_result *c, int markdown);
+int cmp_write_json(const cmp_result *c, const char *path);
+int cmp_write_html(const cmp_result *c, const char *path);
+
+#endif

@@ -1,0 +1,187 @@
+/* The outputs of `compare`: text or Markdown tables, JSON, and an HTML page with the blackout
+ * CDF per group. They read the computed comparison (compare.h) and compute nothing of it. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bo_time.h"
+#include "compare.h"
+
+static const char *dur(int64_t ns, char *buf)
+{
+	return bo_dur_str(ns, buf, 32);
+}
+
+static void html_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else
+			fputc(*s, f);
+}
+
+/* The verdict columns' headings: the names, the safety timeout's shortened as before. */
+static const char *column(int v)
+{
+	return v == AN_V_QUARANTINE_TIMEOUT ? "safety-timeout" : an_verdict_names[v];
+}
+
+void cmp_print(const cmp_result *c, int md)
+{
+	static const int width[AN_NVERDICTS] = {12, 16, 18, 15, 10};
+	if (md) {
+		printf("| group | runs |");
+		for (int v = 0; v < AN_NVERDICTS; v++)
+			printf(" %s |", column(v));
+		printf("\n|---|---|");
+		for (int v = 0; v < AN_NVERDICTS; v++)
+			printf("---|");
+		printf("\n");
+	} else {
+		printf("%-12s %5s", "group", "runs");
+		for (int v = 0; v < AN_NVERDICTS; v++)
+			printf(" %*s", width[v], column(v));
+		printf("\n");
+	}
+	for (int gi = 0; gi < c->ng; gi++) {
+		const cmp_group *g = &c->g[gi];
+		if (md)
+			printf("| %s | %d |", g->label, g->n);
+		else
+			printf("%-12s %5d", g->label, g->n);
+		for (int v = 0; v < AN_NVERDICTS; v++)
+			if (md)
+				printf(" %d |", g->counts[v]);
+			else
+				printf(" %*d", width[v], g->counts[v]);
+		printf("\n");
+	}
+	printf(md ? "\n| stream | group | median | p95 | max |\n|---|---|---|---|---|\n"
+	          : "\n%-10s %-12s %10s %10s %10s\n",
+	       "stream", "group", "median", "p95", "max");
+	char d1[32], d2[32], d3[32];
+	for (int s = 0; s < c->nnames; s++)
+		for (int gi = 0; gi < c->ng; gi++) {
+			const cmp_group *g = &c->g[gi];
+			int64_t v[CMP_MAX_RUNS];
+			int n = 0;
+			for (int i = 0; i < g->n; i++)
+				if (g->runs[i].per_stream[s] >= 0)
+					v[n++] = g->runs[i].per_stream[s];
+			if (!n)
+				continue;
+			an_sort64(v, n);
+			printf(md ? "| %s | %s | %s | %s | %s |\n" : "%-10s %-12s %10s %10s %10s\n",
+			       c->names[s]->name, g->label, dur(an_quantile(v, n, .5), d1),
+			       dur(an_quantile(v, n, .95), d2), dur(v[n - 1], d3));
+		}
+	printf("\n");
+}
+
+int cmp_write_json(const cmp_result *c, const char *path)
+{
+	json_t *j = json_pack("{s:s, s:s, s:i, s:[], s:s, s:o, s:f}", "tool", "blackout-analyze",
+	                      "version", BLACKOUT_VERSION, "format", AN_FORMAT_VERSION, "groups",
+	                      "conclusion", c->conclusion, "p_value",
+	                      isnan(c->p) ? json_null() : json_real(c->p), "u", c->u);
+	json_t *arr = json_object_get(j, "groups");
+	for (int gi = 0; gi < c->ng; gi++) {
+		const cmp_group *g = &c->g[gi];
+		json_t *rs = json_array(), *vc = json_object();
+		for (int v = 0; v < AN_NVERDICTS; v++)
+			json_object_set_new(vc, an_verdict_names[v], json_integer(g->counts[v]));
+		for (int i = 0; i < g->n; i++)
+			json_array_append_new(
+			        rs, json_pack("{s:s, s:s, s:I}", "input", g->runs[i].input,
+			                      "verdict", an_verdict_names[g->runs[i].verdict],
+			                      "blackout_ns", (json_int_t)g->runs[i].blackout));
+		json_array_append_new(arr,
+		                      json_pack("{s:s, s:i, s:o, s:I, s:o}", "label", g->label,
+		                                "runs", g->n, "verdicts", vc, "median_blackout_ns",
+		                                (json_int_t)g->median, "run_list", rs));
+	}
+	int bad = !strcmp(path, "-") ? json_dumpf(j, stdout, JSON_INDENT(2))
+	                             : json_dump_file(j, path, JSON_INDENT(2));
+	json_decref(j);
+	if (bad)
+		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
+	return bad ? -1 : 0;
+}
+
+static void cdf_svg(FILE *f, const cmp_result *c)
+{
+	static const char *colours[] = {"#c62828", "#2e7d32", "#1565c0", "#6a1b9a",
+	                                "#ef6c00", "#00838f", "#5d4037", "#455a64"};
+	const int w = 720, h = 360, l = 60, b = 40, t = 20, rm = 20;
+	int64_t top = c->top;
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\">\n", w, h);
+	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", w, h);
+	double sx = (double)(w - l - rm) / (double)(top ? top : 1), sy = (double)(h - t - b);
+	for (int k = 0; k <= 4; k++) {
+		double y = h - b - sy * k / 4;
+		fprintf(f,
+		        "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+		        "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%d "
+		        "%%</text>\n",
+		        l, w - rm, y, y, l - 6, y + 4, k * 25);
+	}
+	for (int k = 0; k <= 5; k++) {
+		char d[32];
+		double x = l + sx * (double)top * k / 5;
+		fprintf(f,
+		        "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" "
+		        "text-anchor=\"middle\">%s</text>\n",
+		        x, h - b + 16, dur(top * k / 5, d));
+	}
+	fprintf(f,
+	        "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">blackout (longest "
+	        "outage of each run)</text>\n",
+	        w - rm, h - 4);
+	for (int i = 0; i < c->ng; i++) {
+		const cmp_group *g = &c->g[i];
+		int64_t *v = malloc(((size_t)g->n + 1) * sizeof *v);
+		if (!v)
+			continue;
+		for (int k = 0; k < g->n; k++)
+			v[k] = g->runs[k].blackout;
+		an_sort64(v, g->n);
+		fprintf(f, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"M%d %d",
+		        colours[i % 8], l, h - b);
+		for (int k = 0; k < g->n; k++) {
+			double x = l + sx * (double)v[k];
+			fprintf(f, " H%.1f V%.1f", x, h - b - sy * (k + 1) / g->n);
+		}
+		fprintf(f, " H%d\"/>\n", w - rm);
+		fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"%s\">", l + 10,
+		        t + 14 + 16 * i, colours[i % 8]);
+		html_text(f, g->label);
+		fprintf(f, " (%d runs)</text>\n", g->n);
+		free(v);
+	}
+	fputs("</svg>\n", f);
+}
+
+int cmp_write_html(const cmp_result *c, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		           "<title>blackout compare</title><style>body{font:14px/1.4 "
+		           "system-ui,"
+		           "sans-serif;margin:24px}</style></head><body>\n<h1>blackout "
+		           "compare</h1>\n"
+		           "<p><b>");
+		html_text(f, c->conclusion);
+		fputs("</b></p>\n", f);
+		cdf_svg(f, c);
+		fputs("</body></html>\n", f);
+	}
+	if (!f || fclose(f) != 0) {
+		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
+		return -1;
+	}
+	return 0;
+}
