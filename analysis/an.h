@@ -114,26 +114,37 @@ struct an_stream {
 	bo_addr target;
 	int next_same; /* index of the next stream to the same target, -1: none */
 	char target_str[48];
-	/* tcp-est: retransmitted segments (each way) and stalls (echoes held up) */
-	uint64_t retransmits;
-	struct an_stall {
-		int64_t first_send, last_reply, max_delay;
-		uint32_t frames;
-	} stalls[16];
-	int nstalls;
-	uint64_t more_stalls; /* beyond the 16 kept */
-	/* a foreign capture's SYN probes: the last probe per source port */
-	struct an_synent {
-		uint32_t seq, isn;
-		int used;
-	} * synmap;
-	struct an_tcpdir {
-		uint16_t port; /* our side's port of the connection being followed */
-		int valid;
-		uint32_t next; /* TCP sequence number of the byte after the last one read */
-		uint8_t carry[BO_TAG_LEN - 1];
-		size_t ncarry;
-	} dir[2];         /* tcp-est: 0 our frames, 1 the echo */
+	/* What only one kind of stream has (desc->kind says which). */
+	union {
+		struct an_bytes { /* BO_MATCH_FRAMES (tcp-est): the byte stream followed */
+			uint64_t retransmits; /* retransmitted segments, each way */
+			struct an_stall {     /* echoes held up */
+				int64_t first_send, last_reply, max_delay;
+				uint32_t frames;
+			} stalls[16];
+			int nstalls;
+			uint64_t more_stalls; /* beyond the 16 kept */
+			struct an_tcpdir {
+				uint16_t port; /* our side's port of the connection followed */
+				int valid;
+				uint32_t next; /* TCP sequence number after the last byte read */
+				uint8_t carry[BO_TAG_LEN - 1];
+				size_t ncarry;
+			} dir[2]; /* 0 our frames, 1 the echo */
+		} bytes;
+		struct an_syns { /* BO_MATCH_SYN, a foreign capture's: last probe per port */
+			struct an_synent {
+				uint32_t seq, isn;
+				int used;
+			} * map;
+		} syn;
+		struct an_clocks { /* BO_MATCH_STAMP: per second the least round trip's sample */
+			struct an_clk {
+				int64_t ts, rtt, offset; /* offset: reflector clock - probe clock */
+			} * v;
+			int n, cap;
+		} clk;
+	} u;
 	int keyed;        /* a run's stream: probes verified with its key, 32-bit sequence */
 	int64_t interval; /* from the run log, or inferred from the sends */
 	/* pending probes: ring[(seq - base) % cap] for seq in [base, top) */
@@ -160,11 +171,6 @@ struct an_stream {
 	int nafter;
 	an_outage *outages;
 	int noutages, outage_cap;
-	/* STAMP clock samples: per second of capture the one with the least round trip */
-	struct an_clk {
-		int64_t ts, rtt, offset; /* offset: reflector clock - probe clock */
-	} * clk;
-	int nclk, clk_cap;
 	/* timeline */
 	an_seg *segs;
 	int nsegs, seg_cap;

@@ -70,16 +70,18 @@ static json_t *stream_json(const an_run *r, const an_stream *s)
 	json_t *st = json_null();
 	if (s->desc->flags & BO_STREAM_BYTES) {
 		json_t *arr = json_array();
-		for (int i = 0; i < s->nstalls; i++)
+		for (int i = 0; i < s->u.bytes.nstalls; i++)
 			json_array_append_new(
 			        arr, json_pack("{s:I, s:I, s:I, s:i}", "first_send_ns",
-			                       (json_int_t)s->stalls[i].first_send, "last_echo_ns",
-			                       (json_int_t)s->stalls[i].last_reply, "max_delay_ns",
-			                       (json_int_t)s->stalls[i].max_delay, "frames",
-			                       (int)s->stalls[i].frames));
+			                       (json_int_t)s->u.bytes.stalls[i].first_send,
+			                       "last_echo_ns",
+			                       (json_int_t)s->u.bytes.stalls[i].last_reply,
+			                       "max_delay_ns",
+			                       (json_int_t)s->u.bytes.stalls[i].max_delay, "frames",
+			                       (int)s->u.bytes.stalls[i].frames));
 		st = json_pack("{s:I, s:o, s:I}", "retransmitted_segments",
-		               (json_int_t)s->retransmits, "stalls", arr, "more_stalls",
-		               (json_int_t)s->more_stalls);
+		               (json_int_t)s->u.bytes.retransmits, "stalls", arr, "more_stalls",
+		               (json_int_t)s->u.bytes.more_stalls);
 	}
 	json_object_set_new(j, "tcp", st);
 	json_object_set_new(j, "outages", outs);

@@ -142,15 +142,17 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 			        bo_dur_str(an_hist_quantile(s->sched, 0.99), b, sizeof b),
 			        bo_dur_str(an_hist_quantile(s->sched, 1.0), c, sizeof c));
 		}
-		for (int k = 0; k < s->nstalls; k++) {
+		int bytes = (s->desc->flags & BO_STREAM_BYTES) != 0;
+		for (int k = 0; bytes && k < s->u.bytes.nstalls; k++) {
 			char c[32];
 			fprintf(f, "\n    stall %d: echoes held up to %s (%u frames, from %s)",
-			        k + 1, bo_dur_str(s->stalls[k].max_delay, a, sizeof a),
-			        s->stalls[k].frames, tod(s->stalls[k].first_send, c, sizeof c));
+			        k + 1, bo_dur_str(s->u.bytes.stalls[k].max_delay, a, sizeof a),
+			        s->u.bytes.stalls[k].frames,
+			        tod(s->u.bytes.stalls[k].first_send, c, sizeof c));
 		}
-		if ((s->desc->flags & BO_STREAM_BYTES) && s->retransmits)
+		if (bytes && s->u.bytes.retransmits)
 			fprintf(f, "\n    TCP retransmitted %llu segments",
-			        (unsigned long long)s->retransmits);
+			        (unsigned long long)s->u.bytes.retransmits);
 		if (s->dups || s->late || s->reordered || s->blind)
 			fprintf(f, "\n    duplicates %llu  late %llu  reordered %llu  blind %llu",
 			        (unsigned long long)s->dups, (unsigned long long)s->late,

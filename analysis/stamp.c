@@ -20,22 +20,22 @@ static void clock_sample(an_stream *s, int64_t t1, const bo_stamp *st, int64_t t
 	if (rtt < 0 || t3 < t2)
 		return; /* a reflector whose clock jumped between its two stamps */
 	struct an_clk x = {t4, rtt, ((t2 - t1) + (t3 - t4)) / 2};
-	struct an_clk *last = s->nclk ? &s->clk[s->nclk - 1] : NULL;
+	struct an_clk *last = s->u.clk.n ? &s->u.clk.v[s->u.clk.n - 1] : NULL;
 	if (last && last->ts / BO_NS_PER_S == t4 / BO_NS_PER_S) {
 		if (rtt < last->rtt)
 			*last = x;
 		return;
 	}
-	if (s->nclk == s->clk_cap) {
-		int cap = s->clk_cap ? s->clk_cap * 2 : 64;
+	if (s->u.clk.n == s->u.clk.cap) {
+		int cap = s->u.clk.cap ? s->u.clk.cap * 2 : 64;
 		struct an_clk *n =
-		        cap <= (1 << 20) ? realloc(s->clk, (size_t)cap * sizeof *n) : NULL;
+		        cap <= (1 << 20) ? realloc(s->u.clk.v, (size_t)cap * sizeof *n) : NULL;
 		if (!n)
 			return;
-		s->clk = n;
-		s->clk_cap = cap;
+		s->u.clk.v = n;
+		s->u.clk.cap = cap;
 	}
-	s->clk[s->nclk++] = x;
+	s->u.clk.v[s->u.clk.n++] = x;
 }
 
 void an_on_stamp(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
@@ -81,8 +81,8 @@ void an_clock(an_run *r)
 		const an_stream *s = &r->streams[i];
 		if (s->desc->kind != BO_MATCH_STAMP || !bo_addr_eq(&s->target, &m->target))
 			continue;
-		for (int k = 0; k < s->nclk; k++) {
-			const struct an_clk *x = &s->clk[k];
+		for (int k = 0; k < s->u.clk.n; k++) {
+			const struct an_clk *x = &s->u.clk.v[k];
 			int side = x->ts < o->start ? 0 : o->next_ok && x->ts > o->end ? 1 : -1;
 			if (side >= 0 && (!best[side] || x->rtt < best[side]->rtt))
 				best[side] = x;

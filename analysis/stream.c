@@ -291,7 +291,7 @@ static void note_stall(an_stream *s, int64_t send, int64_t reply, int64_t rtt)
 {
 	if (rtt < AN_STALL_MIN || (s->rtt_min && rtt < 20 * s->rtt_min))
 		return;
-	struct an_stall *g = s->nstalls ? &s->stalls[s->nstalls - 1] : NULL;
+	struct an_stall *g = s->u.bytes.nstalls ? &s->u.bytes.stalls[s->u.bytes.nstalls - 1] : NULL;
 	if (g && send <= g->last_reply) {
 		g->frames++;
 		if (reply > g->last_reply)
@@ -300,11 +300,11 @@ static void note_stall(an_stream *s, int64_t send, int64_t reply, int64_t rtt)
 			g->max_delay = rtt;
 		return;
 	}
-	if (s->nstalls == 16) {
-		s->more_stalls++;
+	if (s->u.bytes.nstalls == 16) {
+		s->u.bytes.more_stalls++;
 		return;
 	}
-	s->stalls[s->nstalls++] = (struct an_stall){send, reply, rtt, 1};
+	s->u.bytes.stalls[s->u.bytes.nstalls++] = (struct an_stall){send, reply, rtt, 1};
 }
 
 void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts)
@@ -396,8 +396,10 @@ int64_t an_stream_send_time(const an_stream *s, uint32_t seq)
 
 void an_stream_free(an_stream *s)
 {
-	free(s->clk);
-	free(s->synmap);
+	if (s->desc->kind == BO_MATCH_STAMP)
+		free(s->u.clk.v);
+	else if (s->desc->kind == BO_MATCH_SYN)
+		free(s->u.syn.map);
 	free(s->ring);
 	free(s->outages);
 	free(s->segs);

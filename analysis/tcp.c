@@ -27,7 +27,7 @@ static void frame(an_run *r, an_stream *s, int request, const bo_probe_id *id, i
 static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int64_t ts,
                       int64_t timeout)
 {
-	struct an_tcpdir *d = &s->dir[request ? 0 : 1];
+	struct an_tcpdir *d = &s->u.bytes.dir[request ? 0 : 1];
 	uint16_t ours = request ? p->sport : p->dport;
 	const uint8_t *data = p->payload;
 	size_t len = p->payload_len;
@@ -43,7 +43,7 @@ static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int
 	if (ahead > 0) { /* bytes missing from the capture */
 		d->ncarry = 0;
 	} else if (ahead < 0) { /* a retransmission: skip what was read already */
-		s->retransmits++;
+		s->u.bytes.retransmits++;
 		size_t seen = (size_t) - (int64_t)ahead;
 		if (seen >= len)
 			return;
@@ -88,19 +88,19 @@ void an_on_foreign_syn(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 		if (!s)
 			return;
 		s->inst.tcp_port = h->target_port;
-		s->synmap = calloc(65536, sizeof *s->synmap);
-		if (!s->synmap)
+		s->u.syn.map = calloc(65536, sizeof *s->u.syn.map);
+		if (!s->u.syn.map)
 			return;
 	}
-	if (!s->synmap)
+	if (!s->u.syn.map)
 		return;
 	if (!h->reply) {
 		uint32_t seq = s->started ? s->top : 0;
-		s->synmap[h->port] = (struct an_synent){seq, h->isn, 1};
+		s->u.syn.map[h->port] = (struct an_synent){seq, h->isn, 1};
 		an_stream_request(s, seq, ts, timeout);
 		return;
 	}
-	const struct an_synent *e = &s->synmap[h->port];
+	const struct an_synent *e = &s->u.syn.map[h->port];
 	if (e->used && e->isn == h->isn)
 		an_stream_reply(s, e->seq, ts);
 }

@@ -170,8 +170,10 @@ static void judge(an_run *r, const an_settings *set)
 		    !e->answered)
 			continue;
 		int64_t held = 0;
-		for (int k = 0; k < e->nstalls; k++)
-			held = e->stalls[k].max_delay > held ? e->stalls[k].max_delay : held;
+		for (int k = 0; k < e->u.bytes.nstalls; k++)
+			held = e->u.bytes.stalls[k].max_delay > held
+			               ? e->u.bytes.stalls[k].max_delay
+			               : held;
 		char h[32];
 		size_t len = strlen(r->reason);
 		if (!e->lost)

@@ -1,13 +1,13 @@
 /* Watching the guest capture on POSIX systems: libpcap's selectable descriptor in the loop. */
 #include <stdio.h>
 
-#include "responder.h"
+#include "os-linux.h"
 
 int rsp_capture_prepare(rsp *r, char *err, size_t errlen)
 {
 	(void)err;
 	(void)errlen;
-	snprintf(r->cap_dev, sizeof r->cap_dev, "%s", r->cap_iface);
+	snprintf(r->cap.dev, sizeof r->cap.dev, "%s", r->cap.iface);
 	return 0;
 }
 
@@ -21,22 +21,23 @@ static void on_readable(uv_poll_t *h, int status, int events)
 {
 	(void)events;
 	rsp *r = h->data;
-	if (r->cap) /* on a poll error too: pcap then says what broke, or the capture reopens */
+	if (r->cap.pcap) /* on a poll error too: pcap then says what broke, or the capture reopens
+	                  */
 		rsp_capture_ready(r, status < 0 ? uv_strerror(status) : NULL);
 }
 
 int rsp_capture_watch(rsp *r)
 {
-	int fd = pcap_get_selectable_fd(r->cap);
-	if (fd < 0 || uv_poll_init(r->loop, &r->cap_poll, fd) != 0)
+	int fd = pcap_get_selectable_fd(r->cap.pcap);
+	if (fd < 0 || uv_poll_init(r->loop, &r->os->cap_poll, fd) != 0)
 		return -1;
-	r->cap_poll.data = r;
-	uv_poll_start(&r->cap_poll, UV_READABLE, on_readable);
+	r->os->cap_poll.data = r;
+	uv_poll_start(&r->os->cap_poll, UV_READABLE, on_readable);
 	return 0;
 }
 
 void rsp_capture_unwatch(rsp *r)
 {
-	uv_poll_stop(&r->cap_poll);
-	uv_close((uv_handle_t *)&r->cap_poll, NULL);
+	uv_poll_stop(&r->os->cap_poll);
+	uv_close((uv_handle_t *)&r->os->cap_poll, NULL);
 }

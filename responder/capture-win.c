@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "responder.h"
+#include "os-win.h"
 #include "wpcap_names.h"
 
 #define READ_MS 10
@@ -84,8 +84,8 @@ int rsp_capture_prepare(rsp *r, char *err, size_t errlen)
 {
 	if (!npcap_loaded(err, errlen))
 		return -1;
-	if (strncmp(r->cap_iface, "\\Device\\", 8) == 0) {
-		snprintf(r->cap_dev, sizeof r->cap_dev, "%s", r->cap_iface);
+	if (strncmp(r->cap.iface, "\\Device\\", 8) == 0) {
+		snprintf(r->cap.dev, sizeof r->cap.dev, "%s", r->cap.iface);
 		return 0;
 	}
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -96,8 +96,8 @@ int rsp_capture_prepare(rsp *r, char *err, size_t errlen)
 	}
 	int found = 0;
 	for (pcap_if_t *d = all; d && !found; d = d->next)
-		if (matches(d, r->cap_iface)) {
-			snprintf(r->cap_dev, sizeof r->cap_dev, "%s", d->name);
+		if (matches(d, r->cap.iface)) {
+			snprintf(r->cap.dev, sizeof r->cap.dev, "%s", d->name);
 			found = 1;
 		}
 	pcap_freealldevs(all);
@@ -106,7 +106,7 @@ int rsp_capture_prepare(rsp *r, char *err, size_t errlen)
 		         "no adapter named or described \"%s\" or with that address (Npcap's "
 		         "names: Get-NetAdapter | Select Name, InterfaceDescription, or use the "
 		         "guest's IP address)",
-		         r->cap_iface);
+		         r->cap.iface);
 	return found ? 0 : -1;
 }
 
@@ -121,21 +121,21 @@ void rsp_capture_configure(pcap_t *pc)
 static void on_tick(uv_timer_t *t)
 {
 	rsp *r = t->data;
-	if (r->cap)
+	if (r->cap.pcap)
 		rsp_capture_ready(r, NULL);
 }
 
 int rsp_capture_watch(rsp *r)
 {
-	if (uv_timer_init(r->loop, &r->cap_tick) != 0)
+	if (uv_timer_init(r->loop, &r->os->cap_tick) != 0)
 		return -1;
-	r->cap_tick.data = r;
-	uv_timer_start(&r->cap_tick, on_tick, READ_MS, READ_MS);
+	r->os->cap_tick.data = r;
+	uv_timer_start(&r->os->cap_tick, on_tick, READ_MS, READ_MS);
 	return 0;
 }
 
 void rsp_capture_unwatch(rsp *r)
 {
-	uv_timer_stop(&r->cap_tick);
-	uv_close((uv_handle_t *)&r->cap_tick, NULL);
+	uv_timer_stop(&r->os->cap_tick);
+	uv_close((uv_handle_t *)&r->os->cap_tick, NULL);
 }

@@ -63,11 +63,11 @@ static pcap_t *open_pcap(const char *iface, uint16_t port, uint16_t tcp_port, ch
 /* On the loop: an opened capture starts being read. */
 static int adopt(rsp *r, pcap_t *pc, char *err, size_t errlen)
 {
-	r->cap = pc;
+	r->cap.pcap = pc;
 	if (rsp_capture_watch(r) != 0) {
 		snprintf(err, errlen, "cannot watch the capture");
 		pcap_close(pc);
-		r->cap = NULL;
+		r->cap.pcap = NULL;
 		return -1;
 	}
 	return 0;
@@ -77,11 +77,11 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 {
 	rsp *r = (rsp *)user;
 	rsp_arrival a[8];
-	int n = rsp_arrivals(pcap_datalink(r->cap), bytes, h->caplen, &r->refl.key, r->port,
+	int n = rsp_arrivals(pcap_datalink(r->cap.pcap), bytes, h->caplen, &r->refl.key, r->port,
 	                     r->tcp_port, a, 8);
 	/* pcap's nanosecond timestamps are on the realtime clock */
 	int64_t frac = h->ts.tv_usec;
-	if (pcap_get_tstamp_precision(r->cap) != PCAP_TSTAMP_PRECISION_NANO)
+	if (pcap_get_tstamp_precision(r->cap.pcap) != PCAP_TSTAMP_PRECISION_NANO)
 		frac *= 1000;
 	int64_t ts = (int64_t)h->ts.tv_sec * BO_NS_PER_S + frac;
 	char src[48];
@@ -103,7 +103,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 			json_object_set_new(e, "icmp_id", json_integer(a[i].icmp_id));
 			json_object_set_new(e, "icmp_seq", json_integer(a[i].icmp_seq));
 		}
-		r->arrivals++;
+		r->cap.arrivals++;
 		rsp_event_at(r, "arrival", e, ts);
 	}
 }
@@ -143,13 +143,13 @@ static void close_off_loop(rsp *r, pcap_t *pc)
 
 static void lost(rsp *r, const char *why)
 {
-	r->cap_errors++;
-	r->cap_lost_at = bo_clock_real_ns();
-	rsp_event(r, "capture-lost", json_pack("{s:s, s:s}", "iface", r->cap_iface, "error", why));
+	r->cap.errors++;
+	r->cap.lost_at = bo_clock_real_ns();
+	rsp_event(r, "capture-lost", json_pack("{s:s, s:s}", "iface", r->cap.iface, "error", why));
 	rsp_capture_unwatch(r);
-	close_off_loop(r, r->cap);
-	r->cap = NULL;
-	uv_timer_start(&r->cap_retry, retry, RETRY_MS, RETRY_MS);
+	close_off_loop(r, r->cap.pcap);
+	r->cap.pcap = NULL;
+	uv_timer_start(&r->cap.retry, retry, RETRY_MS, RETRY_MS);
 }
 
 /* A reopen on the thread pool: one at a time. */
@@ -172,8 +172,8 @@ static void reopen_done(uv_work_t *w, int status)
 {
 	reopen *o = w->data;
 	rsp *r = o->r;
-	r->cap_opening = 0;
-	if (status != 0 || !o->pc || !r->cap_on || r->cap) { /* failed, or stopped meanwhile */
+	r->cap.opening = 0;
+	if (status != 0 || !o->pc || !r->cap.on || r->cap.pcap) { /* failed, or stopped meanwhile */
 		if (o->pc)
 			pcap_close(o->pc);
 		free(o);
@@ -184,41 +184,41 @@ static void reopen_done(uv_work_t *w, int status)
 	char err[64];
 	if (adopt(r, pc, err, sizeof err) != 0)
 		return;
-	uv_timer_stop(&r->cap_retry);
+	uv_timer_stop(&r->cap.retry);
 	int64_t now = bo_clock_real_ns();
 	rsp_event(r, "capture-back",
-	          json_pack("{s:s, s:I}", "iface", r->cap_iface, "gap_ns",
-	                    (json_int_t)(now - r->cap_lost_at)));
-	r->cap_lost_at = 0;
+	          json_pack("{s:s, s:I}", "iface", r->cap.iface, "gap_ns",
+	                    (json_int_t)(now - r->cap.lost_at)));
+	r->cap.lost_at = 0;
 }
 
 static void retry(uv_timer_t *t)
 {
 	rsp *r = t->data;
-	if (r->cap_opening)
+	if (r->cap.opening)
 		return;
 	reopen *o = calloc(1, sizeof *o);
 	if (!o)
 		return;
 	o->r = r;
 	o->req.data = o;
-	snprintf(o->iface, sizeof o->iface, "%s", r->cap_dev);
+	snprintf(o->iface, sizeof o->iface, "%s", r->cap.dev);
 	o->port = r->port;
 	o->tcp_port = r->tcp_port;
 	if (uv_queue_work(r->loop, &o->req, reopen_work, reopen_done) != 0) {
 		free(o);
 		return;
 	}
-	r->cap_opening = 1;
+	r->cap.opening = 1;
 }
 
 void rsp_capture_ready(rsp *r, const char *watch_error)
 {
 	/* A bounded batch per wake-up keeps the loop responsive under a flood. */
-	int n = pcap_dispatch(r->cap, 256, on_packet, (u_char *)r);
+	int n = pcap_dispatch(r->cap.pcap, 256, on_packet, (u_char *)r);
 	if (n == PCAP_ERROR || n == PCAP_ERROR_BREAK || watch_error) {
 		char why[PCAP_ERRBUF_SIZE];
-		snprintf(why, sizeof why, "%s", n < 0 ? pcap_geterr(r->cap) : watch_error);
+		snprintf(why, sizeof why, "%s", n < 0 ? pcap_geterr(r->cap.pcap) : watch_error);
 		lost(r, why);
 	}
 }
@@ -227,31 +227,31 @@ int rsp_capture_start(rsp *r, char *err, size_t errlen)
 {
 	if (rsp_capture_prepare(r, err, errlen) != 0)
 		return -1;
-	uv_timer_init(r->loop, &r->cap_retry);
-	r->cap_retry.data = r;
-	pcap_t *pc = open_pcap(r->cap_dev, r->port, r->tcp_port, err, errlen);
+	uv_timer_init(r->loop, &r->cap.retry);
+	r->cap.retry.data = r;
+	pcap_t *pc = open_pcap(r->cap.dev, r->port, r->tcp_port, err, errlen);
 	if (!pc || adopt(r, pc, err, errlen) != 0) {
-		uv_close((uv_handle_t *)&r->cap_retry, NULL);
+		uv_close((uv_handle_t *)&r->cap.retry, NULL);
 		return -1;
 	}
-	r->cap_on = 1;
+	r->cap.on = 1;
 	return 0;
 }
 
 void rsp_capture_stop(rsp *r)
 {
-	if (!r->cap_on)
+	if (!r->cap.on)
 		return;
-	uv_timer_stop(&r->cap_retry);
-	uv_close((uv_handle_t *)&r->cap_retry, NULL);
-	if (r->cap) {
+	uv_timer_stop(&r->cap.retry);
+	uv_close((uv_handle_t *)&r->cap.retry, NULL);
+	if (r->cap.pcap) {
 		struct pcap_stat st;
-		if (pcap_stats(r->cap, &st) == 0 && st.ps_drop)
+		if (pcap_stats(r->cap.pcap, &st) == 0 && st.ps_drop)
 			rsp_event(r, "capture-drops",
 			          json_pack("{s:I}", "dropped", (json_int_t)st.ps_drop));
 		rsp_capture_unwatch(r);
-		pcap_close(r->cap);
-		r->cap = NULL;
+		pcap_close(r->cap.pcap);
+		r->cap.pcap = NULL;
 	}
-	r->cap_on = 0;
+	r->cap.on = 0;
 }

@@ -15,15 +15,15 @@
 static void beat(uv_timer_t *t)
 {
 	rsp *r = t->data;
-	bo_hb hb = {.instance = r->hb_instance,
-	            .seq = r->hb_seq++,
+	bo_hb hb = {.instance = r->hb.instance,
+	            .seq = r->hb.seq++,
 	            .realtime_ns = bo_clock_real_ns(),
 	            .mono_ns = bo_clock_mono_ns()};
 	uint8_t pkt[BO_HB_LEN];
 	bo_hb_encode(&hb, pkt);
 	uv_buf_t b = uv_buf_init((char *)pkt, sizeof pkt);
-	if (uv_udp_try_send(&r->hb, &b, 1, (const struct sockaddr *)&r->hb_dst) < 0)
-		r->hb_errors++;
+	if (uv_udp_try_send(&r->hb.udp, &b, 1, (const struct sockaddr *)&r->hb.dst) < 0)
+		r->hb.errors++;
 }
 
 /* "192.0.2.1", "192.0.2.1:9000", "2001:db8::1", "[2001:db8::1]:9000" */
@@ -66,32 +66,32 @@ static int parse_dest(const char *s, struct sockaddr_storage *ss)
 
 int rsp_heartbeat_start(rsp *r, const char *dest, char *err, size_t errlen)
 {
-	if (parse_dest(dest, &r->hb_dst) != 0) {
+	if (parse_dest(dest, &r->hb.dst) != 0) {
 		snprintf(err, errlen,
 		         "--heartbeat %s: expected an address with an optional port "
 		         "(192.0.2.1, 192.0.2.1:%d, [2001:db8::1]:%d)",
 		         dest, BO_PORT_HB_DEFAULT, BO_PORT_HB_DEFAULT);
 		return -1;
 	}
-	int rc = uv_udp_init(r->loop, &r->hb);
+	int rc = uv_udp_init(r->loop, &r->hb.udp);
 	if (rc < 0) {
 		snprintf(err, errlen, "heartbeat socket: %s", uv_strerror(rc));
 		return -1;
 	}
-	r->hb.data = r->hb_timer.data = r;
-	r->hb_instance = randombytes_random();
-	uv_timer_init(r->loop, &r->hb_timer);
-	uv_timer_start(&r->hb_timer, beat, 0, PERIOD_MS);
-	r->hb_on = 1;
+	r->hb.udp.data = r->hb.timer.data = r;
+	r->hb.instance = randombytes_random();
+	uv_timer_init(r->loop, &r->hb.timer);
+	uv_timer_start(&r->hb.timer, beat, 0, PERIOD_MS);
+	r->hb.on = 1;
 	return 0;
 }
 
 void rsp_heartbeat_stop(rsp *r)
 {
-	if (!r->hb_on)
+	if (!r->hb.on)
 		return;
-	uv_timer_stop(&r->hb_timer);
-	uv_close((uv_handle_t *)&r->hb_timer, NULL);
-	uv_close((uv_handle_t *)&r->hb, NULL);
-	r->hb_on = 0;
+	uv_timer_stop(&r->hb.timer);
+	uv_close((uv_handle_t *)&r->hb.timer, NULL);
+	uv_close((uv_handle_t *)&r->hb.udp, NULL);
+	r->hb.on = 0;
 }

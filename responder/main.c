@@ -71,20 +71,21 @@ static void usage(FILE *f)
 static json_t *counters(const rsp *r)
 {
 	const rsp_counters *c = &r->refl.c;
-	return json_pack(
-	        "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:{s:i, s:I, s:I}, "
-	        "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
-	        "stamp", "received", (json_int_t)c->received, "reflected", (json_int_t)c->reflected,
-	        "malformed", (json_int_t)c->malformed, "auth_failed", (json_int_t)c->auth_failed,
-	        "denied", (json_int_t)c->denied, "rate_limited", (json_int_t)c->limited,
-	        "send_errors", (json_int_t)c->send_errors, "sessions_evicted",
-	        (json_int_t)c->evicted, "sessions", r->refl.nsessions, "tcp", "clients", r->nconns,
-	        "refused", (json_int_t)r->conns_refused, "echo_bytes", (json_int_t)r->echo_bytes,
-	        "capture", "arrivals", (json_int_t)r->arrivals, "errors", (json_int_t)r->cap_errors,
-	        "heartbeat", "sent", (json_int_t)r->hb_seq, "errors", (json_int_t)r->hb_errors,
-	        "journal", "events", (json_int_t)r->journal.next, "kept",
-	        (json_int_t)(r->journal.next - r->journal.first), "bytes",
-	        (json_int_t)r->journal.bytes);
+	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:{s:i, s:I, s:I}, "
+	                 "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
+	                 "stamp", "received", (json_int_t)c->received, "reflected",
+	                 (json_int_t)c->reflected, "malformed", (json_int_t)c->malformed,
+	                 "auth_failed", (json_int_t)c->auth_failed, "denied", (json_int_t)c->denied,
+	                 "rate_limited", (json_int_t)c->limited, "send_errors",
+	                 (json_int_t)c->send_errors, "sessions_evicted", (json_int_t)c->evicted,
+	                 "sessions", r->refl.nsessions, "tcp", "clients", r->tcp.nconns, "refused",
+	                 (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
+	                 "capture", "arrivals", (json_int_t)r->cap.arrivals, "errors",
+	                 (json_int_t)r->cap.errors, "heartbeat", "sent", (json_int_t)r->hb.seq,
+	                 "errors", (json_int_t)r->hb.errors, "journal", "events",
+	                 (json_int_t)r->journal.next, "kept",
+	                 (json_int_t)(r->journal.next - r->journal.first), "bytes",
+	                 (json_int_t)r->journal.bytes);
 }
 
 static void on_readable(uv_poll_t *h, int status, int events)
@@ -268,7 +269,7 @@ int main(int argc, char **argv)
 			r.guard.rate = (uint32_t)v;
 			break;
 		}
-		case 'c': r.cap_iface = optarg; break;
+		case 'c': r.cap.iface = optarg; break;
 		case 'H': r.hb_dest = optarg; break;
 		case 's': r.step_ns = bo_cli_duration("--step", optarg); break;
 		case 'l': r.log_path = optarg; break;
@@ -308,7 +309,8 @@ static int serve(rsp *r)
 	}
 	randombytes_buf(r->refl.hash_key, sizeof r->refl.hash_key);
 	randombytes_buf(r->guard.hash_key, sizeof r->guard.hash_key);
-	if (rsp_journal_init(&r->journal, JOURNAL_EVENTS, JOURNAL_BYTES) != 0) {
+	if (rsp_journal_init(&r->journal, JOURNAL_EVENTS, JOURNAL_BYTES) != 0 ||
+	    !(r->os = rsp_os_new())) {
 		fprintf(stderr, "blackout-responder: out of memory\n");
 		return RSP_EXIT_SETUP;
 	}
@@ -338,17 +340,17 @@ static int serve(rsp *r)
 	else
 		snprintf(r->status[0], sizeof r->status[0], "off (--tcp-port 0)");
 	if (rsp_netev_start(r, err, sizeof err) == 0)
-		snprintf(r->status[1], sizeof r->status[1], "%s", r->netev_what);
+		snprintf(r->status[1], sizeof r->status[1], "%s", r->netev.what);
 	else
 		snprintf(r->status[1], sizeof r->status[1], "not available: %s", err);
-	if (!r->cap_iface)
+	if (!r->cap.iface)
 		snprintf(r->status[2], sizeof r->status[2],
 		         "off (--capture IFACE to record arrivals)");
 	else if (rsp_capture_start(r, err, sizeof err) == 0)
 		snprintf(r->status[2], sizeof r->status[2], "on %s: every probe's arrival",
-		         r->cap_iface);
+		         r->cap.iface);
 	else
-		snprintf(r->status[2], sizeof r->status[2], "no capture on %s: %s", r->cap_iface,
+		snprintf(r->status[2], sizeof r->status[2], "no capture on %s: %s", r->cap.iface,
 		         err);
 	if (r->hb_dest)
 		snprintf(r->status[3], sizeof r->status[3], "to %s every 10 ms", r->hb_dest);
@@ -393,5 +395,6 @@ static int serve(rsp *r)
 	rsp_journal_free(&r->journal);
 	json_decref(r->sys);
 	uv_loop_close(r->loop);
+	free(r->os);
 	return rc;
 }

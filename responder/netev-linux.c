@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "responder.h"
+#include "os-linux.h"
 
 static const char *operstate(unsigned v)
 {
@@ -137,7 +137,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		return;
 	static uint8_t buf[65536];
 	for (int i = 0; i < 16; i++) {
-		ssize_t n = recv(r->netev_fd, buf, sizeof buf, MSG_DONTWAIT);
+		ssize_t n = recv(r->os->netev_fd, buf, sizeof buf, MSG_DONTWAIT);
 		if (n < 0 && errno == ENOBUFS) { /* the kernel dropped notifications */
 			rsp_event(r, "net-overrun", json_object());
 			continue;
@@ -160,21 +160,21 @@ int rsp_netev_start(rsp *r, char *err, size_t errlen)
 			close(fd);
 		return -1;
 	}
-	r->netev_fd = fd;
-	r->netev_poll.data = r;
-	uv_poll_init(r->loop, &r->netev_poll, fd);
-	uv_poll_start(&r->netev_poll, UV_READABLE, on_readable);
-	r->netev_on = 1;
-	snprintf(r->netev_what, sizeof r->netev_what, "link and address changes (rtnetlink)");
+	r->os->netev_fd = fd;
+	r->os->netev_poll.data = r;
+	uv_poll_init(r->loop, &r->os->netev_poll, fd);
+	uv_poll_start(&r->os->netev_poll, UV_READABLE, on_readable);
+	r->netev.on = 1;
+	snprintf(r->netev.what, sizeof r->netev.what, "link and address changes (rtnetlink)");
 	return 0;
 }
 
 void rsp_netev_stop(rsp *r)
 {
-	if (!r->netev_on)
+	if (!r->netev.on)
 		return;
-	uv_poll_stop(&r->netev_poll);
-	uv_close((uv_handle_t *)&r->netev_poll, NULL);
-	close(r->netev_fd);
-	r->netev_on = 0;
+	uv_poll_stop(&r->os->netev_poll);
+	uv_close((uv_handle_t *)&r->os->netev_poll, NULL);
+	close(r->os->netev_fd);
+	r->netev.on = 0;
 }

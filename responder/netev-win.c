@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "bo_time.h"
-#include "responder.h"
+#include "os-win.h"
 
 #define QUEUE 256
 
@@ -130,8 +130,8 @@ int rsp_netev_start(rsp *r, char *err, size_t errlen)
 		free(n);
 		return -1;
 	}
-	r->netev_os = n;
-	r->netev_on = 1;
+	r->os->netev = n;
+	r->netev.on = 1;
 	DWORD e1 = NotifyIpInterfaceChange(AF_UNSPEC, on_interface, n, FALSE, &n->h_if);
 	DWORD e2 = NotifyUnicastIpAddressChange(AF_UNSPEC, on_address, n, FALSE, &n->h_unicast);
 	notify_hint_fn hint_fn = NULL;
@@ -149,7 +149,7 @@ int rsp_netev_start(rsp *r, char *err, size_t errlen)
 		rsp_netev_stop(r);
 		return -1;
 	}
-	snprintf(r->netev_what, sizeof r->netev_what,
+	snprintf(r->netev.what, sizeof r->netev.what,
 	         "interface%s and address changes (IP Helper)%s",
 	         e1 == NO_ERROR ? "" : " (not available)",
 	         e3 == NO_ERROR ? ", connectivity hints" : "");
@@ -158,8 +158,8 @@ int rsp_netev_start(rsp *r, char *err, size_t errlen)
 
 void rsp_netev_stop(rsp *r)
 {
-	netev_os *n = r->netev_os;
-	if (!r->netev_on || !n)
+	netev_os *n = r->os->netev;
+	if (!r->netev.on || !n)
 		return;
 	/* CancelMibChangeNotify2 waits for callbacks that are running: none is left after it. */
 	if (n->h_if)
@@ -169,6 +169,6 @@ void rsp_netev_stop(rsp *r)
 	if (n->h_hint)
 		CancelMibChangeNotify2(n->h_hint);
 	rsp_handoff_close(&n->q, free);
-	r->netev_os = NULL;
-	r->netev_on = 0;
+	r->os->netev = NULL;
+	r->netev.on = 0;
 }

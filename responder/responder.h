@@ -153,6 +153,7 @@ void rsp_handoff_close(rsp_handoff *h, void (*done)(void *data));
 /* ---- the responder (main.c and the files that hang off its loop) ---- */
 
 typedef struct rsp_conn rsp_conn;
+typedef struct rsp_os rsp_os;
 
 typedef struct rsp {
 	uv_loop_t *loop;
@@ -167,39 +168,39 @@ typedef struct rsp {
 	int ticks;
 	int64_t last_offset; /* realtime - monotonic at the previous clock pair */
 	int64_t step_ns;     /* a change of that offset larger than this is a clock step */
-	/* TCP listener (tcp.c) */
-	uv_tcp_t listener;
-	int tcp_on;
-	rsp_conn *conns;
-	int nconns;
-	uint64_t conns_refused, echo_bytes;
-	/* network events (netev-*.c) */
-	int netev_on;
-	uv_poll_t netev_poll; /* Linux: the rtnetlink socket */
-	int netev_fd;
-	void *netev_os; /* Windows: the notification handles and their queue */
-	char netev_what[96];
-	/* capture (capture.c, capture-*.c) */
-	const char *cap_iface;
-	char cap_dev[256]; /* what pcap opens: cap_iface, or on Windows the adapter it names */
-	pcap_t *cap;
-	int cap_on;
-	int cap_opening;     /* a reopen is running on the thread pool */
-	uv_poll_t cap_poll;  /* POSIX: pcap's selectable descriptor */
-	uv_timer_t cap_tick; /* Windows: read every 10 ms */
-	uv_timer_t cap_retry;
-	int64_t cap_lost_at; /* realtime when the capture broke, 0 while it runs */
-	uint64_t arrivals, cap_errors;
-	/* heartbeat (heartbeat.c) */
-	int hb_on;
-	uv_udp_t hb;
-	uv_timer_t hb_timer;
-	struct sockaddr_storage hb_dst;
-	uint32_t hb_instance, hb_seq;
-	uint64_t hb_errors;
+	struct rsp_tcp {     /* tcp.c: the listener and its clients */
+		uv_tcp_t listener;
+		int on;
+		rsp_conn *conns;
+		int nconns;
+		uint64_t refused, echo_bytes;
+	} tcp;
+	struct rsp_netev { /* netev-*.c: the guest's network changes */
+		int on;
+		char what[96];
+	} netev;
+	struct rsp_capture { /* capture.c, capture-*.c */
+		const char *iface;
+		char dev[256]; /* what pcap opens: iface, or on Windows the adapter it names */
+		pcap_t *pcap;
+		int on;
+		int opening; /* a reopen is running on the thread pool */
+		uv_timer_t retry;
+		int64_t lost_at; /* realtime when the capture broke, 0 while it runs */
+		uint64_t arrivals, errors;
+	} cap;
+	struct rsp_hb { /* heartbeat.c */
+		int on;
+		uv_udp_t udp;
+		uv_timer_t timer;
+		struct sockaddr_storage dst;
+		uint32_t instance, seq;
+		uint64_t errors;
+	} hb;
+	/* What only one platform has (os-linux.h, os-win.h), made by rsp_os_new. */
+	rsp_os *os;
 	char status[5][160]; /* start-up summary lines for the optional parts */
 	json_t *sys;         /* what the platform reports of itself (sys-*.c) */
-	void *wfp;           /* Windows: the WFP filter-change subscription */
 	/* options read by serve() */
 	const char *log_path, *hb_dest;
 	int prio, add_fw_rules, service, stopping;
@@ -225,7 +226,7 @@ void rsp_netev_parse(rsp *r, const uint8_t *buf, size_t len);
 
 /* capture.c + capture-posix.c / capture-win.c */
 int rsp_capture_start(rsp *r, char *err, size_t errlen);
-/* platform: r->cap_dev from r->cap_iface; on Windows also whether Npcap is there. 0 or -1. */
+/* platform: r->cap.dev from r->cap.iface; on Windows also whether Npcap is there. 0 or -1. */
 int rsp_capture_prepare(rsp *r, char *err, size_t errlen);
 /* platform: settings before activation (Windows: timestamps on the system's precise clock). */
 void rsp_capture_configure(pcap_t *pc);
@@ -233,7 +234,7 @@ const char *rsp_npcap_version(void); /* Windows: pcap_lib_version(), or why ther
 void rsp_capture_stop(rsp *r);
 /* Called by the platform watcher when packets wait, or with the watcher's error. */
 void rsp_capture_ready(rsp *r, const char *watch_error);
-int rsp_capture_watch(rsp *r); /* platform: watch r->cap; 0 or a negative code */
+int rsp_capture_watch(rsp *r); /* platform: watch r->cap.pcap; 0 or a negative code */
 void rsp_capture_unwatch(rsp *r);
 
 /* heartbeat.c */
@@ -277,6 +278,9 @@ void rsp_sys_stop(rsp *r);
 int rsp_run(rsp *r, int (*serve)(rsp *));
 void rsp_service_running(rsp *r);
 void rsp_request_stop(rsp *r); /* any thread: the loop shuts down */
+/* sys-linux.c, sys-win.c: the platform's part of the responder, zeroed; NULL without memory. */
+rsp_os *rsp_os_new(void);
+
 /* wfp-win.c */
 void rsp_wfp_start(rsp *r, json_t *sys);
 void rsp_wfp_stop(rsp *r);

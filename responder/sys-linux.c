@@ -2,11 +2,12 @@
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 
-#include "responder.h"
+#include "os-linux.h"
 
 /* A reply that waits for the CPU is a longer round trip, and a lost probe's round trip is
  * what the analyzer has to guess: the reflector should run as soon as a request arrives. */
@@ -75,4 +76,9 @@ int rsp_run(rsp *r, int (*serve)(rsp *))
 void rsp_service_running(rsp *r)
 {
 	(void)r;
+}
+
+rsp_os *rsp_os_new(void)
+{
+	return calloc(1, sizeof(rsp_os));
 }

@@ -10,9 +10,10 @@
 #include <oleauto.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "responder.h"
+#include "os-win.h"
 
 #define RULE_GROUP L"blackout"
 #define PROTOCOL_ANY 256 /* NET_FW_IP_PROTOCOL_ANY, not in every netfw.h */
@@ -287,4 +288,9 @@ void rsp_sys_start(rsp *r, json_t *sys)
 void rsp_sys_stop(rsp *r)
 {
 	rsp_wfp_stop(r);
+}
+
+rsp_os *rsp_os_new(void)
+{
+	return calloc(1, sizeof(rsp_os));
 }

@@ -41,12 +41,12 @@ static void on_closed(uv_handle_t *h)
 {
 	rsp_conn *c = h->data;
 	rsp *r = c->r;
-	for (rsp_conn **pp = &r->conns; *pp; pp = &(*pp)->next)
+	for (rsp_conn **pp = &r->tcp.conns; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
 			break;
 		}
-	r->nconns--;
+	r->tcp.nconns--;
 	free(c);
 }
 
@@ -163,7 +163,7 @@ static void echo(rsp_conn *c, const char *data, size_t len)
 		conn_close(c, "write failed");
 		return;
 	}
-	c->r->echo_bytes += len;
+	c->r->tcp.echo_bytes += len;
 	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->h) >= HIGH_WATER) {
 		uv_read_stop((uv_stream_t *)&c->h);
 		c->paused = 1;
@@ -227,9 +227,9 @@ static void on_connection(uv_stream_t *server, int status)
 	c->r = r;
 	c->h.data = c;
 	c->opened = bo_clock_mono_ns();
-	c->next = r->conns;
-	r->conns = c;
-	r->nconns++;
+	c->next = r->tcp.conns;
+	r->tcp.conns = c;
+	r->tcp.nconns++;
 	if (uv_accept(server, (uv_stream_t *)&c->h) != 0) {
 		c->closing = 1;
 		uv_close((uv_handle_t *)&c->h, on_closed);
@@ -243,9 +243,9 @@ static void on_connection(uv_stream_t *server, int status)
 	if (uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss, &sl) == 0 &&
 	    rsp_addr_from_sockaddr((struct sockaddr *)&ss, &peer, &port) == 0)
 		bo_addr_str(&peer, c->peer, sizeof c->peer);
-	if (r->nconns > MAX_CONNS ||
+	if (r->tcp.nconns > MAX_CONNS ||
 	    rsp_guard_check(&r->guard, &peer, bo_clock_mono_ns()) == RSP_DENIED) {
-		r->conns_refused++;
+		r->tcp.refused++;
 		c->closing = 1;
 		uv_close((uv_handle_t *)&c->h, on_closed);
 		return;
@@ -257,28 +257,28 @@ static void on_connection(uv_stream_t *server, int status)
 int rsp_tcp_start(rsp *r, char *err, size_t errlen)
 {
 	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(r->tcp_port)};
-	int rc = uv_tcp_init(r->loop, &r->listener);
+	int rc = uv_tcp_init(r->loop, &r->tcp.listener);
 	if (rc == 0)
-		rc = uv_tcp_bind(&r->listener, (const struct sockaddr *)&a, 0); /* dual stack */
-	r->listener.data = r;
+		rc = uv_tcp_bind(&r->tcp.listener, (const struct sockaddr *)&a, 0); /* dual stack */
+	r->tcp.listener.data = r;
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&r->listener, 128, on_connection);
+		rc = uv_listen((uv_stream_t *)&r->tcp.listener, 128, on_connection);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot listen on TCP port %u: %s%s", r->tcp_port,
 		         uv_strerror(rc),
 		         rc == UV_EADDRINUSE ? " (another responder running? choose --tcp-port)"
 		         : rc == UV_EACCES ? " (ports below 1024 need root or CAP_NET_BIND_SERVICE)"
 		                           : "");
-		uv_close((uv_handle_t *)&r->listener, NULL);
+		uv_close((uv_handle_t *)&r->tcp.listener, NULL);
 		return rc;
 	}
-	r->tcp_on = 1;
+	r->tcp.on = 1;
 	return 0;
 }
 
 void rsp_tcp_wake(rsp *r)
 {
-	for (rsp_conn *c = r->conns; c; c = c->next)
+	for (rsp_conn *c = r->tcp.conns; c; c = c->next)
 		if (c->kind == BO_CTL_EVENTS && !c->closing)
 			pump(c);
 }
@@ -286,16 +286,16 @@ void rsp_tcp_wake(rsp *r)
 void rsp_tcp_tick(rsp *r)
 {
 	int64_t now = bo_clock_mono_ns();
-	for (rsp_conn *c = r->conns; c; c = c->next)
+	for (rsp_conn *c = r->tcp.conns; c; c = c->next)
 		if (!c->kind && !c->closing && now - c->opened > HELLO_TIMEOUT_NS)
 			conn_close(c, "no request line");
 }
 
 void rsp_tcp_stop(rsp *r)
 {
-	for (rsp_conn *c = r->conns; c; c = c->next)
+	for (rsp_conn *c = r->tcp.conns; c; c = c->next)
 		conn_close(c, "responder stopping");
-	if (r->tcp_on)
-		uv_close((uv_handle_t *)&r->listener, NULL);
-	r->tcp_on = 0;
+	if (r->tcp.on)
+		uv_close((uv_handle_t *)&r->tcp.listener, NULL);
+	r->tcp.on = 0;
 }

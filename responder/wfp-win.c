@@ -16,7 +16,7 @@
 #include <wchar.h>
 
 #include "bo_time.h"
-#include "responder.h"
+#include "os-win.h"
 
 #define QUEUE 512
 #define KNOWN 512
@@ -179,16 +179,16 @@ void rsp_wfp_start(rsp *r, json_t *sys)
 	         "watching filter changes: %d quarantine filter(s) now, %d of them unquarantine",
 	         found, unq);
 	json_object_set_new(sys, "wfp", json_string(line));
-	r->wfp = w;
+	r->os->wfp = w;
 }
 
 void rsp_wfp_stop(rsp *r)
 {
-	wfp *w = r->wfp;
+	wfp *w = r->os->wfp;
 	if (!w)
 		return;
 	FwpmFilterUnsubscribeChanges0(w->engine, w->sub); /* waits for running callbacks */
 	FwpmEngineClose0(w->engine);
 	rsp_handoff_close(&w->q, free);
-	r->wfp = NULL;
+	r->os->wfp = NULL;
 }

@@ -1,0 +1,13 @@
+/* The responder's Linux-only state (the rest is portable, in responder.h). */
+#ifndef RSP_OS_LINUX_H
+#define RSP_OS_LINUX_H
+
+#include "responder.h"
+
+struct rsp_os {
+	uv_poll_t netev_poll; /* the rtnetlink socket */
+	int netev_fd;
+	uv_poll_t cap_poll; /* pcap's selectable descriptor */
+};
+
+#endif
