@@ -133,6 +133,7 @@ static void usage(FILE *f)
 	        "      --stamp-key FILE\n"
 	        "                           as for a single run\n"
 	        "  -q, --quiet              only the conclusion line\n"
+	        "  -h, --help               this text\n"
 	        "\n"
 	        "Exit status: 0 compared (gates passed), 1 a run could not be read, 2 usage "
 	        "error,\n"

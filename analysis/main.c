@@ -40,6 +40,7 @@ static void usage(FILE *f)
 	        "7s)\n"
 	        "      --switchover DUR     longest dark time after resume still judged a plain\n"
 	        "                           switchover (default 1s)\n"
+	        "      --stamp-key FILE     the HMAC key of a run that used authenticated STAMP\n"
 	        "  -h, --help, -V, --version\n"
 	        "\n"
 	        "Verdicts: no-blackout, switchover-only, quarantine-normal, "

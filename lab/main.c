@@ -38,6 +38,7 @@ static void usage(FILE *f)
 	        "                   run CMD in the lab's namespace ROLE: probe, sw or vm\n"
 	        "  down NAME        remove a lab made by `up`\n"
 	        "  scenarios        list the named scenarios\n"
+	        "  --help, --version\n"
 	        "\n"
 	        "Scenario options (override the named scenario's values):\n"
 	        "  --pause DUR        VM paused, nothing reaches it (e.g. 300ms)\n"

@@ -1,0 +1,148 @@
+/* The probe without a network: the pacer's schedule (its deadline heap, walked without a clock)
+ * and the live view's outage detection, fed packets built by the registry's builders. */
+#include "bo_time.h"
+#include "check.h"
+#include "probe.h"
+
+#define MS BO_NS_PER_MS
+
+static probe p;
+static probe_target targets[2];
+static probe_slot slots[4];
+
+static void setup(void)
+{
+	for (int i = 0; i < 16; i++)
+		p.key.k[i] = (uint8_t)(i * 7);
+	p.run_id = 0x0a0b0c0d;
+	p.cfg.quiet = 1;
+	p.cfg.nstreams = 2;
+	p.cfg.timeout = 100 * MS;
+	p.cfg.stamp_port = 862;
+	p.cfg.tcp_port = 8620;
+	p.sctx = (bo_stream_ctx){.key = &p.key,
+	                         .run_id = p.run_id,
+	                         .stamp_key = &p.stamp_key,
+	                         .stamp_port = 862,
+	                         .tcp_port = 8620};
+	p.targets = targets;
+	p.ntargets = 2;
+	p.slots = slots;
+	p.nslots = 4;
+	const char *addr[] = {"192.0.2.2", "192.0.2.3"};
+	const char *streams[] = {"icmp", "udp"};
+	const int64_t interval[] = {10 * MS, 4 * MS};
+	for (int t = 0; t < 2; t++) {
+		bo_addr_parse(addr[t], &targets[t].addr);
+		bo_addr_str(&targets[t].addr, targets[t].str, sizeof targets[t].str);
+		targets[t].index = t;
+		bo_addrmap_put(&p.target_map, &targets[t].addr, t);
+		for (int i = 0; i < 2; i++) {
+			probe_slot *s = &slots[t * 2 + i];
+			s->desc = bo_stream_by_name(streams[i]);
+			s->run = &p;
+			s->target = &targets[t];
+			s->interval = interval[i];
+			s->phase = (2 * t + 1) * s->interval / 4 + i * PROBE_STREAM_STEP;
+			s->inst = (bo_stream_inst){.desc = s->desc,
+			                           .target = targets[t].addr,
+			                           .icmp_id = (uint16_t)(0x100 + t),
+			                           .ssid = (uint16_t)(0x200 + t * 2 + i),
+			                           .local_port = (uint16_t)(40000 + t * 2 + i),
+			                           .stamp_port = 862,
+			                           .tcp_port = 8620};
+			bo_addr_parse("192.0.2.1", &s->inst.local);
+		}
+	}
+}
+
+/* The schedule: every slot's deadlines on its own grid, all in order, none skipped. */
+static int64_t last_deadline;
+static uint32_t next_seq[4];
+static int walked;
+
+static int walk_fn(probe_slot *s, uint32_t seq, int64_t deadline, void *arg)
+{
+	(void)arg;
+	int i = (int)(s - slots);
+	CHECK(deadline >= last_deadline);
+	CHECK_INT(seq, next_seq[i]);
+	CHECK_INT(deadline, 1000 * MS + s->phase + (int64_t)seq * s->interval);
+	last_deadline = deadline;
+	next_seq[i]++;
+	walked++;
+	return 0;
+}
+
+/* Probe seq of slot s as captured: the request at t, in an IPv4 header; as_reply turns it into
+ * the target's answer (echo reply; STAMP reflected with the sender's sequence number). */
+static void capture(probe_slot *s, uint32_t seq, int64_t t, int as_reply)
+{
+	bo_probe_pkt b;
+	CHECK_INT(probe_build(s, seq, t, &b), 0);
+	uint8_t ip[20 + BO_PROBE_MAX + 64];
+	memset(ip, 0, sizeof ip);
+	size_t len = b.len;
+	uint8_t *l4 = ip + 20;
+	memcpy(l4, b.l4, b.len);
+	if (as_reply && b.proto == 1)
+		l4[0] = 0;
+	if (as_reply && b.proto == 17) { /* a reflector packet: sender seq at 24 of the payload */
+		bo_stamp st = {.seq = 99, .sender_seq = seq, .ssid = s->inst.ssid};
+		int n = bo_stamp_write_reflector(&st, NULL, l4 + 8, sizeof ip - 28);
+		CHECK_INT(n, 44);
+		uint8_t t0 = l4[0], t1 = l4[1];
+		l4[0] = l4[2], l4[1] = l4[3], l4[2] = t0, l4[3] = t1;
+		len = 8 + (size_t)n;
+	}
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((20 + len) >> 8), ip[3] = (uint8_t)(20 + len);
+	ip[8] = 64;
+	ip[9] = b.proto;
+	memcpy(ip + 12, as_reply ? s->target->addr.a : s->inst.local.a, 4);
+	memcpy(ip + 16, as_reply ? s->inst.local.a : s->target->addr.a, 4);
+	bo_pkt pkt;
+	CHECK_INT(bo_pkt_parse(BO_LINK_RAW, ip, 20 + len, &pkt), 0);
+	probe_live_packet(&p, &pkt, t);
+}
+
+int main(void)
+{
+	setup();
+	CHECK_INT(probe_schedule_walk(&p, 1000 * MS, 1100 * MS, walk_fn, NULL), 0);
+	/* 100 ms: 10 icmp and 25 udp probes per target */
+	CHECK_INT(walked, 2 * (10 + 25));
+	CHECK_INT(next_seq[0], 10);
+	CHECK_INT(next_seq[1], 25);
+
+	/* Live: target 0's icmp answered after 1 ms except probes 30..59 (a 300 ms outage);
+	 * target 0's udp answered throughout. The outage is seen when probe 60's reply comes. */
+	probe_slot *icmp = &slots[0], *udp = &slots[1];
+	for (uint32_t q = 0; q < 100; q++) {
+		int64_t t = 1000 * MS + (int64_t)q * 10 * MS;
+		capture(icmp, q, t, 0);
+		capture(udp, q, t + MS / 2, 0);
+		capture(udp, q, t + MS, 1);
+		if (q >= 33 && q < 60)
+			CHECK(atomic_load(&icmp->fast)); /* overdue: the sender probes faster */
+		if (q < 30 || q >= 60)
+			capture(icmp, q, t + MS, 1);
+		if (q == 60)
+			CHECK(!atomic_load(&icmp->fast));
+	}
+	CHECK_INT(icmp->live.seen, 100);
+	CHECK_INT(icmp->live.answered, 70);
+	CHECK_INT(icmp->live.outages, 1);
+	CHECK_INT(icmp->live.longest, 300 * MS);
+	CHECK_INT(udp->live.answered, 100);
+	CHECK_INT(udp->live.outages, 0);
+	/* A duplicate and a reordered reply are counted, not paired again. */
+	capture(icmp, 99, 2000 * MS, 1);
+	capture(icmp, 98, 2001 * MS, 1);
+	CHECK_INT(icmp->live.dups, 1);
+	CHECK_INT(icmp->live.reordered, 1);
+	/* Another target's stream, a stranger's echo: not ours. */
+	CHECK_INT(slots[2].live.seen, 0);
+	bo_addrmap_free(&p.target_map);
+	return check_done("pacer-live");
+}
