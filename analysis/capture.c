@@ -123,8 +123,8 @@ static void on_packet(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 		an_on_frames(r, p, ts, timeout);
 		return;
 	}
-	bo_hit hits[BO_HITS_MAX];
-	int n = bo_stream_match(&r->sctx, p, hits, BO_HITS_MAX);
+	bo_hit hits[2]; /* frames, the only kind with many a packet, are reassembled above */
+	int n = bo_stream_match(&r->sctx, p, hits, 2);
 	for (int i = 0; i < n; i++)
 		on_hit(r, &hits[i], p, ts, timeout);
 }

@@ -234,13 +234,6 @@ int bo_pkt_parse(int linktype, const uint8_t *data, size_t caplen, bo_pkt *p)
 	return BO_ENOTSUP;
 }
 
-int bo_addr_eq(const bo_addr *a, const bo_addr *b)
-{
-	if (a->family != b->family)
-		return 0;
-	return memcmp(a->a, b->a, a->family == 4 ? 4 : 16) == 0;
-}
-
 char *bo_addr_str(const bo_addr *a, char *buf, size_t len)
 {
 	if (a->family == 4 || a->family == 6)

@@ -5,14 +5,16 @@
  * A stream type is a descriptor: its name and wire id (the stream number in every probe's
  * tag), its transport, flags, which of the run's ports it uses, a capture-filter fragment and
  * a matcher from a dissected packet to hits: (stream, target, sequence number, direction).
- * Variants of one wire format (icmp and icmp-new, udp and udp-new) share a matcher; the
- * matchers live one file per wire format (bo_stream_icmp.c, bo_stream_udp.c, bo_stream_tcp.c).
+ * Variants of one wire format (icmp and icmp-new, udp and udp-new) share a matcher. Each wire
+ * format is one file that defines its descriptors (bo_stream_icmp.c, bo_stream_udp.c,
+ * bo_stream_tcp.c); bo_stream.c lists them.
  */
 #ifndef BO_STREAM_H
 #define BO_STREAM_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "bo_ctl.h"
 #include "bo_pkt.h"
@@ -76,9 +78,19 @@ typedef struct bo_hit {
 	uint16_t icmp_seq;    /* echo: as on the wire */
 	uint32_t isn;         /* SYN: the request's ISN, or the reply's ack - 1 */
 	size_t offset;        /* frames: where the tag starts in the payload */
-	bo_stamp stamp;       /* STAMP: the packet as read (a reply's T2 and T3) */
 	int stamp_status;     /* STAMP: 0, or why it could not be read (BO_ETRUNC, BO_EAUTH) */
+	/* Last, and filled only by the STAMP matcher (bo_hit_init clears what is above). */
+	bo_stamp stamp; /* STAMP: the packet as read (a reply's T2 and T3) */
 } bo_hit;
+
+/* A hit of a matcher's kind, everything but .stamp zero (a packet's hits are many; the STAMP
+ * fields are the STAMP matcher's). */
+static inline void bo_hit_init(bo_hit *h, uint8_t kind, int reply)
+{
+	memset(h, 0, offsetof(bo_hit, stamp));
+	h->kind = kind;
+	h->reply = (uint8_t)reply;
+}
 
 /* One stream of one target, as the probe made it: what the filter and the check of a hit
  * against that stream need. */
@@ -138,7 +150,14 @@ extern const bo_stream_desc *const bo_streams[];
 extern const int bo_nstreams;
 
 const bo_stream_desc *bo_stream_by_name(const char *name);
-const bo_stream_desc *bo_stream_by_wire(uint8_t wire_id);
+const bo_stream_desc *bo_stream_by_wire_scan(uint8_t wire_id);
+/* The table is in wire-id order from 1 (unit.stream checks it): one look, per packet. */
+static inline const bo_stream_desc *bo_stream_by_wire(uint8_t wire_id)
+{
+	if (wire_id >= 1 && wire_id <= bo_nstreams && bo_streams[wire_id - 1]->wire_id == wire_id)
+		return bo_streams[wire_id - 1];
+	return bo_stream_by_wire_scan(wire_id);
+}
 /* The descriptor a foreign capture's probes of this matcher are read as (icmp, udp, tcp-syn). */
 const bo_stream_desc *bo_stream_foreign(enum bo_match_kind kind);
 /* The first descriptor with this matcher kind. */
@@ -155,27 +174,5 @@ const char *bo_transport_name(enum bo_transport t);
 
 /* "icmp, icmp-new, ..." for help texts; buf of len bytes. */
 char *bo_stream_names(char *buf, size_t len);
-
-/* Matchers and filters, one file per wire format, named in bo_stream.c's table. */
-int bo_match_echo(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max);
-int bo_match_stamp(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max);
-int bo_match_tcp(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max);
-void bo_filter_echo(const bo_stream_inst *s, char *buf, size_t len);
-void bo_filter_stamp(const bo_stream_inst *s, char *buf, size_t len);
-void bo_filter_tcp(const bo_stream_inst *s, char *buf, size_t len);
-int bo_accepts_echo(const bo_stream_inst *s, const bo_hit *h);
-int bo_build_echo(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, int64_t deadline,
-                  bo_probe_pkt *out);
-int bo_build_stamp(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, int64_t deadline,
-                   bo_probe_pkt *out);
-int bo_build_syn(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, int64_t deadline,
-                 bo_probe_pkt *out);
-int bo_build_frame(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, int64_t deadline,
-                   bo_probe_pkt *out);
-int bo_accepts_stamp(const bo_stream_inst *s, const bo_hit *h);
-int bo_accepts_tcp(const bo_stream_inst *s, const bo_hit *h);
-
-/* The ICMP identifier probe seq of stream s goes out with. */
-uint16_t bo_stream_icmp_id(const bo_stream_inst *s, uint32_t seq);
 
 #endif

@@ -10,7 +10,13 @@
 #include "bo_rd.h"
 #include "bo_stream.h"
 
-void bo_filter_echo(const bo_stream_inst *s, char *buf, size_t len)
+/* The ICMP identifier probe seq of stream s goes out with. */
+static uint16_t icmp_id(const bo_stream_inst *s, uint32_t seq)
+{
+	return (s->desc->flags & BO_STREAM_NEW_FLOW) ? bo_icmp_new_id(s->icmp_id, seq) : s->icmp_id;
+}
+
+static void filter(const bo_stream_inst *s, char *buf, size_t len)
 {
 	char t[48];
 	bo_addr_str(&s->target, t, sizeof t);
@@ -31,7 +37,7 @@ void bo_filter_echo(const bo_stream_inst *s, char *buf, size_t len)
 		         t, s->icmp_id);
 }
 
-int bo_match_echo(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max)
+static int match(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max)
 {
 	int v6 = p->l4 == BO_L4_ICMP6;
 	if (max < 1 || (p->l4 != BO_L4_ICMP && !v6))
@@ -40,7 +46,7 @@ int bo_match_echo(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max
 	if (!request && !reply)
 		return 0;
 	bo_hit *h = &hits[0];
-	*h = (bo_hit){.kind = BO_MATCH_ECHO, .reply = (uint8_t)reply};
+	bo_hit_init(h, BO_MATCH_ECHO, reply);
 	h->target = request ? p->dst : p->src;
 	h->icmp_id = p->icmp_id;
 	h->icmp_seq = p->icmp_seq;
@@ -60,23 +66,23 @@ int bo_match_echo(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max
 	return 1;
 }
 
-int bo_accepts_echo(const bo_stream_inst *s, const bo_hit *h)
+static int accepts(const bo_stream_inst *s, const bo_hit *h)
 {
 	return h->desc == s->desc && h->kind == BO_MATCH_ECHO && h->tagged &&
-	       h->icmp_id == bo_stream_icmp_id(s, h->seq) && bo_addr_eq(&h->target, &s->target);
+	       h->icmp_id == icmp_id(s, h->seq) && bo_addr_eq(&h->target, &s->target);
 }
 
 /* Type, code, checksum (the kernel's for ICMPv6), identifier, the low 16 bits of the
  * sequence number, then the tag. */
-int bo_build_echo(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, int64_t deadline,
-                  bo_probe_pkt *out)
+static int build(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, int64_t deadline,
+                 bo_probe_pkt *out)
 {
 	int v6 = s->target.family == 6;
 	bo_wr w = bo_wr_make(out->l4, sizeof out->l4);
 	bo_wr_u8(&w, v6 ? 128 : 8);
 	bo_wr_u8(&w, 0);
 	bo_wr_be16(&w, 0);
-	bo_wr_be16(&w, bo_stream_icmp_id(s, seq));
+	bo_wr_be16(&w, icmp_id(s, seq));
 	bo_wr_be16(&w, (uint16_t)seq);
 	bo_probe_id id = {
 	        .stream = s->desc->wire_id, .run_id = c->run_id, .seq = seq, .deadline = deadline};
@@ -94,3 +100,35 @@ int bo_build_echo(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq,
 	}
 	return 0;
 }
+
+static const char echo_silent[] =
+        "no echo reply: the guest firewall blocks inbound ICMP echo (Windows: enable \"File "
+        "and Printer Sharing (Echo Request)\"), or the target is down";
+
+const bo_stream_desc bo_stream_icmp = {
+        .name = "icmp",
+        .wire_id = 1,
+        .transport = BO_TRANSPORT_ICMP,
+        .kind = BO_MATCH_ECHO,
+        .flags = BO_STREAM_TAGGED | BO_STREAM_FOREIGN,
+        .summary = "ICMP echo, one fixed identifier (what `ping -t` shows)",
+        .silent = echo_silent,
+        .filter = filter,
+        .match = match,
+        .accepts = accepts,
+        .build = build,
+};
+
+const bo_stream_desc bo_stream_icmp_new = {
+        .name = "icmp-new",
+        .wire_id = 2,
+        .transport = BO_TRANSPORT_ICMP,
+        .kind = BO_MATCH_ECHO,
+        .flags = BO_STREAM_TAGGED | BO_STREAM_NEW_FLOW,
+        .summary = "ICMP echo, a new identifier per probe (a new flow each time)",
+        .silent = echo_silent,
+        .filter = filter,
+        .match = match,
+        .accepts = accepts,
+        .build = build,
+};

@@ -16,7 +16,7 @@
 #include "bo_rd.h"
 #include "bo_stream.h"
 
-void bo_filter_tcp(const bo_stream_inst *s, char *buf, size_t len)
+static void filter(const bo_stream_inst *s, char *buf, size_t len)
 {
 	char t[48];
 	bo_addr_str(&s->target, t, sizeof t);
@@ -29,7 +29,7 @@ static int syn(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *h)
 	int reply = (p->tcp_flags & BO_TCP_ACK) && (p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST));
 	if ((!request && !reply) || (c->tcp_port && (request ? p->dport : p->sport) != c->tcp_port))
 		return 0;
-	*h = (bo_hit){.kind = BO_MATCH_SYN, .reply = (uint8_t)!request};
+	bo_hit_init(h, BO_MATCH_SYN, !request);
 	h->target = request ? p->dst : p->src;
 	h->port = request ? p->sport : p->dport;
 	h->target_port = request ? p->dport : p->sport;
@@ -57,7 +57,8 @@ static int frames(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max
 		if (!d || d->kind != BO_MATCH_FRAMES || (c->key && id.run_id != c->run_id))
 			continue;
 		bo_hit *h = &hits[n++];
-		*h = (bo_hit){.desc = d, .kind = BO_MATCH_FRAMES, .reply = (uint8_t)!request};
+		bo_hit_init(h, BO_MATCH_FRAMES, !request);
+		h->desc = d;
 		h->target = target;
 		h->tagged = 1;
 		h->verified = c->key != NULL;
@@ -71,7 +72,7 @@ static int frames(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max
 	return n;
 }
 
-int bo_match_tcp(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max)
+static int match(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max)
 {
 	if (max < 1 || p->l4 != BO_L4_TCP)
 		return 0;
@@ -80,15 +81,15 @@ int bo_match_tcp(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max)
 	return frames(c, p, hits, max);
 }
 
-int bo_accepts_tcp(const bo_stream_inst *s, const bo_hit *h)
+static int accepts(const bo_stream_inst *s, const bo_hit *h)
 {
 	return h->desc == s->desc && h->verified && bo_addr_eq(&h->target, &s->target);
 }
 
 /* tcp-syn: the 20-byte TCP header of probe seq. Its checksum covers the IPv4 pseudo-header
  * (a raw IPv4 TCP socket sends it as it is; for IPv6 the kernel fills it). */
-int bo_build_syn(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, int64_t deadline,
-                 bo_probe_pkt *out)
+static int build_syn(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq,
+                     int64_t deadline, bo_probe_pkt *out)
 {
 	(void)deadline;
 	bo_wr w = bo_wr_make(out->l4, 20);
@@ -113,8 +114,8 @@ int bo_build_syn(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, 
 /* tcp-est: the frame (a tag) in a TCP header as if the connection were up, the request line
  * sent and every frame before it in its own segment: a live run sends the payload alone on its
  * connection, and the kernel writes the header. */
-int bo_build_frame(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, int64_t deadline,
-                   bo_probe_pkt *out)
+static int build_frame(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq,
+                       int64_t deadline, bo_probe_pkt *out)
 {
 	bo_wr w = bo_wr_make(out->l4, 20 + BO_TAG_LEN);
 	bo_wr_be16(&w, s->local_port);
@@ -134,3 +135,35 @@ int bo_build_frame(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq
 	out->payload_off = 20;
 	return w.err ? BO_ERANGE : 0;
 }
+
+const bo_stream_desc bo_stream_tcp_syn = {
+        .name = "tcp-syn",
+        .wire_id = 5,
+        .transport = BO_TRANSPORT_TCP,
+        .kind = BO_MATCH_SYN,
+        .ports = BO_PORTS_TCP,
+        .flags = BO_STREAM_NEW_FLOW | BO_STREAM_FOREIGN,
+        .summary = "raw TCP SYN, a new source port each (a new inbound connection each time)",
+        .build = build_syn,
+        .silent = "no SYN-ACK or RST: TCP port %u filtered by the guest firewall (a closed "
+                  "port would have answered RST)",
+        .filter = filter,
+        .match = match,
+        .accepts = accepts,
+};
+
+const bo_stream_desc bo_stream_tcp_est = {
+        .name = "tcp-est",
+        .wire_id = 6,
+        .transport = BO_TRANSPORT_TCP,
+        .kind = BO_MATCH_FRAMES,
+        .ports = BO_PORTS_TCP,
+        .flags = BO_STREAM_TAGGED | BO_STREAM_BYTES,
+        .summary = "frames on one established TCP connection, echoed (an existing flow)",
+        .build = build_frame,
+        .silent = "no echo: blackout-responder not listening on TCP port %u, or the port "
+                  "blocked by the guest firewall",
+        .filter = filter,
+        .match = match,
+        .accepts = accepts,
+};

@@ -9,7 +9,7 @@
 #include "bo_stream.h"
 #include "bo_time.h"
 
-void bo_filter_stamp(const bo_stream_inst *s, char *buf, size_t len)
+static void filter(const bo_stream_inst *s, char *buf, size_t len)
 {
 	char t[48];
 	bo_addr_str(&s->target, t, sizeof t);
@@ -20,7 +20,7 @@ void bo_filter_stamp(const bo_stream_inst *s, char *buf, size_t len)
 		         s->local_port);
 }
 
-int bo_match_stamp(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max)
+static int match(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max)
 {
 	if (max < 1 || p->l4 != BO_L4_UDP)
 		return 0;
@@ -30,7 +30,8 @@ int bo_match_stamp(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int ma
 		return 0;
 	const bo_stamp_key *key = c->stamp_key && c->stamp_key->len ? c->stamp_key : NULL;
 	bo_hit *h = &hits[0];
-	*h = (bo_hit){.kind = BO_MATCH_STAMP, .reply = (uint8_t)!request};
+	bo_hit_init(h, BO_MATCH_STAMP, !request);
+	memset(&h->stamp, 0, sizeof h->stamp);
 	h->target = request ? p->dst : p->src;
 	h->port = request ? p->sport : p->dport;
 	h->target_port = port;
@@ -45,7 +46,7 @@ int bo_match_stamp(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int ma
 	return 1;
 }
 
-int bo_accepts_stamp(const bo_stream_inst *s, const bo_hit *h)
+static int accepts(const bo_stream_inst *s, const bo_hit *h)
 {
 	return h->kind == BO_MATCH_STAMP && h->stamp_status == 0 && h->ssid == s->ssid &&
 	       ((s->desc->flags & BO_STREAM_NEW_FLOW) || !s->local_port ||
@@ -56,8 +57,8 @@ int bo_accepts_stamp(const bo_stream_inst *s, const bo_hit *h)
 /* The UDP header (the source port: the fixed flow's, or a stand-in for the new port of each
  * probe that a live run's socket picks) and the Session-Sender packet: 44 octets, or 112 with
  * a key. T1 is the probe's deadline on the realtime clock; the capture has the actual send. */
-int bo_build_stamp(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, int64_t deadline,
-                   bo_probe_pkt *out)
+static int build(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq, int64_t deadline,
+                 bo_probe_pkt *out)
 {
 	bo_stamp st = {.seq = seq,
 	               .ts = bo_ntp_from_ns(deadline + c->mono_to_real),
@@ -78,3 +79,37 @@ int bo_build_stamp(const bo_stream_ctx *c, const bo_stream_inst *s, uint32_t seq
 	out->payload_off = 8;
 	return 0;
 }
+
+static const char stamp_silent[] =
+        "no STAMP reply: blackout-responder (or another reflector) not running, or UDP port "
+        "%u blocked by the guest firewall";
+
+const bo_stream_desc bo_stream_udp = {
+        .name = "udp",
+        .wire_id = 3,
+        .transport = BO_TRANSPORT_UDP,
+        .kind = BO_MATCH_STAMP,
+        .ports = BO_PORTS_STAMP,
+        .flags = BO_STREAM_FOREIGN,
+        .summary = "STAMP (RFC 8762) to the reflector, one fixed 5-tuple (an existing UDP flow)",
+        .silent = stamp_silent,
+        .filter = filter,
+        .match = match,
+        .accepts = accepts,
+        .build = build,
+};
+
+const bo_stream_desc bo_stream_udp_new = {
+        .name = "udp-new",
+        .wire_id = 4,
+        .transport = BO_TRANSPORT_UDP,
+        .kind = BO_MATCH_STAMP,
+        .ports = BO_PORTS_STAMP,
+        .flags = BO_STREAM_NEW_FLOW,
+        .summary = "STAMP from a new source port per probe (a new UDP flow each time)",
+        .silent = stamp_silent,
+        .filter = filter,
+        .match = match,
+        .accepts = accepts,
+        .build = build,
+};

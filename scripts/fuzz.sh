@@ -10,7 +10,8 @@ command -v clang >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install 
 out=build-fuzz
 mkdir -p "$out"
 src=(lib/bo_err.c lib/bo_cksum.c lib/bo_time.c lib/bo_pkt.c lib/bo_tag.c lib/bo_log.c lib/bo_stamp.c
-  lib/bo_hb.c lib/bo_clock-posix.c responder/request.c responder/arrival.c)
+  lib/bo_hb.c lib/bo_clock-posix.c lib/bo_ctl.c lib/bo_stream.c lib/bo_stream_icmp.c
+  lib/bo_stream_udp.c lib/bo_stream_tcp.c responder/arrival.c)
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Iresponder
   $(pkg-config --cflags libuv libpcap))
 libs=$(pkg-config --libs jansson libsodium)
@@ -18,7 +19,7 @@ analysis=(lib/bo_addrmap.c $(ls analysis/*.c | grep -v main.c))
 for f in ${FUZZERS:-pkt jsonl stamp request arrival capture}; do
   if [ "$f" = capture ]; then # the analyzer's whole pass
     clang "${flags[@]}" -Ianalysis -DBLACKOUT_VERSION='"fuzz"' "tests/fuzz/fuzz_$f.c" \
-      "${src[@]}" lib/bo_cli.c "${analysis[@]}" $libs \
+      "${src[@]}" lib/bo_cli.c lib/bo_sys-posix.c "${analysis[@]}" $libs \
       $(pkg-config --libs libpcap) -lm -o "$out/fuzz_$f"
   else
     clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" "${src[@]}" $libs -o "$out/fuzz_$f"

@@ -78,6 +78,7 @@ static void registry(void)
 		const bo_stream_desc *d = bo_streams[i];
 		CHECK(bo_stream_by_name(d->name) == d);
 		CHECK(bo_stream_by_wire(d->wire_id) == d);
+		CHECK_INT(d->wire_id, i + 1); /* wire-id order from 1: by_wire's one look */
 		CHECK(d->filter && d->match && d->accepts && d->build && d->summary && d->silent);
 		for (int k = 0; k < i; k++)
 			CHECK(strcmp(bo_streams[k]->name, d->name) &&
