@@ -1,5 +1,7 @@
-/* The probe without a network: the pacer's schedule (its deadline heap, walked without a clock)
- * and the live view's outage detection, fed packets built by the registry's builders. */
+/* The probe without a network: the pacer's schedule (its deadline heap, walked without a clock),
+ * the live view's outage detection, fed packets built by the registry's builders, and how a
+ * stream's failing open becomes an exit status. */
+#include "bo_err.h"
 #include "bo_time.h"
 #include "check.h"
 #include "probe.h"
@@ -143,6 +145,25 @@ int main(void)
 	CHECK_INT(icmp->live.reordered, 1);
 	/* Another target's stream, a stranger's echo: not ours. */
 	CHECK_INT(slots[2].live.seen, 0);
+
+	/* A stream whose open fails with an invalid argument (a link-local target without a
+	 * scope: connect() says EINVAL) is a set-up failure, exit 4, never "missing privilege"
+	 * (exit 3, which only BO_EPRIV maps to). */
+	probe_target ll = {.index = 0};
+	bo_addr_parse("fe80::1", &ll.addr);
+	probe_slot u = {.desc = bo_stream_by_name("udp"), .run = &p, .target = &ll};
+	u.inst = (bo_stream_inst){.desc = u.desc, .target = ll.addr, .stamp_port = 862};
+	char err[256] = "";
+	int rc = probe_tx_system.slot_open(&u, err, sizeof err);
+	CHECK_INT(rc, BO_EINVAL);
+	CHECK(strstr(err, "Invalid argument") != NULL);
+	CHECK_INT(probe_exit_status(rc, 1), PROBE_EXIT_SETUP);
+	CHECK_INT(probe_exit_status(BO_EPERM, 1), PROBE_EXIT_SETUP); /* an OS refusal elsewhere */
+	CHECK_INT(probe_exit_status(BO_EPRIV, 1), PROBE_EXIT_PERM);
+	CHECK_INT(probe_exit_status(BO_EUSAGE, 1), PROBE_EXIT_USAGE);
+	CHECK_INT(probe_exit_status(BO_EIO, 0), PROBE_EXIT_RUNTIME);
+	CHECK_INT(probe_exit_status(0, 0), PROBE_EXIT_OK);
+	CHECK(BO_EINVAL != BO_EPRIV && BO_EINVAL != BO_EPERM);
 	bo_addrmap_free(&p.target_map);
 	return check_done("pacer-live");
 }
