@@ -36,6 +36,18 @@ int rsp_cidr_parse(const char *s, rsp_cidr *c)
 		bits = max;
 	if (bits > max)
 		return BO_EINVAL;
+	/* An IPv4-mapped network (::ffff:192.0.2.0/120) is the IPv4 one: sources are compared
+	 * in their IPv4 form (rsp_addr_from_sockaddr), so the mapped form would match nothing. */
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (c->net.family == 6 && bits >= 96 && memcmp(c->net.a, mapped, 12) == 0) {
+		uint8_t v4[4];
+		memcpy(v4, c->net.a + 12, 4);
+		memset(&c->net, 0, sizeof c->net);
+		c->net.family = 4;
+		memcpy(c->net.a, v4, 4);
+		bits -= 96;
+		max = 32;
+	}
 	c->bits = (uint8_t)bits;
 	for (int i = (int)bits; i < max; i++) /* keep only the network part */
 		c->net.a[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
@@ -104,15 +116,25 @@ static uint32_t home(const rsp_guard *g, const bo_addr *a)
 	return v % RSP_RATE_SLOTS;
 }
 
+int rsp_guard_allowed(const rsp_guard *g, const bo_addr *src)
+{
+	if (g->nallow == 0)
+		return 1;
+	for (int i = 0; i < g->nallow; i++)
+		if (rsp_cidr_match(&g->allow[i], src))
+			return 1;
+	return 0;
+}
+
 int rsp_guard_check(rsp_guard *g, const bo_addr *src, int64_t now_ns)
 {
-	if (g->nallow > 0) {
-		int ok = 0;
-		for (int i = 0; i < g->nallow && !ok; i++)
-			ok = rsp_cidr_match(&g->allow[i], src);
-		if (!ok)
-			return RSP_DENIED;
-	}
+	if (!rsp_guard_allowed(g, src))
+		return RSP_DENIED;
+	return rsp_guard_charge(g, src, now_ns);
+}
+
+int rsp_guard_charge(rsp_guard *g, const bo_addr *src, int64_t now_ns)
+{
 	if (g->rate == 0)
 		return RSP_PASS;
 	bo_addr key;

@@ -34,7 +34,14 @@ static void usage(FILE *f)
 	        "                          bytes); without it, unauthenticated mode\n"
 	        "  -a, --allow CIDR        answer only these sources (repeatable; default: all)\n"
 	        "  -r, --rate-limit N      STAMP packets per second per source (default %d; 0: "
-	        "off)\n"
+	        "off),\n"
+	        "                          charged only for well-formed (and authentic) ones\n"
+	        "      --min-source-port PORT\n"
+	        "                          no reply to sources below this port or on a "
+	        "reflector's\n"
+	        "                          port (862, 861, 8620, 8621) (default 1024; 0: any "
+	        "but\n"
+	        "                          the reflector's own address and port)\n"
 	        "\n"
 	        "Guest events (to the log and the event channel):\n"
 	        "  -c, --capture IFACE     record every probe's arrival at the NIC (needs root or\n"
@@ -71,21 +78,23 @@ static void usage(FILE *f)
 static json_t *counters(const rsp *r)
 {
 	const rsp_counters *c = &r->refl.c;
-	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}, s:{s:i, s:I, s:I}, "
-	                 "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
-	                 "stamp", "received", (json_int_t)c->received, "reflected",
-	                 (json_int_t)c->reflected, "malformed", (json_int_t)c->malformed,
-	                 "auth_failed", (json_int_t)c->auth_failed, "denied", (json_int_t)c->denied,
-	                 "rate_limited", (json_int_t)c->limited, "send_errors",
-	                 (json_int_t)c->send_errors, "sessions_evicted", (json_int_t)c->evicted,
-	                 "sessions", r->refl.nsessions, "tcp", "clients", r->tcp.nconns, "refused",
-	                 (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
-	                 "capture", "arrivals", (json_int_t)r->cap.arrivals, "errors",
-	                 (json_int_t)r->cap.errors, "heartbeat", "sent", (json_int_t)r->hb.seq,
-	                 "errors", (json_int_t)r->hb.errors, "journal", "events",
-	                 (json_int_t)r->journal.next, "kept",
-	                 (json_int_t)(r->journal.next - r->journal.first), "bytes",
-	                 (json_int_t)r->journal.bytes);
+	return json_pack(
+	        "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I}, "
+	        "s:{s:i, s:I, s:I}, "
+	        "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
+	        "stamp", "received", (json_int_t)c->received, "reflected", (json_int_t)c->reflected,
+	        "malformed", (json_int_t)c->malformed, "auth_failed", (json_int_t)c->auth_failed,
+	        "denied", (json_int_t)c->denied, "rate_limited", (json_int_t)c->limited,
+	        "send_errors", (json_int_t)c->send_errors, "sessions_evicted",
+	        (json_int_t)c->evicted, "sessions", r->refl.nsessions, "replayed",
+	        (json_int_t)c->replayed, "loop_refused", (json_int_t)c->loop_refused,
+	        "port_refused", (json_int_t)c->port_refused, "tcp", "clients", r->tcp.nconns,
+	        "refused", (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
+	        "capture", "arrivals", (json_int_t)r->cap.arrivals, "errors",
+	        (json_int_t)r->cap.errors, "heartbeat", "sent", (json_int_t)r->hb.seq, "errors",
+	        (json_int_t)r->hb.errors, "journal", "events", (json_int_t)r->journal.next, "kept",
+	        (json_int_t)(r->journal.next - r->journal.first), "bytes",
+	        (json_int_t)r->journal.bytes);
 }
 
 static void on_readable(uv_poll_t *h, int status, int events)
@@ -102,17 +111,31 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		if (n < 0)
 			break; /* -EAGAIN: drained; other errors (ICMP errors queued) end the batch
 			        */
-		int g = rsp_guard_check(&r->guard, &d.src, bo_clock_mono_ns());
-		if (g != RSP_PASS) {
+		/* Who first, then what: the HMAC and replay check before the rate limit, so a
+		 * flood of forgeries from a probe's address cannot use up its budget. */
+		if (d.mapped_v6 || !rsp_guard_allowed(&r->guard, &d.src)) {
 			r->refl.c.received++;
-			if (g == RSP_DENIED)
-				r->refl.c.denied++;
-			else
-				r->refl.c.limited++;
+			r->refl.c.denied++;
 			continue;
 		}
-		int m = rsp_stamp_reflect(&r->refl, &d.src, d.sport, buf, (size_t)n, d.rx_ns,
-		                          bo_clock_real_ns(), d.ttl, out, sizeof out);
+		int why = rsp_stamp_refuse(&r->refl, &d.src, d.sport, &d.local);
+		if (why) {
+			r->refl.c.received++;
+			if (why == 1)
+				r->refl.c.loop_refused++;
+			else
+				r->refl.c.port_refused++;
+			continue;
+		}
+		bo_stamp in;
+		if (rsp_stamp_accept(&r->refl, buf, (size_t)n, d.rx_ns, &in) != 0)
+			continue;
+		if (rsp_guard_charge(&r->guard, &d.src, bo_clock_mono_ns()) != RSP_PASS) {
+			r->refl.c.limited++;
+			continue;
+		}
+		int m = rsp_stamp_answer(&r->refl, &d.src, d.sport, &in, (size_t)n, d.rx_ns,
+		                         bo_clock_real_ns(), d.ttl, out, sizeof out);
 		if (m <= 0)
 			continue;
 		if (rsp_udp_reply(r->refl.sock, out, (size_t)m, &d) == 0)
@@ -219,6 +242,7 @@ int main(int argc, char **argv)
 	                                     {"key-file", required_argument, 0, 'k'},
 	                                     {"allow", required_argument, 0, 'a'},
 	                                     {"rate-limit", required_argument, 0, 'r'},
+	                                     {"min-source-port", required_argument, 0, 'M'},
 	                                     {"capture", required_argument, 0, 'c'},
 	                                     {"heartbeat", required_argument, 0, 'H'},
 	                                     {"step", required_argument, 0, 's'},
@@ -234,12 +258,18 @@ int main(int argc, char **argv)
 	r.port = BO_PORT_STAMP_DEFAULT;
 	r.tcp_port = BO_PORT_TCP_DEFAULT;
 	r.guard.rate = DEFAULT_RATE;
+	r.refl.min_source_port = 1024;
 	r.step_ns = BO_NS_PER_MS;
 	int c;
 	r.prio = RSP_PRIO_HIGH;
 	while ((c = getopt_long(argc, argv, "p:t:k:a:r:c:H:s:l:P:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': r.port = bo_cli_port("--port", optarg); break;
+		case 'M':
+			r.refl.min_source_port = strcmp(optarg, "0") == 0
+			                                 ? 0
+			                                 : bo_cli_port("--min-source-port", optarg);
+			break;
 		case 't':
 			r.tcp_port =
 			        strcmp(optarg, "0") == 0 ? 0 : bo_cli_port("--tcp-port", optarg);
@@ -315,6 +345,11 @@ static int serve(rsp *r)
 		return RSP_EXIT_SETUP;
 	}
 	char err[512];
+	r->refl.port = r->port;
+	if (r->refl.key.len && !(r->refl.replay = calloc(65536, sizeof *r->refl.replay))) {
+		fprintf(stderr, "blackout-responder: out of memory\n");
+		return RSP_EXIT_SETUP;
+	}
 	if (rsp_udp_open(r->port, &r->refl.sock, err, sizeof err) != 0) {
 		fprintf(stderr, "blackout-responder: %s\n", err);
 		return RSP_EXIT_SETUP;
@@ -396,5 +431,6 @@ static int serve(rsp *r)
 	json_decref(r->sys);
 	uv_loop_close(r->loop);
 	free(r->os);
+	free(r->refl.replay);
 	return rc;
 }

@@ -31,7 +31,21 @@ typedef struct rsp_session {
 
 typedef struct rsp_counters {
 	uint64_t received, reflected, malformed, auth_failed, send_errors, evicted, denied, limited;
+	uint64_t replayed;     /* authenticated, but a sequence number its SSID has had already */
+	uint64_t loop_refused; /* from the reflector's own address and port (a spoofed loop) */
+	uint64_t port_refused; /* from a port below --min-source-port or a reflector port */
 } rsp_counters;
+
+/* Authenticated mode: per SSID the highest sender sequence number seen and a window of the 64
+ * below it, so a captured packet replayed from any source and port is refused. An SSID idle
+ * for RSP_REPLAY_IDLE starts afresh (a new probe run may reuse it). */
+#define RSP_REPLAY_WINDOW 64
+#define RSP_REPLAY_IDLE (10 * INT64_C(1000000000))
+typedef struct rsp_replay {
+	uint32_t top;  /* highest sequence number accepted */
+	uint64_t seen; /* bit k: top - k accepted */
+	int64_t last;  /* when, receive time; 0: never */
+} rsp_replay;
 
 typedef struct rsp_reflector {
 	uv_os_sock_t sock;
@@ -41,13 +55,28 @@ typedef struct rsp_reflector {
 	uint8_t hash_key[16]; /* random, for the session table's index */
 	int nsessions;
 	rsp_counters c;
+	rsp_replay *replay;       /* 65 536 entries, by SSID; made when a key is given */
+	uint16_t port;            /* its own port: nothing is reflected to it */
+	uint16_t min_source_port; /* sources below it are refused (1024; 0: none) */
 } rsp_reflector;
 
-/* The pure part, testable without sockets: turns one request into its reply. Returns the
- * reply's length (never more than req_len), or a negative code (malformed, auth). */
+/* The pure part, testable without sockets, in two steps. Accepting reads and checks a request
+ * (malformed, wrong HMAC, replayed: a negative code, counted) into *in; answering writes the
+ * reply for an accepted one: its length, never more than req_len. Between them the caller may
+ * refuse it (the rate limit charges only what was accepted). */
+int rsp_stamp_accept(rsp_reflector *r, const uint8_t *req, size_t req_len, int64_t rx_ns,
+                     bo_stamp *in);
+int rsp_stamp_answer(rsp_reflector *r, const bo_addr *src, uint16_t sport, const bo_stamp *in,
+                     size_t req_len, int64_t rx_ns, int64_t tx_ns, uint8_t ttl, uint8_t *out,
+                     size_t cap);
+/* Both at once. */
 int rsp_stamp_reflect(rsp_reflector *r, const bo_addr *src, uint16_t sport, const uint8_t *req,
                       size_t req_len, int64_t rx_ns, int64_t tx_ns, uint8_t ttl, uint8_t *out,
                       size_t cap);
+/* Must a datagram from src:sport to local:port go unanswered, as a loop or an attack's
+ * reflection? 0 no; 1 from the reflector itself; 2 from a privileged or reflector port. */
+int rsp_stamp_refuse(const rsp_reflector *r, const bo_addr *src, uint16_t sport,
+                     const bo_addr *local);
 
 /* ---- who may talk to the responder, and how fast (guard.c) ---- */
 
@@ -80,6 +109,9 @@ int rsp_cidr_match(const rsp_cidr *c, const bo_addr *a);
 /* RSP_PASS, RSP_DENIED (not in the allowlist) or RSP_LIMITED (over the rate). A fixed table
  * of sources: the stalest one is reused, so no input makes memory grow. */
 int rsp_guard_check(rsp_guard *g, const bo_addr *src, int64_t now_ns);
+/* The two halves: is src allowed (1/0); charge one packet to src's rate (RSP_PASS/LIMITED). */
+int rsp_guard_allowed(const rsp_guard *g, const bo_addr *src);
+int rsp_guard_charge(rsp_guard *g, const bo_addr *src, int64_t now_ns);
 /* A socket address as a bo_addr (an IPv4-mapped IPv6 address as IPv4) and its port; 0, or
  * BO_EINVAL for another family. */
 int rsp_addr_from_sockaddr(const struct sockaddr *sa, bo_addr *a, uint16_t *port);
@@ -250,8 +282,10 @@ typedef struct rsp_dgram {
 	uint16_t sport;
 	bo_addr local; /* the address it was sent to: the reply goes out from it */
 	unsigned ifindex;
-	int64_t rx_ns; /* receive time, realtime: the kernel's, else when it was read */
-	uint8_t ttl;   /* IP TTL / hop limit as received; 255 when the platform does not say */
+	int64_t rx_ns;     /* receive time, realtime: the kernel's, else when it was read */
+	uint8_t ttl;       /* IP TTL / hop limit as received; 255 when the platform does not say */
+	uint8_t to_v6;     /* sent to an IPv6 address (not an IPv4 datagram) */
+	uint8_t mapped_v6; /* an IPv6 packet from an IPv4-mapped source: refused */
 } rsp_dgram;
 /* Receives one datagram: returns its length (may be 0), -EAGAIN when none is waiting, another
  * negative code on error. */

@@ -1,8 +1,11 @@
 /* The STAMP Session-Reflector (RFC 8762 §4.3, stateful; SSID per RFC 8972).
  *
  * The reply is 44 octets (112 authenticated) and the request must be at least that long, so the
- * reflector never amplifies. Session state is a fixed table: a lookup looks at 8 slots, and when
- * none is free the one seen longest ago is reused, so no input can make memory or time grow.
+ * reflector never amplifies. It never answers its own address and port, ports below 1024 or
+ * other reflectors' ports (a spoofed packet would start a loop or aim replies at a service),
+ * and with a key it refuses replays of captured packets from any source. Session state is a fixed
+ * table: a lookup looks at 8 slots, and when none is free the one seen longest ago is reused, so no
+ * input can make memory or time grow.
  */
 #include <sodium.h>
 #include <string.h>
@@ -57,13 +60,36 @@ static rsp_session *session_for(rsp_reflector *r, const bo_addr *src, uint16_t p
 	return s;
 }
 
-int rsp_stamp_reflect(rsp_reflector *r, const bo_addr *src, uint16_t sport, const uint8_t *req,
-                      size_t req_len, int64_t rx_ns, int64_t tx_ns, uint8_t ttl, uint8_t *out,
-                      size_t cap)
+/* Authenticated packets only (an unauthenticated one can be forged at will): a sequence
+ * number the SSID has had, or one below its window, is a replay. */
+static int replayed(rsp_reflector *r, const bo_stamp *in, int64_t rx_ns)
 {
-	bo_stamp in, rep;
+	if (!r->replay)
+		return 0;
+	rsp_replay *w = &r->replay[in->ssid];
+	if (!w->last || rx_ns - w->last > RSP_REPLAY_IDLE) {
+		*w = (rsp_replay){in->seq, 1, rx_ns};
+		return 0;
+	}
+	int32_t ahead = (int32_t)(in->seq - w->top);
+	if (ahead > 0) {
+		w->seen = ahead >= RSP_REPLAY_WINDOW ? 1 : (w->seen << ahead) | 1;
+		w->top = in->seq;
+	} else {
+		uint32_t back = (uint32_t)-ahead;
+		if (back >= RSP_REPLAY_WINDOW || (w->seen >> back & 1))
+			return 1;
+		w->seen |= UINT64_C(1) << back;
+	}
+	w->last = rx_ns;
+	return 0;
+}
+
+int rsp_stamp_accept(rsp_reflector *r, const uint8_t *req, size_t req_len, int64_t rx_ns,
+                     bo_stamp *in)
+{
 	r->c.received++;
-	int rc = bo_stamp_read_sender(req, req_len, &r->key, &in);
+	int rc = bo_stamp_read_sender(req, req_len, &r->key, in);
 	if (rc == BO_EAUTH) {
 		r->c.auth_failed++;
 		return rc;
@@ -72,20 +98,61 @@ int rsp_stamp_reflect(rsp_reflector *r, const bo_addr *src, uint16_t sport, cons
 		r->c.malformed++;
 		return rc;
 	}
-	rsp_session *s = session_for(r, src, sport, in.ssid);
+	if (r->key.len && replayed(r, in, rx_ns)) {
+		r->c.replayed++;
+		return BO_EAUTH;
+	}
+	return 0;
+}
+
+int rsp_stamp_answer(rsp_reflector *r, const bo_addr *src, uint16_t sport, const bo_stamp *in,
+                     size_t req_len, int64_t rx_ns, int64_t tx_ns, uint8_t ttl, uint8_t *out,
+                     size_t cap)
+{
+	bo_stamp rep;
+	rsp_session *s = session_for(r, src, sport, in->ssid);
 	s->last_seen = rx_ns;
 	memset(&rep, 0, sizeof rep);
 	rep.seq = s->next_seq++;
 	rep.ts = bo_ntp_from_ns(tx_ns);
 	rep.err = bo_stamp_err_estimate(0, BO_NS_PER_US);
-	rep.ssid = in.ssid;
+	rep.ssid = in->ssid;
 	rep.rx_ts = bo_ntp_from_ns(rx_ns);
-	rep.sender_seq = in.seq;
-	rep.sender_ts = in.ts;
-	rep.sender_err = in.err;
+	rep.sender_seq = in->seq;
+	rep.sender_ts = in->ts;
+	rep.sender_err = in->err;
 	rep.sender_ttl = ttl;
 	int n = bo_stamp_write_reflector(&rep, &r->key, out, cap);
 	if (n < 0 || (size_t)n > req_len) /* cannot happen: both modes are the same size */
 		return BO_ERANGE;
 	return n;
+}
+
+int rsp_stamp_reflect(rsp_reflector *r, const bo_addr *src, uint16_t sport, const uint8_t *req,
+                      size_t req_len, int64_t rx_ns, int64_t tx_ns, uint8_t ttl, uint8_t *out,
+                      size_t cap)
+{
+	bo_stamp in;
+	int rc = rsp_stamp_accept(r, req, req_len, rx_ns, &in);
+	return rc ? rc : rsp_stamp_answer(r, src, sport, &in, req_len, rx_ns, tx_ns, ttl, out, cap);
+}
+
+/* Ports of reflectors and responders: a datagram from one is another reflector's answer (two
+ * reflectors set on each other by one spoofed packet would ping-pong for ever). */
+static const uint16_t reflector_ports[] = {BO_PORT_STAMP_DEFAULT, 861 /* OWAMP, TWAMP control */,
+                                           BO_PORT_TCP_DEFAULT, BO_PORT_HB_DEFAULT};
+
+int rsp_stamp_refuse(const rsp_reflector *r, const bo_addr *src, uint16_t sport,
+                     const bo_addr *local)
+{
+	if (sport == r->port && local && local->family && bo_addr_eq(src, local))
+		return 1;
+	if (!r->min_source_port)
+		return 0; /* --min-source-port 0: any port but our own address's */
+	if (sport == r->port || sport < r->min_source_port)
+		return 2; /* another reflector on our port answering, or a service's port */
+	for (size_t i = 0; i < sizeof reflector_ports / sizeof reflector_ports[0]; i++)
+		if (sport == reflector_ports[i])
+			return 2;
+	return 0;
 }

@@ -80,11 +80,15 @@ int rsp_udp_recv(uv_os_sock_t fd, uint8_t *buf, size_t cap, rsp_dgram *d)
 			uint16_t none;
 			rsp_addr_from_sockaddr((const struct sockaddr *)&to, &d->local, &none);
 			d->ifindex = pi.ipi6_ifindex;
+			d->to_v6 = !IN6_IS_ADDR_V4MAPPED(&pi.ipi6_addr);
 		}
 	}
 	if (!d->rx_ns)
 		d->rx_ns = bo_clock_real_ns();
 	rsp_addr_from_sockaddr((const struct sockaddr *)&from, &d->src, &d->sport);
+	/* An IPv6 packet whose source is written IPv4-mapped would pass for the IPv4 sender
+	 * (and its allowlist entry); a real IPv4 datagram arrives for a mapped address. */
+	d->mapped_v6 = d->to_v6 && IN6_IS_ADDR_V4MAPPED(&from.sin6_addr);
 	return (int)n;
 }
 

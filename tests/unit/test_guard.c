@@ -86,6 +86,16 @@ int main(void)
 	CHECK_INT(rsp_journal_add(&j, "x", 31), BO_ERANGE);
 	rsp_journal_free(&j);
 
+	/* An IPv4-mapped allowlist entry is its IPv4 network: sources arrive in IPv4 form. */
+	rsp_cidr m;
+	bo_addr v4;
+	bo_addr_parse("192.0.2.7", &v4);
+	CHECK_INT(rsp_cidr_parse("::ffff:192.0.2.0/120", &m), 0);
+	CHECK_INT(m.net.family, 4);
+	CHECK_INT(m.bits, 24);
+	CHECK(rsp_cidr_match(&m, &v4));
+	CHECK_INT(rsp_cidr_parse("::ffff:192.0.2.7", &m), 0);
+	CHECK(rsp_cidr_match(&m, &v4) && m.bits == 32);
 	/* bo_addr <-> sockaddr_in6 for the dual-stack reflector socket: IPv4 goes mapped. */
 	bo_addr a4 = {.family = 4, .a = {192, 0, 2, 7}},
 	        a6 = {.family = 6, .a = {0x20, 0x01, 0x0d, 0xb8}};

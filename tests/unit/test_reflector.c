@@ -64,7 +64,69 @@ int main(void)
 	CHECK_INT(reflect(&a, 7000, req, 112, out), BO_EAUTH);
 	CHECK_INT(refl.c.auth_failed, auth_failed + 1);
 	CHECK_INT(reflect(&a, 7000, req, 44, out), BO_ETRUNC);
+
+	/* Replays (authenticated): the genuine packet once; again, from any source or port,
+	 * refused and counted; newer ones pass, one below the 64-packet window does not; an SSID
+	 * idle for 10 s starts afresh. */
+	static rsp_replay window[65536];
+	refl.replay = window;
+	s.ssid = 9;
+	s.seq = 1000;
+	CHECK_INT(bo_stamp_write_sender(&s, &refl.key, req, sizeof req), 112);
+	CHECK_INT(reflect(&a, 7100, req, 112, out), 112);
+	CHECK_INT(reflect(&a, 7100, req, 112, out), BO_EAUTH);
+	CHECK_INT(reflect(&b, 9999, req, 112, out), BO_EAUTH);
+	CHECK_INT(refl.c.replayed, 2);
+	for (uint32_t q = 1001; q < 1100; q++) {
+		s.seq = q;
+		bo_stamp_write_sender(&s, &refl.key, req, sizeof req);
+		CHECK_INT(reflect(&a, 7100, req, 112, out), 112);
+	}
+	s.seq = 1099 - 10; /* inside the window, seen: a replay */
+	bo_stamp_write_sender(&s, &refl.key, req, sizeof req);
+	CHECK_INT(reflect(&a, 7100, req, 112, out), BO_EAUTH);
+	s.seq = 1099 - 64; /* below the window */
+	bo_stamp_write_sender(&s, &refl.key, req, sizeof req);
+	CHECK_INT(reflect(&a, 7100, req, 112, out), BO_EAUTH);
+	CHECK_INT(refl.c.replayed, 4);
+	s.seq = 1101; /* one skipped, then it arrives late: still welcome once */
+	bo_stamp_write_sender(&s, &refl.key, req, sizeof req);
+	CHECK_INT(reflect(&a, 7100, req, 112, out), 112);
+	s.seq = 1100;
+	bo_stamp_write_sender(&s, &refl.key, req, sizeof req);
+	CHECK_INT(reflect(&a, 7100, req, 112, out), 112);
+	CHECK_INT(reflect(&a, 7100, req, 112, out), BO_EAUTH);
+	s.seq = 3; /* a new run reusing the SSID, after 10 s of silence */
+	bo_stamp_write_sender(&s, &refl.key, req, sizeof req);
+	CHECK_INT(rsp_stamp_reflect(&refl, &a, 7100, req, 112, 1700000011000000000,
+	                            1700000011000001000, 61, out, sizeof out),
+	          112);
+	refl.replay = NULL;
 	refl.key.len = 0;
+	s.ssid = 7;
+	s.seq = 41;
+
+	/* Accepting creates no session: a request refused between the two steps (the rate
+	 * limit) leaves the reflector's sequence numbers alone. */
+	int before = refl.nsessions;
+	bo_stamp in;
+	CHECK_INT(bo_stamp_write_sender(&s, NULL, req, sizeof req), 44);
+	CHECK_INT(rsp_stamp_accept(&refl, req, 44, 1, &in), 0);
+	CHECK_INT(refl.nsessions, before);
+
+	/* Loops and reflections: never to the reflector's own address and port, a port below
+	 * 1024, or another reflector's port. */
+	refl.port = 862;
+	refl.min_source_port = 1024;
+	CHECK_INT(rsp_stamp_refuse(&refl, &a, 862, &a), 1);
+	CHECK_INT(rsp_stamp_refuse(&refl, &b, 862, &a), 2);
+	CHECK_INT(rsp_stamp_refuse(&refl, &b, 53, &a), 2);
+	CHECK_INT(rsp_stamp_refuse(&refl, &b, 123, &a), 2);
+	CHECK_INT(rsp_stamp_refuse(&refl, &b, 8620, &a), 2);
+	CHECK_INT(rsp_stamp_refuse(&refl, &b, 40000, &a), 0);
+	refl.min_source_port = 0;
+	CHECK_INT(rsp_stamp_refuse(&refl, &b, 53, &a), 0);
+	CHECK_INT(rsp_stamp_refuse(&refl, &a, 862, &a), 1);
 
 	/* 20 000 distinct sessions: the table stays at its size and evicts the stalest. */
 	CHECK_INT(bo_stamp_write_sender(&s, NULL, req, sizeof req), 44);
