@@ -1,11 +1,13 @@
 /* One pass over a capture: pair ICMP echo requests and replies per stream, note the target's
  * announcements (ARP, RARP, unsolicited NA). Works on a blackout run (probes verified with the
  * run's key) and on any capture of pings (streams found by target and identifier). */
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "an.h"
+#include "bo_fs.h"
 #include "bo_time.h"
 
 static void announce(an_run *r, int64_t ts, int gratuitous, int rarp, int ndp)
@@ -132,9 +134,15 @@ static void on_packet(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
-	pcap_t *pc = pcap_open_offline_with_tstamp_precision(r->path_pcap,
-	                                                     PCAP_TSTAMP_PRECISION_NANO, ebuf);
+	FILE *f = bo_fs_open_regular(r->path_pcap); /* not a FIFO, a device, or a directory */
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", r->path_pcap,
+		         errno == EINVAL ? "not a regular file" : strerror(errno));
+		return -1;
+	}
+	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
 	if (!pc) {
+		fclose(f);
 		snprintf(err, errlen, "%s: %s", r->path_pcap, ebuf);
 		return -1;
 	}

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bo_fs.h"
 #include "bo_time.h"
 #include "compare.h"
 
@@ -103,8 +104,14 @@ int cmp_write_json(const cmp_result *c, const char *path)
 		                                "runs", g->n, "verdicts", vc, "median_blackout_ns",
 		                                (json_int_t)g->median, "run_list", rs));
 	}
-	int bad = !strcmp(path, "-") ? json_dumpf(j, stdout, JSON_INDENT(2))
-	                             : json_dump_file(j, path, JSON_INDENT(2));
+	int bad;
+	bo_fs_out o;
+	if (!strcmp(path, "-"))
+		bad = json_dumpf(j, stdout, JSON_INDENT(2));
+	else if ((bad = bo_fs_out_open(&o, path)) == 0) {
+		json_dumpf(j, o.f, JSON_INDENT(2));
+		bad = bo_fs_out_commit(&o);
+	}
 	json_decref(j);
 	if (bad)
 		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
@@ -166,7 +173,8 @@ static void cdf_svg(FILE *f, const cmp_result *c)
 
 int cmp_write_html(const cmp_result *c, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	bo_fs_out o;
+	FILE *f = bo_fs_out_open(&o, path) == 0 ? o.f : NULL;
 	if (f) {
 		fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		           "<title>blackout compare</title><style>body{font:14px/1.4 "
@@ -179,7 +187,7 @@ int cmp_write_html(const cmp_result *c, const char *path)
 		cdf_svg(f, c);
 		fputs("</body></html>\n", f);
 	}
-	if (!f || fclose(f) != 0) {
+	if (!f || bo_fs_out_commit(&o) != 0) {
 		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
 		return -1;
 	}

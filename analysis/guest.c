@@ -3,11 +3,13 @@
  * and which lost probes reached the guest's NIC. A lost probe that arrived was dropped inside the
  * guest (its firewall's quarantine); one that never arrived was lost on the way (the migration's
  * pause). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "an.h"
+#include "bo_fs.h"
 #include "bo_log.h"
 
 #define MAX_LINE (1 << 20)
@@ -57,9 +59,13 @@ int an_read_guest(an_run *r)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/guest.jsonl", r->input);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	FILE *f = bo_fs_open_regular(path);
+	if (!f) {
+		if (errno != ENOENT) /* there, but a link to a device, a FIFO, unreadable */
+			fprintf(stderr, "blackout-analyze: warning: %s left out: %s\n", path,
+			        errno == EINVAL ? "not a regular file" : strerror(errno));
 		return 0; /* no responder events in this run */
+	}
 	json_t *o;
 	long line = 0;
 	int rc, have_offset = 0;

@@ -45,8 +45,21 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 		fprintf(stderr, "blackout-analyze: %s\n", err);
 		return -1;
 	}
+	if (crc > 0 && r->packets == 0) { /* broken from its first record: nothing to say */
+		fprintf(stderr, "blackout-analyze: %s\n", err);
+		return -1;
+	}
 	if (crc > 0)
 		fprintf(stderr, "blackout-analyze: warning: %s\n", err);
+	if (r->packets && r->invalid == r->packets) {
+		const char *lt = pcap_datalink_val_to_name(r->linktype);
+		fprintf(stderr,
+		        "blackout-analyze: %s: none of its %llu frames could be read (link type "
+		        "%d%s%s): not a capture this analyzer reads\n",
+		        r->path_pcap, (unsigned long long)r->packets, r->linktype, lt ? ", " : "",
+		        lt ? lt : "");
+		return -1;
+	}
 	if (r->is_dir)
 		an_read_guest(r);
 	an_verdict(r, set);

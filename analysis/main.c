@@ -1,4 +1,5 @@
 /* blackout-analyze: command line. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +7,7 @@
 
 #include "an.h"
 #include "bo_cli.h"
+#include "bo_fs.h"
 #include "bo_time.h"
 
 static void usage(FILE *f)
@@ -51,13 +53,21 @@ static void usage(FILE *f)
 	        "still reported), 2 usage error.\n");
 }
 
+/* Every file is written beside its place and renamed over it (bo_fs_out): a link planted in a
+ * run directory is replaced, never written through. */
 static int write_json(json_t *j, const char *path)
 {
-	int rc = path[0] == '-' && !path[1]
-	                 ? json_dumpf(j, stdout, JSON_INDENT(2)) | (fputc('\n', stdout) == EOF)
-	                 : json_dump_file(j, path, JSON_INDENT(2));
+	if (path[0] == '-' && !path[1])
+		return json_dumpf(j, stdout, JSON_INDENT(2)) | (fputc('\n', stdout) == EOF);
+	bo_fs_out o;
+	int rc = bo_fs_out_open(&o, path);
+	if (rc == 0) {
+		json_dumpf(j, o.f, JSON_INDENT(2));
+		fputc('\n', o.f);
+		rc = bo_fs_out_commit(&o);
+	}
 	if (rc != 0)
-		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
+		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", path, strerror(errno));
 	return rc;
 }
 
@@ -68,14 +78,14 @@ typedef struct outputs {
 
 static int write_html(const an_run *r, const an_settings *set, const char *path)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
+	bo_fs_out o;
+	if (bo_fs_out_open(&o, path) != 0) {
+		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	an_report_html(f, r, set);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
+	an_report_html(o.f, r, set);
+	if (bo_fs_out_commit(&o) != 0) {
+		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -86,13 +96,15 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 {
 	an_run r;
 	FILE *csv = NULL;
+	bo_fs_out csv_out;
 	int rc = 0;
 	if (out_to->csv) {
-		csv = fopen(out_to->csv, "w");
-		if (!csv) {
-			fprintf(stderr, "blackout-analyze: cannot write %s\n", out_to->csv);
+		if (bo_fs_out_open(&csv_out, out_to->csv) != 0) {
+			fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", out_to->csv,
+			        strerror(errno));
 			return AN_EXIT_INPUT;
 		}
+		csv = csv_out.f;
 		an_csv_header(csv);
 	}
 	if (an_load(&r, input, set, stamp_key, csv ? an_csv_probe : NULL, csv) != 0) {
@@ -117,9 +129,12 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 		rc = AN_EXIT_INPUT;
 	json_decref(j);
 out:
-	if (csv && fclose(csv) != 0) {
-		fprintf(stderr, "blackout-analyze: cannot write %s\n", out_to->csv);
+	if (csv && rc != AN_EXIT_INPUT && bo_fs_out_commit(&csv_out) != 0) {
+		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", out_to->csv,
+		        strerror(errno));
 		rc = AN_EXIT_INPUT;
+	} else if (csv && rc == AN_EXIT_INPUT) {
+		bo_fs_out_abort(&csv_out); /* nothing half-written left behind */
 	}
 	an_run_free(&r);
 	return rc;

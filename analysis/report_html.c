@@ -257,8 +257,11 @@ void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 	esc(f, r->input);
 	fprintf(f, "</title>\n<style>%s</style></head><body>\n<h1>blackout report: ", style);
 	esc(f, r->input);
-	if (r->have_lab)
-		fprintf(f, " <small>(lab scenario %s)</small>", r->lab_scenario);
+	if (r->have_lab) {
+		fputs(" <small>(lab scenario ", f);
+		esc(f, r->lab_scenario);
+		fputs(")</small>", f);
+	}
 	fprintf(f, "</h1>\n<p class=\"verdict %s\">%s</p>\n<p>", vcls, v);
 	esc(f, r->reason);
 	fputs("</p>\n", f);

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "an.h"
+#include "bo_log.h"
 #include "bo_time.h"
 
 /* Wall-clock time of day, UTC, to the microsecond: 21:23:39.684512 */
@@ -107,7 +108,8 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 {
 	(void)set;
 	char a[32], b[32];
-	fprintf(f, "blackout report: %s", r->input);
+	char in[512];
+	fprintf(f, "blackout report: %s", bo_text_clean(in, sizeof in, r->input));
 	if (r->have_lab)
 		fprintf(f, "  (lab scenario %s)", r->lab_scenario);
 	fprintf(f, "\n  capture: %llu packets over %s", (unsigned long long)r->packets,

@@ -1,11 +1,13 @@
 /* Reading a run directory's logs: probe.jsonl (key, streams, capture statistics) and, from the
  * lab, lab.jsonl (ground truth). Lines are read bounded; a cut-off last line (a probe killed
  * mid-write) is expected and skipped. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "an.h"
+#include "bo_fs.h"
 #include "bo_err.h"
 #include "bo_log.h"
 
@@ -15,10 +17,15 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/probe.jsonl", r->input);
-	FILE *f = fopen(path, "r");
+	FILE *f = bo_fs_open_regular(path);
 	if (!f) {
-		snprintf(err, errlen, "%s: no probe.jsonl: is this a blackout-probe run directory?",
-		         r->input);
+		if (errno == ENOENT)
+			snprintf(err, errlen,
+			         "%s: no probe.jsonl: is this a blackout-probe run directory?",
+			         r->input);
+		else
+			snprintf(err, errlen, "%s: %s", path,
+			         errno == EINVAL ? "not a regular file" : strerror(errno));
 		return -1;
 	}
 	json_t *o;
@@ -80,10 +87,8 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			if (r->nmarkers < r->marker_cap) {
 				an_marker *m = &r->markers[r->nmarkers++];
 				m->ts = bo_json_int(o, "realtime_ns", 0);
-				snprintf(m->kind, sizeof m->kind, "%s",
-				         bo_json_str(o, "kind", "?"));
-				snprintf(m->label, sizeof m->label, "%s",
-				         bo_json_str(o, "label", ""));
+				bo_json_text(o, "kind", "?", m->kind, sizeof m->kind);
+				bo_json_text(o, "label", "", m->label, sizeof m->label);
 			}
 		} else if (!strcmp(type, "status") || !strcmp(type, "end")) {
 			json_t *cap = json_object_get(o, "capture");
@@ -93,8 +98,8 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			}
 			if (!strcmp(type, "end")) {
 				r->log_complete = 1;
-				snprintf(r->stop_reason, sizeof r->stop_reason, "%s",
-				         bo_json_str(o, "reason", "?"));
+				bo_json_text(o, "reason", "?", r->stop_reason,
+				             sizeof r->stop_reason);
 			}
 		}
 		json_decref(o);
@@ -113,7 +118,7 @@ int an_read_lab(an_run *r, char *err, size_t errlen)
 	(void)errlen;
 	char path[4200];
 	snprintf(path, sizeof path, "%s/lab.jsonl", r->input);
-	FILE *f = fopen(path, "r");
+	FILE *f = bo_fs_open_regular(path);
 	if (!f)
 		return 0; /* not a lab run */
 	json_t *o;
@@ -124,16 +129,14 @@ int an_read_lab(an_run *r, char *err, size_t errlen)
 			continue;
 		const char *type = bo_json_str(o, "type", "");
 		if (!strcmp(type, "header")) {
-			snprintf(r->lab_scenario, sizeof r->lab_scenario, "%s",
-			         bo_json_str(o, "scenario", "?"));
+			bo_json_text(o, "scenario", "?", r->lab_scenario, sizeof r->lab_scenario);
 		} else if (!strcmp(type, "truth") && r->ntruth < 8) {
 			an_truth *t = &r->truth[r->ntruth];
 			json_t *st = json_object_get(o, "start"), *en = json_object_get(o, "end");
 			if (json_array_size(st) != 2 || json_array_size(en) != 2)
 				goto next;
-			snprintf(t->stream, sizeof t->stream, "%s", bo_json_str(o, "stream", ""));
-			snprintf(t->verdict, sizeof t->verdict, "%s",
-			         bo_json_str(o, "verdict", ""));
+			bo_json_text(o, "stream", "", t->stream, sizeof t->stream);
+			bo_json_text(o, "verdict", "", t->verdict, sizeof t->verdict);
 			for (int i = 0; i < 2; i++) {
 				t->start[i] = json_integer_value(json_array_get(st, (size_t)i));
 				t->end[i] = json_integer_value(json_array_get(en, (size_t)i));

@@ -1,5 +1,10 @@
 /* File-system calls on POSIX systems. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bo_fs.h"
 
@@ -17,4 +22,87 @@ size_t bo_path_root(const char *path)
 {
 	(void)path;
 	return 1;
+}
+
+FILE *bo_fs_create(const char *path, int append)
+{
+	int fd = open(path,
+	              O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (append ? O_APPEND : O_EXCL),
+	              0644);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* appending to a FIFO or device */
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	FILE *f = fdopen(fd, append ? "a" : "w");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+FILE *bo_fs_open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	FILE *f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+int bo_fs_out_open(bo_fs_out *o, const char *path)
+{
+	if (snprintf(o->path, sizeof o->path, "%s", path) >= (int)sizeof o->path ||
+	    snprintf(o->tmp, sizeof o->tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof o->tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = mkstemp(o->tmp); /* O_EXCL, mode 0600 */
+	if (fd < 0)
+		return -1;
+	fchmod(fd, 0644);
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		close(fd);
+		unlink(o->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int bo_fs_out_commit(bo_fs_out *o)
+{
+	int bad = ferror(o->f) | fflush(o->f) | fsync(fileno(o->f));
+	int e = errno;
+	if (fclose(o->f) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	o->f = NULL;
+	if (!bad && rename(o->tmp, o->path) == 0)
+		return 0;
+	if (!bad)
+		e = errno;
+	unlink(o->tmp);
+	errno = e ? e : EIO;
+	return -1;
+}
+
+void bo_fs_out_abort(bo_fs_out *o)
+{
+	if (o->f)
+		fclose(o->f);
+	o->f = NULL;
+	unlink(o->tmp);
 }

@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "bo_err.h"
+#include "bo_fs.h"
 
 int bo_log_open(bo_log *log, const char *path, int append)
 {
 	log->err = 0;
-	log->f = fopen(path, append ? "a" : "wx");
+	log->f = bo_fs_create(path, append); /* a planted link is never written through */
 	if (!log->f)
-		return errno == EEXIST ? BO_EEXIST : errno == EACCES ? BO_EPERM : BO_EIO;
+		return errno ? -errno : BO_EIO;
 	return 0;
 }
 
@@ -87,4 +88,26 @@ const char *bo_json_str(const json_t *obj, const char *key, const char *fallback
 {
 	json_t *v = json_object_get(obj, key);
 	return json_is_string(v) ? json_string_value(v) : fallback;
+}
+
+char *bo_text_clean(char *dst, size_t len, const char *src)
+{
+	if (!len)
+		return dst;
+	size_t o = 0;
+	for (const unsigned char *s = (const unsigned char *)src; *s && o + 1 < len; s++) {
+		if (*s == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f) { /* C1, e.g. CSI as U+009B */
+			dst[o++] = '?';
+			s++;
+			continue;
+		}
+		dst[o++] = *s < 0x20 || *s == 0x7f ? '?' : (char)*s;
+	}
+	dst[o] = 0;
+	return dst;
+}
+
+char *bo_json_text(const json_t *o, const char *key, const char *def, char *buf, size_t len)
+{
+	return bo_text_clean(buf, len, bo_json_str(o, key, def));
 }

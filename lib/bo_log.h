@@ -14,7 +14,8 @@ typedef struct bo_log {
 	int err; /* first write error, sticky */
 } bo_log;
 
-/* Creates path (fails with BO_EEXIST if it exists and !append). */
+/* Creates path (fails with BO_EEXIST if it exists, a link included, and !append) or appends
+ * to it (never through a link: bo_fs_create). 0 or a negative code (-errno). */
 int bo_log_open(bo_log *log, const char *path, int append);
 
 /* Writes obj as one line and flushes; takes ownership of obj. */
@@ -31,5 +32,12 @@ int bo_jsonl_next(FILE *f, size_t maxlen, json_t **obj, long *lineno);
 /* Integer field or fallback. */
 int64_t bo_json_int(const json_t *obj, const char *key, int64_t fallback);
 const char *bo_json_str(const json_t *obj, const char *key, const char *fallback);
+
+/* Copies src into dst (len bytes, always terminated) with every control character (C0, DEL
+ * and the C1 range as UTF-8) replaced by '?': a string from a file or a peer may reach a
+ * terminal, and an escape sequence must not. Returns dst. */
+char *bo_text_clean(char *dst, size_t len, const char *src);
+/* A string member of o, cleaned so, into buf; def when absent. */
+char *bo_json_text(const json_t *o, const char *key, const char *def, char *buf, size_t len);
 
 #endif

@@ -1,11 +1,13 @@
 /* The probe's capture: libpcap in immediate mode with nanosecond timestamps, one handle on the
  * interface towards the targets, so sends and replies are timed on one clock. Every captured
  * frame goes to RUN/probe.pcap and to the live pairing. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bo_err.h"
+#include "bo_fs.h"
 #include "bo_time.h"
 #include "probe.h"
 
@@ -78,8 +80,16 @@ int probe_dump_open(probe *p, char *err, size_t errlen)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/probe.pcap", p->cfg.run_dir);
-	p->cap.dump = pcap_dump_open(p->cap.pcap, path);
+	FILE *f = bo_fs_create(path, 0); /* new, and never through a planted link */
+	if (!f) {
+		int e = errno;
+		snprintf(err, errlen, "cannot create %s: %s%s", path, strerror(e),
+		         e == EEXIST ? " (a run, or a link, is there already)" : "");
+		return e ? -e : BO_EIO;
+	}
+	p->cap.dump = pcap_dump_fopen(p->cap.pcap, f);
 	if (!p->cap.dump) {
+		fclose(f);
 		snprintf(err, errlen, "cannot write %s: %s", path, pcap_geterr(p->cap.pcap));
 		return BO_EIO;
 	}
