@@ -75,8 +75,8 @@ int an_read_guest(an_run *r)
 		if (rc < 0)
 			continue;
 		r->guest_events++;
-		int64_t guest = bo_json_int(o, "realtime_ns", 0);
-		int64_t probe = bo_json_int(o, "probe_realtime_ns", 0);
+		int64_t guest = bo_json_time(o, "realtime_ns");
+		int64_t probe = bo_json_time(o, "probe_realtime_ns");
 		/* The least (arrival - event) is the offset plus the channel's shortest delay: the
 		 * events replayed after a reconnect, held in the journal, arrive late and say
 		 * nothing. */

@@ -51,21 +51,21 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			}
 			r->run_id = (uint32_t)bo_json_int(o, "run_id", 0);
 			json_t *cfg = json_object_get(o, "config");
-			r->log_timeout = bo_json_int(cfg, "timeout_ns", 0);
+			r->log_timeout = bo_json_time(cfg, "timeout_ns");
 			r->stamp_port =
 			        (uint16_t)bo_json_int(cfg, "stamp_port", BO_PORT_STAMP_DEFAULT);
 			r->tcp_port = (uint16_t)bo_json_int(cfg, "tcp_port", BO_PORT_TCP_DEFAULT);
 			r->stamp_auth = json_is_true(json_object_get(cfg, "stamp_authenticated"));
 			json_t *clk = json_object_get(o, "clock");
-			r->mono_to_real = bo_json_int(clk, "realtime_ns", 0) -
-			                  bo_json_int(clk, "monotonic_ns", 0);
+			r->mono_to_real = bo_json_time(clk, "realtime_ns") -
+			                  bo_json_time(clk, "monotonic_ns");
 			r->have_log = 1;
 			json_decref(r->header);
 			r->header = json_incref(o);
 		} else if (!strcmp(type, "stream") && r->have_log) {
 			bo_addr a;
 			const char *name = bo_json_str(o, "stream", "");
-			int64_t iv = bo_json_int(o, "interval_ns", 0);
+			int64_t iv = bo_json_time(o, "interval_ns");
 			/* A stream type this analyzer does not know is left out. */
 			const bo_stream_desc *d = bo_stream_by_name(name);
 			an_stream *s = NULL;
@@ -86,7 +86,7 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			}
 			if (r->nmarkers < r->marker_cap) {
 				an_marker *m = &r->markers[r->nmarkers++];
-				m->ts = bo_json_int(o, "realtime_ns", 0);
+				m->ts = bo_json_time(o, "realtime_ns");
 				bo_json_text(o, "kind", "?", m->kind, sizeof m->kind);
 				bo_json_text(o, "label", "", m->label, sizeof m->label);
 			}
@@ -138,10 +138,12 @@ int an_read_lab(an_run *r, char *err, size_t errlen)
 			bo_json_text(o, "stream", "", t->stream, sizeof t->stream);
 			bo_json_text(o, "verdict", "", t->verdict, sizeof t->verdict);
 			for (int i = 0; i < 2; i++) {
-				t->start[i] = json_integer_value(json_array_get(st, (size_t)i));
-				t->end[i] = json_integer_value(json_array_get(en, (size_t)i));
+				t->start[i] = bo_time_clamp(
+				        json_integer_value(json_array_get(st, (size_t)i)));
+				t->end[i] = bo_time_clamp(
+				        json_integer_value(json_array_get(en, (size_t)i)));
 			}
-			t->duration = bo_json_int(o, "duration_ns", 0);
+			t->duration = bo_json_time(o, "duration_ns");
 			r->ntruth++;
 			r->have_lab = 1;
 		}

@@ -11,13 +11,15 @@
 #include <string.h>
 
 #include "an.h"
+#include "bo_time.h"
 
 static void frame(an_run *r, an_stream *s, int request, const bo_probe_id *id, int64_t ts,
                   int64_t timeout)
 {
 	if (request) {
 		if ((int32_t)(id->seq - s->top) >= 0 || !s->started) /* not a repeat */
-			an_hist_add(&s->sched, ts - (id->deadline + r->mono_to_real));
+			an_hist_add(&s->sched,
+			            ts - (bo_time_clamp(id->deadline) + r->mono_to_real));
 		an_stream_request(s, id->seq, ts, timeout);
 	} else {
 		an_stream_reply(s, id->seq, ts);

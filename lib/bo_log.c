@@ -111,3 +111,8 @@ char *bo_json_text(const json_t *o, const char *key, const char *def, char *buf,
 {
 	return bo_text_clean(buf, len, bo_json_str(o, key, def));
 }
+
+int64_t bo_json_time(const json_t *o, const char *key)
+{
+	return bo_time_clamp(bo_json_int(o, key, 0));
+}

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bo_time.h"
+
 #define BO_FORMAT_VERSION 1
 
 typedef struct bo_log {
@@ -32,6 +34,10 @@ int bo_jsonl_next(FILE *f, size_t maxlen, json_t **obj, long *lineno);
 /* Integer field or fallback. */
 int64_t bo_json_int(const json_t *obj, const char *key, int64_t fallback);
 const char *bo_json_str(const json_t *obj, const char *key, const char *fallback);
+
+/* A time or duration member of o (ns), clamped into [0, BO_TIME_MAX] (bo_time.h): a value from a
+ * file may be anything, and the sum or difference of two clamped ones always fits in 64 bits. */
+int64_t bo_json_time(const json_t *o, const char *key);
 
 /* Copies src into dst (len bytes, always terminated) with every control character (C0, DEL
  * and the C1 range as UTF-8) replaced by '?': a string from a file or a peer may reach a

@@ -14,6 +14,14 @@
 #define BO_NS_PER_MS INT64_C(1000000)
 #define BO_NS_PER_S INT64_C(1000000000)
 
+/* The largest time value taken from outside (a file, a packet): 2^62 - 1 ns, the year 2116 as
+ * realtime. Clamped into [0, BO_TIME_MAX], the sum or difference of two always fits. */
+#define BO_TIME_MAX ((INT64_C(1) << 62) - 1)
+static inline int64_t bo_time_clamp(int64_t v)
+{
+	return v < 0 ? 0 : v > BO_TIME_MAX ? BO_TIME_MAX : v;
+}
+
 /* Clocks (platform files: bo_clock-posix.c, bo_clock-win.c). */
 int64_t bo_clock_mono_ns(void);
 int64_t bo_clock_real_ns(void);

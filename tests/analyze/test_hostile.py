@@ -104,6 +104,48 @@ r = subprocess.run([PROBE, "--dry-run", "-d", "100ms", "-q", "--run", prun, "192
 check(r.returncode != 0 and not os.path.exists(target),
       "the probe refuses a run directory with a planted probe.pcap link (exit %d: %s)"
       % (r.returncode, r.stderr.strip()[-100:]))
+# Integer edges: INT64_MIN and INT64_MAX in every time the logs carry (under the sanitizer
+# build, UndefinedBehaviorSanitizer would stop the analyzer on an overflow).
+MIN, MAX = -2**63, 2**63 - 1
+edge = os.path.join(tmp, "edge")
+shutil.copytree(os.path.join(fixtures, "lab-safety-timeout"), edge)
+os.remove(os.path.join(edge, "expected.json"))
+run = edge
+
+
+def edge_probe(o):
+    if o.get("type") == "header":
+        o["clock"] = {"realtime_ns": MAX, "monotonic_ns": MIN}
+        o["config"]["timeout_ns"] = MAX
+    if o.get("type") == "stream":
+        o["interval_ns"] = MAX
+    if o.get("type") == "marker":
+        o["realtime_ns"] = MIN
+    return o
+
+
+def edge_lab(o):
+    if o.get("type") == "truth":
+        o["start"], o["end"], o["duration_ns"] = [MIN, MAX], [MAX, MIN], MIN
+    return o
+
+
+def edge_guest(o):
+    o["realtime_ns"], o["probe_realtime_ns"] = (MAX, MIN) if o.get("seq", 0) % 2 else (MIN, MAX)
+    return o
+
+
+rewrite("probe.jsonl", edge_probe)
+rewrite("lab.jsonl", edge_lab)
+rewrite("guest.jsonl", edge_guest)
+with open(os.path.join(edge, "probe.jsonl"), "a") as f:
+    f.write(json.dumps({"type": "marker", "kind": "x", "label": "y", "realtime_ns": MAX}) + "\n")
+r = subprocess.run([AN, "--no-write", "--json", "-", "-q", edge], capture_output=True,
+                   text=True, timeout=60)
+check(r.returncode in (0, 1) and "runtime error" not in r.stderr,
+      "INT64_MIN/MAX in every logged time: no overflow (exit %d%s)"
+      % (r.returncode, (": " + r.stderr.strip()[-120:]) if r.returncode else ""))
+
 # Inputs whose frames cannot be read at all: exit 1 with the reason, never "no probe was
 # answered" with exit 0.
 import struct
