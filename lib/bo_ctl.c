@@ -2,6 +2,7 @@
  * (bo_ctl.h). */
 #include "bo_ctl.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,4 +56,47 @@ int bo_ctl_format(const bo_ctl_req *req, char *buf, size_t len)
 const char *bo_ctl_kind_name(int kind)
 {
 	return kind == BO_CTL_ECHO ? "echo" : kind == BO_CTL_EVENTS ? "events" : "?";
+}
+
+void bo_ctl_auth(const bo_stamp_key *key, const uint8_t challenge[BO_CTL_CHALLENGE_LEN],
+                 uint8_t mac[BO_CTL_CHALLENGE_LEN])
+{
+	static const char label[] = "BLACKOUT/1 events";
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, key->k, key->len);
+	crypto_auth_hmacsha256_update(&st, (const uint8_t *)label, sizeof label - 1);
+	crypto_auth_hmacsha256_update(&st, challenge, BO_CTL_CHALLENGE_LEN);
+	crypto_auth_hmacsha256_final(&st, mac);
+}
+
+int bo_ctl_hex_line(const char *word, const uint8_t v[BO_CTL_CHALLENGE_LEN], char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s ", word);
+	for (int i = 0; i < BO_CTL_CHALLENGE_LEN && n > 0 && (size_t)n + 3 < len; i++)
+		n += snprintf(buf + n, len - (size_t)n, "%02x", v[i]);
+	return n + snprintf(buf + n, len - (size_t)n, "\n");
+}
+
+static int hexval(uint8_t c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int bo_ctl_parse_hex_line(const char *word, const uint8_t *buf, size_t len,
+                          uint8_t v[BO_CTL_CHALLENGE_LEN])
+{
+	const uint8_t *nl =
+	        memchr(buf, '\n', len < BO_CTL_HEX_LINE_MAX ? len : BO_CTL_HEX_LINE_MAX);
+	if (!nl)
+		return len < BO_CTL_HEX_LINE_MAX ? 0 : BO_EINVAL;
+	size_t n = (size_t)(nl - buf), w = strlen(word);
+	if (n != w + 1 + 2 * BO_CTL_CHALLENGE_LEN || memcmp(buf, word, w) != 0 || buf[w] != ' ')
+		return BO_EINVAL;
+	for (int i = 0; i < BO_CTL_CHALLENGE_LEN; i++) {
+		int hi = hexval(buf[w + 1 + 2 * i]), lo = hexval(buf[w + 2 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return BO_EINVAL;
+		v[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)n + 1;
 }

@@ -18,7 +18,7 @@ struct probe_guest {
 	probe_target *t;
 	uv_tcp_t tcp;
 	uv_connect_t conn;
-	uv_write_t wr;
+	uv_write_t wr, wr_auth;
 	uv_timer_t retry;
 	int open;      /* the tcp handle is initialised and not yet closed */
 	int connected; /* the request line was sent */
@@ -27,6 +27,8 @@ struct probe_guest {
 	uint64_t next; /* the next event number wanted */
 	uint64_t received, reconnects;
 	char req[BO_CTL_REQ_MAX];
+	char auth[BO_CTL_HEX_LINE_MAX];
+	int said_error; /* the responder's "error:" line was logged once */
 	char *buf;
 	size_t used;
 };
@@ -68,8 +70,50 @@ static void drop(probe_guest *g, const char *why)
 		uv_close((uv_handle_t *)&g->tcp, on_closed);
 }
 
+/* The responder's challenge (it has a key): answered with the run's --stamp-key. */
+static void challenged(probe_guest *g, const char *s, size_t n)
+{
+	uint8_t ch[BO_CTL_CHALLENGE_LEN], mac[BO_CTL_CHALLENGE_LEN];
+	char one[BO_CTL_HEX_LINE_MAX];
+	if (n + 1 > sizeof one) {
+		drop(g, "bad challenge");
+		return;
+	}
+	memcpy(one, s, n);
+	one[n] = '\n';
+	if (bo_ctl_parse_hex_line("challenge", (const uint8_t *)one, n + 1, ch) <= 0) {
+		drop(g, "bad challenge");
+		return;
+	}
+	if (!g->p->stamp_key.len) {
+		if (!g->said_error++)
+			log_state(g, "refused",
+			          "the responder's event channel needs its key: "
+			          "give the probe --stamp-key FILE");
+		drop(g, NULL);
+		return;
+	}
+	bo_ctl_auth(&g->p->stamp_key, ch, mac);
+	int len = bo_ctl_hex_line("auth", mac, g->auth, sizeof g->auth);
+	uv_buf_t b = uv_buf_init(g->auth, (unsigned)len);
+	if (uv_write(&g->wr_auth, (uv_stream_t *)&g->tcp, &b, 1, NULL) != 0)
+		drop(g, "write failed");
+}
+
 static void line(probe_guest *g, char *s, size_t n)
 {
+	if (n > 10 && !memcmp(s, "challenge ", 10)) {
+		challenged(g, s, n);
+		return;
+	}
+	if (n > 6 && !memcmp(s, "error:", 6)) { /* refused: say it once, keep trying */
+		if (!g->said_error++) {
+			char why[200];
+			snprintf(why, sizeof why, "%.*s", (int)(n < 190 ? n : 190), s);
+			log_state(g, "refused", bo_text_clean(why, sizeof why, why));
+		}
+		return;
+	}
 	json_error_t je;
 	json_t *o = json_loadb(s, n, 0, &je);
 	if (!json_is_object(o)) {
@@ -112,6 +156,8 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	for (size_t i = 0; i < g->used; i++)
 		if (g->buf[i] == '\n') {
 			line(g, g->buf + start, i - start);
+			if (!g->connected)
+				return; /* dropped by that line (a refused challenge) */
 			start = i + 1;
 		}
 	memmove(g->buf, g->buf + start, g->used - start);

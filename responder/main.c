@@ -78,23 +78,24 @@ static void usage(FILE *f)
 static json_t *counters(const rsp *r)
 {
 	const rsp_counters *c = &r->refl.c;
-	return json_pack(
-	        "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I}, "
-	        "s:{s:i, s:I, s:I}, "
-	        "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
-	        "stamp", "received", (json_int_t)c->received, "reflected", (json_int_t)c->reflected,
-	        "malformed", (json_int_t)c->malformed, "auth_failed", (json_int_t)c->auth_failed,
-	        "denied", (json_int_t)c->denied, "rate_limited", (json_int_t)c->limited,
-	        "send_errors", (json_int_t)c->send_errors, "sessions_evicted",
-	        (json_int_t)c->evicted, "sessions", r->refl.nsessions, "replayed",
-	        (json_int_t)c->replayed, "loop_refused", (json_int_t)c->loop_refused,
-	        "port_refused", (json_int_t)c->port_refused, "tcp", "clients", r->tcp.nconns,
-	        "refused", (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
-	        "capture", "arrivals", (json_int_t)r->cap.arrivals, "errors",
-	        (json_int_t)r->cap.errors, "heartbeat", "sent", (json_int_t)r->hb.seq, "errors",
-	        (json_int_t)r->hb.errors, "journal", "events", (json_int_t)r->journal.next, "kept",
-	        (json_int_t)(r->journal.next - r->journal.first), "bytes",
-	        (json_int_t)r->journal.bytes);
+	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I}, "
+	                 "s:{s:i, s:I, s:I, s:I}, "
+	                 "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
+	                 "stamp", "received", (json_int_t)c->received, "reflected",
+	                 (json_int_t)c->reflected, "malformed", (json_int_t)c->malformed,
+	                 "auth_failed", (json_int_t)c->auth_failed, "denied", (json_int_t)c->denied,
+	                 "rate_limited", (json_int_t)c->limited, "send_errors",
+	                 (json_int_t)c->send_errors, "sessions_evicted", (json_int_t)c->evicted,
+	                 "sessions", r->refl.nsessions, "replayed", (json_int_t)c->replayed,
+	                 "loop_refused", (json_int_t)c->loop_refused, "port_refused",
+	                 (json_int_t)c->port_refused, "tcp", "clients", r->tcp.nconns, "refused",
+	                 (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
+	                 "auth_failed", (json_int_t)r->tcp.auth_failed, "capture", "arrivals",
+	                 (json_int_t)r->cap.arrivals, "errors", (json_int_t)r->cap.errors,
+	                 "heartbeat", "sent", (json_int_t)r->hb.seq, "errors",
+	                 (json_int_t)r->hb.errors, "journal", "events", (json_int_t)r->journal.next,
+	                 "kept", (json_int_t)(r->journal.next - r->journal.first), "bytes",
+	                 (json_int_t)r->journal.bytes);
 }
 
 static void on_readable(uv_poll_t *h, int status, int events)

@@ -205,7 +205,7 @@ typedef struct rsp {
 		int on;
 		rsp_conn *conns;
 		int nconns;
-		uint64_t refused, echo_bytes;
+		uint64_t refused, echo_bytes, auth_failed;
 	} tcp;
 	struct rsp_netev { /* netev-*.c: the guest's network changes */
 		int on;

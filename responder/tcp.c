@@ -3,7 +3,15 @@
  *   echo    every byte is sent back (tcp-est frames), reading paused while 256 KiB wait;
  *   events  the event journal from the asked number on, as JSON lines, then live events; a
  *           client that asks for events the journal no longer holds gets an "events-lost" line.
- * At most 64 clients; one that sends no request line within 10 s is closed. */
+ * With a key the events client first answers a challenge (bo_ctl.h).
+ *
+ * Slots: at most 64 clients, 8 from one address, and 16 of the 64 kept for sources named in
+ * --allow and, with a key, for events clients that authenticate (so strangers holding
+ * connections cannot lock the probe out: a client in a kept slot that does not authenticate is
+ * closed at its request line); a client that sends no request line (or no
+ * answer to its challenge) within 10 s, an echo client silent for 60 s and an events client
+ * that has not read for 30 s are closed. */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +20,11 @@
 #include "responder.h"
 
 #define MAX_CONNS 64
+#define PER_SOURCE 8
+#define RESERVED 16 /* of MAX_CONNS, for sources an explicit --allow names */
+#define ECHO_IDLE_NS (60 * BO_NS_PER_S)
+#define STUCK_NS (30 * BO_NS_PER_S)
+#define KIND_AUTH 3 /* an events client that still owes the answer to its challenge */
 #define HIGH_WATER (256 * 1024)
 #define LOW_WATER (64 * 1024)
 #define BATCH (64 * 1024)
@@ -28,6 +41,12 @@ struct rsp_conn {
 	uint64_t cursor; /* events: the next event to send */
 	uint64_t bytes;  /* echoed or sent */
 	int64_t opened;
+	int64_t last_rx;    /* echo: when bytes last came */
+	int64_t last_drain; /* events: when its queue was last below the high-water mark */
+	bo_addr addr;
+	int trusted;     /* its address is in an explicit --allow list, or it authenticated */
+	int provisional; /* in a reserved slot: must authenticate (events with a key) */
+	uint8_t challenge[BO_CTL_CHALLENGE_LEN];
 	char peer[64];
 };
 
@@ -56,10 +75,11 @@ static void conn_close(rsp_conn *c, const char *why)
 		return;
 	c->closing = 1;
 	if (c->kind)
-		rsp_event(c->r, "tcp-close",
-		          json_pack("{s:s, s:s, s:s, s:I}", "peer", c->peer, "mode",
-		                    bo_ctl_kind_name(c->kind), "why", why, "bytes",
-		                    (json_int_t)c->bytes));
+		rsp_event(
+		        c->r, "tcp-close",
+		        json_pack("{s:s, s:s, s:s, s:I}", "peer", c->peer, "mode",
+		                  bo_ctl_kind_name(c->kind == KIND_AUTH ? BO_CTL_EVENTS : c->kind),
+		                  "why", why, "bytes", (json_int_t)c->bytes));
 	uv_close((uv_handle_t *)&c->h, on_closed);
 }
 
@@ -170,6 +190,32 @@ static void echo(rsp_conn *c, const char *data, size_t len)
 	}
 }
 
+/* An events client's answer to its challenge, in c->req: on to the events, or refused. */
+static void answer(rsp_conn *c)
+{
+	uint8_t got[BO_CTL_CHALLENGE_LEN], want[BO_CTL_CHALLENGE_LEN];
+	int used = bo_ctl_parse_hex_line("auth", c->req, c->reqlen, got);
+	if (used == 0)
+		return;
+	bo_ctl_auth(&c->r->refl.key, c->challenge, want);
+	if (used < 0 || sodium_memcmp(got, want, sizeof want) != 0) {
+		static const char msg[] = "error: authentication failed (the probe needs the "
+		                          "responder's key: --stamp-key)\n";
+		c->r->tcp.auth_failed++;
+		send_copy(c, msg, sizeof msg - 1);
+		c->kind = BO_CTL_EVENTS; /* for the close record */
+		conn_close(c, "authentication failed");
+		return;
+	}
+	c->kind = BO_CTL_EVENTS;
+	c->trusted = 1;
+	c->provisional = 0;
+	rsp_event(c->r, "tcp-open",
+	          json_pack("{s:s, s:s, s:I, s:b}", "peer", c->peer, "mode", "events", "from",
+	                    (json_int_t)c->cursor, "authenticated", 1));
+	pump(c);
+}
+
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	rsp_conn *c = s->data;
@@ -179,6 +225,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	const char *p = buf->base;
 	size_t len = (size_t)n;
+	c->last_rx = bo_clock_mono_ns();
 	if (c->kind == BO_CTL_ECHO) {
 		echo(c, p, len);
 		return;
@@ -188,6 +235,10 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	size_t take = len < sizeof c->req - c->reqlen ? len : sizeof c->req - c->reqlen;
 	memcpy(c->req + c->reqlen, p, take);
 	c->reqlen += take;
+	if (c->kind == KIND_AUTH) {
+		answer(c);
+		return;
+	}
 	bo_ctl_req req;
 	int used = bo_ctl_parse(c->req, c->reqlen, &req);
 	if (used == 0)
@@ -202,6 +253,28 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	c->kind = req.kind;
 	c->cursor = req.from; /* before the event below wakes the events clients */
+	if (c->provisional && !(req.kind == BO_CTL_EVENTS && c->r->refl.key.len)) {
+		static const char msg[] = "error: no slot free for an unauthenticated client\n";
+		send_copy(c, msg, sizeof msg - 1);
+		c->r->tcp.refused++;
+		conn_close(c,
+		           "the reserved slots are for --allow sources and authenticated probes");
+		return;
+	}
+	if (req.kind == BO_CTL_EVENTS && c->r->refl.key.len) {
+		/* The guest's events are for the probe that has the key. */
+		c->kind = KIND_AUTH;
+		c->reqlen -= (size_t)used;
+		memmove(c->req, c->req + used, c->reqlen);
+		randombytes_buf(c->challenge, sizeof c->challenge);
+		char line[BO_CTL_HEX_LINE_MAX];
+		int ln = bo_ctl_hex_line("challenge", c->challenge, line, sizeof line);
+		if (send_copy(c, line, (size_t)ln) < 0)
+			conn_close(c, "write failed");
+		else if (c->reqlen)
+			answer(c);
+		return;
+	}
 	rsp_event(c->r, "tcp-open",
 	          json_pack("{s:s, s:s, s:I}", "peer", c->peer, "mode",
 	                    req.kind == BO_CTL_ECHO ? "echo" : "events", "from",
@@ -243,8 +316,25 @@ static void on_connection(uv_stream_t *server, int status)
 	if (uv_tcp_getpeername(&c->h, (struct sockaddr *)&ss, &sl) == 0 &&
 	    rsp_addr_from_sockaddr((struct sockaddr *)&ss, &peer, &port) == 0)
 		bo_addr_str(&peer, c->peer, sizeof c->peer);
-	if (r->tcp.nconns > MAX_CONNS ||
-	    rsp_guard_check(&r->guard, &peer, bo_clock_mono_ns()) == RSP_DENIED) {
+	c->addr = peer;
+	c->last_rx = c->last_drain = c->opened;
+	c->trusted = r->guard.nallow > 0 && rsp_guard_allowed(&r->guard, &peer);
+	int same = 0, strangers = 0;
+	for (rsp_conn *o = r->tcp.conns; o; o = o->next)
+		if (o != c && !o->closing) {
+			same += bo_addr_eq(&o->addr, &peer);
+			strangers += !o->trusted && !o->provisional;
+		}
+	const char *why = NULL; /* (said only as a count: a flood must not flood the log) */
+	if (!rsp_guard_allowed(&r->guard, &peer))
+		why = "not allowed";
+	else if (r->tcp.nconns > MAX_CONNS)
+		why = "all slots taken";
+	else if (same >= PER_SOURCE)
+		why = "too many from one address";
+	else if (!c->trusted && strangers >= MAX_CONNS - RESERVED)
+		c->provisional = 1; /* a reserved slot, if it proves itself */
+	if (why) {
 		r->tcp.refused++;
 		c->closing = 1;
 		uv_close((uv_handle_t *)&c->h, on_closed);
@@ -286,9 +376,20 @@ void rsp_tcp_wake(rsp *r)
 void rsp_tcp_tick(rsp *r)
 {
 	int64_t now = bo_clock_mono_ns();
-	for (rsp_conn *c = r->tcp.conns; c; c = c->next)
-		if (!c->kind && !c->closing && now - c->opened > HELLO_TIMEOUT_NS)
-			conn_close(c, "no request line");
+	for (rsp_conn *c = r->tcp.conns; c; c = c->next) {
+		if (c->closing)
+			continue;
+		if ((!c->kind || c->kind == KIND_AUTH) && now - c->opened > HELLO_TIMEOUT_NS)
+			conn_close(c, c->kind ? "no answer to the challenge" : "no request line");
+		else if (c->kind == BO_CTL_ECHO && now - c->last_rx > ECHO_IDLE_NS)
+			conn_close(c, "idle");
+		else if (c->kind == BO_CTL_EVENTS) {
+			if (uv_stream_get_write_queue_size((uv_stream_t *)&c->h) < HIGH_WATER)
+				c->last_drain = now;
+			else if (now - c->last_drain > STUCK_NS)
+				conn_close(c, "not reading");
+		}
+	}
 }
 
 void rsp_tcp_stop(rsp *r)

@@ -169,5 +169,111 @@ got = answers(s, 1)
 c = stop(p, log)
 check(got == 1 and c.get("denied") == 0, "--allow ::ffff:127.0.0.1 admits 127.0.0.1")
 
+# 7. The event channel with a key: a stranger gets a challenge, never an event; a wrong answer
+#    is refused; the right one (the probe's --stamp-key) gets the events.
+def tcp_port_free():
+    t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    t.bind(("::", 0))
+    n = t.getsockname()[1]
+    t.close()
+    return n
+
+
+def start_tcp(*args):
+    port, tport = free_port(), tcp_port_free()
+    d = tempfile.mkdtemp()
+    log = os.path.join(d, "r.jsonl")
+    p = subprocess.Popen([BIN, "-q", "--port", str(port), "--tcp-port", str(tport), "--log", log,
+                          *args], stderr=subprocess.DEVNULL)
+    time.sleep(0.3)
+    return p, tport, log
+
+
+def read_line(c, timeout=2.0):
+    c.settimeout(timeout)
+    buf = b""
+    try:
+        while b"\n" not in buf:
+            d = c.recv(4096)
+            if not d:
+                break
+            buf += d
+    except (socket.timeout, OSError):
+        pass
+    return buf.split(b"\n")[0]
+
+
+def subscribe(port, key, src="127.0.0.1"):
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.bind((src, 0))
+    c.connect(("127.0.0.1", port))
+    c.sendall(b"BLACKOUT/1 events 0\n")
+    first = read_line(c)
+    if not first.startswith(b"challenge ") or key is None:
+        return c, first, None
+    ch = bytes.fromhex(first[10:].decode())
+    mac = hmac.new(key, b"BLACKOUT/1 events" + ch, hashlib.sha256).hexdigest()
+    c.sendall(b"auth " + mac.encode() + b"\n")
+    return c, first, read_line(c)
+
+
+p, tport, log = start_tcp("--key-file", kf.name)
+c, first, _ = subscribe(tport, None)
+check(first.startswith(b"challenge ") and b"{" not in first,
+      "with a key, an anonymous subscriber gets a challenge, no event (%r)" % first[:30])
+c.close()
+c, _, reply = subscribe(tport, b"not the key")
+check(reply is not None and reply.startswith(b"error: authentication failed"),
+      "a wrong answer is refused (%r)" % (reply or b"")[:40])
+c.close()
+c, _, reply = subscribe(tport, key)
+check(reply is not None and b'"start"' in reply,
+      "the right answer gets the events (%r)" % (reply or b"")[:40])
+c.close()
+
+# 8. Slots: 20 connections holding a request line from one address get 8; 64 from eight
+#    addresses cannot lock the probe's authenticated event channel out.
+held = []
+for i in range(20):
+    h = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    h.bind(("127.0.0.2", 0))
+    h.connect(("127.0.0.1", tport))
+    h.sendall(b"BLACKOUT/1 echo\n")
+    held.append(h)
+time.sleep(0.5)
+kept = 0
+for h in held:
+    h.settimeout(0.3)
+    try:
+        h.sendall(b"ping")
+        kept += len(h.recv(16)) > 0
+    except (socket.timeout, OSError):
+        pass
+check(kept == 8, "20 echo connections from one address: %d kept (8 per source)" % kept)
+for h in held:
+    h.close()
+time.sleep(0.3)
+held = []
+for a in range(2, 10):
+    for i in range(8):
+        h = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        h.bind(("127.0.0.%d" % a, 0))
+        h.connect(("127.0.0.1", tport))
+        h.sendall(b"BLACKOUT/1 echo\n")
+        held.append(h)
+time.sleep(0.5)
+c, _, reply = subscribe(tport, key)
+check(reply is not None and b'"start"' in reply,
+      "64 strangers' connections held: the probe's authenticated events still get through")
+c.close()
+e = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+e.connect(("127.0.0.1", tport))
+e.sendall(b"BLACKOUT/1 echo\n")
+check(read_line(e).startswith(b"error: no slot"), "...while one more stranger's echo is refused")
+for h in held + [e]:
+    h.close()
+p.terminate()
+p.wait(5)
+
 print("%d passed, %d failed" % (len(passed), len(failures)))
 sys.exit(1 if failures else 0)

@@ -98,15 +98,18 @@ check(len(clocks) >= 20, f"{len(clocks)} clock pairs (QueryPerformanceCounter, G
 sys.exit(1 if fails else 0)
 PY
 
-# 2. Authenticated STAMP (HMAC-SHA-256 through libsodium built for Windows).
+# 2. Authenticated STAMP (HMAC-SHA-256 through libsodium built for Windows), and the event
+#    channel behind the key's challenge.
 start_responder "$tmp/guest2.jsonl" --key-file "$(winpath "$tmp/key.hex")" -q
 "$build/probe/blackout-probe" 127.0.0.1 --quiet --streams udp --stamp-key "$tmp/key.hex" \
-  --stamp-port "$port" --tcp-port "$tport" --no-events --duration 1s --run "$tmp/run-auth"
+  --stamp-port "$port" --tcp-port "$tport" --duration 1s --run "$tmp/run-auth"
 stop_responder || true
 "$build/analysis/blackout-analyze" --quiet --json "$tmp/auth.json" --no-write \
   --stamp-key "$tmp/key.hex" "$tmp/run-auth"
 n=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["streams"][0]; print(s["answered"] if s["answered"] >= 0.99*s["sent"] else 0)' "$tmp/auth.json")
 check "$([ "$n" -gt 50 ] && echo 1)" "authenticated STAMP: $n probes answered"
+ev=$(grep -c '"type":"start"' "$tmp/run-auth/guest.jsonl" 2>/dev/null || true)
+check "$([ "${ev:-0}" -ge 1 ] && echo 1)" "authenticated event channel: the start event came through the challenge"
 
 # 3. blackout-analyze.exe: the run above, and the golden fixtures, as the Linux analyzer reads them.
 "$wine" "$wbuild/analysis/blackout-analyze.exe" --quiet --no-write --json "$(winpath "$tmp/w.json")" \
