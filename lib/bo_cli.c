@@ -46,3 +46,14 @@ uint16_t bo_cli_port(const char *opt, const char *arg)
 		bo_cli_usage_error("%s takes a port number, 1 to 65535: %s", opt, arg);
 	return (uint16_t)v;
 }
+
+int64_t bo_cli_size(const char *opt, const char *arg)
+{
+	char *end;
+	long long v = strtoll(arg, &end, 10);
+	int shift = *end == 'K' ? 10 : *end == 'M' ? 20 : *end == 'G' ? 30 : *end ? -1 : 0;
+	if (!*arg || v < 0 || shift < 0 || (shift && end[1]) || v > (INT64_MAX >> (shift + 1)))
+		bo_cli_usage_error("%s takes a size in bytes, or with K, M or G (256M): %s", opt,
+		                   arg);
+	return (int64_t)v << shift;
+}

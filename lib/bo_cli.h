@@ -17,6 +17,10 @@ __attribute__((format(printf, 1, 2), noreturn)) void bo_cli_usage_error(const ch
 /* Parses the duration argument of option opt, or exits with a usage error naming the units. */
 int64_t bo_cli_duration(const char *opt, const char *arg);
 
+/* Parses a size argument: bytes, or with K, M, G (powers of 1024), like 256M; or exits with a
+ * usage error. */
+int64_t bo_cli_size(const char *opt, const char *arg);
+
 /* Parses the port argument of option opt (1..65535), or exits with a usage error. */
 uint16_t bo_cli_port(const char *opt, const char *arg);
 

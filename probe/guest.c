@@ -12,6 +12,12 @@
 
 #define RETRY_MS 250
 #define LINE_MAX_BYTES 65536
+/* What one responder may make the probe write: a responder of ours sends a few hundred events
+ * a second (arrivals: one per probe, 6 000/s at 6 streams x 1 kHz); beyond these a hostile or
+ * broken one is cut off, counted, and said once. */
+#define EVENTS_PER_S 20000
+#define EVENTS_BURST 300000 /* a reconnect replays up to the responder's whole journal */
+#define GUEST_LOG_MAX ((int64_t)1 << 30) /* all targets together, bytes */
 
 struct probe_guest {
 	probe *p;
@@ -26,6 +32,10 @@ struct probe_guest {
 	int said_refused;
 	uint64_t next; /* the next event number wanted */
 	uint64_t received, reconnects;
+	uint64_t dropped; /* over EVENTS_PER_S, or past GUEST_LOG_MAX */
+	double tokens;    /* token bucket: EVENTS_PER_S, up to EVENTS_BURST */
+	int64_t refilled;
+	int said_limit;
 	char req[BO_CTL_REQ_MAX];
 	char auth[BO_CTL_HEX_LINE_MAX];
 	int said_error; /* the responder's "error:" line was logged once */
@@ -130,9 +140,29 @@ static void line(probe_guest *g, char *s, size_t n)
 	json_t *to = json_object_get(o, "to"); /* events-lost: resume after the hole */
 	if (!seq && json_is_integer(to))
 		g->next = (uint64_t)json_integer_value(to) + 1;
+	int64_t now = bo_clock_real_ns();
+	if (!g->refilled)
+		g->tokens = EVENTS_BURST, g->refilled = now;
+	g->tokens += (double)(now - g->refilled) * EVENTS_PER_S / 1e9;
+	if (g->tokens > EVENTS_BURST)
+		g->tokens = EVENTS_BURST;
+	g->refilled = now;
+	if (g->tokens < 1 || g->p->guest_bytes > GUEST_LOG_MAX) {
+		g->dropped++;
+		if (!g->said_limit++)
+			log_state(g, "limited",
+			          g->p->guest_bytes > GUEST_LOG_MAX
+			                  ? "guest.jsonl reached its 1 GiB cap"
+			                  : "more than 20 000 events a second (beyond a replay of "
+			                    "the journal): dropped");
+		json_decref(o);
+		return;
+	}
+	g->tokens -= 1;
 	json_object_set_new(o, "target", json_string(g->t->str));
-	json_object_set_new(o, "probe_realtime_ns", json_integer(bo_clock_real_ns()));
+	json_object_set_new(o, "probe_realtime_ns", json_integer(now));
 	bo_log_put(&g->p->guest_log, o);
+	g->p->guest_bytes += (int64_t)n + 64; /* the line and what is added to it */
 	g->received++;
 }
 
@@ -239,8 +269,9 @@ json_t *probe_guest_json(probe *p, const probe_target *t)
 	if (!p->guests)
 		return NULL;
 	probe_guest *g = &p->guests[t->index];
-	return json_pack("{s:b, s:I, s:I}", "connected", g->connected, "events",
-	                 (json_int_t)g->received, "reconnects", (json_int_t)g->reconnects);
+	return json_pack("{s:b, s:I, s:I, s:I}", "connected", g->connected, "events",
+	                 (json_int_t)g->received, "reconnects", (json_int_t)g->reconnects,
+	                 "dropped", (json_int_t)g->dropped);
 }
 
 int probe_guest_connected(probe *p, const probe_target *t)

@@ -199,6 +199,7 @@ struct probe {
 	atomic_int sender_rt; /* the sender thread got a real-time priority */
 	probe_guest *guests;  /* one per target, when subscribing to guest events */
 	bo_log guest_log;     /* RUN/guest.jsonl */
+	int64_t guest_bytes;  /* written to it */
 };
 
 /* exit.c: the exit status for probe_run's result; main's only. */

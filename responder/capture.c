@@ -86,6 +86,12 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	int64_t ts = (int64_t)h->ts.tv_sec * BO_NS_PER_S + frac;
 	char src[48];
 	for (int i = 0; i < n; i++) {
+		/* The allowlist holds for the capture too: another host's flood is not the
+		 * guest's account of the probes (nor a way to fill its log). */
+		if (!rsp_guard_allowed(&r->guard, &a[i].src)) {
+			r->cap.not_allowed++;
+			continue;
+		}
 		json_t *e = json_pack("{s:s, s:s}", "proto", a[i].proto, "src",
 		                      bo_addr_str(&a[i].src, src, sizeof src));
 		if (a[i].sport)

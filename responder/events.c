@@ -8,10 +8,55 @@
 #include "bo_time.h"
 #include "responder.h"
 
+/* Which budget an event type draws on: 0 arrivals, 1 connections, 2 none. */
+static int budget_class(const char *type)
+{
+	if (!strcmp(type, "arrival"))
+		return 0;
+	if (!strncmp(type, "tcp-", 4))
+		return 1;
+	return 2;
+}
+
+static int within_budget(rsp *r, int k)
+{
+	static const uint32_t per_s[] = {RSP_ARRIVALS_PER_S, RSP_CONNS_PER_S};
+	if (k >= 2)
+		return 1;
+	int64_t sec = bo_clock_mono_ns() / BO_NS_PER_S;
+	if (r->budget[k].second != sec)
+		r->budget[k] = (struct rsp_budget){sec, 0};
+	if (r->budget[k].used >= per_s[k]) {
+		r->events_dropped[k]++;
+		return 0;
+	}
+	r->budget[k].used++;
+	return 1;
+}
+
+/* At log_max the log is renamed to LOG.1 (replacing an older one) and started anew. */
+static void rotate(rsp *r)
+{
+	char old[4200];
+	snprintf(old, sizeof old, "%s.1", r->log_path);
+	fclose(r->log.f);
+	r->log.f = NULL;
+	if (rename(r->log_path, old) != 0 || bo_log_open(&r->log, r->log_path, 1) != 0) {
+		r->log.err = -1; /* the log stops; the journal and the channel go on */
+		return;
+	}
+	r->log_bytes = 0;
+	r->log_rotations++;
+}
+
 void rsp_event_at(rsp *r, const char *type, json_t *obj, int64_t realtime_ns)
 {
 	if (!obj)
 		return;
+	if (!within_budget(r, budget_class(type))) {
+		json_decref(obj);
+		return;
+	}
 	int64_t real = bo_clock_real_ns(), mono = bo_clock_mono_ns();
 	/* An event observed earlier (a capture timestamp) gets the monotonic time that matches. */
 	int64_t ev_mono = mono - (real - realtime_ns);
@@ -32,8 +77,11 @@ void rsp_event_at(rsp *r, const char *type, json_t *obj, int64_t realtime_ns)
 	}
 	line[n++] = '\n';
 	line[n] = 0;
+	if (r->log.f && r->log_max && r->log_bytes + (int64_t)n > r->log_max)
+		rotate(r);
 	if (r->log.f && fwrite(line, 1, n, r->log.f) != n && !r->log.err)
 		r->log.err = -1;
+	r->log_bytes += (int64_t)n;
 	rsp_journal_add(&r->journal, line, n);
 	free(line);
 	rsp_tcp_wake(r);

@@ -51,6 +51,8 @@ static void usage(FILE *f)
 	        "%d)\n"
 	        "  -s, --step DURATION     report a clock step larger than this (default 1ms)\n"
 	        "  -l, --log FILE          the events as JSON lines (appended)\n"
+	        "      --log-max SIZE      rotate the log to FILE.1 at this size (default 256M; 0: "
+	        "never)\n"
 	        "  -P, --priority LEVEL    normal, high (default) or realtime: how soon the "
 	        "reflector\n"
 	        "                          runs when a request arrives\n"
@@ -80,7 +82,8 @@ static json_t *counters(const rsp *r)
 	const rsp_counters *c = &r->refl.c;
 	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I}, "
 	                 "s:{s:i, s:I, s:I, s:I}, "
-	                 "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}}",
+	                 "s:{s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}, "
+	                 "s:{s:I, s:I}, s:{s:I, s:I}}",
 	                 "stamp", "received", (json_int_t)c->received, "reflected",
 	                 (json_int_t)c->reflected, "malformed", (json_int_t)c->malformed,
 	                 "auth_failed", (json_int_t)c->auth_failed, "denied", (json_int_t)c->denied,
@@ -92,10 +95,14 @@ static json_t *counters(const rsp *r)
 	                 (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
 	                 "auth_failed", (json_int_t)r->tcp.auth_failed, "capture", "arrivals",
 	                 (json_int_t)r->cap.arrivals, "errors", (json_int_t)r->cap.errors,
-	                 "heartbeat", "sent", (json_int_t)r->hb.seq, "errors",
-	                 (json_int_t)r->hb.errors, "journal", "events", (json_int_t)r->journal.next,
-	                 "kept", (json_int_t)(r->journal.next - r->journal.first), "bytes",
-	                 (json_int_t)r->journal.bytes);
+	                 "not_allowed", (json_int_t)r->cap.not_allowed, "heartbeat", "sent",
+	                 (json_int_t)r->hb.seq, "errors", (json_int_t)r->hb.errors, "journal",
+	                 "events", (json_int_t)r->journal.next, "kept",
+	                 (json_int_t)(r->journal.next - r->journal.first), "bytes",
+	                 (json_int_t)r->journal.bytes, "events_dropped", "arrivals",
+	                 (json_int_t)r->events_dropped[0], "connections",
+	                 (json_int_t)r->events_dropped[1], "log", "bytes", (json_int_t)r->log_bytes,
+	                 "rotations", (json_int_t)r->log_rotations);
 }
 
 static void on_readable(uv_poll_t *h, int status, int events)
@@ -248,6 +255,7 @@ int main(int argc, char **argv)
 	                                     {"heartbeat", required_argument, 0, 'H'},
 	                                     {"step", required_argument, 0, 's'},
 	                                     {"log", required_argument, 0, 'l'},
+	                                     {"log-max", required_argument, 0, 'L'},
 	                                     {"priority", required_argument, 0, 'P'},
 	                                     {"add-firewall-rules", no_argument, 0, 'F'},
 	                                     {"service", no_argument, 0, 'S'},
@@ -260,6 +268,7 @@ int main(int argc, char **argv)
 	r.tcp_port = BO_PORT_TCP_DEFAULT;
 	r.guard.rate = DEFAULT_RATE;
 	r.refl.min_source_port = 1024;
+	r.log_max = (int64_t)256 << 20;
 	r.step_ns = BO_NS_PER_MS;
 	int c;
 	r.prio = RSP_PRIO_HIGH;
@@ -304,6 +313,7 @@ int main(int argc, char **argv)
 		case 'H': r.hb_dest = optarg; break;
 		case 's': r.step_ns = bo_cli_duration("--step", optarg); break;
 		case 'l': r.log_path = optarg; break;
+		case 'L': r.log_max = bo_cli_size("--log-max", optarg); break;
 		case 'F': r.add_fw_rules = 1; break;
 		case 'S': r.service = 1; break;
 		case 'P':
@@ -360,6 +370,8 @@ static int serve(rsp *r)
 		        strerror(errno));
 		return RSP_EXIT_SETUP;
 	}
+	if (r->log.f && fseek(r->log.f, 0, SEEK_END) == 0) /* appending: what is there counts */
+		r->log_bytes = ftell(r->log.f);
 	r->loop = uv_default_loop();
 	if (r->tcp_port && rsp_tcp_start(r, err, sizeof err) != 0) {
 		fprintf(stderr, "blackout-responder: %s\n", err);

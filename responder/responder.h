@@ -219,7 +219,7 @@ typedef struct rsp {
 		int opening; /* a reopen is running on the thread pool */
 		uv_timer_t retry;
 		int64_t lost_at; /* realtime when the capture broke, 0 while it runs */
-		uint64_t arrivals, errors;
+		uint64_t arrivals, errors, not_allowed;
 	} cap;
 	struct rsp_hb { /* heartbeat.c */
 		int on;
@@ -233,6 +233,15 @@ typedef struct rsp {
 	rsp_os *os;
 	char status[5][160]; /* start-up summary lines for the optional parts */
 	json_t *sys;         /* what the platform reports of itself (sys-*.c) */
+	/* the local log's bounds (events.c) */
+	int64_t log_max;    /* bytes before it is rotated to LOG.1 (0: never) */
+	int64_t log_bytes;  /* in the current file */
+	uint64_t log_rotations;
+	struct rsp_budget { /* per event class: a second's worth, refilled every second */
+		int64_t second;
+		uint32_t used;
+	} budget[3];
+	uint64_t events_dropped[3]; /* over their class's rate: arrivals, connections, the rest */
 	/* options read by serve() */
 	const char *log_path, *hb_dest;
 	int prio, add_fw_rules, service, stopping;
@@ -240,7 +249,11 @@ typedef struct rsp {
 } rsp;
 
 /* Adds "seq", "type", and both guest clocks (unless the object has them), writes the event to
- * the local log and the journal, and hands it to event-channel clients. Takes obj. */
+ * the local log and the journal, and hands it to event-channel clients. Takes obj. Bounded:
+ * arrivals at most RSP_ARRIVALS_PER_S, connection events RSP_CONNS_PER_S (the rest of a second
+ * is dropped and counted, and said in the next counters event); the log rotates at log_max. */
+#define RSP_ARRIVALS_PER_S 50000
+#define RSP_CONNS_PER_S 200
 void rsp_event(rsp *r, const char *type, json_t *obj);
 void rsp_event_at(rsp *r, const char *type, json_t *obj, int64_t realtime_ns);
 

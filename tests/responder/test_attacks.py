@@ -275,5 +275,47 @@ for h in held + [e]:
 p.terminate()
 p.wait(5)
 
+# 9. Bounded logs: connection churn neither grows the log without end (it rotates at
+#    --log-max) nor floods it (connection events at most 200 a second, the rest counted).
+p, tport, log = start_tcp("--log-max", "8K")
+t0 = time.time()
+for i in range(1500):
+    h = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    h.connect(("127.0.0.1", tport))
+    h.sendall(b"BLACKOUT/1 echo\n")
+    h.close()
+spent = time.time() - t0
+time.sleep(0.3)
+p.terminate()
+p.wait(5)
+size = os.path.getsize(log)
+rotated = os.path.exists(log + ".1")
+opens = sum(l.count('"tcp-open"') for l in open(log)) + \
+    (sum(l.count('"tcp-open"') for l in open(log + ".1")) if rotated else 0)
+stop_ev = [json.loads(l) for l in open(log) if '"stop"' in l]
+jc = stop_ev[-1]["counters"] if stop_ev else {}
+check(size <= 8 * 1024 + 4096 and rotated and jc.get("log", {}).get("rotations", 0) >= 1,
+      "1500 connections: the log %d bytes, rotated to .1 (%s), %s rotations" %
+      (size, rotated, jc.get("log", {}).get("rotations")))
+check(opens <= 200 * (int(spent) + 2) and jc.get("events_dropped", {}).get("connections", 0) > 0,
+      "connection events capped: %d tcp-open in %.1f s, %s dropped" %
+      (opens, spent, jc.get("events_dropped", {}).get("connections")))
+
+# 10. The guest capture keeps to --allow: a stranger's packets are not arrivals.
+if ROOT:
+    p, port, log = start("--capture", "lo", "--allow", "127.0.0.2")
+    time.sleep(0.5)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for i in range(50):
+        s.sendto(sender(i), ("127.0.0.1", port))
+    time.sleep(0.5)
+    p.terminate()
+    p.wait(5)
+    arrivals = sum(1 for l in open(log) if '"arrival"' in l)
+    stops = [json.loads(l) for l in open(log) if '"stop"' in l]
+    na = stops[-1]["counters"]["capture"].get("not_allowed") if stops else None
+    check(arrivals == 0 and (na or 0) >= 50,
+          "50 packets from outside --allow: %d arrivals recorded (not_allowed %s)" % (arrivals, na))
+
 print("%d passed, %d failed" % (len(passed), len(failures)))
 sys.exit(1 if failures else 0)

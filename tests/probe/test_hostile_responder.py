@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""blackout-probe against a hostile "responder" on loopback: its event channel floods event
+lines as fast as it can (a responder of ours sends a few hundred a second). The probe must
+bound what it writes to RUN/guest.jsonl and say so. Needs root (the probe captures); skipped
+otherwise. Usage: test_hostile_responder.py BUILD_DIR"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+if os.geteuid() != 0:
+    print("skipped: needs root")
+    sys.exit(77)
+PROBE = os.path.join(sys.argv[1], "probe", "blackout-probe")
+failures, passed = [], []
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what)
+    (passed if ok else failures).append(what)
+
+
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0))
+srv.listen(4)
+tport = srv.getsockname()[1]
+stop = time.time() + 4.0
+sent = [0]
+
+
+def flood():
+    srv.settimeout(4)
+    try:
+        c, _ = srv.accept()
+    except socket.timeout:
+        return
+    c.recv(128)
+    n = 0
+    try:
+        while time.time() < stop:
+            c.sendall(b"".join(b'{"seq":%d,"type":"flood","pad":"xxxxxxxxxxxxxxxxxxxxxxxx"}\n'
+                               % (n + i) for i in range(1000)))
+            n += 1000
+            sent[0] += 1000
+    except OSError:
+        pass
+    c.close()
+
+
+th = threading.Thread(target=flood)
+th.start()
+run = os.path.join(tempfile.mkdtemp(), "run")
+r = subprocess.run([PROBE, "-q", "-s", "udp", "--stamp-port", "9", "--tcp-port", str(tport),
+                    "-d", "3s", "--run", run, "127.0.0.1"], capture_output=True, text=True,
+                   timeout=60)
+th.join()
+lines = sum(1 for _ in open(os.path.join(run, "guest.jsonl")))
+size = os.path.getsize(os.path.join(run, "guest.jsonl"))
+log = [json.loads(l) for l in open(os.path.join(run, "probe.jsonl"))]
+limited = [o for o in log if o.get("type") == "guest" and o.get("state") == "limited"]
+summary = [o for o in log if o.get("type") == "guest-summary"]
+dropped = summary[-1]["targets"][0].get("dropped", 0) if summary else 0
+check(r.returncode == 0, "the probe ran to its end (exit %d)" % r.returncode)
+check(lines <= 300000 + 20000 * 5 and dropped > 0,
+      "%d event lines flooded in, %d written (%d MB), %d dropped" %
+      (sent[0], lines, size >> 20, dropped))
+check(len(limited) == 1, "the limit said once in probe.jsonl (%d)" % len(limited))
+print("%d passed, %d failed" % (len(passed), len(failures)))
+sys.exit(1 if failures else 0)
