@@ -234,8 +234,8 @@ typedef struct rsp {
 	char status[5][160]; /* start-up summary lines for the optional parts */
 	json_t *sys;         /* what the platform reports of itself (sys-*.c) */
 	/* the local log's bounds (events.c) */
-	int64_t log_max;    /* bytes before it is rotated to LOG.1 (0: never) */
-	int64_t log_bytes;  /* in the current file */
+	int64_t log_max;   /* bytes before it is rotated to LOG.1 (0: never) */
+	int64_t log_bytes; /* in the current file */
 	uint64_t log_rotations;
 	struct rsp_budget { /* per event class: a second's worth, refilled every second */
 		int64_t second;
