@@ -106,7 +106,7 @@ static void challenged(probe_guest *g, const char *s, size_t n)
 	bo_ctl_auth(&g->p->stamp_key, ch, mac);
 	int len = bo_ctl_hex_line("auth", mac, g->auth, sizeof g->auth);
 	uv_buf_t b = uv_buf_init(g->auth, (unsigned)len);
-	if (uv_write(&g->wr_auth, (uv_stream_t *)&g->tcp, &b, 1, NULL) != 0)
+	if (g->open && uv_write(&g->wr_auth, (uv_stream_t *)&g->tcp, &b, 1, NULL) != 0)
 		drop(g, "write failed");
 }
 
@@ -173,15 +173,9 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 	*b = uv_buf_init(g->buf + g->used, (unsigned)(LINE_MAX_BYTES - g->used));
 }
 
-static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+/* Lines out of what arrived (g->used bytes in g->buf): each one handled, the rest kept. */
+static void split(probe_guest *g)
 {
-	(void)b;
-	probe_guest *g = s->data;
-	if (n < 0) {
-		drop(g, n == UV_EOF ? "closed by the responder" : uv_strerror((int)n));
-		return;
-	}
-	g->used += (size_t)n;
 	size_t start = 0;
 	for (size_t i = 0; i < g->used; i++)
 		if (g->buf[i] == '\n') {
@@ -194,6 +188,36 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	g->used -= start;
 	if (g->used == LINE_MAX_BYTES) /* a line longer than any event: not our responder */
 		drop(g, "line too long");
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	(void)b;
+	probe_guest *g = s->data;
+	if (n < 0) {
+		drop(g, n == UV_EOF ? "closed by the responder" : uv_strerror((int)n));
+		return;
+	}
+	g->used += (size_t)n;
+	split(g);
+}
+
+int probe_guest_feed(const uint8_t *data, size_t size, int keyed)
+{
+	static probe p;
+	static probe_target t = {.str = "192.0.2.2"};
+	static char buf[LINE_MAX_BYTES];
+	probe_guest g = {.p = &p, .t = &t, .buf = buf, .connected = 1};
+	p.stamp_key.len = keyed ? 16 : 0;
+	for (size_t off = 0; off < size && g.connected;) {
+		size_t take =
+		        size - off < LINE_MAX_BYTES - g.used ? size - off : LINE_MAX_BYTES - g.used;
+		memcpy(g.buf + g.used, data + off, take);
+		g.used += take;
+		off += take;
+		split(&g);
+	}
+	return (int)g.received;
 }
 
 static void on_connect(uv_connect_t *c, int status)

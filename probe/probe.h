@@ -254,6 +254,9 @@ json_t *probe_guest_json(probe *p, const probe_target *t);
 int probe_guest_connected(probe *p, const probe_target *t);
 void probe_guest_close(probe *p);
 void probe_guest_free(probe *p);
+/* The event-channel client's reading of a responder's bytes, without a connection (the fuzz
+ * driver): the events it would write. keyed: as with --stamp-key. */
+int probe_guest_feed(const uint8_t *data, size_t size, int keyed);
 
 /* capture-posix.c (platform): calls probe_capture_drain whenever the capture has frames. */
 int probe_capture_watch(probe *p);

@@ -1,7 +1,6 @@
 /* The guest's network changes on Linux: rtnetlink link and address notifications, each a "net"
  * event ({"what":"link", "ifname", "up", "running", "operstate"} or {"what":"addr", "op",
- * "ifindex", "addr", "prefix"}). Messages are read with explicit length checks. */
-#include <arpa/inet.h>
+ * "ifindex", "addr", "prefix"}). The messages are parsed by netlink-linux.c. */
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -20,112 +19,26 @@ static const char *operstate(unsigned v)
 	return v < sizeof names / sizeof names[0] ? names[v] : "unknown";
 }
 
-/* The attributes of one message: calls back for each well-formed one. */
-typedef struct attr {
-	unsigned type;
-	const uint8_t *data;
-	size_t len;
-} attr;
-
-static int next_attr(const uint8_t **p, size_t *left, attr *a)
-{
-	struct rtattr ra;
-	if (*left < sizeof ra)
-		return 0;
-	memcpy(&ra, *p, sizeof ra);
-	if (ra.rta_len < sizeof ra || ra.rta_len > *left)
-		return 0;
-	a->type = ra.rta_type;
-	a->data = *p + RTA_LENGTH(0);
-	a->len = ra.rta_len - RTA_LENGTH(0);
-	size_t step = RTA_ALIGN(ra.rta_len);
-	if (step > *left)
-		step = *left;
-	*p += step;
-	*left -= step;
-	return 1;
-}
-
-static void on_link(rsp *r, const struct nlmsghdr *h, const uint8_t *body, size_t len)
-{
-	struct ifinfomsg ifi;
-	if (len < sizeof ifi)
-		return;
-	memcpy(&ifi, body, sizeof ifi);
-	const uint8_t *p = body + NLMSG_ALIGN(sizeof ifi);
-	size_t left = len > NLMSG_ALIGN(sizeof ifi) ? len - NLMSG_ALIGN(sizeof ifi) : 0;
-	char name[IFNAMSIZ + 1] = "";
-	int oper = -1;
-	attr a;
-	while (next_attr(&p, &left, &a)) {
-		if (a.type == IFLA_IFNAME && a.len > 0) {
-			size_t n = a.len < IFNAMSIZ ? a.len : IFNAMSIZ;
-			memcpy(name, a.data, n);
-			name[n] = 0;
-		} else if (a.type == IFLA_OPERSTATE && a.len >= 1) {
-			oper = a.data[0];
-		}
-	}
-	json_t *e = json_pack("{s:s, s:s, s:i, s:s, s:b, s:b}", "what", "link", "op",
-	                      h->nlmsg_type == RTM_NEWLINK ? "new" : "del", "ifindex",
-	                      ifi.ifi_index, "ifname", name, "up", (ifi.ifi_flags & IFF_UP) != 0,
-	                      "running", (ifi.ifi_flags & IFF_RUNNING) != 0);
-	if (oper >= 0)
-		json_object_set_new(e, "operstate", json_string(operstate((unsigned)oper)));
-	rsp_event(r, "net", e);
-}
-
-static void on_addr(rsp *r, const struct nlmsghdr *h, const uint8_t *body, size_t len)
-{
-	struct ifaddrmsg ifa;
-	if (len < sizeof ifa)
-		return;
-	memcpy(&ifa, body, sizeof ifa);
-	const uint8_t *p = body + NLMSG_ALIGN(sizeof ifa);
-	size_t left = len > NLMSG_ALIGN(sizeof ifa) ? len - NLMSG_ALIGN(sizeof ifa) : 0;
-	bo_addr addr = {0};
-	attr a;
-	while (next_attr(&p, &left, &a)) {
-		if (a.type != IFA_ADDRESS && a.type != IFA_LOCAL)
-			continue;
-		if (ifa.ifa_family == AF_INET && a.len == 4) {
-			addr.family = 4;
-			memcpy(addr.a, a.data, 4);
-		} else if (ifa.ifa_family == AF_INET6 && a.len == 16) {
-			addr.family = 6;
-			memcpy(addr.a, a.data, 16);
-		}
-		if (a.type == IFA_LOCAL) /* the interface's own address on point-to-point */
-			break;
-	}
-	if (!addr.family)
-		return;
-	char s[48];
-	rsp_event(r, "net",
-	          json_pack("{s:s, s:s, s:i, s:s, s:i}", "what", "addr", "op",
-	                    h->nlmsg_type == RTM_NEWADDR ? "new" : "del", "ifindex",
-	                    (int)ifa.ifa_index, "addr", bo_addr_str(&addr, s, sizeof s), "prefix",
-	                    ifa.ifa_prefixlen));
-}
-
 void rsp_netev_parse(rsp *r, const uint8_t *buf, size_t len)
 {
-	while (len >= sizeof(struct nlmsghdr)) {
-		struct nlmsghdr h;
-		memcpy(&h, buf, sizeof h);
-		if (h.nlmsg_len < sizeof h || h.nlmsg_len > len)
-			return;
-		const uint8_t *body = buf + NLMSG_HDRLEN;
-		size_t blen = h.nlmsg_len - NLMSG_HDRLEN;
-		if (h.nlmsg_type == RTM_NEWLINK || h.nlmsg_type == RTM_DELLINK)
-			on_link(r, &h, body, blen);
-		else if (h.nlmsg_type == RTM_NEWADDR || h.nlmsg_type == RTM_DELADDR)
-			on_addr(r, &h, body, blen);
-		size_t step = NLMSG_ALIGN(h.nlmsg_len);
-		if (step >= len)
-			return;
-		buf += step;
-		len -= step;
+	rsp_netmsg m[64];
+	int n = rsp_netlink_parse(buf, len, m, 64);
+	char a[48];
+	for (int i = 0; i < n; i++) {
+		json_t *e;
+		if (m[i].link) {
+			e = json_pack("{s:s, s:s, s:i, s:s, s:b, s:b}", "what", "link", "op",
+			              m[i].add ? "new" : "del", "ifindex", m[i].ifindex, "ifname",
+			              m[i].ifname, "up", m[i].up, "running", m[i].running);
+			if (m[i].oper >= 0)
+				json_object_set_new(e, "operstate",
+				                    json_string(operstate((unsigned)m[i].oper)));
+		} else {
+			e = json_pack("{s:s, s:s, s:i, s:s, s:i}", "what", "addr", "op",
+			              m[i].add ? "new" : "del", "ifindex", m[i].ifindex, "addr",
+			              bo_addr_str(&m[i].addr, a, sizeof a), "prefix", m[i].prefix);
+		}
+		rsp_event(r, "net", e);
 	}
 }
 

@@ -266,8 +266,21 @@ void rsp_tcp_stop(rsp *r);
 /* netev-linux.c: the guest's network changes as "net" events. */
 int rsp_netev_start(rsp *r, char *err, size_t errlen);
 void rsp_netev_stop(rsp *r);
-/* The pure part: turns one buffer of routing messages into events (fuzzable). */
+/* One buffer of routing messages into "net" events. */
 void rsp_netev_parse(rsp *r, const uint8_t *buf, size_t len);
+/* netlink-linux.c, the pure part (fuzzed): link and address messages into records, at most max;
+ * their number. */
+typedef struct rsp_netmsg {
+	int link; /* a link message; else an address message */
+	int add;  /* new, or del */
+	int ifindex;
+	char ifname[17]; /* link: IFLA_IFNAME, cut at 16 */
+	int up, running; /* link: flags */
+	int oper;        /* link: IFLA_OPERSTATE, -1 when absent */
+	bo_addr addr;    /* address */
+	int prefix;
+} rsp_netmsg;
+int rsp_netlink_parse(const uint8_t *buf, size_t len, rsp_netmsg *out, int max);
 
 /* capture.c + capture-posix.c / capture-win.c */
 int rsp_capture_start(rsp *r, char *err, size_t errlen);
