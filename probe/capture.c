@@ -185,6 +185,32 @@ int probe_capture_start(probe *p)
 	return probe_capture_watch(p);
 }
 
+int probe_files_check(probe *p)
+{
+	const char *what = NULL;
+	int e = 0;
+	if (p->cap.dump &&
+	    (pcap_dump_flush(p->cap.dump) != 0 || ferror(pcap_dump_file(p->cap.dump)))) {
+		what = "probe.pcap";
+		e = errno;
+	} else if (p->log.err || (p->log.f && fflush(p->log.f) != 0)) {
+		what = "probe.jsonl";
+		e = errno;
+	}
+	if (!what)
+		return 0;
+	if (!p->cap.write_error) {
+		p->cap.write_error = 1;
+		probe_live_clear(p);
+		fprintf(stderr,
+		        "blackout-probe: writing %s/%s failed: %s; stopping the run (what is on "
+		        "disk "
+		        "stays readable: blackout-analyze reads it up to there)\n",
+		        p->cfg.run_dir, what, e ? strerror(e) : "write error");
+	}
+	return e ? -e : BO_EIO;
+}
+
 void probe_capture_stats(probe *p, json_t **out)
 {
 	struct pcap_stat st;

@@ -194,6 +194,7 @@ struct probe {
 	int64_t start_mono, start_real;
 	int64_t preflight_at; /* monotonic; 0 once done */
 	int stopping;
+	int run_error; /* a file could not be written: exit 1 */
 	const char *stop_reason;
 	probe_pacer *pacer;
 	atomic_int sender_rt; /* the sender thread got a real-time priority */
@@ -235,6 +236,9 @@ int probe_capture_open(probe *p, char *err, size_t errlen);
 int probe_capture_start(probe *p);
 void probe_capture_drain(probe *p);
 void probe_capture_stats(probe *p, json_t **out);
+/* Flushes probe.pcap and probe.jsonl and checks them: 0, or on the first failure says which
+ * file and why (ENOSPC) once and returns the code; the caller stops the run. */
+int probe_files_check(probe *p);
 void probe_capture_close(probe *p);
 
 /* live.c: pairing from the capture, status line, outage lines. */

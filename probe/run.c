@@ -182,7 +182,12 @@ static void on_tick(uv_timer_t *t)
 	probe *p = t->data;
 	if (++p->term.ticks % 4 == 0) { /* the tick is 250 ms; the log gets a status each second */
 		json_t *cap;
-		pcap_dump_flush(p->cap.dump); /* a killed probe leaves a readable capture */
+		/* Flushed each second, so a killed probe leaves a readable capture; a disk that
+		 * fills ends the run, said once. */
+		if (probe_files_check(p) != 0 && !p->stopping) {
+			p->run_error = 1;
+			probe_request_stop(p, "write-error");
+		}
 		probe_capture_stats(p, &cap);
 		int64_t now = bo_clock_real_ns();
 		int fleet = p->nslots > PROBE_STATUS_SLOTS;
@@ -344,6 +349,8 @@ static int dry_probe(probe_slot *s, uint32_t seq, int64_t deadline, void *arg)
 	int rc = probe_send_one(s, seq, deadline);
 	if (rc == 0)
 		atomic_fetch_add_explicit(&s->sent, 1, memory_order_relaxed);
+	if (rc == 0 && s->run->cap.captured % 4096 == 0)
+		rc = probe_files_check(s->run); /* a full disk ends the dry run, said once */
 	return rc;
 }
 
@@ -440,17 +447,24 @@ int probe_run(const probe_config *cfg, int *at_setup)
 		uv_timer_start(&p.duration_timer, on_duration,
 		               (uint64_t)((t0 - p.start_mono + cfg->duration) / BO_NS_PER_MS), 0);
 	uv_run(p.loop, UV_RUN_DEFAULT);
-	rc = 0;
+	rc = p.run_error ? BO_EIO : 0;
 out:
 	probe_pacer_stop(&p);
+	/* The last check before the files close: what the disk refused is said, with its file. */
+	int e_cap = p.cap.dump && !p.cap.write_error ? probe_files_check(&p) : 0;
+	if (p.cap.dump && pcap_dump_flush(p.cap.dump) != 0 && !e_cap)
+		e_cap = BO_EIO;
 	probe_capture_close(&p);
 	probe_guest_free(&p);
 	if (p.tx)
 		p.tx->close(&p);
-	if (bo_log_close(&p.log) != 0 && rc == 0) {
-		fprintf(stderr, "blackout-probe: writing probe.jsonl failed\n");
+	if (bo_log_close(&p.log) != 0 && rc == 0 && !p.cap.write_error) {
+		fprintf(stderr, "blackout-probe: writing %s/probe.jsonl failed: %s\n", cfg->run_dir,
+		        strerror(errno));
 		rc = BO_EIO;
 	}
+	if (e_cap && rc == 0)
+		rc = e_cap;
 	if (p.loop)
 		uv_loop_close(p.loop);
 	bo_addrmap_free(&p.target_map);

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""blackout-probe against a hostile "responder" on loopback: its event channel floods event
-lines as fast as it can (a responder of ours sends a few hundred a second). The probe must
-bound what it writes to RUN/guest.jsonl and say so. Needs root (the probe captures); skipped
-otherwise. Usage: test_hostile_responder.py BUILD_DIR"""
+"""blackout-probe in hostile surroundings: a "responder" on loopback whose event channel floods
+event lines as fast as it can (a responder of ours sends a few hundred a second): the probe
+must bound what it writes to RUN/guest.jsonl and say so; and a run directory on a disk that
+fills (a 200 KiB tmpfs): the probe must stop, name the file and the reason, exit 1, and leave
+files the analyzer reads. Needs root (capture, mount); skipped otherwise.
+Usage: test_hostile_responder.py BUILD_DIR"""
 import json
 import os
 import socket
@@ -70,5 +72,22 @@ check(lines <= 300000 + 20000 * 5 and dropped > 0,
       "%d event lines flooded in, %d written (%d MB), %d dropped" %
       (sent[0], lines, size >> 20, dropped))
 check(len(limited) == 1, "the limit said once in probe.jsonl (%d)" % len(limited))
+# A full disk.
+tiny = tempfile.mkdtemp()
+if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", tiny]).returncode == 0:
+    try:
+        r = subprocess.run([PROBE, "--dry-run", "-d", "20s", "-i", "1ms", "-s", "icmp,udp",
+                            "--run", tiny + "/run", "192.0.2.2"], capture_output=True,
+                           text=True, timeout=60)
+        check(r.returncode == 1 and "probe.pcap failed: No space left on device" in r.stderr,
+              "disk full: exit %d, %r" % (r.returncode, r.stderr.strip()[:90]))
+        an = os.path.join(sys.argv[1], "analysis", "blackout-analyze")
+        a = subprocess.run([an, "--no-write", "-q", tiny + "/run"], capture_output=True,
+                           text=True, timeout=60)
+        check(a.returncode == 0, "...and the analyzer reads what is on disk (exit %d)"
+              % a.returncode)
+    finally:
+        subprocess.run(["umount", tiny])
+
 print("%d passed, %d failed" % (len(passed), len(failures)))
 sys.exit(1 if failures else 0)
