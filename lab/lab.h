@@ -47,7 +47,11 @@ typedef struct lab_scenario {
 /* topo.c */
 const char *lab_role_name(enum lab_role r);
 int lab_role_parse(const char *s, enum lab_role *r);
-int lab_create(lab *l, const char *name);
+/* owner: the pid whose end makes the lab stale (`run`), or 0 for one that stays (`up`). */
+int lab_create(lab *l, const char *name, int owner);
+/* Labs of ours whose `run` was killed before it could remove them: each said, with the
+ * command that removes it; their number. */
+int lab_report_stale(void);
 int lab_attach(lab *l, const char *name); /* an existing lab made by `up` */
 void lab_destroy(lab *l);
 /* The VM's neighbour entries for the probe (IPv4 and IPv6), fixed: a link event flushes them,

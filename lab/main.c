@@ -211,7 +211,8 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, int64_t l
                    const char *vm_cmd, const char *responder, char **cmd)
 {
 	lab l;
-	if (lab_create(&l, name) != 0)
+	lab_report_stale();
+	if (lab_create(&l, name, (int)getpid()) != 0)
 		return 1;
 	fprintf(stderr, "lab: %s up (namespaces %s, %s, %s)\n", l.name, l.ns[0], l.ns[1], l.ns[2]);
 	int rc = 1, st = 0;
@@ -373,7 +374,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmdname, "up")) {
 		lab l;
-		if (lab_create(&l, name ? name : pos[0]) != 0)
+		lab_report_stale();
+		if (lab_create(&l, name ? name : pos[0], 0) != 0)
 			return 1;
 		printf("%s\n", l.name);
 		return 0;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "lab.h"
@@ -38,11 +40,17 @@ void lab_leave(int saved)
 /* `ip netns exec` also gives the child a /sys of its namespace, which libpcap reads. */
 int lab_spawn(const lab *l, enum lab_role r, char *const argv[])
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
-	/* Its own process group, so a stop reaches every process the command started. */
+	/* Its own process group, so a stop reaches every process the command started; and it
+	 * ends with blackout-lab, even when that is killed with SIGKILL (no real-time responder
+	 * or probe left running in a namespace nobody removes). */
 	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(1); /* blackout-lab ended before the line above */
 	int n = 0;
 	while (argv[n])
 		n++;

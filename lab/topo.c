@@ -76,7 +76,7 @@ static int ip_run(char *argv[])
 	return rc;
 }
 
-int lab_create(lab *l, const char *name)
+int lab_create(lab *l, const char *name, int owner)
 {
 	memset(l, 0, sizeof *l);
 	char gen[16];
@@ -95,10 +95,22 @@ int lab_create(lab *l, const char *name)
 	set_names(l, name);
 	for (int i = 0; i < LAB_NROLES; i++)
 		if (ns_exists(l->ns[i])) {
-			fprintf(stderr,
-			        "blackout-lab: namespace %s exists already; choose another "
-			        "--name or remove it with `blackout-lab down %s`\n",
-			        l->ns[i], name);
+			/* Advise `down` only where it will work: for a lab this tool made. */
+			if (lab_is_ours(name))
+				fprintf(stderr,
+				        "blackout-lab: namespace %s exists already: lab %s is up; "
+				        "choose another --name or remove it with `blackout-lab "
+				        "down "
+				        "%s`\n",
+				        l->ns[i], name, name);
+			else
+				fprintf(stderr,
+				        "blackout-lab: namespace %s exists already and "
+				        "blackout-lab "
+				        "did not make it; choose another --name (or, if it is "
+				        "yours "
+				        "to remove, `ip netns delete %s`)\n",
+				        l->ns[i], l->ns[i]);
 			return -1;
 		}
 	mkdir(LAB_STATE_DIR, 0755);
@@ -111,6 +123,8 @@ int lab_create(lab *l, const char *name)
 	}
 	for (int i = 0; i < LAB_NROLES; i++)
 		fprintf(f, "%s\n", l->ns[i]);
+	if (owner)
+		fprintf(f, "pid %d\n", owner);
 	fclose(f);
 	l->created = 1;
 
@@ -180,6 +194,38 @@ int lab_vm_neighbours(const lab *l)
 	return rc ? rc
 	          : IP("-n", vm, "neigh", "replace", LAB_PROBE_ADDR6, "lladdr", mac, "nud",
 	               "permanent", "dev", "eth0");
+}
+
+int lab_report_stale(void)
+{
+	DIR *d = opendir(LAB_STATE_DIR);
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!lab_is_ours(e->d_name))
+			continue;
+		char path[128], line[96];
+		state_path(e->d_name, path, sizeof path);
+		FILE *f = fopen(path, "r");
+		int pid = 0;
+		while (f && fgets(line, sizeof line, f))
+			if (sscanf(line, "pid %d", &pid) == 1)
+				break;
+		if (f)
+			fclose(f);
+		if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) {
+			fprintf(stderr,
+			        "blackout-lab: lab %s was left by a run that ended without "
+			        "removing "
+			        "it (pid %d is gone); remove it with `blackout-lab down %s`\n",
+			        e->d_name, pid, e->d_name);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
 }
 
 int lab_attach(lab *l, const char *name)
