@@ -93,7 +93,9 @@ typedef struct an_seg {
 	uint32_t count;
 	uint8_t status;
 } an_seg;
-#define AN_SEG_MAX 200000 /* beyond, the timeline keeps the first ones */
+#define AN_SEG_MAX 200000     /* beyond, the timeline keeps the first ones */
+#define AN_MAX_STREAMS 4096   /* a foreign capture's streams (a run's come from its log) */
+#define AN_MAX_SYN_STREAMS 64 /* each keeps its probes by source port: 768 KiB */
 
 /* sched.c: streaming histogram of schedule errors. */
 typedef struct an_hist an_hist;
@@ -156,6 +158,7 @@ struct an_stream {
 	int any_answered;
 	/* counts */
 	uint64_t sent, answered, lost, dups, late, reordered, blind, unresolved;
+	uint64_t dropped; /* requests past the ring's bound (16 M in flight): not analysed */
 	int64_t first_send, last_send, rtt_min, rtt_max, rtt_sum;
 	int64_t infer[33]; /* first send deltas, for interval inference */
 	an_hist *sched;    /* capture time - deadline of each request (keyed streams) */
@@ -221,6 +224,10 @@ typedef struct an_run {
 	an_stream *streams;
 	int nstreams, stream_cap;
 	bo_addrmap by_target; /* target → index of its first stream: one lookup per packet */
+	bo_addrmap by_id;     /* a foreign capture's (target, kind and identifier) → stream */
+	/* Bounds (memory and time by design): what they left out is counted and reported. */
+	uint64_t streams_dropped; /* streams past AN_MAX_STREAMS, SYN streams past the SYN cap */
+	int syn_streams;
 	/* capture */
 	int linktype;
 	uint64_t packets, invalid, strays;
@@ -276,6 +283,8 @@ typedef struct an_run {
 
 /* The guest's quarantine window (guest_quar) that overlaps [from, to], or NULL. */
 const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to);
+/* Probes left out by the rings' bound, over all streams. */
+uint64_t an_probes_dropped(const an_run *r);
 /* The main outage, or NULL. */
 const an_outage *an_main_outage(const an_run *r);
 
@@ -315,6 +324,9 @@ an_stream *an_stream_for_hit(an_run *r, const bo_hit *h);
 /* The target's stream of a kind (the first byte stream, a foreign capture's streams). */
 an_stream *an_stream_of_kind(an_run *r, const bo_addr *target, enum bo_match_kind kind);
 an_stream *an_stream_find_desc(an_run *r, const bo_addr *target, const bo_stream_desc *d);
+/* A foreign stream made from a packet enters the lookups by its identifier (ICMP identifier,
+ * SSID, target port). 0 or BO_ENOMEM. */
+int an_stream_index_id(an_run *r, an_stream *s, uint16_t id);
 /* A foreign capture's streams: ICMP by identifier, STAMP by SSID, SYN by target port. */
 an_stream *an_stream_find_echo(an_run *r, const bo_addr *target, uint16_t icmp_id);
 an_stream *an_stream_find_ssid(an_run *r, const bo_addr *target, uint16_t ssid);

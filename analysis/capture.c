@@ -72,6 +72,7 @@ static void on_foreign(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, 
 		if (!s)
 			return;
 		s->inst.icmp_id = h->icmp_id;
+		an_stream_index_id(r, s, h->icmp_id);
 	}
 	uint32_t seq = s->started
 	                       ? unwrap16(!h->reply ? s->last_seq16_req : s->top - 1, h->icmp_seq)

@@ -63,6 +63,12 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 	if (r->is_dir)
 		an_read_guest(r);
 	an_verdict(r, set);
+	if (r->streams_dropped || an_probes_dropped(r))
+		fprintf(stderr,
+		        "blackout-analyze: warning: %s: %llu streams and %llu probes not analysed "
+		        "(the analyzer's bounds; input.not_analysed in the JSON)\n",
+		        input, (unsigned long long)r->streams_dropped,
+		        (unsigned long long)an_probes_dropped(r));
 	return 0;
 }
 
@@ -72,6 +78,7 @@ void an_run_free(an_run *r)
 		an_stream_free(&r->streams[i]);
 	free(r->streams);
 	bo_addrmap_free(&r->by_target);
+	bo_addrmap_free(&r->by_id);
 	free(r->announces);
 	free(r->markers);
 	json_decref(r->header);

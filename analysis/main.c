@@ -113,10 +113,13 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 	}
 	if (!out_to->quiet)
 		an_report_text(stdout, &r, set);
-	json_t *j = an_report_json(&r, set);
+	/* The JSON document is built only when something writes it (thousands of streams make
+	 * it the largest thing the analyzer holds). */
+	int dir_files = r.is_dir && !out_to->no_write;
+	json_t *j = out_to->json || dir_files ? an_report_json(&r, set) : NULL;
 	if (out_to->json && write_json(j, out_to->json) != 0)
 		rc = AN_EXIT_INPUT;
-	if (r.is_dir && !out_to->no_write) {
+	if (dir_files) {
 		char path[4200];
 		snprintf(path, sizeof path, "%s/analysis.json", input);
 		if (write_json(j, path) != 0)

@@ -147,6 +147,9 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	        (json_int_t)r->last_ts, "capture_dropped",
 	        (json_int_t)(r->cap_dropped + r->cap_ifdropped), "log_complete", r->log_complete,
 	        "log_bad_lines", (json_int_t)r->log_bad_lines);
+	json_object_set_new(json_object_get(j, "input"), "not_analysed",
+	                    json_pack("{s:I, s:I}", "streams", (json_int_t)r->streams_dropped,
+	                              "probes", (json_int_t)an_probes_dropped(r)));
 	if (r->have_log)
 		json_object_set_new(json_object_get(j, "input"), "run_id",
 		                    json_integer((json_int_t)r->run_id));

@@ -121,6 +121,13 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		fprintf(f, ", no capture drops");
 	if (r->invalid)
 		fprintf(f, ", %llu unreadable", (unsigned long long)r->invalid);
+	if (r->streams_dropped || an_probes_dropped(r))
+		fprintf(f,
+		        "\n  NOT ANALYSED: %llu streams (beyond %d, or %d SYN streams) and %llu "
+		        "probes "
+		        "(beyond 16 M in flight a stream)",
+		        (unsigned long long)r->streams_dropped, AN_MAX_STREAMS, AN_MAX_SYN_STREAMS,
+		        (unsigned long long)an_probes_dropped(r));
 	if (r->have_log && !r->log_complete)
 		fprintf(f, "\n  note: the probe did not finish its log (killed?): analysed what is "
 		           "there");

@@ -74,6 +74,9 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			if (s) {
 				s->inst.icmp_id = (uint16_t)bo_json_int(o, "icmp_id", 0);
 				s->inst.ssid = (uint16_t)bo_json_int(o, "ssid", 0);
+				if (d->kind ==
+				    BO_MATCH_STAMP) /* the guest's arrivals name the SSID */
+					an_stream_index_id(r, s, s->inst.ssid);
 			}
 		} else if (!strcmp(type, "marker") && r->nmarkers < 10000) {
 			if (r->nmarkers == r->marker_cap) {

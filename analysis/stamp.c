@@ -55,6 +55,7 @@ void an_on_stamp(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 		if (!s)
 			return;
 		s->inst.ssid = h->ssid;
+		an_stream_index_id(r, s, h->ssid);
 	}
 	if (!h->reply) {
 		/* blackout's T1 is the scheduled send time: capture minus T1 is the schedule error.

@@ -15,6 +15,10 @@
 an_stream *an_stream_add(an_run *r, const bo_stream_desc *desc, const bo_addr *target, int keyed,
                          int64_t interval)
 {
+	if (!keyed && r->nstreams >= AN_MAX_STREAMS) {
+		r->streams_dropped++; /* a foreign capture's ten thousandth ping flow */
+		return NULL;
+	}
 	if (r->nstreams == r->stream_cap) {
 		int cap = r->stream_cap ? r->stream_cap * 2 : 8;
 		an_stream *n = realloc(r->streams, (size_t)cap * sizeof *n);
@@ -35,7 +39,7 @@ an_stream *an_stream_add(an_run *r, const bo_stream_desc *desc, const bo_addr *t
 	bo_addr_str(target, s->target_str, sizeof s->target_str);
 	s->keyed = keyed;
 	s->interval = interval;
-	s->cap = 1024;
+	s->cap = keyed ? 1024 : 64; /* it grows; a foreign capture may have thousands */
 	s->ring = calloc(s->cap, sizeof *s->ring);
 	s->collect_after = -1;
 	s->on_probe = r->on_probe;
@@ -87,28 +91,39 @@ an_stream *an_stream_find_desc(an_run *r, const bo_addr *target, const bo_stream
 	return NULL;
 }
 
+/* A foreign stream's key in by_id: its kind and identifier beside its target. */
+static uint32_t id_tag(enum bo_match_kind kind, uint16_t id)
+{
+	return (uint32_t)kind << 16 | id;
+}
+
+static an_stream *by_id(an_run *r, const bo_addr *target, enum bo_match_kind kind, uint16_t id)
+{
+	int i = bo_addrmap_get_tag(&r->by_id, target, id_tag(kind, id));
+	return i >= 0 ? &r->streams[i] : NULL;
+}
+
+int an_stream_index_id(an_run *r, an_stream *s, uint16_t id)
+{
+	return bo_addrmap_put_tag(&r->by_id, &s->target, id_tag(s->desc->kind, id),
+	                          (int)(s - r->streams));
+}
+
+/* One hash lookup each, whatever the number of streams to the target (a capture with 65 536
+ * ping identifiers to one host was quadratic with a walk). */
 an_stream *an_stream_find_echo(an_run *r, const bo_addr *target, uint16_t icmp_id)
 {
-	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
-		if (s->desc->kind == BO_MATCH_ECHO && s->inst.icmp_id == icmp_id)
-			return s;
-	return NULL;
+	return by_id(r, target, BO_MATCH_ECHO, icmp_id);
 }
 
 an_stream *an_stream_find_ssid(an_run *r, const bo_addr *target, uint16_t ssid)
 {
-	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
-		if (s->desc->kind == BO_MATCH_STAMP && s->inst.ssid == ssid)
-			return s;
-	return NULL;
+	return by_id(r, target, BO_MATCH_STAMP, ssid);
 }
 
 an_stream *an_stream_find_port(an_run *r, const bo_addr *target, uint16_t port)
 {
-	for (an_stream *s = first_of(r, target); s; s = next_of(r, s))
-		if (s->desc->kind == BO_MATCH_SYN && !s->keyed && s->inst.tcp_port == port)
-			return s;
-	return NULL;
+	return by_id(r, target, BO_MATCH_SYN, port);
 }
 
 static an_probe *slot(an_stream *s, uint32_t seq)
@@ -269,8 +284,10 @@ int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout)
 	}
 	if ((int32_t)(seq - s->base) < 0)
 		return 0; /* older than anything pending: a retransmission, ignored */
-	if (seq - s->base >= s->cap && grow(s, seq - s->base + 1) != 0)
+	if (seq - s->base >= s->cap && grow(s, seq - s->base + 1) != 0) {
+		s->dropped++; /* more in flight than the ring holds: counted, not analysed */
 		return -1;
+	}
 	if ((int32_t)(seq - s->top) >= 0)
 		s->top = seq + 1;
 	an_probe *p = slot(s, seq);

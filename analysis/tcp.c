@@ -86,10 +86,16 @@ void an_on_foreign_syn(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 	if (!s) {
 		if (h->reply)
 			return;
+		if (r->syn_streams >= AN_MAX_SYN_STREAMS) {
+			r->streams_dropped++;
+			return;
+		}
 		s = an_stream_add(r, bo_stream_foreign(BO_MATCH_SYN), &h->target, 0, 0);
 		if (!s)
 			return;
+		r->syn_streams++;
 		s->inst.tcp_port = h->target_port;
+		an_stream_index_id(r, s, h->target_port);
 		s->u.syn.map = calloc(65536, sizeof *s->u.syn.map);
 		if (!s->u.syn.map)
 			return;

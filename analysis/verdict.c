@@ -39,6 +39,14 @@ int an_verdict_ok(int v)
 	return v == AN_V_NO_BLACKOUT || v == AN_V_SWITCHOVER || v == AN_V_QUARANTINE_NORMAL;
 }
 
+uint64_t an_probes_dropped(const an_run *r)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < r->nstreams; i++)
+		n += r->streams[i].dropped;
+	return n;
+}
+
 const an_outage *an_main_outage(const an_run *r)
 {
 	return r->main_stream >= 0 ? &r->streams[r->main_stream].outages[r->main_outage] : NULL;

@@ -18,6 +18,10 @@ typedef struct bo_addrmap {
 int bo_addrmap_put(bo_addrmap *m, const bo_addr *a, int value);
 /* a's value, or -1. */
 int bo_addrmap_get(const bo_addrmap *m, const bo_addr *a);
+/* The same for the key (a, tag): an address and a number beside it (a stream's kind and
+ * identifier, say). The plain calls are tag 0. */
+int bo_addrmap_put_tag(bo_addrmap *m, const bo_addr *a, uint32_t tag, int value);
+int bo_addrmap_get_tag(const bo_addrmap *m, const bo_addr *a, uint32_t tag);
 void bo_addrmap_free(bo_addrmap *m);
 
 #endif

@@ -165,6 +165,23 @@ r = subprocess.run([AN, "--no-write", "-q", broken], capture_output=True, text=T
 check(r.returncode == 1, "a capture broken from its first record: exit %d (%s)"
       % (r.returncode, r.stderr.strip()[-80:]))
 
+# The worst inputs: 65 536 ping identifiers to one host (a walk per packet made this quadratic:
+# 41 s and 1.3 GB before), 20 000 hosts: bounded, and what the bounds left out reported.
+import resource
+ids = os.path.join(tmp, "ids.pcap")
+subprocess.run([sys.executable, os.path.join(os.path.dirname(fixtures), "..", "bench",
+                                              "hostile_pcap.py"), "ids", ids, "65536"], check=True)
+before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+r = subprocess.run([AN, "--no-write", "-q", "--json", "-", ids], capture_output=True, text=True,
+                   timeout=120)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+na = json.loads(r.stdout)["input"]["not_analysed"] if r.returncode == 0 else {}
+check(r.returncode == 0 and na.get("streams") == 65536 - 4096 and "not analysed" in r.stderr,
+      "65 536 ping flows to one host: %s streams not analysed, said on stderr and in the JSON"
+      % na.get("streams"))
+check(peak < 512 * 1024, "...in bounded memory (peak RSS of the analyzers so far %d MiB)"
+      % (peak >> 10))
+
 # The responder's --log through a planted link: refused, nothing appended to the victim.
 RSP = os.path.join(build, "responder", "blackout-responder")
 link = os.path.join(tmp, "responder.jsonl")

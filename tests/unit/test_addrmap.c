@@ -58,5 +58,15 @@ int main(void)
 	CHECK_INT(bo_addrmap_get(&m, &a), 9);
 	bo_addrmap_free(&m);
 	CHECK_INT(bo_addrmap_get(&m, &a), -1);
+	/* Tags: the same address under different tags is different keys; tag 0 is the plain map. */
+	bo_addrmap t = {0};
+	bo_addr x;
+	bo_addr_parse("198.18.1.1", &x);
+	for (uint32_t tag = 0; tag < 70000; tag += 7)
+		CHECK_INT(bo_addrmap_put_tag(&t, &x, tag, (int)tag), 0);
+	CHECK_INT(bo_addrmap_get_tag(&t, &x, 7 * 9000), 7 * 9000);
+	CHECK_INT(bo_addrmap_get_tag(&t, &x, 8), -1);
+	CHECK_INT(bo_addrmap_get(&t, &x), 0);
+	bo_addrmap_free(&t);
 	return check_done("addrmap");
 }
