@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "bo_priv.h"
 #include "bo_time.h"
 #include "probe.h"
 
@@ -122,6 +123,8 @@ static void pacer_main(void *arg)
 {
 	probe_pacer *pc = arg;
 	atomic_store(&pc->run->sender_rt, probe_thread_tune());
+	/* Its real-time priority set, the sender needs no privilege: its sockets are open. */
+	bo_priv_thread_caps(0);
 	pc->slept = bo_clock_mono_ns();
 	while (!atomic_load_explicit(&pc->stop, memory_order_relaxed)) {
 		probe_slot *s = pc->heap[0];

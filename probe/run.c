@@ -9,6 +9,7 @@
 
 #include "bo_err.h"
 #include "bo_fs.h"
+#include "bo_priv.h"
 #include "bo_sys.h"
 #include "bo_time.h"
 #include "probe.h"
@@ -424,6 +425,17 @@ int probe_run(const probe_config *cfg, int *at_setup)
 		rc = BO_ENOMEM;
 		goto out;
 	}
+	/* The raw sockets and the capture are open and the sender thread drops its own: no
+	 * capability is needed any more; no new privileges, and a seccomp filter. */
+	bo_priv_req q = {0};
+	char pmsg[160];
+	int dropped = 0;
+	if (cfg->exec) /* the migration command may need them (sudo, virsh, setns): kept */
+		snprintf(pmsg, sizeof pmsg, "kept for the --exec command");
+	else
+		dropped = bo_priv_drop(&q, pmsg, sizeof pmsg) == 0;
+	bo_log_put(&p.log, json_pack("{s:s, s:b, s:s}", "type", "privileges", "dropped", dropped,
+	                             "what", pmsg));
 	if (!cfg->quiet) {
 		char iv[32];
 		fprintf(stderr,

@@ -8,6 +8,7 @@
 
 #include "bo_cli.h"
 #include "bo_hb.h"
+#include "bo_priv.h"
 #include "bo_time.h"
 #include "responder.h"
 
@@ -56,6 +57,10 @@ static void usage(FILE *f)
 	        "  -P, --priority LEVEL    normal, high (default) or realtime: how soon the "
 	        "reflector\n"
 	        "                          runs when a request arrives\n"
+	        "  -u, --user USER         when started as root, become USER once the sockets "
+	        "and\n"
+	        "                          capture are open (capabilities are dropped in any "
+	        "case)\n"
 	        "\n"
 	        "Windows:\n"
 	        "      --add-firewall-rules  add inbound allow rules (group \"blackout\") for "
@@ -226,8 +231,8 @@ static void summary(const rsp *r)
 		fputc('\n', stderr);
 	}
 	static const char *names[] = {"TCP listener", "network events", "guest capture",
-	                              "heartbeat", "priority"};
-	for (int i = 0; i < 5; i++)
+	                              "heartbeat",    "priority",       "privileges"};
+	for (int i = 0; i < 6; i++)
 		fprintf(stderr, "  %-16s %s\n", names[i], r->status[i]);
 	const char *k;
 	json_t *v;
@@ -257,6 +262,7 @@ int main(int argc, char **argv)
 	                                     {"log", required_argument, 0, 'l'},
 	                                     {"log-max", required_argument, 0, 'L'},
 	                                     {"priority", required_argument, 0, 'P'},
+	                                     {"user", required_argument, 0, 'u'},
 	                                     {"add-firewall-rules", no_argument, 0, 'F'},
 	                                     {"service", no_argument, 0, 'S'},
 	                                     {"quiet", no_argument, 0, 'q'},
@@ -272,7 +278,7 @@ int main(int argc, char **argv)
 	r.step_ns = BO_NS_PER_MS;
 	int c;
 	r.prio = RSP_PRIO_HIGH;
-	while ((c = getopt_long(argc, argv, "p:t:k:a:r:c:H:s:l:P:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:t:k:a:r:c:H:s:l:P:u:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': r.port = bo_cli_port("--port", optarg); break;
 		case 'M':
@@ -313,6 +319,7 @@ int main(int argc, char **argv)
 		case 'H': r.hb_dest = optarg; break;
 		case 's': r.step_ns = bo_cli_duration("--step", optarg); break;
 		case 'l': r.log_path = optarg; break;
+		case 'u': r.user = optarg; break;
 		case 'L': r.log_max = bo_cli_size("--log-max", optarg); break;
 		case 'F': r.add_fw_rules = 1; break;
 		case 'S': r.service = 1; break;
@@ -391,6 +398,24 @@ static int serve(rsp *r)
 		snprintf(r->status[1], sizeof r->status[1], "%s", r->netev.what);
 	else
 		snprintf(r->status[1], sizeof r->status[1], "not available: %s", err);
+	rsp_priority_set(r->prio, r->status[4], sizeof r->status[4]);
+	r->sys = rsp_sys_report(r);
+	rsp_sys_start(r, r->sys);
+	/* Everything that needed privilege is open (the priority set too): keep only what the
+	 * capture needs (CAP_NET_RAW, with --capture: it opens and reopens on the thread pool,
+	 * whose threads start after this and inherit it), become --user, no new privileges,
+	 * seccomp. */
+	bo_priv_req q = {.keep = r->cap.iface ? bo_priv_cap_net_raw() : 0,
+	                 .keep_names = "cap_net_raw",
+	                 .user = r->user};
+	char pmsg[160];
+	if (bo_priv_drop(&q, pmsg, sizeof pmsg) == 0)
+		snprintf(r->status[5], sizeof r->status[5], "dropped: %s", pmsg);
+	else if (r->user) {
+		fprintf(stderr, "blackout-responder: --user %s: %s\n", r->user, pmsg);
+		return RSP_EXIT_SETUP;
+	} else
+		snprintf(r->status[5], sizeof r->status[5], "kept: %s", pmsg);
 	if (!r->cap.iface)
 		snprintf(r->status[2], sizeof r->status[2],
 		         "off (--capture IFACE to record arrivals)");
@@ -404,16 +429,14 @@ static int serve(rsp *r)
 		snprintf(r->status[3], sizeof r->status[3], "to %s every 10 ms", r->hb_dest);
 	else
 		snprintf(r->status[3], sizeof r->status[3], "off (--heartbeat PROBE_HOST)");
-	rsp_priority_set(r->prio, r->status[4], sizeof r->status[4]);
-	r->sys = rsp_sys_report(r);
-	rsp_sys_start(r, r->sys);
 	rsp_event(r, "start",
-	          json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:O}", "tool",
-	                    "blackout-responder", "version", BLACKOUT_VERSION, "format",
+	          json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:O}",
+	                    "tool", "blackout-responder", "version", BLACKOUT_VERSION, "format",
 	                    BO_FORMAT_VERSION, "stamp_port", r->port, "tcp_port", r->tcp_port,
 	                    "authenticated", r->refl.key.len > 0, "tcp", r->status[0], "net_events",
 	                    r->status[1], "capture", r->status[2], "heartbeat", r->status[3],
-	                    "priority", r->status[4], "system", r->sys));
+	                    "priority", r->status[4], "privileges", r->status[5], "system",
+	                    r->sys));
 	if (!r->quiet)
 		summary(r);
 	r->refl.poll.data = r->tick.data = r->sigint.data = r->sigterm.data = r->stop.data = r;

@@ -231,7 +231,8 @@ typedef struct rsp {
 	} hb;
 	/* What only one platform has (os-linux.h, os-win.h), made by rsp_os_new. */
 	rsp_os *os;
-	char status[5][160]; /* start-up summary lines for the optional parts */
+	char status[6][160]; /* start-up summary lines for the optional parts */
+	const char *user;    /* --user: who to become once the sockets and capture are open */
 	json_t *sys;         /* what the platform reports of itself (sys-*.c) */
 	/* the local log's bounds (events.c) */
 	int64_t log_max;   /* bytes before it is rotated to LOG.1 (0: never) */

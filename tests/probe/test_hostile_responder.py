@@ -74,6 +74,9 @@ bound = 300000 + 20000 * 5
 check(lines <= bound and (dropped > 0 or lines + dropped < bound),
       "%d event lines flooded in, %d written (%d MB), %d dropped" %
       (sent[0], lines, size >> 20, dropped))
+priv = [o for o in log if o.get("type") == "privileges"]
+check(priv and priv[0]["dropped"], "the probe dropped its privileges once set up (%s)"
+      % (priv[0]["what"] if priv else "no record"))
 check(len(limited) == (1 if dropped else 0),
       "the limit said once in probe.jsonl (%d)" % len(limited))
 # A full disk.

@@ -317,5 +317,30 @@ if ROOT:
     check(arrivals == 0 and (na or 0) >= 50,
           "50 packets from outside --allow: %d arrivals recorded (not_allowed %s)" % (arrivals, na))
 
+# 11. Least privilege: once its sockets and capture are open the responder keeps CAP_NET_RAW
+#     (for the capture) or nothing, sets no_new_privs and a seccomp filter, becomes --user.
+def status(pid):
+    d = {}
+    for l in open("/proc/%d/status" % pid):
+        k, _, v = l.partition(":")
+        d[k] = v.strip()
+    return d
+
+
+if ROOT:
+    for extra, want_cap, uid in ((("--capture", "lo"), 0x2000, "0"), ((), 0, "0"),
+                                 (("--user", "nobody"), 0, "65534")):
+        p, port, log = start(*extra)
+        st = status(p.pid)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto(sender(1), ("127.0.0.1", port))
+        got = answers(s, 1)
+        stop(p, log)
+        check(int(st.get("CapEff", "ff"), 16) == want_cap and st.get("NoNewPrivs") == "1" and
+              st.get("Seccomp") == "2" and st.get("Uid", "").split()[0] == uid and got == 1,
+              "least privilege %s: CapEff %s, NoNewPrivs %s, Seccomp %s, uid %s, answering %d"
+              % (" ".join(extra) or "(plain)", st.get("CapEff"), st.get("NoNewPrivs"),
+                 st.get("Seccomp"), st.get("Uid", "").split()[:1], got))
+
 print("%d passed, %d failed" % (len(passed), len(failures)))
 sys.exit(1 if failures else 0)
