@@ -26,9 +26,10 @@ def check(ok, what):
     (passed if ok else failures).append(what)
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
+def free_port(kind=socket.SOCK_DGRAM):
+    """A port nobody uses, for UDP or (kind SOCK_STREAM) TCP, IPv4 and IPv6 alike."""
+    s = socket.socket(socket.AF_INET6, kind)
+    s.bind(("::", 0))
     p = s.getsockname()[1]
     s.close()
     return p
@@ -171,16 +172,8 @@ check(got == 1 and c.get("denied") == 0, "--allow ::ffff:127.0.0.1 admits 127.0.
 
 # 7. The event channel with a key: a stranger gets a challenge, never an event; a wrong answer
 #    is refused; the right one (the probe's --stamp-key) gets the events.
-def tcp_port_free():
-    t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    t.bind(("::", 0))
-    n = t.getsockname()[1]
-    t.close()
-    return n
-
-
 def start_tcp(*args):
-    port, tport = free_port(), tcp_port_free()
+    port, tport = free_port(), free_port(socket.SOCK_STREAM)
     d = tempfile.mkdtemp()
     log = os.path.join(d, "r.jsonl")
     p = subprocess.Popen([BIN, "-q", "--port", str(port), "--tcp-port", str(tport), "--log", log,
