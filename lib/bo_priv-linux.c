@@ -21,6 +21,14 @@
 
 #include "bo_priv.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define BO_UNDER_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BO_UNDER_SANITIZER 1
+#endif
+#endif
+
 #if defined(__x86_64__)
 #define ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
@@ -43,40 +51,41 @@ static int seccomp_deny(int allow_exec)
 {
 #ifdef ARCH
 	static const int deny[] = {
-#ifdef __NR_ptrace
-	        __NR_ptrace,
+#if defined(__NR_ptrace) && !defined(BO_UNDER_SANITIZER)
+		__NR_ptrace, /* LeakSanitizer stops the world with ptrace: a sanitizer build allows
+		                it */
 #endif
-	        __NR_process_vm_writev,
-	        __NR_process_vm_readv,
-	        __NR_mount,
-	        __NR_umount2,
-	        __NR_pivot_root,
-	        __NR_chroot,
-	        __NR_init_module,
-	        __NR_finit_module,
-	        __NR_delete_module,
-	        __NR_kexec_load,
-	        __NR_reboot,
-	        __NR_swapon,
-	        __NR_swapoff,
-	        __NR_unshare,
-	        __NR_setns,
-	        __NR_add_key,
-	        __NR_request_key,
-	        __NR_keyctl,
-	        __NR_personality,
-	        __NR_setuid,
-	        __NR_setgid,
-	        __NR_setreuid,
-	        __NR_setregid,
-	        __NR_setresuid,
-	        __NR_setresgid,
-	        __NR_setgroups,
-	        __NR_capset,
-	        __NR_bpf,
-	        __NR_userfaultfd,
-	        __NR_perf_event_open,
-	        __NR_open_by_handle_at,
+		__NR_process_vm_writev,
+		__NR_process_vm_readv,
+		__NR_mount,
+		__NR_umount2,
+		__NR_pivot_root,
+		__NR_chroot,
+		__NR_init_module,
+		__NR_finit_module,
+		__NR_delete_module,
+		__NR_kexec_load,
+		__NR_reboot,
+		__NR_swapon,
+		__NR_swapoff,
+		__NR_unshare,
+		__NR_setns,
+		__NR_add_key,
+		__NR_request_key,
+		__NR_keyctl,
+		__NR_personality,
+		__NR_setuid,
+		__NR_setgid,
+		__NR_setreuid,
+		__NR_setregid,
+		__NR_setresuid,
+		__NR_setresgid,
+		__NR_setgroups,
+		__NR_capset,
+		__NR_bpf,
+		__NR_userfaultfd,
+		__NR_perf_event_open,
+		__NR_open_by_handle_at,
 	};
 	struct sock_filter f[8 + 2 * (sizeof deny / sizeof deny[0])];
 	size_t n = 0;

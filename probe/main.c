@@ -251,5 +251,6 @@ int main(int argc, char **argv)
 		c.run_dir = defdir;
 	}
 	int at_setup;
-	return probe_exit_status(probe_run(&c, &at_setup), at_setup);
+	int rc = probe_run(&c, &at_setup); /* before at_setup is read: arguments have no order */
+	return probe_exit_status(rc, at_setup);
 }
