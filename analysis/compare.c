@@ -233,9 +233,11 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 		}
 	}
 	figures(&cr, &set);
+	/* --json -: standard output is the JSON alone (a pipe into jq); the rest to stderr. */
+	FILE *text = json_path && !strcmp(json_path, "-") ? stderr : stdout;
 	if (!quiet)
-		cmp_print(&cr, markdown);
-	printf("%s\n", cr.conclusion);
+		cmp_print(text, &cr, markdown);
+	fprintf(text, "%s\n", cr.conclusion);
 	if (json_path && cmp_write_json(&cr, json_path) != 0)
 		rc = AN_EXIT_INPUT;
 	if (html_path && cmp_write_html(&cr, html_path) != 0)

@@ -35,7 +35,8 @@ typedef struct cmp_result {
 	char conclusion[512];
 } cmp_result;
 
-void cmp_print(const cmp_result *c, int markdown);
+/* The tables, to f (standard error when standard output carries the JSON). */
+void cmp_print(FILE *f, const cmp_result *c, int markdown);
 int cmp_write_json(const cmp_result *c, const char *path);
 int cmp_write_html(const cmp_result *c, const char *path);
 

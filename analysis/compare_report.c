@@ -30,39 +30,40 @@ static const char *column(int v)
 	return v == AN_V_QUARANTINE_TIMEOUT ? "safety-timeout" : an_verdict_names[v];
 }
 
-void cmp_print(const cmp_result *c, int md)
+void cmp_print(FILE *f, const cmp_result *c, int md)
 {
 	static const int width[AN_NVERDICTS] = {12, 16, 18, 15, 10};
 	if (md) {
-		printf("| group | runs |");
+		fprintf(f, "| group | runs |");
 		for (int v = 0; v < AN_NVERDICTS; v++)
-			printf(" %s |", column(v));
-		printf("\n|---|---|");
+			fprintf(f, " %s |", column(v));
+		fprintf(f, "\n|---|---|");
 		for (int v = 0; v < AN_NVERDICTS; v++)
-			printf("---|");
-		printf("\n");
+			fprintf(f, "---|");
+		fprintf(f, "\n");
 	} else {
-		printf("%-12s %5s", "group", "runs");
+		fprintf(f, "%-12s %5s", "group", "runs");
 		for (int v = 0; v < AN_NVERDICTS; v++)
-			printf(" %*s", width[v], column(v));
-		printf("\n");
+			fprintf(f, " %*s", width[v], column(v));
+		fprintf(f, "\n");
 	}
 	for (int gi = 0; gi < c->ng; gi++) {
 		const cmp_group *g = &c->g[gi];
 		if (md)
-			printf("| %s | %d |", g->label, g->n);
+			fprintf(f, "| %s | %d |", g->label, g->n);
 		else
-			printf("%-12s %5d", g->label, g->n);
+			fprintf(f, "%-12s %5d", g->label, g->n);
 		for (int v = 0; v < AN_NVERDICTS; v++)
 			if (md)
-				printf(" %d |", g->counts[v]);
+				fprintf(f, " %d |", g->counts[v]);
 			else
-				printf(" %*d", width[v], g->counts[v]);
-		printf("\n");
+				fprintf(f, " %*d", width[v], g->counts[v]);
+		fprintf(f, "\n");
 	}
-	printf(md ? "\n| stream | group | median | p95 | max |\n|---|---|---|---|---|\n"
-	          : "\n%-10s %-12s %10s %10s %10s\n",
-	       "stream", "group", "median", "p95", "max");
+	fprintf(f,
+	        md ? "\n| stream | group | median | p95 | max |\n|---|---|---|---|---|\n"
+	           : "\n%-10s %-12s %10s %10s %10s\n",
+	        "stream", "group", "median", "p95", "max");
 	char d1[32], d2[32], d3[32];
 	for (int s = 0; s < c->nnames; s++)
 		for (int gi = 0; gi < c->ng; gi++) {
@@ -75,11 +76,13 @@ void cmp_print(const cmp_result *c, int md)
 			if (!n)
 				continue;
 			an_sort64(v, n);
-			printf(md ? "| %s | %s | %s | %s | %s |\n" : "%-10s %-12s %10s %10s %10s\n",
-			       c->names[s]->name, g->label, dur(an_quantile(v, n, .5), d1),
-			       dur(an_quantile(v, n, .95), d2), dur(v[n - 1], d3));
+			fprintf(f,
+			        md ? "| %s | %s | %s | %s | %s |\n"
+			           : "%-10s %-12s %10s %10s %10s\n",
+			        c->names[s]->name, g->label, dur(an_quantile(v, n, .5), d1),
+			        dur(an_quantile(v, n, .95), d2), dur(v[n - 1], d3));
 		}
-	printf("\n");
+	fprintf(f, "\n");
 }
 
 int cmp_write_json(const cmp_result *c, const char *path)

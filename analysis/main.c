@@ -112,7 +112,9 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 		goto out;
 	}
 	if (!out_to->quiet)
-		an_report_text(stdout, &r, set);
+		/* --json -: standard output is the JSON alone (a pipe into jq); text to stderr. */
+		an_report_text(out_to->json && !strcmp(out_to->json, "-") ? stderr : stdout, &r,
+		               set);
 	/* The JSON document is built only when something writes it (thousands of streams make
 	 * it the largest thing the analyzer holds). */
 	int dir_files = r.is_dir && !out_to->no_write;

@@ -182,6 +182,19 @@ check(r.returncode == 0 and na.get("streams") == 65536 - 4096 and "not analysed"
 check(peak < 512 * 1024, "...in bounded memory (peak RSS of the analyzers so far %d MiB)"
       % (peak >> 10))
 
+# --json -: standard output is the JSON alone, for both analyze and compare (the text report
+# and the conclusion go to stderr), so `| jq` works.
+ping = os.path.join(fixtures, "ping-kb-fixed", "capture.pcapng")
+for cmd in ([AN, "--no-write", "--json", "-", ping], [AN, "compare", "--json", "-", ping]):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    try:
+        json.loads(r.stdout)
+        ok = r.returncode == 0 and r.stderr.strip() != ""
+    except ValueError:
+        ok = False
+    check(ok, "%s --json -: only JSON on standard output, the text on stderr"
+          % " ".join(os.path.basename(c) for c in cmd[:2]))
+
 # The responder's --log through a planted link: refused, nothing appended to the victim.
 RSP = os.path.join(build, "responder", "blackout-responder")
 link = os.path.join(tmp, "responder.jsonl")
