@@ -380,7 +380,9 @@ void an_csv_header(FILE *f);
 void an_csv_probe(void *f, const an_stream *s, uint32_t seq, int64_t send, int64_t reply,
                   int status);
 
-/* report_text.c, report_json.c */
+/* report_text.c, report_json.c; an_write_json: to path ("-": standard output), 0 or -1
+ * (said). */
+int an_write_json(json_t *j, const char *path);
 void an_report_text(FILE *f, const an_run *r, const an_settings *set);
 json_t *an_report_json(const an_run *r, const an_settings *set);
 

@@ -107,18 +107,9 @@ int cmp_write_json(const cmp_result *c, const char *path)
 		                                "runs", g->n, "verdicts", vc, "median_blackout_ns",
 		                                (json_int_t)g->median, "run_list", rs));
 	}
-	int bad;
-	bo_fs_out o;
-	if (!strcmp(path, "-"))
-		bad = json_dumpf(j, stdout, JSON_INDENT(2));
-	else if ((bad = bo_fs_out_open(&o, path)) == 0) {
-		json_dumpf(j, o.f, JSON_INDENT(2));
-		bad = bo_fs_out_commit(&o);
-	}
+	int rc = an_write_json(j, path);
 	json_decref(j);
-	if (bad)
-		fprintf(stderr, "blackout-analyze: cannot write %s\n", path);
-	return bad ? -1 : 0;
+	return rc ? -1 : 0;
 }
 
 static void cdf_svg(FILE *f, const cmp_result *c)

@@ -53,24 +53,6 @@ static void usage(FILE *f)
 	        "still reported), 2 usage error.\n");
 }
 
-/* Every file is written beside its place and renamed over it (bo_fs_out): a link planted in a
- * run directory is replaced, never written through. */
-static int write_json(json_t *j, const char *path)
-{
-	if (path[0] == '-' && !path[1])
-		return json_dumpf(j, stdout, JSON_INDENT(2)) | (fputc('\n', stdout) == EOF);
-	bo_fs_out o;
-	int rc = bo_fs_out_open(&o, path);
-	if (rc == 0) {
-		json_dumpf(j, o.f, JSON_INDENT(2));
-		fputc('\n', o.f);
-		rc = bo_fs_out_commit(&o);
-	}
-	if (rc != 0)
-		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", path, strerror(errno));
-	return rc;
-}
-
 typedef struct outputs {
 	const char *json, *html, *csv;
 	int quiet, no_write;
@@ -119,12 +101,12 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 	 * it the largest thing the analyzer holds). */
 	int dir_files = r.is_dir && !out_to->no_write;
 	json_t *j = out_to->json || dir_files ? an_report_json(&r, set) : NULL;
-	if (out_to->json && write_json(j, out_to->json) != 0)
+	if (out_to->json && an_write_json(j, out_to->json) != 0)
 		rc = AN_EXIT_INPUT;
 	if (dir_files) {
 		char path[4200];
 		snprintf(path, sizeof path, "%s/analysis.json", input);
-		if (write_json(j, path) != 0)
+		if (an_write_json(j, path) != 0)
 			rc = AN_EXIT_INPUT;
 		snprintf(path, sizeof path, "%s/report.html", input);
 		if (write_html(&r, set, path) != 0)

@@ -1,9 +1,29 @@
 /* The JSON report (format documented in docs/formats.md). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "an.h"
+#include "bo_fs.h"
 #include "bo_time.h"
+
+int an_write_json(json_t *j, const char *path)
+{
+	if (path[0] == '-' && !path[1])
+		return json_dumpf(j, stdout, JSON_INDENT(2)) | (fputc('\n', stdout) == EOF);
+	/* Written beside its place and renamed over it (bo_fs_out): a link planted in a run
+	 * directory is replaced, never written through. */
+	bo_fs_out o;
+	int rc = bo_fs_out_open(&o, path);
+	if (rc == 0) {
+		json_dumpf(j, o.f, JSON_INDENT(2));
+		fputc('\n', o.f);
+		rc = bo_fs_out_commit(&o);
+	}
+	if (rc != 0)
+		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", path, strerror(errno));
+	return rc;
+}
 
 static json_t *ns_or_null(int64_t v)
 {

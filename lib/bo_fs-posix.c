@@ -24,28 +24,9 @@ size_t bo_path_root(const char *path)
 	return 1;
 }
 
-FILE *bo_fs_create(const char *path, int append)
+/* fd as a stream when it is a regular file; else closed, NULL and EINVAL. */
+static FILE *regular(int fd, const char *mode)
 {
-	int fd = open(path,
-	              O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (append ? O_APPEND : O_EXCL),
-	              0644);
-	if (fd < 0)
-		return NULL;
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { /* appending to a FIFO or device */
-		close(fd);
-		errno = EINVAL;
-		return NULL;
-	}
-	FILE *f = fdopen(fd, append ? "a" : "w");
-	if (!f)
-		close(fd);
-	return f;
-}
-
-FILE *bo_fs_open_regular(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	struct stat st;
@@ -54,11 +35,26 @@ FILE *bo_fs_open_regular(const char *path)
 		errno = EINVAL;
 		return NULL;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	FILE *f = fdopen(fd, "r");
+	FILE *f = fdopen(fd, mode);
 	if (!f)
 		close(fd);
 	return f;
+}
+
+FILE *bo_fs_create(const char *path, int append)
+{
+	int fd = open(path,
+	              O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (append ? O_APPEND : O_EXCL),
+	              0644);
+	return regular(fd, append ? "a" : "w"); /* not appending to a FIFO or a device */
+}
+
+FILE *bo_fs_open_regular(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return regular(fd, "r");
 }
 
 int bo_fs_out_open(bo_fs_out *o, const char *path)

@@ -23,6 +23,8 @@ static void filter(const bo_stream_inst *s, char *buf, size_t len)
 	snprintf(buf, len, "(tcp and host %s and port %u)", t, s->tcp_port);
 }
 
+extern const bo_stream_desc bo_stream_tcp_syn; /* below */
+
 static int syn(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *h)
 {
 	int request = (p->tcp_flags & (BO_TCP_SYN | BO_TCP_ACK)) == BO_TCP_SYN;
@@ -37,7 +39,7 @@ static int syn(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *h)
 	if (c->key && bo_syn_seq(c->key, &h->target, c->run_id, h->port, h->isn, &h->seq) == 0) {
 		h->verified = 1;
 		h->run_id = c->run_id;
-		h->desc = bo_stream_of_kind(BO_MATCH_SYN);
+		h->desc = &bo_stream_tcp_syn;
 	}
 	return 1;
 }

@@ -464,8 +464,6 @@ out:
 	probe_pacer_stop(&p);
 	/* The last check before the files close: what the disk refused is said, with its file. */
 	int e_cap = p.cap.dump && !p.cap.write_error ? probe_files_check(&p) : 0;
-	if (p.cap.dump && pcap_dump_flush(p.cap.dump) != 0 && !e_cap)
-		e_cap = BO_EIO;
 	probe_capture_close(&p);
 	probe_guest_free(&p);
 	if (p.tx)

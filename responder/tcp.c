@@ -325,16 +325,14 @@ static void on_connection(uv_stream_t *server, int status)
 			same += bo_addr_eq(&o->addr, &peer);
 			strangers += !o->trusted && !o->provisional;
 		}
-	const char *why = NULL; /* (said only as a count: a flood must not flood the log) */
-	if (!rsp_guard_allowed(&r->guard, &peer))
-		why = "not allowed";
-	else if (r->tcp.nconns > MAX_CONNS)
-		why = "all slots taken";
-	else if (same >= PER_SOURCE)
-		why = "too many from one address";
-	else if (!c->trusted && strangers >= MAX_CONNS - RESERVED)
-		c->provisional = 1; /* a reserved slot, if it proves itself */
-	if (why) {
+	/* Refused (only counted: a flood must not flood the log) when not allowed, with every
+	 * slot taken, or with too many from one address; past the strangers' share, a kept
+	 * slot if it proves itself. */
+	int refuse = !rsp_guard_allowed(&r->guard, &peer) || r->tcp.nconns > MAX_CONNS ||
+	             same >= PER_SOURCE;
+	if (!refuse && !c->trusted && strangers >= MAX_CONNS - RESERVED)
+		c->provisional = 1;
+	if (refuse) {
 		r->tcp.refused++;
 		c->closing = 1;
 		uv_close((uv_handle_t *)&c->h, on_closed);
