@@ -16,7 +16,8 @@
 #define LAB_VM_ADDR "192.0.2.2"
 #define LAB_PROBE_ADDR6 "2001:db8::1"
 #define LAB_VM_ADDR6 "2001:db8::2"
-#define LAB_VM_MAC "00:15:5d:00:00:02"
+#define LAB_VM_MAC "00:15:5d:00:00:02"   /* the simulated VM: Hyper-V's prefix */
+#define LAB_QEMU_MAC "52:54:00:00:00:02" /* the first QEMU guest (qemu.c: 52:54:00:00:00:02+i) */
 #define LAB_STATE_DIR "/run/blackout-lab"
 
 enum lab_role { LAB_PROBE, LAB_SWITCH, LAB_VM, LAB_NROLES };
@@ -42,13 +43,16 @@ typedef struct lab_scenario {
 	int64_t quarantine_ns; /* 0: no quarantine */
 	int event;             /* a network event in the guest at resume */
 	int scope;             /* LAB_Q_* */
+	int qemu;              /* a real migration of QEMU guests (qemu.h), not the simulation */
+	int postcopy;          /* QEMU: switch to post-copy after the first pass */
 } lab_scenario;
 
 /* topo.c */
 const char *lab_role_name(enum lab_role r);
 int lab_role_parse(const char *s, enum lab_role *r);
 /* owner: the pid whose end makes the lab stale (`run`), or 0 for one that stays (`up`). */
-int lab_create(lab *l, const char *name, int owner);
+/* sim_vm: the simulated VM's namespace on the bridge (0 for QEMU guests, which bring taps). */
+int lab_create(lab *l, const char *name, int owner, int sim_vm);
 /* Labs of ours whose `run` was killed before it could remove them: each said, with the
  * command that removes it; their number. */
 int lab_report_stale(void);
@@ -64,19 +68,32 @@ int lab_is_ours(const char *name);
 int lab_enter(const lab *l, enum lab_role r, int *saved); /* returns 0; *saved restores */
 void lab_leave(int saved);
 int lab_spawn(const lab *l, enum lab_role r, char *const argv[]); /* pid or -1 */
-int lab_system(char *const argv[]);                               /* exit status or -1 */
+/* The same with standard output and error appended to log. */
+int lab_spawn_to(const lab *l, enum lab_role r, char *const argv[], const char *log);
+int lab_system(char *const argv[]); /* exit status or -1 */
+/* A program of ours: beside blackout-lab (an installation) or in the build tree's DIR. */
+int lab_find_program(const char *name, const char *dir, char *out, size_t len);
 int lab_write_proc(const lab *l, enum lab_role r, const char *path, const char *value);
 
 /* nft.c: one libnftables transaction, bracketed by CLOCK_REALTIME reads. */
 int lab_nft(const lab *l, enum lab_role r, const char *cmds, int64_t *t0, int64_t *t1);
 void lab_nft_free(void);
 
+/* rules.c: the quarantine's nftables text (the simulated VM and the QEMU guest's agent). */
+extern const char lab_rules_vm_base[]; /* table, chains, conntrack from the start */
+extern const char lab_rules_lift[];    /* quarantine lifted */
+void lab_rules_quarantine(int scope, char *buf, size_t len);
+int lab_scope_parse(const char *s, int *scope);
+char *lab_scope_str(int scope, char *buf, size_t len); /* "icmp,udp,tcp-new" */
+/* The quarantine scopes that block a stream type, from its transport and flags: echo requests,
+ * UDP, a new TCP connection (blocked by either TCP scope), an established one (only by all). */
+struct bo_stream_desc;
+int lab_blocked_by(const struct bo_stream_desc *d);
+
 /* migrate.c */
 const lab_scenario *lab_scenario_find(const char *name);
 void lab_scenarios_print(void);
-int lab_scope_parse(const char *s, int *scope);
-char *lab_scope_str(int scope, char *buf, size_t len); /* "icmp,udp,tcp-new" */
-int lab_prepare(const lab *l);
+int lab_prepare(const lab *l, int sim_vm);
 int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth);
 extern volatile int lab_interrupted;
 

@@ -13,17 +13,20 @@
 #include "bo_fs.h"
 #include "bo_time.h"
 #include "lab.h"
+#include "qemu.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	        "Usage: blackout-lab COMMAND [OPTIONS]\n"
 	        "\n"
-	        "Simulates a VM live migration in network namespaces: pause (all traffic "
-	        "dropped),\n"
-	        "resume (network event in the VM, gratuitous ARP), quarantine (inbound ICMP, UDP "
-	        "and\n"
-	        "new TCP dropped in the VM, established TCP passes), recovered. Needs root.\n"
+	        "Makes VM live migrations to measure, in network namespaces. Simulated: pause "
+	        "(all\n"
+	        "traffic dropped), resume (network event in the VM, gratuitous ARP), quarantine\n"
+	        "(inbound ICMP, UDP and new TCP dropped in the VM, established TCP passes),\n"
+	        "recovered. Real (the qemu-* scenarios): QEMU guests built from Debian's "
+	        "packages,\n"
+	        "migrated live between QEMU processes, QEMU's own figures kept. Needs root.\n"
 	        "\n"
 	        "Commands:\n"
 	        "  run SCENARIO --run DIR [OPTIONS] -- CMD [ARG...]\n"
@@ -61,12 +64,36 @@ static void usage(FILE *f)
 	        "blackout-lab,\n"
 	        "                     else from PATH; \"none\": no responder)\n"
 	        "  --name NAME        lab name, \"bo\" and up to 14 characters (default: random)\n"
+	        "  --migrations N     migrations (of each guest) in one run (default 1)\n"
+	        "  --gap DUR          from one migration's recovery to the next (default 3s)\n"
+	        "\n"
+	        "QEMU options (the qemu-* scenarios; docs/lab.md):\n"
+	        "  --guests N         guests, 192.0.2.2 and up, migrated in turn (default 1, up to "
+	        "8)\n"
+	        "  --accel auto|kvm|tcg\n"
+	        "                     KVM where a guest boots under it, else TCG (default auto)\n"
+	        "  --downtime-limit DUR\n"
+	        "                     QEMU's downtime-limit for pre-copy (default: QEMU's, "
+	        "300ms)\n"
+	        "  The quarantine is the guest agent's: --quarantine sets how long it holds after\n"
+	        "  the link indication; --scope what it drops.\n"
 	        "\n"
 	        "CMD and --vm see BLACKOUT_TARGET, BLACKOUT_TARGET6, BLACKOUT_PROBE_ADDR,\n"
-	        "BLACKOUT_RUN and BLACKOUT_LAB in their environment.\n"
+	        "BLACKOUT_RUN and BLACKOUT_LAB in their environment; with QEMU guests also\n"
+	        "BLACKOUT_TARGETS (every guest's address). A QEMU run also writes DIR/host.jsonl\n"
+	        "(QEMU's account of each migration) and DIR/qemu/ (consoles, agent logs).\n"
 	        "\n"
 	        "Scenarios:\n");
 	lab_scenarios_print();
+}
+
+static int count_arg(const char *opt, const char *s, int max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || end == s || v < 1 || v > max)
+		bo_cli_usage_error("%s takes a count from 1 to %d: %s", opt, max, s);
+	return (int)v;
 }
 
 static void on_signal(int sig)
@@ -128,15 +155,16 @@ static int open_truth(const char *dir, const lab *l, const lab_scenario *sc, bo_
 	}
 	char scope[64];
 	lab_scope_str(sc->scope, scope, sizeof scope);
-	bo_log_put(truth, json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:b, s:s, s:s, s:s, s:s, "
-	                            "s:s, s:I}",
-	                            "type", "header", "tool", "blackout-lab", "version",
-	                            BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "scenario",
-	                            sc->name, "pause_ns", (json_int_t)sc->pause_ns, "quarantine_ns",
-	                            (json_int_t)sc->quarantine_ns, "event", sc->event, "scope",
-	                            scope, "lab", l->name, "target", LAB_VM_ADDR, "target6",
-	                            LAB_VM_ADDR6, "target_mac", LAB_VM_MAC, "realtime_ns",
-	                            (json_int_t)bo_clock_real_ns()));
+	bo_log_put(truth,
+	           json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:b, s:s, s:s, s:s, s:s, "
+	                     "s:s, s:I}",
+	                     "type", "header", "tool", "blackout-lab", "version", BLACKOUT_VERSION,
+	                     "format", BO_FORMAT_VERSION, "scenario", sc->name, "pause_ns",
+	                     (json_int_t)sc->pause_ns, "quarantine_ns",
+	                     (json_int_t)sc->quarantine_ns, "event", sc->event, "scope", scope,
+	                     "lab", l->name, "target", LAB_VM_ADDR, "target6", LAB_VM_ADDR6,
+	                     "target_mac", sc->qemu ? LAB_QEMU_MAC : LAB_VM_MAC, "realtime_ns",
+	                     (json_int_t)bo_clock_real_ns()));
 	return 0;
 }
 
@@ -148,31 +176,6 @@ static void set_env(const lab *l, const char *run)
 	setenv("BLACKOUT_LAB", l->name, 1);
 	if (run)
 		setenv("BLACKOUT_RUN", run, 1);
-}
-
-/* The responder next to this program: the build tree (lab/ and responder/ side by side) or an
- * installation (one bin directory); else the name, for PATH. */
-static void find_responder(char *out, size_t len)
-{
-	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	snprintf(out, len, "blackout-responder");
-	if (n <= 0)
-		return;
-	self[n] = 0;
-	char *slash = strrchr(self, '/');
-	if (!slash)
-		return;
-	*slash = 0;
-	char cand[4200];
-	snprintf(cand, sizeof cand, "%s/../responder/blackout-responder", self);
-	if (access(cand, X_OK) == 0) {
-		snprintf(out, len, "%s", cand);
-		return;
-	}
-	snprintf(cand, sizeof cand, "%s/blackout-responder", self);
-	if (access(cand, X_OK) == 0)
-		snprintf(out, len, "%s", cand);
 }
 
 /* Starts the responder in the VM namespace and waits (up to 3 s) until its log says it runs. */
@@ -207,22 +210,61 @@ static pid_t start_responder(const lab *l, const char *bin, const char *run)
 	return pid;
 }
 
-static int cmd_run(lab_scenario sc, const char *run, const char *name, int64_t lead, int64_t tail,
+/* How a run is planned: how many guests, how many migrations each, and the QEMU settings. */
+typedef struct run_plan {
+	int64_t lead, tail, gap;
+	int guests, migrations;
+	const char *accel;
+	int64_t downtime_limit;
+} run_plan;
+
+/* The QEMU guests' facts, once they run: which accelerator, which QEMU, which addresses. */
+static void log_hypervisor(bo_log *truth, const lab_hv *h)
+{
+	json_t *guests = json_array();
+	for (int i = 0; i < h->nguests; i++)
+		json_array_append_new(guests,
+		                      json_pack("{s:s, s:s, s:s, s:s}", "name", h->g[i].name,
+		                                "target", h->g[i].addr, "target6", h->g[i].addr6,
+		                                "mac", h->g[i].mac));
+	bo_log_put(truth, json_pack("{s:s, s:s, s:s, s:s, s:o}", "type", "hypervisor", "hypervisor",
+	                            "qemu", "accel", h->accel, "qemu_version", h->qemu_version,
+	                            "guests", guests));
+}
+
+static int cmd_run(lab_scenario sc, const char *run, const char *name, const run_plan *plan,
                    const char *vm_cmd, const char *responder, char **cmd)
 {
 	lab l;
 	lab_report_stale();
-	if (lab_create(&l, name, (int)getpid()) != 0)
+	if (lab_create(&l, name, (int)getpid(), !sc.qemu) != 0)
 		return 1;
 	fprintf(stderr, "lab: %s up (namespaces %s, %s, %s)\n", l.name, l.ns[0], l.ns[1], l.ns[2]);
 	int rc = 1, st = 0;
 	pid_t vm_pid = -1, pid = -1, rsp_pid = -1;
 	bo_log truth = {0};
+	static lab_hv hv; /* large (clock pairs), and one per process */
+	int hv_up = 0;
 	set_env(&l, run);
 	if (open_truth(run, &l, &sc, &truth) != 0)
 		goto out;
-	if (strcmp(responder, "none") != 0 && (rsp_pid = start_responder(&l, responder, run)) < 0)
+	if (sc.qemu) {
+		if (lab_hv_start(&hv, &l, &sc, run, plan->guests, plan->accel,
+		                 plan->downtime_limit / BO_NS_PER_MS, responder) != 0) {
+			lab_hv_stop(&hv);
+			goto out;
+		}
+		hv_up = 1;
+		log_hypervisor(&truth, &hv);
+		char targets[256] = "";
+		for (int i = 0; i < hv.nguests; i++)
+			snprintf(targets + strlen(targets), sizeof targets - strlen(targets),
+			         "%s%s", i ? " " : "", hv.g[i].addr);
+		setenv("BLACKOUT_TARGETS", targets, 1);
+	} else if (strcmp(responder, "none") != 0 &&
+	           (rsp_pid = start_responder(&l, responder, run)) < 0) {
 		goto out;
+	}
 	if (vm_cmd) {
 		char *argv[] = {"/bin/sh", "-c", (char *)vm_cmd, NULL};
 		vm_pid = lab_spawn(&l, LAB_VM, argv);
@@ -230,22 +272,36 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, int64_t l
 	pid = lab_spawn(&l, LAB_PROBE, cmd);
 	if (pid < 0)
 		goto out;
-	int w = wait_child(pid, bo_clock_mono_ns() + lead, &st);
-	if (w == 1) {
-		fprintf(stderr, "blackout-lab: %s exited before the migration (status %d)\n",
-		        cmd[0], WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-		rc = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 1;
-		pid = -1;
-		goto out;
-	}
-	if (w < 0 || lab_migrate(&l, &sc, &truth) != 0)
-		goto out;
-	w = wait_child(pid, bo_clock_mono_ns() + tail, &st);
-	if (w == 1) {
-		fprintf(stderr, "blackout-lab: %s exited during the run\n", cmd[0]);
-		rc = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
-		pid = -1;
-		goto out;
+	int64_t wait_for = plan->lead;
+	int total = plan->migrations * (sc.qemu ? plan->guests : 1);
+	for (int k = 0; k <= total; k++) {
+		int64_t until = bo_clock_mono_ns() + wait_for;
+		int w;
+		if (sc.qemu) /* the agents' clock pairs keep flowing meanwhile */
+			while ((w = wait_child(pid, bo_clock_mono_ns() + 50 * BO_NS_PER_MS, &st)) ==
+			               0 &&
+			       bo_clock_mono_ns() < until)
+				lab_hv_pump(&hv, bo_clock_mono_ns() + 50 * BO_NS_PER_MS);
+		else
+			w = wait_child(pid, until, &st);
+		if (w == 1) {
+			fprintf(stderr, "blackout-lab: %s exited %s (status %d)\n", cmd[0],
+			        k ? "during the run" : "before the migration",
+			        WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			rc = WIFEXITED(st) && WEXITSTATUS(st) ? WEXITSTATUS(st) : 1;
+			pid = -1;
+			goto out;
+		}
+		if (w < 0)
+			goto out;
+		if (k == total)
+			break;
+		if (total > 1)
+			fprintf(stderr, "lab: migration %d of %d\n", k + 1, total);
+		if ((sc.qemu ? lab_hv_migrate(&hv, k % plan->guests, &truth)
+		             : lab_migrate(&l, &sc, &truth)) != 0)
+			goto out;
+		wait_for = k + 1 == total ? plan->tail : plan->gap;
 	}
 	rc = 0;
 out:
@@ -258,6 +314,8 @@ out:
 		stop_child(vm_pid, SIGTERM, 5 * BO_NS_PER_S);
 	if (rsp_pid > 0)
 		stop_child(rsp_pid, SIGTERM, 5 * BO_NS_PER_S);
+	if (hv_up)
+		lab_hv_stop(&hv);
 	if (truth.f) {
 		bo_log_put(&truth, json_pack("{s:s, s:I, s:b}", "type", "end", "realtime_ns",
 		                             (json_int_t)bo_clock_real_ns(), "interrupted",
@@ -295,6 +353,11 @@ int main(int argc, char **argv)
 	                                     {"vm", required_argument, 0, 'V'},
 	                                     {"responder", required_argument, 0, 'R'},
 	                                     {"name", required_argument, 0, 'n'},
+	                                     {"guests", required_argument, 0, 'G'},
+	                                     {"migrations", required_argument, 0, 'M'},
+	                                     {"gap", required_argument, 0, 'g'},
+	                                     {"accel", required_argument, 0, 'A'},
+	                                     {"downtime-limit", required_argument, 0, 'D'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {0, 0, 0, 0}};
 	/* Positional words before the options: SCENARIO, or NAME [ROLE]. */
@@ -305,8 +368,8 @@ int main(int argc, char **argv)
 	lab_scenario sc = {0};
 	const char *run = NULL, *name = NULL, *vm_cmd = NULL;
 	char responder[4096];
-	find_responder(responder, sizeof responder);
-	int64_t lead = 2 * BO_NS_PER_S, tail = 3 * BO_NS_PER_S;
+	lab_find_program("blackout-responder", "responder", responder, sizeof responder);
+	run_plan plan = {2 * BO_NS_PER_S, 3 * BO_NS_PER_S, 3 * BO_NS_PER_S, 1, 1, "auto", 0};
 	int have_sc = 0;
 	if ((!strcmp(cmdname, "run") || !strcmp(cmdname, "migrate")) && pos[0]) {
 		const lab_scenario *found = lab_scenario_find(pos[0]);
@@ -336,8 +399,18 @@ int main(int argc, char **argv)
 				        "--scope takes a list of icmp,udp,tcp-new,tcp-all: %s",
 				        optarg);
 			break;
-		case 'L': lead = bo_cli_duration("--lead", optarg); break;
-		case 'T': tail = bo_cli_duration("--tail", optarg); break;
+		case 'L': plan.lead = bo_cli_duration("--lead", optarg); break;
+		case 'T': plan.tail = bo_cli_duration("--tail", optarg); break;
+		case 'g': plan.gap = bo_cli_duration("--gap", optarg); break;
+		case 'G': plan.guests = count_arg("--guests", optarg, LAB_MAX_GUESTS); break;
+		case 'M': plan.migrations = count_arg("--migrations", optarg, 10000); break;
+		case 'A':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") &&
+			    strcmp(optarg, "tcg"))
+				bo_cli_usage_error("--accel takes auto, kvm or tcg: %s", optarg);
+			plan.accel = optarg;
+			break;
+		case 'D': plan.downtime_limit = bo_cli_duration("--downtime-limit", optarg); break;
 		case 'V': vm_cmd = optarg; break;
 		case 'R': snprintf(responder, sizeof responder, "%s", optarg); break;
 		case 'n': name = optarg; break;
@@ -346,8 +419,13 @@ int main(int argc, char **argv)
 		}
 	}
 	char **rest = argv + optind;
-	if (sc.quarantine_ns && !sc.event)
+	if (sc.quarantine_ns && !sc.event && !sc.qemu) /* a QEMU guest's agent may wait armed */
 		bo_cli_usage_error("a quarantine needs a network event (--event yes)");
+	if (!sc.qemu && (plan.guests > 1 || plan.downtime_limit || strcmp(plan.accel, "auto")))
+		bo_cli_usage_error("--guests, --accel and --downtime-limit are for the qemu-* "
+		                   "scenarios");
+	if (sc.qemu && plan.downtime_limit && plan.downtime_limit < BO_NS_PER_MS)
+		bo_cli_usage_error("--downtime-limit is at least 1ms");
 
 	if (geteuid() != 0) {
 		fprintf(stderr,
@@ -370,12 +448,12 @@ int main(int argc, char **argv)
 		if (!*rest)
 			bo_cli_usage_error("run needs a command after --");
 		sc.name = sc.name ? sc.name : "custom";
-		return cmd_run(sc, run, name, lead, tail, vm_cmd, responder, rest);
+		return cmd_run(sc, run, name, &plan, vm_cmd, responder, rest);
 	}
 	if (!strcmp(cmdname, "up")) {
 		lab l;
 		lab_report_stale();
-		if (lab_create(&l, name ? name : pos[0], 0) != 0)
+		if (lab_create(&l, name ? name : pos[0], 0, 1) != 0)
 			return 1;
 		printf("%s\n", l.name);
 		return 0;
@@ -409,6 +487,10 @@ int main(int argc, char **argv)
 		bo_log truth;
 		if (!have_sc || !name || !run)
 			bo_cli_usage_error("migrate needs SCENARIO --name NAME --run DIR");
+		if (sc.qemu)
+			bo_cli_usage_error("a qemu-* scenario needs the guests `run` boots: use "
+			                   "`blackout-lab run %s`",
+			                   sc.name);
 		if (lab_attach(&l, name) != 0 || open_truth(run, &l, &sc, &truth) != 0)
 			return 1;
 		int rc = lab_migrate(&l, &sc, &truth);

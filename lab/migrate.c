@@ -20,13 +20,25 @@ volatile int lab_interrupted;
 
 static const lab_scenario scenarios[] = {
         {"safety-timeout", "quarantine held until the 7 s safety timeout (the bug)",
-         300 * BO_NS_PER_MS, 7 * BO_NS_PER_S, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+         300 * BO_NS_PER_MS, 7 * BO_NS_PER_S, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW, 0, 0},
         {"normal", "quarantine lifted after about 2.5 s (network re-identified)",
-         300 * BO_NS_PER_MS, 2500 * BO_NS_PER_MS, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+         300 * BO_NS_PER_MS, 2500 * BO_NS_PER_MS, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW, 0, 0},
         {"kb-fixed", "no network-change indication, so no quarantine (KB4338822 + registry)",
-         300 * BO_NS_PER_MS, 0, 0, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+         300 * BO_NS_PER_MS, 0, 0, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW, 0, 0},
         {"quarantine-off", "network event, but quarantine disabled in the guest",
-         300 * BO_NS_PER_MS, 0, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW},
+         300 * BO_NS_PER_MS, 0, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW, 0, 0},
+        /* Real migrations: the pause is QEMU's; the quarantine is the guest agent's. */
+        {"qemu-precopy", "QEMU live migration (pre-copy), nothing else", 0, 0, 0,
+         LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW, 1, 0},
+        {"qemu-postcopy", "QEMU live migration switched to post-copy after the first pass", 0, 0, 0,
+         LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW, 1, 1},
+        {"qemu-quarantine",
+         "QEMU migration, link indication, the guest agent quarantines until 7 s after it", 0,
+         7 * BO_NS_PER_S, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW, 1, 0},
+        {"qemu-quarantine-normal", "the same, the agent lets go after about 2.5 s", 0,
+         2500 * BO_NS_PER_MS, 1, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW, 1, 0},
+        {"qemu-kb-fixed", "QEMU migration, no indication: the armed agent never quarantines", 0,
+         7 * BO_NS_PER_S, 0, LAB_Q_ICMP | LAB_Q_UDP | LAB_Q_TCP_NEW, 1, 0},
 };
 
 const lab_scenario *lab_scenario_find(const char *name)
@@ -42,66 +54,21 @@ void lab_scenarios_print(void)
 	char p[32], q[32];
 	for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
 		const lab_scenario *s = &scenarios[i];
-		printf("  %-15s pause %-9s quarantine %-8s event %-3s  %s\n", s->name,
-		       bo_dur_str(s->pause_ns, p, sizeof p),
+		printf("  %-22s pause %-6s quarantine %-6s event %-3s  %s\n", s->name,
+		       s->qemu ? "QEMU's" : bo_dur_str(s->pause_ns, p, sizeof p),
 		       s->quarantine_ns ? bo_dur_str(s->quarantine_ns, q, sizeof q) : "none",
 		       s->event ? "yes" : "no", s->what);
 	}
 }
 
-static const struct {
-	const char *name;
-	int bit;
-} scope_names[] = {{"icmp", LAB_Q_ICMP},
-                   {"udp", LAB_Q_UDP},
-                   {"tcp-new", LAB_Q_TCP_NEW},
-                   {"tcp-all", LAB_Q_TCP_ALL}};
-
-int lab_scope_parse(const char *s, int *scope)
+int lab_prepare(const lab *l, int sim_vm)
 {
-	char buf[128];
-	snprintf(buf, sizeof buf, "%s", s);
-	*scope = 0;
-	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		size_t i;
-		for (i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
-			if (strcmp(tok, scope_names[i].name) == 0)
-				break;
-		if (i == sizeof scope_names / sizeof scope_names[0])
-			return -1;
-		*scope |= scope_names[i].bit;
-	}
-	return 0;
-}
-
-char *lab_scope_str(int scope, char *buf, size_t len)
-{
-	size_t off = 0;
-	buf[0] = 0;
-	for (size_t i = 0; i < sizeof scope_names / sizeof scope_names[0]; i++)
-		if (scope & scope_names[i].bit && off < len)
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "",
-			                        scope_names[i].name);
-	return buf;
-}
-
-int lab_prepare(const lab *l)
-{
-	/* The VM's input chain uses conntrack from the start: loading the first ct rule only at
-	 * quarantine time would make conntrack start then and cut established TCP. */
 	return lab_nft(l, LAB_SWITCH,
 	               "add table bridge blackout\n"
 	               "add chain bridge blackout pausing { type filter hook forward priority 0; "
 	               "policy accept; }\n",
 	               NULL, NULL) ||
-	       lab_nft(l, LAB_VM,
-	               "add table inet blackout\n"
-	               "add chain inet blackout quarantine\n"
-	               "add chain inet blackout input { type filter hook input priority 0; "
-	               "policy accept; }\n"
-	               "add rule inet blackout input ct state established,related counter\n"
-	               "add rule inet blackout input jump quarantine\n",
-	               NULL, NULL);
+	       (sim_vm && lab_nft(l, LAB_VM, lab_rules_vm_base, NULL, NULL));
 }
 
 /* Sleeps until a monotonic deadline in short slices, so Ctrl-C is seen quickly. */
@@ -242,23 +209,6 @@ static int send_una(const lab *l, int64_t *t0, int64_t *t1)
 	return vm_send_frame(l, f, sizeof f, 0x86dd, "unsolicited NA", t0, t1);
 }
 
-static void quarantine_rules(int scope, char *buf, size_t len)
-{
-	const char *q = "add rule inet blackout quarantine";
-	snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s", scope & LAB_Q_ICMP ? q : "",
-	         scope & LAB_Q_ICMP ? " icmp type echo-request drop\n" : "",
-	         scope & LAB_Q_ICMP ? q : "",
-	         scope & LAB_Q_ICMP ? " icmpv6 type echo-request drop\n" : "",
-	         scope & LAB_Q_UDP ? q : "", scope & LAB_Q_UDP ? " meta l4proto udp drop\n" : "",
-	         scope & LAB_Q_TCP_ALL ? q : "",
-	         scope & LAB_Q_TCP_ALL ? " meta l4proto tcp drop\n" : "",
-	         (scope & LAB_Q_TCP_NEW) && !(scope & LAB_Q_TCP_ALL) ? q : "",
-	         (scope & LAB_Q_TCP_NEW) && !(scope & LAB_Q_TCP_ALL)
-	                 ? " meta l4proto tcp ct state new drop\n"
-	                 : "",
-	         "");
-}
-
 static const char *expected_verdict(const lab_scenario *sc, int blocked)
 {
 	if (!blocked || !sc->quarantine_ns) {
@@ -284,19 +234,6 @@ static void log_truth(bo_log *truth, const lab_scenario *sc, const char *stream,
 	                     "verdict", expected_verdict(sc, blocked)));
 }
 
-/* The quarantine scopes that block a stream type, from its transport and flags: echo requests,
- * UDP, a new TCP connection (blocked by either TCP scope), an established one (only by all). */
-static int blocked_by(const bo_stream_desc *d)
-{
-	switch (d->transport) {
-	case BO_TRANSPORT_ICMP: return LAB_Q_ICMP;
-	case BO_TRANSPORT_UDP: return LAB_Q_UDP;
-	case BO_TRANSPORT_TCP:
-		return (d->flags & BO_STREAM_BYTES) ? LAB_Q_TCP_ALL : LAB_Q_TCP_NEW | LAB_Q_TCP_ALL;
-	}
-	return 0;
-}
-
 int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 {
 	int64_t pause[2], event[2] = {0, 0}, qon[2] = {0, 0}, resume[2], garp[2], qoff[2] = {0, 0};
@@ -319,7 +256,7 @@ int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 	}
 	/* Quarantine goes on before the path reopens, so no probe slips through between. */
 	if (sc->quarantine_ns) {
-		quarantine_rules(sc->scope, rules, sizeof rules);
+		lab_rules_quarantine(sc->scope, rules, sizeof rules);
 		if (lab_nft(l, LAB_VM, rules, &qon[0], &qon[1]))
 			return -1;
 		log_step(truth, "quarantine-on", qon[0], qon[1]);
@@ -339,8 +276,7 @@ int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 		fprintf(stderr, "lab: quarantine %s\n", bo_dur_str(sc->quarantine_ns, d, sizeof d));
 		if (sleep_until(mono_event + sc->quarantine_ns))
 			return -1;
-		if (lab_nft(l, LAB_VM, "flush chain inet blackout quarantine\n", &qoff[0],
-		            &qoff[1]))
+		if (lab_nft(l, LAB_VM, lab_rules_lift, &qoff[0], &qoff[1]))
 			return -1;
 		log_step(truth, "quarantine-off", qoff[0], qoff[1]);
 	}
@@ -348,6 +284,6 @@ int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth)
 
 	for (int i = 0; i < bo_nstreams; i++)
 		log_truth(truth, sc, bo_streams[i]->name,
-		          (sc->scope & blocked_by(bo_streams[i])) != 0, pause, resume, qoff);
+		          (sc->scope & lab_blocked_by(bo_streams[i])) != 0, pause, resume, qoff);
 	return 0;
 }

@@ -40,6 +40,11 @@ void lab_leave(int saved)
 /* `ip netns exec` also gives the child a /sys of its namespace, which libpcap reads. */
 int lab_spawn(const lab *l, enum lab_role r, char *const argv[])
 {
+	return lab_spawn_to(l, r, argv, NULL);
+}
+
+int lab_spawn_to(const lab *l, enum lab_role r, char *const argv[], const char *log)
+{
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid != 0)
@@ -51,6 +56,15 @@ int lab_spawn(const lab *l, enum lab_role r, char *const argv[])
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(1); /* blackout-lab ended before the line above */
+	if (log) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+			fprintf(stderr, "blackout-lab: cannot write %s: %s\n", log,
+			        strerror(errno));
+			_exit(127);
+		}
+		close(fd);
+	}
 	int n = 0;
 	while (argv[n])
 		n++;
@@ -95,4 +109,26 @@ int lab_write_proc(const lab *l, enum lab_role r, const char *path, const char *
 		rc = -1;
 	lab_leave(saved);
 	return rc;
+}
+
+int lab_find_program(const char *name, const char *dir, char *out, size_t len)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	snprintf(out, len, "%s", name);
+	if (n <= 0)
+		return -1;
+	self[n] = 0;
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	char cand[4400];
+	snprintf(cand, sizeof cand, "%s/../%s/%s", self, dir, name);
+	if (access(cand, X_OK) != 0)
+		snprintf(cand, sizeof cand, "%s/%s", self, name);
+	if (access(cand, X_OK) != 0)
+		return -1;
+	snprintf(out, len, "%s", cand);
+	return 0;
 }

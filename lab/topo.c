@@ -76,7 +76,7 @@ static int ip_run(char *argv[])
 	return rc;
 }
 
-int lab_create(lab *l, const char *name, int owner)
+int lab_create(lab *l, const char *name, int owner, int sim_vm)
 {
 	memset(l, 0, sizeof *l);
 	char gen[16];
@@ -136,32 +136,35 @@ int lab_create(lab *l, const char *name, int owner)
 	rc = rc ? rc
 	        : IP("-n", (char *)P, "link", "add", "eth0", "type", "veth", "peer", "name", "p",
 	             "netns", (char *)S);
-	rc = rc ? rc
-	        : IP("-n", (char *)V, "link", "add", "eth0", "address", LAB_VM_MAC, "type", "veth",
-	             "peer", "name", "v", "netns", (char *)S);
 	rc = rc ? rc : IP("-n", (char *)S, "link", "add", "br0", "type", "bridge");
 	rc = rc ? rc : IP("-n", (char *)S, "link", "set", "p", "master", "br0", "up");
-	rc = rc ? rc : IP("-n", (char *)S, "link", "set", "v", "master", "br0", "up");
 	rc = rc ? rc : IP("-n", (char *)S, "link", "set", "br0", "up");
-	if (!rc) /* addresses kept across the simulated link flap */
-		rc = lab_write_proc(l, LAB_VM, "/proc/sys/net/ipv6/conf/default/keep_addr_on_down",
-		                    "1");
-	rc = rc ? rc : IP("-n", (char *)V, "link", "set", "eth0", "down");
-	if (!rc)
-		rc = lab_write_proc(l, LAB_VM, "/proc/sys/net/ipv6/conf/eth0/keep_addr_on_down",
-		                    "1");
 	rc = rc ? rc : IP("-n", (char *)P, "addr", "add", LAB_PROBE_ADDR "/24", "dev", "eth0");
 	rc = rc ? rc
 	        : IP("-n", (char *)P, "addr", "add", LAB_PROBE_ADDR6 "/64", "dev", "eth0", "nodad");
-	rc = rc ? rc : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR "/24", "dev", "eth0");
-	rc = rc ? rc
-	        : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR6 "/64", "dev", "eth0", "nodad");
 	for (int i = 0; i < LAB_NROLES && !rc; i++)
 		rc = IP("-n", l->ns[i], "link", "set", "lo", "up");
 	rc = rc ? rc : IP("-n", (char *)P, "link", "set", "eth0", "up");
-	rc = rc ? rc : IP("-n", (char *)V, "link", "set", "eth0", "up");
-	if (!rc)
-		rc = lab_prepare(l);
+	rc = rc ? rc : lab_prepare(l, sim_vm);
+	if (sim_vm) { /* the simulated VM: a namespace on the bridge (QEMU guests bring taps) */
+		rc = rc ? rc
+		        : IP("-n", (char *)V, "link", "add", "eth0", "address", LAB_VM_MAC, "type",
+		             "veth", "peer", "name", "v", "netns", (char *)S);
+		rc = rc ? rc : IP("-n", (char *)S, "link", "set", "v", "master", "br0", "up");
+		if (!rc) /* addresses kept across the simulated link flap */
+			rc = lab_write_proc(l, LAB_VM,
+			                    "/proc/sys/net/ipv6/conf/default/keep_addr_on_down",
+			                    "1");
+		rc = rc ? rc : IP("-n", (char *)V, "link", "set", "eth0", "down");
+		if (!rc)
+			rc = lab_write_proc(l, LAB_VM,
+			                    "/proc/sys/net/ipv6/conf/eth0/keep_addr_on_down", "1");
+		rc = rc ? rc : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR "/24", "dev", "eth0");
+		rc = rc ? rc
+		        : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR6 "/64", "dev", "eth0",
+		             "nodad");
+		rc = rc ? rc : IP("-n", (char *)V, "link", "set", "eth0", "up");
+	}
 	if (rc) {
 		lab_destroy(l);
 		return -1;

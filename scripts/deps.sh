@@ -10,6 +10,7 @@ packages=(
   chromium # renders the HTML report to a PNG in the tests
   time # GNU time: peak memory in the benchmarks
   hping3 # a peer whose captures the analyzer reads (tests) and paces against (bench)
+  qemu-system-x86 cpio kmod # blackout-lab's real migrations: QEMU, and the guest image it builds
 )
 
 missing=()

@@ -1,0 +1,86 @@
+/* The quarantine's nftables rules, shared by the simulated VM (blackout-lab) and the agent in a
+ * QEMU guest (blackout-lab-agent): one text for both, so the two imitate Windows alike. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bo_stream.h"
+#include "lab.h"
+
+/* The VM's input chain uses conntrack from the start: loading the first ct rule only at
+ * quarantine time would make conntrack start then and cut established TCP. */
+const char lab_rules_vm_base[] = "add table inet blackout\n"
+                                 "add chain inet blackout quarantine\n"
+                                 "add chain inet blackout input { type filter hook input "
+                                 "priority 0; policy accept; }\n"
+                                 "add rule inet blackout input ct state established,related "
+                                 "counter\n"
+                                 "add rule inet blackout input jump quarantine\n";
+
+const char lab_rules_lift[] = "flush chain inet blackout quarantine\n";
+
+static const struct {
+	const char *name;
+	int bit;
+	const char *rule; /* after "add rule inet blackout quarantine" */
+} scopes[] = {
+        {"icmp", LAB_Q_ICMP,
+         "icmp type echo-request drop\n"
+         "add rule inet blackout quarantine icmpv6 type echo-request drop"},
+        {"udp", LAB_Q_UDP, "meta l4proto udp drop"},
+        {"tcp-new", LAB_Q_TCP_NEW, "meta l4proto tcp ct state new drop"},
+        {"tcp-all", LAB_Q_TCP_ALL, "meta l4proto tcp drop"},
+};
+#define NSCOPES (sizeof scopes / sizeof scopes[0])
+
+int lab_scope_parse(const char *s, int *scope)
+{
+	char buf[128];
+	if (snprintf(buf, sizeof buf, "%s", s) >= (int)sizeof buf)
+		return -1;
+	*scope = 0;
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < NSCOPES; i++)
+			if (strcmp(tok, scopes[i].name) == 0)
+				break;
+		if (i == NSCOPES)
+			return -1;
+		*scope |= scopes[i].bit;
+	}
+	return 0;
+}
+
+char *lab_scope_str(int scope, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < NSCOPES; i++)
+		if (scope & scopes[i].bit && off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "",
+			                        scopes[i].name);
+	return buf;
+}
+
+void lab_rules_quarantine(int scope, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = 0;
+	if (scope & LAB_Q_TCP_ALL)
+		scope &= ~LAB_Q_TCP_NEW; /* all TCP covers the new connections */
+	for (size_t i = 0; i < NSCOPES; i++)
+		if (scope & scopes[i].bit && off < len)
+			off += (size_t)snprintf(buf + off, len - off,
+			                        "add rule inet blackout quarantine %s\n",
+			                        scopes[i].rule);
+}
+
+int lab_blocked_by(const bo_stream_desc *d)
+{
+	switch (d->transport) {
+	case BO_TRANSPORT_ICMP: return LAB_Q_ICMP;
+	case BO_TRANSPORT_UDP: return LAB_Q_UDP;
+	case BO_TRANSPORT_TCP:
+		return (d->flags & BO_STREAM_BYTES) ? LAB_Q_TCP_ALL : LAB_Q_TCP_NEW | LAB_Q_TCP_ALL;
+	}
+	return 0;
+}
