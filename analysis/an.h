@@ -24,10 +24,11 @@
 enum { AN_EXIT_OK = 0, AN_EXIT_INPUT = 1, AN_EXIT_USAGE = 2 };
 
 typedef struct an_settings {
-	int64_t reply_timeout; /* 0: from the run, else 1 s */
-	int64_t normal;        /* reference: normal quarantine, 3 s */
-	int64_t timeout;       /* reference: safety timeout, 7 s */
-	int64_t switchover;    /* longest dark time after resume still "switchover", 1 s */
+	int64_t reply_timeout;   /* 0: from the run, else 1 s */
+	int64_t normal;          /* reference: normal quarantine, 3 s */
+	int64_t timeout;         /* reference: safety timeout, 7 s */
+	int64_t switchover;      /* longest dark time after resume still "switchover", 1 s */
+	const char *host_events; /* --host-events FILE; NULL: RUN/host.jsonl if there */
 } an_settings;
 
 /* The analysis as computed once (verdict.c) and read by every output module: the verdict, its
@@ -187,7 +188,9 @@ typedef struct an_announce {
 	int gratuitous;
 	int rarp;
 	int ndp;
+	int target; /* by_target's index of the target it announces, -1 unknown */
 } an_announce;
+#define AN_MAX_MACS 64 /* targets whose MAC is learned (a RARP names only the MAC) */
 
 typedef struct an_marker {
 	int64_t ts; /* realtime */
@@ -200,6 +203,21 @@ typedef struct an_truth {
 	int64_t start[2], end[2], duration;
 	char verdict[40];
 } an_truth;
+
+/* host.c: a migration as the hypervisor tells it (host.jsonl, a Hyper-V event export). */
+#define AN_MAX_HOST 4096   /* migrations read; more are counted */
+#define AN_HOST_STREAMS 64 /* streams a migration is matched against (the first ones) */
+typedef struct an_host_mig {
+	char source[16]; /* qemu, libvirt, hyperv, ... */
+	char vm[64];
+	char mode[24];
+	bo_addr target;
+	int have_target;
+	int event_id;                /* Hyper-V: 20415, or 20417 (unexpectedly long) */
+	int64_t stop, resume, end;   /* realtime ns; 0 unknown */
+	int64_t downtime, total;     /* ns; -1 unknown */
+	int outage[AN_HOST_STREAMS]; /* each stream's outage it made, -1 none */
+} an_host_mig;
 
 typedef struct an_run {
 	const char *input;
@@ -234,8 +252,11 @@ typedef struct an_run {
 	int64_t first_ts, last_ts;
 	an_announce *announces;
 	int nannounce, announce_cap;
-	uint8_t target_mac[6];
-	int have_mac;
+	struct an_mac {
+		uint8_t mac[6];
+		int target;  /* by_target's index */
+	} macs[AN_MAX_MACS]; /* each target's MAC, from its first reply */
+	int nmacs;
 	/* markers from probe.jsonl (the migration command, signals, keys) */
 	an_marker *markers;
 	int nmarkers, marker_cap;
@@ -279,7 +300,21 @@ typedef struct an_run {
 	 * unquarantine filters deleted to added back; [1] 0 when not back within the run. */
 	int64_t guest_quar[8][2];
 	int nguest_quar;
+	/* the hypervisor's account (host.c) */
+	int have_host;
+	char host_path[4200];
+	an_host_mig *host;
+	int nhost, host_cap;
+	uint64_t host_bad, host_dropped; /* records unreadable, beyond AN_MAX_HOST */
 } an_run;
+
+/* host.c: RUN/host.jsonl, or path (an error when it cannot be read); matched after the
+ * capture pass by an_host_match. */
+int an_read_host(an_run *r, const char *path);
+/* The same from a buffer (either format): 0, or BO_EINVAL for UTF-16. The fuzzers' entry. */
+int an_host_parse(an_run *r, const char *buf, size_t len);
+void an_host_match(an_run *r);
+int64_t an_host_dark(const an_run *r, const an_host_mig *m, int *stream);
 
 /* The guest's quarantine window (guest_quar) that overlaps [from, to], or NULL. */
 const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to);

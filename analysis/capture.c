@@ -10,7 +10,7 @@
 #include "bo_fs.h"
 #include "bo_time.h"
 
-static void announce(an_run *r, int64_t ts, int gratuitous, int rarp, int ndp)
+static void announce(an_run *r, int64_t ts, int gratuitous, int rarp, int ndp, int target)
 {
 	if (r->nannounce == r->announce_cap) {
 		int cap = r->announce_cap ? r->announce_cap * 2 : 16;
@@ -22,7 +22,28 @@ static void announce(an_run *r, int64_t ts, int gratuitous, int rarp, int ndp)
 		r->announces = n;
 		r->announce_cap = cap;
 	}
-	r->announces[r->nannounce++] = (an_announce){ts, gratuitous, rarp, ndp};
+	r->announces[r->nannounce++] = (an_announce){ts, gratuitous, rarp, ndp, target};
+}
+
+/* A reply's source MAC, learned once per target: the RARP that announces it names no address. */
+static void learn_mac(an_run *r, const bo_pkt *p, const bo_addr *target)
+{
+	if (!p->has_eth || r->nmacs >= AN_MAX_MACS)
+		return;
+	int t = bo_addrmap_get(&r->by_target, target);
+	for (int i = 0; i < r->nmacs; i++)
+		if (r->macs[i].target == t)
+			return;
+	memcpy(r->macs[r->nmacs].mac, p->eth_src, 6);
+	r->macs[r->nmacs++].target = t;
+}
+
+static int mac_target(const an_run *r, const uint8_t *mac)
+{
+	for (int i = 0; i < r->nmacs; i++)
+		if (!memcmp(r->macs[i].mac, mac, 6))
+			return r->macs[i].target;
+	return -1;
 }
 
 static int is_target(const an_run *r, const bo_addr *a)
@@ -82,10 +103,7 @@ static void on_foreign(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, 
 		an_stream_request(s, seq, ts, timeout);
 		return;
 	}
-	if (p->has_eth && !r->have_mac) {
-		memcpy(r->target_mac, p->eth_src, 6);
-		r->have_mac = 1;
-	}
+	learn_mac(r, p, &s->target);
 	an_stream_reply(s, seq, ts);
 }
 
@@ -111,10 +129,8 @@ static void on_hit(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, int6
 		an_stream_request(s, h->seq, ts, timeout);
 		return;
 	}
-	if (h->kind == BO_MATCH_ECHO && p->has_eth && !r->have_mac) {
-		memcpy(r->target_mac, p->eth_src, 6);
-		r->have_mac = 1;
-	}
+	if (h->kind == BO_MATCH_ECHO)
+		learn_mac(r, p, &s->target);
 	an_stream_reply(s, h->seq, ts);
 }
 
@@ -195,15 +211,16 @@ int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_
 		switch (p.l4) {
 		case BO_L4_ICMP6:
 			if (p.icmp_type == 136 && is_target(r, &p.src))
-				announce(r, ts, 0, 0, 1);
+				announce(r, ts, 0, 0, 1, bo_addrmap_get(&r->by_target, &p.src));
 			else
 				on_packet(r, &p, ts, timeout);
 			break;
 		case BO_L4_ARP:
-			if (p.rarp ? r->have_mac && !memcmp(p.arp_sha, r->target_mac, 6)
-			           : is_target(r, &p.arp_spa))
+			if (p.rarp ? mac_target(r, p.arp_sha) >= 0 : is_target(r, &p.arp_spa))
 				announce(r, ts, !p.rarp && bo_addr_eq(&p.arp_spa, &p.arp_tpa),
-				         p.rarp, 0);
+				         p.rarp, 0,
+				         p.rarp ? mac_target(r, p.arp_sha)
+				                : bo_addrmap_get(&r->by_target, &p.arp_spa));
 			break;
 		default: on_packet(r, &p, ts, timeout);
 		}

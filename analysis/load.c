@@ -62,7 +62,10 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 	}
 	if (r->is_dir)
 		an_read_guest(r);
+	if (an_read_host(r, set->host_events) != 0)
+		return -1;
 	an_verdict(r, set);
+	an_host_match(r);
 	if (r->streams_dropped || an_probes_dropped(r))
 		fprintf(stderr,
 		        "blackout-analyze: warning: %s: %llu streams and %llu probes not analysed "
@@ -78,6 +81,7 @@ void an_run_free(an_run *r)
 		an_stream_free(&r->streams[i]);
 	free(r->streams);
 	bo_addrmap_free(&r->by_target);
+	free(r->host);
 	bo_addrmap_free(&r->by_id);
 	free(r->announces);
 	free(r->markers);

@@ -43,6 +43,10 @@ static void usage(FILE *f)
 	        "      --switchover DUR     longest dark time after resume still judged a plain\n"
 	        "                           switchover (default 1s)\n"
 	        "      --stamp-key FILE     the HMAC key of a run that used authenticated STAMP\n"
+	        "      --host-events FILE   the hypervisor's account of its migrations: "
+	        "blackout's\n"
+	        "                           host.jsonl or a Hyper-V event export (default:\n"
+	        "                           RUN/host.jsonl when there; docs/analyze.md)\n"
 	        "  -h, --help, -V, --version\n"
 	        "\n"
 	        "Verdicts: no-blackout, switchover-only, quarantine-normal, "
@@ -139,11 +143,12 @@ int main(int argc, char **argv)
 	                                     {"stamp-key", required_argument, 0, 'K'},
 	                                     {"html", required_argument, 0, 'H'},
 	                                     {"csv", required_argument, 0, 'C'},
+	                                     {"host-events", required_argument, 0, 'E'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-analyze");
-	an_settings set = {0, 3 * BO_NS_PER_S, 7 * BO_NS_PER_S, BO_NS_PER_S};
+	an_settings set = {0, 3 * BO_NS_PER_S, 7 * BO_NS_PER_S, BO_NS_PER_S, NULL};
 	if (argc > 1 && !strcmp(argv[1], "compare")) {
 		bo_stamp_key none = {{0}, 0};
 		return an_compare(argc - 1, argv + 1, &set, &none);
@@ -158,6 +163,7 @@ int main(int argc, char **argv)
 		case 'q': o.quiet = 1; break;
 		case 'H': o.html = optarg; break;
 		case 'C': o.csv = optarg; break;
+		case 'E': set.host_events = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("blackout-analyze %s\n", BLACKOUT_VERSION); return 0;
 		default:

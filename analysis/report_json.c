@@ -139,6 +139,77 @@ static json_t *lab_json(const an_run *r)
 	return json_pack("{s:s, s:o}", "scenario", r->lab_scenario, "streams", arr);
 }
 
+static json_t *time_or_null(int64_t ns)
+{
+	return ns ? json_integer((json_int_t)ns) : json_null();
+}
+
+static json_t *dur_or_null(int64_t ns)
+{
+	return ns >= 0 ? json_integer((json_int_t)ns) : json_null();
+}
+
+/* The hypervisor's migrations, each with the outages it made. */
+static json_t *host_json(const an_run *r)
+{
+	json_t *migs = json_array();
+	for (int i = 0; i < r->nhost; i++) {
+		const an_host_mig *m = &r->host[i];
+		char t[48];
+		json_t *streams = json_array();
+		for (int k = 0; k < r->nstreams && k < AN_HOST_STREAMS; k++) {
+			if (m->outage[k] < 0)
+				continue;
+			const an_stream *s = &r->streams[k];
+			const an_outage *o = &s->outages[m->outage[k]];
+			json_t *e = json_pack("{s:s, s:s, s:i, s:I}", "stream", s->name, "target",
+			                      s->target_str, "outage", m->outage[k], "dark_ns",
+			                      (json_int_t)o->duration);
+			json_object_set_new(
+			        e, "beyond_downtime_ns",
+			        m->downtime >= 0
+			                ? json_integer((json_int_t)(o->duration - m->downtime))
+			                : json_null());
+			json_object_set_new(e, "stop_in_start_bounds",
+			                    m->stop ? json_boolean(m->stop > o->start_lo &&
+			                                           m->stop <= o->start_hi)
+			                            : json_null());
+			json_object_set_new(e, "end_after_resume",
+			                    m->resume && o->end_hi
+			                            ? json_boolean(o->end_hi > m->resume)
+			                            : json_null());
+			json_array_append_new(streams, e);
+		}
+		int k = -1;
+		int64_t dark = an_host_dark(r, m, &k);
+		json_t *e = json_pack("{s:s, s:s, s:s}", "source", m->source, "vm", m->vm, "mode",
+		                      m->mode);
+		json_object_set_new(e, "target",
+		                    m->have_target
+		                            ? json_string(bo_addr_str(&m->target, t, sizeof t))
+		                            : json_null());
+		json_object_set_new(e, "event_id",
+		                    m->event_id ? json_integer(m->event_id) : json_null());
+		json_object_set_new(e, "stop_ns", time_or_null(m->stop));
+		json_object_set_new(e, "resume_ns", time_or_null(m->resume));
+		json_object_set_new(e, "end_ns", time_or_null(m->end));
+		json_object_set_new(e, "downtime_ns", dur_or_null(m->downtime));
+		json_object_set_new(e, "total_ns", dur_or_null(m->total));
+		json_object_set_new(e, "network_dark_ns", dur_or_null(dark));
+		json_object_set_new(e, "network_dark_stream",
+		                    k >= 0 ? json_string(r->streams[k].name) : json_null());
+		json_object_set_new(e, "beyond_downtime_ns",
+		                    dark >= 0 && m->downtime >= 0
+		                            ? json_integer((json_int_t)(dark - m->downtime))
+		                            : json_null());
+		json_object_set_new(e, "streams", streams);
+		json_array_append_new(migs, e);
+	}
+	return json_pack("{s:s, s:o, s:I, s:I}", "path", r->host_path, "migrations", migs,
+	                 "unreadable", (json_int_t)r->host_bad, "not_read",
+	                 (json_int_t)r->host_dropped);
+}
+
 json_t *an_report_json(const an_run *r, const an_settings *set)
 {
 	json_t *streams = json_array(), *ann = json_array();
@@ -238,5 +309,6 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	json_object_set_new(j, "guest", g);
 	json_object_set_new(j, "verdict", v);
 	json_object_set_new(j, "lab", r->have_lab ? lab_json(r) : json_null());
+	json_object_set_new(j, "host", r->have_host ? host_json(r) : json_null());
 	return j;
 }

@@ -104,6 +104,52 @@ static void clock_text(FILE *f, const an_run *r)
 	}
 }
 
+/* Per migration the hypervisor reported: its downtime beside the network's dark time. */
+static void host_text(FILE *f, const an_run *r)
+{
+	if (!r->have_host)
+		return;
+	fprintf(f, "  hypervisor (%s): %d migration%s\n", r->host_path, r->nhost,
+	        r->nhost == 1 ? "" : "s");
+	for (int i = 0; i < r->nhost; i++) {
+		const an_host_mig *m = &r->host[i];
+		char a[32], b[32], c[32], t[48];
+		fprintf(f, "    %s %s%s%s at %s: %s downtime %s", m->source, m->vm[0] ? m->vm : "?",
+		        m->mode[0] ? " " : "", m->mode,
+		        tod(m->stop ? m->stop : m->end, a, sizeof a), m->source,
+		        m->downtime >= 0 ? bo_dur_str(m->downtime, b, sizeof b) : "?");
+		if (m->stop && m->resume > m->stop)
+			fprintf(f, " (stop to resume %s)",
+			        bo_dur_str(m->resume - m->stop, c, sizeof c));
+		fprintf(f, "\n");
+		int k = -1;
+		int64_t dark = an_host_dark(r, m, &k);
+		if (dark < 0) {
+			fprintf(f, "      network: no outage of any stream at that time\n");
+			continue;
+		}
+		const an_stream *s = &r->streams[k];
+		const an_outage *o = &s->outages[m->outage[k]];
+		fprintf(f, "      network dark %s (%s %s)", bo_dur_str(dark, a, sizeof a),
+		        bo_addr_str(&s->target, t, sizeof t), s->name);
+		if (m->downtime >= 0)
+			fprintf(f, ", %s%s after the hypervisor's figure",
+			        dark >= m->downtime ? "+" : "-",
+			        bo_dur_str(llabs(dark - m->downtime), b, sizeof b));
+		if (m->stop)
+			fprintf(f, "; stop %s the start bounds",
+			        m->stop > o->start_lo && m->stop <= o->start_hi ? "inside"
+			                                                        : "outside");
+		fprintf(f, "\n      per stream:");
+		for (int j = 0; j < r->nstreams && j < AN_HOST_STREAMS; j++)
+			if (m->outage[j] >= 0)
+				fprintf(f, " %s %s", r->streams[j].name,
+				        bo_dur_str(r->streams[j].outages[m->outage[j]].duration, c,
+				                   sizeof c));
+		fprintf(f, "\n");
+	}
+}
+
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 {
 	(void)set;
@@ -180,6 +226,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 	wrap(f, r->reason, "    ", 96);
 	quarantine_text(f, r);
 	clock_text(f, r);
+	host_text(f, r);
 	for (int i = 0; r->have_lab && i < r->ntruth; i++) {
 		const an_truth *t = &r->truth[i];
 		const bo_stream_desc *d = bo_stream_by_name(t->stream);

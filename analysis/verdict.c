@@ -128,8 +128,11 @@ static void judge(an_run *r, const an_settings *set)
 	/* The first announcement from the target inside the outage marks the resume. */
 	int64_t from = o->start_lo ? o->start_lo : o->first_lost;
 	int64_t to = o->end_hi ? o->end_hi : r->last_ts;
+	/* ...from the main stream's target (the others' migrations have their own). */
+	int target = bo_addrmap_get(&r->by_target, &s->target);
 	for (int i = 0; i < r->nannounce; i++)
-		if (r->announces[i].ts > from && r->announces[i].ts <= to) {
+		if (r->announces[i].ts > from && r->announces[i].ts <= to &&
+		    (r->announces[i].target < 0 || r->announces[i].target == target)) {
 			r->resume_ts = r->announces[i].ts;
 			r->resume_kind = announce_kind(&r->announces[i]);
 			break;

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Checks blackout-analyze's JSON of a real QEMU migration against QEMU's own account.
+
+Ground truth here is not ours: QEMU's STOP (source) and RESUME (destination) events, its
+query-migrate downtime, and, for the quarantine scenarios, the guest agent's own timestamps
+mapped to the host clock (blackout-lab's lab.jsonl). For every migration and every stream:
+STOP inside the outage's start bounds, the outage's end after RESUME, the network dark at
+least QEMU's downtime; quarantined streams end where the agent lifted the quarantine (the
+bracket overlaps the end bounds); tcp-est flows through the quarantine (a stall, no outage);
+the resume announcement found; the verdict right; the guest clock's step across the migration
+reported (TCG); every responder answering STAMP after its last migration.
+Usage: check_qemu.py RUN SCENARIO
+"""
+import json
+import sys
+
+MS = 1_000_000
+
+
+def main():
+    run, scenario = sys.argv[1], sys.argv[2]
+    a = json.load(open(f"{run}/analysis.json"))
+    lab = [json.loads(l) for l in open(f"{run}/lab.jsonl")]
+    migs = [r for r in lab if r["type"] == "migration"]
+    truths = [r for r in lab if r["type"] == "truth"]
+    hv = [r for r in lab if r["type"] == "hypervisor"][0]
+    failures = []
+
+    def check(ok, what):
+        print(("ok    " if ok else "FAIL  ") + what)
+        if not ok:
+            failures.append(what)
+
+    print(f"QEMU {hv['qemu_version']} ({hv['accel']}), {len(migs)} migration(s)")
+    check(len(migs) >= 1, "at least one migration in lab.jsonl")
+    host = a.get("host") or {}
+    check(len(host.get("migrations", [])) == len(migs),
+          f"the analyzer read every migration of host.jsonl ({len(host.get('migrations', []))})")
+    streams = {(s["target"], s["stream"]): s for s in a["streams"]}
+    end_of_run = a["input"]["last_ns"]
+    for m in migs:
+        tag = f"{m['guest']} migration {m['migration']}"
+        stop, resume, down = m["stop_ns"], m["resume_ns"], m["downtime_ns"]
+        print(f"{tag}: QEMU downtime {down / MS:.0f} ms, stop->resume {(resume - stop) / MS:.1f} ms")
+        for t in [t for t in truths if t["migration"] == m["migration"]]:
+            s = streams.get((t["target"], t["stream"]))
+            if not s:
+                continue  # a stream the probe did not send
+            name = f"{tag} {t['stream']}"
+            if s["stream"] == "tcp-est":
+                stalls = (s.get("tcp") or {}).get("stalls") or []
+                near = [st for st in stalls if st["first_send_ns"] <= resume + 100 * MS and
+                        st["last_echo_ns"] >= stop]
+                check(not s["outages"] and s["answered"] + s["unresolved"] >= s["sent"] - 2,
+                      f"{name}: no outage, every frame echoed ({s['answered']} of {s['sent']})")
+                check(len(near) >= 1, f"{name}: a stall at the migration "
+                      f"({[round(st['max_delay_ns'] / MS) for st in near]} ms)")
+                if t["verdict"].startswith("quarantine") or m["quarantine_off"]:
+                    check(all(st["max_delay_ns"] < 2000 * MS for st in near),
+                          f"{name}: flows through the quarantine (stalls under 2 s)")
+                continue
+            outs = [o for o in s["outages"] if o["start_lo_ns"] is not None and
+                    o["start_lo_ns"] <= stop + 1000 * MS and
+                    (o["end_hi_ns"] or end_of_run) >= stop]
+            check(len(outs) >= 1, f"{name}: an outage at the migration")
+            if not outs:
+                continue
+            o = min(outs, key=lambda o: abs(o["start_lo_ns"] - stop))
+            # The bounds are the probes' send times (plus a round-trip stand-in of at most
+            # max(1 ms, median)); a probe queued in QEMU when the vCPUs stopped was sent
+            # earlier by its delay to the guest. Strictly inside, or within one median round
+            # trip before the upper bound: said which.
+            inside = o["start_lo_ns"] < stop <= o["start_hi_ns"]
+            slack = o["rtt_before_ns"] or 0
+            check(inside or o["start_lo_ns"] < stop <= o["start_hi_ns"] + slack,
+                  f"{name}: STOP inside the start bounds "
+                  f"({(o['start_lo_ns'] - stop) / MS:+.1f} .. {(o['start_hi_ns'] - stop) / MS:+.1f} ms)"
+                  + ("" if inside else f", within the median round trip {slack / MS:.1f} ms"))
+            check(o["end_hi_ns"] is not None and o["end_hi_ns"] > resume,
+                  f"{name}: the end after RESUME (end bounds "
+                  f"{((o['end_lo_ns'] or 0) - resume) / MS:+.1f} .. "
+                  f"{((o['end_hi_ns'] or 0) - resume) / MS:+.1f} ms)")
+            check(o["duration_max_ns"] >= down,
+                  f"{name}: dark {o['duration_ns'] / MS:.1f} ms (at most "
+                  f"{o['duration_max_ns'] / MS:.1f}) >= QEMU downtime {down / MS:.0f} ms")
+            if t["end"]:
+                e0, e1 = t["end"]
+                check(e1 > o["end_lo_ns"] and e0 <= o["end_hi_ns"],
+                      f"{name}: the agent's lifting [{(e0 - stop) / 1e9:.3f}, {(e1 - stop) / 1e9:.3f}] s "
+                      f"overlaps the end bounds [{(o['end_lo_ns'] - stop) / 1e9:.3f}, "
+                      f"{(o['end_hi_ns'] - stop) / 1e9:.3f}] s")
+    expected = sorted({t["verdict"] for t in truths if t["stream"] != "tcp-est" and
+                       (t["target"], t["stream"]) in streams})
+    quarantined = [v for v in expected if v.startswith("quarantine")]
+    want = quarantined[0] if quarantined else (expected[0] if expected else None)
+    check(a["verdict"]["verdict"] == want,
+          f"verdict {a['verdict']['verdict']} == expected {want}")
+    check(a["verdict"]["resume_kind"] in ("RARP", "gratuitous ARP"),
+          f"resume announcement found: {a['verdict']['resume_kind']}")
+    c = a["verdict"]["clock"]
+    if hv["accel"] == "tcg":
+        check(c and c["stepped"] and c["step_ns"] < 0,
+              f"the guest clock's step across the migration reported "
+              f"({(c or {}).get('step_ns', 0) / MS:+.1f} ms; TCG's clock stops with the vCPUs)")
+    if scenario == "qemu-postcopy":
+        s = streams.get((migs[0]["target"], "icmp"))
+        o = s and s["outages"] and s["outages"][0]
+        check(bool(o) and (o["rtt_after_ns"] or 0) > (o["rtt_before_ns"] or 0),
+              "post-copy: round trips raised after the switch (pages fetched on demand): "
+              f"{(o or {}).get('rtt_before_ns', 0) / MS:.1f} -> "
+              f"{(o or {}).get('rtt_after_ns', 0) / MS:.1f} ms")
+    # Every responder alive and answering after its last migration: STAMP answered in the
+    # run's last second, the responder's log without an exit before the end.
+    for g in hv["guests"]:
+        s = streams.get((g["target"], "udp"))
+        if s is None:
+            continue
+        last = max((o["end_hi_ns"] or end_of_run) for o in s["outages"]) if s["outages"] else 0
+        check(s["answered"] > 0 and last < end_of_run - 1000 * MS,
+              f"{g['name']}: STAMP answered for the run's last "
+              f"{(end_of_run - last) / 1e9:.1f} s after every migration")
+    print(f"{len(failures)} failed" if failures else "all checks passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
