@@ -37,7 +37,7 @@ json_t *lab_qmp_read(lab_qmp *q, int64_t deadline);
 /* Runs a command (args stolen); its "return" in *ret. 0, -ETIMEDOUT, -EPROTO (q->error). */
 int lab_qmp_cmd(lab_qmp *q, const char *execute, json_t *args, json_t **ret, int64_t deadline);
 json_t *lab_qmp_event(lab_qmp *q, const char *name, const char *key, const char *value,
-                      int64_t deadline);
+                      int64_t since, int64_t deadline);
 int64_t lab_qmp_time(const json_t *event); /* the event's timestamp, ns, or 0 */
 
 /* A guest-clock reading taken between two host readings. */
@@ -49,8 +49,9 @@ typedef struct lab_guest {
 	int index;
 	char name[8]; /* "g0" */
 	char addr[16], addr6[40], mac[18];
-	int gen;   /* QEMU instances started; the current one is gen - 1 */
-	pid_t pid; /* the current QEMU */
+	int gen;        /* QEMU instances started; the current one is gen - 1 */
+	pid_t pid;      /* the current QEMU */
+	int64_t booted; /* monotonic: when it came up */
 	lab_qmp qmp;
 	int agent; /* the current agent socket, or -1 */
 	char abuf[4096];

@@ -156,10 +156,11 @@ int64_t lab_qmp_time(const json_t *event)
 	return (int64_t)s * BO_NS_PER_S + (int64_t)us * 1000;
 }
 
-/* The first kept or arriving event NAME whose data matches (key, value) when key is set; NULL
- * at the deadline. The caller owns it. */
+/* The first kept or arriving event NAME whose data matches (key, value) when key is set and
+ * whose timestamp is since or later (an older one is another migration's); NULL at the
+ * deadline. The caller owns it. */
 json_t *lab_qmp_event(lab_qmp *q, const char *name, const char *key, const char *value,
-                      int64_t deadline)
+                      int64_t since, int64_t deadline)
 {
 	for (;;) {
 		size_t i;
@@ -170,7 +171,8 @@ json_t *lab_qmp_event(lab_qmp *q, const char *name, const char *key, const char 
 			const char *v = key ? json_string_value(json_object_get(
 			                              json_object_get(ev, "data"), key))
 			                    : NULL;
-			if (n && !strcmp(n, name) && (!key || (v && !strcmp(v, value)))) {
+			if (n && !strcmp(n, name) && (!key || (v && !strcmp(v, value))) &&
+			    lab_qmp_time(ev) >= since) {
 				json_incref(ev);
 				json_array_remove(q->events, i);
 				return ev;

@@ -16,14 +16,14 @@ flags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Iresponde
   $(pkg-config --cflags libuv libpcap))
 libs=$(pkg-config --libs jansson libsodium)
 analysis=(lib/bo_addrmap.c $(ls analysis/*.c | grep -v main.c))
-for f in ${FUZZERS:-pkt jsonl stamp request arrival netlink guest capture}; do
+for f in ${FUZZERS:-pkt jsonl stamp request arrival netlink guest capture host}; do
   if [ "$f" = netlink ]; then # the responder's rtnetlink parser
     clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" responder/netlink-linux.c "${src[@]}" $libs \
       -o "$out/fuzz_$f"
   elif [ "$f" = guest ]; then # the probe's event-channel client
     clang "${flags[@]}" -Iprobe -DBLACKOUT_VERSION='"fuzz"' "tests/fuzz/fuzz_$f.c" probe/guest.c \
       "${src[@]}" $libs $(pkg-config --libs libuv) -o "$out/fuzz_$f"
-  elif [ "$f" = capture ]; then # the analyzer's whole pass
+  elif [ "$f" = capture ] || [ "$f" = host ]; then # the analyzer's whole pass; host events
     clang "${flags[@]}" -Ianalysis -DBLACKOUT_VERSION='"fuzz"' "tests/fuzz/fuzz_$f.c" \
       "${src[@]}" lib/bo_cli.c lib/bo_sys-posix.c "${analysis[@]}" $libs \
       $(pkg-config --libs libpcap) -lm -o "$out/fuzz_$f"

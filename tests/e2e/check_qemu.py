@@ -42,6 +42,7 @@ def main():
         tag = f"{m['guest']} migration {m['migration']}"
         stop, resume, down = m["stop_ns"], m["resume_ns"], m["downtime_ns"]
         print(f"{tag}: QEMU downtime {down / MS:.0f} ms, stop->resume {(resume - stop) / MS:.1f} ms")
+        check(not m.get("guest_crashed"), f"{tag}: the guest came through (its console shows no crash)")
         for t in [t for t in truths if t["migration"] == m["migration"]]:
             s = streams.get((t["target"], t["stream"]))
             if not s:

@@ -3,11 +3,17 @@
 # Debian's packages) and migrates it live between two QEMU processes while blackout-probe sends
 # all six streams every 10 ms; the analysis is checked against QEMU's own STOP/RESUME events,
 # its downtime and the guest agent's timestamps (check_qemu.py).
-# Usage: qemu_migrate.sh BUILD_DIR SCENARIO [LAB OPTIONS...]
+# Usage: qemu_migrate.sh BUILD_DIR SCENARIO [LAB OPTIONS...] [-- PROBE OPTIONS...]
+# (the probe's default: all six streams; its options replace that)
 # Exit 77 (skipped) without root and namespaces, or where QEMU cannot run at all.
 set -euo pipefail
 build=$1 scenario=$2
 shift 2
+lab_opts=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do lab_opts+=("$1"); shift; done
+[ "${1:-}" = -- ] && shift
+probe_opts=("$@")
+[ ${#probe_opts[@]} -gt 0 ] || probe_opts=(--streams icmp,icmp-new,udp,udp-new,tcp-syn,tcp-est)
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
   echo "skipped: needs root and network namespaces"; exit 77
@@ -17,8 +23,8 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 fi
 run=$(mktemp -d /tmp/blackout-qemu-XXXXXX)
 [ -n "${BLACKOUT_KEEP:-}" ] && echo "run directory kept: $run" || trap 'rm -rf "$run"' EXIT
-"$build/lab/blackout-lab" run "$scenario" --run "$run" --lead 2s --tail 2s "$@" -- \
+"$build/lab/blackout-lab" run "$scenario" --run "$run" --lead 2s --tail 2s "${lab_opts[@]}" -- \
   sh -c "exec '$build/probe/blackout-probe' --quiet --run '$run' --interval 10ms \
-    --streams icmp,icmp-new,udp,udp-new,tcp-syn,tcp-est \$BLACKOUT_TARGETS"
+    ${probe_opts[*]} \$BLACKOUT_TARGETS"
 "$build/analysis/blackout-analyze" "$run" | sed -n '/verdict:/,$p'
 python3 "$here/check_qemu.py" "$run" "$scenario"
