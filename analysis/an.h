@@ -13,13 +13,14 @@
 #include "bo_stream.h"
 #include "bo_tag.h"
 
-#define AN_FORMAT_VERSION 1
+#define AN_FORMAT_VERSION 2 /* 2: migrations[], host, full-outage */
 #define AN_RTT_WINDOW 16
 #define AN_MARGIN_CAP INT64_C(1000000) /* the start bound's round-trip stand-in, at most */
 /* tcp-est: TCP holds and resends what a path drops, so a frame is lost only when not echoed
  * this long; a slow echo is a stall. */
 #define AN_FRAMES_TIMEOUT (30 * INT64_C(1000000000))
 #define AN_STALL_MIN (200 * INT64_C(1000000)) /* an echo slower than this (and 20 RTTs) */
+#define AN_MAX_STALLS 4096                    /* a tcp-est stream's stalls kept */
 
 enum { AN_EXIT_OK = 0, AN_EXIT_INPUT = 1, AN_EXIT_USAGE = 2 };
 
@@ -40,10 +41,11 @@ enum an_verdict_code {
 	AN_V_QUARANTINE_NORMAL,
 	AN_V_QUARANTINE_TIMEOUT,
 	AN_V_ANOMALOUS,
+	AN_V_FULL_OUTAGE, /* established TCP stalled as long: not a quarantine */
 	AN_NVERDICTS
 };
 /* "no-blackout", "switchover-only", "quarantine-normal", "quarantine-safety-timeout",
- * "anomalous": the names in every output. */
+ * "anomalous", "full-outage": the names in every output. */
 extern const char *const an_verdict_names[AN_NVERDICTS];
 /* A verdict by its name or the end of it ("safety-timeout"), for --fail-if: code or -1. */
 int an_verdict_parse(const char *s);
@@ -121,12 +123,12 @@ struct an_stream {
 	union {
 		struct an_bytes { /* BO_MATCH_FRAMES (tcp-est): the byte stream followed */
 			uint64_t retransmits; /* retransmitted segments, each way */
-			struct an_stall {     /* echoes held up */
+			struct an_stall {     /* echoes held up, one per migration or so */
 				int64_t first_send, last_reply, max_delay;
 				uint32_t frames;
-			} stalls[16];
-			int nstalls;
-			uint64_t more_stalls; /* beyond the 16 kept */
+			} * stalls;
+			int nstalls, stall_cap;
+			uint64_t more_stalls; /* beyond the AN_MAX_STALLS kept */
 			struct an_tcpdir {
 				uint16_t port; /* our side's port of the connection followed */
 				int valid;
@@ -203,6 +205,32 @@ typedef struct an_truth {
 	int64_t start[2], end[2], duration;
 	char verdict[40];
 } an_truth;
+
+/* A migration event (events.c): one target's outages of all its streams that overlap or nearly
+ * touch, judged on its longest like a run (verdict.c). Outages of a probe or two with no sign of
+ * a migration (no announcement, no guest network event, no hypervisor record) are `loss`. */
+#define AN_EVENT_PARTS 16                       /* a target's streams in one event */
+#define AN_EVENT_JOIN (1000 * INT64_C(1000000)) /* outages this close are one event */
+enum an_event_kind { AN_EV_MIGRATION = 0, AN_EV_LOSS };
+typedef struct an_judgement {
+	int verdict;
+	char reason[512];
+	int64_t resume_ts;
+	const char *resume_kind;
+} an_judgement;
+typedef struct an_event {
+	int kind;
+	int stream0; /* a stream of its target (the target's first) */
+	int nparts;
+	struct an_event_part {
+		int stream, outage;
+	} parts[AN_EVENT_PARTS];
+	int64_t start, end; /* earliest start and latest end (point estimates) of its outages */
+	int main_stream, main_outage; /* its longest */
+	an_judgement j;
+	int host;     /* the hypervisor's record of it (index into host), -1 none */
+	int64_t held; /* tcp-est's longest stall across it, 0 none */
+} an_event;
 
 /* host.c: a migration as the hypervisor tells it (host.jsonl, a Hyper-V event export). */
 #define AN_MAX_HOST 4096   /* migrations read; more are counted */
@@ -306,7 +334,25 @@ typedef struct an_run {
 	an_host_mig *host;
 	int nhost, host_cap;
 	uint64_t host_bad, host_dropped; /* records unreadable, beyond AN_MAX_HOST */
+	/* migration events (events.c), in time order */
+	an_event *events;
+	int nevents, event_cap;
+	uint64_t event_parts_dropped; /* outages beyond AN_EVENT_PARTS in one event */
 } an_run;
+
+/* verdict.c: the verdict of one outage, as the run's and each event's is judged. */
+void an_judge_outage(const an_run *r, const an_settings *set, int stream, int outage,
+                     an_judgement *j);
+/* events.c: the run's outages grouped into migration events, each judged (after an_verdict and
+ * an_host_match). 0 or BO_ENOMEM. */
+int an_events(an_run *r, const an_settings *set);
+/* Migration events per verdict (kind AN_EV_MIGRATION only). */
+void an_event_counts(const an_run *r, int counts[AN_NVERDICTS]);
+/* report_records.c: event i as JSON (migrations[], --records); --records FILE (appended, a
+ * line per migration event); --prom FILE (a Prometheus textfile, accumulating). 0 or -1. */
+json_t *an_event_json(const an_run *r, int i);
+int an_write_records(const an_run *r, const char *path);
+int an_write_prom(const an_run *r, const char *path);
 
 /* host.c: RUN/host.jsonl, or path (an error when it cannot be read); matched after the
  * capture pass by an_host_match. */

@@ -66,6 +66,10 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 		return -1;
 	an_verdict(r, set);
 	an_host_match(r);
+	if (an_events(r, set) != 0) {
+		fprintf(stderr, "blackout-analyze: %s: out of memory\n", input);
+		return -1;
+	}
 	if (r->streams_dropped || an_probes_dropped(r))
 		fprintf(stderr,
 		        "blackout-analyze: warning: %s: %llu streams and %llu probes not analysed "
@@ -82,6 +86,7 @@ void an_run_free(an_run *r)
 	free(r->streams);
 	bo_addrmap_free(&r->by_target);
 	free(r->host);
+	free(r->events);
 	bo_addrmap_free(&r->by_id);
 	free(r->announces);
 	free(r->markers);

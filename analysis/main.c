@@ -29,6 +29,10 @@ static void usage(FILE *f)
 	        "  -j, --json FILE          write the JSON report to FILE (- for standard output)\n"
 	        "      --html FILE          write the HTML report (SVG timeline) to FILE\n"
 	        "      --csv FILE           write a row per probe (send, reply, status) to FILE\n"
+	        "      --records FILE       append one JSON line per migration event to FILE (for\n"
+	        "                           ClickHouse, Elasticsearch, Loki; docs/formats.md)\n"
+	        "      --prom FILE          write a Prometheus textfile (node_exporter's textfile\n"
+	        "                           collector); counts add up over runs to one FILE\n"
 	        "      --no-write           do not write RUN/analysis.json and RUN/report.html\n"
 	        "                           into a run directory\n"
 	        "  -q, --quiet              no text report\n"
@@ -49,16 +53,16 @@ static void usage(FILE *f)
 	        "                           RUN/host.jsonl when there; docs/analyze.md)\n"
 	        "  -h, --help, -V, --version\n"
 	        "\n"
-	        "Verdicts: no-blackout, switchover-only, quarantine-normal, "
-	        "quarantine-safety-timeout,\n"
-	        "anomalous.\n"
+	        "Verdicts (one per migration event, and the run's from its longest outage):\n"
+	        "no-blackout, switchover-only, quarantine-normal, quarantine-safety-timeout,\n"
+	        "anomalous, full-outage (established TCP stalled as long: not a quarantine).\n"
 	        "Exit status: 0 every input analysed, 1 an input could not be read (the others "
 	        "are\n"
 	        "still reported), 2 usage error.\n");
 }
 
 typedef struct outputs {
-	const char *json, *html, *csv;
+	const char *json, *html, *csv, *records, *prom;
 	int quiet, no_write;
 } outputs;
 
@@ -118,6 +122,10 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 	}
 	if (out_to->html && write_html(&r, set, out_to->html) != 0)
 		rc = AN_EXIT_INPUT;
+	if (out_to->records && an_write_records(&r, out_to->records) != 0)
+		rc = AN_EXIT_INPUT;
+	if (out_to->prom && an_write_prom(&r, out_to->prom) != 0)
+		rc = AN_EXIT_INPUT;
 	json_decref(j);
 out:
 	if (csv && rc != AN_EXIT_INPUT && bo_fs_out_commit(&csv_out) != 0) {
@@ -144,6 +152,8 @@ int main(int argc, char **argv)
 	                                     {"html", required_argument, 0, 'H'},
 	                                     {"csv", required_argument, 0, 'C'},
 	                                     {"host-events", required_argument, 0, 'E'},
+	                                     {"records", required_argument, 0, 'O'},
+	                                     {"prom", required_argument, 0, 'P'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {0, 0, 0, 0}};
@@ -164,6 +174,8 @@ int main(int argc, char **argv)
 		case 'H': o.html = optarg; break;
 		case 'C': o.csv = optarg; break;
 		case 'E': set.host_events = optarg; break;
+		case 'O': o.records = optarg; break;
+		case 'P': o.prom = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("blackout-analyze %s\n", BLACKOUT_VERSION); return 0;
 		default:

@@ -310,5 +310,15 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	json_object_set_new(j, "verdict", v);
 	json_object_set_new(j, "lab", r->have_lab ? lab_json(r) : json_null());
 	json_object_set_new(j, "host", r->have_host ? host_json(r) : json_null());
+	json_t *migs = json_array();
+	for (int i = 0; i < r->nevents; i++)
+		json_array_append_new(migs, an_event_json(r, i));
+	json_object_set_new(j, "migrations", migs);
+	int counts[AN_NVERDICTS];
+	an_event_counts(r, counts);
+	json_t *per = json_object();
+	for (int vc = 0; vc < AN_NVERDICTS; vc++)
+		json_object_set_new(per, an_verdict_names[vc], json_integer(counts[vc]));
+	json_object_set_new(j, "migration_verdicts", per);
 	return j;
 }

@@ -150,6 +150,82 @@ static void host_text(FILE *f, const an_run *r)
 	}
 }
 
+/* The table of migration events that opens the report: one line each, the verdict first. */
+static void events_text(FILE *f, const an_run *r)
+{
+	int counts[AN_NVERDICTS], n = 0, losses = 0;
+	an_event_counts(r, counts);
+	for (int v = 0; v < AN_NVERDICTS; v++)
+		n += counts[v];
+	losses = r->nevents - n;
+	fprintf(f, "  migrations: %d", n);
+	for (int v = AN_NVERDICTS - 1; v >= 0; v--)
+		if (counts[v])
+			fprintf(f, ", %s %d", an_verdict_names[v], counts[v]);
+	if (losses)
+		fprintf(f, " (and %d brief loss%s: a probe or two, no sign of a migration)", losses,
+		        losses == 1 ? "" : "es");
+	fprintf(f, "\n");
+	if (!n)
+		return;
+	/* the stream types the run has, in the registry's order */
+	const bo_stream_desc *cols[16];
+	int ncols = 0;
+	for (int d = 0; d < bo_nstreams && ncols < 16; d++)
+		for (int i = 0; i < r->nstreams; i++)
+			if (r->streams[i].desc == bo_streams[d] &&
+			    !(bo_streams[d]->flags & BO_STREAM_BYTES)) {
+				cols[ncols++] = bo_streams[d];
+				break;
+			}
+	fprintf(f, "  %3s  %-26s %-15s %-26s", "#", "verdict", "target", "start (UTC)");
+	for (int c = 0; c < ncols; c++)
+		fprintf(f, " %-19s", cols[c]->name);
+	fprintf(f, " %s\n", "hypervisor");
+	for (int i = 0, shown = 0; i < r->nevents; i++) {
+		const an_event *e = &r->events[i];
+		if (e->kind != AN_EV_MIGRATION)
+			continue;
+		char iso[BO_TIME_ISO_LEN];
+		bo_time_iso(e->start, iso, sizeof iso);
+		iso[10] = ' ';
+		iso[23] = 0; /* to the millisecond */
+		fprintf(f, "  %3d  %-26s %-15s %-26s", i + 1, an_verdict_names[e->j.verdict],
+		        r->streams[e->stream0].target_str, iso);
+		for (int c = 0; c < ncols; c++) {
+			char cell[40] = "-", a[32], b[32];
+			for (int k = 0; k < e->nparts; k++) {
+				const an_stream *s = &r->streams[e->parts[k].stream];
+				const an_outage *o = &s->outages[e->parts[k].outage];
+				if (s->desc != cols[c])
+					continue;
+				if (o->next_ok)
+					snprintf(cell, sizeof cell, "%s ±%s",
+					         bo_dur_str(o->duration, a, sizeof a),
+					         bo_dur_str((o->dmax - o->dmin) / 2, b, sizeof b));
+				else
+					snprintf(cell, sizeof cell, "at least %s",
+					         bo_dur_str(r->last_ts - o->first_lost, a,
+					                    sizeof a));
+				break;
+			}
+			fprintf(f, " %-19s", cell);
+		}
+		if (e->host >= 0 && r->host[e->host].downtime >= 0) {
+			char a[32];
+			fprintf(f, " %s (%s)", bo_dur_str(r->host[e->host].downtime, a, sizeof a),
+			        r->host[e->host].source);
+		} else {
+			fprintf(f, " -");
+		}
+		fprintf(f, "\n");
+		if (++shown == 200 && n > 200) {
+			fprintf(f, "  ... %d more in the JSON report (migrations[])\n", n - shown);
+			break;
+		}
+	}
+}
+
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 {
 	(void)set;
@@ -178,6 +254,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		fprintf(f, "\n  note: the probe did not finish its log (killed?): analysed what is "
 		           "there");
 	fprintf(f, "\n");
+	events_text(f, r);
 	for (int i = 0; i < r->nstreams; i++) {
 		const an_stream *s = &r->streams[i];
 		fprintf(f, "  %-15s %-8s every %s  sent %llu  answered %llu  lost %llu",
@@ -198,13 +275,16 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 			        bo_dur_str(an_hist_quantile(s->sched, 1.0), c, sizeof c));
 		}
 		int bytes = (s->desc->flags & BO_STREAM_BYTES) != 0;
-		for (int k = 0; bytes && k < s->u.bytes.nstalls; k++) {
+		for (int k = 0; bytes && k < s->u.bytes.nstalls && k < 16; k++) {
 			char c[32];
 			fprintf(f, "\n    stall %d: echoes held up to %s (%u frames, from %s)",
 			        k + 1, bo_dur_str(s->u.bytes.stalls[k].max_delay, a, sizeof a),
 			        s->u.bytes.stalls[k].frames,
 			        tod(s->u.bytes.stalls[k].first_send, c, sizeof c));
 		}
+		if (bytes && s->u.bytes.nstalls > 16)
+			fprintf(f, "\n    ... %d more stalls in the JSON report",
+			        s->u.bytes.nstalls - 16);
 		if (bytes && s->u.bytes.retransmits)
 			fprintf(f, "\n    TCP retransmitted %llu segments",
 			        (unsigned long long)s->u.bytes.retransmits);

@@ -317,11 +317,18 @@ static void note_stall(an_stream *s, int64_t send, int64_t reply, int64_t rtt)
 			g->max_delay = rtt;
 		return;
 	}
-	if (s->u.bytes.nstalls == 16) {
-		s->u.bytes.more_stalls++;
-		return;
+	struct an_bytes *b = &s->u.bytes;
+	if (b->nstalls == b->stall_cap) {
+		int cap = b->stall_cap ? b->stall_cap * 2 : 16;
+		struct an_stall *n =
+		        cap <= AN_MAX_STALLS ? realloc(b->stalls, (size_t)cap * sizeof *n) : NULL;
+		if (!n) {
+			b->more_stalls++;
+			return;
+		}
+		b->stalls = n, b->stall_cap = cap;
 	}
-	s->u.bytes.stalls[s->u.bytes.nstalls++] = (struct an_stall){send, reply, rtt, 1};
+	b->stalls[b->nstalls++] = (struct an_stall){send, reply, rtt, 1};
 }
 
 void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts)
@@ -415,6 +422,8 @@ void an_stream_free(an_stream *s)
 {
 	if (s->desc->kind == BO_MATCH_STAMP)
 		free(s->u.clk.v);
+	else if (s->desc->kind == BO_MATCH_FRAMES)
+		free(s->u.bytes.stalls);
 	else if (s->desc->kind == BO_MATCH_SYN)
 		free(s->u.syn.map);
 	free(s->ring);

@@ -13,6 +13,7 @@ const char *const an_verdict_names[AN_NVERDICTS] = {
         [AN_V_QUARANTINE_NORMAL] = "quarantine-normal",
         [AN_V_QUARANTINE_TIMEOUT] = "quarantine-safety-timeout",
         [AN_V_ANOMALOUS] = "anomalous",
+        [AN_V_FULL_OUTAGE] = "full-outage",
 };
 
 /* What the reason says after "-> " for a verdict judged from the resume. */
@@ -21,6 +22,7 @@ static const char *const verdict_gloss[AN_NVERDICTS] = {
         [AN_V_QUARANTINE_NORMAL] = "near the normal quarantine figure",
         [AN_V_QUARANTINE_TIMEOUT] = "near the safety timeout",
         [AN_V_ANOMALOUS] = "longer than any reference figure",
+        [AN_V_FULL_OUTAGE] = "not a quarantine: everything was dark",
 };
 
 int an_verdict_parse(const char *s)
@@ -91,6 +93,136 @@ static const char *announce_kind(const an_announce *a)
 	                       : "ARP";
 }
 
+/* The verdict of one outage (the longest of a migration event, or of the run): the resume is
+ * the target's first announcement inside it, the dark time after the resume is held against the
+ * reference figures, and the established flow beside it tells a quarantine (it passes) from a
+ * full outage (it stalls as long). */
+void an_judge_outage(const an_run *r, const an_settings *set, int stream, int outage,
+                     an_judgement *j)
+{
+	const an_stream *s = &r->streams[stream];
+	const an_outage *o = &s->outages[outage];
+	char *reason = j->reason;
+	size_t reason_len = sizeof j->reason;
+	j->resume_ts = 0;
+	j->resume_kind = NULL;
+	/* The first announcement from the target inside the outage marks the resume. */
+	int64_t from = o->start_lo ? o->start_lo : o->first_lost;
+	int64_t to = o->end_hi ? o->end_hi : r->last_ts;
+	/* ...from the main stream's target (the others' migrations have their own). */
+	int target = bo_addrmap_get(&r->by_target, &s->target);
+	for (int i = 0; i < r->nannounce; i++)
+		if (r->announces[i].ts > from && r->announces[i].ts <= to &&
+		    (r->announces[i].target < 0 || r->announces[i].target == target)) {
+			j->resume_ts = r->announces[i].ts;
+			j->resume_kind = announce_kind(&r->announces[i]);
+			break;
+		}
+	char d[32], p[32];
+	bo_dur_str(o->duration, d, sizeof d);
+	if (!o->next_ok) {
+		j->verdict = AN_V_ANOMALOUS;
+		snprintf(reason, reason_len,
+		         "%s still dark when the capture ended, %s after its first lost probe",
+		         s->name, bo_dur_str(r->last_ts - o->first_lost, d, sizeof d));
+		return;
+	}
+	/* The established flow beside it: a quarantine lets it pass, so its longest stall across
+	 * the outage tells the two apart. */
+	const an_stream *est = NULL;
+	int64_t held = 0;
+	for (int i = 0; i < r->nstreams && !est; i++) {
+		const an_stream *e = &r->streams[i];
+		if (!(e->desc->flags & BO_STREAM_BYTES) || !bo_addr_eq(&e->target, &s->target) ||
+		    !e->answered)
+			continue;
+		est = e;
+		for (int k = 0; k < e->u.bytes.nstalls; k++) {
+			const struct an_stall *st = &e->u.bytes.stalls[k];
+			if (st->first_send <= o->end_hi && st->last_reply >= from &&
+			    st->max_delay > held)
+				held = st->max_delay;
+		}
+	}
+	int64_t post = j->resume_ts ? o->end - j->resume_ts : o->duration;
+	int v;
+	if (post <= set->switchover)
+		v = AN_V_SWITCHOVER;
+	else if (est &&
+	         held >= (o->duration / 2 > set->switchover ? o->duration / 2 : set->switchover))
+		v = AN_V_FULL_OUTAGE;
+	else if (post < (set->normal + set->timeout) / 2)
+		v = AN_V_QUARANTINE_NORMAL;
+	else if (post <= set->timeout + (set->timeout - set->normal) / 2)
+		v = AN_V_QUARANTINE_TIMEOUT;
+	else
+		v = AN_V_ANOMALOUS;
+	j->verdict = v;
+	char n[32], t[32];
+	bo_dur_str(set->normal, n, sizeof n);
+	bo_dur_str(set->timeout, t, sizeof t);
+	char when[64];
+	if (post > 0)
+		snprintf(when, sizeof when, "%s after", bo_dur_str(post, p, sizeof p));
+	else /* the first answered probe went out before the announcement was captured */
+		snprintf(when, sizeof when, "together with");
+	if (j->resume_ts)
+		snprintf(reason, reason_len,
+		         "%s dark %s; recovered %s the guest's %s (resume) -> %s", s->name, d, when,
+		         j->resume_kind, verdict_gloss[v]);
+	else
+		snprintf(reason, reason_len,
+		         "%s dark %s; no resume announcement seen, so judged on the whole outage "
+		         "(references: normal %s, safety timeout %s)%s",
+		         s->name, d, n, t, v == AN_V_FULL_OUTAGE ? " -> not a quarantine" : "");
+	if (est) {
+		char h[32];
+		size_t len = strlen(reason);
+		if (v == AN_V_FULL_OUTAGE)
+			snprintf(reason + len, reason_len - len,
+			         "; established TCP stalled as well (echoes held up %s): a "
+			         "quarantine "
+			         "lets established flows pass, so the network or the VM was dark",
+			         bo_dur_str(held, h, sizeof h));
+		else
+			snprintf(reason + len, reason_len - len,
+			         "; established TCP unaffected (echoes held up %s at most)",
+			         held ? bo_dur_str(held, h, sizeof h) : "not at all");
+	}
+	/* The phases, when the guest's capture saw lost probes arrive. */
+	if (o->first_arrival && an_attribution(r, s, o)) {
+		char a[32], b[32], c[32], more[200] = "";
+		int64_t unsure = an_guest_blind(r, o->start, o->first_arrival);
+		if (unsure)
+			snprintf(more, sizeof more,
+			         ", or up to %s less: the guest's capture was down",
+			         bo_dur_str(unsure, c, sizeof c));
+		size_t len = strlen(reason);
+		snprintf(reason + len, reason_len - len,
+		         "; probes reached the guest again %s in (pause%s), then the guest dropped "
+		         "them for %s (quarantine)",
+		         bo_dur_str(o->first_arrival - o->start, a, sizeof a), more,
+		         bo_dur_str(o->end - o->first_arrival, b, sizeof b));
+	}
+	/* The guest firewall's own account (Windows WFP). */
+	const int64_t *q = an_guest_quarantine(r, o->start, o->end);
+	if (q) {
+		char a[32], b[32];
+		size_t len = strlen(reason);
+		if (q[1])
+			snprintf(reason + len, reason_len - len,
+			         "; the guest's firewall held the interface in quarantine for %s "
+			         "(WFP), lifted %s before the probes' outage ended",
+			         bo_dur_str(q[1] - q[0], a, sizeof a),
+			         bo_dur_str(o->end - q[1], b, sizeof b));
+		else
+			snprintf(
+			        reason + len, reason_len - len,
+			        "; the guest's firewall still had the interface in quarantine when "
+			        "the run ended (WFP)");
+	}
+}
+
 static void judge(an_run *r, const an_settings *set)
 {
 	r->main_stream = r->main_outage = -1;
@@ -123,110 +255,10 @@ static void judge(an_run *r, const an_settings *set)
 		         answered ? "every probe was answered" : "no probe was answered at all");
 		return;
 	}
-	const an_stream *s = &r->streams[r->main_stream];
-	const an_outage *o = &s->outages[r->main_outage];
-	/* The first announcement from the target inside the outage marks the resume. */
-	int64_t from = o->start_lo ? o->start_lo : o->first_lost;
-	int64_t to = o->end_hi ? o->end_hi : r->last_ts;
-	/* ...from the main stream's target (the others' migrations have their own). */
-	int target = bo_addrmap_get(&r->by_target, &s->target);
-	for (int i = 0; i < r->nannounce; i++)
-		if (r->announces[i].ts > from && r->announces[i].ts <= to &&
-		    (r->announces[i].target < 0 || r->announces[i].target == target)) {
-			r->resume_ts = r->announces[i].ts;
-			r->resume_kind = announce_kind(&r->announces[i]);
-			break;
-		}
-	char d[32], p[32];
-	bo_dur_str(o->duration, d, sizeof d);
-	if (!o->next_ok) {
-		r->verdict = AN_V_ANOMALOUS;
-		snprintf(r->reason, sizeof r->reason,
-		         "%s still dark when the capture ended, %s after its first lost probe",
-		         s->name, bo_dur_str(r->last_ts - o->first_lost, d, sizeof d));
-		return;
-	}
-	int64_t post = r->resume_ts ? o->end - r->resume_ts : o->duration;
-	int v;
-	if (post <= set->switchover)
-		v = AN_V_SWITCHOVER;
-	else if (post < (set->normal + set->timeout) / 2)
-		v = AN_V_QUARANTINE_NORMAL;
-	else if (post <= set->timeout + (set->timeout - set->normal) / 2)
-		v = AN_V_QUARANTINE_TIMEOUT;
-	else
-		v = AN_V_ANOMALOUS;
-	r->verdict = v;
-	char n[32], t[32];
-	bo_dur_str(set->normal, n, sizeof n);
-	bo_dur_str(set->timeout, t, sizeof t);
-	char when[64];
-	if (post > 0)
-		snprintf(when, sizeof when, "%s after", bo_dur_str(post, p, sizeof p));
-	else /* the first answered probe went out before the announcement was captured */
-		snprintf(when, sizeof when, "together with");
-	if (r->resume_ts)
-		snprintf(r->reason, sizeof r->reason,
-		         "%s dark %s; recovered %s the guest's %s (resume) -> %s", s->name, d, when,
-		         r->resume_kind, verdict_gloss[v]);
-	else
-		snprintf(r->reason, sizeof r->reason,
-		         "%s dark %s; no resume announcement seen, so judged on the whole outage "
-		         "(references: normal %s, safety timeout %s)",
-		         s->name, d, n, t);
-	/* The established flow beside it: a quarantine lets it pass. */
-	for (int i = 0; i < r->nstreams; i++) {
-		const an_stream *e = &r->streams[i];
-		if (!(e->desc->flags & BO_STREAM_BYTES) || !bo_addr_eq(&e->target, &s->target) ||
-		    !e->answered)
-			continue;
-		int64_t held = 0;
-		for (int k = 0; k < e->u.bytes.nstalls; k++)
-			held = e->u.bytes.stalls[k].max_delay > held
-			               ? e->u.bytes.stalls[k].max_delay
-			               : held;
-		char h[32];
-		size_t len = strlen(r->reason);
-		if (!e->lost)
-			snprintf(r->reason + len, sizeof r->reason - len,
-			         "; established TCP unaffected (echoes held up %s at most)",
-			         held ? bo_dur_str(held, h, sizeof h) : "not at all");
-		else
-			snprintf(r->reason + len, sizeof r->reason - len,
-			         "; established TCP lost %llu frames too",
-			         (unsigned long long)e->lost);
-		break;
-	}
-	/* The phases, when the guest's capture saw lost probes arrive. */
-	if (o->first_arrival && an_attribution(r, s, o)) {
-		char a[32], b[32], c[32], more[200] = "";
-		int64_t unsure = an_guest_blind(r, o->start, o->first_arrival);
-		if (unsure)
-			snprintf(more, sizeof more,
-			         ", or up to %s less: the guest's capture was down",
-			         bo_dur_str(unsure, c, sizeof c));
-		size_t len = strlen(r->reason);
-		snprintf(r->reason + len, sizeof r->reason - len,
-		         "; probes reached the guest again %s in (pause%s), then the guest dropped "
-		         "them for %s (quarantine)",
-		         bo_dur_str(o->first_arrival - o->start, a, sizeof a), more,
-		         bo_dur_str(o->end - o->first_arrival, b, sizeof b));
-	}
-	/* The guest firewall's own account (Windows WFP). */
-	const int64_t *q = an_guest_quarantine(r, o->start, o->end);
-	if (q) {
-		char a[32], b[32];
-		size_t len = strlen(r->reason);
-		if (q[1])
-			snprintf(r->reason + len, sizeof r->reason - len,
-			         "; the guest's firewall held the interface in quarantine for %s "
-			         "(WFP), lifted %s before the probes' outage ended",
-			         bo_dur_str(q[1] - q[0], a, sizeof a),
-			         bo_dur_str(o->end - q[1], b, sizeof b));
-		else
-			snprintf(
-			        r->reason + len, sizeof r->reason - len,
-			        "; the guest's firewall still had the interface in quarantine when "
-			        "the run ended (WFP)");
-	}
+	an_judgement j;
+	an_judge_outage(r, set, r->main_stream, r->main_outage, &j);
+	r->verdict = j.verdict;
+	r->resume_ts = j.resume_ts;
+	r->resume_kind = j.resume_kind;
+	snprintf(r->reason, sizeof r->reason, "%s", j.reason);
 }

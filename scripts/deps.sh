@@ -11,6 +11,7 @@ packages=(
   time # GNU time: peak memory in the benchmarks
   hping3 # a peer whose captures the analyzer reads (tests) and paces against (bench)
   qemu-system-x86 cpio kmod # blackout-lab's real migrations: QEMU, and the guest image it builds
+  prometheus sqlite3 # promtool checks the --prom file; sqlite3 queries the --records (tests)
 )
 
 missing=()

@@ -1,0 +1,184 @@
+/* Migration events: a run that watched many migrations (a host drained VM after VM, one VM
+ * moved twice) gets one event per migration, each with its own windows and verdict.
+ *
+ * Per target, the outages of all its streams are taken in order of their start; an outage that
+ * starts within AN_EVENT_JOIN of the end of the event so far joins it (a quarantine's UDP
+ * outage and its ICMP one are the same migration). An event is a migration when it carries a
+ * migration's signature (the target's resume announcement inside it, a guest network event, a
+ * hypervisor's record) or lost more than a probe or two on some stream; else it is `loss`.
+ * Each migration is judged on its longest outage, as the run is on its own (an_judge_outage).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "an.h"
+#include "bo_err.h"
+
+typedef struct piece {
+	int64_t start, end;
+	int stream, outage;
+} piece;
+
+static int by_start(const void *a, const void *b)
+{
+	const piece *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int64_t end_of(const an_run *r, const an_outage *o)
+{
+	return o->next_ok ? o->end : r->last_ts;
+}
+
+static int add_event(an_run *r, const an_event *e)
+{
+	if (r->nevents == r->event_cap) {
+		int cap = r->event_cap ? r->event_cap * 2 : 16;
+		an_event *n = realloc(r->events, (size_t)cap * sizeof *n);
+		if (!n)
+			return BO_ENOMEM;
+		r->events = n, r->event_cap = cap;
+	}
+	r->events[r->nevents++] = *e;
+	return 0;
+}
+
+/* Does anything beside the probes say a migration happened in [from, to]? */
+static int signature(const an_run *r, const an_event *e, int64_t from, int64_t to)
+{
+	int target = bo_addrmap_get(&r->by_target, &r->streams[e->stream0].target);
+	for (int i = 0; i < r->nannounce; i++)
+		if (r->announces[i].ts > from && r->announces[i].ts <= to &&
+		    (r->announces[i].target < 0 || r->announces[i].target == target))
+			return 1;
+	for (int i = 0; i < r->nguest_net; i++)
+		if (r->guest_net[i] >= from && r->guest_net[i] <= to)
+			return 1;
+	return e->host >= 0;
+}
+
+static void finish(an_run *r, const an_settings *set, an_event *e)
+{
+	int64_t longest = -1;
+	uint64_t most_lost = 0;
+	e->main_stream = e->main_outage = -1;
+	for (int i = 0; i < e->nparts; i++) {
+		const an_outage *o = &r->streams[e->parts[i].stream].outages[e->parts[i].outage];
+		int64_t d = end_of(r, o) - o->start;
+		if (d > longest) {
+			longest = d;
+			e->main_stream = e->parts[i].stream;
+			e->main_outage = e->parts[i].outage;
+		}
+		if (o->lost > most_lost)
+			most_lost = o->lost;
+	}
+	/* The hypervisor's record of it: one whose matched outage is among its parts. */
+	e->host = -1;
+	for (int h = 0; h < r->nhost && e->host < 0; h++)
+		for (int i = 0; i < e->nparts; i++)
+			if (e->parts[i].stream < AN_HOST_STREAMS &&
+			    r->host[h].outage[e->parts[i].stream] == e->parts[i].outage) {
+				e->host = h;
+				break;
+			}
+	const an_outage *m = &r->streams[e->main_stream].outages[e->main_outage];
+	int64_t from = m->start_lo ? m->start_lo : m->first_lost;
+	e->kind = most_lost > 2 || signature(r, e, from, e->end) ? AN_EV_MIGRATION : AN_EV_LOSS;
+	an_judge_outage(r, set, e->main_stream, e->main_outage, &e->j);
+	/* tcp-est's longest stall across it, for the table and the records */
+	e->held = 0;
+	for (int i = 0; i < r->nstreams; i++) {
+		const an_stream *s = &r->streams[i];
+		if (!(s->desc->flags & BO_STREAM_BYTES) ||
+		    !bo_addr_eq(&s->target, &r->streams[e->stream0].target))
+			continue;
+		for (int k = 0; k < s->u.bytes.nstalls; k++) {
+			const struct an_stall *st = &s->u.bytes.stalls[k];
+			if (st->first_send <= e->end && st->last_reply >= from &&
+			    st->max_delay > e->held)
+				e->held = st->max_delay;
+		}
+	}
+}
+
+int an_events(an_run *r, const an_settings *set)
+{
+	free(r->events);
+	r->events = NULL;
+	r->nevents = r->event_cap = 0;
+	int any_answered = 0;
+	for (int i = 0; i < r->nstreams; i++)
+		any_answered |= r->streams[i].answered > 0;
+	/* Each target once, at the head of its chain of streams (by_target names the last one
+	 * added; next_same leads through the others). */
+	for (int t = 0; t < r->nstreams; t++) {
+		const an_stream *first = &r->streams[t];
+		if (bo_addrmap_get(&r->by_target, &first->target) != t)
+			continue;
+		int n = 0;
+		for (int i = t; i >= 0; i = r->streams[i].next_same)
+			n += r->streams[i].noutages;
+		if (!n)
+			continue;
+		piece *p = malloc((size_t)n * sizeof *p);
+		if (!p)
+			return BO_ENOMEM;
+		n = 0;
+		for (int i = t; i >= 0; i = r->streams[i].next_same) {
+			const an_stream *s = &r->streams[i];
+			/* a stream that never answered says nothing (as for the run's verdict) */
+			if (any_answered && !s->answered)
+				continue;
+			for (int k = 0; k < s->noutages; k++)
+				p[n++] = (piece){s->outages[k].start, end_of(r, &s->outages[k]), i,
+				                 k};
+		}
+		qsort(p, (size_t)n, sizeof *p, by_start);
+		an_event e;
+		int open = 0;
+		for (int i = 0; i <= n; i++) {
+			if (open && (i == n || p[i].start > e.end + AN_EVENT_JOIN)) {
+				finish(r, set, &e);
+				if (add_event(r, &e) != 0) {
+					free(p);
+					return BO_ENOMEM;
+				}
+				open = 0;
+			}
+			if (i == n)
+				break;
+			if (!open) {
+				memset(&e, 0, sizeof e);
+				e.stream0 = t;
+				e.start = p[i].start;
+				e.end = p[i].end;
+				open = 1;
+			}
+			if (e.nparts < AN_EVENT_PARTS)
+				e.parts[e.nparts++] =
+				        (struct an_event_part){p[i].stream, p[i].outage};
+			else
+				r->event_parts_dropped++;
+			if (p[i].end > e.end)
+				e.end = p[i].end;
+		}
+		free(p);
+	}
+	/* In time order over all targets. */
+	for (int i = 1; i < r->nevents; i++)
+		for (int k = i; k > 0 && r->events[k].start < r->events[k - 1].start; k--) {
+			an_event tmp = r->events[k];
+			r->events[k] = r->events[k - 1];
+			r->events[k - 1] = tmp;
+		}
+	return 0;
+}
+
+void an_event_counts(const an_run *r, int counts[AN_NVERDICTS])
+{
+	memset(counts, 0, AN_NVERDICTS * sizeof counts[0]);
+	for (int i = 0; i < r->nevents; i++)
+		if (r->events[i].kind == AN_EV_MIGRATION)
+			counts[r->events[i].j.verdict]++;
+}

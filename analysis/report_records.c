@@ -1,0 +1,313 @@
+/* Migration events for people and for fleets: each event as JSON (the report's migrations[] and
+ * --records, one line per event, the form ClickHouse, Elasticsearch or Loki ingest), and a
+ * Prometheus textfile (--prom) for node_exporter's textfile collector. Formats in
+ * docs/formats.md. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "an.h"
+#include "bo_fs.h"
+#include "bo_log.h"
+#include "bo_time.h"
+
+#define RECORD_SCHEMA "blackout.migration/1"
+
+static json_t *ns_or_null(int64_t v)
+{
+	return v ? json_integer((json_int_t)v) : json_null();
+}
+
+json_t *an_event_json(const an_run *r, int i)
+{
+	const an_event *e = &r->events[i];
+	const an_stream *t = &r->streams[e->stream0];
+	char iso[BO_TIME_ISO_LEN];
+	json_t *streams = json_array();
+	for (int k = 0; k < e->nparts; k++) {
+		const an_stream *s = &r->streams[e->parts[k].stream];
+		const an_outage *o = &s->outages[e->parts[k].outage];
+		json_t *p = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "stream", s->name,
+		                      "outage", e->parts[k].outage, "start_hi_ns",
+		                      (json_int_t)o->start_hi, "end_lo_ns", (json_int_t)o->end_lo,
+		                      "duration_ns", (json_int_t)o->duration, "duration_min_ns",
+		                      (json_int_t)o->dmin, "duration_max_ns", (json_int_t)o->dmax,
+		                      "lost", (json_int_t)o->lost);
+		json_object_set_new(p, "start_lo_ns", ns_or_null(o->start_lo));
+		json_object_set_new(p, "end_hi_ns", ns_or_null(o->end_hi));
+		json_object_set_new(p, "open", json_boolean(!o->next_ok || !o->prev_ok));
+		json_array_append_new(streams, p);
+	}
+	json_t *j = json_pack(
+	        "{s:i, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:o}", "id", i + 1, "kind",
+	        e->kind == AN_EV_MIGRATION ? "migration" : "loss", "target", t->target_str,
+	        "start_ns", (json_int_t)e->start, "end_ns", (json_int_t)e->end, "start_utc",
+	        bo_time_iso(e->start, iso, sizeof iso), "verdict", an_verdict_names[e->j.verdict],
+	        "reason", e->j.reason, "streams", streams);
+	json_object_set_new(j, "main_stream", json_string(r->streams[e->main_stream].name));
+	json_object_set_new(
+	        j, "dark_ns",
+	        json_integer(
+	                (json_int_t)r->streams[e->main_stream].outages[e->main_outage].duration));
+	json_object_set_new(j, "resume_ns", ns_or_null(e->j.resume_ts));
+	json_object_set_new(j, "resume_kind",
+	                    e->j.resume_kind ? json_string(e->j.resume_kind) : json_null());
+	int has_est = 0;
+	for (int k = 0; k < r->nstreams && !has_est; k++)
+		has_est = (r->streams[k].desc->flags & BO_STREAM_BYTES) &&
+		          bo_addr_eq(&r->streams[k].target, &t->target) && r->streams[k].answered;
+	json_object_set_new(j, "tcp_est_held_ns",
+	                    has_est ? json_integer((json_int_t)e->held) : json_null());
+	json_t *hv = json_null();
+	if (e->host >= 0) {
+		const an_host_mig *m = &r->host[e->host];
+		hv = json_pack("{s:s, s:s, s:s}", "source", m->source, "vm", m->vm, "mode",
+		               m->mode);
+		json_object_set_new(hv, "downtime_ns",
+		                    m->downtime >= 0 ? json_integer((json_int_t)m->downtime)
+		                                     : json_null());
+		int64_t dark = r->streams[e->main_stream].outages[e->main_outage].duration;
+		json_object_set_new(hv, "beyond_downtime_ns",
+		                    m->downtime >= 0
+		                            ? json_integer((json_int_t)(dark - m->downtime))
+		                            : json_null());
+		json_object_set_new(hv, "stop_ns", ns_or_null(m->stop));
+		json_object_set_new(hv, "resume_ns", ns_or_null(m->resume));
+	}
+	json_object_set_new(j, "hypervisor", hv);
+	return j;
+}
+
+/* What the run says of itself and its guests, for every record. */
+static json_t *run_facts(const an_run *r)
+{
+	json_t *sys = json_object_get(r->header, "system");
+	const char *host = json_string_value(json_object_get(sys, "hostname"));
+	char clean[256];
+	json_t *f = json_object();
+	json_object_set_new(f, "run_id",
+	                    r->have_log ? json_integer((json_int_t)r->run_id) : json_null());
+	json_object_set_new(f, "run", json_string(bo_text_clean(clean, sizeof clean, r->input)));
+	json_object_set_new(f, "probe_host",
+	                    host ? json_string(bo_text_clean(clean, sizeof clean, host))
+	                         : json_null());
+	return f;
+}
+
+int an_write_records(const an_run *r, const char *path)
+{
+	bo_log log;
+	int rc = bo_log_open(&log, path, 1); /* appended, never through a link */
+	if (rc != 0) {
+		fprintf(stderr, "blackout-analyze: cannot append to %s: %s\n", path, strerror(-rc));
+		return -1;
+	}
+	json_t *facts = run_facts(r);
+	for (int i = 0; i < r->nevents; i++) {
+		if (r->events[i].kind != AN_EV_MIGRATION)
+			continue;
+		json_t *e = an_event_json(r, i);
+		json_object_set_new(e, "schema", json_string(RECORD_SCHEMA));
+		json_object_update(e, facts);
+		bo_log_put(&log, e);
+	}
+	json_decref(facts);
+	rc = bo_log_close(&log);
+	if (rc != 0)
+		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", path, strerror(-rc));
+	return rc ? -1 : 0;
+}
+
+/* Prometheus' text format, for node_exporter's textfile collector (no timestamps). The file
+ * accumulates over runs written to the same path: counters and the histogram add up, and each
+ * target's last migration replaces its earlier lines. Label values here are addresses, stream
+ * and verdict names (no quote, backslash or newline can occur in them). */
+static const double buckets[] = {0.1, 0.3, 1, 3, 5, 7, 10, 15, 30, 60};
+#define NBUCKETS (sizeof buckets / sizeof buckets[0])
+#define PROM_MAX_LINES 20000 /* samples in the file (1000 targets x 6 streams fit) */
+
+typedef struct prom_line {
+	char key[160]; /* metric{labels} */
+	double v;
+} prom_line;
+
+typedef struct prom {
+	prom_line *l;
+	int n, cap;
+	unsigned long dropped; /* samples beyond PROM_MAX_LINES */
+} prom;
+
+static prom_line *prom_get(prom *p, const char *key)
+{
+	for (int i = 0; i < p->n; i++)
+		if (!strcmp(p->l[i].key, key))
+			return &p->l[i];
+	if (p->n == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 64;
+		if (cap > PROM_MAX_LINES) {
+			p->dropped++;
+			return NULL;
+		}
+		prom_line *n = realloc(p->l, (size_t)cap * sizeof *n);
+		if (!n)
+			return NULL;
+		p->l = n, p->cap = cap;
+	}
+	prom_line *l = &p->l[p->n++];
+	snprintf(l->key, sizeof l->key, "%s", key);
+	l->v = 0;
+	return l;
+}
+
+static void prom_set(prom *p, const char *key, double v, int add)
+{
+	prom_line *l = prom_get(p, key);
+	if (l)
+		l->v = add ? l->v + v : v;
+}
+
+/* The earlier file's samples of ours; anything else in it is not kept. */
+static void prom_read(prom *p, const char *path)
+{
+	FILE *f = bo_fs_open_regular(path);
+	char line[512], key[160];
+	double v;
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "blackout_", 9) && sscanf(line, "%159s %lf", key, &v) == 2)
+			prom_set(p, key, v, 0);
+	if (f)
+		fclose(f);
+}
+
+/* Drops the earlier lines of one metric for one target: its last migration is this run's. */
+static void prom_forget(prom *p, const char *metric, const char *target)
+{
+	char pre[128];
+	snprintf(pre, sizeof pre, "%s{target=\"%s\",", metric, target);
+	for (int i = 0; i < p->n; i++)
+		if (!strncmp(p->l[i].key, pre, strlen(pre)))
+			p->l[i] = p->l[--p->n], i--;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const prom_line *)a)->key, ((const prom_line *)b)->key);
+}
+
+static void prom_emit(FILE *f, prom *p, const char *metric, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", metric, help, metric, type);
+	size_t n = strlen(metric);
+	for (int i = 0; i < p->n; i++) {
+		const char *k = p->l[i].key;
+		if (!strncmp(k, metric, n) && (k[n] == '{' || k[n] == ' ' || !k[n] ||
+		                               (!strcmp(type, "histogram") && k[n] == '_')))
+			fprintf(f, "%s %.15g\n", k, p->l[i].v);
+	}
+}
+
+static int last_of_target(const an_run *r, int i)
+{
+	const an_event *e = &r->events[i];
+	if (e->kind != AN_EV_MIGRATION)
+		return 0;
+	for (int k = i + 1; k < r->nevents; k++)
+		if (r->events[k].kind == AN_EV_MIGRATION && r->events[k].stream0 == e->stream0)
+			return 0;
+	return 1;
+}
+
+int an_write_prom(const an_run *r, const char *path)
+{
+	prom p = {0};
+	char key[160];
+	prom_read(&p, path);
+	int counts[AN_NVERDICTS];
+	an_event_counts(r, counts);
+	for (int v = 0; v < AN_NVERDICTS; v++) {
+		snprintf(key, sizeof key, "blackout_migrations_total{verdict=\"%s\"}",
+		         an_verdict_names[v]);
+		prom_set(&p, key, counts[v], 1);
+	}
+	for (int i = 0; i < r->nevents; i++) {
+		const an_event *e = &r->events[i];
+		if (!last_of_target(r, i))
+			continue;
+		const char *t = r->streams[e->stream0].target_str;
+		prom_forget(&p, "blackout_last_dark_seconds", t);
+		prom_forget(&p, "blackout_last_verdict", t);
+		for (int k = 0; k < e->nparts; k++) {
+			const an_stream *s = &r->streams[e->parts[k].stream];
+			snprintf(key, sizeof key,
+			         "blackout_last_dark_seconds{target=\"%s\",stream=\"%s\"}", t,
+			         s->name);
+			prom_set(&p, key, (double)s->outages[e->parts[k].outage].duration / 1e9, 0);
+		}
+		snprintf(key, sizeof key, "blackout_last_verdict{target=\"%s\",verdict=\"%s\"}", t,
+		         an_verdict_names[e->j.verdict]);
+		prom_set(&p, key, 1, 0);
+	}
+	for (int i = 0; i < r->nevents; i++) {
+		const an_event *e = &r->events[i];
+		if (e->kind != AN_EV_MIGRATION)
+			continue;
+		double d =
+		        (double)r->streams[e->main_stream].outages[e->main_outage].duration / 1e9;
+		for (size_t b = 0; b < NBUCKETS; b++) {
+			snprintf(key, sizeof key, "blackout_dark_seconds_bucket{le=\"%g\"}",
+			         buckets[b]);
+			prom_set(&p, key, d <= buckets[b], 1);
+		}
+		prom_set(&p, "blackout_dark_seconds_bucket{le=\"+Inf\"}", 1, 1);
+		prom_set(&p, "blackout_dark_seconds_sum", d, 1);
+		prom_set(&p, "blackout_dark_seconds_count", 1, 1);
+	}
+	/* every bucket present even before the first migration */
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		snprintf(key, sizeof key, "blackout_dark_seconds_bucket{le=\"%g\"}", buckets[b]);
+		prom_set(&p, key, 0, 1);
+	}
+	prom_set(&p, "blackout_dark_seconds_bucket{le=\"+Inf\"}", 0, 1);
+	prom_set(&p, "blackout_dark_seconds_sum", 0, 1);
+	prom_set(&p, "blackout_dark_seconds_count", 0, 1);
+	prom_set(&p, "blackout_last_run_end_seconds", (double)r->last_ts / 1e9, 0);
+	qsort(p.l, (size_t)p.n, sizeof *p.l, by_key);
+	/* buckets in the order of their bounds, as the format asks */
+	for (int i = 0; i < p.n; i++)
+		for (int k = i + 1; k < p.n; k++) {
+			double a, b;
+			if (sscanf(p.l[i].key, "blackout_dark_seconds_bucket{le=\"%lf", &a) == 1 &&
+			    sscanf(p.l[k].key, "blackout_dark_seconds_bucket{le=\"%lf", &b) == 1 &&
+			    b < a) {
+				prom_line tmp = p.l[i];
+				p.l[i] = p.l[k], p.l[k] = tmp;
+			}
+		}
+	bo_fs_out o;
+	if (bo_fs_out_open(&o, path) != 0) {
+		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", path, strerror(errno));
+		free(p.l);
+		return -1;
+	}
+	prom_emit(o.f, &p, "blackout_migrations_total", "counter",
+	          "Migration events analysed, per verdict.");
+	prom_emit(o.f, &p, "blackout_last_dark_seconds", "gauge",
+	          "Dark time of each stream in the target's last migration event.");
+	prom_emit(o.f, &p, "blackout_last_verdict", "gauge",
+	          "The verdict of the target's last migration event (1).");
+	prom_emit(o.f, &p, "blackout_dark_seconds", "histogram",
+	          "Dark time of the migration events (their longest stream).");
+	prom_emit(o.f, &p, "blackout_last_run_end_seconds", "gauge",
+	          "When the last analysed run's capture ended (Unix time).");
+	free(p.l);
+	if (p.dropped)
+		fprintf(stderr,
+		        "blackout-analyze: warning: %s: %lu samples beyond %d left out (one file per "
+		        "fleet of up to about 2000 targets)\n",
+		        path, p.dropped, PROM_MAX_LINES);
+	if (bo_fs_out_commit(&o) != 0) {
+		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Records a fleet can aggregate (no root): the golden runs analysed with --records and --prom.
+The Prometheus textfile must pass `promtool check metrics` (Debian's prometheus package) and add
+up over runs written to one file; the records must load into a real engine (sqlite3 and its
+JSON functions) and answer "how many migrations hit the safety timeout, per target".
+Usage: test_records.py BUILD_DIR SOURCE_DIR"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+build, src = sys.argv[1], sys.argv[2]
+AN = os.path.join(build, "analysis", "blackout-analyze")
+fx = os.path.join(src, "tests", "fixtures")
+failures = []
+
+
+def check(ok, what):
+    print(("ok    " if ok else "FAIL  ") + what)
+    if not ok:
+        failures.append(what)
+
+
+for tool in ("promtool", "sqlite3"):
+    if not shutil.which(tool):
+        print(f"FAIL  {tool} missing (scripts/deps.sh installs prometheus and sqlite3)")
+        sys.exit(1)
+tmp = tempfile.mkdtemp()
+rec, prom = os.path.join(tmp, "fleet.jsonl"), os.path.join(tmp, "blackout.prom")
+runs = [os.path.join(fx, d) for d in ("lab-safety-timeout", "wfp-normal", "qemu-quarantine")]
+r = subprocess.run([AN, "-q", "--no-write", "--records", rec, "--prom", prom, *runs],
+                   capture_output=True, text=True)
+check(r.returncode == 0, f"analysed three runs with --records and --prom ({r.stderr.strip()[:200]})")
+lines = [json.loads(l) for l in open(rec)]
+check(len(lines) == 3 and all(l["schema"] == "blackout.migration/1" for l in lines),
+      f"one record per migration, schema blackout.migration/1 ({len(lines)})")
+check(all(l["run_id"] and l["probe_host"] and l["streams"] and l["start_utc"].endswith("Z")
+          for l in lines), "records carry run id, probe host, windows and an RFC 3339 time")
+hv = [l for l in lines if l["hypervisor"]]
+check(len(hv) == 2 and {h["hypervisor"]["source"] for h in hv} == {"hyperv", "qemu"},
+      "the hypervisor's figures in the records (Hyper-V export, QEMU)")
+
+p = subprocess.run(["promtool", "check", "metrics"], stdin=open(prom), capture_output=True,
+                   text=True)
+check(p.returncode == 0, f"promtool check metrics accepts the textfile {p.stdout}{p.stderr}".strip())
+text = open(prom).read()
+check("blackout_migrations_total{verdict=\"quarantine-safety-timeout\"} 1" in text and
+      "blackout_dark_seconds_count 3" in text and not any(
+          l and not l.startswith("#") and len(l.split()) != 2 for l in text.splitlines()),
+      "counts per verdict and the histogram; no sample with a timestamp")
+# The same file again: counters and histogram add up, gauges stay one per target and stream.
+subprocess.run([AN, "-q", "--no-write", "--prom", prom, runs[0]], check=True)
+text = open(prom).read()
+check("blackout_migrations_total{verdict=\"quarantine-safety-timeout\"} 2" in text and
+      "blackout_dark_seconds_count 4" in text,
+      "a second analysis into the same file adds to the counters")
+last = [l for l in text.splitlines() if l.startswith("blackout_last_verdict{")]
+check(last == ['blackout_last_verdict{target="192.0.2.2",verdict="quarantine-safety-timeout"} 1']
+      and subprocess.run(["promtool", "check", "metrics"], stdin=open(prom)).returncode == 0,
+      f"the target's last verdict replaced by the newer run's, once; still valid: {last}")
+
+# A real engine: the records into SQLite, a question answered with its JSON functions.
+subprocess.run([AN, "-q", "--no-write", "--records", rec, runs[0]], check=True)
+q = ("CREATE TABLE r AS SELECT value AS j FROM json_each('[' || "
+     "replace(trim(readfile('%s'), char(10)), char(10), ',') || ']');"
+     "SELECT json_extract(j,'$.target'), count(*) FROM r "
+     "WHERE json_extract(j,'$.verdict') = 'quarantine-safety-timeout' GROUP BY 1;" % rec)
+out = subprocess.run(["sqlite3", ":memory:", q], capture_output=True, text=True)
+check(out.returncode == 0 and out.stdout.strip() == "192.0.2.2|2",
+      f"sqlite3: safety timeouts per target -> {out.stdout.strip()!r} {out.stderr.strip()}")
+shutil.rmtree(tmp)
+print(f"{len(failures)} failed" if failures else "all checks passed")
+sys.exit(1 if failures else 0)
