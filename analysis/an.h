@@ -126,6 +126,7 @@ struct an_stream {
 			struct an_stall {     /* echoes held up, one per migration or so */
 				int64_t first_send, last_reply, max_delay;
 				uint32_t frames;
+				int open; /* still held when the capture ended */
 			} * stalls;
 			int nstalls, stall_cap;
 			uint64_t more_stalls; /* beyond the AN_MAX_STALLS kept */

@@ -92,13 +92,14 @@ static json_t *stream_json(const an_run *r, const an_stream *s)
 		json_t *arr = json_array();
 		for (int i = 0; i < s->u.bytes.nstalls; i++)
 			json_array_append_new(
-			        arr, json_pack("{s:I, s:I, s:I, s:i}", "first_send_ns",
+			        arr, json_pack("{s:I, s:I, s:I, s:i, s:b}", "first_send_ns",
 			                       (json_int_t)s->u.bytes.stalls[i].first_send,
 			                       "last_echo_ns",
 			                       (json_int_t)s->u.bytes.stalls[i].last_reply,
 			                       "max_delay_ns",
 			                       (json_int_t)s->u.bytes.stalls[i].max_delay, "frames",
-			                       (int)s->u.bytes.stalls[i].frames));
+			                       (int)s->u.bytes.stalls[i].frames, "open",
+			                       s->u.bytes.stalls[i].open));
 		st = json_pack("{s:I, s:o, s:I}", "retransmitted_segments",
 		               (json_int_t)s->u.bytes.retransmits, "stalls", arr, "more_stalls",
 		               (json_int_t)s->u.bytes.more_stalls);

@@ -302,7 +302,8 @@ int an_write_prom(const an_run *r, const char *path)
 	free(p.l);
 	if (p.dropped)
 		fprintf(stderr,
-		        "blackout-analyze: warning: %s: %lu samples beyond %d left out (one file per "
+		        "blackout-analyze: warning: %s: %lu samples beyond %d left out (one file "
+		        "per "
 		        "fleet of up to about 2000 targets)\n",
 		        path, p.dropped, PROM_MAX_LINES);
 	if (bo_fs_out_commit(&o) != 0) {

@@ -277,10 +277,12 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		int bytes = (s->desc->flags & BO_STREAM_BYTES) != 0;
 		for (int k = 0; bytes && k < s->u.bytes.nstalls && k < 16; k++) {
 			char c[32];
-			fprintf(f, "\n    stall %d: echoes held up to %s (%u frames, from %s)",
+			fprintf(f, "\n    stall %d: echoes held up to %s (%u frames, from %s)%s",
 			        k + 1, bo_dur_str(s->u.bytes.stalls[k].max_delay, a, sizeof a),
 			        s->u.bytes.stalls[k].frames,
-			        tod(s->u.bytes.stalls[k].first_send, c, sizeof c));
+			        tod(s->u.bytes.stalls[k].first_send, c, sizeof c),
+			        s->u.bytes.stalls[k].open ? ", still held when the capture ended"
+			                                  : "");
 		}
 		if (bytes && s->u.bytes.nstalls > 16)
 			fprintf(f, "\n    ... %d more stalls in the JSON report",

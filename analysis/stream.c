@@ -328,7 +328,7 @@ static void note_stall(an_stream *s, int64_t send, int64_t reply, int64_t rtt)
 		}
 		b->stalls = n, b->stall_cap = cap;
 	}
-	b->stalls[b->nstalls++] = (struct an_stall){send, reply, rtt, 1};
+	b->stalls[b->nstalls++] = (struct an_stall){send, reply, rtt, 1, 0};
 }
 
 void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts)
@@ -374,13 +374,30 @@ void an_stream_finish(an_stream *s, int64_t end, int64_t timeout)
 {
 	an_stream_advance(s, end, timeout);
 	/* What is left was sent within one timeout of the capture's end: not lost, unresolved. */
+	int64_t first_unresolved = 0;
+	uint32_t held = 0;
 	while (s->base != s->top) {
 		an_probe *p = slot(s, s->base);
-		if (p->reply && p->send)
+		if (p->reply && p->send) {
 			retire_ok(s, p);
-		else if (p->send)
+		} else if (p->send) {
 			s->unresolved++;
+			if (!first_unresolved)
+				first_unresolved = p->send;
+			held++;
+		}
 		s->base++;
+	}
+	/* tcp-est: frames TCP still holds at the end (its retransmission backing off past the
+	 * capture) are a stall that had not ended. */
+	if ((s->desc->flags & BO_STREAM_BYTES) && first_unresolved && s->answered &&
+	    end - first_unresolved >= AN_STALL_MIN) {
+		note_stall(s, first_unresolved, end, end - first_unresolved);
+		struct an_stall *g = &s->u.bytes.stalls[s->u.bytes.nstalls - 1];
+		if (s->u.bytes.nstalls && g->last_reply == end) {
+			g->open = 1;
+			g->frames += held - 1;
+		}
 	}
 	if (s->in_outage)
 		close_outage(s, 0, 0); /* still dark when the capture ended */

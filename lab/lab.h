@@ -20,13 +20,20 @@
 #define LAB_QEMU_MAC "52:54:00:00:00:02" /* the first QEMU guest (qemu.c: 52:54:00:00:00:02+i) */
 #define LAB_STATE_DIR "/run/blackout-lab"
 
-enum lab_role { LAB_PROBE, LAB_SWITCH, LAB_VM, LAB_NROLES };
+#define LAB_MAX_VMS 8
+/* VM i of the simulated lab is role LAB_VM + i (namespace "<name>-vm", "<name>-vm1", ...). */
+enum lab_role { LAB_PROBE, LAB_SWITCH, LAB_VM, LAB_NROLES = LAB_VM + LAB_MAX_VMS };
 
 typedef struct lab {
 	char name[32];           /* "bo" + 6 hex digits */
 	char ns[LAB_NROLES][48]; /* namespace names, each "<name>-<role>" */
+	int nvms;                /* simulated VMs (0 with QEMU guests, which bring taps) */
 	int created;             /* namespaces we made, so teardown removes only those */
 } lab;
+
+/* VM (or QEMU guest) i's address, IPv6 address and MAC: 192.0.2.(2+i), 2001:db8::(2+i),
+ * 00:15:5d:00:00:(02+i) simulated (Hyper-V's prefix), 52:54:00:00:00:(02+i) under QEMU. */
+void lab_vm_ident(int i, int qemu, char addr[16], char addr6[40], char mac[18]);
 
 /* What the quarantine blocks, as bits. */
 enum {
@@ -51,8 +58,8 @@ typedef struct lab_scenario {
 const char *lab_role_name(enum lab_role r);
 int lab_role_parse(const char *s, enum lab_role *r);
 /* owner: the pid whose end makes the lab stale (`run`), or 0 for one that stays (`up`). */
-/* sim_vm: the simulated VM's namespace on the bridge (0 for QEMU guests, which bring taps). */
-int lab_create(lab *l, const char *name, int owner, int sim_vm);
+/* nvms simulated VMs, each a namespace on the bridge (0 for QEMU guests, which bring taps). */
+int lab_create(lab *l, const char *name, int owner, int nvms);
 /* Labs of ours whose `run` was killed before it could remove them: each said, with the
  * command that removes it; their number. */
 int lab_report_stale(void);
@@ -61,7 +68,7 @@ void lab_destroy(lab *l);
 /* The VM's neighbour entries for the probe (IPv4 and IPv6), fixed: a link event flushes them,
  * and an ARP the VM sends during the pause is dropped, leaving it to retry a second later
  * after the resume, which the lab's ground truth does not model. */
-int lab_vm_neighbours(const lab *l);
+int lab_vm_neighbours(const lab *l, int vm);
 int lab_is_ours(const char *name);
 
 /* nsexec.c */
@@ -93,8 +100,9 @@ int lab_blocked_by(const struct bo_stream_desc *d);
 /* migrate.c */
 const lab_scenario *lab_scenario_find(const char *name);
 void lab_scenarios_print(void);
-int lab_prepare(const lab *l, int sim_vm);
-int lab_migrate(const lab *l, const lab_scenario *sc, bo_log *truth);
+int lab_prepare(const lab *l);
+/* One simulated migration of VM vm, the run's migration number k; truth into truth. */
+int lab_migrate(const lab *l, const lab_scenario *sc, int vm, int k, bo_log *truth);
 extern volatile int lab_interrupted;
 
 #endif

@@ -64,7 +64,12 @@ static void usage(FILE *f)
 	        "blackout-lab,\n"
 	        "                     else from PATH; \"none\": no responder)\n"
 	        "  --name NAME        lab name, \"bo\" and up to 14 characters (default: random)\n"
-	        "  --migrations N     migrations (of each guest) in one run (default 1)\n"
+	        "  --migrations N     migrations (of each VM or guest) in one run (default 1)\n"
+	        "  --vms N            simulated VMs, 192.0.2.2 and up, migrated in turn (default "
+	        "1,\n"
+	        "                     up to 8; also for `up`)\n"
+	        "  --plan LIST        the simulated migrations in order, VM:SCENARIO each, e.g.\n"
+	        "                     0:safety-timeout,1:normal,2:kb-fixed,0:kb-fixed\n"
 	        "  --gap DUR          from one migration's recovery to the next (default 3s)\n"
 	        "\n"
 	        "QEMU options (the qemu-* scenarios; docs/lab.md):\n"
@@ -172,21 +177,33 @@ static void set_env(const lab *l, const char *run)
 {
 	setenv("BLACKOUT_TARGET", LAB_VM_ADDR, 1);
 	setenv("BLACKOUT_TARGET6", LAB_VM_ADDR6, 1);
+	char targets[256] = "", a4[16], a6[40], mac[18];
+	for (int v = 0; v < l->nvms; v++) {
+		lab_vm_ident(v, 0, a4, a6, mac);
+		snprintf(targets + strlen(targets), sizeof targets - strlen(targets), "%s%s",
+		         v ? " " : "", a4);
+	}
+	if (l->nvms)
+		setenv("BLACKOUT_TARGETS", targets, 1);
 	setenv("BLACKOUT_PROBE_ADDR", LAB_PROBE_ADDR, 1);
 	setenv("BLACKOUT_LAB", l->name, 1);
 	if (run)
 		setenv("BLACKOUT_RUN", run, 1);
 }
 
-/* Starts the responder in the VM namespace and waits (up to 3 s) until its log says it runs. */
-static pid_t start_responder(const lab *l, const char *bin, const char *run)
+/* Starts the responder in VM vm's namespace and waits (up to 3 s) until its log says it runs:
+ * RUN/responder.jsonl for the first VM, RUN/responder-vmN.jsonl for the others. */
+static pid_t start_responder(const lab *l, int vm, const char *bin, const char *run)
 {
 	char log[4200];
-	snprintf(log, sizeof log, "%s/responder.jsonl", run);
+	if (vm)
+		snprintf(log, sizeof log, "%s/responder-vm%d.jsonl", run, vm);
+	else
+		snprintf(log, sizeof log, "%s/responder.jsonl", run);
 	char *argv[] = {(char *)bin,   "--quiet",      "--capture", "eth0",
 	                "--heartbeat", LAB_PROBE_ADDR, "--log",     log,
 	                "--priority",  "realtime",     NULL};
-	pid_t pid = lab_spawn(l, LAB_VM, argv);
+	pid_t pid = lab_spawn(l, (enum lab_role)(LAB_VM + vm), argv);
 	if (pid < 0)
 		return -1;
 	for (int i = 0; i < 300; i++) {
@@ -211,12 +228,48 @@ static pid_t start_responder(const lab *l, const char *bin, const char *run)
 }
 
 /* How a run is planned: how many guests, how many migrations each, and the QEMU settings. */
+/* How a run is planned: its migrations in order (which VM, which scenario), the waits, and
+ * the QEMU settings. */
+#define LAB_MAX_PLAN 1000
 typedef struct run_plan {
 	int64_t lead, tail, gap;
-	int guests, migrations;
+	int guests, migrations, vms;
 	const char *accel;
 	int64_t downtime_limit;
+	int nsteps;
+	struct plan_step {
+		int vm;
+		lab_scenario sc;
+	} steps[LAB_MAX_PLAN];
 } run_plan;
+
+/* --plan VM:SCENARIO,...: the simulated VMs' migrations in order. */
+static void parse_plan(run_plan *p, const char *list)
+{
+	char buf[8192];
+	if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
+		bo_cli_usage_error("--plan is too long");
+	p->nsteps = 0;
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':'), *end;
+		long vm = colon ? strtol(tok, &end, 10) : 0;
+		if (colon && (end != colon || vm < 0 || vm >= LAB_MAX_VMS))
+			bo_cli_usage_error("--plan takes VM:SCENARIO items, VM 0 to %d: %s",
+			                   LAB_MAX_VMS - 1, tok);
+		const lab_scenario *sc = lab_scenario_find(colon ? colon + 1 : tok);
+		if (!sc || sc->qemu)
+			bo_cli_usage_error("--plan: %s is not a simulated scenario (blackout-lab "
+			                   "scenarios)",
+			                   colon ? colon + 1 : tok);
+		if (p->nsteps == LAB_MAX_PLAN)
+			bo_cli_usage_error("--plan has more than %d migrations", LAB_MAX_PLAN);
+		p->steps[p->nsteps++] = (struct plan_step){(int)vm, *sc};
+		if (vm + 1 > p->vms)
+			p->vms = (int)vm + 1;
+	}
+	if (!p->nsteps)
+		bo_cli_usage_error("--plan is empty");
+}
 
 /* The QEMU guests' facts, once they run: which accelerator, which QEMU, which addresses. */
 static void log_hypervisor(bo_log *truth, const lab_hv *h)
@@ -232,16 +285,31 @@ static void log_hypervisor(bo_log *truth, const lab_hv *h)
 	                            "guests", guests));
 }
 
+/* The simulated VMs' facts: addresses and MACs. */
+static void log_vms(bo_log *truth, const lab *l)
+{
+	json_t *vms = json_array();
+	char a4[16], a6[40], mac[18];
+	for (int v = 0; v < l->nvms; v++) {
+		lab_vm_ident(v, 0, a4, a6, mac);
+		json_array_append_new(vms, json_pack("{s:i, s:s, s:s, s:s}", "vm", v, "target", a4,
+		                                     "target6", a6, "mac", mac));
+	}
+	bo_log_put(truth, json_pack("{s:s, s:o}", "type", "vms", "vms", vms));
+}
+
 static int cmd_run(lab_scenario sc, const char *run, const char *name, const run_plan *plan,
                    const char *vm_cmd, const char *responder, char **cmd)
 {
 	lab l;
 	lab_report_stale();
-	if (lab_create(&l, name, (int)getpid(), !sc.qemu) != 0)
+	if (lab_create(&l, name, (int)getpid(), sc.qemu ? 0 : plan->vms) != 0)
 		return 1;
 	fprintf(stderr, "lab: %s up (namespaces %s, %s, %s)\n", l.name, l.ns[0], l.ns[1], l.ns[2]);
 	int rc = 1, st = 0;
-	pid_t vm_pid = -1, pid = -1, rsp_pid = -1;
+	pid_t vm_pid = -1, pid = -1, rsp_pid[LAB_MAX_VMS];
+	for (int v = 0; v < LAB_MAX_VMS; v++)
+		rsp_pid[v] = -1;
 	bo_log truth = {0};
 	static lab_hv hv; /* large (clock pairs), and one per process */
 	int hv_up = 0;
@@ -261,9 +329,11 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, const run
 			snprintf(targets + strlen(targets), sizeof targets - strlen(targets),
 			         "%s%s", i ? " " : "", hv.g[i].addr);
 		setenv("BLACKOUT_TARGETS", targets, 1);
-	} else if (strcmp(responder, "none") != 0 &&
-	           (rsp_pid = start_responder(&l, responder, run)) < 0) {
-		goto out;
+	} else {
+		log_vms(&truth, &l);
+		for (int v = 0; v < l.nvms && strcmp(responder, "none") != 0; v++)
+			if ((rsp_pid[v] = start_responder(&l, v, responder, run)) < 0)
+				goto out;
 	}
 	if (vm_cmd) {
 		char *argv[] = {"/bin/sh", "-c", (char *)vm_cmd, NULL};
@@ -273,7 +343,7 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, const run
 	if (pid < 0)
 		goto out;
 	int64_t wait_for = plan->lead;
-	int total = plan->migrations * (sc.qemu ? plan->guests : 1);
+	int total = sc.qemu ? plan->migrations * plan->guests : plan->nsteps;
 	for (int k = 0; k <= total; k++) {
 		int64_t until = bo_clock_mono_ns() + wait_for;
 		int w;
@@ -299,7 +369,8 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, const run
 		if (total > 1)
 			fprintf(stderr, "lab: migration %d of %d\n", k + 1, total);
 		if ((sc.qemu ? lab_hv_migrate(&hv, k % plan->guests, &truth)
-		             : lab_migrate(&l, &sc, &truth)) != 0)
+		             : lab_migrate(&l, &plan->steps[k].sc, plan->steps[k].vm, k, &truth)) !=
+		    0)
 			goto out;
 		wait_for = k + 1 == total ? plan->tail : plan->gap;
 	}
@@ -312,8 +383,9 @@ out:
 	}
 	if (vm_pid > 0)
 		stop_child(vm_pid, SIGTERM, 5 * BO_NS_PER_S);
-	if (rsp_pid > 0)
-		stop_child(rsp_pid, SIGTERM, 5 * BO_NS_PER_S);
+	for (int v = 0; v < LAB_MAX_VMS; v++)
+		if (rsp_pid[v] > 0)
+			stop_child(rsp_pid[v], SIGTERM, 5 * BO_NS_PER_S);
 	if (hv_up)
 		lab_hv_stop(&hv);
 	if (truth.f) {
@@ -354,6 +426,8 @@ int main(int argc, char **argv)
 	                                     {"responder", required_argument, 0, 'R'},
 	                                     {"name", required_argument, 0, 'n'},
 	                                     {"guests", required_argument, 0, 'G'},
+	                                     {"vms", required_argument, 0, 'v'},
+	                                     {"plan", required_argument, 0, 'X'},
 	                                     {"migrations", required_argument, 0, 'M'},
 	                                     {"gap", required_argument, 0, 'g'},
 	                                     {"accel", required_argument, 0, 'A'},
@@ -369,7 +443,11 @@ int main(int argc, char **argv)
 	const char *run = NULL, *name = NULL, *vm_cmd = NULL;
 	char responder[4096];
 	lab_find_program("blackout-responder", "responder", responder, sizeof responder);
-	run_plan plan = {2 * BO_NS_PER_S, 3 * BO_NS_PER_S, 3 * BO_NS_PER_S, 1, 1, "auto", 0};
+	static run_plan plan; /* a thousand steps: not on the stack */
+	plan.lead = 2 * BO_NS_PER_S, plan.tail = 3 * BO_NS_PER_S, plan.gap = 3 * BO_NS_PER_S;
+	plan.guests = plan.migrations = plan.vms = 1;
+	plan.accel = "auto";
+	const char *plan_list = NULL;
 	int have_sc = 0;
 	if ((!strcmp(cmdname, "run") || !strcmp(cmdname, "migrate")) && pos[0]) {
 		const lab_scenario *found = lab_scenario_find(pos[0]);
@@ -403,6 +481,8 @@ int main(int argc, char **argv)
 		case 'T': plan.tail = bo_cli_duration("--tail", optarg); break;
 		case 'g': plan.gap = bo_cli_duration("--gap", optarg); break;
 		case 'G': plan.guests = count_arg("--guests", optarg, LAB_MAX_GUESTS); break;
+		case 'v': plan.vms = count_arg("--vms", optarg, LAB_MAX_VMS); break;
+		case 'X': plan_list = optarg; break;
 		case 'M': plan.migrations = count_arg("--migrations", optarg, 10000); break;
 		case 'A':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "kvm") &&
@@ -421,6 +501,10 @@ int main(int argc, char **argv)
 	char **rest = argv + optind;
 	if (sc.quarantine_ns && !sc.event && !sc.qemu) /* a QEMU guest's agent may wait armed */
 		bo_cli_usage_error("a quarantine needs a network event (--event yes)");
+	if (sc.qemu && (plan_list || plan.vms > 1))
+		bo_cli_usage_error(
+		        "--plan and --vms are for the simulated scenarios (QEMU: --guests "
+		        "and --migrations)");
 	if (!sc.qemu && (plan.guests > 1 || plan.downtime_limit || strcmp(plan.accel, "auto")))
 		bo_cli_usage_error("--guests, --accel and --downtime-limit are for the qemu-* "
 		                   "scenarios");
@@ -448,12 +532,25 @@ int main(int argc, char **argv)
 		if (!*rest)
 			bo_cli_usage_error("run needs a command after --");
 		sc.name = sc.name ? sc.name : "custom";
+		if (plan_list) {
+			int vms = plan.vms;
+			parse_plan(&plan, plan_list);
+			if (vms > plan.vms)
+				plan.vms = vms; /* more VMs than the plan migrates: measured all the
+				                   same */
+		} else if (!sc.qemu) {          /* each VM in turn, --migrations times */
+			if ((long)plan.vms * plan.migrations > LAB_MAX_PLAN)
+				bo_cli_usage_error("at most %d migrations a run", LAB_MAX_PLAN);
+			for (int k = 0; k < plan.migrations; k++)
+				for (int v = 0; v < plan.vms; v++)
+					plan.steps[plan.nsteps++] = (struct plan_step){v, sc};
+		}
 		return cmd_run(sc, run, name, &plan, vm_cmd, responder, rest);
 	}
 	if (!strcmp(cmdname, "up")) {
 		lab l;
 		lab_report_stale();
-		if (lab_create(&l, name ? name : pos[0], 0, 1) != 0)
+		if (lab_create(&l, name ? name : pos[0], 0, plan.vms) != 0)
 			return 1;
 		printf("%s\n", l.name);
 		return 0;
@@ -493,7 +590,7 @@ int main(int argc, char **argv)
 			                   sc.name);
 		if (lab_attach(&l, name) != 0 || open_truth(run, &l, &sc, &truth) != 0)
 			return 1;
-		int rc = lab_migrate(&l, &sc, &truth);
+		int rc = lab_migrate(&l, &sc, 0, 0, &truth);
 		bo_log_put(&truth, json_pack("{s:s, s:I}", "type", "end", "realtime_ns",
 		                             (json_int_t)bo_clock_real_ns()));
 		bo_log_close(&truth);

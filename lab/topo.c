@@ -18,7 +18,8 @@
 #include "bo_tag.h"
 #include "lab.h"
 
-static const char *role_names[LAB_NROLES] = {"probe", "sw", "vm"};
+static const char *role_names[LAB_NROLES] = {"probe", "sw",  "vm",  "vm1", "vm2",
+                                             "vm3",   "vm4", "vm5", "vm6", "vm7"};
 
 const char *lab_role_name(enum lab_role r)
 {
@@ -29,11 +30,25 @@ int lab_role_parse(const char *s, enum lab_role *r)
 {
 	for (int i = 0; i < LAB_NROLES; i++)
 		if (strcmp(s, role_names[i]) == 0 ||
-		    (i == LAB_SWITCH && strcmp(s, "switch") == 0)) {
+		    (i == LAB_SWITCH && strcmp(s, "switch") == 0) ||
+		    (i == LAB_VM && strcmp(s, "vm0") == 0)) {
 			*r = (enum lab_role)i;
 			return 0;
 		}
 	return -1;
+}
+
+void lab_vm_ident(int i, int qemu, char addr[16], char addr6[40], char mac[18])
+{
+	snprintf(addr, 16, "192.0.2.%d", 2 + i);
+	snprintf(addr6, 40, "2001:db8::%d", 2 + i);
+	snprintf(mac, 18, "%s:00:00:%02x", qemu ? "52:54:00" : "00:15:5d", 2 + i);
+}
+
+/* The roles a lab has: the probe, the switch and its VMs. */
+static int used(const lab *l, int role)
+{
+	return role < LAB_VM || role - LAB_VM < l->nvms;
 }
 
 static void state_path(const char *name, char *buf, size_t len)
@@ -76,7 +91,7 @@ static int ip_run(char *argv[])
 	return rc;
 }
 
-int lab_create(lab *l, const char *name, int owner, int sim_vm)
+int lab_create(lab *l, const char *name, int owner, int nvms)
 {
 	memset(l, 0, sizeof *l);
 	char gen[16];
@@ -93,8 +108,9 @@ int lab_create(lab *l, const char *name, int owner, int sim_vm)
 		return -1;
 	}
 	set_names(l, name);
+	l->nvms = nvms;
 	for (int i = 0; i < LAB_NROLES; i++)
-		if (ns_exists(l->ns[i])) {
+		if (used(l, i) && ns_exists(l->ns[i])) {
 			/* Advise `down` only where it will work: for a lab this tool made. */
 			if (lab_is_ours(name))
 				fprintf(stderr,
@@ -122,16 +138,18 @@ int lab_create(lab *l, const char *name, int owner, int sim_vm)
 		return -1;
 	}
 	for (int i = 0; i < LAB_NROLES; i++)
-		fprintf(f, "%s\n", l->ns[i]);
+		if (used(l, i))
+			fprintf(f, "%s\n", l->ns[i]);
 	if (owner)
 		fprintf(f, "pid %d\n", owner);
 	fclose(f);
 	l->created = 1;
 
-	const char *P = l->ns[LAB_PROBE], *S = l->ns[LAB_SWITCH], *V = l->ns[LAB_VM];
+	const char *P = l->ns[LAB_PROBE], *S = l->ns[LAB_SWITCH];
 	int rc = 0;
 	for (int i = 0; i < LAB_NROLES && !rc; i++)
-		rc = IP("netns", "add", l->ns[i]);
+		if (used(l, i))
+			rc = IP("netns", "add", l->ns[i]);
 	/* veth ends are created inside their namespaces, so names never collide between labs. */
 	rc = rc ? rc
 	        : IP("-n", (char *)P, "link", "add", "eth0", "type", "veth", "peer", "name", "p",
@@ -143,27 +161,31 @@ int lab_create(lab *l, const char *name, int owner, int sim_vm)
 	rc = rc ? rc
 	        : IP("-n", (char *)P, "addr", "add", LAB_PROBE_ADDR6 "/64", "dev", "eth0", "nodad");
 	for (int i = 0; i < LAB_NROLES && !rc; i++)
-		rc = IP("-n", l->ns[i], "link", "set", "lo", "up");
+		if (used(l, i))
+			rc = IP("-n", l->ns[i], "link", "set", "lo", "up");
 	rc = rc ? rc : IP("-n", (char *)P, "link", "set", "eth0", "up");
-	rc = rc ? rc : lab_prepare(l, sim_vm);
-	if (sim_vm) { /* the simulated VM: a namespace on the bridge (QEMU guests bring taps) */
-		rc = rc ? rc
-		        : IP("-n", (char *)V, "link", "add", "eth0", "address", LAB_VM_MAC, "type",
-		             "veth", "peer", "name", "v", "netns", (char *)S);
-		rc = rc ? rc : IP("-n", (char *)S, "link", "set", "v", "master", "br0", "up");
+	rc = rc ? rc : lab_prepare(l);
+	/* The simulated VMs: each a namespace on the bridge (QEMU guests bring taps instead). */
+	for (int v = 0; v < l->nvms && !rc; v++) {
+		char *V = l->ns[LAB_VM + v], port[8], addr[16], addr6[40], mac[18], a4[24], a6[48];
+		lab_vm_ident(v, 0, addr, addr6, mac);
+		snprintf(port, sizeof port, v ? "v%d" : "v", v);
+		snprintf(a4, sizeof a4, "%s/24", addr);
+		snprintf(a6, sizeof a6, "%s/64", addr6);
+		rc = IP("-n", V, "link", "add", "eth0", "address", mac, "type", "veth", "peer",
+		        "name", port, "netns", (char *)S);
+		rc = rc ? rc : IP("-n", (char *)S, "link", "set", port, "master", "br0", "up");
 		if (!rc) /* addresses kept across the simulated link flap */
-			rc = lab_write_proc(l, LAB_VM,
+			rc = lab_write_proc(l, LAB_VM + v,
 			                    "/proc/sys/net/ipv6/conf/default/keep_addr_on_down",
 			                    "1");
-		rc = rc ? rc : IP("-n", (char *)V, "link", "set", "eth0", "down");
+		rc = rc ? rc : IP("-n", V, "link", "set", "eth0", "down");
 		if (!rc)
-			rc = lab_write_proc(l, LAB_VM,
+			rc = lab_write_proc(l, LAB_VM + v,
 			                    "/proc/sys/net/ipv6/conf/eth0/keep_addr_on_down", "1");
-		rc = rc ? rc : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR "/24", "dev", "eth0");
-		rc = rc ? rc
-		        : IP("-n", (char *)V, "addr", "add", LAB_VM_ADDR6 "/64", "dev", "eth0",
-		             "nodad");
-		rc = rc ? rc : IP("-n", (char *)V, "link", "set", "eth0", "up");
+		rc = rc ? rc : IP("-n", V, "addr", "add", a4, "dev", "eth0");
+		rc = rc ? rc : IP("-n", V, "addr", "add", a6, "dev", "eth0", "nodad");
+		rc = rc ? rc : IP("-n", V, "link", "set", "eth0", "up");
 	}
 	if (rc) {
 		lab_destroy(l);
@@ -172,7 +194,7 @@ int lab_create(lab *l, const char *name, int owner, int sim_vm)
 	return 0;
 }
 
-int lab_vm_neighbours(const lab *l)
+int lab_vm_neighbours(const lab *l, int v)
 {
 	int saved;
 	if (lab_enter(l, LAB_PROBE, &saved) != 0)
@@ -191,7 +213,7 @@ int lab_vm_neighbours(const lab *l)
 	char mac[18];
 	snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
 	         m[5]);
-	char *vm = (char *)l->ns[LAB_VM];
+	char *vm = (char *)l->ns[LAB_VM + v];
 	rc = IP("-n", vm, "neigh", "replace", LAB_PROBE_ADDR, "lladdr", mac, "nud", "permanent",
 	        "dev", "eth0");
 	return rc ? rc
@@ -240,6 +262,17 @@ int lab_attach(lab *l, const char *name)
 		return -1;
 	}
 	set_names(l, name);
+	/* its VMs: the namespaces its state file lists */
+	char path[128], line[96];
+	state_path(name, path, sizeof path);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof line, f))
+		for (int v = 0; v < LAB_MAX_VMS; v++)
+			if (!strncmp(line, l->ns[LAB_VM + v], strlen(l->ns[LAB_VM + v])) &&
+			    line[strlen(l->ns[LAB_VM + v])] == '\n' && v + 1 > l->nvms)
+				l->nvms = v + 1;
+	if (f)
+		fclose(f);
 	l->created = 1;
 	return 0;
 }
