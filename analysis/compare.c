@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "bo_cli.h"
+#include "bo_fs.h"
+#include "bo_log.h"
 #include "bo_time.h"
 #include "compare.h"
 
@@ -19,33 +21,152 @@ static const char *dur(int64_t ns, char *buf)
 	return bo_dur_str(ns, buf, 32);
 }
 
-/* One run read and judged, into its summary; the stream types seen join c->names. */
-static int summarize(const char *input, const an_settings *set, const bo_stamp_key *key,
-                     cmp_result *c, cmp_run *out)
+/* The index of a stream type in c->names, added when new; -1 past CMP_MAX_NAMES. */
+static int name_index(cmp_result *c, const bo_stream_desc *d)
 {
+	int k;
+	for (k = 0; k < c->nnames && c->names[k] != d; k++)
+		;
+	if (k == c->nnames) {
+		if (k == CMP_MAX_NAMES)
+			return -1;
+		c->names[c->nnames++] = d;
+	}
+	return k;
+}
+
+typedef struct samples {
+	cmp_run *v;
+	int *group;
+	int n, cap;
+	uint64_t dropped;
+} samples;
+
+static cmp_run *add_sample(samples *s, int group)
+{
+	if (s->n == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 64;
+		if (cap > CMP_MAX_SAMPLES) {
+			s->dropped++;
+			return NULL;
+		}
+		cmp_run *v = realloc(s->v, (size_t)cap * sizeof *v);
+		int *g = v ? realloc(s->group, (size_t)cap * sizeof *g) : NULL;
+		if (v)
+			s->v = v;
+		if (!g)
+			return NULL;
+		s->group = g, s->cap = cap;
+	}
+	s->group[s->n] = group;
+	cmp_run *r = &s->v[s->n++];
+	memset(r, 0, sizeof *r);
+	for (int k = 0; k < CMP_MAX_NAMES; k++)
+		r->per_stream[k] = -1;
+	return r;
+}
+
+/* A records file (--records): a sample per line. 1 when input is one (read), 0 when not. */
+static int read_records(const char *input, int group, cmp_result *c, samples *out)
+{
+	FILE *f = bo_fs_open_regular(input);
+	if (!f)
+		return 0;
+	json_t *o;
+	long line = 0;
+	int rc, n = 0;
+	while ((rc = bo_jsonl_next(f, 1 << 20, &o, &line)) != 0) {
+		if (rc < 0)
+			continue;
+		if (strcmp(bo_json_str(o, "schema", ""), "blackout.migration/1") != 0) {
+			json_decref(o);
+			if (n == 0) { /* not a records file: a capture, read as a run */
+				fclose(f);
+				return 0;
+			}
+			continue;
+		}
+		cmp_run *sm = add_sample(out, group);
+		if (!sm) {
+			json_decref(o);
+			break;
+		}
+		n++;
+		sm->input = input;
+		sm->event = (int)bo_json_int(o, "id", 0);
+		sm->verdict = an_verdict_parse(bo_json_str(o, "verdict", ""));
+		if (sm->verdict < 0)
+			sm->verdict = AN_V_ANOMALOUS;
+		bo_json_text(o, "target", "", sm->target, sizeof sm->target);
+		bo_json_text(o, "probe_host", "", sm->host, sizeof sm->host);
+		sm->blackout = bo_json_time(o, "dark_ns");
+		size_t i;
+		json_t *p;
+		json_array_foreach(json_object_get(o, "streams"), i, p)
+		{
+			const bo_stream_desc *d = bo_stream_by_name(bo_json_str(p, "stream", ""));
+			int k = d ? name_index(c, d) : -1;
+			int64_t dur = bo_json_time(p, "duration_ns");
+			if (k >= 0 && dur > sm->per_stream[k])
+				sm->per_stream[k] = dur;
+		}
+		json_decref(o);
+	}
+	fclose(f);
+	return 1;
+}
+
+/* One run read and judged: a sample per migration event (a run without one is one sample,
+ * its own verdict); the stream types seen join c->names. */
+static int summarize(const char *input, int group, const an_settings *set, const bo_stamp_key *key,
+                     cmp_result *c, samples *out)
+{
+	size_t len = strlen(input);
+	if (len > 6 && !strcmp(input + len - 6, ".jsonl") && read_records(input, group, c, out))
+		return 0;
 	an_run r;
 	int rc = an_load(&r, input, set, key, NULL, NULL);
 	if (rc == 0) {
-		out->input = input;
-		out->verdict = r.verdict;
-		for (int k = 0; k < CMP_MAX_NAMES; k++)
-			out->per_stream[k] = -1;
-		for (int i = 0; i < r.nstreams; i++) {
-			const an_stream *s = &r.streams[i];
-			int k;
-			for (k = 0; k < c->nnames && c->names[k] != s->desc; k++)
-				;
-			if (k == c->nnames) {
-				if (k == CMP_MAX_NAMES)
-					continue;
-				c->names[c->nnames++] = s->desc;
+		const char *host = json_string_value(
+		        json_object_get(json_object_get(r.header, "system"), "hostname"));
+		int events = 0;
+		for (int i = 0; i < r.nevents; i++) {
+			const an_event *e = &r.events[i];
+			if (e->kind != AN_EV_MIGRATION)
+				continue;
+			cmp_run *sm = add_sample(out, group);
+			if (!sm)
+				break;
+			events++;
+			sm->input = input, sm->event = i + 1, sm->verdict = e->j.verdict;
+			snprintf(sm->target, sizeof sm->target, "%s",
+			         r.streams[e->stream0].target_str);
+			bo_text_clean(sm->host, sizeof sm->host, host ? host : "");
+			for (int k = 0; k < e->nparts; k++) {
+				const an_stream *st = &r.streams[e->parts[k].stream];
+				int64_t d = st->outages[e->parts[k].outage].duration;
+				int n = name_index(c, st->desc);
+				if (n >= 0 && d > sm->per_stream[n])
+					sm->per_stream[n] = d;
+				if (d > sm->blackout)
+					sm->blackout = d;
 			}
-			const an_outage *o = an_stream_longest(s);
-			int64_t d = o ? o->duration : 0;
-			if (d > out->per_stream[k])
-				out->per_stream[k] = d;
-			if (d > out->blackout)
-				out->blackout = d;
+		}
+		cmp_run *sm = events ? NULL : add_sample(out, group);
+		if (sm) { /* no migration seen: the run as one sample */
+			sm->input = input, sm->verdict = r.verdict;
+			snprintf(sm->target, sizeof sm->target, "%s",
+			         r.nstreams ? r.streams[0].target_str : "");
+			bo_text_clean(sm->host, sizeof sm->host, host ? host : "");
+			for (int i = 0; i < r.nstreams; i++) {
+				int n = name_index(c, r.streams[i].desc);
+				const an_outage *o = an_stream_longest(&r.streams[i]);
+				int64_t d = o ? o->duration : 0;
+				if (n >= 0 && d > sm->per_stream[n])
+					sm->per_stream[n] = d;
+				if (d > sm->blackout)
+					sm->blackout = d;
+			}
 		}
 	}
 	an_run_free(&r);
@@ -74,6 +195,12 @@ static void figures(cmp_result *c, const an_settings *set)
 	cmp_group *first = &c->g[0], *last = &c->g[c->ng - 1];
 	c->p = NAN;
 	c->u = 0;
+	c->best_p =
+	        c->ng >= 2 && first->n && last->n ? an_mann_whitney_best_p(first->n, last->n) : NAN;
+	c->need = 0;
+	for (int n = 2; n <= 50 && !c->need; n++)
+		if (an_mann_whitney_best_p(n, n) < 0.05)
+			c->need = n;
 	if (c->ng >= 2 && first->n && last->n) {
 		int64_t *a = malloc((size_t)first->n * sizeof *a),
 		        *b = malloc((size_t)last->n * sizeof *b);
@@ -97,8 +224,16 @@ static void figures(cmp_result *c, const an_settings *set)
 		snprintf(c->conclusion, sizeof c->conclusion,
 		         "%s: %d/%d migrations hit the %s timeout (%s), %d/%d (%s); median "
 		         "blackout %s -> %s (Mann-Whitney p = %.2g)",
-		         what, a, last->n, dur(set->timeout, d3), last->label, b, first->n,
-		         first->label, dur(first->median, d1), dur(last->median, d2), c->p);
+		         what, a, last->n, dur(set->timeout, d3), last->name, b, first->n,
+		         first->name, dur(first->median, d1), dur(last->median, d2), c->p);
+		if (c->best_p >= 0.05) {
+			size_t len = strlen(c->conclusion);
+			snprintf(c->conclusion + len, sizeof c->conclusion - len,
+			         "; %d against %d migrations cannot reach p < 0.05 (at best p = "
+			         "%.2g): "
+			         "%d in each group can",
+			         first->n, last->n, c->best_p, c->need);
+		}
 	} else {
 		const int *n = first->counts;
 		snprintf(
@@ -116,19 +251,27 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "Usage: blackout-analyze compare [OPTIONS] [--group LABEL] RUN... [--group LABEL "
 	        "RUN...]...\n"
+	        "       (a RUN may also be a records file, FILE.jsonl, from --records)\n"
 	        "\n"
-	        "Compares migrations in groups (e.g. before and after a fix): verdict counts,\n"
+	        "Compares migrations in groups (e.g. before and after a fix): every migration "
+	        "event\n"
+	        "of every run is a sample (a run without one counts once). Verdict counts,\n"
 	        "median / p95 / max blackout per stream and group, a Mann-Whitney rank test "
 	        "between\n"
 	        "the first and the last group, and a one-line conclusion.\n"
 	        "\n"
 	        "  -g, --group LABEL        the runs after it form a group (default label: all)\n"
+	        "      --by target|host|label\n"
+	        "                           split each group by the migrations' target or the\n"
+	        "                           probe's host (default: label, no split)\n"
 	        "      --markdown           print Markdown tables (for a benchmark report)\n"
 	        "  -j, --json FILE          write the comparison as JSON (- for standard output)\n"
 	        "      --html FILE          write an HTML page with the blackout CDF per group\n"
-	        "      --fail-if VERDICT    exit 3 if a run of the last group has this verdict\n"
+	        "      --fail-if VERDICT    exit 3 if a migration of the last group has this "
+	        "verdict\n"
 	        "                           (a suffix will do: safety-timeout); repeatable\n"
-	        "      --max-blackout DUR   exit 3 if a run of the last group was dark longer\n"
+	        "      --max-blackout DUR   exit 3 if a migration of the last group was dark "
+	        "longer\n"
 	        "      --normal DUR, --timeout DUR, --switchover DUR, --reply-timeout DUR,\n"
 	        "      --stamp-key FILE\n"
 	        "                           as for a single run\n"
@@ -154,6 +297,7 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 	                                     {"switchover", required_argument, 0, 'S'},
 	                                     {"stamp-key", required_argument, 0, 'K'},
 	                                     {"quiet", no_argument, 0, 'q'},
+	                                     {"by", required_argument, 0, 'B'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {0, 0, 0, 0}};
 	an_settings set = *set0;
@@ -167,6 +311,7 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 	const char *json_path = NULL, *html_path = NULL;
 	int fail_if[8], nfail = 0;
 	int64_t max_blackout = 0;
+	enum { BY_LABEL, BY_TARGET, BY_HOST } by = BY_LABEL;
 	optind = 1;
 	/* "-" first: runs come back in order as option 1, so they join the group before them. */
 	while ((c = getopt_long(argc, argv, "-g:j:qh", opts, NULL)) != -1) {
@@ -199,6 +344,16 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 			break;
 		case 'X': max_blackout = bo_cli_duration("--max-blackout", optarg); break;
 		case 'q': quiet = 1; break;
+		case 'B':
+			if (!strcmp(optarg, "target"))
+				by = BY_TARGET;
+			else if (!strcmp(optarg, "host"))
+				by = BY_HOST;
+			else if (!strcmp(optarg, "label"))
+				by = BY_LABEL;
+			else
+				bo_cli_usage_error("--by takes target, host or label: %s", optarg);
+			break;
 		case 'h': usage(stdout); return 0;
 		default:
 			if (an_settings_option(c, optarg, &set, &key))
@@ -212,26 +367,65 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 		                   "--group after RUN...");
 	if (set.normal >= set.timeout)
 		bo_cli_usage_error("--normal must be shorter than --timeout");
-	/* Read every run; a run that cannot be read is said and left out. */
-	cmp_run *all = calloc((size_t)nruns, sizeof *all);
+	/* Read every run; a run that cannot be read is said and left out. Each migration event
+	 * is a sample. */
+	static samples sm;
+	memset(&sm, 0, sizeof sm);
 	int rc = 0;
+	for (int i = 0; i < nruns; i++)
+		if (summarize(runs[i], run_group[i], &set, &key, &cr, &sm) != 0)
+			rc = AN_EXIT_INPUT;
+	if (sm.dropped)
+		fprintf(stderr,
+		        "blackout-analyze: compare: more than %d migrations: the rest left out\n",
+		        CMP_MAX_SAMPLES);
+	/* The groups, split --by target or host: "LABEL KEY", in the order they first appear. */
+	static int gi_of[CMP_MAX_SAMPLES];
+	int nout = 0;
+	static cmp_group out[CMP_MAX_GROUPS];
+	memset(out, 0, sizeof out);
+	for (int gi = 0; gi < ng; gi++)
+		for (int i = 0; i < sm.n; i++) {
+			if (sm.group[i] != gi)
+				continue;
+			const char *k = by == BY_TARGET ? sm.v[i].target
+			                : by == BY_HOST ? sm.v[i].host
+			                                : "";
+			char name[96];
+			snprintf(name, sizeof name, "%s%s%s", g[gi].label, *k ? " " : "", k);
+			int o;
+			for (o = 0; o < nout && strcmp(out[o].name, name); o++)
+				;
+			if (o == nout) {
+				if (nout == CMP_MAX_GROUPS) {
+					gi_of[i] = -1;
+					continue;
+				}
+				out[nout].label = g[gi].label;
+				snprintf(out[nout].name, sizeof out[nout].name, "%s", name);
+				nout++;
+			}
+			gi_of[i] = o;
+		}
+	cmp_run *all = calloc((size_t)sm.n + 1, sizeof *all);
 	if (!all)
 		return AN_EXIT_INPUT;
-	cr.ng = ng;
 	int k = 0;
-	for (int gi = 0; gi < ng; gi++) {
-		g[gi].runs = all + k;
-		for (int i = 0; i < nruns; i++) {
-			if (run_group[i] != gi)
-				continue;
-			if (summarize(runs[i], &set, &key, &cr, &all[k]) != 0) {
-				rc = AN_EXIT_INPUT;
-				continue;
+	for (int o = 0; o < nout; o++) {
+		out[o].runs = all + k;
+		for (int i = 0; i < sm.n; i++)
+			if (gi_of[i] == o) {
+				all[k++] = sm.v[i];
+				out[o].n++;
 			}
-			k++;
-			g[gi].n++;
-		}
 	}
+	free(sm.v);
+	free(sm.group);
+	memcpy(cr.g, out, sizeof cr.g);
+	cr.ng = ng = nout ? nout : 1;
+	g = cr.g;
+	if (!nout)
+		snprintf(g[0].name, sizeof g[0].name, "%s", "all");
 	figures(&cr, &set);
 	/* --json -: standard output is the JSON alone (a pipe into jq); the rest to stderr. */
 	FILE *text = json_path && !strcmp(json_path, "-") ? stderr : stdout;
@@ -240,7 +434,7 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 	fprintf(text, "%s\n", cr.conclusion);
 	if (json_path && cmp_write_json(&cr, json_path) != 0)
 		rc = AN_EXIT_INPUT;
-	if (html_path && cmp_write_html(&cr, html_path) != 0)
+	if (html_path && cmp_write_html(&cr, &set, html_path) != 0)
 		rc = AN_EXIT_INPUT;
 
 	/* Gates, on the last group. */
@@ -250,14 +444,19 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 		const cmp_run *r = &last->runs[i];
 		for (int f = 0; f < nfail; f++)
 			if (r->verdict == fail_if[f]) {
-				fprintf(stderr, "blackout-analyze: gate: %s is %s\n", r->input,
+				fprintf(stderr,
+				        "blackout-analyze: gate: %s (%s, migration %d) is %s\n",
+				        r->input, r->target, r->event,
 				        an_verdict_names[r->verdict]);
 				if (!rc)
 					rc = EXIT_GATE;
 			}
 		if (max_blackout && r->blackout > max_blackout) {
-			fprintf(stderr, "blackout-analyze: gate: %s was dark %s (more than %s)\n",
-			        r->input, dur(r->blackout, d1), dur(max_blackout, d2));
+			fprintf(stderr,
+			        "blackout-analyze: gate: %s (%s, migration %d) was dark %s (more "
+			        "than %s)\n",
+			        r->input, r->target, r->event, dur(r->blackout, d1),
+			        dur(max_blackout, d2));
 			if (!rc)
 				rc = EXIT_GATE;
 		}

@@ -5,19 +5,26 @@
 
 #include "an.h"
 
-#define CMP_MAX_GROUPS 8
+#define CMP_MAX_GROUPS 64 /* after the split --by target or host */
 #define CMP_MAX_RUNS 4096
 #define CMP_MAX_NAMES 8
 
+#define CMP_MAX_SAMPLES 200000 /* migration events over all runs */
+
+/* A sample: one migration event of a run (or the whole run, when it saw none). */
 typedef struct cmp_run {
 	const char *input;
+	int event;                         /* its id in the run's migrations[]; 0: the whole run */
+	char target[48];                   /* the target it happened to */
+	char host[64];                     /* the probe's host (probe.jsonl), "" if unknown */
 	int verdict;                       /* enum an_verdict_code */
-	int64_t blackout;                  /* the longest outage of the run; 0: none */
-	int64_t per_stream[CMP_MAX_NAMES]; /* longest outage per stream type; -1: absent */
+	int64_t blackout;                  /* its longest outage; 0: none */
+	int64_t per_stream[CMP_MAX_NAMES]; /* its outage per stream type; -1: absent */
 } cmp_run;
 
 typedef struct cmp_group {
 	const char *label;
+	char name[96]; /* label, or "label key" when split --by target or host */
 	cmp_run *runs;
 	int n;
 	int counts[AN_NVERDICTS];
@@ -30,14 +37,16 @@ typedef struct cmp_result {
 	int ng;
 	const bo_stream_desc *names[CMP_MAX_NAMES]; /* the stream types seen, in order */
 	int nnames;
-	int64_t top; /* the longest blackout of all runs */
-	double p, u; /* the rank test, first group against the last (p NaN: none) */
+	int64_t top;   /* the longest blackout of all runs */
+	double p, u;   /* the rank test, first group against the last (p NaN: none) */
+	double best_p; /* the least p the first and last group's sample sizes can reach */
+	int need;      /* samples each group needs before p < 0.05 is possible */
 	char conclusion[512];
 } cmp_result;
 
 /* The tables, to f (standard error when standard output carries the JSON). */
 void cmp_print(FILE *f, const cmp_result *c, int markdown);
 int cmp_write_json(const cmp_result *c, const char *path);
-int cmp_write_html(const cmp_result *c, const char *path);
+int cmp_write_html(const cmp_result *c, const an_settings *set, const char *path);
 
 #endif

@@ -425,6 +425,11 @@ void an_stream_finish(an_stream *s, int64_t end, int64_t timeout)
 		o->duration = o->end - o->start;
 		o->dmin = o->end_lo - o->start_hi > 0 ? o->end_lo - o->start_hi : 0;
 		o->dmax = o->end_hi && o->start_lo ? o->end_hi - o->start_lo : 0;
+		/* Bounds that overlap (a stand-in round trip longer than the outage, as from a
+		 * guest catching up) can put the middles the wrong way round: never less than
+		 * the least it can have lasted. */
+		if (o->duration < o->dmin)
+			o->duration = o->dmin;
 	}
 }
 

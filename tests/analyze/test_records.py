@@ -70,6 +70,18 @@ q = ("CREATE TABLE r AS SELECT value AS j FROM json_each('[' || "
 out = subprocess.run(["sqlite3", ":memory:", q], capture_output=True, text=True)
 check(out.returncode == 0 and out.stdout.strip() == "192.0.2.2|2",
       f"sqlite3: safety timeouts per target -> {out.stdout.strip()!r} {out.stderr.strip()}")
+# compare on migrations: records files as groups, split --by target, the sample-size warning.
+after = os.path.join(tmp, "after.jsonl")
+subprocess.run([AN, "-q", "--no-write", "--records", after, runs[2]], check=True)
+out = subprocess.run([AN, "compare", "--json", "-", "--by", "target", "--group", "before", rec,
+                      "--group", "after", after], capture_output=True, text=True)
+j = json.loads(out.stdout) if out.returncode == 0 else {}
+names = [g["name"] for g in j.get("groups", [])]
+check(names == ["before 192.0.2.2", "after 192.0.2.2"] and
+      j["groups"][0]["migrations"] == 4 and j["groups"][1]["migrations"] == 1,
+      f"compare reads records files, one sample per migration, split by target: {names}")
+check("cannot reach p < 0.05" in j.get("conclusion", "") and j.get("samples_needed_per_group") == 4,
+      f"compare says when the groups are too small: {j.get('conclusion', '')[-90:]!r}")
 shutil.rmtree(tmp)
 print(f"{len(failures)} failed" if failures else "all checks passed")
 sys.exit(1 if failures else 0)

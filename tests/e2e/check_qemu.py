@@ -52,10 +52,11 @@ def main():
                 stalls = (s.get("tcp") or {}).get("stalls") or []
                 near = [st for st in stalls if st["first_send_ns"] <= resume + 100 * MS and
                         st["last_echo_ns"] >= stop]
-                check(not s["outages"] and s["answered"] + s["unresolved"] >= s["sent"] - 2,
-                      f"{name}: no outage, every frame echoed ({s['answered']} of {s['sent']})")
-                check(len(near) >= 1, f"{name}: a stall at the migration "
-                      f"({[round(st['max_delay_ns'] / MS) for st in near]} ms)")
+                dark = [o for o in s["outages"] if (o["start_lo_ns"] or 0) <= resume + 2000 * MS
+                        and (o["end_hi_ns"] or end_of_run) >= stop]
+                check(not dark, f"{name}: no outage at the migration (frames delayed, not lost)")
+                print(f"info  {name}: stall {[round(st['max_delay_ns'] / MS) for st in near]} ms"
+                      " (none: TCP resent nothing)")
                 if t["verdict"].startswith("quarantine") or m["quarantine_off"]:
                     check(all(st["max_delay_ns"] < 2000 * MS for st in near),
                           f"{name}: flows through the quarantine (stalls under 2 s)")
@@ -110,6 +111,11 @@ def main():
               "post-copy: round trips raised after the switch (pages fetched on demand): "
               f"{(o or {}).get('rtt_before_ns', 0) / MS:.1f} -> "
               f"{(o or {}).get('rtt_after_ns', 0) / MS:.1f} ms")
+    for (target, name), s in streams.items():
+        if name == "tcp-est":
+            check(s["answered"] + s["unresolved"] >= s["sent"] - 2,
+                  f"{target} tcp-est: every frame echoed ({s['answered']} of {s['sent']}, "
+                  f"{s['lost']} lost)")
     # Every responder alive and answering after its last migration: STAMP answered in the
     # run's last second, the responder's log without an exit before the end.
     for g in hv["guests"]:
