@@ -305,7 +305,10 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, const run
 	lab_report_stale();
 	if (lab_create(&l, name, (int)getpid(), sc.qemu ? 0 : plan->vms) != 0)
 		return 1;
-	fprintf(stderr, "lab: %s up (namespaces %s, %s, %s)\n", l.name, l.ns[0], l.ns[1], l.ns[2]);
+	fprintf(stderr, "lab: %s up (namespaces %s, %s", l.name, l.ns[LAB_PROBE], l.ns[LAB_SWITCH]);
+	for (int v = 0; v < l.nvms; v++)
+		fprintf(stderr, ", %s", l.ns[LAB_VM + v]);
+	fprintf(stderr, ")\n");
 	int rc = 1, st = 0;
 	pid_t vm_pid = -1, pid = -1, rsp_pid[LAB_MAX_VMS];
 	for (int v = 0; v < LAB_MAX_VMS; v++)
