@@ -193,7 +193,8 @@ typedef struct an_announce {
 	int ndp;
 	int target; /* by_target's index of the target it announces, -1 unknown */
 } an_announce;
-#define AN_MAX_MACS 64 /* targets whose MAC is learned (a RARP names only the MAC) */
+#define AN_MAX_MACS 64        /* targets whose MAC is learned (a RARP names only the MAC) */
+#define AN_MAX_GUEST_FACTS 64 /* responders' start events kept for the records */
 
 typedef struct an_marker {
 	int64_t ts; /* realtime */
@@ -329,6 +330,8 @@ typedef struct an_run {
 	 * unquarantine filters deleted to added back; [1] 0 when not back within the run. */
 	int64_t guest_quar[8][2];
 	int nguest_quar;
+	json_t *guest_facts[AN_MAX_GUEST_FACTS]; /* each responder's start event (records) */
+	int nguest_facts;
 	/* the hypervisor's account (host.c) */
 	int have_host;
 	char host_path[4200];
@@ -459,6 +462,8 @@ void an_verdict(an_run *r, const an_settings *set);
 
 /* report_csv.c: the per-probe CSV, fed by the pairing engine's callback (arg: a FILE *). */
 void an_csv_header(FILE *f);
+/* The rows as streamed (in) with the event column added (out), once the events are known. */
+int an_csv_events(const an_run *r, FILE *in, FILE *out);
 void an_csv_probe(void *f, const an_stream *s, uint32_t seq, int64_t send, int64_t reply,
                   int status);
 

@@ -100,6 +100,15 @@ int an_read_guest(an_run *r)
 					out->first_arrival = guest;
 			}
 		}
+		/* Each responder's start: what it is and what it found, for the records. */
+		if (!strcmp(type, "start") && r->nguest_facts < AN_MAX_GUEST_FACTS) {
+			json_t *facts = json_deep_copy(o);
+			const char *drop[] = {"seq", "mono_ns", "probe_realtime_ns", "type"};
+			for (size_t i = 0; facts && i < sizeof drop / sizeof drop[0]; i++)
+				json_object_del(facts, drop[i]);
+			if (facts)
+				r->guest_facts[r->nguest_facts++] = facts;
+		}
 		if (!strcmp(type, "capture-lost") && guest && r->nguest_gap < 16)
 			gap[r->nguest_gap][0] = guest, gap[r->nguest_gap][1] = 0;
 		if (!strcmp(type, "capture-back") && guest && r->nguest_gap < 16)

@@ -205,8 +205,12 @@ int an_host_parse(an_run *r, const char *buf, size_t len)
 				from_hyperv(r, o);
 			else
 				from_line(r, o);
-		} else if (n && strspn(buf + i, " \t\r") < n) {
-			bad++;
+		} else {
+			size_t k = 0; /* a line of blanks is no record; anything else, a bad one */
+			while (k < n &&
+			       (buf[i + k] == ' ' || buf[i + k] == '\t' || buf[i + k] == '\r'))
+				k++;
+			bad += k < n;
 		}
 		json_decref(o);
 		i += n + 1;

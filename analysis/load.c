@@ -86,6 +86,8 @@ void an_run_free(an_run *r)
 	free(r->streams);
 	bo_addrmap_free(&r->by_target);
 	free(r->host);
+	for (int i = 0; i < r->nguest_facts; i++)
+		json_decref(r->guest_facts[i]);
 	free(r->events);
 	bo_addrmap_free(&r->by_id);
 	free(r->announces);

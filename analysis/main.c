@@ -128,10 +128,27 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 		rc = AN_EXIT_INPUT;
 	json_decref(j);
 out:
-	if (csv && rc != AN_EXIT_INPUT && bo_fs_out_commit(&csv_out) != 0) {
-		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", out_to->csv,
-		        strerror(errno));
-		rc = AN_EXIT_INPUT;
+	if (csv && rc != AN_EXIT_INPUT) {
+		/* The rows were streamed as the probes resolved; the event column is added now that
+		 * the events are known, into the file's final copy. */
+		bo_fs_out fin;
+		FILE *in = NULL;
+		int ok = fflush(csv) == 0 && (in = fopen(csv_out.tmp, "r")) &&
+		         bo_fs_out_open(&fin, out_to->csv) == 0;
+		if (ok && an_csv_events(&r, in, fin.f) != 0) {
+			bo_fs_out_abort(&fin);
+			ok = 0;
+		} else if (ok) {
+			ok = bo_fs_out_commit(&fin) == 0;
+		}
+		if (in)
+			fclose(in);
+		bo_fs_out_abort(&csv_out);
+		if (!ok) {
+			fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", out_to->csv,
+			        strerror(errno));
+			rc = AN_EXIT_INPUT;
+		}
 	} else if (csv && rc == AN_EXIT_INPUT) {
 		bo_fs_out_abort(&csv_out); /* nothing half-written left behind */
 	}

@@ -222,6 +222,20 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 		}
 	}
 	vlines(f, &a, m, n, rows);
+	/* each migration event: its number at its start, on its target's first row */
+	for (int i = 0; i < r->nevents; i++) {
+		const an_event *e = &r->events[i];
+		if (e->kind != AN_EV_MIGRATION)
+			continue;
+		int row = 0;
+		for (int k = 0; k < r->nstreams; k++)
+			if (bo_addr_eq(&r->streams[k].target, &r->streams[e->stream0].target)) {
+				row = k;
+				break;
+			}
+		fprintf(f, "<text class=\"evn\" x=\"%.1f\" y=\"%d\">#%d</text>\n",
+		        x_of(&a, e->start), TOP + row * ROW - 2, i + 1);
+	}
 	fprintf(f, "<text class=\"axis\" x=\"%d\" y=\"%d\">seconds from the first packet</text>\n",
 	        W - RIGHT, h - 4);
 	fputs("</svg>\n", f);
@@ -242,8 +256,67 @@ static const char style[] =
         ".resume{stroke:#6a1b9a;stroke-width:1.5}.resume-t{font-size:11px;fill:#6a1b9a}"
         ".event{stroke:#000;stroke-width:1.5}.event-t{font-size:11px}"
         ".ref{stroke:#555;stroke-dasharray:5 4}.ref-t{font-size:11px;fill:#555}"
+        ".evn{font-size:10px;fill:#000;text-anchor:middle;font-weight:600}"
+        ".strip td{padding:2px 6px;color:#fff;font-size:12px}"
         ".legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 14px;"
         "vertical-align:-1px}";
+
+static const char *verdict_colour(int v)
+{
+	return an_verdict_ok(v) ? "#2e7d32" : v == AN_V_QUARANTINE_TIMEOUT ? "#c62828" : "#b26a00";
+}
+
+/* The migration events first: counts per verdict, a strip of them in time order (one cell
+ * each, coloured by verdict), and their table. */
+static void migrations_html(FILE *f, const an_run *r)
+{
+	int counts[AN_NVERDICTS], n = 0;
+	an_event_counts(r, counts);
+	for (int v = 0; v < AN_NVERDICTS; v++)
+		n += counts[v];
+	if (n < 2) /* one migration: the verdict above says it all */
+		return;
+	fprintf(f, "<p><b>%d migrations</b>:", n);
+	for (int v = AN_NVERDICTS - 1; v >= 0; v--)
+		if (counts[v])
+			fprintf(f, " <span style=\"color:%s\">%s %d</span>", verdict_colour(v),
+			        an_verdict_names[v], counts[v]);
+	fputs("</p>\n<table class=\"strip\"><tr>", f);
+	for (int i = 0; i < r->nevents; i++)
+		if (r->events[i].kind == AN_EV_MIGRATION)
+			fprintf(f, "<td style=\"background:%s\" title=\"%s\">#%d</td>",
+			        verdict_colour(r->events[i].j.verdict),
+			        an_verdict_names[r->events[i].j.verdict], i + 1);
+	fputs("</tr></table>\n<table><tr><th>#</th><th>verdict</th><th>target</th>"
+	      "<th>start "
+	      "(UTC)</th><th>dark</th><th>±</th><th>stream</th><th>hypervisor</th></tr>\n",
+	      f);
+	for (int i = 0; i < r->nevents; i++) {
+		const an_event *e = &r->events[i];
+		if (e->kind != AN_EV_MIGRATION)
+			continue;
+		const an_outage *o = &r->streams[e->main_stream].outages[e->main_outage];
+		char iso[BO_TIME_ISO_LEN], d[32], pm[32] = "-", hv[48] = "-";
+		bo_time_iso(e->start, iso, sizeof iso);
+		iso[10] = ' ', iso[23] = 0;
+		if (o->dmax)
+			bo_dur_str((o->dmax - o->dmin) / 2, pm, sizeof pm);
+		if (e->host >= 0 && r->host[e->host].downtime >= 0) {
+			char t[32];
+			snprintf(hv, sizeof hv, "%s (%s)",
+			         bo_dur_str(r->host[e->host].downtime, t, sizeof t),
+			         r->host[e->host].source);
+		}
+		fprintf(f, "<tr><td>%d</td><td style=\"color:%s\">%s</td><td>", i + 1,
+		        verdict_colour(e->j.verdict), an_verdict_names[e->j.verdict]);
+		esc(f, r->streams[e->stream0].target_str);
+		fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", iso,
+		        bo_dur_str(o->duration, d, sizeof d), pm, r->streams[e->main_stream].name);
+		esc(f, hv);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</table>\n", f);
+}
 
 void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 {
@@ -265,6 +338,7 @@ void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 	fprintf(f, "</h1>\n<p class=\"verdict %s\">%s</p>\n<p>", vcls, v);
 	esc(f, r->reason);
 	fputs("</p>\n", f);
+	migrations_html(f, r);
 	timeline(f, r, set);
 	fputs("<p class=\"legend\"><span class=\"ok\" style=\"background:#43a047\"></span>answered"
 	      "<span style=\"background:#e53935\"></span>lost"

@@ -109,6 +109,13 @@ int an_write_records(const an_run *r, const char *path)
 		json_t *e = an_event_json(r, i);
 		json_object_set_new(e, "schema", json_string(RECORD_SCHEMA));
 		json_object_update(e, facts);
+		/* the guest's own facts: its responder's start event (version, OS, checks) */
+		json_t *g = json_null();
+		const char *target = r->streams[r->events[i].stream0].target_str;
+		for (int k = 0; k < r->nguest_facts; k++)
+			if (!strcmp(bo_json_str(r->guest_facts[k], "target", ""), target))
+				g = json_incref(r->guest_facts[k]);
+		json_object_set_new(e, "guest", g);
 		bo_log_put(&log, e);
 	}
 	json_decref(facts);
