@@ -130,7 +130,7 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 	/* The established flow beside it: a quarantine lets it pass, so its longest stall across
 	 * the outage tells the two apart. */
 	const an_stream *est = NULL;
-	int64_t held = 0;
+	int64_t held = 0, covered = 0;
 	for (int i = 0; i < r->nstreams && !est; i++) {
 		const an_stream *e = &r->streams[i];
 		if (!(e->desc->flags & BO_STREAM_BYTES) || !bo_addr_eq(&e->target, &s->target) ||
@@ -139,18 +139,25 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 		est = e;
 		for (int k = 0; k < e->u.bytes.nstalls; k++) {
 			const struct an_stall *st = &e->u.bytes.stalls[k];
-			if (st->first_send <= o->end_hi && st->last_reply >= from &&
-			    st->max_delay > held)
+			if (st->first_send > o->end_hi || st->last_reply < from)
+				continue;
+			if (st->max_delay > held)
 				held = st->max_delay;
+			/* how much of the outage it covered: a full outage's stall covers it all */
+			int64_t a = st->first_send > from ? st->first_send : from;
+			int64_t b = st->last_reply < o->end_hi ? st->last_reply : o->end_hi;
+			if (b - a > covered)
+				covered = b - a;
 		}
 	}
 	int64_t post = j->resume_ts ? o->end - j->resume_ts : o->duration;
 	int v;
 	if (post <= set->switchover)
 		v = AN_V_SWITCHOVER;
-	else if (est &&
-	         held >= (o->duration / 2 > set->switchover ? o->duration / 2 : set->switchover))
-		v = AN_V_FULL_OUTAGE;
+	else if (est && covered >= (o->duration / 10 * 9 > set->switchover ? o->duration / 10 * 9
+	                                                                   : set->switchover))
+		v = AN_V_FULL_OUTAGE; /* TCP resends until the path opens: it stalls (nearly) as
+		                       * long as a full outage, through a quarantine far shorter */
 	else if (post < (set->normal + set->timeout) / 2)
 		v = AN_V_QUARANTINE_NORMAL;
 	else if (post <= set->timeout + (set->timeout - set->normal) / 2)

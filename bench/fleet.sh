@@ -3,12 +3,16 @@
 # x 10 Hz, against fping on the same 1000 targets at the same rate (ICMP only), one after the
 # other in the lab. The targets are 1000 addresses (198.18.0.0/22, RFC 2544's benchmarking
 # range) on the lab VM's interface, answered by its kernel and blackout-responder.
-# Usage: bench/fleet.sh [SECONDS] [TARGETS] (defaults 30, 1000). Needs root.
+# Then the same fleet again with MIGRATIONS of the targets migrated one after another inside the
+# run (bench/fleet_migrate.py: 300 ms, 3 s and 7.3 s pauses), every one checked as a migration
+# event of the analysis (bench/fleet_check.py), with the analyzer's time and memory for it.
+# Usage: bench/fleet.sh [SECONDS] [TARGETS] [MIGRATIONS] (defaults 30, 1000, 100). Root.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 n=${2:-1000}
+migrations=${3:-100}
 [ "$(id -u)" -eq 0 ] || { echo "bench/fleet.sh needs root (the lab)" >&2; exit 1; }
 scripts/deps.sh
 command -v fping >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fping >/dev/null
@@ -75,3 +79,15 @@ print(f"blackout: sent {sent}, answered {answered} ({answered / max(sent, 1) * 1
       f"median of p99 {p99[len(p99) // 2] / 1e3:.0f} us, worst p99 {p99[-1] / 1e3:.0f} us, worst max {mx[-1] / 1e3:.0f} us; "
       f"capture dropped {end['capture']['dropped']}; probe CPU (own log) {res['cpu_share'] * 100:.1f} %")
 PY
+
+# The fleet with migrations: the probe for the migrations' span and 10 s more.
+span=$(python3 -c "print(int($migrations * 0.25 + 18))")
+ex vm python3 bench/fleet_migrate.py "$out/targets" "$migrations" 0.25 "$out/truth.jsonl" &
+mig=$!
+ex probe "$bin/probe/blackout-probe" -q --no-events -s icmp,icmp-new,udp,tcp-syn -i 100ms \
+  --targets "$out/targets" --run "$out/run-mig" -d "${span}s" 2>/dev/null
+wait $mig
+/usr/bin/time -f '%e s %M KiB' -o "$out/time.txt" "$bin/analysis/blackout-analyze" -q --no-write \
+  --json "$out/analysis-mig.json" --records "$out/records.jsonl" "$out/run-mig"
+echo "analyzer on the run with migrations ($(du -h "$out/run-mig/probe.pcap" | cut -f1) of capture): $(cat "$out/time.txt")"
+python3 bench/fleet_check.py "$out/analysis-mig.json" "$out/truth.jsonl"

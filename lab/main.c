@@ -86,6 +86,8 @@ static void usage(FILE *f)
 	        "CMD and --vm see BLACKOUT_TARGET, BLACKOUT_TARGET6, BLACKOUT_PROBE_ADDR,\n"
 	        "BLACKOUT_RUN and BLACKOUT_LAB in their environment; with QEMU guests also\n"
 	        "BLACKOUT_TARGETS (every guest's address). A QEMU run also writes DIR/host.jsonl\n"
+	        "Exit status of run: CMD's; 75 when a QEMU guest crashed or hung after a "
+	        "migration.\n"
 	        "(QEMU's account of each migration) and DIR/qemu/ (consoles, agent logs).\n"
 	        "\n"
 	        "Scenarios:\n");
@@ -315,6 +317,7 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, const run
 		rsp_pid[v] = -1;
 	bo_log truth = {0};
 	static lab_hv hv; /* large (clock pairs), and one per process */
+	int guest_failed = 0;
 	int hv_up = 0;
 	set_env(&l, run);
 	if (open_truth(run, &l, &sc, &truth) != 0)
@@ -371,9 +374,12 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, const run
 			break;
 		if (total > 1)
 			fprintf(stderr, "lab: migration %d of %d\n", k + 1, total);
-		if ((sc.qemu ? lab_hv_migrate(&hv, k % plan->guests, &truth)
-		             : lab_migrate(&l, &plan->steps[k].sc, plan->steps[k].vm, k, &truth)) !=
-		    0)
+		int mrc =
+		        sc.qemu ? lab_hv_migrate(&hv, k % plan->guests, &truth)
+		                : lab_migrate(&l, &plan->steps[k].sc, plan->steps[k].vm, k, &truth);
+		if (mrc == LAB_GUEST_FAILED)
+			guest_failed = 1;
+		if (mrc != 0)
 			goto out;
 		wait_for = k + 1 == total ? plan->tail : plan->gap;
 	}
@@ -399,6 +405,12 @@ out:
 	}
 	lab_destroy(&l);
 	fprintf(stderr, "lab: %s removed\n", l.name);
+	if (guest_failed && !lab_interrupted) {
+		fprintf(stderr,
+		        "blackout-lab: exit 75: a QEMU guest crashed or hung after its "
+		        "migration (the hypervisor's fault, not the network's; docs/lab.md)\n");
+		return 75;
+	}
 	return lab_interrupted ? 130 : rc;
 }
 

@@ -85,7 +85,9 @@ typedef struct lab_hv {
 /* Builds the guest image, boots nguests guests and waits for their responders. */
 int lab_hv_start(lab_hv *h, const lab *l, const lab_scenario *sc, const char *run, int nguests,
                  const char *accel, int64_t downtime_limit_ms, const char *responder);
-/* One live migration of guest i, with the scenario's indication; truth into truth. */
+/* One live migration of guest i, with the scenario's indication; truth into truth. 0, -1, or
+ * LAB_GUEST_FAILED when the guest crashed or hung on the destination (QEMU under TCG here). */
+#define LAB_GUEST_FAILED (-75)
 int lab_hv_migrate(lab_hv *h, int i, bo_log *truth);
 /* Keeps the agents' lines and clock pairs flowing until a monotonic deadline. */
 int lab_hv_pump(lab_hv *h, int64_t deadline);

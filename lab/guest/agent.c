@@ -4,8 +4,9 @@
  * echo, UDP and new TCP from the loss of carrier until HOLD after its return, then lets go.
  *
  * It speaks JSON lines on a virtio-serial port to the lab (one line per event, guest
- * CLOCK_REALTIME around each nftables commit) and answers "S ID" lines with the guest's clock
- * at once, so the lab can map guest times to its own clock with bounds.
+ * CLOCK_REALTIME around each nftables commit; lines wait in a queue while the lab is not
+ * connected) and answers "S ID" lines with the guest's clock at once, so the lab can map guest
+ * times to its own clock with bounds.
  *
  *   blackout-lab-agent PORT_DEVICE HOLD_NS SCOPE     (SCOPE: icmp,udp,tcp-new[,tcp-all])
  */
@@ -33,7 +34,7 @@
 
 static int port = -1;
 static struct nft_ctx *nft;
-static unsigned lost; /* lines the port could not take (the lab between two QEMUs) */
+static unsigned lost; /* lines beyond the queue while the port could not take them */
 
 static int64_t now_ns(void)
 {
@@ -49,6 +50,22 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Lines wait here while the port cannot take them (the lab connects to a destination's port
+ * only once the guest's state has arrived): bounded, the oldest kept, losses counted. */
+static char outq[65536];
+static size_t outlen;
+
+static void flush_out(void)
+{
+	while (outlen) {
+		ssize_t w = write(port, outq, outlen);
+		if (w <= 0)
+			return;
+		memmove(outq, outq + w, outlen - (size_t)w);
+		outlen -= (size_t)w;
+	}
+}
+
 static void say(const char *fmt, ...)
 {
 	char line[256];
@@ -59,10 +76,13 @@ static void say(const char *fmt, ...)
 	if (n < 0 || n >= (int)sizeof line - 1)
 		return;
 	line[n++] = '\n';
-	/* The port blocks while the lab is not connected; a lost line is better than a stuck
-	 * agent, so the write is non-blocking and its losses are counted in the sync replies. */
-	if (write(port, line, (size_t)n) != n)
+	if (outlen + (size_t)n > sizeof outq) {
 		lost++;
+		return;
+	}
+	memcpy(outq + outlen, line, (size_t)n);
+	outlen += (size_t)n;
+	flush_out();
 }
 
 static int commit(const char *what, const char *cmds)
@@ -139,8 +159,12 @@ int main(int argc, char **argv)
 			int64_t left = until - mono_ns();
 			timeout = left <= 0 ? 0 : (int)(left / 1000000) + 1;
 		}
-		struct pollfd pf[2] = {{nl, POLLIN, 0}, {port, POLLIN, 0}};
+		struct pollfd pf[2] = {{nl, POLLIN, 0},
+		                       {port, (short)(POLLIN | (outlen ? POLLOUT : 0)), 0}};
+		if (outlen && (timeout < 0 || timeout > 20))
+			timeout = 20; /* a port not yet connected shows neither: try again soon */
 		int n = poll(pf, 2, timeout);
+		flush_out();
 		if (n < 0 && errno != EINTR)
 			return 1;
 		if (on && until != INT64_MAX && mono_ns() >= until) {
