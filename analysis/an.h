@@ -209,8 +209,9 @@ typedef struct an_truth {
 } an_truth;
 
 /* A migration event (events.c): one target's outages of all its streams that overlap or nearly
- * touch, judged on its longest like a run (verdict.c). Outages of a probe or two with no sign of
- * a migration (no announcement, no guest network event, no hypervisor record) are `loss`. */
+ * touch, judged on its longest like a run (verdict.c). Outages no longer than two of their
+ * stream's intervals with no sign of a migration (no announcement, no guest network event, no
+ * hypervisor record) are `loss`. */
 #define AN_EVENT_PARTS 16                       /* a target's streams in one event */
 #define AN_EVENT_JOIN (1000 * INT64_C(1000000)) /* outages this close are one event */
 enum an_event_kind { AN_EV_MIGRATION = 0, AN_EV_LOSS };

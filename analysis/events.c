@@ -5,7 +5,8 @@
  * starts within AN_EVENT_JOIN of the end of the event so far joins it (a quarantine's UDP
  * outage and its ICMP one are the same migration). An event is a migration when it carries a
  * migration's signature (the target's resume announcement inside it, a guest network event, a
- * hypervisor's record) or lost more than a probe or two on some stream; else it is `loss`.
+ * hypervisor's record) or was dark longer than two of its stream's intervals on some stream;
+ * else it is `loss` (a probe or two).
  * Each migration is judged on its longest outage, as the run is on its own (an_judge_outage).
  */
 #include <stdlib.h>
@@ -60,7 +61,7 @@ static int signature(const an_run *r, const an_event *e, int64_t from, int64_t t
 static void finish(an_run *r, const an_settings *set, an_event *e)
 {
 	int64_t longest = -1;
-	uint64_t most_lost = 0;
+	int brief = 1; /* every part shorter than two of its stream's intervals */
 	e->main_stream = e->main_outage = -1;
 	for (int i = 0; i < e->nparts; i++) {
 		const an_outage *o = &r->streams[e->parts[i].stream].outages[e->parts[i].outage];
@@ -70,8 +71,10 @@ static void finish(an_run *r, const an_settings *set, an_event *e)
 			e->main_stream = e->parts[i].stream;
 			e->main_outage = e->parts[i].outage;
 		}
-		if (o->lost > most_lost)
-			most_lost = o->lost;
+		/* "a probe or two": the stream's own interval, not the faster probing inside an
+		 * outage, is the yardstick */
+		if (d > 2 * r->streams[e->parts[i].stream].interval)
+			brief = 0;
 	}
 	/* The hypervisor's record of it: one whose matched outage is among its parts. */
 	e->host = -1;
@@ -84,7 +87,7 @@ static void finish(an_run *r, const an_settings *set, an_event *e)
 			}
 	const an_outage *m = &r->streams[e->main_stream].outages[e->main_outage];
 	int64_t from = m->start_lo ? m->start_lo : m->first_lost;
-	e->kind = most_lost > 2 || signature(r, e, from, e->end) ? AN_EV_MIGRATION : AN_EV_LOSS;
+	e->kind = !brief || signature(r, e, from, e->end) ? AN_EV_MIGRATION : AN_EV_LOSS;
 	an_judge_outage(r, set, e->main_stream, e->main_outage, &e->j);
 	/* tcp-est's longest stall across it, for the table and the records */
 	e->held = 0;

@@ -119,8 +119,8 @@ static int64_t ps_time(const json_t *v)
 		snprintf(zone, sizeof zone, "%s", frac);
 		frac[0] = 0;
 	}
-	int64_t secs = utc_seconds(tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	                           tm.tm_sec);
+	int64_t secs =
+	        utc_seconds(tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (secs <= 0)
 		return 0;
 	int64_t ns = secs * BO_NS_PER_S;

@@ -81,7 +81,7 @@ print(f"blackout: sent {sent}, answered {answered} ({answered / max(sent, 1) * 1
 PY
 
 # The fleet with migrations: the probe for the migrations' span and 10 s more.
-span=$(python3 -c "print(int($migrations * 0.25 + 18))")
+span=$(python3 -c "print(int($migrations * 0.25 + 21))")
 ex vm python3 bench/fleet_migrate.py "$out/targets" "$migrations" 0.25 "$out/truth.jsonl" &
 mig=$!
 ex probe "$bin/probe/blackout-probe" -q --no-events -s icmp,icmp-new,udp,tcp-syn -i 100ms \

@@ -43,6 +43,7 @@ def migrate(i, addr):
         truth.append({"target": addr, "start": list(start), "end": list(end), "verdict": verdict})
 
 
+time.sleep(3)  # the probe is up and sending to every target first
 threads = []
 for i, addr in enumerate(chosen):
     t = threading.Thread(target=migrate, args=(i, addr))
