@@ -232,7 +232,7 @@ typedef struct an_event {
 	int main_stream, main_outage; /* its longest */
 	an_judgement j;
 	int host;     /* the hypervisor's record of it (index into host), -1 none */
-	int64_t held; /* tcp-est's longest stall across it, 0 none */
+	int64_t held; /* tcp-est's longest stall across it, 0 none; -1: no tcp-est to tell */
 } an_event;
 
 /* host.c: a migration as the hypervisor tells it (host.jsonl, a Hyper-V event export). */
@@ -345,6 +345,10 @@ typedef struct an_run {
 	uint64_t event_parts_dropped; /* outages beyond AN_EVENT_PARTS in one event */
 } an_run;
 
+/* verdict.c: the target's tcp-est stream (the first that answered), or NULL; its longest stall
+ * overlapping [from, to] in *held, and the most of [from, to] one stall covered in *covered. */
+const an_stream *an_est_stall(const an_run *r, const bo_addr *target, int64_t from, int64_t to,
+                              int64_t *held, int64_t *covered);
 /* verdict.c: the verdict of one outage, as the run's and each event's is judged. */
 void an_judge_outage(const an_run *r, const an_settings *set, int stream, int outage,
                      an_judgement *j);

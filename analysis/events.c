@@ -89,20 +89,11 @@ static void finish(an_run *r, const an_settings *set, an_event *e)
 	int64_t from = m->start_lo ? m->start_lo : m->first_lost;
 	e->kind = !brief || signature(r, e, from, e->end) ? AN_EV_MIGRATION : AN_EV_LOSS;
 	an_judge_outage(r, set, e->main_stream, e->main_outage, &e->j);
-	/* tcp-est's longest stall across it, for the table and the records */
-	e->held = 0;
-	for (int i = 0; i < r->nstreams; i++) {
-		const an_stream *s = &r->streams[i];
-		if (!(s->desc->flags & BO_STREAM_BYTES) ||
-		    !bo_addr_eq(&s->target, &r->streams[e->stream0].target))
-			continue;
-		for (int k = 0; k < s->u.bytes.nstalls; k++) {
-			const struct an_stall *st = &s->u.bytes.stalls[k];
-			if (st->first_send <= e->end && st->last_reply >= from &&
-			    st->max_delay > e->held)
-				e->held = st->max_delay;
-		}
-	}
+	/* tcp-est's longest stall across it, for the records (-1: the target has no tcp-est) */
+	int64_t held, covered;
+	e->held = an_est_stall(r, &r->streams[e->stream0].target, from, e->end, &held, &covered)
+	                  ? held
+	                  : -1;
 }
 
 int an_events(an_run *r, const an_settings *set)

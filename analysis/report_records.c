@@ -52,12 +52,8 @@ json_t *an_event_json(const an_run *r, int i)
 	json_object_set_new(j, "resume_ns", ns_or_null(e->j.resume_ts));
 	json_object_set_new(j, "resume_kind",
 	                    e->j.resume_kind ? json_string(e->j.resume_kind) : json_null());
-	int has_est = 0;
-	for (int k = 0; k < r->nstreams && !has_est; k++)
-		has_est = (r->streams[k].desc->flags & BO_STREAM_BYTES) &&
-		          bo_addr_eq(&r->streams[k].target, &t->target) && r->streams[k].answered;
 	json_object_set_new(j, "tcp_est_held_ns",
-	                    has_est ? json_integer((json_int_t)e->held) : json_null());
+	                    e->held >= 0 ? json_integer((json_int_t)e->held) : json_null());
 	json_t *hv = json_null();
 	if (e->host >= 0) {
 		const an_host_mig *m = &r->host[e->host];

@@ -93,6 +93,32 @@ static const char *announce_kind(const an_announce *a)
 	                       : "ARP";
 }
 
+const an_stream *an_est_stall(const an_run *r, const bo_addr *target, int64_t from, int64_t to,
+                              int64_t *held, int64_t *covered)
+{
+	*held = *covered = 0;
+	for (int i = 0; i < r->nstreams; i++) {
+		const an_stream *e = &r->streams[i];
+		if (!(e->desc->flags & BO_STREAM_BYTES) || !bo_addr_eq(&e->target, target) ||
+		    !e->answered)
+			continue;
+		for (int k = 0; k < e->u.bytes.nstalls; k++) {
+			const struct an_stall *st = &e->u.bytes.stalls[k];
+			if (st->first_send > to || st->last_reply < from)
+				continue;
+			if (st->max_delay > *held)
+				*held = st->max_delay;
+			/* how much of [from, to] it covered: a full outage's stall covers it all */
+			int64_t a = st->first_send > from ? st->first_send : from;
+			int64_t b = st->last_reply < to ? st->last_reply : to;
+			if (b - a > *covered)
+				*covered = b - a;
+		}
+		return e;
+	}
+	return NULL;
+}
+
 /* The verdict of one outage (the longest of a migration event, or of the run): the resume is
  * the target's first announcement inside it, the dark time after the resume is held against the
  * reference figures, and the established flow beside it tells a quarantine (it passes) from a
@@ -127,29 +153,10 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 		         s->name, bo_dur_str(r->last_ts - o->first_lost, d, sizeof d));
 		return;
 	}
-	/* The established flow beside it: a quarantine lets it pass, so its longest stall across
-	 * the outage tells the two apart. */
-	const an_stream *est = NULL;
-	int64_t held = 0, covered = 0;
-	for (int i = 0; i < r->nstreams && !est; i++) {
-		const an_stream *e = &r->streams[i];
-		if (!(e->desc->flags & BO_STREAM_BYTES) || !bo_addr_eq(&e->target, &s->target) ||
-		    !e->answered)
-			continue;
-		est = e;
-		for (int k = 0; k < e->u.bytes.nstalls; k++) {
-			const struct an_stall *st = &e->u.bytes.stalls[k];
-			if (st->first_send > o->end_hi || st->last_reply < from)
-				continue;
-			if (st->max_delay > held)
-				held = st->max_delay;
-			/* how much of the outage it covered: a full outage's stall covers it all */
-			int64_t a = st->first_send > from ? st->first_send : from;
-			int64_t b = st->last_reply < o->end_hi ? st->last_reply : o->end_hi;
-			if (b - a > covered)
-				covered = b - a;
-		}
-	}
+	/* The established flow beside it: a quarantine lets it pass, so how much of the outage
+	 * one of its stalls covered tells the two apart. */
+	int64_t held, covered;
+	const an_stream *est = an_est_stall(r, &s->target, from, o->end_hi, &held, &covered);
 	int64_t post = j->resume_ts ? o->end - j->resume_ts : o->duration;
 	int v;
 	if (post <= set->switchover)
