@@ -16,8 +16,7 @@
 #define LAB_VM_ADDR "192.0.2.2"
 #define LAB_PROBE_ADDR6 "2001:db8::1"
 #define LAB_VM_ADDR6 "2001:db8::2"
-#define LAB_VM_MAC "00:15:5d:00:00:02"   /* the simulated VM: Hyper-V's prefix */
-#define LAB_QEMU_MAC "52:54:00:00:00:02" /* the first QEMU guest (qemu.c: 52:54:00:00:00:02+i) */
+
 #define LAB_STATE_DIR "/run/blackout-lab"
 
 #define LAB_MAX_VMS 8
@@ -69,6 +68,8 @@ void lab_destroy(lab *l);
  * and an ARP the VM sends during the pause is dropped, leaving it to retry a second later
  * after the resume, which the lab's ground truth does not model. */
 int lab_vm_neighbours(const lab *l, int vm);
+/* The probe's eth0 MAC, "aa:bb:cc:dd:ee:ff". 0 or -1. */
+int lab_probe_mac(const lab *l, char mac[18]);
 int lab_is_ours(const char *name);
 
 /* nsexec.c */
@@ -96,6 +97,10 @@ char *lab_scope_str(int scope, char *buf, size_t len); /* "icmp,udp,tcp-new" */
  * UDP, a new TCP connection (blocked by either TCP scope), an established one (only by all). */
 struct bo_stream_desc;
 int lab_blocked_by(const struct bo_stream_desc *d);
+/* The verdict the analyzer should give, with its default figures: for a pause alone, and for
+ * a quarantine's dark time after the resume. */
+const char *lab_pause_verdict(int64_t pause);
+const char *lab_quarantine_verdict(int64_t quarantine);
 
 /* migrate.c */
 const lab_scenario *lab_scenario_find(const char *name);

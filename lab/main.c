@@ -160,8 +160,9 @@ static int open_truth(const char *dir, const lab *l, const lab_scenario *sc, bo_
 		fprintf(stderr, "blackout-lab: cannot write %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	char scope[64];
+	char scope[64], a4[16], a6[40], mac[18];
 	lab_scope_str(sc->scope, scope, sizeof scope);
+	lab_vm_ident(0, sc->qemu, a4, a6, mac); /* the first VM or guest */
 	bo_log_put(truth,
 	           json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:b, s:s, s:s, s:s, s:s, "
 	                     "s:s, s:I}",
@@ -169,9 +170,8 @@ static int open_truth(const char *dir, const lab *l, const lab_scenario *sc, bo_
 	                     "format", BO_FORMAT_VERSION, "scenario", sc->name, "pause_ns",
 	                     (json_int_t)sc->pause_ns, "quarantine_ns",
 	                     (json_int_t)sc->quarantine_ns, "event", sc->event, "scope", scope,
-	                     "lab", l->name, "target", LAB_VM_ADDR, "target6", LAB_VM_ADDR6,
-	                     "target_mac", sc->qemu ? LAB_QEMU_MAC : LAB_VM_MAC, "realtime_ns",
-	                     (json_int_t)bo_clock_real_ns()));
+	                     "lab", l->name, "target", a4, "target6", a6, "target_mac", mac,
+	                     "realtime_ns", (json_int_t)bo_clock_real_ns()));
 	return 0;
 }
 

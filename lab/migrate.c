@@ -215,18 +215,13 @@ static int send_una(const lab *l, int vm, int64_t *t0, int64_t *t1)
 static const char *expected_verdict(const lab_scenario *sc, int blocked)
 {
 	if (!blocked || !sc->quarantine_ns) {
-		if (!sc->pause_ns)
-			return "no-blackout";
-		return sc->pause_ns <= BO_NS_PER_S ? "switchover-only" : "anomalous";
+		return sc->pause_ns ? lab_pause_verdict(sc->pause_ns) : "no-blackout";
 	}
 	/* Established TCP blocked too is no Windows quarantine: the analyzer, seeing tcp-est
 	 * stall as long, says so. */
 	if (sc->scope & LAB_Q_TCP_ALL)
 		return "full-outage";
-	/* The same reference figures the analyzer uses by default: about 3 s and 7 s. */
-	if (sc->quarantine_ns < 5 * BO_NS_PER_S)
-		return "quarantine-normal";
-	return sc->quarantine_ns <= 9 * BO_NS_PER_S ? "quarantine-safety-timeout" : "anomalous";
+	return lab_quarantine_verdict(sc->quarantine_ns);
 }
 
 typedef struct mig {

@@ -35,6 +35,12 @@ static void tap_name(const lab_guest *g, int gen, char *buf, size_t len)
 	snprintf(buf, len, "%si%d", g->name, gen);
 }
 
+/* What QEMU instance gen of guest g writes to its serial console. */
+static void console_path(const lab_hv *h, const lab_guest *g, int gen, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/qemu/%s-i%d.console", h->run, g->name, gen);
+}
+
 /* The first guest's like the simulated VM's, so the same checks read it. */
 static void responder_log(const lab_hv *h, const lab_guest *g, char *buf, size_t len)
 {
@@ -68,7 +74,9 @@ static int instance(lab_hv *h, lab_guest *g, int gen, int paused, pid_t *pid, la
 	inst_path(h, g, gen, "qmp", qmp, sizeof qmp);
 	inst_path(h, g, gen, "agent", agent, sizeof agent);
 	inst_path(h, g, gen, "mig", mig, sizeof mig);
-	snprintf(console, sizeof console, "file:%s/qemu/%s-i%d.console", h->run, g->name, gen);
+	char cpath[4200];
+	console_path(h, g, gen, cpath, sizeof cpath);
+	snprintf(console, sizeof console, "file:%s", cpath);
 	snprintf(log, sizeof log, "%s/qemu/%s-i%d.log", h->run, g->name, gen);
 	responder_log(h, g, rlog, sizeof rlog);
 	char scope[64];
@@ -165,8 +173,7 @@ static int agent_connect(lab_hv *h, lab_guest *g, int gen)
 			return fd;
 		if (fd >= 0)
 			close(fd);
-		struct timespec ts = {0, 10 * BO_NS_PER_MS};
-		nanosleep(&ts, NULL);
+		bo_clock_sleep(10 * BO_NS_PER_MS);
 	}
 	return -1;
 }
@@ -320,8 +327,7 @@ static void quit_instance(lab_hv *h, lab_guest *g, pid_t pid, lab_qmp *q, int ge
 	lab_qmp_close(q);
 	int st;
 	for (int i = 0; i < 300 && waitpid(pid, &st, WNOHANG) == 0; i++) {
-		struct timespec ts = {0, 10 * BO_NS_PER_MS};
-		nanosleep(&ts, NULL);
+		bo_clock_sleep(10 * BO_NS_PER_MS);
 	}
 	if (waitpid(pid, &st, WNOHANG) == 0) {
 		kill(-pid, SIGKILL);
@@ -332,21 +338,28 @@ static void quit_instance(lab_hv *h, lab_guest *g, pid_t pid, lab_qmp *q, int ge
 	tap(h, "del", tapn);
 }
 
+/* Does a line of the file hold one of the n strings? */
+static int file_has(const char *path, const char *const *what, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int found = 0;
+	while (f && !found && fgets(line, sizeof line, f))
+		for (size_t i = 0; i < n && !found; i++)
+			found = strstr(line, what[i]) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /* The guest's kernel said it crashed on this QEMU instance's console. */
 static int guest_crashed(const lab_hv *h, const lab_guest *g, int gen)
 {
 	static const char *const signs[] = {"Kernel panic", "Oops:", "general protection fault",
 	                                    "BUG:", "malloc(): "};
-	char path[4200], line[512];
-	snprintf(path, sizeof path, "%s/qemu/%s-i%d.console", h->run, g->name, gen);
-	FILE *f = fopen(path, "r");
-	int found = 0;
-	while (f && !found && fgets(line, sizeof line, f))
-		for (size_t i = 0; i < sizeof signs / sizeof signs[0]; i++)
-			found |= strstr(line, signs[i]) != NULL;
-	if (f)
-		fclose(f);
-	return found;
+	char path[4200];
+	console_path(h, g, gen, path, sizeof path);
+	return file_has(path, signs, sizeof signs / sizeof signs[0]);
 }
 
 static int64_t ms_field(const json_t *o, const char *k)
@@ -356,19 +369,14 @@ static int64_t ms_field(const json_t *o, const char *k)
 }
 
 /* The verdict blackout-analyze should give a stream, from what happened (not from what the
- * scenario meant): the dark time after the resume until the agent lifted the quarantine,
- * against the analyzer's default figures (3 s and 7 s: judged normal below 5 s, the safety
- * timeout up to 9 s). */
+ * scenario meant): the dark time after the resume until the agent lifted the quarantine. */
 static const char *expected(int blocked, int64_t downtime, int64_t resume, const int64_t qoff[2])
 {
 	if (blocked) {
 		int64_t post = (qoff[0] + qoff[1]) / 2 - resume;
-		return post <= BO_NS_PER_S       ? "switchover-only"
-		       : post < 5 * BO_NS_PER_S  ? "quarantine-normal"
-		       : post <= 9 * BO_NS_PER_S ? "quarantine-safety-timeout"
-		                                 : "anomalous";
+		return post <= BO_NS_PER_S ? "switchover-only" : lab_quarantine_verdict(post);
 	}
-	return downtime <= BO_NS_PER_S ? "switchover-only" : "anomalous";
+	return lab_pause_verdict(downtime);
 }
 
 int lab_hv_migrate(lab_hv *h, int i, bo_log *truth)
@@ -500,12 +508,16 @@ int lab_hv_migrate(lab_hv *h, int i, bo_log *truth)
 	/* Clock pairs after the last event, for mapping it. */
 	lab_hv_pump(h, bo_clock_mono_ns() + 500 * BO_NS_PER_MS);
 
-	int crashed = guest_crashed(h, g, dst) || silent;
-	if (crashed)
+	int panicked = guest_crashed(h, g, dst), crashed = panicked || silent;
+	if (crashed) {
+		char cpath[4200];
+		console_path(h, g, dst, cpath, sizeof cpath);
 		fprintf(stderr,
-		        "blackout-lab: %s crashed on the destination after the migration (its "
-		        "memory came out damaged; QEMU's console: %s/qemu/%s-i%d.console)\n",
-		        g->name, h->run, g->name, dst);
+		        "blackout-lab: %s %s on the destination after the migration (QEMU's "
+		        "console: %s)\n",
+		        g->name, panicked ? "crashed (its memory came out damaged)" : "hung",
+		        cpath);
+	}
 	int64_t downtime = ms_field(info, "downtime");
 	int64_t qon[2] = {0, 0}, qoff[2] = {0, 0}, cup[2] = {0, 0};
 	int have_on = to_host(g, g->q_on, qon) == 0, have_off = to_host(g, g->q_off, qoff) == 0;
@@ -576,34 +588,22 @@ int lab_hv_migrate(lab_hv *h, int i, bo_log *truth)
  * cache: on some machines KVM accepts a VM whose guest then hangs at early boot. */
 static const char *accel_cache = "/var/cache/blackout-lab/kvm-boots";
 
-static int file_has(const char *path, const char *what)
-{
-	FILE *f = fopen(path, "r");
-	char line[512];
-	int found = 0;
-	while (f && !found && fgets(line, sizeof line, f))
-		found = strstr(line, what) != NULL;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 /* Until the guest's init is up and its responder has started (its log's first line). */
 static int boot_wait(lab_hv *h, lab_guest *g, int64_t deadline)
 {
 	char console[4200], rlog[4200];
-	snprintf(console, sizeof console, "%s/qemu/%s-i0.console", h->run, g->name);
+	static const char *const up[] = {"guest: up"}, *const start[] = {"\"type\":\"start\""};
+	console_path(h, g, 0, console, sizeof console);
 	responder_log(h, g, rlog, sizeof rlog);
 	while (bo_clock_mono_ns() < deadline && !lab_interrupted) {
-		if (file_has(console, "guest: up") && file_has(rlog, "\"type\":\"start\""))
+		if (file_has(console, up, 1) && file_has(rlog, start, 1))
 			return 0;
 		int st;
 		if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
 			g->pid = -1;
 			return -1;
 		}
-		struct timespec ts = {0, 50 * BO_NS_PER_MS};
-		nanosleep(&ts, NULL);
+		bo_clock_sleep(50 * BO_NS_PER_MS);
 	}
 	return -1;
 }
@@ -660,18 +660,6 @@ static void stop_guests(lab_hv *h)
 	}
 }
 
-/* The probe's MAC, for the guest's fixed neighbour entry. */
-static void probe_mac(const lab *l, char *mac)
-{
-	char cmd[160], name[32], state[32];
-	snprintf(cmd, sizeof cmd, "ip -n %s -br link show eth0", l->ns[LAB_PROBE]);
-	FILE *p = popen(cmd, "r");
-	if (!p || fscanf(p, "%31s %31s %17s", name, state, mac) != 3)
-		mac[0] = 0;
-	if (p)
-		pclose(p);
-}
-
 int lab_hv_start(lab_hv *h, const lab *l, const lab_scenario *sc, const char *run, int nguests,
                  const char *accel, int64_t downtime_limit_ms, const char *responder)
 {
@@ -682,9 +670,7 @@ int lab_hv_start(lab_hv *h, const lab *l, const lab_scenario *sc, const char *ru
 		lab_guest *g = &h->g[i];
 		g->index = i, g->agent = -1, g->pid = -1;
 		snprintf(g->name, sizeof g->name, "g%d", i);
-		snprintf(g->addr, sizeof g->addr, "192.0.2.%d", 2 + i);
-		snprintf(g->addr6, sizeof g->addr6, "2001:db8::%d", 2 + i);
-		snprintf(g->mac, sizeof g->mac, "52:54:00:00:00:%02x", 2 + i);
+		lab_vm_ident(i, 1, g->addr, g->addr6, g->mac);
 	}
 	if (lab_system((char *[]){"sh", "-c", "command -v " QEMU_BIN " >/dev/null", NULL}) != 0) {
 		fprintf(stderr, "blackout-lab: needs QEMU (apt-get install qemu-system-x86)\n");
@@ -709,7 +695,8 @@ int lab_hv_start(lab_hv *h, const lab *l, const lab_scenario *sc, const char *ru
 		fprintf(stderr, "blackout-lab: cannot write %s: %s\n", dir, strerror(errno));
 		return -1;
 	}
-	probe_mac(l, h->probe_mac);
+	if (lab_probe_mac(l, h->probe_mac) != 0) /* for the guest's fixed neighbour entry */
+		h->probe_mac[0] = 0;
 	fprintf(stderr, "lab: building the guest image\n");
 	if (build_image(h, responder) != 0)
 		return -1;

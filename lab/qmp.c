@@ -43,8 +43,7 @@ int lab_qmp_open(lab_qmp *q, const char *path, int64_t deadline)
 		if ((e != ENOENT && e != ECONNREFUSED) || bo_clock_mono_ns() >= deadline ||
 		    lab_interrupted)
 			return -e;
-		struct timespec ts = {0, 10 * BO_NS_PER_MS};
-		nanosleep(&ts, NULL);
+		bo_clock_sleep(10 * BO_NS_PER_MS);
 	}
 	json_t *greeting = lab_qmp_read(q, deadline);
 	if (!greeting || !json_object_get(greeting, "QMP")) {

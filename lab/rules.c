@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bo_stream.h"
+#include "bo_time.h"
 #include "lab.h"
 
 /* The VM's input chain uses conntrack from the start: loading the first ct rule only at
@@ -83,4 +84,18 @@ int lab_blocked_by(const bo_stream_desc *d)
 		return (d->flags & BO_STREAM_BYTES) ? LAB_Q_TCP_ALL : LAB_Q_TCP_NEW | LAB_Q_TCP_ALL;
 	}
 	return 0;
+}
+
+/* The analyzer's default figures (about 3 s and 7 s, switchover up to 1 s), as its verdict
+ * thresholds place them: normal below 5 s, the safety timeout up to 9 s. */
+const char *lab_pause_verdict(int64_t pause)
+{
+	return pause <= BO_NS_PER_S ? "switchover-only" : "anomalous";
+}
+
+const char *lab_quarantine_verdict(int64_t quarantine)
+{
+	return quarantine < 5 * BO_NS_PER_S    ? "quarantine-normal"
+	       : quarantine <= 9 * BO_NS_PER_S ? "quarantine-safety-timeout"
+	                                       : "anomalous";
 }

@@ -194,7 +194,7 @@ int lab_create(lab *l, const char *name, int owner, int nvms)
 	return 0;
 }
 
-int lab_vm_neighbours(const lab *l, int v)
+int lab_probe_mac(const lab *l, char mac[18])
 {
 	int saved;
 	if (lab_enter(l, LAB_PROBE, &saved) != 0)
@@ -210,10 +210,17 @@ int lab_vm_neighbours(const lab *l, int v)
 	if (rc != 0)
 		return -1;
 	const unsigned char *m = (const unsigned char *)ifr.ifr_hwaddr.sa_data;
+	snprintf(mac, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return 0;
+}
+
+int lab_vm_neighbours(const lab *l, int v)
+{
 	char mac[18];
-	snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-	         m[5]);
+	if (lab_probe_mac(l, mac) != 0)
+		return -1;
 	char *vm = (char *)l->ns[LAB_VM + v];
+	int rc;
 	rc = IP("-n", vm, "neigh", "replace", LAB_PROBE_ADDR, "lladdr", mac, "nud", "permanent",
 	        "dev", "eth0");
 	return rc ? rc
