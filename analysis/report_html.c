@@ -257,13 +257,16 @@ static const char style[] =
         ".event{stroke:#000;stroke-width:1.5}.event-t{font-size:11px}"
         ".ref{stroke:#555;stroke-dasharray:5 4}.ref-t{font-size:11px;fill:#555}"
         ".evn{font-size:10px;fill:#000;text-anchor:middle;font-weight:600}"
-        ".strip td{padding:2px 6px;color:#fff;font-size:12px}"
+        ".strip td{padding:2px 6px;color:#fff;font-size:12px}.strip td.v-ok{background:#2e7d32;"
+        "color:#fff}.strip td.v-bad{background:#c62828;color:#fff}.strip td.v-warn{"
+        "background:#b26a00;color:#fff}"
         ".legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 14px;"
         "vertical-align:-1px}";
 
-static const char *verdict_colour(int v)
+/* The class that colours a verdict (the style's .v-ok, .v-bad, .v-warn). */
+static const char *verdict_class(int v)
 {
-	return an_verdict_ok(v) ? "#2e7d32" : v == AN_V_QUARANTINE_TIMEOUT ? "#c62828" : "#b26a00";
+	return an_verdict_ok(v) ? "v-ok" : v == AN_V_QUARANTINE_TIMEOUT ? "v-bad" : "v-warn";
 }
 
 /* The migration events first: counts per verdict, a strip of them in time order (one cell
@@ -279,13 +282,13 @@ static void migrations_html(FILE *f, const an_run *r)
 	fprintf(f, "<p><b>%d migrations</b>:", n);
 	for (int v = AN_NVERDICTS - 1; v >= 0; v--)
 		if (counts[v])
-			fprintf(f, " <span style=\"color:%s\">%s %d</span>", verdict_colour(v),
+			fprintf(f, " <span class=\"%s\">%s %d</span>", verdict_class(v),
 			        an_verdict_names[v], counts[v]);
 	fputs("</p>\n<table class=\"strip\"><tr>", f);
 	for (int i = 0; i < r->nevents; i++)
 		if (r->events[i].kind == AN_EV_MIGRATION)
-			fprintf(f, "<td style=\"background:%s\" title=\"%s\">#%d</td>",
-			        verdict_colour(r->events[i].j.verdict),
+			fprintf(f, "<td class=\"%s\" title=\"%s\">#%d</td>",
+			        verdict_class(r->events[i].j.verdict),
 			        an_verdict_names[r->events[i].j.verdict], i + 1);
 	fputs("</tr></table>\n<table><tr><th>#</th><th>verdict</th><th>target</th>"
 	      "<th>start "
@@ -307,8 +310,8 @@ static void migrations_html(FILE *f, const an_run *r)
 			         bo_dur_str(r->host[e->host].downtime, t, sizeof t),
 			         r->host[e->host].source);
 		}
-		fprintf(f, "<tr><td>%d</td><td style=\"color:%s\">%s</td><td>", i + 1,
-		        verdict_colour(e->j.verdict), an_verdict_names[e->j.verdict]);
+		fprintf(f, "<tr><td>%d</td><td class=\"%s\">%s</td><td>", i + 1,
+		        verdict_class(e->j.verdict), an_verdict_names[e->j.verdict]);
 		esc(f, r->streams[e->stream0].target_str);
 		fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", iso,
 		        bo_dur_str(o->duration, d, sizeof d), pm, r->streams[e->main_stream].name);
@@ -321,9 +324,7 @@ static void migrations_html(FILE *f, const an_run *r)
 void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 {
 	const char *v = an_verdict_names[r->verdict];
-	const char *vcls = an_verdict_ok(r->verdict)               ? "v-ok"
-	                   : r->verdict == AN_V_QUARANTINE_TIMEOUT ? "v-bad"
-	                                                           : "v-warn";
+	const char *vcls = verdict_class(r->verdict);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
 	      "charset=\"utf-8\">\n<title>blackout: ",
 	      f);
