@@ -63,7 +63,9 @@ int lab_create(lab *l, const char *name, int owner, int nvms);
  * command that removes it; their number. */
 int lab_report_stale(void);
 int lab_attach(lab *l, const char *name); /* an existing lab made by `up` */
-void lab_destroy(lab *l);
+void lab_destroy(lab *l);                 /* also removes the QEMU guests' socket directory */
+/* Where the lab's QEMU guests keep their Unix sockets (short paths): /run/blackout-lab/qemu-NAME */
+void lab_qemu_dir(const lab *l, char *buf, size_t len);
 /* The VM's neighbour entries for the probe (IPv4 and IPv6), fixed: a link event flushes them,
  * and an ARP the VM sends during the pause is dropped, leaving it to retry a second later
  * after the resume, which the lab's ground truth does not model. */

@@ -676,7 +676,7 @@ int lab_hv_start(lab_hv *h, const lab *l, const lab_scenario *sc, const char *ru
 		fprintf(stderr, "blackout-lab: needs QEMU (apt-get install qemu-system-x86)\n");
 		return -1;
 	}
-	snprintf(h->sock, sizeof h->sock, "%s/qemu-%s", LAB_STATE_DIR, l->name);
+	lab_qemu_dir(l, h->sock, sizeof h->sock);
 	char dir[4200];
 	snprintf(dir, sizeof dir, "%s/qemu", run);
 	if (bo_mkdir_p(dir) != 0 || bo_mkdir_p(h->sock) != 0) {
@@ -765,19 +765,5 @@ void lab_hv_stop(lab_hv *h)
 	for (int i = 0; i < h->nguests; i++)
 		bo_log_close(&h->g[i].agent_log);
 	bo_log_close(&h->host);
-	if (h->sock[0]) {
-		char path[200];
-		for (int i = 0; i < h->nguests; i++)
-			for (int gen = 0; gen < 1024; gen++) {
-				const char *what[] = {"qmp", "agent", "mig"};
-				int any = 0;
-				for (int w = 0; w < 3; w++) {
-					inst_path(h, &h->g[i], gen, what[w], path, sizeof path);
-					any |= unlink(path) == 0;
-				}
-				if (!any && gen > h->nmig + 1)
-					break;
-			}
-		rmdir(h->sock);
-	}
+	/* The sockets' directory goes with the lab (lab_destroy), also after a SIGKILL. */
 }

@@ -332,8 +332,23 @@ void lab_destroy(lab *l)
 	for (int i = 0; i < LAB_NROLES; i++)
 		if (ns_exists(l->ns[i])) /* deleting a namespace removes its links, rules, bridge */
 			IP("netns", "del", l->ns[i]);
+	/* QEMU guests' sockets, if the lab had any */
 	char path[128];
+	lab_qemu_dir(l, path, sizeof path);
+	DIR *d = opendir(path);
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	if (d) {
+		closedir(d);
+		rmdir(path);
+	}
 	state_path(l->name, path, sizeof path);
 	unlink(path);
 	l->created = 0;
+}
+
+void lab_qemu_dir(const lab *l, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/qemu-%s", LAB_STATE_DIR, l->name);
 }
