@@ -208,12 +208,31 @@ typedef struct an_truth {
 	char verdict[40];
 } an_truth;
 
+/* An outage split where the guest's capture saw its lost probes arrive again (verdict.c). */
+struct an_phases {
+	int have;                      /* the guest's capture saw lost probes arrive */
+	int64_t pause, quarantine;     /* the outage split at the first arrival */
+	int64_t resume, resume_unsure; /* the first arrival, and the capture's gaps before */
+};
+/* The guest's clock against the probe's before and after an outage (stamp.c). */
+struct an_clock_result {
+	int have_before, have_after;
+	int64_t before, before_err, after, after_err; /* offsets (reflector - probe), ± */
+	int both;                                     /* a step can be told */
+	int64_t step;
+	int stepped; /* beyond both errors and 1 ms */
+};
+
 /* A migration event (events.c): one target's outages of all its streams that overlap or nearly
  * touch, judged on its longest like a run (verdict.c). Outages no longer than two of their
  * stream's intervals with no sign of a migration (no announcement, no guest network event, no
  * hypervisor record) are `loss`. */
 #define AN_EVENT_PARTS 16                       /* a target's streams in one event */
 #define AN_EVENT_JOIN (1000 * INT64_C(1000000)) /* outages this close are one event */
+/* A marker belongs to the event that ends after it, up to this long before the event starts
+ * (a migration's memory copy runs before its switchover) and not before the target's previous
+ * event ended. */
+#define AN_EVENT_LEAD (600 * INT64_C(1000000000))
 enum an_event_kind { AN_EV_MIGRATION = 0, AN_EV_LOSS };
 typedef struct an_judgement {
 	int verdict;
@@ -231,8 +250,12 @@ typedef struct an_event {
 	int64_t start, end; /* earliest start and latest end (point estimates) of its outages */
 	int main_stream, main_outage; /* its longest */
 	an_judgement j;
-	int host;     /* the hypervisor's record of it (index into host), -1 none */
-	int64_t held; /* tcp-est's longest stall across it, 0 none; -1: no tcp-est to tell */
+	int host;        /* the hypervisor's record of it (index into host), -1 none */
+	int64_t held;    /* tcp-est's longest stall across it, 0 none; -1: no tcp-est to tell */
+	int attribution; /* its longest outage's (an_attribution_names), 0 none */
+	struct an_phases phases;      /* its longest outage's */
+	struct an_clock_result clock; /* the guest's clock between its neighbours and it */
+	int mark0, nmarks;            /* its markers: markers[mark0 .. mark0 + nmarks) */
 } an_event;
 
 /* host.c: a migration as the hypervisor tells it (host.jsonl, a Hyper-V event export). */
@@ -242,6 +265,8 @@ typedef struct an_host_mig {
 	char source[16]; /* qemu, libvirt, hyperv, ... */
 	char vm[64];
 	char mode[24];
+	char from_host[64], to_host[64]; /* where known (host.jsonl's from_host, to_host) */
+	char logged_by[64];              /* Hyper-V: the host whose event log had it */
 	bo_addr target;
 	int have_target;
 	int event_id;                /* Hyper-V: 20415, or 20417 (unexpectedly long) */
@@ -302,19 +327,8 @@ typedef struct an_run {
 	int64_t resume_ts;
 	const char *resume_kind;      /* label of the announcement that marked the resume */
 	int main_stream, main_outage; /* -1 when none */
-	struct an_phases {
-		int have;                  /* the guest's capture saw lost probes arrive */
-		int64_t pause, quarantine; /* the main outage split at the first arrival */
-		int64_t resume,
-		        resume_unsure; /* the first arrival, and the capture's gaps before */
-	} phases;
-	struct an_clock_result {
-		int have_before, have_after;
-		int64_t before, before_err, after, after_err; /* offsets (reflector - probe), ± */
-		int both;                                     /* a step can be told */
-		int64_t step;
-		int stepped; /* beyond both errors and 1 ms */
-	} clock;
+	struct an_phases phases;      /* of the main outage */
+	struct an_clock_result clock; /* around the main outage */
 	const int64_t *quarantine; /* the guest firewall's window overlapping it (WFP), or NULL */
 	an_probe_cb on_probe;      /* --csv: every probe as it is resolved */
 	void *on_probe_arg;
@@ -360,6 +374,9 @@ void an_event_counts(const an_run *r, int counts[AN_NVERDICTS]);
 /* report_records.c: event i as JSON (migrations[], --records); --records FILE (appended, a
  * line per migration event); --prom FILE (a Prometheus textfile, accumulating). 0 or -1. */
 json_t *an_event_json(const an_run *r, int i);
+/* report_json.c: phases and clock fit as the report writes them (null when unknown). */
+json_t *an_phases_json(const struct an_phases *p);
+json_t *an_clock_json(const struct an_clock_result *c);
 int an_write_records(const an_run *r, const char *path);
 int an_write_prom(const an_run *r, const char *path);
 
@@ -458,9 +475,12 @@ int64_t an_guest_blind(const an_run *r, int64_t from, int64_t to);
 /* report_html.c: one self-contained HTML page with an SVG timeline. */
 void an_report_html(FILE *f, const an_run *r, const an_settings *set);
 
-/* stamp.c: the guest's clock against the probe's, from STAMP T1-T4 around the main outage:
- * fills r->clock. */
-void an_clock(an_run *r);
+/* stamp.c: the guest's clock against the probe's, from STAMP T1-T4 of the target's samples
+ * in [lo, hi] before and after the outage (the least round trip on each side). */
+void an_clock_fit(const an_run *r, int stream, int outage, int64_t lo, int64_t hi,
+                  struct an_clock_result *c);
+/* verdict.c: an outage's phases (have 0 when the guest's capture did not see it end). */
+void an_phases_of(const an_run *r, const an_outage *o, struct an_phases *p);
 
 /* verdict.c: the results, once, after the capture and guest passes. */
 void an_verdict(an_run *r, const an_settings *set);

@@ -9,6 +9,7 @@
  * else it is `loss` (a probe or two).
  * Each migration is judged on its longest outage, as the run is on its own (an_judge_outage).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,34 @@ static void finish(an_run *r, const an_settings *set, an_event *e)
 	                  : -1;
 }
 
+/* What an event knows once its neighbours are known: the guest's clock between the target's
+ * previous event and its next (a VM moved twice may step twice), its phases and attribution,
+ * its markers. */
+static void surroundings(an_run *r, int i)
+{
+	an_event *e = &r->events[i];
+	const bo_addr *t = &r->streams[e->stream0].target;
+	int64_t lo = INT64_MIN, hi = INT64_MAX;
+	for (int k = i - 1; k >= 0 && lo == INT64_MIN; k--)
+		if (bo_addr_eq(&r->streams[r->events[k].stream0].target, t))
+			lo = r->events[k].end;
+	for (int k = i + 1; k < r->nevents && hi == INT64_MAX; k++)
+		if (bo_addr_eq(&r->streams[r->events[k].stream0].target, t))
+			hi = r->events[k].start;
+	const an_outage *o = &r->streams[e->main_stream].outages[e->main_outage];
+	an_clock_fit(r, e->main_stream, e->main_outage, lo, hi, &e->clock);
+	an_phases_of(r, o, &e->phases);
+	e->attribution = o->attribution;
+	int64_t from = e->start - AN_EVENT_LEAD > lo ? e->start - AN_EVENT_LEAD : lo;
+	e->mark0 = e->nmarks = 0;
+	for (int k = 0; k < r->nmarkers; k++)
+		if (r->markers[k].ts > from && r->markers[k].ts <= e->end) {
+			if (!e->nmarks)
+				e->mark0 = k;
+			e->nmarks++;
+		}
+}
+
 int an_events(an_run *r, const an_settings *set)
 {
 	free(r->events);
@@ -166,6 +195,15 @@ int an_events(an_run *r, const an_settings *set)
 			r->events[k] = r->events[k - 1];
 			r->events[k - 1] = tmp;
 		}
+	/* the markers in time order (the log has them so, but for a clock stepped between) */
+	for (int i = 1; i < r->nmarkers; i++)
+		for (int k = i; k > 0 && r->markers[k].ts < r->markers[k - 1].ts; k--) {
+			an_marker tmp = r->markers[k];
+			r->markers[k] = r->markers[k - 1];
+			r->markers[k - 1] = tmp;
+		}
+	for (int i = 0; i < r->nevents; i++)
+		surroundings(r, i);
 	return 0;
 }
 

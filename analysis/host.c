@@ -68,6 +68,8 @@ static void from_line(an_run *r, const json_t *o)
 	bo_json_text(o, "source", "host", m.source, sizeof m.source);
 	bo_json_text(o, "vm", "", m.vm, sizeof m.vm);
 	bo_json_text(o, "mode", "", m.mode, sizeof m.mode);
+	bo_json_text(o, "from_host", "", m.from_host, sizeof m.from_host);
+	bo_json_text(o, "to_host", "", m.to_host, sizeof m.to_host);
 	char t[64];
 	bo_json_text(o, "target", "", t, sizeof t);
 	m.have_target = t[0] && bo_addr_parse(t, &m.target) == 0;
@@ -169,6 +171,8 @@ static void from_hyperv(an_run *r, const json_t *ev)
 	m.event_id = (int)id;
 	const char *vm = json_string_value(json_object_get(json_array_get(props, 0), "Value"));
 	bo_text_clean(m.vm, sizeof m.vm, vm ? vm : "");
+	const char *by = json_string_value(json_object_get(ev, "MachineName"));
+	bo_text_clean(m.logged_by, sizeof m.logged_by, by ? by : "");
 	m.downtime = seconds(json_object_get(json_array_get(props, 1), "Value"));
 	m.end = ps_time(json_object_get(ev, "TimeCreated"));
 	if (!m.end || m.downtime < 0) {

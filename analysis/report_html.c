@@ -69,7 +69,7 @@ static int vmark_cmp(const void *a, const void *b)
 	return x->t < y->t ? -1 : x->t > y->t;
 }
 
-static void vlines(FILE *f, const axis *a, vmark *m, int n, int rows)
+static void vlines(FILE *f, const axis *a, vmark *m, int n, int body)
 {
 	qsort(m, (size_t)n, sizeof *m, vmark_cmp);
 	double busy[LEVELS]; /* right end of the last label on each level */
@@ -83,7 +83,7 @@ static void vlines(FILE *f, const axis *a, vmark *m, int n, int rows)
 		busy[l] = x + w;
 		int y = TOP - 8 - 14 * l;
 		fprintf(f, "<line class=\"%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n",
-		        m[i].cls, x, x, y + 2, TOP + rows * ROW);
+		        m[i].cls, x, x, y + 2, TOP + body);
 		fprintf(f, "<text class=\"%s-t\" x=\"%.1f\" y=\"%d\">", m[i].cls, x + 3, y);
 		esc(f, m[i].label);
 		fputs("</text>\n", f);
@@ -108,42 +108,58 @@ static int64_t network_event(const an_run *r, const char **what)
 	return r->resume_ts;
 }
 
-static void bound_rect(FILE *f, const axis *a, int64_t lo, int64_t hi, int y)
+/* The class that colours a verdict (the style's .v-ok, .v-bad, .v-warn). */
+static const char *verdict_class(int v)
 {
-	fprintf(f, "<rect class=\"bound\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\"/>\n",
-	        x_of(a, lo), y + 3, x_of(a, hi) - x_of(a, lo) + 1, ROW - 6);
+	return an_verdict_ok(v) ? "v-ok" : v == AN_V_QUARANTINE_TIMEOUT ? "v-bad" : "v-warn";
 }
 
-static void stream_row(FILE *f, const axis *a, const an_stream *s, int row)
+static void bound_rect(FILE *f, const axis *a, int64_t lo, int64_t hi, int y, int h)
 {
-	static const char *cls[] = {"ok", "lost", "blind"};
-	int y = TOP + row * ROW;
-	fprintf(f, "<text class=\"lbl\" x=\"%d\" y=\"%d\">", LEFT - 8, y + ROW / 2 + 4);
-	esc(f, s->target_str);
-	fprintf(f, " %s</text>\n", s->name);
+	fprintf(f, "<rect class=\"bound\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\"/>\n",
+	        x_of(a, lo), y + 3, x_of(a, hi) - x_of(a, lo) + 1, h - 6);
+}
+
+static const char *const seg_cls[] = {"ok", "lost", "blind"};
+
+/* A stream's runs of one status as bands in [y, y + h). */
+static void segs(FILE *f, const axis *a, const an_stream *s, int status, int y, int h)
+{
 	for (int i = 0; i < s->nsegs; i++) {
 		const an_seg *g = &s->segs[i];
+		if (g->status != status)
+			continue;
 		double x0 = x_of(a, g->first),
 		       x1 = x_of(a, g->last + (s->interval ? s->interval : 0));
 		if (x1 - x0 < 1)
 			x1 = x0 + 1;
 		fprintf(f,
 		        "<rect class=\"%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
-		        "height=\"%d\"><title>%u "
+		        "height=\"%d\"><title>%s %u "
 		        "%s</title></rect>\n",
-		        cls[g->status], x0, y + 8, x1 - x0, ROW - 16, g->count,
+		        seg_cls[g->status], x0, y, x1 - x0, h, s->name, g->count,
 		        g->status == AN_OK     ? "answered"
 		        : g->status == AN_LOST ? "lost"
 		                               : "blind");
 	}
+}
+
+static void stream_row(FILE *f, const axis *a, const an_stream *s, int y, int first)
+{
+	fprintf(f, "<text class=\"lbl\" x=\"%d\" y=\"%d\">", LEFT - 8, y + ROW / 2 + 4);
+	if (first) /* the target once, on its first row */
+		esc(f, s->target_str);
+	fprintf(f, " %s</text>\n", s->name);
+	for (int st = AN_OK; st <= AN_BLIND; st++)
+		segs(f, a, s, st, y + 8, ROW - 16);
 	for (int i = 0; i < s->noutages; i++) {
 		const an_outage *o = &s->outages[i];
 		/* The bounds: the start lies in [start_lo, start_hi], the end in [end_lo, end_hi].
 		 */
 		if (o->start_lo)
-			bound_rect(f, a, o->start_lo, o->start_hi, y);
+			bound_rect(f, a, o->start_lo, o->start_hi, y, ROW);
 		if (o->end_hi)
-			bound_rect(f, a, o->end_lo, o->end_hi, y);
+			bound_rect(f, a, o->end_lo, o->end_hi, y, ROW);
 		char d[32], pm[32], label[80];
 		bo_dur_str(o->duration, d, sizeof d);
 		bo_dur_str((o->dmax - o->dmin) / 2, pm, sizeof pm);
@@ -156,32 +172,99 @@ static void stream_row(FILE *f, const axis *a, const an_stream *s, int row)
 	}
 }
 
+/* The timeline's rows, a target's together (targets in the order they were first probed):
+ * with up to HTML_DETAIL_TARGETS targets a row a stream; with more, a row a target with its
+ * streams drawn over each other, losses on top (which stream, the tables say). */
+#define HTML_DETAIL_TARGETS 8
+#define ROW_TARGET 16 /* height of a target's row */
+typedef struct trow {
+	int stream; /* a stream, or the target's head stream (compact) */
+	int first;  /* the target's first row */
+	int group;  /* the target's number, for the shading */
+} trow;
+
+static int timeline_rows(const an_run *r, trow *rows, int *chain, int *compact)
+{
+	int n = 0, targets = 0;
+	for (int t = 0; t < r->nstreams; t++)
+		targets += r->streams[t].next_same < 0; /* a target's first stream */
+	*compact = targets > HTML_DETAIL_TARGETS;
+	for (int t = 0, g = 0; t < r->nstreams; t++) {
+		if (r->streams[t].next_same >= 0)
+			continue;
+		/* by_target names the target's last stream, next_same leads back to its first */
+		int head = bo_addrmap_get(&r->by_target, &r->streams[t].target), k = 0;
+		if (*compact) {
+			rows[n++] = (trow){head, 1, g++};
+			continue;
+		}
+		for (int i = head; i >= 0; i = r->streams[i].next_same)
+			chain[k++] = i;
+		for (int first = 1; k--; first = 0)
+			rows[n++] = (trow){chain[k], first, g};
+		g++;
+	}
+	return n;
+}
+
+static void target_row(FILE *f, const axis *a, const an_run *r, int head, int y)
+{
+	static const int order[] = {AN_OK, AN_BLIND, AN_LOST}; /* any stream's loss on top */
+	fprintf(f, "<text class=\"lbl\" x=\"%d\" y=\"%d\">", LEFT - 8, y + ROW_TARGET / 2 + 4);
+	esc(f, r->streams[head].target_str);
+	fputs("</text>\n", f);
+	for (int k = 0; k < 3; k++)
+		for (int i = head; i >= 0; i = r->streams[i].next_same)
+			segs(f, a, &r->streams[i], order[k], y + 3, ROW_TARGET - 6);
+}
+
 static void timeline(FILE *f, const an_run *r, const an_settings *set)
 {
 	axis a = {r->first_ts, r->last_ts > r->first_ts ? r->last_ts : r->first_ts + 1};
-	int rows = r->nstreams, h = TOP + rows * ROW + BOTTOM;
+	trow *rows = malloc((size_t)(r->nstreams ? r->nstreams : 1) * sizeof *rows);
+	int *ys = malloc((size_t)(r->nstreams + 1) * sizeof *ys);
+	int *chain = malloc((size_t)(r->nstreams + 1) * sizeof *chain);
+	if (!rows || !ys || !chain) {
+		free(rows);
+		free(ys);
+		free(chain);
+		fputs("<p>(no memory for the timeline)</p>\n", f);
+		return;
+	}
+	int compact, nrows = timeline_rows(r, rows, chain, &compact),
+	             rh = compact ? ROW_TARGET : ROW;
+	int body = nrows * rh, h = TOP + body + BOTTOM;
 	fprintf(f,
 	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 	        "viewBox=\"0 0 %d %d\">\n",
 	        W, h, W, h);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, h);
-	for (int i = 0; i < rows; i++)
-		if (i % 2)
+	for (int i = 0; i < nrows; i++) {
+		ys[i] = TOP + i * rh;
+		if (rows[i].group % 2) /* a target's rows shaded together */
 			fprintf(f,
-			        "<rect class=\"stripe\" x=\"%d\" y=\"%d\" width=\"%d\" "
+			        "<rect class=\"stripe\" x=\"0\" y=\"%d\" width=\"%d\" "
 			        "height=\"%d\"/>\n",
-			        LEFT, TOP + i * ROW, W - LEFT - RIGHT, ROW);
+			        ys[i], W - RIGHT, rh);
+		else if (rows[i].first && i)
+			fprintf(f,
+			        "<line class=\"grid\" x1=\"0\" x2=\"%d\" y1=\"%d\" y2=\"%d\"/>\n",
+			        W - RIGHT, ys[i], ys[i]);
+	}
 	/* time axis, in seconds from the first packet */
 	int64_t step = tick_step(a.t1 - a.t0);
 	for (int64_t t = 0; a.t0 + t <= a.t1; t += step) {
 		double x = x_of(&a, a.t0 + t);
 		fprintf(f, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n",
-		        x, x, TOP, TOP + rows * ROW + 4);
+		        x, x, TOP, TOP + body + 4);
 		fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%d\">%g s</text>\n", x,
-		        TOP + rows * ROW + 18, (double)t / 1e9);
+		        TOP + body + 18, (double)t / 1e9);
 	}
-	for (int i = 0; i < rows; i++)
-		stream_row(f, &a, &r->streams[i], i);
+	for (int i = 0; i < nrows; i++)
+		if (compact)
+			target_row(f, &a, r, rows[i].stream, ys[i]);
+		else
+			stream_row(f, &a, &r->streams[rows[i].stream], ys[i], rows[i].first);
 	vmark m[64];
 	int n = 0;
 	for (int i = 0; i < r->nmarkers && n < 57; i++) {
@@ -221,24 +304,36 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 			         bo_dur_str(set->timeout, d, sizeof d));
 		}
 	}
-	vlines(f, &a, m, n, rows);
-	/* each migration event: its number at its start, on its target's first row */
+	vlines(f, &a, m, n, body);
+	/* each migration event: its number at its start, above its target's first row, framed
+	 * in its verdict's colour across the target's rows */
 	for (int i = 0; i < r->nevents; i++) {
 		const an_event *e = &r->events[i];
 		if (e->kind != AN_EV_MIGRATION)
 			continue;
-		int row = 0;
-		for (int k = 0; k < r->nstreams; k++)
-			if (bo_addr_eq(&r->streams[k].target, &r->streams[e->stream0].target)) {
-				row = k;
-				break;
+		int row = 0, last = 0;
+		for (int k = 0; k < nrows; k++)
+			if (bo_addr_eq(&r->streams[rows[k].stream].target,
+			               &r->streams[e->stream0].target)) {
+				if (!last)
+					row = k;
+				last = k + 1;
 			}
-		fprintf(f, "<text class=\"evn\" x=\"%.1f\" y=\"%d\">#%d</text>\n",
-		        x_of(&a, e->start), TOP + row * ROW - 2, i + 1);
+		double x0 = x_of(&a, e->start), x1 = x_of(&a, e->end);
+		fprintf(f,
+		        "<rect class=\"evbox %s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+		        "height=\"%d\"><title>#%d %s</title></rect>\n",
+		        verdict_class(e->j.verdict), x0 - 1, ys[row], x1 - x0 + 2,
+		        (last - row) * rh, i + 1, an_verdict_names[e->j.verdict]);
+		fprintf(f, "<text class=\"evn\" x=\"%.1f\" y=\"%d\">#%d</text>\n", x1 + 3,
+		        ys[row] + (compact ? ROW_TARGET - 4 : 10), i + 1);
 	}
 	fprintf(f, "<text class=\"axis\" x=\"%d\" y=\"%d\">seconds from the first packet</text>\n",
 	        W - RIGHT, h - 4);
 	fputs("</svg>\n", f);
+	free(rows);
+	free(ys);
+	free(chain);
 }
 
 static const char style[] =
@@ -256,18 +351,13 @@ static const char style[] =
         ".resume{stroke:#6a1b9a;stroke-width:1.5}.resume-t{font-size:11px;fill:#6a1b9a}"
         ".event{stroke:#000;stroke-width:1.5}.event-t{font-size:11px}"
         ".ref{stroke:#555;stroke-dasharray:5 4}.ref-t{font-size:11px;fill:#555}"
-        ".evn{font-size:10px;fill:#000;text-anchor:middle;font-weight:600}"
-        ".strip td{padding:2px 6px;color:#fff;font-size:12px}.strip td.v-ok{background:#2e7d32;"
-        "color:#fff}.strip td.v-bad{background:#c62828;color:#fff}.strip td.v-warn{"
-        "background:#b26a00;color:#fff}"
+        ".evn{font-size:10px;fill:#000;font-weight:600}"
+        ".evbox{fill:none;stroke:currentColor;stroke-width:1.5}"
+        ".strip{display:flex;flex-wrap:wrap;gap:2px}.strip span{padding:2px 6px;"
+        "font-size:12px}.strip .v-ok{background:#2e7d32;color:#fff}.strip .v-bad{"
+        "background:#c62828;color:#fff}.strip .v-warn{background:#b26a00;color:#fff}"
         ".legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 14px;"
         "vertical-align:-1px}";
-
-/* The class that colours a verdict (the style's .v-ok, .v-bad, .v-warn). */
-static const char *verdict_class(int v)
-{
-	return an_verdict_ok(v) ? "v-ok" : v == AN_V_QUARANTINE_TIMEOUT ? "v-bad" : "v-warn";
-}
 
 /* The migration events first: counts per verdict, a strip of them in time order (one cell
  * each, coloured by verdict), and their table. */
@@ -284,13 +374,13 @@ static void migrations_html(FILE *f, const an_run *r)
 		if (counts[v])
 			fprintf(f, " <span class=\"%s\">%s %d</span>", verdict_class(v),
 			        an_verdict_names[v], counts[v]);
-	fputs("</p>\n<table class=\"strip\"><tr>", f);
+	fputs("</p>\n<p class=\"strip\">", f);
 	for (int i = 0; i < r->nevents; i++)
 		if (r->events[i].kind == AN_EV_MIGRATION)
-			fprintf(f, "<td class=\"%s\" title=\"%s\">#%d</td>",
+			fprintf(f, "<span class=\"%s\" title=\"%s\">#%d</span>",
 			        verdict_class(r->events[i].j.verdict),
 			        an_verdict_names[r->events[i].j.verdict], i + 1);
-	fputs("</tr></table>\n<table><tr><th>#</th><th>verdict</th><th>target</th>"
+	fputs("</p>\n<table><tr><th>#</th><th>verdict</th><th>target</th>"
 	      "<th>start "
 	      "(UTC)</th><th>dark</th><th>±</th><th>stream</th><th>hypervisor</th></tr>\n",
 	      f);

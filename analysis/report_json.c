@@ -7,6 +7,33 @@
 #include "bo_fs.h"
 #include "bo_time.h"
 
+json_t *an_phases_json(const struct an_phases *p)
+{
+	if (!p->have)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I, s:I}", "pause_ns", (json_int_t)p->pause, "quarantine_ns",
+	                 (json_int_t)p->quarantine, "resume_ns", (json_int_t)p->resume,
+	                 "resume_uncertainty_ns", (json_int_t)p->resume_unsure);
+}
+
+json_t *an_clock_json(const struct an_clock_result *c)
+{
+	if (!c->have_before && !c->have_after)
+		return json_null();
+	json_t *cl = json_object();
+	json_object_set_new(cl, "offset_before_ns",
+	                    c->have_before ? json_integer(c->before) : json_null());
+	json_object_set_new(cl, "offset_before_err_ns",
+	                    c->have_before ? json_integer(c->before_err) : json_null());
+	json_object_set_new(cl, "offset_after_ns",
+	                    c->have_after ? json_integer(c->after) : json_null());
+	json_object_set_new(cl, "offset_after_err_ns",
+	                    c->have_after ? json_integer(c->after_err) : json_null());
+	json_object_set_new(cl, "step_ns", c->both ? json_integer(c->step) : json_null());
+	json_object_set_new(cl, "stepped", c->both ? json_boolean(c->stepped) : json_null());
+	return cl;
+}
+
 int an_write_json(json_t *j, const char *path)
 {
 	if (path[0] == '-' && !path[1])
@@ -189,6 +216,12 @@ static json_t *host_json(const an_run *r)
 		                    m->have_target
 		                            ? json_string(bo_addr_str(&m->target, t, sizeof t))
 		                            : json_null());
+		json_object_set_new(e, "from_host",
+		                    m->from_host[0] ? json_string(m->from_host) : json_null());
+		json_object_set_new(e, "to_host",
+		                    m->to_host[0] ? json_string(m->to_host) : json_null());
+		json_object_set_new(e, "logged_by",
+		                    m->logged_by[0] ? json_string(m->logged_by) : json_null());
 		json_object_set_new(e, "event_id",
 		                    m->event_id ? json_integer(m->event_id) : json_null());
 		json_object_set_new(e, "stop_ns", time_or_null(m->stop));
@@ -264,29 +297,8 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	json_object_set_new(v, "resume_ns", ns_or_null(r->resume_ts));
 	json_object_set_new(v, "resume_kind",
 	                    r->resume_kind ? json_string(r->resume_kind) : json_null());
-	json_t *ph = json_null();
-	if (r->phases.have)
-		ph = json_pack("{s:I, s:I, s:I, s:I}", "pause_ns", (json_int_t)r->phases.pause,
-		               "quarantine_ns", (json_int_t)r->phases.quarantine, "resume_ns",
-		               (json_int_t)r->phases.resume, "resume_uncertainty_ns",
-		               (json_int_t)r->phases.resume_unsure);
-	json_object_set_new(v, "phases", ph);
-	const struct an_clock_result c = r->clock;
-	json_t *cl = json_null();
-	if (c.have_before || c.have_after) {
-		cl = json_object();
-		json_object_set_new(cl, "offset_before_ns",
-		                    c.have_before ? json_integer(c.before) : json_null());
-		json_object_set_new(cl, "offset_before_err_ns",
-		                    c.have_before ? json_integer(c.before_err) : json_null());
-		json_object_set_new(cl, "offset_after_ns",
-		                    c.have_after ? json_integer(c.after) : json_null());
-		json_object_set_new(cl, "offset_after_err_ns",
-		                    c.have_after ? json_integer(c.after_err) : json_null());
-		json_object_set_new(cl, "step_ns", c.both ? json_integer(c.step) : json_null());
-		json_object_set_new(cl, "stepped", c.both ? json_boolean(c.stepped) : json_null());
-	}
-	json_object_set_new(v, "clock", cl);
+	json_object_set_new(v, "phases", an_phases_json(&r->phases));
+	json_object_set_new(v, "clock", an_clock_json(&r->clock));
 	json_t *g = json_null();
 	if (r->have_guest) {
 		json_t *net = json_array();

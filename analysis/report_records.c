@@ -18,6 +18,11 @@ static json_t *ns_or_null(int64_t v)
 	return v ? json_integer((json_int_t)v) : json_null();
 }
 
+static json_t *str_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
 json_t *an_event_json(const an_run *r, int i)
 {
 	const an_event *e = &r->events[i];
@@ -52,6 +57,17 @@ json_t *an_event_json(const an_run *r, int i)
 	json_object_set_new(j, "resume_ns", ns_or_null(e->j.resume_ts));
 	json_object_set_new(j, "resume_kind",
 	                    e->j.resume_kind ? json_string(e->j.resume_kind) : json_null());
+	const char *why = an_attribution_names[e->attribution];
+	json_object_set_new(j, "attribution", why ? json_string(why) : json_null());
+	json_object_set_new(j, "phases", an_phases_json(&e->phases));
+	json_object_set_new(j, "clock", an_clock_json(&e->clock));
+	json_t *marks = json_array();
+	for (int k = e->mark0; k < e->mark0 + e->nmarks; k++)
+		json_array_append_new(marks,
+		                      json_pack("{s:s, s:s, s:I}", "kind", r->markers[k].kind,
+		                                "label", r->markers[k].label, "ts_ns",
+		                                (json_int_t)r->markers[k].ts));
+	json_object_set_new(j, "markers", marks);
 	json_object_set_new(j, "tcp_est_held_ns",
 	                    e->held >= 0 ? json_integer((json_int_t)e->held) : json_null());
 	json_t *hv = json_null();
@@ -67,6 +83,9 @@ json_t *an_event_json(const an_run *r, int i)
 		                    m->downtime >= 0
 		                            ? json_integer((json_int_t)(dark - m->downtime))
 		                            : json_null());
+		json_object_set_new(hv, "from_host", str_or_null(m->from_host));
+		json_object_set_new(hv, "to_host", str_or_null(m->to_host));
+		json_object_set_new(hv, "logged_by", str_or_null(m->logged_by));
 		json_object_set_new(hv, "stop_ns", ns_or_null(m->stop));
 		json_object_set_new(hv, "resume_ns", ns_or_null(m->resume));
 	}
@@ -112,6 +131,10 @@ int an_write_records(const an_run *r, const char *path)
 			if (!strcmp(bo_json_str(r->guest_facts[k], "target", ""), target))
 				g = json_incref(r->guest_facts[k]);
 		json_object_set_new(e, "guest", g);
+		/* the hosts it went between, where the hypervisor's account says */
+		const an_host_mig *m = r->events[i].host >= 0 ? &r->host[r->events[i].host] : NULL;
+		json_object_set_new(e, "source_host", str_or_null(m ? m->from_host : ""));
+		json_object_set_new(e, "destination_host", str_or_null(m ? m->to_host : ""));
 		bo_log_put(&log, e);
 	}
 	json_decref(facts);

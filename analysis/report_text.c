@@ -87,20 +87,21 @@ static void quarantine_text(FILE *f, const an_run *r)
 	}
 }
 
-/* The guest's clock against the probe's before and after the outage (STAMP T1-T4). */
-static void clock_text(FILE *f, const an_run *r)
+/* The guest's clock against the probe's before and after an outage (STAMP T1-T4). */
+static void clock_text(FILE *f, const struct an_clock_result *c, const char *indent)
 {
-	const struct an_clock_result c = r->clock;
-	if (c.both) {
+	if (c->both) {
 		char a[32], b[32], d[32], e[32], g[32];
 		fprintf(f,
-		        "  guest clock (STAMP, least round trip): %s%s ±%s before, %s%s ±%s after: "
+		        "%sguest clock (STAMP, least round trip): %s%s ±%s before, %s%s ±%s after: "
 		        "%s%s\n",
-		        c.before < 0 ? "-" : "+", bo_dur_str(llabs(c.before), a, sizeof a),
-		        bo_dur_str(c.before_err, b, sizeof b), c.after < 0 ? "-" : "+",
-		        bo_dur_str(llabs(c.after), d, sizeof d),
-		        bo_dur_str(c.after_err, e, sizeof e), c.stepped ? "STEPPED by " : "no step",
-		        c.stepped ? bo_dur_str(c.step, g, sizeof g) : "");
+		        indent, c->before < 0 ? "-" : "+",
+		        bo_dur_str(llabs(c->before), a, sizeof a),
+		        bo_dur_str(c->before_err, b, sizeof b), c->after < 0 ? "-" : "+",
+		        bo_dur_str(llabs(c->after), d, sizeof d),
+		        bo_dur_str(c->after_err, e, sizeof e),
+		        c->stepped ? "STEPPED by " : "no step",
+		        c->stepped ? bo_dur_str(c->step, g, sizeof g) : "");
 	}
 }
 
@@ -226,6 +227,36 @@ static void events_text(FILE *f, const an_run *r)
 	}
 }
 
+/* Each migration's own account, when the run had more than one: its reason, markers and the
+ * guest's clock around it (a single migration's is the run's verdict, below). */
+#define TEXT_EVENT_DETAILS 50
+static void event_details(FILE *f, const an_run *r)
+{
+	int n = 0, shown = 0;
+	for (int i = 0; i < r->nevents; i++)
+		n += r->events[i].kind == AN_EV_MIGRATION;
+	if (n < 2)
+		return;
+	for (int i = 0; i < r->nevents; i++) {
+		const an_event *e = &r->events[i];
+		if (e->kind != AN_EV_MIGRATION)
+			continue;
+		if (shown++ == TEXT_EVENT_DETAILS) {
+			fprintf(f, "  ... %d more migrations in the JSON report (migrations[])\n",
+			        n - TEXT_EVENT_DETAILS);
+			break;
+		}
+		char a[32];
+		fprintf(f, "  #%d %s %s\n", i + 1, r->streams[e->stream0].target_str,
+		        an_verdict_names[e->j.verdict]);
+		wrap(f, e->j.reason, "      ", 96);
+		for (int k = e->mark0; k < e->mark0 + e->nmarks; k++)
+			fprintf(f, "      marker %-12s %s  %.60s\n", r->markers[k].kind,
+			        tod(r->markers[k].ts, a, sizeof a), r->markers[k].label);
+		clock_text(f, &e->clock, "      ");
+	}
+}
+
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 {
 	(void)set;
@@ -255,6 +286,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		           "there");
 	fprintf(f, "\n");
 	events_text(f, r);
+	event_details(f, r);
 	for (int i = 0; i < r->nstreams; i++) {
 		const an_stream *s = &r->streams[i];
 		fprintf(f, "  %-15s %-8s every %s  sent %llu  answered %llu  lost %llu",
@@ -307,7 +339,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 	fprintf(f, "  verdict: %s\n", an_verdict_names[r->verdict]);
 	wrap(f, r->reason, "    ", 96);
 	quarantine_text(f, r);
-	clock_text(f, r);
+	clock_text(f, &r->clock, "  ");
 	host_text(f, r);
 	for (int i = 0; r->have_lab && i < r->ntruth; i++) {
 		const an_truth *t = &r->truth[i];

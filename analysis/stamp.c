@@ -69,14 +69,12 @@ void an_on_stamp(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 	}
 }
 
-void an_clock(an_run *r)
+void an_clock_fit(const an_run *r, int stream, int outage, int64_t lo, int64_t hi,
+                  struct an_clock_result *out)
 {
 	struct an_clock_result c = {0};
-	r->clock = c;
-	if (r->main_stream < 0)
-		return;
-	const an_stream *m = &r->streams[r->main_stream];
-	const an_outage *o = &m->outages[r->main_outage];
+	const an_stream *m = &r->streams[stream];
+	const an_outage *o = &m->outages[outage];
 	const struct an_clk *best[2] = {NULL, NULL};
 	for (int i = 0; i < r->nstreams; i++) {
 		const an_stream *s = &r->streams[i];
@@ -84,6 +82,8 @@ void an_clock(an_run *r)
 			continue;
 		for (int k = 0; k < s->u.clk.n; k++) {
 			const struct an_clk *x = &s->u.clk.v[k];
+			if (x->ts < lo || x->ts > hi)
+				continue;
 			int side = x->ts < o->start ? 0 : o->next_ok && x->ts > o->end ? 1 : -1;
 			if (side >= 0 && (!best[side] || x->rtt < best[side]->rtt))
 				best[side] = x;
@@ -104,5 +104,5 @@ void an_clock(an_run *r)
 		c.step = c.after - c.before;
 		c.stepped = llabs(c.step) > c.before_err + c.after_err + BO_NS_PER_MS;
 	}
-	r->clock = c;
+	*out = c;
 }

@@ -1,6 +1,7 @@
 /* The verdict of a migration, from its longest outage and the target's resume announcement,
  * against the reference figures: about 3 s for a normal quarantine, 7 s for the safety
  * timeout (both configurable). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -65,16 +66,23 @@ static void derive(an_run *r)
 			o->guest_down = o->attribution ? an_guest_blind(r, o->start, o->end) : 0;
 		}
 	memset(&r->phases, 0, sizeof r->phases);
+	memset(&r->clock, 0, sizeof r->clock);
 	r->quarantine = NULL;
-	an_clock(r);
 	const an_outage *o = an_main_outage(r);
 	if (!o)
 		return;
-	if (o->first_arrival && o->next_ok)
-		r->phases = (struct an_phases){1, o->first_arrival - o->start,
-		                               o->end - o->first_arrival, o->first_arrival,
-		                               an_guest_blind(r, o->start, o->first_arrival)};
+	an_clock_fit(r, r->main_stream, r->main_outage, INT64_MIN, INT64_MAX, &r->clock);
+	an_phases_of(r, o, &r->phases);
 	r->quarantine = an_guest_quarantine(r, o->start, o->end);
+}
+
+void an_phases_of(const an_run *r, const an_outage *o, struct an_phases *p)
+{
+	memset(p, 0, sizeof *p);
+	if (o->first_arrival && o->next_ok)
+		*p = (struct an_phases){1, o->first_arrival - o->start, o->end - o->first_arrival,
+		                        o->first_arrival,
+		                        an_guest_blind(r, o->start, o->first_arrival)};
 }
 
 static void judge(an_run *r, const an_settings *set);

@@ -166,6 +166,71 @@ with tempfile.TemporaryDirectory() as d:
         check(len(o) == 1 and o[0]["lost"] == 200 and o[0]["duration_ns"] == 2000 * MS,
               f"stamp: 200 lost, 2.000 s ({[(x['lost'], x['duration_ns']) for x in o]})")
 
+def ntp(ns):
+    sec, frac = divmod(ns, 1_000_000_000)
+    return ((sec + 2_208_988_800) << 32) | (frac << 32) // 1_000_000_000
+
+
+def stamp_clock_frames(n, lost, offset_at, rtt_at, interval=10 * MS, ssid=0x2345):
+    """A foreign STAMP session whose reflector clock is offset_at(k) from the prober's."""
+    frames = []
+    for k in range(n):
+        t1 = T0 + k * interval
+        rtt, hold = rtt_at(k), 10_000
+        t2 = t1 + rtt // 2 + offset_at(k)
+        req = struct.pack("!IQHH", k, ntp(t1), 0, ssid) + bytes(28)
+        rep = struct.pack("!IQHHQIQHHB3x", k, ntp(t2 + hold), 0, ssid, ntp(t2), k, ntp(t1), 0, 0, 64)
+        frames.append((t1, eth(MAC_P, MAC_T, 0x0800, udp(PROBER, TARGET, 40000, 862, req))))
+        if k not in lost:
+            frames.append((t1 + rtt + hold,
+                           eth(MAC_T, MAC_P, 0x0800, udp(TARGET, PROBER, 862, 40000, rep))))
+    return frames
+
+
+# One target migrated twice; its clock steps at each (+50 ms, then +70 ms more). Each event's
+# clock fit takes only the samples between its neighbours: the second is judged against the
+# offset after the first, not the run's best sample from before it.
+with tempfile.TemporaryDirectory() as d:
+    path = os.path.join(d, "two.pcap")
+    lost = set(range(300, 500)) | set(range(1200, 1400))
+    write_pcap(path, stamp_clock_frames(
+        2000, lost, lambda k: 0 if k < 400 else 50 * MS if k < 1300 else 120 * MS,
+        lambda k: 40_000 if k < 300 else 80_000))
+    rc, j, err = analyze(path)
+    ev = [e for e in (j or {}).get("migrations", []) if e["kind"] == "migration"]
+    check(rc == 0 and len(ev) == 2, f"two-migrations: two events ({len(ev)})")
+    steps = [round((e["clock"] or {}).get("step_ns", 0) / MS) for e in ev]
+    check(steps == [50, 70] and all(e["clock"]["stepped"] for e in ev),
+          f"two-migrations: each event's own clock step, 50 and 70 ms ({steps})")
+
+# Fifty targets probed at once, each dark for 3.00 s at its own time (a host drained VM after VM):
+# fifty events, and an HTML timeline a person can read (a row a target, each event framed).
+with tempfile.TemporaryDirectory() as d:
+    path, html = os.path.join(d, "fifty.pcap"), os.path.join(d, "fifty.html")
+    frames = []
+    for v in range(50):
+        dst = bytes([192, 0, 2, 10 + v])
+        for k in range(3000):  # 30 s at 10 ms
+            t = T0 + k * 10 * MS + v * 100_000
+            frames.append((t, eth(MAC_P, MAC_T, 0x0800, ipv4(PROBER, dst, 1, echo(8, 0x100 + v, k)))))
+            if not 150 + 45 * v <= k < 450 + 45 * v:
+                frames.append((t + 60_000, eth(MAC_T, MAC_P, 0x0800,
+                                               ipv4(dst, PROBER, 1, echo(0, 0x100 + v, k)))))
+    frames.sort(key=lambda f: f[0])
+    write_pcap(path, frames)
+    rc, j, err = analyze(path, "--html", html)
+    ev = [e for e in (j or {}).get("migrations", []) if e["kind"] == "migration"]
+    check(rc == 0 and len(ev) == 50 and len({e["target"] for e in ev}) == 50 and
+          all(e["dark_ns"] == 3000 * MS for e in ev),
+          f"fifty targets: fifty events, one each, 3.00 s dark ({len(ev)})")
+    page = open(html).read() if os.path.exists(html) else ""
+    svg = page[page.find("<svg"):page.find("</svg>")]
+    height = int(svg.split('height="')[1].split('"')[0]) if svg else 0
+    rows, boxes = svg.count('class="lbl"'), svg.count('class="evbox')
+    check(rows == 50 and boxes == 50 and height < 1000,
+          f"fifty targets: the timeline has a row a target and every event framed "
+          f"({rows} rows, {boxes} events, {height} px)")
+
 with tempfile.TemporaryDirectory() as d:
     path = os.path.join(d, "cut.pcap")
     write_pcap(path, pings(500, set(range(100, 200))))

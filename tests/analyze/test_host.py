@@ -85,6 +85,24 @@ rc, j, err = analyze("--host-events", write("libvirt.jsonl", json.dumps(line) + 
 m = j["host"]["migrations"][0] if j and j.get("host") else {}
 check(m.get("source") == "libvirt" and len(m.get("streams", [])) == 5,
       "a libvirt line (no stop time) matched by its end to the outages before it")
+mig = j["migrations"][0] if j and j.get("migrations") else {}
+check((mig.get("hypervisor") or {}).get("source") == "libvirt",
+      "the migration event carries the hypervisor's record")
+# the hosts it went between: --from, and the destination from -c's URI
+p = subprocess.run([os.path.join(src, "scripts/host-events-libvirt"), "-c",
+                    "qemu+ssh://root@hv-b.example:22/system", "--from", "hv-a", "--parse", "vm1",
+                    "192.0.2.2"], input=dj, capture_output=True, text=True)
+line = json.loads(p.stdout)
+check(line.get("from_host") == "hv-a" and line.get("to_host") == "hv-b.example",
+      f"host-events-libvirt names the hosts ({line.get('from_host')} -> {line.get('to_host')})")
+line["end_ns"] = end + 500 * MS
+rec = os.path.join(tmp, "records.jsonl")
+rc, j, err = analyze("--host-events", write("libvirt2.jsonl", json.dumps(line) + "\n"),
+                     "--records", rec)
+r0 = json.loads(open(rec).readline()) if os.path.exists(rec) else {}
+check(r0.get("source_host") == "hv-a" and r0.get("destination_host") == "hv-b.example",
+      "the record says the source and destination host")
+os.remove(rec)
 p = subprocess.run([os.path.join(src, "scripts/host-events-libvirt"), "--parse", "vm1"],
                    input="Job type:         None\n", capture_output=True, text=True)
 check(p.returncode == 1 and "no completed job" in p.stderr, "no completed job: a clear error")
@@ -93,12 +111,14 @@ check(p.returncode == 1 and "no completed job" in p.stderr, "no completed job: a
 #    event of another id in the export.
 ms = (end + 400 * MS) // MS
 ps5 = ('\ufeff[\r\n    {\r\n        "Id":  20415,\r\n        "TimeCreated":  "\\/Date(%d)\\/",\r\n'
+       '        "MachineName":  "hv-a.example",\r\n'
        '        "Properties":  [ { "Value":  "web-01" }, { "Value":  "0,3" } ]\r\n    },\r\n'
        '    { "Id": 20400, "TimeCreated": "\\/Date(%d)\\/", "Properties": [] }\r\n]\r\n' % (ms, ms))
 rc, j, err = analyze("--host-events", write("hv5.json", ps5, encoding="utf-8", newline=""))
 m = j["host"]["migrations"] if j and j.get("host") else []
 check(rc == 0 and len(m) == 1 and m[0]["event_id"] == 20415 and m[0]["downtime_ns"] == 300 * MS
-      and m[0]["vm"] == "web-01", "Hyper-V export (PowerShell 5.1): 20415, 0,3 s, the VM's name")
+      and m[0]["vm"] == "web-01" and m[0]["logged_by"] == "hv-a.example",
+      "Hyper-V export (PowerShell 5.1): 20415, 0,3 s, the VM's name, the host that logged it")
 check(bool(m) and len(m[0]["streams"]) == 5, "Hyper-V event matched to the outages before it")
 # PowerShell 7: one event, pretty-printed, ISO time with an offset.
 t = (end + 400 * MS) / 1e9

@@ -2,7 +2,8 @@
 """Checks every migration event of a many-migration lab run against the lab's ground truth:
 one event per migration the lab made (none more), each on the right target, each stream's
 window holding the truth's start and end brackets, the event's verdict as the lab expects, and
-its record (--records) carrying the same. Usage: check_events.py RUN RECORDS"""
+its record (--records) carrying the same; where the lab quarantined, the event's phases (pause,
+quarantine) against the lab's steps of that migration. Usage: check_events.py RUN RECORDS"""
 import json
 import sys
 
@@ -51,6 +52,17 @@ def main():
                 e1 > p["end_lo_ns"] and e0 <= (p["end_hi_ns"] or 0)
             check(ok, f"{tag} {t['stream']}: truth inside the bounds "
                   f"({p['duration_ns'] / 1e9:.3f} s, truth {t['duration_ns'] / 1e9:.3f} s)")
+        st = {o["step"]: o["t0"] for o in lab if o["type"] == "step" and
+              o.get("migration") == k and o.get("target") == target}
+        if scenario in ("safety-timeout", "normal") and "quarantine-off" in st and "resume" in st:
+            ph, iv = e.get("phases"), 2 * a["streams"][0]["interval_ns"]
+            pause, quar = st["resume"] - st["pause"], st["quarantine-off"] - st["resume"]
+            ok = ph is not None and e.get("attribution") == "never-arrived-then-dropped-in-guest"
+            ok = ok and ph["pause_ns"] - ph["resume_uncertainty_ns"] - iv <= pause <= ph["pause_ns"] + iv
+            ok = ok and abs(ph["quarantine_ns"] - quar) <= iv + ph["resume_uncertainty_ns"]
+            check(ok, f"{tag}: its phases, pause {ph and ph['pause_ns'] / 1e6:.1f} ms "
+                  f"(truth {pause / 1e6:.1f}), quarantine {ph and ph['quarantine_ns'] / 1e9:.3f} s "
+                  f"(truth {quar / 1e9:.3f})" if ph else f"{tag}: its phases")
         r = [r for r in recs if r["id"] == e["id"]]
         check(len(r) == 1 and r[0]["verdict"] == e["verdict"] and r[0]["target"] == target
               and r[0]["schema"] == "blackout.migration/1", f"{tag}: its record")
