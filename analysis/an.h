@@ -328,7 +328,7 @@ typedef struct an_run {
 	const char *resume_kind;      /* label of the announcement that marked the resume */
 	int main_stream, main_outage; /* -1 when none */
 	struct an_phases phases;      /* of the main outage */
-	struct an_clock_result clock; /* around the main outage */
+	struct an_clock_result clock; /* around the main outage, within its event's neighbours */
 	const int64_t *quarantine; /* the guest firewall's window overlapping it (WFP), or NULL */
 	an_probe_cb on_probe;      /* --csv: every probe as it is resolved */
 	void *on_probe_arg;

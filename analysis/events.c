@@ -202,8 +202,14 @@ int an_events(an_run *r, const an_settings *set)
 			r->markers[k] = r->markers[k - 1];
 			r->markers[k - 1] = tmp;
 		}
-	for (int i = 0; i < r->nevents; i++)
+	for (int i = 0; i < r->nevents; i++) {
 		surroundings(r, i);
+		/* the run's own clock fit is its main outage's event's: not across other
+		 * migrations of the same target */
+		if (r->events[i].main_stream == r->main_stream &&
+		    r->events[i].main_outage == r->main_outage)
+			r->clock = r->events[i].clock;
+	}
 	return 0;
 }
 

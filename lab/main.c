@@ -68,8 +68,9 @@ static void usage(FILE *f)
 	        "  --vms N            simulated VMs, 192.0.2.2 and up, migrated in turn (default "
 	        "1,\n"
 	        "                     up to 8; also for `up`)\n"
-	        "  --plan LIST        the simulated migrations in order, VM:SCENARIO each, e.g.\n"
-	        "                     0:safety-timeout,1:normal,2:kb-fixed,0:kb-fixed\n"
+	        "  --plan LIST        the migrations in order, VM:SCENARIO each, e.g.\n"
+	        "                     0:safety-timeout,1:normal,2:kb-fixed,0:kb-fixed (QEMU:\n"
+	        "                     GUEST:qemu-..., e.g. 0:qemu-kb-fixed,0:qemu-quarantine)\n"
 	        "  --gap DUR          from one migration's recovery to the next (default 3s)\n"
 	        "\n"
 	        "QEMU options (the qemu-* scenarios; docs/lab.md):\n"
@@ -229,7 +230,6 @@ static pid_t start_responder(const lab *l, int vm, const char *bin, const char *
 	return pid;
 }
 
-/* How a run is planned: how many guests, how many migrations each, and the QEMU settings. */
 /* How a run is planned: its migrations in order (which VM, which scenario), the waits, and
  * the QEMU settings. */
 #define LAB_MAX_PLAN 1000
@@ -245,28 +245,45 @@ typedef struct run_plan {
 	} steps[LAB_MAX_PLAN];
 } run_plan;
 
-/* --plan VM:SCENARIO,...: the simulated VMs' migrations in order. */
-static void parse_plan(run_plan *p, const char *list)
+/* --plan VM:SCENARIO,...: the migrations in order, of the simulated VMs or of the QEMU guests
+ * (the run's scenario says which). A QEMU guest boots with its first step's quarantine hold
+ * and scope: its later steps must share them. */
+static void parse_plan(run_plan *p, const char *list, int qemu)
 {
 	char buf[8192];
+	int max = qemu ? LAB_MAX_GUESTS : LAB_MAX_VMS;
 	if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
 		bo_cli_usage_error("--plan is too long");
 	p->nsteps = 0;
 	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(tok, ':'), *end;
 		long vm = colon ? strtol(tok, &end, 10) : 0;
-		if (colon && (end != colon || vm < 0 || vm >= LAB_MAX_VMS))
-			bo_cli_usage_error("--plan takes VM:SCENARIO items, VM 0 to %d: %s",
-			                   LAB_MAX_VMS - 1, tok);
-		const lab_scenario *sc = lab_scenario_find(colon ? colon + 1 : tok);
-		if (!sc || sc->qemu)
-			bo_cli_usage_error("--plan: %s is not a simulated scenario (blackout-lab "
-			                   "scenarios)",
-			                   colon ? colon + 1 : tok);
+		if (colon && (end != colon || vm < 0 || vm >= max))
+			bo_cli_usage_error("--plan takes %s:SCENARIO items, %s 0 to %d: %s",
+			                   qemu ? "GUEST" : "VM", qemu ? "GUEST" : "VM", max - 1,
+			                   tok);
+		const char *name = colon ? colon + 1 : tok;
+		const lab_scenario *sc = lab_scenario_find(name);
+		if (!sc || sc->qemu != qemu)
+			bo_cli_usage_error(
+			        "--plan: %s is not a %s scenario (blackout-lab scenarios)", name,
+			        qemu ? "qemu-*" : "simulated");
+		for (int k = 0; qemu && k < p->nsteps; k++)
+			if (p->steps[k].vm == vm &&
+			    (p->steps[k].sc.quarantine_ns != sc->quarantine_ns ||
+			     p->steps[k].sc.scope != sc->scope)) {
+				bo_cli_usage_error(
+				        "--plan: guest %ld boots for %s (its first migration); "
+				        "%s holds a different quarantine: give it a guest of its "
+				        "own",
+				        vm, p->steps[k].sc.name, name);
+			}
 		if (p->nsteps == LAB_MAX_PLAN)
 			bo_cli_usage_error("--plan has more than %d migrations", LAB_MAX_PLAN);
 		p->steps[p->nsteps++] = (struct plan_step){(int)vm, *sc};
-		if (vm + 1 > p->vms)
+		if (qemu && vm + 1 > p->guests)
+			p->guests = (int)vm + 1;
+		if (!qemu && vm + 1 > p->vms)
 			p->vms = (int)vm + 1;
 	}
 	if (!p->nsteps)
@@ -323,7 +340,13 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, const run
 	if (open_truth(run, &l, &sc, &truth) != 0)
 		goto out;
 	if (sc.qemu) {
-		if (lab_hv_start(&hv, &l, &sc, run, plan->guests, plan->accel,
+		/* each guest boots for its first migration's scenario (the run's if none) */
+		const lab_scenario *boot[LAB_MAX_GUESTS];
+		for (int i = 0; i < LAB_MAX_GUESTS; i++)
+			boot[i] = &sc;
+		for (int k = plan->nsteps - 1; k >= 0; k--)
+			boot[plan->steps[k].vm] = &plan->steps[k].sc;
+		if (lab_hv_start(&hv, &l, boot, run, plan->guests, plan->accel,
 		                 plan->downtime_limit / BO_NS_PER_MS, responder) != 0) {
 			lab_hv_stop(&hv);
 			goto out;
@@ -349,7 +372,7 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, const run
 	if (pid < 0)
 		goto out;
 	int64_t wait_for = plan->lead;
-	int total = sc.qemu ? plan->migrations * plan->guests : plan->nsteps;
+	int total = plan->nsteps;
 	for (int k = 0; k <= total; k++) {
 		int64_t until = bo_clock_mono_ns() + wait_for;
 		int w;
@@ -375,7 +398,7 @@ static int cmd_run(lab_scenario sc, const char *run, const char *name, const run
 		if (total > 1)
 			fprintf(stderr, "lab: migration %d of %d\n", k + 1, total);
 		int mrc =
-		        sc.qemu ? lab_hv_migrate(&hv, k % plan->guests, &truth)
+		        sc.qemu ? lab_hv_migrate(&hv, plan->steps[k].vm, &plan->steps[k].sc, &truth)
 		                : lab_migrate(&l, &plan->steps[k].sc, plan->steps[k].vm, k, &truth);
 		if (mrc == LAB_GUEST_FAILED)
 			guest_failed = 1;
@@ -516,10 +539,8 @@ int main(int argc, char **argv)
 	char **rest = argv + optind;
 	if (sc.quarantine_ns && !sc.event && !sc.qemu) /* a QEMU guest's agent may wait armed */
 		bo_cli_usage_error("a quarantine needs a network event (--event yes)");
-	if (sc.qemu && (plan_list || plan.vms > 1))
-		bo_cli_usage_error(
-		        "--plan and --vms are for the simulated scenarios (QEMU: --guests "
-		        "and --migrations)");
+	if (sc.qemu && plan.vms > 1)
+		bo_cli_usage_error("--vms is for the simulated scenarios (QEMU: --guests)");
 	if (!sc.qemu && (plan.guests > 1 || plan.downtime_limit || strcmp(plan.accel, "auto")))
 		bo_cli_usage_error("--guests, --accel and --downtime-limit are for the qemu-* "
 		                   "scenarios");
@@ -548,16 +569,14 @@ int main(int argc, char **argv)
 			bo_cli_usage_error("run needs a command after --");
 		sc.name = sc.name ? sc.name : "custom";
 		if (plan_list) {
-			int vms = plan.vms;
-			parse_plan(&plan, plan_list);
-			if (vms > plan.vms)
-				plan.vms = vms; /* more VMs than the plan migrates: measured all the
-				                   same */
-		} else if (!sc.qemu) {          /* each VM in turn, --migrations times */
-			if ((long)plan.vms * plan.migrations > LAB_MAX_PLAN)
+			/* more VMs or guests than the plan migrates: measured all the same */
+			parse_plan(&plan, plan_list, sc.qemu);
+		} else { /* each VM or guest in turn, --migrations times */
+			int n = sc.qemu ? plan.guests : plan.vms;
+			if ((long)n * plan.migrations > LAB_MAX_PLAN)
 				bo_cli_usage_error("at most %d migrations a run", LAB_MAX_PLAN);
 			for (int k = 0; k < plan.migrations; k++)
-				for (int v = 0; v < plan.vms; v++)
+				for (int v = 0; v < n; v++)
 					plan.steps[plan.nsteps++] = (struct plan_step){v, sc};
 		}
 		return cmd_run(sc, run, name, &plan, vm_cmd, responder, rest);

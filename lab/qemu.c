@@ -16,6 +16,7 @@
 
 #include "bo_fs.h"
 #include "bo_stream.h"
+#include "bo_sys.h"
 #include "bo_time.h"
 #include "qemu.h"
 
@@ -80,12 +81,12 @@ static int instance(lab_hv *h, lab_guest *g, int gen, int paused, pid_t *pid, la
 	snprintf(log, sizeof log, "%s/qemu/%s-i%d.log", h->run, g->name, gen);
 	responder_log(h, g, rlog, sizeof rlog);
 	char scope[64];
-	lab_scope_str(h->sc->scope, scope, sizeof scope);
+	lab_scope_str(g->sc->scope, scope, sizeof scope);
 	snprintf(
 	        append, sizeof append,
 	        "console=ttyS0 quiet panic=-1 bo.ip=%s/24 bo.ip6=%s/64 bo.probe=%s bo.probe_mac=%s "
 	        "bo.hold_ns=%lld bo.scope=%s",
-	        g->addr, g->addr6, LAB_PROBE_ADDR, h->probe_mac, (long long)h->sc->quarantine_ns,
+	        g->addr, g->addr6, LAB_PROBE_ADDR, h->probe_mac, (long long)g->sc->quarantine_ns,
 	        scope);
 	snprintf(netdev, sizeof netdev, "tap,id=n0,ifname=%s,script=no,downscript=no", tapn);
 	snprintf(nic, sizeof nic, "virtio-net-pci,netdev=n0,mac=%s", g->mac);
@@ -379,11 +380,11 @@ static const char *expected(int blocked, int64_t downtime, int64_t resume, const
 	return lab_pause_verdict(downtime);
 }
 
-int lab_hv_migrate(lab_hv *h, int i, bo_log *truth)
+int lab_hv_migrate(lab_hv *h, int i, const lab_scenario *sc, bo_log *truth)
 {
 	lab_guest *g = &h->g[i];
-	int src = g->gen - 1, dst = g->gen, indicate = h->sc->event;
-	int post = h->sc->postcopy;
+	int src = g->gen - 1, dst = g->gen, indicate = sc->event;
+	int post = sc->postcopy;
 	lab_qmp dq;
 	pid_t dpid;
 	json_t *ret = NULL;
@@ -395,8 +396,8 @@ int lab_hv_migrate(lab_hv *h, int i, bo_log *truth)
 		if (lab_hv_pump(h, g->booted + LAB_SETTLE) != 0)
 			return -1;
 	}
-	fprintf(stderr, "lab: migrating %s (%s), QEMU instance %d to %d\n", g->name, h->sc->name,
-	        src, dst);
+	fprintf(stderr, "lab: migrating %s (%s), QEMU instance %d to %d\n", g->name, sc->name, src,
+	        dst);
 	if (instance(h, g, dst, indicate, &dpid, &dq) != 0)
 		return -1;
 	g->gen++;
@@ -487,7 +488,7 @@ int lab_hv_migrate(lab_hv *h, int i, bo_log *truth)
 	if (indicate) {
 		/* The agent quarantines at the loss of carrier; the link comes back only once it
 		 * has, so nothing slips through between (the truth would not model it). */
-		if (h->sc->quarantine_ns &&
+		if (g->sc->quarantine_ns &&
 		    pump_until(h, g->q_on, bo_clock_mono_ns() + 5 * BO_NS_PER_S) != 0) {
 			fprintf(stderr,
 			        "blackout-lab: the agent in %s did not report its quarantine "
@@ -501,9 +502,9 @@ int lab_hv_migrate(lab_hv *h, int i, bo_log *truth)
 		            &ret, dl);
 		link[1] = bo_clock_real_ns();
 		json_decref(ret);
-		if (h->sc->quarantine_ns)
+		if (g->sc->quarantine_ns)
 			pump_until(h, g->q_off,
-			           bo_clock_mono_ns() + h->sc->quarantine_ns + 10 * BO_NS_PER_S);
+			           bo_clock_mono_ns() + g->sc->quarantine_ns + 10 * BO_NS_PER_S);
 	}
 	/* Clock pairs after the last event, for mapping it. */
 	lab_hv_pump(h, bo_clock_mono_ns() + 500 * BO_NS_PER_MS);
@@ -532,37 +533,42 @@ int lab_hv_migrate(lab_hv *h, int i, bo_log *truth)
 			ppm = ((double)(b->guest - a->guest) / host - 1) * 1e6;
 	}
 	const char *mode = post ? "postcopy" : "precopy";
-	bo_log_put(&h->host,
-	           json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
-	                     "s:I, s:s}",
-	                     "type", "migration", "source", "qemu", "vm", g->name, "target",
-	                     g->addr, "migration", k, "mode", mode, "status", status, "start_ns",
-	                     (json_int_t)started, "stop_ns", (json_int_t)t_stop, "resume_ns",
-	                     (json_int_t)t_resume, "end_ns", (json_int_t)t_end, "downtime_ns",
-	                     (json_int_t)downtime, "total_ns",
-	                     (json_int_t)ms_field(info, "total-time"), "setup_ns",
-	                     (json_int_t)ms_field(info, "setup-time"), "accel", h->accel));
+	json_t *hl = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
+	                       "s:I, s:s}",
+	                       "type", "migration", "source", "qemu", "vm", g->name, "target",
+	                       g->addr, "migration", k, "mode", mode, "status", status, "start_ns",
+	                       (json_int_t)started, "stop_ns", (json_int_t)t_stop, "resume_ns",
+	                       (json_int_t)t_resume, "end_ns", (json_int_t)t_end, "downtime_ns",
+	                       (json_int_t)downtime, "total_ns",
+	                       (json_int_t)ms_field(info, "total-time"), "setup_ns",
+	                       (json_int_t)ms_field(info, "setup-time"), "accel", h->accel);
+	/* both QEMUs run on this machine: the source and the destination host are the same */
+	bo_sysinfo si;
+	bo_sys_info(&si);
+	json_object_set_new(hl, "from_host", json_string(si.hostname));
+	json_object_set_new(hl, "to_host", json_string(si.hostname));
+	bo_log_put(&h->host, hl);
 	json_t *ram = json_object_get(info, "ram");
-	bo_log_put(
-	        truth,
-	        json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, "
-	                  "s:o, s:i, s:f, s:b, s:I}",
-	                  "type", "migration", "guest", g->name, "target", g->addr, "migration", k,
-	                  "mode", mode, "stop_ns", (json_int_t)t_stop, "resume_ns",
-	                  (json_int_t)t_resume, "end_ns", (json_int_t)t_end, "downtime_ns",
-	                  (json_int_t)downtime, "total_ns",
-	                  (json_int_t)ms_field(info, "total-time"), "setup_ns",
-	                  (json_int_t)ms_field(info, "setup-time"), "indication",
-	                  pair_or_null(indicate, link), "carrier_up", pair_or_null(have_up, cup),
-	                  "quarantine_on", pair_or_null(have_on, qon), "quarantine_off",
-	                  pair_or_null(have_off, qoff), "clock_pairs", g->nsync,
-	                  "guest_clock_rate_ppm", ppm, "guest_crashed", crashed, "ram_bytes",
-	                  (json_int_t)json_integer_value(json_object_get(ram, "transferred"))));
+	json_t *rec = json_pack(
+	        "{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, "
+	        "s:o, s:i, s:f, s:b, s:I}",
+	        "type", "migration", "guest", g->name, "target", g->addr, "migration", k, "mode",
+	        mode, "stop_ns", (json_int_t)t_stop, "resume_ns", (json_int_t)t_resume, "end_ns",
+	        (json_int_t)t_end, "downtime_ns", (json_int_t)downtime, "total_ns",
+	        (json_int_t)ms_field(info, "total-time"), "setup_ns",
+	        (json_int_t)ms_field(info, "setup-time"), "indication",
+	        pair_or_null(indicate, link), "carrier_up", pair_or_null(have_up, cup),
+	        "quarantine_on", pair_or_null(have_on, qon), "quarantine_off",
+	        pair_or_null(have_off, qoff), "clock_pairs", g->nsync, "guest_clock_rate_ppm", ppm,
+	        "guest_crashed", crashed, "ram_bytes",
+	        (json_int_t)json_integer_value(json_object_get(ram, "transferred")));
+	json_object_set_new(rec, "scenario", json_string(sc->name));
+	bo_log_put(truth, rec);
 	json_decref(info);
 	for (int s = 0; s < bo_nstreams; s++) {
 		const bo_stream_desc *d = bo_streams[s];
-		int blocked = indicate && h->sc->quarantine_ns &&
-		              (h->sc->scope & lab_blocked_by(d)) != 0 && have_off;
+		int blocked = indicate && g->sc->quarantine_ns &&
+		              (g->sc->scope & lab_blocked_by(d)) != 0 && have_off;
 		/* Stopped at STOP; back after RESUME (how long after is the network's part, not
 		 * QEMU's), or when the agent lifted the quarantine. */
 		json_t *t =
@@ -572,6 +578,7 @@ int lab_hv_migrate(lab_hv *h, int i, bo_log *truth)
 		                  "end_after_ns", (json_int_t)(blocked ? qoff[0] : t_resume), "end",
 		                  pair_or_null(blocked, qoff), "verdict",
 		                  expected(blocked, downtime, t_resume, qoff));
+		json_object_set_new(t, "scenario", json_string(sc->name));
 		if (blocked) /* known only where the agent's lifting ends it */
 			json_object_set_new(t, "duration_ns",
 			                    json_integer((qoff[0] + qoff[1]) / 2 - t_stop));
@@ -660,15 +667,15 @@ static void stop_guests(lab_hv *h)
 	}
 }
 
-int lab_hv_start(lab_hv *h, const lab *l, const lab_scenario *sc, const char *run, int nguests,
-                 const char *accel, int64_t downtime_limit_ms, const char *responder)
+int lab_hv_start(lab_hv *h, const lab *l, const lab_scenario *const *boot, const char *run,
+                 int nguests, const char *accel, int64_t downtime_limit_ms, const char *responder)
 {
 	memset(h, 0, sizeof *h);
-	h->l = l, h->sc = sc, h->run = run, h->nguests = nguests;
+	h->l = l, h->run = run, h->nguests = nguests;
 	h->downtime_limit_ms = downtime_limit_ms;
 	for (int i = 0; i < nguests; i++) {
 		lab_guest *g = &h->g[i];
-		g->index = i, g->agent = -1, g->pid = -1;
+		g->index = i, g->agent = -1, g->pid = -1, g->sc = boot[i];
 		snprintf(g->name, sizeof g->name, "g%d", i);
 		lab_vm_ident(i, 1, g->addr, g->addr6, g->mac);
 	}

@@ -47,7 +47,8 @@ typedef struct lab_sync {
 
 typedef struct lab_guest {
 	int index;
-	char name[8]; /* "g0" */
+	const lab_scenario *sc; /* what it booted for: its agent's hold and scope */
+	char name[8];           /* "g0" */
 	char addr[16], addr6[40], mac[18];
 	int gen;        /* QEMU instances started; the current one is gen - 1 */
 	pid_t pid;      /* the current QEMU */
@@ -68,7 +69,6 @@ typedef struct lab_guest {
 
 typedef struct lab_hv {
 	const lab *l;
-	const lab_scenario *sc;
 	const char *run;
 	char sock[96]; /* Unix sockets (short paths): /run/blackout-lab/qemu-NAME */
 	char kernel[4200], initrd[4200];
@@ -82,13 +82,15 @@ typedef struct lab_hv {
 	bo_log host; /* RUN/host.jsonl: the hypervisor's account */
 } lab_hv;
 
-/* Builds the guest image, boots nguests guests and waits for their responders. */
-int lab_hv_start(lab_hv *h, const lab *l, const lab_scenario *sc, const char *run, int nguests,
-                 const char *accel, int64_t downtime_limit_ms, const char *responder);
-/* One live migration of guest i, with the scenario's indication; truth into truth. 0, -1, or
- * LAB_GUEST_FAILED when the guest crashed or hung on the destination (QEMU under TCG here). */
+/* Builds the guest image, boots nguests guests (guest i's agent armed as boot[i] says: its
+ * quarantine hold and scope) and waits for their responders. */
+int lab_hv_start(lab_hv *h, const lab *l, const lab_scenario *const *boot, const char *run,
+                 int nguests, const char *accel, int64_t downtime_limit_ms, const char *responder);
+/* One live migration of guest i as sc says (its indication, pre- or post-copy; its hold must
+ * be the guest's boot scenario's); truth into truth. 0, -1, or LAB_GUEST_FAILED when the
+ * guest crashed or hung on the destination (QEMU under TCG here). */
 #define LAB_GUEST_FAILED (-75)
-int lab_hv_migrate(lab_hv *h, int i, bo_log *truth);
+int lab_hv_migrate(lab_hv *h, int i, const lab_scenario *sc, bo_log *truth);
 /* Keeps the agents' lines and clock pairs flowing until a monotonic deadline. */
 int lab_hv_pump(lab_hv *h, int64_t deadline);
 void lab_hv_stop(lab_hv *h);

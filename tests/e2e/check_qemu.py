@@ -93,6 +93,26 @@ def main():
                       f"{name}: the agent's lifting [{(e0 - stop) / 1e9:.3f}, {(e1 - stop) / 1e9:.3f}] s "
                       f"overlaps the end bounds [{(o['end_lo_ns'] - stop) / 1e9:.3f}, "
                       f"{(o['end_hi_ns'] - stop) / 1e9:.3f}] s")
+    # Each migration its own event and verdict (a plan may mix scenarios).
+    events = [e for e in a.get("migrations", []) if e["kind"] == "migration"]
+    check(len(events) == len(migs), f"{len(events)} migration events for {len(migs)} migrations")
+    for m in migs:
+        tag = f"{m['guest']} migration {m['migration']} ({m.get('scenario')})"
+        near = [e for e in events if e["target"] == m["target"]]
+        e = min(near, key=lambda e: abs(e["start_ns"] - m["stop_ns"])) if near else None
+        vs = sorted({t["verdict"] for t in truths if t["migration"] == m["migration"] and
+                     t["stream"] != "tcp-est" and (t["target"], t["stream"]) in streams})
+        q = [v for v in vs if v.startswith("quarantine")]
+        want = q[0] if q else (vs[0] if vs else None)
+        check(e is not None and abs(e["start_ns"] - m["stop_ns"]) < 1000 * MS and
+              e["verdict"] == want and (e["hypervisor"] or {}).get("source") == "qemu",
+              f"{tag}: its event, verdict {e and e['verdict']} == {want}, QEMU's record on it")
+        if e and hv["accel"] == "tcg":  # TCG's clock stops with the vCPUs: each its own step
+            c = e["clock"] or {}
+            # (at least half the pause: the slow TCG clock's drift between the samples adds)
+            check(c.get("stepped") and -c["step_ns"] >= (m["resume_ns"] - m["stop_ns"]) / 2,
+                  f"{tag}: its own guest clock step {c.get('step_ns', 0) / MS:+.1f} ms "
+                  f"(stop to resume {(m['resume_ns'] - m['stop_ns']) / MS:.1f} ms)")
     expected = sorted({t["verdict"] for t in truths if t["stream"] != "tcp-est" and
                        (t["target"], t["stream"]) in streams})
     quarantined = [v for v in expected if v.startswith("quarantine")]
