@@ -87,9 +87,9 @@ static void usage(FILE *f)
 	        "CMD and --vm see BLACKOUT_TARGET, BLACKOUT_TARGET6, BLACKOUT_PROBE_ADDR,\n"
 	        "BLACKOUT_RUN and BLACKOUT_LAB in their environment; with QEMU guests also\n"
 	        "BLACKOUT_TARGETS (every guest's address). A QEMU run also writes DIR/host.jsonl\n"
+	        "(QEMU's account of each migration) and DIR/qemu/ (consoles, agent logs).\n"
 	        "Exit status of run: CMD's; 75 when a QEMU guest crashed or hung after a "
 	        "migration.\n"
-	        "(QEMU's account of each migration) and DIR/qemu/ (consoles, agent logs).\n"
 	        "\n"
 	        "Scenarios:\n");
 	lab_scenarios_print();

@@ -123,12 +123,17 @@ int lab_find_program(const char *name, const char *dir, char *out, size_t len)
 	if (!slash)
 		return -1;
 	*slash = 0;
-	char cand[4400];
-	snprintf(cand, sizeof cand, "%s/../%s/%s", self, dir, name);
-	if (access(cand, X_OK) != 0)
-		snprintf(cand, sizeof cand, "%s/%s", self, name);
-	if (access(cand, X_OK) != 0)
+	/* the build tree (build/lab/ beside build/DIR/), an installed tree (BINDIR beside
+	 * LIBEXECDIR/blackout), or the same directory */
+	char cand[3][4400];
+	snprintf(cand[0], sizeof cand[0], "%s/../%s/%s", self, dir, name);
+	snprintf(cand[1], sizeof cand[1], "%s/%s/%s", self, BLACKOUT_LIBEXEC_FROM_BIN, name);
+	snprintf(cand[2], sizeof cand[2], "%s/%s", self, name);
+	int i = 0;
+	while (i < 3 && access(cand[i], X_OK) != 0)
+		i++;
+	if (i == 3)
 		return -1;
-	snprintf(out, len, "%s", cand);
+	snprintf(out, len, "%s", cand[i]);
 	return 0;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Cross-builds the Windows programs (blackout-responder.exe, blackout-analyze.exe) with
 # mingw-w64, against the dependencies scripts/deps-windows.sh builds from Debian's source
-# packages. Usage: scripts/build-windows.sh [BUILD_DIR] (default build-win/); prints BUILD_DIR.
+# packages, and the zip for a Windows guest (BUILD_DIR/blackout-VERSION-windows.zip: both
+# programs, Install-BlackoutResponder.ps1, README-Windows.txt).
+# Usage: scripts/build-windows.sh [BUILD_DIR] (default build-win/); prints BUILD_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build-win}
@@ -12,4 +14,13 @@ export PKG_CONFIG_SYSROOT_DIR= BLACKOUT_WIN_DEPS="$prefix"
 cmake -S . -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$PWD/cmake/mingw-w64.cmake" \
   -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$dir" -j"$(nproc)" >/dev/null
+version=$(sed -n 's/^project(blackout VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+name=blackout-$version-windows
+rm -rf "$dir/zip" && mkdir -p "$dir/zip/$name"
+cp "$dir/responder/blackout-responder.exe" "$dir/analysis/blackout-analyze.exe" "$dir/zip/$name/"
+for f in packaging/windows/*; do # Windows' line ends
+  sed 's/\r*$/\r/' "$f" > "$dir/zip/$name/$(basename "$f")"
+done
+rm -f "$dir/$name.zip"
+(cd "$dir/zip" && python3 -m zipfile -c "../$name.zip" "$name")
 echo "$dir"

@@ -2,8 +2,9 @@
 # The test command: installs what is missing, builds with AddressSanitizer and
 # UndefinedBehaviorSanitizer and runs the suite under ctest; then builds optimised and runs the
 # end-to-end lab tests there (they measure timing, which the sanitizers' overhead distorts;
-# they need root); then cross-builds the Windows programs with mingw-w64 and runs them under
-# Wine against the Linux probe (tests/windows/wine_smoke.sh).
+# they need root; e2e.package builds, lints, installs and purges the Debian packages); then
+# cross-builds the Windows programs and their zip with mingw-w64 and runs them under Wine
+# against the Linux probe (tests/windows/wine_smoke.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,3 +17,4 @@ dir=$(scripts/build.sh)
 (cd "$dir" && ctest --output-on-failure --timeout 300 -R '^e2e[.]')
 wdir=$(scripts/build-windows.sh)
 tests/windows/wine_smoke.sh "$dir" "$wdir" || [ $? = 77 ] # 77: skipped (not root)
+python3 tests/windows/test_ps1.py . "$dir/responder/blackout-responder" "$wdir"/blackout-*-windows.zip
