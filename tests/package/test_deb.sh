@@ -4,7 +4,8 @@
 # puts working programs and man pages on the PATH; systemd-analyze verifies the responder's
 # unit; the responder started the way the unit starts it (an unprivileged user with the unit's
 # ambient capabilities and options) answers a probe and keeps only the capabilities its
-# options need. Both packages are purged at the end.
+# options need; the installed lab, probe, responder and analyzer measure a migration together.
+# Both packages are purged at the end.
 # Usage: test_deb.sh SOURCE_DIR. Exit 77 (skipped) without root.
 set -euo pipefail
 src=$1
@@ -75,6 +76,16 @@ start_as_unit --capture lo
 [ "$(cap_eff)" = 0000000000002000 ] && ok "with --capture it keeps CAP_NET_RAW alone" ||
   fail "CapEff $(cap_eff) with --capture"
 kill "$rsp"; wait "$rsp" 2>/dev/null || true; rsp=
+
+# The installed lab, probe, responder and analyzer together: one simulated migration.
+if blackout-lab run kb-fixed --run "$work/lab" --lead 1s --tail 1s -- \
+    sh -c "exec blackout-probe --quiet --run '$work/lab' --streams icmp,udp \$BLACKOUT_TARGET" \
+    >/dev/null 2>&1 &&
+    blackout-analyze --quiet --no-write --json - "$work/lab" | grep -q '"switchover-only"'; then
+  ok "the installed lab migrates, the installed probe and responder measure it: switchover-only"
+else
+  fail "a lab run from the installed packages"
+fi
 
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq blackout blackout-responder >/dev/null
 [ ! -e /usr/bin/blackout-probe ] && [ ! -e /var/log/blackout-responder ] &&
