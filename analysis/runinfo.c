@@ -74,6 +74,11 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			if (s) {
 				s->inst.icmp_id = (uint16_t)bo_json_int(o, "icmp_id", 0);
 				s->inst.ssid = (uint16_t)bo_json_int(o, "ssid", 0);
+				/* udp's fixed source port: a TWAMP-light reflector's replies (SSID
+				 * 0) are matched by it */
+				if (d->kind == BO_MATCH_STAMP && !(d->flags & BO_STREAM_NEW_FLOW))
+					s->inst.local_port =
+					        (uint16_t)bo_json_int(o, "local_port", 0);
 				if (d->kind ==
 				    BO_MATCH_STAMP) /* the guest's arrivals name the SSID */
 					an_stream_index_id(r, s, s->inst.ssid);

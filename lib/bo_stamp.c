@@ -134,7 +134,8 @@ int bo_stamp_read_sender(const uint8_t *p, size_t len, const bo_stamp_key *key, 
 	memset(s, 0, sizeof *s);
 	bo_rd r = bo_rd_make(p, len);
 	read_head(&r, s, auth);
-	bo_rd_skip(&r, auth ? 68 + BO_STAMP_HMAC_LEN : 28);
+	/* unauthenticated: TWAMP-light's 41 octets will do (the SSID is its MBZ, 0) */
+	bo_rd_skip(&r, auth ? 68 + BO_STAMP_HMAC_LEN : BO_TWAMP_LIGHT_LEN - 16);
 	if (r.err)
 		return BO_ETRUNC;
 	return verify(p, len, key);
@@ -156,9 +157,12 @@ int bo_stamp_read_reflector(const uint8_t *p, size_t len, const bo_stamp_key *ke
 		bo_rd_skip(&r, 12);
 	s->sender_ts = bo_rd_be64(&r);
 	s->sender_err = bo_rd_be16(&r);
+	if (!auth && !r.err && len < BO_TWAMP_LIGHT_LEN)
+		return 0; /* TWAMP-light's shortest: no MBZ and TTL after the error estimate */
 	bo_rd_skip(&r, auth ? 6 : 2);
 	s->sender_ttl = bo_rd_u8(&r);
-	bo_rd_skip(&r, auth ? 15 + BO_STAMP_HMAC_LEN : 3);
+	/* unauthenticated: TWAMP-light's 41 octets have the TTL; STAMP's 3 MBZ may follow */
+	bo_rd_skip(&r, auth ? 15 + BO_STAMP_HMAC_LEN : 0);
 	if (r.err)
 		return BO_ETRUNC;
 	return verify(p, len, key);

@@ -17,6 +17,12 @@
  * last the HMAC (16): HMAC-SHA-256 over everything before it, truncated to 16 octets.
  *
  * Timestamps are NTP 64-bit (seconds since 1900 and a binary fraction).
+ *
+ * TWAMP-light (RFC 5357 appendix I; RFC 8762 §4.6 asks for interoperation): the same layouts
+ * with MBZ for the SSID, a sender packet of 14 octets plus padding (41 in all is common), a
+ * reflector packet of 41 octets (the 44 above without the last 3 MBZ), or 38 (without the MBZ
+ * and TTL after the sender's error estimate). Unauthenticated, 41 octets are read as a sender
+ * packet and 38 as a reflector packet (TTL 0: not said).
  */
 #ifndef BO_STAMP_H
 #define BO_STAMP_H
@@ -25,6 +31,8 @@
 #include <stdint.h>
 
 #define BO_STAMP_LEN 44
+#define BO_TWAMP_LIGHT_LEN 41       /* the shortest sender packet read, and its reply */
+#define BO_TWAMP_LIGHT_MIN_REPLY 38 /* the shortest reflector packet read */
 #define BO_STAMP_AUTH_LEN 112
 #define BO_STAMP_HMAC_LEN 16
 
@@ -60,8 +68,8 @@ int bo_stamp_write_sender(const bo_stamp *s, const bo_stamp_key *key, uint8_t *o
 int bo_stamp_write_reflector(const bo_stamp *s, const bo_stamp_key *key, uint8_t *out, size_t cap);
 
 /* Reads a packet of len octets (longer packets are allowed: RFC 8972 TLVs may follow).
- * Returns 0, BO_ETRUNC when shorter than the mode's length, BO_EAUTH when the HMAC does not
- * verify. */
+ * Returns 0, BO_ETRUNC when shorter than the mode's length (unauthenticated: TWAMP-light's, 41
+ * octets for a sender, 38 for a reflector packet), BO_EAUTH when the HMAC does not verify. */
 int bo_stamp_read_sender(const uint8_t *p, size_t len, const bo_stamp_key *key, bo_stamp *s);
 int bo_stamp_read_reflector(const uint8_t *p, size_t len, const bo_stamp_key *key, bo_stamp *s);
 

@@ -79,6 +79,7 @@ typedef struct bo_hit {
 	uint32_t isn;         /* SYN: the request's ISN, or the reply's ack - 1 */
 	size_t offset;        /* frames: where the tag starts in the payload */
 	int stamp_status;     /* STAMP: 0, or why it could not be read (BO_ETRUNC, BO_EAUTH) */
+	uint16_t stamp_len;   /* STAMP: the payload's octets (at most 65535) */
 	/* Last, and filled only by the STAMP matcher (bo_hit_init clears what is above). */
 	bo_stamp stamp; /* STAMP: the packet as read (a reply's T2 and T3) */
 } bo_hit;

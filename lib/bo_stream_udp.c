@@ -1,7 +1,8 @@
 /* The `udp` and `udp-new` wire format: STAMP Session-Sender test packets (RFC 8762, SSID per
  * RFC 8972) to the reflector's port, and the reflector's replies, which return the sender's
  * sequence number. `udp` keeps one 5-tuple; `udp-new` takes a new source port per probe. The
- * SSID, not the packet, names the stream: a hit carries it and no descriptor. */
+ * SSID, not the packet, names the stream: a hit carries it and no descriptor. TWAMP-light
+ * reflectors' replies (41 or 38 octets, SSID 0) are read too (lib/bo_stamp.h). */
 #include <stdio.h>
 
 #include "bo_err.h"
@@ -35,6 +36,7 @@ static int match(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max)
 	h->target = request ? p->dst : p->src;
 	h->port = request ? p->sport : p->dport;
 	h->target_port = port;
+	h->stamp_len = (uint16_t)(p->payload_len < 65535 ? p->payload_len : 65535);
 	h->stamp_status =
 	        request ? bo_stamp_read_sender(p->payload, p->payload_len, key, &h->stamp)
 	                : bo_stamp_read_reflector(p->payload, p->payload_len, key, &h->stamp);
@@ -48,10 +50,15 @@ static int match(const bo_stream_ctx *c, const bo_pkt *p, bo_hit *hits, int max)
 
 static int accepts(const bo_stream_inst *s, const bo_hit *h)
 {
-	return h->kind == BO_MATCH_STAMP && h->stamp_status == 0 && h->ssid == s->ssid &&
-	       ((s->desc->flags & BO_STREAM_NEW_FLOW) || !s->local_port ||
-	        h->port == s->local_port) &&
-	       bo_addr_eq(&h->target, &s->target);
+	if (h->kind != BO_MATCH_STAMP || h->stamp_status != 0 ||
+	    !bo_addr_eq(&h->target, &s->target))
+		return 0;
+	int fixed = !(s->desc->flags & BO_STREAM_NEW_FLOW) && s->local_port;
+	if (fixed && h->port != s->local_port)
+		return 0;
+	/* A TWAMP-light reflector returns MBZ (0) where STAMP has the SSID: on the fixed 5-tuple
+	 * the reply is still this stream's (udp-new's changing port cannot tell). */
+	return h->ssid == s->ssid || (h->reply && !h->ssid && fixed);
 }
 
 /* The UDP header (the source port: the fixed flow's, or a stand-in for the new port of each

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bo_err.h"
 #include "bo_time.h"
 #include "probe.h"
 
@@ -114,6 +115,49 @@ static void live_hit(probe *p, const bo_hit *h, int64_t ts)
 			live_one(p, s, h->reply, h->seq, ts);
 			return;
 		}
+	/* A STAMP reply no stream could read: kept for the pre-flight's reason, on the target's
+	 * first silent STAMP stream. */
+	if (!h->reply || h->kind != BO_MATCH_STAMP)
+		return;
+	for (probe_slot *s = &p->slots[t * n]; s < &p->slots[(t + 1) * n]; s++)
+		if (s->desc->kind == BO_MATCH_STAMP && !s->live.answered) {
+			s->live.unread++;
+			s->live.unread_status = h->stamp_status;
+			s->live.unread_len = h->stamp_len;
+			s->live.unread_ssid = h->ssid;
+			return;
+		}
+}
+
+/* Why replies that arrived could not be read. */
+static void unread_why(const probe *p, const probe_slot *s, char *why, size_t len)
+{
+	const probe_live *l = &s->live;
+	int auth = p->sctx.stamp_key && p->sctx.stamp_key->len;
+	int n = snprintf(why, len, "%llu replies arrived but could not be read: ",
+	                 (unsigned long long)l->unread);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (l->unread_status == BO_EAUTH)
+		snprintf(why + n, len - (size_t)n,
+		         "their HMAC does not verify (the reflector has another key than "
+		         "--stamp-key)");
+	else if (l->unread_status == BO_ETRUNC && auth)
+		snprintf(why + n, len - (size_t)n,
+		         "%u octets, not the 112 of authenticated STAMP (an unauthenticated "
+		         "reflector? drop --stamp-key)",
+		         l->unread_len);
+	else if (l->unread_status == BO_ETRUNC)
+		snprintf(why + n, len - (size_t)n,
+		         "%u octets, shorter than any STAMP or TWAMP-light reply (38 at least)",
+		         l->unread_len);
+	else
+		snprintf(
+		        why + n, len - (size_t)n,
+		        "they name session %u, this stream's is %u (a reflector that rewrites the "
+		        "SSID; with SSID 0, TWAMP-light's, only `udp` can be matched, by its fixed "
+		        "ports)",
+		        l->unread_ssid, s->inst.ssid);
 }
 
 void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts)
@@ -298,7 +342,9 @@ void probe_live_preflight(probe *p)
 		char why[256];
 		const char *text = s->desc->silent ? s->desc->silent : "no reply";
 		const char *pct = strstr(text, "%u"); /* the port goes there */
-		if (pct)
+		if (s->live.unread)
+			unread_why(p, s, why, sizeof why);
+		else if (pct)
 			snprintf(why, sizeof why, "%.*s%u%s", (int)(pct - text), text, port,
 			         pct + 2);
 		else

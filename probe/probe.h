@@ -86,6 +86,11 @@ typedef struct probe_live {
 	int64_t recent_ts[64];
 	uint64_t outages;
 	int64_t longest;
+	/* replies that came but were not this stream's to read (the pre-flight says why) */
+	uint64_t unread;
+	int unread_status;   /* the last one's: BO_ETRUNC, BO_EAUTH, or 0 (another SSID) */
+	uint16_t unread_len; /* its octets */
+	uint16_t unread_ssid;
 } probe_live;
 
 struct probe_slot {

@@ -1,7 +1,8 @@
 /* The STAMP Session-Reflector (RFC 8762 §4.3, stateful; SSID per RFC 8972).
  *
- * The reply is 44 octets (112 authenticated) and the request must be at least that long, so the
- * reflector never amplifies. It never answers its own address and port, ports below 1024 or
+ * The reply is 44 octets (112 authenticated) and never longer than the request, so the reflector
+ * never amplifies: a TWAMP-light sender's 41-octet request (RFC 8762 §4.6) gets 41 octets back,
+ * anything shorter nothing. It never answers its own address and port, ports below 1024 or
  * other reflectors' ports (a spoofed packet would start a loop or aim replies at a service),
  * and with a key it refuses replays of captured packets from any source. Session state is a fixed
  * table: a lookup looks at 8 slots, and when none is free the one seen longest ago is reused, so no
@@ -123,8 +124,12 @@ int rsp_stamp_answer(rsp_reflector *r, const bo_addr *src, uint16_t sport, const
 	rep.sender_err = in->err;
 	rep.sender_ttl = ttl;
 	int n = bo_stamp_write_reflector(&rep, &r->key, out, cap);
-	if (n < 0 || (size_t)n > req_len) /* cannot happen: both modes are the same size */
-		return BO_ERANGE;
+	if (n < 0)
+		return n;
+	/* A TWAMP-light request (41 to 43 octets, unauthenticated) gets as many back: the reply's
+	 * last 3 octets are MBZ, so its first 41 are TWAMP-light's reflector packet. */
+	if ((size_t)n > req_len)
+		n = req_len >= BO_TWAMP_LIGHT_LEN && !r->key.len ? (int)req_len : BO_ERANGE;
 	return n;
 }
 

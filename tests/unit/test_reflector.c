@@ -48,9 +48,23 @@ int main(void)
 	for (size_t len = 0; len <= sizeof req; len++) {
 		int n = reflect(&a, 6000, req, len, out);
 		CHECK(n < 0 || (size_t)n <= len);
-		CHECK(len >= 44 || n == BO_ETRUNC);
+		CHECK(len >= BO_TWAMP_LIGHT_LEN || n == BO_ETRUNC);
+		CHECK(len < BO_TWAMP_LIGHT_LEN || (size_t)n == (len < 44 ? len : 44));
 	}
-	CHECK(refl.c.malformed == 44);
+	CHECK(refl.c.malformed == BO_TWAMP_LIGHT_LEN);
+
+	/* TWAMP-light: a 41-octet request with SSID 0 (its MBZ) gets a 41-octet reply, read as
+	 * such; 14 octets (the bare sender packet) get nothing. */
+	bo_stamp tl = {.seq = 77, .ts = bo_ntp_from_ns(1700000000000000000), .ssid = 0};
+	memset(req, 0, sizeof req);
+	CHECK_INT(bo_stamp_write_sender(&tl, NULL, req, sizeof req), 44);
+	CHECK_INT(reflect(&a, 8000, req, 41, out), 41);
+	CHECK_INT(bo_stamp_read_reflector(out, 41, NULL, &rep), 0);
+	CHECK_INT(rep.sender_seq, 77);
+	CHECK_INT(rep.ssid, 0);
+	CHECK(rep.sender_ts == tl.ts);
+	CHECK_INT(rep.sender_ttl, 61);
+	CHECK_INT(reflect(&a, 8000, req, 14, out), BO_ETRUNC);
 
 	/* Authenticated mode: a 44-octet or forged request is refused and counted. */
 	refl.key.len = 16;

@@ -44,7 +44,10 @@ int main(void)
 	CHECK_INT(got.ssid, 0xbeef);
 	CHECK(got.ts == s.ts);
 	CHECK_INT(bo_stamp_read_sender(out, 60, NULL, &got), 0); /* TLVs may follow */
-	every_truncation(out, 44, NULL, 0);
+	every_truncation(out, BO_TWAMP_LIGHT_LEN, NULL, 0);
+	/* TWAMP-light's 41-octet sender packet: read (its MBZ where STAMP has the SSID) */
+	CHECK_INT(bo_stamp_read_sender(out, 41, NULL, &got), 0);
+	CHECK_INT(got.seq, 1);
 	CHECK_INT(bo_stamp_write_sender(&s, NULL, out, 43), BO_ERANGE);
 
 	bo_stamp r = {.seq = 7,
@@ -66,7 +69,14 @@ int main(void)
 	CHECK_INT(got.sender_seq, 1);
 	CHECK_INT(got.sender_ttl, 64);
 	CHECK(got.rx_ts == r.rx_ts && got.sender_ts == r.sender_ts);
-	every_truncation(out, 44, NULL, 1);
+	every_truncation(out, BO_TWAMP_LIGHT_MIN_REPLY, NULL, 1);
+	/* TWAMP-light's reflector packets: 41 octets (TTL last), 38 (no MBZ or TTL: 0) */
+	CHECK_INT(bo_stamp_read_reflector(out, 41, NULL, &got), 0);
+	CHECK_INT(got.sender_ttl, 64);
+	CHECK_INT(got.sender_seq, 1);
+	CHECK_INT(bo_stamp_read_reflector(out, 38, NULL, &got), 0);
+	CHECK_INT(got.sender_ttl, 0);
+	CHECK(got.sender_ts == r.sender_ts && got.sender_err == 0x8001);
 
 	/* HMAC-SHA-256, RFC 4231 test case 1, truncated to 16 octets. */
 	bo_stamp_key key = {.len = 20};
