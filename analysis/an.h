@@ -158,6 +158,13 @@ struct an_stream {
 	uint32_t cap, base, top;
 	int started;
 	uint32_t last_seq16_req; /* for unwrapping 16-bit sequence numbers */
+	uint8_t seq_le;          /* a foreign echo stream whose sender writes them little-endian */
+	uint8_t order_known;     /* ...found out at its second request */
+	/* A foreign sender that put a number on two probes and skipped the next (nping): the
+	 * second copy is probe k + 1; twin[] holds the recent such k. */
+	uint32_t twin[8];
+	int ntwin;
+	uint64_t twins; /* how many, for the report */
 	uint32_t max_answered;
 	int any_answered;
 	/* counts */
@@ -392,6 +399,15 @@ int64_t an_host_dark(const an_run *r, const an_host_mig *m, int *stream);
 const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to);
 /* Probes left out by the rings' bound, over all streams. */
 uint64_t an_probes_dropped(const an_run *r);
+/* stream.c: the first request keyed seq instead (its byte order found out late): 0, or -1
+ * when more than the first is known and nothing was changed. */
+int an_stream_rekey_first(an_stream *s, uint32_t seq);
+/* stream.c, a foreign ping: a request numbered like the one before it (k) but sent later is
+ * probe k + 1 when k + 1 was never seen (nping numbers one probe twice and skips the next):
+ * returns the number to file it under. */
+uint32_t an_stream_request_number(an_stream *s, uint32_t seq, int64_t ts);
+/* ...and a reply numbered k then belongs to whichever copy its round trip fits. */
+uint32_t an_stream_reply_number(an_stream *s, uint32_t seq, int64_t ts);
 /* The main outage, or NULL. */
 const an_outage *an_main_outage(const an_run *r);
 

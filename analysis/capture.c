@@ -51,6 +51,11 @@ static int is_target(const an_run *r, const bo_addr *a)
 	return bo_addrmap_get(&r->by_target, a) >= 0;
 }
 
+static uint16_t bswap16(uint16_t v)
+{
+	return (uint16_t)(v << 8 | v >> 8);
+}
+
 /* Unwraps a 16-bit sequence number to the 32-bit value nearest to ref. */
 static uint32_t unwrap16(uint32_t ref, uint16_t seq)
 {
@@ -95,16 +100,28 @@ static void on_foreign(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, 
 		s->inst.icmp_id = h->icmp_id;
 		an_stream_index_id(r, s, h->icmp_id);
 	}
-	uint32_t seq = s->started
-	                       ? unwrap16(!h->reply ? s->last_seq16_req : s->top - 1, h->icmp_seq)
-	                       : h->icmp_seq;
+	/* hping3 writes its sequence numbers little-endian (0, 256, 512 on the wire): the second
+	 * request tells, by which reading makes it follow the first */
+	uint16_t raw = s->seq_le ? bswap16(h->icmp_seq) : h->icmp_seq;
+	if (!h->reply && s->started && !s->order_known) {
+		uint16_t prev = (uint16_t)s->last_seq16_req;
+		uint16_t be = (uint16_t)(raw - prev), le = (uint16_t)(bswap16(raw) - bswap16(prev));
+		s->order_known = 1;
+		if (le >= 1 && le <= 8 && be > 8 &&
+		    an_stream_rekey_first(s, unwrap16(s->last_seq16_req, bswap16(prev))) == 0) {
+			s->seq_le = 1;
+			s->last_seq16_req = bswap16(prev);
+			raw = bswap16(raw);
+		}
+	}
+	uint32_t seq = s->started ? unwrap16(!h->reply ? s->last_seq16_req : s->top - 1, raw) : raw;
 	if (!h->reply) {
 		s->last_seq16_req = seq;
-		an_stream_request(s, seq, ts, timeout);
+		an_stream_request(s, an_stream_request_number(s, seq, ts), ts, timeout);
 		return;
 	}
 	learn_mac(r, p, &s->target);
-	an_stream_reply(s, seq, ts);
+	an_stream_reply(s, an_stream_reply_number(s, seq, ts), ts);
 }
 
 /* A run of ours: the registry's matchers name stream and sequence, verified with the key. */

@@ -130,9 +130,6 @@ int an_events(an_run *r, const an_settings *set)
 	free(r->events);
 	r->events = NULL;
 	r->nevents = r->event_cap = 0;
-	int any_answered = 0;
-	for (int i = 0; i < r->nstreams; i++)
-		any_answered |= r->streams[i].answered > 0;
 	/* Each target once, at the head of its chain of streams (by_target names the last one
 	 * added; next_same leads through the others). */
 	for (int t = 0; t < r->nstreams; t++) {
@@ -151,7 +148,7 @@ int an_events(an_run *r, const an_settings *set)
 		for (int i = t; i >= 0; i = r->streams[i].next_same) {
 			const an_stream *s = &r->streams[i];
 			/* a stream that never answered says nothing (as for the run's verdict) */
-			if (any_answered && !s->answered)
+			if (!s->answered)
 				continue;
 			for (int k = 0; k < s->noutages; k++)
 				p[n++] = (piece){s->outages[k].start, end_of(r, &s->outages[k]), i,

@@ -105,6 +105,10 @@ static json_t *stream_json(const an_run *r, const an_stream *s)
 	                      "unresolved", (json_int_t)s->unresolved);
 	int echo = s->desc->kind == BO_MATCH_ECHO;
 	json_object_set_new(j, "icmp_id", echo ? json_integer(s->inst.icmp_id) : json_null());
+	json_object_set_new(j, "icmp_seq_order",
+	                    echo && !s->keyed ? json_string(s->seq_le ? "le" : "be") : json_null());
+	json_object_set_new(j, "icmp_seq_renumbered",
+	                    echo && !s->keyed ? json_integer((json_int_t)s->twins) : json_null());
 	json_object_set_new(j, "port",
 	                    s->desc->kind == BO_MATCH_SYN && !s->keyed
 	                            ? json_integer(s->inst.tcp_port)

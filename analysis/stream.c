@@ -275,6 +275,51 @@ void an_stream_advance(an_stream *s, int64_t now, int64_t timeout)
 	}
 }
 
+uint32_t an_stream_request_number(an_stream *s, uint32_t seq, int64_t ts)
+{
+	if (!s->started || seq - s->base >= s->cap || seq + 1 != s->top)
+		return seq;
+	const an_probe *p = slot(s, seq);
+	/* the same packet captured twice (on two interfaces) comes within microseconds: only a
+	 * copy sent half an interval later is another probe */
+	int64_t half = (s->ninfer ? s->infer[0] : s->interval) / 2;
+	if (!p->send || half <= 0 || ts - p->send < half || seq + 1 - s->base >= s->cap)
+		return seq;
+	s->twin[s->ntwin++ % 8] = seq;
+	s->twins++;
+	return seq + 1;
+}
+
+uint32_t an_stream_reply_number(an_stream *s, uint32_t seq, int64_t ts)
+{
+	int twin = 0;
+	for (int i = 0; i < 8 && i < s->ntwin; i++)
+		twin |= s->twin[i] == seq;
+	if (!twin || (int32_t)(seq + 1 - s->base) < 0 || (int32_t)(seq + 1 - s->top) >= 0)
+		return seq;
+	const an_probe *b = slot(s, seq + 1);
+	if (!b->send || b->reply || b->send > ts)
+		return seq; /* the second copy was not out yet, or has its reply */
+	const an_probe *a = (int32_t)(seq - s->base) >= 0 ? slot(s, seq) : NULL;
+	if (!a || a->reply || !a->send) /* the first copy retired or answered */
+		return seq + 1;
+	/* both out, neither answered: the copy whose round trip is nearer the least one seen */
+	int64_t ra = ts - a->send, rb = ts - b->send, m = s->rtt_min;
+	return (ra - m < 0 ? m - ra : ra - m) <= (rb - m < 0 ? m - rb : rb - m) ? seq : seq + 1;
+}
+
+int an_stream_rekey_first(an_stream *s, uint32_t seq)
+{
+	if (s->sent != 1 || s->noutages || s->in_outage || s->dropped)
+		return -1;
+	/* one request: it sits at the ring's base whatever its number, so only the numbers move */
+	uint32_t d = seq - s->base + (s->top == s->base); /* retired already: base is past it */
+	s->base += d;
+	s->top += d;
+	s->max_answered += s->any_answered ? d : 0;
+	return 0;
+}
+
 int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout)
 {
 	if (!s->started) {

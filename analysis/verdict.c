@@ -251,14 +251,12 @@ static void judge(an_run *r, const an_settings *set)
 	r->resume_ts = 0;
 	r->resume_kind = NULL;
 	int64_t longest = -1;
-	int any_answered = 0;
-	for (int i = 0; i < r->nstreams; i++)
-		any_answered |= r->streams[i].answered > 0;
 	for (int i = 0; i < r->nstreams; i++)
 		for (int k = 0; k < r->streams[i].noutages; k++) {
 			/* A stream that never answered says nothing about the migration (no
-			 * reflector, a firewall rule missing): the text report lists it. */
-			if (any_answered && !r->streams[i].answered)
+			 * reflector, a firewall rule missing, replies the capture cut): the text
+			 * report lists it as left out, and nothing rests on it. */
+			if (!r->streams[i].answered)
 				continue;
 			const an_outage *o = &r->streams[i].outages[k];
 			int64_t d = o->next_ok ? o->duration : r->last_ts - o->first_lost;

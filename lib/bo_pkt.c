@@ -69,15 +69,20 @@ static int parse_l4(bo_rd *r, uint8_t proto, bo_pkt *p)
 		p->tcp_ack = bo_rd_be32(r);
 		uint8_t off = bo_rd_u8(r) >> 4;
 		p->tcp_flags = bo_rd_u8(r);
-		bo_rd_skip(r, 6);
 		if (r->err)
 			return BO_ETRUNC;
 		if (off < 5)
 			return BO_EINVAL;
-		bo_rd_skip(r, (size_t)(off - 5) * 4);
-		if (r->err)
-			return BO_ETRUNC;
 		p->l4 = BO_L4_TCP;
+		/* A snaplen may cut the rest of the header and its options (tcpdump -s 54 .. 68):
+		 * ports, numbers and flags, all a SYN or SYN-ACK needs, are in its first 14
+		 * octets. Then there is no payload to read. */
+		bo_rd_skip(r, 6 + (size_t)(off - 5) * 4);
+		if (r->err) {
+			p->payload = r->p;
+			p->payload_len = 0;
+			return 0;
+		}
 		break;
 	}
 	case 17:
