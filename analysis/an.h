@@ -22,7 +22,7 @@
 #define AN_STALL_MIN (200 * INT64_C(1000000)) /* an echo slower than this (and 20 RTTs) */
 #define AN_MAX_STALLS 4096                    /* a tcp-est stream's stalls kept */
 
-enum { AN_EXIT_OK = 0, AN_EXIT_INPUT = 1, AN_EXIT_USAGE = 2 };
+enum { AN_EXIT_OK = 0, AN_EXIT_INPUT = 1, AN_EXIT_USAGE = 2, AN_EXIT_GATE = 3 };
 
 typedef struct an_settings {
 	int64_t reply_timeout;   /* 0: from the run, else 1 s */
@@ -298,6 +298,7 @@ typedef struct an_run {
 	bo_stamp_key stamp_key;
 	json_t *header;
 	uint64_t cap_dropped, cap_ifdropped;
+	int truncated; /* the capture ended inside a record: analysed up to there */
 	char stop_reason[32];
 	int log_complete; /* an end record was found */
 	long log_bad_lines;
@@ -376,6 +377,21 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 /* events.c: the run's outages grouped into migration events, each judged (after an_verdict and
  * an_host_match). 0 or BO_ENOMEM. */
 int an_events(an_run *r, const an_settings *set);
+/* An event's longest dark time: 1 when an outage of it was still open at the capture's end
+ * (then *dark is what it lasted at least: its bounds' least, from the first lost probe to the
+ * last), else 0. */
+int an_event_dark(const an_run *r, const an_event *e, int64_t *dark);
+/* gate.c: --fail-if and --max-blackout. */
+typedef struct an_gates {
+	int fail_if[8], nfail;
+	int64_t max_blackout;
+} an_gates;
+void an_gate_fail_if(an_gates *g, const char *list); /* VERDICT[,...]; a usage error if not */
+/* One migration against the gates (each failure said on stderr): 1 failed, 0 passed. */
+int an_gate_check(const an_gates *g, const char *input, const char *target, int event, int verdict,
+                  int64_t dark, int open);
+/* Every migration event of a run (or the run's verdict when it has none). */
+int an_gate_run(const an_gates *g, const an_run *r);
 /* Migration events per verdict (kind AN_EV_MIGRATION only). */
 void an_event_counts(const an_run *r, int counts[AN_NVERDICTS]);
 /* report_records.c: event i as JSON (migrations[], --records); --records FILE (appended, a

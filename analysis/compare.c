@@ -14,8 +14,6 @@
 #include "bo_time.h"
 #include "compare.h"
 
-enum { EXIT_GATE = 3 };
-
 static const char *dur(int64_t ns, char *buf)
 {
 	return bo_dur_str(ns, buf, 32);
@@ -109,6 +107,8 @@ static int read_records(const char *input, int group, cmp_result *c, samples *ou
 			int64_t dur = bo_json_time(p, "duration_ns");
 			if (k >= 0 && dur > sm->per_stream[k])
 				sm->per_stream[k] = dur;
+			sm->open |=
+			        json_is_null(json_object_get(p, "end_hi_ns")); /* dark at the end */
 		}
 		json_decref(o);
 	}
@@ -148,9 +148,9 @@ static int summarize(const char *input, int group, const an_settings *set, const
 				int n = name_index(c, st->desc);
 				if (n >= 0 && d > sm->per_stream[n])
 					sm->per_stream[n] = d;
-				if (d > sm->blackout)
-					sm->blackout = d;
 			}
+			/* the longest, "at least" when still dark at the end */
+			sm->open = an_event_dark(&r, e, &sm->blackout);
 		}
 		cmp_run *sm = events ? NULL : add_sample(out, group);
 		if (sm) { /* no migration seen: the run as one sample */
@@ -267,11 +267,13 @@ static void usage(FILE *f)
 	        "      --markdown           print Markdown tables (for a benchmark report)\n"
 	        "  -j, --json FILE          write the comparison as JSON (- for standard output)\n"
 	        "      --html FILE          write an HTML page with the blackout CDF per group\n"
-	        "      --fail-if VERDICT    exit 3 if a migration of the last group has this "
-	        "verdict\n"
-	        "                           (a suffix will do: safety-timeout); repeatable\n"
+	        "      --fail-if VERDICT[,...]\n"
+	        "                           exit 3 if a migration of the last group has this\n"
+	        "                           verdict (a suffix will do: safety-timeout); "
+	        "repeatable\n"
 	        "      --max-blackout DUR   exit 3 if a migration of the last group was dark "
 	        "longer\n"
+	        "                           (or still dark when its capture ended)\n"
 	        "      --normal DUR, --timeout DUR, --switchover DUR, --reply-timeout DUR,\n"
 	        "      --stamp-key FILE\n"
 	        "                           as for a single run\n"
@@ -309,8 +311,7 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 	static int run_group[CMP_MAX_RUNS];
 	int nruns = 0, ng = 0, markdown = 0, quiet = 0, c;
 	const char *json_path = NULL, *html_path = NULL;
-	int fail_if[8], nfail = 0;
-	int64_t max_blackout = 0;
+	an_gates gates = {0};
 	enum { BY_LABEL, BY_TARGET, BY_HOST } by = BY_LABEL;
 	optind = 1;
 	/* "-" first: runs come back in order as option 1, so they join the group before them. */
@@ -332,17 +333,8 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 		case 'M': markdown = 1; break;
 		case 'j': json_path = optarg; break;
 		case 'H': html_path = optarg; break;
-		case 'F':
-			if (nfail == 8)
-				bo_cli_usage_error("compare: at most 8 --fail-if");
-			if ((fail_if[nfail++] = an_verdict_parse(optarg)) < 0)
-				bo_cli_usage_error(
-				        "--fail-if %s: not a verdict (no-blackout, "
-				        "switchover-only, "
-				        "quarantine-normal, quarantine-safety-timeout, anomalous)",
-				        optarg);
-			break;
-		case 'X': max_blackout = bo_cli_duration("--max-blackout", optarg); break;
+		case 'F': an_gate_fail_if(&gates, optarg); break;
+		case 'X': gates.max_blackout = bo_cli_duration("--max-blackout", optarg); break;
 		case 'q': quiet = 1; break;
 		case 'B':
 			if (!strcmp(optarg, "target"))
@@ -438,28 +430,13 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 		rc = AN_EXIT_INPUT;
 
 	/* Gates, on the last group. */
-	char d1[32], d2[32];
 	const cmp_group *last = &g[ng - 1];
 	for (int i = 0; i < last->n; i++) {
 		const cmp_run *r = &last->runs[i];
-		for (int f = 0; f < nfail; f++)
-			if (r->verdict == fail_if[f]) {
-				fprintf(stderr,
-				        "blackout-analyze: gate: %s (%s, migration %d) is %s\n",
-				        r->input, r->target, r->event,
-				        an_verdict_names[r->verdict]);
-				if (!rc)
-					rc = EXIT_GATE;
-			}
-		if (max_blackout && r->blackout > max_blackout) {
-			fprintf(stderr,
-			        "blackout-analyze: gate: %s (%s, migration %d) was dark %s (more "
-			        "than %s)\n",
-			        r->input, r->target, r->event, dur(r->blackout, d1),
-			        dur(max_blackout, d2));
-			if (!rc)
-				rc = EXIT_GATE;
-		}
+		if (an_gate_check(&gates, r->input, r->target, r->event, r->verdict, r->blackout,
+		                  r->open) &&
+		    !rc)
+			rc = AN_EXIT_GATE;
 	}
 	free(all);
 	return rc;

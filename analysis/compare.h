@@ -19,6 +19,7 @@ typedef struct cmp_run {
 	char host[64];                     /* the probe's host (probe.jsonl), "" if unknown */
 	int verdict;                       /* enum an_verdict_code */
 	int64_t blackout;                  /* its longest outage; 0: none */
+	int open;                          /* still dark at the capture's end: at least blackout */
 	int64_t per_stream[CMP_MAX_NAMES]; /* its outage per stream type; -1: absent */
 } cmp_run;
 

@@ -210,6 +210,20 @@ int an_events(an_run *r, const an_settings *set)
 	return 0;
 }
 
+int an_event_dark(const an_run *r, const an_event *e, int64_t *dark)
+{
+	int open = 0;
+	*dark = 0;
+	for (int i = 0; i < e->nparts; i++) {
+		const an_outage *o = &r->streams[e->parts[i].stream].outages[e->parts[i].outage];
+		int64_t d = o->next_ok ? o->duration : o->dmin;
+		open |= !o->next_ok;
+		if (d > *dark)
+			*dark = d;
+	}
+	return open;
+}
+
 void an_event_counts(const an_run *r, int counts[AN_NVERDICTS])
 {
 	memset(counts, 0, AN_NVERDICTS * sizeof counts[0]);

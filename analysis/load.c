@@ -49,8 +49,10 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 		fprintf(stderr, "blackout-analyze: %s\n", err);
 		return -1;
 	}
-	if (crc > 0)
+	if (crc > 0) {
+		r->truncated = 1;
 		fprintf(stderr, "blackout-analyze: warning: %s\n", err);
+	}
 	if (r->packets && r->invalid == r->packets) {
 		const char *lt = pcap_datalink_val_to_name(r->linktype);
 		fprintf(stderr,

@@ -37,6 +37,13 @@ static void usage(FILE *f)
 	        "                           into a run directory\n"
 	        "  -q, --quiet              no text report\n"
 	        "\n"
+	        "Gates (for a pipeline; exit status 3 when one fails, each failure on stderr):\n"
+	        "      --fail-if VERDICT[,...]\n"
+	        "                           a migration has this verdict (a suffix will do:\n"
+	        "                           safety-timeout); repeatable\n"
+	        "      --max-blackout DUR   a migration was dark longer (one still dark when the\n"
+	        "                           capture ended fails: it lasted at least that long)\n"
+	        "\n"
 	        "Analysis:\n"
 	        "      --reply-timeout DUR  a probe is lost when unanswered this long (default: "
 	        "the\n"
@@ -56,14 +63,14 @@ static void usage(FILE *f)
 	        "Verdicts (one per migration event, and the run's from its longest outage):\n"
 	        "no-blackout, switchover-only, quarantine-normal, quarantine-safety-timeout,\n"
 	        "anomalous, full-outage (established TCP stalled as long: not a quarantine).\n"
-	        "Exit status: 0 every input analysed, 1 an input could not be read (the others "
-	        "are\n"
-	        "still reported), 2 usage error.\n");
+	        "Exit status: 0 every input analysed (gates passed), 1 an input could not be read\n"
+	        "(the others are still reported), 2 usage error, 3 a gate failed.\n");
 }
 
 typedef struct outputs {
 	const char *json, *html, *csv, *records, *prom;
 	int quiet, no_write;
+	an_gates gates; /* --fail-if, --max-blackout */
 } outputs;
 
 static int write_html(const an_run *r, const an_settings *set, const char *path)
@@ -126,6 +133,8 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 		rc = AN_EXIT_INPUT;
 	if (out_to->prom && an_write_prom(&r, out_to->prom) != 0)
 		rc = AN_EXIT_INPUT;
+	if (!rc && an_gate_run(&out_to->gates, &r))
+		rc = AN_EXIT_GATE;
 	json_decref(j);
 out:
 	if (csv && rc != AN_EXIT_INPUT) {
@@ -171,6 +180,8 @@ int main(int argc, char **argv)
 	                                     {"host-events", required_argument, 0, 'E'},
 	                                     {"records", required_argument, 0, 'O'},
 	                                     {"prom", required_argument, 0, 'P'},
+	                                     {"fail-if", required_argument, 0, 'F'},
+	                                     {"max-blackout", required_argument, 0, 'X'},
 	                                     {"help", no_argument, 0, 'h'},
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {0, 0, 0, 0}};
@@ -193,6 +204,8 @@ int main(int argc, char **argv)
 		case 'E': set.host_events = optarg; break;
 		case 'O': o.records = optarg; break;
 		case 'P': o.prom = optarg; break;
+		case 'F': an_gate_fail_if(&o.gates, optarg); break;
+		case 'X': o.gates.max_blackout = bo_cli_duration("--max-blackout", optarg); break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("blackout-analyze %s\n", BLACKOUT_VERSION); return 0;
 		default:
@@ -213,7 +226,7 @@ int main(int argc, char **argv)
 	int rc = 0;
 	for (int i = optind; i < argc; i++) {
 		int r = analyze(argv[i], &set, &stamp_key, &o);
-		if (r)
+		if (r && (rc != AN_EXIT_INPUT)) /* an unreadable input outweighs a failed gate */
 			rc = r;
 		if (!o.quiet && i + 1 < argc)
 			printf("\n");

@@ -122,6 +122,16 @@ static void bound_rect(FILE *f, const axis *a, int64_t lo, int64_t hi, int y, in
 
 static const char *const seg_cls[] = {"ok", "lost", "blind"};
 
+/* An outage's duration as a person should read it: "≥ D" when it was still dark at the end. */
+static const char *dark_str(const an_outage *o, char *buf, size_t len)
+{
+	char d[32];
+	if (o->next_ok)
+		return bo_dur_str(o->duration, buf, len);
+	snprintf(buf, len, "&ge; %s", bo_dur_str(o->dmin, d, sizeof d));
+	return buf;
+}
+
 /* A stream's runs of one status as bands in [y, y + h). */
 static void segs(FILE *f, const axis *a, const an_stream *s, int status, int y, int h)
 {
@@ -404,7 +414,7 @@ static void migrations_html(FILE *f, const an_run *r)
 		        verdict_class(e->j.verdict), an_verdict_names[e->j.verdict]);
 		esc(f, r->streams[e->stream0].target_str);
 		fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", iso,
-		        bo_dur_str(o->duration, d, sizeof d), pm, r->streams[e->main_stream].name);
+		        dark_str(o, d, sizeof d), pm, r->streams[e->main_stream].name);
 		esc(f, hv);
 		fputs("</td></tr>\n", f);
 	}
@@ -444,10 +454,10 @@ void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 	for (int i = 0; i < r->nstreams; i++) {
 		const an_stream *s = &r->streams[i];
 		const an_outage *o = an_stream_longest(s);
-		char iv[32], d[32] = "-", pm[32] = "-", rb[32] = "-", ra[32] = "-";
+		char iv[32], d[48] = "-", pm[32] = "-", rb[32] = "-", ra[32] = "-";
 		bo_dur_str(s->interval, iv, sizeof iv);
 		if (o) {
-			bo_dur_str(o->duration, d, sizeof d);
+			dark_str(o, d, sizeof d);
 			if (o->dmax)
 				bo_dur_str((o->dmax - o->dmin) / 2, pm, sizeof pm);
 			if (o->rtt_before)

@@ -73,6 +73,9 @@ static json_t *outage_json(const an_run *r, const an_stream *s, const an_outage 
 	json_object_set_new(j, "lost", json_integer((json_int_t)o->lost));
 	json_object_set_new(j, "blind", json_integer((json_int_t)o->blind));
 	json_object_set_new(j, "open", json_boolean(!o->next_ok || !o->prev_ok));
+	/* still dark at the capture's end: its duration is partial; it lasted at least this */
+	json_object_set_new(j, "at_least_ns",
+	                    o->next_ok ? json_null() : json_integer((json_int_t)(o->dmin)));
 	json_object_set_new(j, "prev_ok_send_ns", ns_or_null(o->prev_ok));
 	json_object_set_new(j, "first_lost_send_ns", json_integer((json_int_t)o->first_lost));
 	json_object_set_new(j, "last_lost_send_ns", json_integer((json_int_t)o->last_lost));
@@ -276,6 +279,7 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	        (json_int_t)r->last_ts, "capture_dropped",
 	        (json_int_t)(r->cap_dropped + r->cap_ifdropped), "log_complete", r->log_complete,
 	        "log_bad_lines", (json_int_t)r->log_bad_lines);
+	json_object_set_new(json_object_get(j, "input"), "truncated", json_boolean(r->truncated));
 	json_object_set_new(json_object_get(j, "input"), "not_analysed",
 	                    json_pack("{s:I, s:I}", "streams", (json_int_t)r->streams_dropped,
 	                              "probes", (json_int_t)an_probes_dropped(r)));

@@ -41,6 +41,8 @@ json_t *an_event_json(const an_run *r, int i)
 		json_object_set_new(p, "start_lo_ns", ns_or_null(o->start_lo));
 		json_object_set_new(p, "end_hi_ns", ns_or_null(o->end_hi));
 		json_object_set_new(p, "open", json_boolean(!o->next_ok || !o->prev_ok));
+		json_object_set_new(p, "at_least_ns",
+		                    o->next_ok ? json_null() : json_integer((json_int_t)(o->dmin)));
 		json_array_append_new(streams, p);
 	}
 	json_t *j = json_pack(

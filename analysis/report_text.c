@@ -34,15 +34,22 @@ static void wrap(FILE *f, const char *text, const char *indent, int width)
 	}
 }
 
-static void outage_text(FILE *f, const an_outage *o, int n)
+static void outage_text(FILE *f, const an_run *r, const an_outage *o, int n)
 {
 	char d[32], pm[32], a[32], b[32], c[32], e[32];
 	int64_t err =
 	        o->dmax ? (o->dmax - o->duration > o->duration - o->dmin ? o->dmax - o->duration
 	                                                                 : o->duration - o->dmin)
 	                : 0;
-	fprintf(f, "    outage %d: %s", n, bo_dur_str(o->duration, d, sizeof d));
-	if (err)
+	if (!o->next_ok) /* its end is not known: only how long it lasted at least */
+		fprintf(f,
+		        "    outage %d: at least %s (from its first lost probe to its last; no "
+		        "answer until the capture ended %s after it began)",
+		        n, bo_dur_str(o->dmin, d, sizeof d),
+		        bo_dur_str(r->last_ts - o->first_lost, pm, sizeof pm));
+	else
+		fprintf(f, "    outage %d: %s", n, bo_dur_str(o->duration, d, sizeof d));
+	if (err && o->next_ok)
 		fprintf(f, " (±%s)", bo_dur_str(err, pm, sizeof pm));
 	fprintf(f, ", %llu lost", (unsigned long long)o->lost);
 	if (o->blind)
@@ -206,8 +213,7 @@ static void events_text(FILE *f, const an_run *r)
 					         bo_dur_str((o->dmax - o->dmin) / 2, b, sizeof b));
 				else
 					snprintf(cell, sizeof cell, "at least %s",
-					         bo_dur_str(r->last_ts - o->first_lost, a,
-					                    sizeof a));
+					         bo_dur_str(o->dmin, a, sizeof a));
 				break;
 			}
 			fprintf(f, " %-19s", cell);
@@ -274,6 +280,10 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		fprintf(f, ", no capture drops");
 	if (r->invalid)
 		fprintf(f, ", %llu unreadable", (unsigned long long)r->invalid);
+	if (r->truncated)
+		fprintf(f,
+		        "\n  CAPTURE CUT SHORT inside a record (a full disk, a killed capture?): "
+		        "analysed up to there");
 	if (r->streams_dropped || an_probes_dropped(r))
 		fprintf(f,
 		        "\n  NOT ANALYSED: %llu streams (beyond %d, or %d SYN streams) and %llu "
@@ -328,7 +338,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 			        (unsigned long long)s->reordered, (unsigned long long)s->blind);
 		fprintf(f, "\n");
 		for (int k = 0; k < s->noutages; k++)
-			outage_text(f, &s->outages[k], k + 1);
+			outage_text(f, r, &s->outages[k], k + 1);
 	}
 	for (int i = 0; i < r->nmarkers; i++)
 		fprintf(f, "  marker %-12s %s  %.70s\n", r->markers[i].kind,

@@ -241,6 +241,32 @@ with tempfile.TemporaryDirectory() as d:
     check(rc == 0, f"truncated: exit status 0 (got {rc})")
     check("truncated" in err or "warning" in err, f"truncated: a warning on stderr ({err.strip()!r})")
     check(j is not None and j["streams"][0]["outages"][0]["lost"] == 100, "truncated: the outage is still reported")
+    check(j is not None and j["input"]["truncated"] is True, "truncated: input.truncated in the JSON")
+    txt = subprocess.run([ANALYZE, path], capture_output=True, text=True).stdout
+    check("CAPTURE CUT SHORT" in txt, "truncated: the text report says so")
+
+    # An outage still open when the capture ended: "at least D" everywhere, and a
+    # --max-blackout gate cannot pass on its partial figure (it did: 0.99 s < 1.5 s).
+    path = os.path.join(d, "open.pcap")
+    write_pcap(path, pings(1000, set(range(800, 1000))))
+    rc, j, err = analyze(path)
+    o = j["streams"][0]["outages"][-1] if j else {}
+    # (lost from 8.00 s, the last lost one sent at 8.99 s, no answer until the end at 9.99 s)
+    check(o.get("at_least_ns") and 970 * MS <= o["at_least_ns"] <= 990 * MS,
+          f"open outage: at least {o.get('at_least_ns', 0) / 1e9:.3f} s (first to last lost probe)")
+    txt = subprocess.run([ANALYZE, path], capture_output=True, text=True).stdout
+    check("at least 979.9 ms (from its first lost probe to its last; no answer until the "
+          "capture ended 1.99 s after it began)" in txt, "open outage: the text says at least")
+    p = subprocess.run([ANALYZE, "-q", "--max-blackout", "1500ms", path], capture_output=True, text=True)
+    check(p.returncode == 3 and "still dark when the capture ended (at least 979.9 ms)" in p.stderr,
+          f"open outage: --max-blackout 1500ms fails (exit {p.returncode}: {p.stderr.strip()})")
+    p = subprocess.run([ANALYZE, "-q", "--fail-if", "anomalous,safety-timeout", path],
+                       capture_output=True, text=True)
+    check(p.returncode == 3 and "is anomalous" in p.stderr,
+          f"--fail-if on one analysis: exit 3, the migration named ({p.stderr.strip()})")
+    p = subprocess.run([ANALYZE, "-q", "--max-blackout", "10s", "--fail-if", "full-outage",
+                        os.path.join(d, "cut.pcap")], capture_output=True, text=True)
+    check(p.returncode == 0, f"gates passed: exit 0 (got {p.returncode})")
 
     junk = os.path.join(d, "junk.pcap")
     with open(junk, "wb") as f:

@@ -2,7 +2,7 @@
 """The analyzer on the golden fixtures (tests/fixtures/: a lab run with every stream and guest
 events, ping as pcapng, hping3 SYNs in a Linux cooked capture, a dry run over IPv4 and IPv6,
 peer tools' oddities: hping3's little-endian ICMP sequence numbers, nping's repeated ones,
-SYN-ACKs whose options a 54-octet snaplen cut):
+SYN-ACKs whose options a 54-octet snaplen cut, and a capture cut short in its outage):
 its JSON must equal each fixture's expected.json (tests/fixtures/update.sh rewrites them for
 review), and every field the reports have must be non-null in some fixture, so none goes
 unexercised. Usage: test_fixtures.py BUILD_DIR"""
@@ -69,6 +69,11 @@ for name in sorted(os.listdir(here)):
         check(st["icmp_seq_renumbered"] > 0 and st["sent"] == 214 and st["blind"] <= 1,
               f"{name}: {st['icmp_seq_renumbered']} repeated numbers filed as the next probe, "
               f"{st['sent']} sent, {st['lost']} lost (before: 206 sent, 134 lost, 9 blind)")
+    if name == "cut-open":
+        o = st["outages"][-1]
+        check(got["input"]["truncated"] and o["at_least_ns"] and got["verdict"]["verdict"] == "anomalous",
+              f"{name}: a capture cut short in its outage: truncated, at least "
+              f"{o['at_least_ns'] / 1e9:.3f} s")
     if name == "snaplen-syn":
         check(st["answered"] > 0 and got["verdict"]["verdict"] == "quarantine-normal",
               f"{name}: SYN-ACKs cut by the snaplen paired ({st['answered']} answered; before: "
