@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "an.h"
 #include "bo_cli.h"
+#include "bo_log.h"
 
 int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
             an_probe_cb on_probe, void *on_probe_arg)
@@ -24,6 +26,18 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 	r->is_dir = S_ISDIR(st.st_mode);
 	if (r->is_dir) {
 		snprintf(r->path_pcap, sizeof r->path_pcap, "%s/probe.pcap", input);
+		/* a probe that stopped at set-up leaves its log and no capture: say why */
+		char log[4200], why[256];
+		snprintf(log, sizeof log, "%s/probe.jsonl", input);
+		if (access(r->path_pcap, F_OK) != 0 &&
+		    bo_log_setup_failed(log, why, sizeof why) == 1) {
+			char in[512];
+			fprintf(stderr,
+			        "blackout-analyze: %s: the probe stopped at set-up, nothing was "
+			        "captured: %s\n",
+			        bo_text_clean(in, sizeof in, input), why);
+			return -1;
+		}
 		if (an_read_runlog(r, err, sizeof err) != 0) {
 			fprintf(stderr, "blackout-analyze: %s\n", err);
 			return -1;

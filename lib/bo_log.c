@@ -116,3 +116,27 @@ int64_t bo_json_time(const json_t *o, const char *key)
 {
 	return bo_time_clamp(bo_json_int(o, key, 0));
 }
+
+int bo_log_setup_failed(const char *path, char *why, size_t len)
+{
+	FILE *f = bo_fs_open_regular(path);
+	if (!f)
+		return -1;
+	json_t *o;
+	long lineno = 0;
+	int rc, failed = 0;
+	why[0] = 0;
+	while ((rc = bo_jsonl_next(f, 65536, &o, &lineno)) != 0 && lineno < 1000000) {
+		if (rc < 0)
+			continue;
+		if (!strcmp(bo_json_str(o, "type", ""), "end")) {
+			failed = !strcmp(bo_json_str(o, "reason", ""), "error");
+			bo_json_text(o, "error", "", why, len);
+		}
+		json_decref(o);
+		if (ftell(f) > (64L << 20))
+			break;
+	}
+	fclose(f);
+	return failed;
+}

@@ -31,6 +31,11 @@ int bo_log_close(bo_log *log);
  * mid-line) is reported as BO_ETRUNC. */
 int bo_jsonl_next(FILE *f, size_t maxlen, json_t **obj, long *lineno);
 
+/* A run log (probe.jsonl) whose end record says the probe stopped at set-up: 1 with its error
+ * (cleaned) in why; 0 when it says anything else or has no end; -1 when it cannot be read.
+ * Reads at most 64 MiB of it. */
+int bo_log_setup_failed(const char *path, char *why, size_t len);
+
 /* Integer field or fallback. */
 int64_t bo_json_int(const json_t *obj, const char *key, int64_t fallback);
 const char *bo_json_str(const json_t *obj, const char *key, const char *fallback);

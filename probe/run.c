@@ -323,6 +323,30 @@ static int setup(probe *p, char *err, size_t errlen)
 		return BO_EEXIST;
 	}
 	snprintf(path, sizeof path, "%s/probe.jsonl", c->run_dir);
+	/* A directory left by a probe that stopped at set-up is taken again, its log kept aside;
+	 * any other log there is a run's. */
+	char why[256];
+	if (access(path, F_OK) == 0) {
+		char aside[4200];
+		snprintf(aside, sizeof aside, "%s/probe-setup-failed.jsonl", c->run_dir);
+		if (bo_log_setup_failed(path, why, sizeof why) != 1) {
+			snprintf(err, errlen,
+			         "%s holds a run's log already (probe.jsonl); choose another --run "
+			         "directory",
+			         c->run_dir);
+			return BO_EEXIST;
+		}
+		if (rename(path, aside) != 0) {
+			snprintf(err, errlen, "cannot move %s aside: %s", path, strerror(errno));
+			return bo_err_errno();
+		}
+		if (!c->quiet)
+			fprintf(stderr,
+			        "blackout-probe: %s: its earlier run stopped at set-up (%s); that "
+			        "log "
+			        "is now probe-setup-failed.jsonl\n",
+			        c->run_dir, why);
+	}
 	if (bo_log_open(&p->log, path, 0) != 0) {
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 		return bo_err_errno();
