@@ -30,6 +30,7 @@ typedef struct an_settings {
 	int64_t timeout;         /* reference: safety timeout, 7 s */
 	int64_t switchover;      /* longest dark time after resume still "switchover", 1 s */
 	const char *host_events; /* --host-events FILE; NULL: RUN/host.jsonl if there */
+	const char *tz;          /* --tz: the reports' zone; NULL: UTC (bo_time_offset) */
 } an_settings;
 
 /* The analysis as computed once (verdict.c) and read by every output module: the verdict, its
@@ -284,6 +285,7 @@ typedef struct an_host_mig {
 
 typedef struct an_run {
 	const char *input;
+	const char *tz; /* the reports' zone (an_settings.tz) */
 	int is_dir;
 	char path_pcap[4096];
 	/* from probe.jsonl */

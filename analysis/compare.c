@@ -274,7 +274,8 @@ static void usage(FILE *f)
 	        "      --max-blackout DUR   exit 3 if a migration of the last group was dark "
 	        "longer\n"
 	        "                           (or still dark when its capture ended)\n"
-	        "      --normal DUR, --timeout DUR, --switchover DUR, --reply-timeout DUR,\n"
+	        "      --normal DUR, --timeout DUR, --switchover DUR, --reply-timeout DUR, --tz "
+	        "ZONE,\n"
 	        "      --stamp-key FILE\n"
 	        "                           as for a single run\n"
 	        "  -q, --quiet              only the conclusion line\n"
@@ -297,6 +298,7 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 	                                     {"timeout", required_argument, 0, 'T'},
 	                                     {"reply-timeout", required_argument, 0, 'R'},
 	                                     {"switchover", required_argument, 0, 'S'},
+	                                     {"tz", required_argument, 0, 'Z'},
 	                                     {"stamp-key", required_argument, 0, 'K'},
 	                                     {"quiet", no_argument, 0, 'q'},
 	                                     {"by", required_argument, 0, 'B'},

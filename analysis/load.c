@@ -8,12 +8,14 @@
 #include "an.h"
 #include "bo_cli.h"
 #include "bo_log.h"
+#include "bo_time.h"
 
 int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
             an_probe_cb on_probe, void *on_probe_arg)
 {
 	memset(r, 0, sizeof *r);
 	r->input = input;
+	r->tz = set->tz;
 	r->main_stream = r->main_outage = -1;
 	r->on_probe = on_probe;
 	r->on_probe_arg = on_probe_arg;
@@ -119,6 +121,16 @@ int an_settings_option(int opt, const char *arg, an_settings *set, bo_stamp_key 
 	case 'N': set->normal = bo_cli_duration("--normal", arg); return 1;
 	case 'T': set->timeout = bo_cli_duration("--timeout", arg); return 1;
 	case 'S': set->switchover = bo_cli_duration("--switchover", arg); return 1;
+	case 'Z': {
+		int off;
+		if (bo_time_offset(arg, bo_clock_real_ns(), &off) != 0)
+			bo_cli_usage_error(
+			        "--tz: %s is not a time zone here (local, UTC, or a name "
+			        "from the zone database such as Europe/Berlin)",
+			        arg);
+		set->tz = arg;
+		return 1;
+	}
 	case 'K': {
 		char kerr[256];
 		if (bo_stamp_key_load(arg, key, kerr, sizeof kerr) != 0)

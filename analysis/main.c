@@ -54,6 +54,8 @@ static void usage(FILE *f)
 	        "      --switchover DUR     longest dark time after resume still judged a plain\n"
 	        "                           switchover (default 1s)\n"
 	        "      --stamp-key FILE     the HMAC key of a run that used authenticated STAMP\n"
+	        "      --tz local|NAME      the reports' times in this zone (default UTC, \"Z\"),\n"
+	        "                           e.g. --tz Europe/Berlin; always RFC 3339\n"
 	        "      --host-events FILE   the hypervisor's account of its migrations: "
 	        "blackout's\n"
 	        "                           host.jsonl or a Hyper-V event export (default:\n"
@@ -174,6 +176,7 @@ int main(int argc, char **argv)
 	                                     {"normal", required_argument, 0, 'N'},
 	                                     {"timeout", required_argument, 0, 'T'},
 	                                     {"switchover", required_argument, 0, 'S'},
+	                                     {"tz", required_argument, 0, 'Z'},
 	                                     {"stamp-key", required_argument, 0, 'K'},
 	                                     {"html", required_argument, 0, 'H'},
 	                                     {"csv", required_argument, 0, 'C'},
@@ -186,7 +189,7 @@ int main(int argc, char **argv)
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-analyze");
-	an_settings set = {0, 3 * BO_NS_PER_S, 7 * BO_NS_PER_S, BO_NS_PER_S, NULL};
+	an_settings set = {0, 3 * BO_NS_PER_S, 7 * BO_NS_PER_S, BO_NS_PER_S, NULL, NULL};
 	if (argc > 1 && !strcmp(argv[1], "compare")) {
 		bo_stamp_key none = {{0}, 0};
 		return an_compare(argc - 1, argv + 1, &set, &none);

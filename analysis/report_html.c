@@ -14,8 +14,8 @@
 #define LEFT 190  /* label column */
 #define RIGHT 20  /* margin */
 #define ROW 30    /* height of a stream's row */
-#define TOP 46    /* above the first row: marker labels */
-#define BOTTOM 40 /* below the last row: the time axis */
+#define TOP 62    /* above the first row: marker labels, four levels */
+#define BOTTOM 56 /* below the last row: the time axis (seconds, time of day, its title) */
 
 static void esc(FILE *f, const char *s)
 {
@@ -77,14 +77,18 @@ static void vlines(FILE *f, const axis *a, vmark *m, int n, int body)
 		busy[l] = -1e9;
 	for (int i = 0; i < n; i++) {
 		double x = x_of(a, m[i].t), w = 6.2 * (double)strlen(m[i].label) + 6;
+		/* a label that would run past the right edge ends at its line instead */
+		int left_of = x + w > W - 2;
+		double from = left_of ? x - w : x;
 		int l = 0;
-		while (l < LEVELS - 1 && busy[l] > x)
+		while (l < LEVELS - 1 && busy[l] > from)
 			l++;
-		busy[l] = x + w;
+		busy[l] = from + w;
 		int y = TOP - 8 - 14 * l;
 		fprintf(f, "<line class=\"%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n",
 		        m[i].cls, x, x, y + 2, TOP + body);
-		fprintf(f, "<text class=\"%s-t\" x=\"%.1f\" y=\"%d\">", m[i].cls, x + 3, y);
+		fprintf(f, "<text class=\"%s-t\" x=\"%.1f\" y=\"%d\"%s>", m[i].cls,
+		        left_of ? x - 3 : x + 3, y, left_of ? " text-anchor=\"end\"" : "");
 		esc(f, m[i].label);
 		fputs("</text>\n", f);
 	}
@@ -116,8 +120,9 @@ static const char *verdict_class(int v)
 
 static void bound_rect(FILE *f, const axis *a, int64_t lo, int64_t hi, int y, int h)
 {
+	double w = x_of(a, hi) - x_of(a, lo); /* at least 2: visible whatever the zoom */
 	fprintf(f, "<rect class=\"bound\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\"/>\n",
-	        x_of(a, lo), y + 3, x_of(a, hi) - x_of(a, lo) + 1, h - 6);
+	        x_of(a, lo), y + 3, w > 2 ? w : 2, h - 6);
 }
 
 static const char *const seg_cls[] = {"ok", "lost", "blind"};
@@ -162,8 +167,31 @@ static void stream_row(FILE *f, const axis *a, const an_stream *s, int y, int fi
 	fprintf(f, " %s</text>\n", s->name);
 	for (int st = AN_OK; st <= AN_BLIND; st++)
 		segs(f, a, s, st, y + 8, ROW - 16);
+	/* tcp-est's stalls: when its echoes were held up */
+	for (int i = 0; (s->desc->flags & BO_STREAM_BYTES) && i < s->u.bytes.nstalls; i++) {
+		const struct an_stall *st = &s->u.bytes.stalls[i];
+		double x0 = x_of(a, st->first_send), x1 = x_of(a, st->last_reply);
+		char h[32];
+		fprintf(f,
+		        "<rect class=\"stall\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+		        "height=\"%d\"><title>stall: echoes held up %s</title></rect>\n",
+		        x0, y + 8, x1 - x0 > 2 ? x1 - x0 : 2, ROW - 16,
+		        bo_dur_str(st->max_delay, h, sizeof h));
+	}
 	for (int i = 0; i < s->noutages; i++) {
 		const an_outage *o = &s->outages[i];
+		/* the pause: lost before the guest saw the probes again (then the quarantine) */
+		if (o->first_arrival && o->next_ok && o->attribution) {
+			double x0 = x_of(a, o->start), x1 = x_of(a, o->first_arrival);
+			char d[32];
+			fprintf(f,
+			        "<rect class=\"pause\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" "
+			        "height=\"%d\"><title>pause %s: lost before the guest saw them; "
+			        "then "
+			        "dropped in the guest</title></rect>\n",
+			        x0, y + 8, x1 - x0 > 1 ? x1 - x0 : 1, ROW - 16,
+			        bo_dur_str(o->first_arrival - o->start, d, sizeof d));
+		}
 		/* The bounds: the start lies in [start_lo, start_hi], the end in [end_lo, end_hi].
 		 */
 		if (o->start_lo)
@@ -244,10 +272,11 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 	int compact, nrows = timeline_rows(r, rows, chain, &compact),
 	             rh = compact ? ROW_TARGET : ROW;
 	int body = nrows * rh, h = TOP + body + BOTTOM;
+	/* scales to the window: the viewBox gives its proportions, the page its width */
 	fprintf(f,
-	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-	        "viewBox=\"0 0 %d %d\">\n",
-	        W, h, W, h);
+	        "<svg class=\"tl\" xmlns=\"http://www.w3.org/2000/svg\" "
+	        "viewBox=\"0 0 %d %d\" preserveAspectRatio=\"xMinYMin meet\">\n",
+	        W, h);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", W, h);
 	for (int i = 0; i < nrows; i++) {
 		ys[i] = TOP + i * rh;
@@ -267,8 +296,16 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 		double x = x_of(&a, a.t0 + t);
 		fprintf(f, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n",
 		        x, x, TOP, TOP + body + 4);
-		fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%d\">%g s</text>\n", x,
-		        TOP + body + 18, (double)t / 1e9);
+		char wall[48];
+		int off = 0;
+		bo_time_offset(r->tz, a.t0 + t, &off);
+		int tenths = step < BO_NS_PER_S; /* ticks under a second apart: to the tenth */
+		bo_time_rfc3339(a.t0 + t, off, tenths, wall, sizeof wall);
+		fprintf(f,
+		        "<text class=\"tick\" x=\"%.1f\" y=\"%d\">%g s</text><text "
+		        "class=\"tick\" x=\"%.1f\" y=\"%d\">%.*s</text>\n",
+		        x, TOP + body + 18, (double)t / 1e9, x, TOP + body + 31, tenths ? 10 : 8,
+		        wall + 11);
 	}
 	for (int i = 0; i < nrows; i++)
 		if (compact)
@@ -338,8 +375,16 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 		fprintf(f, "<text class=\"evn\" x=\"%.1f\" y=\"%d\">#%d</text>\n", x1 + 3,
 		        ys[row] + (compact ? ROW_TARGET - 4 : 10), i + 1);
 	}
-	fprintf(f, "<text class=\"axis\" x=\"%d\" y=\"%d\">seconds from the first packet</text>\n",
-	        W - RIGHT, h - 4);
+	{
+		char t0[48];
+		int off = 0;
+		bo_time_offset(r->tz, a.t0, &off);
+		bo_time_rfc3339(a.t0, off, 3, t0, sizeof t0);
+		fprintf(f,
+		        "<text class=\"axis\" x=\"%d\" y=\"%d\">seconds from the first packet, "
+		        "%s; below them the time of day (%s)</text>\n",
+		        W - RIGHT, h - 4, t0, off ? t0 + 23 : "UTC");
+	}
 	fputs("</svg>\n", f);
 	free(rows);
 	free(ys);
@@ -353,7 +398,10 @@ static const char style[] =
         "table{border-collapse:collapse;margin:12px 0}td,th{padding:3px 10px;text-align:right;"
         "border-bottom:1px solid #ddd}th{background:#f4f4f4}td:first-child,th:first-child,"
         "td:nth-child(2){text-align:left}"
-        ".ok{fill:#43a047}.lost{fill:#e53935}.blind{fill:#9e9e9e}.bound{fill:#ff9800;opacity:.55}"
+        /* Okabe and Ito's palette: told apart with every common colour blindness */
+        ".ok{fill:#0072b2}.lost{fill:#d55e00}.pause{fill:#cc79a7}.blind{fill:#999999}"
+        ".bound{fill:#f0e442;stroke:#8a7f00;stroke-width:.6}.stall{fill:#e69f00}"
+        "svg.tl{width:100%;height:auto;max-width:1800px}"
         ".stripe{fill:#f6f6f6}.grid{stroke:#ddd}.tick,.axis{font-size:11px;fill:#666;"
         "text-anchor:middle}.axis{text-anchor:end}.lbl{font-size:12px;text-anchor:end}"
         ".dur{font-size:12px;font-weight:600;fill:#fff;text-anchor:middle}"
@@ -391,17 +439,17 @@ static void migrations_html(FILE *f, const an_run *r)
 			        verdict_class(r->events[i].j.verdict),
 			        an_verdict_names[r->events[i].j.verdict], i + 1);
 	fputs("</p>\n<table><tr><th>#</th><th>verdict</th><th>target</th>"
-	      "<th>start "
-	      "(UTC)</th><th>dark</th><th>±</th><th>stream</th><th>hypervisor</th></tr>\n",
+	      "<th>start</th><th>dark</th><th>±</th><th>stream</th><th>hypervisor</th></tr>\n",
 	      f);
 	for (int i = 0; i < r->nevents; i++) {
 		const an_event *e = &r->events[i];
 		if (e->kind != AN_EV_MIGRATION)
 			continue;
 		const an_outage *o = &r->streams[e->main_stream].outages[e->main_outage];
-		char iso[BO_TIME_ISO_LEN], d[32], pm[32] = "-", hv[48] = "-";
-		bo_time_iso(e->start, iso, sizeof iso);
-		iso[10] = ' ', iso[23] = 0;
+		char iso[48], d[32], pm[32] = "-", hv[48] = "-";
+		int off = 0;
+		bo_time_offset(r->tz, e->start, &off);
+		bo_time_rfc3339(e->start, off, 3, iso, sizeof iso);
 		if (o->dmax)
 			bo_dur_str((o->dmax - o->dmin) / 2, pm, sizeof pm);
 		if (e->host >= 0 && r->host[e->host].downtime >= 0) {
@@ -438,14 +486,21 @@ void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 	}
 	fprintf(f, "</h1>\n<p class=\"verdict %s\">%s</p>\n<p>", vcls, v);
 	esc(f, r->reason);
-	fputs("</p>\n", f);
+	char t0[48], t1[48];
+	int o0 = 0, o1 = 0;
+	bo_time_offset(r->tz, r->first_ts, &o0);
+	bo_time_offset(r->tz, r->last_ts, &o1);
+	fprintf(f, "</p>\n<p>Captured from %s to %s.</p>\n",
+	        bo_time_rfc3339(r->first_ts, o0, 3, t0, sizeof t0),
+	        bo_time_rfc3339(r->last_ts, o1, 3, t1, sizeof t1));
 	migrations_html(f, r);
 	timeline(f, r, set);
-	fputs("<p class=\"legend\"><span class=\"ok\" style=\"background:#43a047\"></span>answered"
-	      "<span style=\"background:#e53935\"></span>lost"
-	      "<span style=\"background:#9e9e9e\"></span>blind (not sent or not captured)"
-	      "<span style=\"background:#ff9800;opacity:.55\"></span>bounds of an outage's start "
-	      "and end</p>\n",
+	fputs("<p class=\"legend\"><span style=\"background:#0072b2\"></span>answered"
+	      "<span style=\"background:#cc79a7\"></span>lost, not at the guest (pause)"
+	      "<span style=\"background:#d55e00\"></span>lost (at the guest: quarantine)"
+	      "<span style=\"background:#999999\"></span>blind (not sent or not captured)"
+	      "<span style=\"background:#f0e442\"></span>bounds of an outage's start and end"
+	      "<span style=\"background:#e69f00\"></span>tcp-est stall (echoes held up)</p>\n",
 	      f);
 	fputs("<table><tr><th>target</th><th>stream</th><th>interval</th><th>sent</th>"
 	      "<th>answered</th><th>lost</th><th>blind</th><th>longest outage</th><th>±</th>"

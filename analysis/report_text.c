@@ -5,13 +5,13 @@
 #include "bo_log.h"
 #include "bo_time.h"
 
-/* Wall-clock time of day, UTC, to the microsecond: 21:23:39.684512 */
-static const char *tod(int64_t ns, char *buf, size_t len)
+/* A moment as RFC 3339 to the microsecond, in the report's zone (--tz; UTC: Z):
+ * 2026-12-01T21:23:39.684512Z. buf: 48 bytes. */
+static const char *tod(const an_run *r, int64_t ns, char *buf, size_t len)
 {
-	char iso[BO_TIME_ISO_LEN];
-	bo_time_iso(ns, iso, sizeof iso);
-	snprintf(buf, len, "%.15s", iso + 11);
-	return buf;
+	int off = 0;
+	bo_time_offset(r->tz, ns, &off); /* the zone was checked at start */
+	return bo_time_rfc3339(ns, off, 6, buf, len);
 }
 
 /* Prints text in lines of at most width characters, each starting with indent. */
@@ -36,7 +36,7 @@ static void wrap(FILE *f, const char *text, const char *indent, int width)
 
 static void outage_text(FILE *f, const an_run *r, const an_outage *o, int n)
 {
-	char d[32], pm[32], a[32], b[32], c[32], e[32];
+	char d[48], pm[48], a[48], b[48], c[48], e[48];
 	int64_t err =
 	        o->dmax ? (o->dmax - o->duration > o->duration - o->dmin ? o->dmax - o->duration
 	                                                                 : o->duration - o->dmin)
@@ -54,10 +54,10 @@ static void outage_text(FILE *f, const an_run *r, const an_outage *o, int n)
 	fprintf(f, ", %llu lost", (unsigned long long)o->lost);
 	if (o->blind)
 		fprintf(f, ", %llu blind", (unsigned long long)o->blind);
-	fprintf(f, "\n      start %s .. %s   end %s .. %s\n",
-	        o->start_lo ? tod(o->start_lo, a, sizeof a) : "(before capture)",
-	        tod(o->start_hi, b, sizeof b), tod(o->end_lo, c, sizeof c),
-	        o->end_hi ? tod(o->end_hi, e, sizeof e) : "(after capture)");
+	fprintf(f, "\n      start %s .. %s\n      end   %s .. %s\n",
+	        o->start_lo ? tod(r, o->start_lo, a, sizeof a) : "(before capture)",
+	        tod(r, o->start_hi, b, sizeof b), tod(r, o->end_lo, c, sizeof c),
+	        o->end_hi ? tod(r, o->end_hi, e, sizeof e) : "(after capture)");
 	if (o->rtt_before || o->rtt_after)
 		fprintf(f, "      rtt before %s, after %s\n",
 		        o->rtt_before ? bo_dur_str(o->rtt_before, a, sizeof a) : "-",
@@ -83,10 +83,10 @@ static void outage_text(FILE *f, const an_run *r, const an_outage *o, int n)
 static void quarantine_text(FILE *f, const an_run *r)
 {
 	for (int i = 0; i < r->nguest_quar; i++) {
-		char t[32], d[32];
+		char t[48], d[48];
 		const int64_t *q = r->guest_quar[i];
 		fprintf(f, "  guest firewall (WFP): interface quarantined at %s, ",
-		        tod(q[0], t, sizeof t));
+		        tod(r, q[0], t, sizeof t));
 		if (q[1])
 			fprintf(f, "lifted %s later\n", bo_dur_str(q[1] - q[0], d, sizeof d));
 		else
@@ -98,7 +98,7 @@ static void quarantine_text(FILE *f, const an_run *r)
 static void clock_text(FILE *f, const struct an_clock_result *c, const char *indent)
 {
 	if (c->both) {
-		char a[32], b[32], d[32], e[32], g[32];
+		char a[48], b[48], d[48], e[48], g[48];
 		fprintf(f,
 		        "%sguest clock (STAMP, least round trip): %s%s ±%s before, %s%s ±%s after: "
 		        "%s%s\n",
@@ -121,10 +121,10 @@ static void host_text(FILE *f, const an_run *r)
 	        r->nhost == 1 ? "" : "s");
 	for (int i = 0; i < r->nhost; i++) {
 		const an_host_mig *m = &r->host[i];
-		char a[32], b[32], c[32], t[48];
+		char a[48], b[48], c[48], t[48];
 		fprintf(f, "    %s %s%s%s at %s: %s downtime %s", m->source, m->vm[0] ? m->vm : "?",
 		        m->mode[0] ? " " : "", m->mode,
-		        tod(m->stop ? m->stop : m->end, a, sizeof a), m->source,
+		        tod(r, m->stop ? m->stop : m->end, a, sizeof a), m->source,
 		        m->downtime >= 0 ? bo_dur_str(m->downtime, b, sizeof b) : "?");
 		if (m->stop && m->resume > m->stop)
 			fprintf(f, " (stop to resume %s)",
@@ -186,7 +186,7 @@ static void events_text(FILE *f, const an_run *r)
 				cols[ncols++] = bo_streams[d];
 				break;
 			}
-	fprintf(f, "  %3s  %-26s %-15s %-26s", "#", "verdict", "target", "start (UTC)");
+	fprintf(f, "  %3s  %-26s %-15s %-29s", "#", "verdict", "target", "start");
 	for (int c = 0; c < ncols; c++)
 		fprintf(f, " %-19s", cols[c]->name);
 	fprintf(f, " %s\n", "hypervisor");
@@ -194,14 +194,14 @@ static void events_text(FILE *f, const an_run *r)
 		const an_event *e = &r->events[i];
 		if (e->kind != AN_EV_MIGRATION)
 			continue;
-		char iso[BO_TIME_ISO_LEN];
-		bo_time_iso(e->start, iso, sizeof iso);
-		iso[10] = ' ';
-		iso[23] = 0; /* to the millisecond */
-		fprintf(f, "  %3d  %-26s %-15s %-26s", i + 1, an_verdict_names[e->j.verdict],
+		char iso[48];
+		int off = 0;
+		bo_time_offset(r->tz, e->start, &off);
+		bo_time_rfc3339(e->start, off, 3, iso, sizeof iso); /* to the millisecond */
+		fprintf(f, "  %3d  %-26s %-15s %-29s", i + 1, an_verdict_names[e->j.verdict],
 		        r->streams[e->stream0].target_str, iso);
 		for (int c = 0; c < ncols; c++) {
-			char cell[40] = "-", a[32], b[32];
+			char cell[40] = "-", a[48], b[48];
 			for (int k = 0; k < e->nparts; k++) {
 				const an_stream *s = &r->streams[e->parts[k].stream];
 				const an_outage *o = &s->outages[e->parts[k].outage];
@@ -219,7 +219,7 @@ static void events_text(FILE *f, const an_run *r)
 			fprintf(f, " %-19s", cell);
 		}
 		if (e->host >= 0 && r->host[e->host].downtime >= 0) {
-			char a[32];
+			char a[48];
 			fprintf(f, " %s (%s)", bo_dur_str(r->host[e->host].downtime, a, sizeof a),
 			        r->host[e->host].source);
 		} else {
@@ -252,21 +252,56 @@ static void event_details(FILE *f, const an_run *r)
 			        n - TEXT_EVENT_DETAILS);
 			break;
 		}
-		char a[32];
+		char a[48];
 		fprintf(f, "  #%d %s %s\n", i + 1, r->streams[e->stream0].target_str,
 		        an_verdict_names[e->j.verdict]);
 		wrap(f, e->j.reason, "      ", 96);
 		for (int k = e->mark0; k < e->mark0 + e->nmarks; k++)
 			fprintf(f, "      marker %-12s %s  %.60s\n", r->markers[k].kind,
-			        tod(r->markers[k].ts, a, sizeof a), r->markers[k].label);
+			        tod(r, r->markers[k].ts, a, sizeof a), r->markers[k].label);
 		clock_text(f, &e->clock, "      ");
 	}
+}
+
+/* The dark time per stream of the verdict's migration (its event's outages), "at least" for
+ * one still open at the end; tcp-est's stall beside them. */
+static void dark_text(FILE *f, const an_run *r)
+{
+	const an_event *e = NULL;
+	for (int i = 0; i < r->nevents && !e; i++)
+		if (r->events[i].main_stream == r->main_stream &&
+		    r->events[i].main_outage == r->main_outage)
+			e = &r->events[i];
+	if (!e)
+		return;
+	char line[1024] = "dark:";
+	size_t n = strlen(line);
+	for (int k = 0; k < e->nparts && n < sizeof line; k++) {
+		const an_stream *s = &r->streams[e->parts[k].stream];
+		const an_outage *o = &s->outages[e->parts[k].outage];
+		char d[48], pm[48];
+		if (o->next_ok)
+			n += (size_t)snprintf(line + n, sizeof line - n, "%s %s %s ±%s",
+			                      k ? "," : "", s->name,
+			                      bo_dur_str(o->duration, d, sizeof d),
+			                      bo_dur_str((o->dmax - o->dmin) / 2, pm, sizeof pm));
+		else
+			n += (size_t)snprintf(line + n, sizeof line - n, "%s %s at least %s",
+			                      k ? "," : "", s->name,
+			                      bo_dur_str(o->dmin, d, sizeof d));
+	}
+	if (e->held > 0 && n < sizeof line) {
+		char h[48];
+		snprintf(line + n, sizeof line - n, "; tcp-est held up %s",
+		         bo_dur_str(e->held, h, sizeof h));
+	}
+	wrap(f, line, "    ", 96);
 }
 
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 {
 	(void)set;
-	char a[32], b[32];
+	char a[48], b[48];
 	char in[512];
 	fprintf(f, "blackout report: %s", bo_text_clean(in, sizeof in, r->input));
 	if (r->have_lab)
@@ -294,7 +329,13 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 	if (r->have_log && !r->log_complete)
 		fprintf(f, "\n  note: the probe did not finish its log (killed?): analysed what is "
 		           "there");
-	fprintf(f, "\n");
+	/* the capture's span, dated */
+	fprintf(f, "\n  from %s to %s\n", tod(r, r->first_ts, a, sizeof a),
+	        tod(r, r->last_ts, b, sizeof b));
+	/* the verdict first, with the dark time per stream of its outage's migration */
+	fprintf(f, "  verdict: %s\n", an_verdict_names[r->verdict]);
+	wrap(f, r->reason, "    ", 96);
+	dark_text(f, r);
 	events_text(f, r);
 	event_details(f, r);
 	for (int i = 0; i < r->nstreams; i++) {
@@ -310,7 +351,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 			fprintf(f, "\n    never answered: left out of the verdict (no reflector or "
 			           "responder? a guest firewall rule missing?)");
 		if (s->sched) {
-			char c[32];
+			char c[48];
 			fprintf(f, "\n    schedule error p50 %s  p99 %s  max %s",
 			        bo_dur_str(an_hist_quantile(s->sched, 0.5), a, sizeof a),
 			        bo_dur_str(an_hist_quantile(s->sched, 0.99), b, sizeof b),
@@ -318,11 +359,11 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		}
 		int bytes = (s->desc->flags & BO_STREAM_BYTES) != 0;
 		for (int k = 0; bytes && k < s->u.bytes.nstalls && k < 16; k++) {
-			char c[32];
+			char c[48];
 			fprintf(f, "\n    stall %d: echoes held up to %s (%u frames, from %s)%s",
 			        k + 1, bo_dur_str(s->u.bytes.stalls[k].max_delay, a, sizeof a),
 			        s->u.bytes.stalls[k].frames,
-			        tod(s->u.bytes.stalls[k].first_send, c, sizeof c),
+			        tod(r, s->u.bytes.stalls[k].first_send, c, sizeof c),
 			        s->u.bytes.stalls[k].open ? ", still held when the capture ended"
 			                                  : "");
 		}
@@ -342,12 +383,10 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 	}
 	for (int i = 0; i < r->nmarkers; i++)
 		fprintf(f, "  marker %-12s %s  %.70s\n", r->markers[i].kind,
-		        tod(r->markers[i].ts, a, sizeof a), r->markers[i].label);
+		        tod(r, r->markers[i].ts, a, sizeof a), r->markers[i].label);
 	if (r->resume_ts)
 		fprintf(f, "  resume: %s from the target at %s\n", r->resume_kind,
-		        tod(r->resume_ts, a, sizeof a));
-	fprintf(f, "  verdict: %s\n", an_verdict_names[r->verdict]);
-	wrap(f, r->reason, "    ", 96);
+		        tod(r, r->resume_ts, a, sizeof a));
 	quarantine_text(f, r);
 	clock_text(f, &r->clock, "  ");
 	host_text(f, r);
@@ -366,7 +405,7 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 			        "    truth %s the bounds, expected %s\n",
 			        t->stream, bo_dur_str(t->duration, a, sizeof a),
 			        bo_dur_str(o->duration, b, sizeof b),
-			        bo_dur_str(o->duration - t->duration, (char[32]){0}, 32),
+			        bo_dur_str(o->duration - t->duration, (char[48]){0}, 32),
 			        sin && ein ? "inside" : "OUTSIDE", t->verdict);
 		}
 	}

@@ -1,7 +1,10 @@
 /* Clocks on Windows: QueryPerformanceCounter (monotonic) and GetSystemTimePreciseAsFileTime
  * (realtime, < 1 µs resolution; Windows 8 / Server 2012 and later). */
+#include <string.h>
+#include <time.h>
 #include <windows.h>
 
+#include "bo_err.h"
 #include "bo_time.h"
 
 int64_t bo_clock_mono_ns(void)
@@ -35,4 +38,19 @@ void bo_clock_sleep(int64_t ns)
 void bo_clock_sleep_until(int64_t mono_ns)
 {
 	bo_clock_sleep(mono_ns - bo_clock_mono_ns());
+}
+
+int bo_time_offset(const char *tz, int64_t realtime_ns, int *offset_min)
+{
+	*offset_min = 0;
+	if (!tz || !strcmp(tz, "UTC"))
+		return 0;
+	if (strcmp(tz, "local") != 0)
+		return BO_EINVAL; /* zone names: POSIX's database, not Windows' */
+	__time64_t t = (__time64_t)(realtime_ns / BO_NS_PER_S);
+	struct tm tm;
+	if (_localtime64_s(&tm, &t) != 0)
+		return BO_EINVAL;
+	*offset_min = (int)((_mkgmtime64(&tm) - t) / 60);
+	return 0;
 }

@@ -87,3 +87,17 @@ char *bo_time_iso(int64_t realtime_ns, char *buf, size_t len)
 	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)nsec);
 	return buf;
 }
+
+char *bo_time_rfc3339(int64_t realtime_ns, int offset_min, int digits, char *buf, size_t len)
+{
+	char iso[BO_TIME_ISO_LEN], zone[8] = "Z";
+	bo_time_iso(realtime_ns + (int64_t)offset_min * 60 * BO_NS_PER_S, iso, sizeof iso);
+	if (offset_min)
+		snprintf(zone, sizeof zone, "%c%02d:%02d", offset_min < 0 ? '-' : '+',
+		         (offset_min < 0 ? -offset_min : offset_min) / 60,
+		         (offset_min < 0 ? -offset_min : offset_min) % 60);
+	digits = digits < 0 ? 0 : digits > 9 ? 9 : digits;
+	/* iso: YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ; the fraction cut to its digits */
+	snprintf(buf, len, "%.*s%s", 19 + (digits ? digits + 1 : 0), iso, zone);
+	return buf;
+}

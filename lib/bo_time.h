@@ -42,4 +42,13 @@ char *bo_dur_str(int64_t ns, char *buf, size_t len);
 #define BO_TIME_ISO_LEN 32
 char *bo_time_iso(int64_t realtime_ns, char *buf, size_t len);
 
+/* RFC 3339 with a UTC offset in minutes (0: "Z") and 0 to 9 fraction digits:
+ * 2026-11-22T22:10:53.123+01:00. buf needs BO_TIME_ISO_LEN + 6 bytes. Returns buf. */
+char *bo_time_rfc3339(int64_t realtime_ns, int offset_min, int digits, char *buf, size_t len);
+
+/* The UTC offset (minutes) of a time zone at a moment (platform files): tz NULL or "UTC" is 0,
+ * "local" the system's, anything else a zone name ("Europe/Berlin"; POSIX only). Returns 0,
+ * or BO_EINVAL for a zone this system does not know. */
+int bo_time_offset(const char *tz, int64_t realtime_ns, int *offset_min);
+
 #endif

@@ -29,7 +29,10 @@ a=$(run_scenario safety-timeout)
 b=$(run_scenario kb-fixed)
 echo
 echo "== the 7 s quarantine safety timeout  |  after the fix (KB4338822) =="
-paste "$a/report.txt" "$b/report.txt" | awk -F '\t' '{ printf "%-98s | %s\n", $1, $2 }'
+# the reports' heads side by side: the verdict and the dark time per stream come first
+paste <(sed '/^  migrations:/,$d' "$a/report.txt") <(sed '/^  migrations:/,$d' "$b/report.txt") |
+  awk -F '\t' '{ printf "%-98s | %s\n", $1, $2 }'
+echo "(whole reports: $a/report.txt, $b/report.txt)"
 echo
 
 q="$PWD/runs/demo-$stamp-qemu"

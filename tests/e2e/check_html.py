@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""The HTML report of a lab run, rendered by headless Chromium to a PNG and looked at by
-numbers: the page is self-contained (no script, nothing fetched), its SVG has the stream
-rows, the outage bounds, the resume marker and the +3 s / +7 s reference lines, and the
-picture shows answered (green) and lost (red) bands in about the proportion the analysis
-reports (by time). Usage: check_html.py RUN_DIR [PNG_OUT]. Exit 77 without chromium."""
+"""The HTML report of a lab run, rendered by headless Chromium to PNGs 900 and 1600 pixels wide
+and looked at by numbers: the page is self-contained (no script, nothing fetched), its SVG has
+the stream rows, the outage bounds, the resume marker, the +3 s / +7 s reference lines and the
+time of day under the seconds; at both widths the picture fits the window (it scales) and
+shows answered (blue) and lost (vermillion, the pause reddish purple) bands in about the
+proportion the analysis reports (by time), the bounds (yellow) and tcp-est's stalls (orange)
+visible. The colours are Okabe and Ito's, told apart with every common colour blindness.
+Usage: check_html.py RUN_DIR [PNG_OUT_PREFIX]. Exit 77 without chromium."""
 import json
 import os
 import shutil
@@ -14,7 +17,7 @@ import tempfile
 import zlib
 
 run = sys.argv[1]
-png = sys.argv[2] if len(sys.argv) > 2 else os.path.join(tempfile.mkdtemp(), "report.png")
+prefix = sys.argv[2] if len(sys.argv) > 2 else os.path.join(tempfile.mkdtemp(), "report")
 failures = []
 
 
@@ -32,15 +35,24 @@ check(html.count('class="lbl"') == len(a["streams"]), f"a row per stream ({len(a
 check('class="lost"' in html and 'class="bound"' in html, "lost bands and outage bounds drawn")
 check("safety timeout</text>" in html and "normal</text>" in html, "+3 s and +7 s reference lines")
 check('class="resume"' in html, "the resume marker")
+import re
+svg_tag = re.search(r"<svg[^>]*>", html)
+check(svg_tag and "viewBox=" in svg_tag.group(0) and " width=" not in svg_tag.group(0),
+      "the picture scales to the window (a viewBox, no fixed width)")
+check(len(re.findall(r'class="tick"[^>]*>\d\d:\d\d:\d\d', html)) >= 5 and
+      "time of day" in html, "the time of day under the seconds")
 
 chrome = shutil.which("chromium") or shutil.which("chromium-browser")
 if not chrome:
     print("skipped: no chromium")
     sys.exit(77 if not failures else 1)
-subprocess.run([chrome, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                "--window-size=1260,760", "--screenshot=" + png,
-                "file://" + os.path.abspath(os.path.join(run, "report.html"))],
-               capture_output=True, timeout=120)
+pngs = {}
+for width in (900, 1600):
+    pngs[width] = f"{prefix}-{width}.png"
+    subprocess.run([chrome, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--window-size={width},1000", "--screenshot=" + pngs[width],
+                    "file://" + os.path.abspath(os.path.join(run, "report.html"))],
+                   capture_output=True, timeout=120)
 
 
 def read_png(path):
@@ -80,28 +92,39 @@ def read_png(path):
     return w, h, bpp, rows
 
 
-check(os.path.exists(png), f"Chromium rendered {png}")
-if os.path.exists(png):
+COLOURS = {"answered": (0x00, 0x72, 0xb2), "lost": (0xd5, 0x5e, 0x00),
+           "pause": (0xcc, 0x79, 0xa7), "bound": (0xf0, 0xe4, 0x42), "stall": (0xe6, 0x9f, 0x00)}
+span = a["input"]["last_ns"] - a["input"]["first_ns"]
+# Probes come faster during an outage, so compare time, not counts: the outages' share of the
+# streams' rows (tcp-est has stalls, not outages).
+rows_n = len([s for s in a["streams"] if s["stream"] != "tcp-est"])
+dark = sum(o["duration_ns"] for s in a["streams"] for o in s["outages"])
+want = dark / max(1, span * rows_n)
+for width, png in pngs.items():
+    check(os.path.exists(png), f"Chromium rendered {png}")
+    if not os.path.exists(png):
+        continue
     w, h, bpp, rows = read_png(png)
-    count = {"green": 0, "red": 0, "orange": 0}
+    count = {k: 0 for k in COLOURS}
+    right = 0
     for r in rows:
         for i in range(0, w * bpp, bpp):
-            px = r[i:i + 3]
-            if px == b"\x43\xa0\x47":
-                count["green"] += 1
-            elif px == b"\xe5\x39\x35":
-                count["red"] += 1
-            elif px[0] > 240 and 180 < px[1] < 215 and px[2] < 130:
-                count["orange"] += 1
-    check(w >= 1200 and h >= 300, f"picture {w}x{h}")
-    # Probes come faster during an outage, so compare time, not counts: the outages' share
-    # of the streams' rows.
-    span = a["input"]["last_ns"] - a["input"]["first_ns"]
-    dark = sum(o["duration_ns"] for s in a["streams"] for o in s["outages"])
-    share = count["red"] / max(1, count["red"] + count["green"])
-    want = dark / max(1, span * len(a["streams"]))
-    check(count["green"] > 5000 and count["red"] > 5000,
-          f"answered and lost bands visible ({count['green']} green, {count['red']} red pixels)")
-    check(abs(share - want) < 0.15, f"red share of the bands {share:.2f} ~ the outages' share of the time {want:.2f}")
-    check(count["orange"] > 50, f"outage bounds visible ({count['orange']} orange pixels)")
+            px = tuple(r[i:i + 3])
+            for k, c in COLOURS.items():
+                if px == c:
+                    count[k] += 1
+                    if k == "answered":
+                        right = max(right, i // bpp)
+    lost = count["lost"] + count["pause"]
+    share = lost / max(1, lost + count["answered"])
+    check(w == width and right < width - 10 and right > width * 0.7,
+          f"{width} px: the picture fits the window (its bands end at x = {right})")
+    check(count["answered"] > 2000 and count["lost"] > 2000,
+          f"{width} px: answered and lost bands visible ({count['answered']} blue, "
+          f"{count['lost']} vermillion, {count['pause']} pause pixels)")
+    check(abs(share - want) < 0.15,
+          f"{width} px: lost share of the bands {share:.2f} ~ the outages' share of the time {want:.2f}")
+    check(count["bound"] > 30, f"{width} px: outage bounds visible ({count['bound']} yellow pixels)")
+    if any(s["stream"] == "tcp-est" and (s.get("tcp") or {}).get("stalls") for s in a["streams"]):
+        check(count["stall"] > 30, f"{width} px: tcp-est's stalls drawn ({count['stall']} orange pixels)")
 sys.exit(1 if failures else 0)

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&r, 0, sizeof r);
 	r.input = "fuzz";
 	r.main_stream = r.main_outage = -1;
-	an_settings set = {0, 3000000000, 7000000000, 1000000000, NULL};
+	an_settings set = {0, 3000000000, 7000000000, 1000000000, NULL, NULL};
 	if (keyed) {
 		r.have_log = r.is_dir = 1;
 		memset(r.key.k, 7, sizeof r.key.k);

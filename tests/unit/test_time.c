@@ -1,4 +1,6 @@
 /* Durations with units and RFC 3339 timestamps. */
+#include <unistd.h>
+
 #include "bo_err.h"
 #include "bo_time.h"
 #include "check.h"
@@ -54,6 +56,31 @@ int main(void)
 	int64_t m1 = bo_clock_mono_ns(), m2 = bo_clock_mono_ns();
 	CHECK(m2 >= m1);
 	CHECK(bo_clock_real_ns() > 1600000000 * BO_NS_PER_S);
+
+	/* RFC 3339: Z for UTC, the offset otherwise, the fraction cut to its digits */
+	char b[48];
+	int64_t t = 1796133993886647583; /* 2026-12-01T14:06:33.886647583Z */
+	CHECK_STR(bo_time_rfc3339(t, 0, 3, b, sizeof b), "2026-12-01T14:06:33.886Z");
+	CHECK_STR(bo_time_rfc3339(t, 60, 6, b, sizeof b), "2026-12-01T15:06:33.886647+01:00");
+	CHECK_STR(bo_time_rfc3339(t, -330, 0, b, sizeof b), "2026-12-01T08:36:33-05:30");
+	CHECK_STR(bo_time_rfc3339(t, 0, 9, b, sizeof b), "2026-12-01T14:06:33.886647583Z");
+	/* zones: names from the system's database, summer and winter; unknown ones refused */
+	int off = -1;
+	CHECK_INT(bo_time_offset(NULL, t, &off), 0);
+	CHECK_INT(off, 0);
+	CHECK_INT(bo_time_offset("UTC", t, &off), 0);
+	CHECK_INT(off, 0);
+	if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) == 0) { /* tzdata */
+		CHECK_INT(bo_time_offset("Europe/Berlin", t, &off), 0);
+		CHECK_INT(off, 60);
+		CHECK_INT(bo_time_offset("Europe/Berlin", t - 150 * 86400 * BO_NS_PER_S, &off), 0);
+		CHECK_INT(off, 120); /* early July: summer time */
+		CHECK_INT(bo_time_offset("America/New_York", t, &off), 0);
+		CHECK_INT(off, -300);
+	}
+	CHECK_INT(bo_time_offset("Nowhere/Atlantis", t, &off), BO_EINVAL);
+	CHECK_INT(bo_time_offset("../../etc/passwd", t, &off), BO_EINVAL);
+	CHECK_INT(bo_time_offset("local", t, &off), 0);
 
 	return check_done("time");
 }
