@@ -59,6 +59,34 @@ FILE *bo_fs_open_regular(const char *path)
 
 int bo_fs_out_open(bo_fs_out *o, const char *path)
 {
+	o->tmp[0] = 0;
+	struct stat st, target;
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISLNK(st.st_mode)) {
+			/* a link is replaced, never written through; but one to a device or FIFO
+			 * (/dev/stdout) must not be replaced either: refused */
+			if (stat(path, &target) == 0 && !S_ISREG(target.st_mode)) {
+				errno = EPERM;
+				return -1;
+			}
+		} else if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+			/* a device or FIFO named as the output (/dev/null): written to, not
+			 * replaced */
+			int fd = open(path, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+			if (fd < 0)
+				return -1;
+			o->f = fdopen(fd, "w");
+			if (!o->f) {
+				close(fd);
+				return -1;
+			}
+			snprintf(o->path, sizeof o->path, "%s", path);
+			return 0;
+		} else {
+			errno = S_ISDIR(st.st_mode) ? EISDIR : EPERM; /* a block device, a socket */
+			return -1;
+		}
+	}
 	if (snprintf(o->path, sizeof o->path, "%s", path) >= (int)sizeof o->path ||
 	    snprintf(o->tmp, sizeof o->tmp, "%s.tmp-XXXXXX", path) >= (int)sizeof o->tmp) {
 		errno = ENAMETOOLONG;
@@ -79,6 +107,14 @@ int bo_fs_out_open(bo_fs_out *o, const char *path)
 
 int bo_fs_out_commit(bo_fs_out *o)
 {
+	if (!o->tmp[0]) { /* a device or FIFO: written in place */
+		int bad = ferror(o->f) | fflush(o->f);
+		bad |= fclose(o->f) != 0;
+		o->f = NULL;
+		if (bad && !errno)
+			errno = EIO;
+		return bad ? -1 : 0;
+	}
 	int bad = ferror(o->f) | fflush(o->f) | fsync(fileno(o->f));
 	int e = errno;
 	if (fclose(o->f) != 0 && !bad) {
@@ -100,5 +136,6 @@ void bo_fs_out_abort(bo_fs_out *o)
 	if (o->f)
 		fclose(o->f);
 	o->f = NULL;
-	unlink(o->tmp);
+	if (o->tmp[0])
+		unlink(o->tmp);
 }

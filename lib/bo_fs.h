@@ -32,7 +32,11 @@ typedef struct bo_fs_out {
 	char tmp[4200];
 	char path[4096];
 } bo_fs_out;
-int bo_fs_out_open(bo_fs_out *o, const char *path); /* 0 or -1 with errno */
+/* An output written beside path and renamed over it, so a reader never sees half of it and a
+ * link planted there is replaced, not written through. A device or FIFO named as path
+ * (/dev/null) is written in place, never replaced; a link to one (/dev/stdout) is refused
+ * (EPERM), as are directories (EISDIR) and block devices. 0 or -1 with errno. */
+int bo_fs_out_open(bo_fs_out *o, const char *path);
 /* Closes and renames (0), or on a write error removes the temporary file (-1 with errno). */
 int bo_fs_out_commit(bo_fs_out *o);
 void bo_fs_out_abort(bo_fs_out *o);

@@ -75,6 +75,35 @@ check(not os.path.islink(os.path.join(run, "report.html")) and
       "report.html and analysis.json are files of their own")
 check(not [n for n in os.listdir(run) if ".tmp-" in n], "no temporary file left behind")
 
+# Outputs that are devices: /dev/null named as an output is written to and stays a device
+# (it was renamed over: as root, /dev/null became a regular file); a FIFO gets the JSON; a
+# link to a device planted where the analyzer writes is refused, the device untouched.
+import stat
+import threading
+if os.geteuid() == 0:
+    r = subprocess.run([AN, "-q", "--no-write", "--json", "/dev/null", "--html", "/dev/null", run],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and stat.S_ISCHR(os.stat("/dev/null").st_mode),
+          "--json /dev/null --html /dev/null: written, /dev/null still a device (exit %d)"
+          % r.returncode)
+fifo = os.path.join(tmp, "fifo")
+os.mkfifo(fifo)
+got = []
+reader = threading.Thread(target=lambda: got.append(open(fifo).read()))
+reader.start()
+r = subprocess.run([AN, "-q", "--no-write", "--json", fifo, run], capture_output=True, text=True,
+                   timeout=60)
+reader.join(timeout=30)
+check(r.returncode == 0 and got and json.loads(got[0])["tool"] == "blackout-analyze" and
+      stat.S_ISFIFO(os.stat(fifo).st_mode), "--json FIFO: the JSON through the FIFO, which stays one")
+os.remove(os.path.join(run, "report.html"))
+os.symlink("/dev/null", os.path.join(run, "report.html"))
+r = subprocess.run([AN, "-q", run], capture_output=True, text=True, timeout=60)
+check(r.returncode == 1 and "report.html" in r.stderr and os.path.islink(os.path.join(run, "report.html"))
+      and stat.S_ISCHR(os.stat("/dev/null").st_mode),
+      "report.html -> /dev/null planted: refused, link and device untouched (%r)" % r.stderr.strip()[-80:])
+os.remove(os.path.join(run, "report.html"))
+
 # A run file that is a link to a device (guest.jsonl -> /dev/zero; probe.jsonl -> /dev/zero):
 # refused at once, never read for ever.
 os.remove(os.path.join(run, "guest.jsonl"))
