@@ -1,6 +1,7 @@
 /* Process set-up on POSIX systems. */
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -42,4 +43,12 @@ int bo_sys_tty_foreground(char *why, size_t len)
 		return 0;
 	}
 	return 1;
+}
+
+int bo_sys_tty_columns(void)
+{
+	struct winsize ws;
+	if (!isatty(2) || ioctl(2, TIOCGWINSZ, &ws) != 0)
+		return 0;
+	return ws.ws_col;
 }

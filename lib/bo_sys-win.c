@@ -33,3 +33,11 @@ int bo_sys_tty_foreground(char *why, size_t len)
 	}
 	return 1;
 }
+
+int bo_sys_tty_columns(void)
+{
+	CONSOLE_SCREEN_BUFFER_INFO ci;
+	if (!_isatty(2) || !GetConsoleScreenBufferInfo(GetStdHandle(STD_ERROR_HANDLE), &ci))
+		return 0;
+	return ci.srWindow.Right - ci.srWindow.Left + 1;
+}

@@ -22,4 +22,8 @@ void bo_sys_info(bo_sysinfo *si);
  * read without the shell stopping it)? 1 yes; 0 no, with the reason in why. */
 int bo_sys_tty_foreground(char *why, size_t len);
 
+/* The width in columns of the terminal on standard error, 0 when it is not one (or says no
+ * width). */
+int bo_sys_tty_columns(void);
+
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bo_err.h"
+#include "bo_sys.h"
 #include "bo_time.h"
 #include "probe.h"
 
@@ -87,6 +88,7 @@ static void live_one(probe *p, probe_slot *s, int reply, uint32_t seq, int64_t t
 	}
 	int64_t send_ts = recent_send(l, seq, ts);
 	l->answered++;
+	l->answered_fast += atomic_load_explicit(&s->fast, memory_order_relaxed) != 0;
 	l->last_rtt = ts - send_ts;
 	atomic_store_explicit(&s->fast, 0, memory_order_relaxed);
 	if (l->have_ans && seq > l->last_ans_seq + 1)
@@ -217,8 +219,8 @@ static int live_totals(probe *p, int64_t now, live_total *tot)
 		for (int t = 0; t < p->ntargets; t++) {
 			probe_slot *s = &p->slots[t * n + i];
 			int64_t gap = current_gap(p, s, now);
-			tot[i].sent += atomic_load(&s->sent);
-			tot[i].answered += s->live.answered;
+			tot[i].sent += atomic_load(&s->sent) - atomic_load(&s->sent_fast);
+			tot[i].answered += s->live.answered - s->live.answered_fast;
 			tot[i].silent += !s->live.answered;
 			tot[i].in_gap += gap > 0;
 			if (gap > tot[i].longest_gap)
@@ -243,21 +245,79 @@ json_t *probe_live_totals_json(probe *p, int64_t now)
 	return arr;
 }
 
-static void status_target(probe *p, const probe_target *t, const char *prefix, int64_t now,
-                          int final)
+/* Lines that fit the terminal: items joined by two spaces, a new line (indented under the
+ * first) where the next would not fit. Returns the lines printed. */
+typedef struct line_out {
+	probe *p;
+	int final, lines, indent;
+	size_t len; /* of the current line */
+	char buf[1024];
+} line_out;
+
+static void line_flush(line_out *o)
 {
-	fprintf(stderr, "%s %-15s", prefix, t->str);
-	int n = p->cfg.nstreams;
-	for (probe_slot *s = &p->slots[t->index * n]; s < &p->slots[(t->index + 1) * n]; s++) {
-		char g[32] = "";
-		int64_t gap = current_gap(p, s, now);
-		if (gap)
-			snprintf(g, sizeof g, " GAP %.1f s", (double)gap / 1e9);
-		fprintf(stderr, "  %s %llu/%llu%s", s->desc->name,
-		        (unsigned long long)s->live.answered,
-		        (unsigned long long)atomic_load(&s->sent), g);
+	if (!o->len)
+		return;
+	fprintf(stderr, "%s%s\n", o->buf, o->p->term.tty && !o->final ? "\033[K" : "");
+	o->lines++;
+	o->len = 0;
+}
+
+static void line_item(line_out *o, const char *item)
+{
+	size_t n = strlen(item), cols = (size_t)o->p->term.columns;
+	if (o->len && cols && o->len + 2 + n > cols - 1) { /* the last column left: no wrap */
+		line_flush(o);
+		o->len = (size_t)snprintf(o->buf, sizeof o->buf, "%*s", o->indent, "");
 	}
-	fprintf(stderr, "%s\n", p->term.tty && !final ? "\033[K" : "");
+	int w = snprintf(o->buf + o->len, sizeof o->buf - o->len, "%s%s",
+	                 o->len > (size_t)o->indent ? "  " : "", item);
+	if (w > 0 && o->len + (size_t)w < sizeof o->buf)
+		o->len += (size_t)w;
+}
+
+/* A target's streams: answered / sent of the nominal probes (the faster ones sent during an
+ * outage counted apart, as a ping user reads "sent" at one interval), or how long it has
+ * been dark. */
+static int status_target(probe *p, const probe_target *t, const char *prefix, int64_t now,
+                         int final)
+{
+	line_out o = {.p = p, .final = final};
+	char head[64];
+	snprintf(head, sizeof head, "%s %-15s", prefix, t->str);
+	o.indent = (int)strlen(prefix) + 1;
+	line_item(&o, head);
+	int n = p->cfg.nstreams;
+	uint64_t fast = 0;
+	for (probe_slot *s = &p->slots[t->index * n]; s < &p->slots[(t->index + 1) * n]; s++) {
+		char item[96];
+		int64_t gap = current_gap(p, s, now);
+		uint64_t sent = atomic_load(&s->sent), sf = atomic_load(&s->sent_fast);
+		fast += sf;
+		if (gap && !s->live.answered) /* it never answered: not dark, silent */
+			snprintf(item, sizeof item, "%s no reply", s->desc->name);
+		else if (gap)
+			snprintf(item, sizeof item, "%s DARK %.1f s", s->desc->name,
+			         (double)gap / 1e9);
+		else
+			snprintf(item, sizeof item, "%s %llu/%llu", s->desc->name,
+			         (unsigned long long)(s->live.answered - s->live.answered_fast),
+			         (unsigned long long)(sent - sf));
+		line_item(&o, item);
+	}
+	if (fast) {
+		char item[64];
+		snprintf(item, sizeof item, "(+%llu fast in outages)", (unsigned long long)fast);
+		line_item(&o, item);
+	}
+	if (p->term.preflight_silent > 0) {
+		char item[64];
+		snprintf(item, sizeof item, "pre-flight: %d silent (above)",
+		         p->term.preflight_silent);
+		line_item(&o, item);
+	}
+	line_flush(&o);
+	return o.lines;
 }
 
 /* A fleet: one line per stream over all targets, then the targets in a gap, longest first. */
@@ -265,17 +325,26 @@ static int status_fleet(probe *p, const char *prefix, int64_t now, int final)
 {
 	live_total tot[PROBE_MAX_STREAMS];
 	int n = live_totals(p, now, tot), lines = 0;
-	const char *el = p->term.tty && !final ? "\033[K" : "";
-	for (int i = 0; i < n; i++, lines++) {
-		fprintf(stderr, "%s %d targets  %-8s %llu/%llu answered", prefix, p->ntargets,
-		        tot[i].name, (unsigned long long)tot[i].answered,
-		        (unsigned long long)tot[i].sent);
-		if (tot[i].silent)
-			fprintf(stderr, ", %d never answered", tot[i].silent);
-		if (tot[i].in_gap)
-			fprintf(stderr, ", %d in a GAP (longest %.1f s)", tot[i].in_gap,
-			        (double)tot[i].longest_gap / 1e9);
-		fprintf(stderr, "%s\n", el);
+	for (int i = 0; i < n; i++) {
+		line_out o = {.p = p, .final = final, .indent = (int)strlen(prefix) + 1};
+		char item[96];
+		snprintf(item, sizeof item, "%s %d targets  %-8s", prefix, p->ntargets,
+		         tot[i].name);
+		line_item(&o, item);
+		snprintf(item, sizeof item, "%llu/%llu answered",
+		         (unsigned long long)tot[i].answered, (unsigned long long)tot[i].sent);
+		line_item(&o, item);
+		if (tot[i].silent) {
+			snprintf(item, sizeof item, "%d never answered", tot[i].silent);
+			line_item(&o, item);
+		}
+		if (tot[i].in_gap) {
+			snprintf(item, sizeof item, "%d DARK (longest %.1f s)", tot[i].in_gap,
+			         (double)tot[i].longest_gap / 1e9);
+			line_item(&o, item);
+		}
+		line_flush(&o);
+		lines += o.lines;
 	}
 	enum { SHOW = 8 };
 	int shown[SHOW], nshown = 0;
@@ -302,8 +371,8 @@ static int status_fleet(probe *p, const char *prefix, int64_t now, int final)
 		worst[k] = g;
 		shown[k] = t;
 	}
-	for (int k = 0; k < nshown; k++, lines++)
-		status_target(p, &p->targets[shown[k]], prefix, now, final);
+	for (int k = 0; k < nshown; k++)
+		lines += status_target(p, &p->targets[shown[k]], prefix, now, final);
 	return lines;
 }
 
@@ -316,6 +385,7 @@ void probe_live_status(probe *p, int final)
 		return;
 	p->term.last_plain_status = now;
 	probe_live_clear(p);
+	p->term.columns = bo_sys_tty_columns(); /* it may have been resized */
 	char el[32];
 	bo_dur_str(bo_clock_mono_ns() - p->start_mono, el, sizeof el);
 	const char *prefix = final ? "total" : el;
@@ -323,8 +393,8 @@ void probe_live_status(probe *p, int final)
 	if (p->ntargets > PROBE_STATUS_TARGETS)
 		lines = status_fleet(p, prefix, now, final);
 	else
-		for (int t = 0; t < p->ntargets; t++, lines++)
-			status_target(p, &p->targets[t], prefix, now, final);
+		for (int t = 0; t < p->ntargets; t++)
+			lines += status_target(p, &p->targets[t], prefix, now, final);
 	if (p->term.tty && !final)
 		p->term.status_lines = lines;
 }
@@ -367,6 +437,7 @@ void probe_live_preflight(probe *p)
 		        silent - shown);
 	if (!p->cfg.quiet && silent == 0)
 		fprintf(stderr, "blackout-probe: pre-flight: all %d streams answered\n", p->nslots);
+	p->term.preflight_silent = silent;
 	bo_log_put(&p->log, json_pack("{s:s, s:i, s:i, s:o}", "type", "preflight", "streams",
 	                              p->nslots, "silent", silent, "silent_streams", list));
 }

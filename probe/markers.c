@@ -3,6 +3,7 @@
  * probe.jsonl with both clocks, and a line for the operator. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bo_sys.h"
 #include "bo_time.h"
@@ -99,7 +100,7 @@ int probe_markers_start(probe *p, int64_t lead_ms)
 	p->sigusr1.data = p;
 	uv_signal_start(&p->sigusr1, on_usr1, SIGUSR1);
 	/* Keys only when this process owns the terminal: a background reader would be stopped. */
-	char why[160];
+	char why[160] = "the terminal cannot be read";
 	if (!p->cfg.quiet && bo_sys_tty_foreground(why, sizeof why) &&
 	    uv_tty_init(p->loop, &p->term.keys, 0, 1) == 0) {
 		p->term.keys.data = p;
@@ -107,6 +108,8 @@ int probe_markers_start(probe *p, int64_t lead_ms)
 		uv_tty_set_mode(&p->term.keys, UV_TTY_MODE_RAW);
 		uv_read_start((uv_stream_t *)&p->term.keys, on_key_alloc, on_key);
 		fprintf(stderr, "keys: m or Enter = marker, q or Ctrl-C = stop\n");
+	} else if (!p->cfg.quiet && isatty(2)) {
+		fprintf(stderr, "keys: off (%s); a marker: kill -USR1 %d\n", why, (int)getpid());
 	}
 	uv_timer_init(p->loop, &p->exec.timer);
 	p->exec.timer.data = p;

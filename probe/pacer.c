@@ -144,9 +144,11 @@ static void pacer_main(void *arg)
 			wait_until(pc, deadline + pc->slack, deadline);
 		int rc = probe_send_one(s, s->next_seq, deadline);
 		int64_t late = bo_clock_mono_ns() - deadline;
-		if (rc == 0)
+		if (rc == 0) {
 			atomic_fetch_add_explicit(&s->sent, 1, memory_order_relaxed);
-		else
+			if (s->in_fast)
+				atomic_fetch_add_explicit(&s->sent_fast, 1, memory_order_relaxed);
+		} else
 			atomic_fetch_add_explicit(&s->send_errors, 1, memory_order_relaxed);
 		int64_t spacing = s->in_fast ? s->outage_interval : s->interval;
 		if (late > spacing / 2)

@@ -87,6 +87,7 @@ typedef struct probe_live {
 	uint64_t outages;
 	int64_t longest;
 	/* replies that came but were not this stream's to read (the pre-flight says why) */
+	uint64_t answered_fast; /* of answered: while the slot was probed fast (an outage's end) */
 	uint64_t unread;
 	int unread_status;   /* the last one's: BO_ETRUNC, BO_EAUTH, or 0 (another SSID) */
 	uint16_t unread_len; /* its octets */
@@ -109,6 +110,7 @@ struct probe_slot {
 	/* shared with the loop */
 	atomic_int fast; /* set by the loop while the capture shows an outage */
 	atomic_uint_fast64_t sent, send_errors, late;
+	atomic_uint_fast64_t sent_fast; /* of sent: at the outage spacing, between the nominal */
 	atomic_int_fast64_t max_late;
 	/* loop thread */
 	probe_live live;
@@ -158,6 +160,8 @@ typedef struct probe_capture {
 typedef struct probe_term {
 	int tty;                   /* standard error is a terminal */
 	int status_lines;          /* lines of the live status currently on screen */
+	int columns;               /* the terminal's width, 0 unknown (a line each then) */
+	int preflight_silent;      /* streams the pre-flight found silent; -1: not yet run */
 	int ticks;                 /* 250 ms ticks so far */
 	int64_t last_plain_status; /* when the last periodic status line was printed (no TTY) */
 	uv_tty_t keys;

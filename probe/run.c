@@ -408,6 +408,8 @@ int probe_run(const probe_config *cfg, int *at_setup)
 	p.cfg = *cfg;
 	*at_setup = 1;
 	p.term.tty = isatty(2);
+	p.term.columns = bo_sys_tty_columns();
+	p.term.preflight_silent = -1;
 	for (int i = 0; i < 4; i++)
 		p.tx_shared[i] = -1;
 	int rc = setup(&p, err, sizeof err);
