@@ -13,7 +13,7 @@
 #include "bo_stream.h"
 #include "bo_tag.h"
 
-#define AN_FORMAT_VERSION 2 /* 2: migrations[], host, full-outage */
+#define AN_FORMAT_VERSION 3 /* 3: resume_kind a code, resume_label beside it */
 #define AN_RTT_WINDOW 16
 #define AN_MARGIN_CAP INT64_C(1000000) /* the start bound's round-trip stand-in, at most */
 /* tcp-est: TCP holds and resends what a path drops, so a frame is lost only when not echoed
@@ -201,6 +201,9 @@ typedef struct an_announce {
 	int ndp;
 	int target; /* by_target's index of the target it announces, -1 unknown */
 } an_announce;
+/* An announcement's code (arp, garp, rarp, na: the JSON's) and label (the reports' prose). */
+const char *an_announce_code(const an_announce *a);
+const char *an_announce_label(const an_announce *a);
 #define AN_MAX_MACS 64        /* targets whose MAC is learned (a RARP names only the MAC) */
 #define AN_MAX_GUEST_FACTS 64 /* responders' start events kept for the records */
 
@@ -246,7 +249,8 @@ typedef struct an_judgement {
 	int verdict;
 	char reason[512];
 	int64_t resume_ts;
-	const char *resume_kind;
+	const char *resume_kind; /* the announcement's label: "gratuitous ARP" */
+	const char *resume_code; /* ...and its code: "garp" (an_announce_code) */
 } an_judgement;
 typedef struct an_event {
 	int kind;
@@ -336,6 +340,7 @@ typedef struct an_run {
 	char reason[512];
 	int64_t resume_ts;
 	const char *resume_kind;      /* label of the announcement that marked the resume */
+	const char *resume_code;      /* its code (arp, garp, rarp, na) */
 	int main_stream, main_outage; /* -1 when none */
 	struct an_phases phases;      /* of the main outage */
 	struct an_clock_result clock; /* around the main outage, within its event's neighbours */

@@ -258,12 +258,9 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 		json_array_append_new(streams, stream_json(r, &r->streams[i]));
 	for (int i = 0; i < r->nannounce && i < 1000; i++) {
 		const an_announce *a = &r->announces[i];
-		json_array_append_new(ann,
-		                      json_pack("{s:I, s:s}", "ts_ns", (json_int_t)a->ts, "kind",
-		                                a->rarp         ? "rarp"
-		                                : a->ndp        ? "na"
-		                                : a->gratuitous ? "garp"
-		                                                : "arp"));
+		json_array_append_new(ann, json_pack("{s:I, s:s, s:s}", "ts_ns", (json_int_t)a->ts,
+		                                     "kind", an_announce_code(a), "label",
+		                                     an_announce_label(a)));
 	}
 	json_t *j = json_pack(
 	        "{s:s, s:s, s:i, s:{s:I, s:I, s:I, s:I}, s:{s:s, s:s, s:s, s:i, s:I, s:I, s:I, "
@@ -304,6 +301,8 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	                                        : json_null());
 	json_object_set_new(v, "resume_ns", ns_or_null(r->resume_ts));
 	json_object_set_new(v, "resume_kind",
+	                    r->resume_code ? json_string(r->resume_code) : json_null());
+	json_object_set_new(v, "resume_label",
 	                    r->resume_kind ? json_string(r->resume_kind) : json_null());
 	json_object_set_new(v, "phases", an_phases_json(&r->phases));
 	json_object_set_new(v, "clock", an_clock_json(&r->clock));

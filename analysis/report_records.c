@@ -11,7 +11,7 @@
 #include "bo_log.h"
 #include "bo_time.h"
 
-#define RECORD_SCHEMA "blackout.migration/1"
+#define RECORD_SCHEMA "blackout.migration/2" /* 2: resume_kind a code, resume_label */
 
 static json_t *ns_or_null(int64_t v)
 {
@@ -58,6 +58,8 @@ json_t *an_event_json(const an_run *r, int i)
 	                (json_int_t)r->streams[e->main_stream].outages[e->main_outage].duration));
 	json_object_set_new(j, "resume_ns", ns_or_null(e->j.resume_ts));
 	json_object_set_new(j, "resume_kind",
+	                    e->j.resume_code ? json_string(e->j.resume_code) : json_null());
+	json_object_set_new(j, "resume_label",
 	                    e->j.resume_kind ? json_string(e->j.resume_kind) : json_null());
 	const char *why = an_attribution_names[e->attribution];
 	json_object_set_new(j, "attribution", why ? json_string(why) : json_null());

@@ -93,12 +93,25 @@ void an_verdict(an_run *r, const an_settings *set)
 	derive(r);
 }
 
-static const char *announce_kind(const an_announce *a)
+/* The announcements' codes and labels, one table. */
+static const struct {
+	const char *code, *label;
+} announce_names[] = {
+        {"arp", "ARP"}, {"garp", "gratuitous ARP"}, {"rarp", "RARP"}, {"na", "unsolicited NA"}};
+
+static int announce_type(const an_announce *a)
 {
-	return a->rarp         ? "RARP"
-	       : a->ndp        ? "unsolicited NA"
-	       : a->gratuitous ? "gratuitous ARP"
-	                       : "ARP";
+	return a->rarp ? 2 : a->ndp ? 3 : a->gratuitous ? 1 : 0;
+}
+
+const char *an_announce_code(const an_announce *a)
+{
+	return announce_names[announce_type(a)].code;
+}
+
+const char *an_announce_label(const an_announce *a)
+{
+	return announce_names[announce_type(a)].label;
 }
 
 const an_stream *an_est_stall(const an_run *r, const bo_addr *target, int64_t from, int64_t to,
@@ -139,7 +152,7 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 	char *reason = j->reason;
 	size_t reason_len = sizeof j->reason;
 	j->resume_ts = 0;
-	j->resume_kind = NULL;
+	j->resume_kind = j->resume_code = NULL;
 	/* The first announcement from the target inside the outage marks the resume. */
 	int64_t from = o->start_lo ? o->start_lo : o->first_lost;
 	int64_t to = o->end_hi ? o->end_hi : r->last_ts;
@@ -149,7 +162,8 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 		if (r->announces[i].ts > from && r->announces[i].ts <= to &&
 		    (r->announces[i].target < 0 || r->announces[i].target == target)) {
 			j->resume_ts = r->announces[i].ts;
-			j->resume_kind = announce_kind(&r->announces[i]);
+			j->resume_kind = an_announce_label(&r->announces[i]);
+			j->resume_code = an_announce_code(&r->announces[i]);
 			break;
 		}
 	char d[32], p[32];
@@ -249,7 +263,7 @@ static void judge(an_run *r, const an_settings *set)
 {
 	r->main_stream = r->main_outage = -1;
 	r->resume_ts = 0;
-	r->resume_kind = NULL;
+	r->resume_kind = r->resume_code = NULL;
 	int64_t longest = -1;
 	for (int i = 0; i < r->nstreams; i++)
 		for (int k = 0; k < r->streams[i].noutages; k++) {
@@ -280,5 +294,6 @@ static void judge(an_run *r, const an_settings *set)
 	r->verdict = j.verdict;
 	r->resume_ts = j.resume_ts;
 	r->resume_kind = j.resume_kind;
+	r->resume_code = j.resume_code;
 	snprintf(r->reason, sizeof r->reason, "%s", j.reason);
 }

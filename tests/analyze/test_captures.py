@@ -130,7 +130,8 @@ def gap_case(name, frames, linktype, first_lost, last_lost, verdict=None):
 # A 3.0 s gap, resume (gratuitous ARP) 0.5 s into it: 2.5 s dark after resume -> normal quarantine.
 j = gap_case("ping-gap", pings(1000, set(range(200, 500)), garp_at=250), 1, 200, 499, "quarantine-normal")
 if j:
-    check(j["verdict"]["resume_kind"] == "gratuitous ARP", "ping-gap: resume from the gratuitous ARP")
+    check(j["verdict"]["resume_kind"] == "garp" and j["verdict"]["resume_label"] == "gratuitous ARP",
+          "ping-gap: resume from the gratuitous ARP (code garp, its label beside it)")
     check(j["announcements"][0]["kind"] == "garp", "ping-gap: announcement listed as garp")
 
 # 70 000 probes: sequence numbers wrap at 65 536; the gap comes after the wrap.

@@ -65,7 +65,7 @@ def main():
                   f"(truth {quar / 1e9:.3f})" if ph else f"{tag}: its phases")
         r = [r for r in recs if r["id"] == e["id"]]
         check(len(r) == 1 and r[0]["verdict"] == e["verdict"] and r[0]["target"] == target
-              and r[0]["schema"] == "blackout.migration/1", f"{tag}: its record")
+              and r[0]["schema"] == "blackout.migration/2", f"{tag}: its record")
     print(f"{len(failures)} failed" if failures else "all checks passed")
     return 1 if failures else 0
 

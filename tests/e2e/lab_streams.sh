@@ -38,7 +38,7 @@ if [[ "$target" == *:* ]]; then
   python3 - "$run/analysis.json" <<'PY'
 import json, sys
 v = json.load(open(sys.argv[1]))["verdict"]
-ok = v["resume_kind"] == "unsolicited NA"
+ok = v["resume_kind"] == "na" and v["resume_label"] == "unsolicited NA"
 print(("ok    " if ok else "FAIL  ") + f"resume marker over IPv6: {v['resume_kind']}")
 sys.exit(0 if ok else 1)
 PY
