@@ -87,6 +87,7 @@ typedef struct an_outage {
 typedef struct an_probe {
 	int64_t send;  /* capture time of the request, 0 if never captured */
 	int64_t reply; /* capture time of the first reply, 0 if none */
+	uint8_t fast;  /* sent at the outage spacing, off the stream's schedule */
 } an_probe;
 
 /* A run of consecutive probes with the same fate, for the timeline: memory grows with the
@@ -171,6 +172,10 @@ struct an_stream {
 	/* counts */
 	uint64_t sent, answered, lost, dups, late, reordered, blind, unresolved;
 	uint64_t dropped; /* requests past the ring's bound (16 M in flight): not analysed */
+	/* of sent, answered and lost: the probes off the stream's schedule (the outage spacing) */
+	uint64_t sent_fast, answered_fast, lost_fast;
+	int scheduled; /* its requests carry their deadlines (not tcp-syn's): the above known */
+	int64_t phase; /* its deadlines: the run's t0 + phase + k x interval (probe.jsonl) */
 	int64_t first_send, last_send, rtt_min, rtt_max, rtt_sum;
 	int64_t infer[33]; /* first send deltas, for interval inference */
 	an_hist *sched;    /* capture time - deadline of each request (keyed streams) */
@@ -298,6 +303,7 @@ typedef struct an_run {
 	uint32_t run_id;
 	int64_t log_timeout;
 	int64_t mono_to_real; /* realtime - monotonic on the probe host, from the header */
+	int64_t t0;           /* the probe's schedule origin (start record), monotonic; 0 unknown */
 	uint16_t stamp_port;  /* the reflectors' port (862 unless the run says otherwise) */
 	uint16_t tcp_port;    /* blackout-responder's TCP port (tcp-syn, tcp-est) */
 	int stamp_auth;       /* the run used authenticated STAMP */
@@ -422,6 +428,9 @@ int64_t an_host_dark(const an_run *r, const an_host_mig *m, int *stream);
 const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to);
 /* Probes left out by the rings' bound, over all streams. */
 uint64_t an_probes_dropped(const an_run *r);
+/* stream.c: a request just filed under seq was off the stream's schedule (deadline, probe
+ * monotonic ns, against the run's t0 and the stream's phase and interval): counted apart. */
+void an_stream_schedule(an_stream *s, const an_run *r, uint32_t seq, int64_t deadline);
 /* stream.c: the first request keyed seq instead (its byte order found out late): 0, or -1
  * when more than the first is known and nothing was changed. */
 int an_stream_rekey_first(an_stream *s, uint32_t seq);

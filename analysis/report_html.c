@@ -526,10 +526,21 @@ void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 		        "</td><td>%s</td><td>%s</td><td>%llu</td><td>%llu</td><td>%llu</"
 		        "td><td>%llu</td>"
 		        "<td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-		        s->name, iv, (unsigned long long)s->sent, (unsigned long long)s->answered,
-		        (unsigned long long)s->lost, (unsigned long long)s->blind, d, pm, rb, ra);
+		        s->name, iv, (unsigned long long)(s->sent - s->sent_fast),
+		        (unsigned long long)(s->answered - s->answered_fast),
+		        (unsigned long long)(s->lost - s->lost_fast), (unsigned long long)s->blind,
+		        d, pm, rb, ra);
 	}
 	fputs("</table>\n", f);
+	uint64_t fast = 0;
+	for (int i = 0; i < r->nstreams; i++)
+		fast += r->streams[i].sent_fast;
+	if (fast)
+		fprintf(f,
+		        "<p>Sent, answered and lost count the probes at each stream's interval; "
+		        "%llu more were sent during outages at the outage spacing, to find each "
+		        "outage's end closely (in the JSON: <code>outage_rate</code>).</p>\n",
+		        (unsigned long long)fast);
 	if (r->have_guest)
 		fprintf(f,
 		        "<p>Guest events: %llu, %d network events placed on the probe's clock "

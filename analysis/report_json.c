@@ -106,6 +106,12 @@ static json_t *stream_json(const an_run *r, const an_stream *s)
 	                      "duplicates", (json_int_t)s->dups, "late", (json_int_t)s->late,
 	                      "reordered", (json_int_t)s->reordered, "blind", (json_int_t)s->blind,
 	                      "unresolved", (json_int_t)s->unresolved);
+	/* of sent, answered and lost: the probes off the schedule (the outage spacing) */
+	json_t *fast = json_null();
+	if (s->scheduled)
+		fast = json_pack("{s:I, s:I, s:I}", "sent", (json_int_t)s->sent_fast, "answered",
+		                 (json_int_t)s->answered_fast, "lost", (json_int_t)s->lost_fast);
+	json_object_set_new(j, "outage_rate", fast);
 	int echo = s->desc->kind == BO_MATCH_ECHO;
 	json_object_set_new(j, "icmp_id", echo ? json_integer(s->inst.icmp_id) : json_null());
 	json_object_set_new(j, "icmp_seq_order",

@@ -340,10 +340,16 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 	event_details(f, r);
 	for (int i = 0; i < r->nstreams; i++) {
 		const an_stream *s = &r->streams[i];
+		/* the probes at the stream's interval, as a ping user counts them; the faster ones
+		 * during outages apart */
 		fprintf(f, "  %-15s %-8s every %s  sent %llu  answered %llu  lost %llu",
 		        s->target_str, s->name, bo_dur_str(s->interval, a, sizeof a),
-		        (unsigned long long)s->sent, (unsigned long long)s->answered,
-		        (unsigned long long)s->lost);
+		        (unsigned long long)(s->sent - s->sent_fast),
+		        (unsigned long long)(s->answered - s->answered_fast),
+		        (unsigned long long)(s->lost - s->lost_fast));
+		if (s->sent_fast)
+			fprintf(f, "  (+%llu sent during outages, %llu of them lost)",
+			        (unsigned long long)s->sent_fast, (unsigned long long)s->lost_fast);
 		if (s->answered)
 			fprintf(f, "  rtt %s",
 			        bo_dur_str(s->rtt_sum / (int64_t)s->answered, b, sizeof b));

@@ -74,6 +74,7 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			if (s) {
 				s->inst.icmp_id = (uint16_t)bo_json_int(o, "icmp_id", 0);
 				s->inst.ssid = (uint16_t)bo_json_int(o, "ssid", 0);
+				s->phase = bo_json_time(o, "phase_ns");
 				/* udp's fixed source port: a TWAMP-light reflector's replies (SSID
 				 * 0) are matched by it */
 				if (d->kind == BO_MATCH_STAMP && !(d->flags & BO_STREAM_NEW_FLOW))
@@ -83,6 +84,8 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 				    BO_MATCH_STAMP) /* the guest's arrivals name the SSID */
 					an_stream_index_id(r, s, s->inst.ssid);
 			}
+		} else if (!strcmp(type, "start") && r->have_log) {
+			r->t0 = bo_json_time(o, "t0_monotonic_ns");
 		} else if (!strcmp(type, "marker") && r->nmarkers < 10000) {
 			if (r->nmarkers == r->marker_cap) {
 				int cap = r->marker_cap ? r->marker_cap * 2 : 8;

@@ -63,6 +63,9 @@ void an_on_stamp(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 		if (s->keyed)
 			an_hist_add(&s->sched, ts - bo_ns_from_ntp(h->stamp.ts));
 		an_stream_request(s, h->seq, ts, timeout);
+		if (s->keyed) /* T1, realtime, is the probe's deadline */
+			an_stream_schedule(s, r, h->seq,
+			                   bo_ns_from_ntp(h->stamp.ts) - r->mono_to_real);
 	} else {
 		clock_sample(s, an_stream_send_time(s, h->seq), &h->stamp, ts);
 		an_stream_reply(s, h->seq, ts);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "an.h"
+#include "bo_time.h"
 
 #define RING_MAX (1u << 24) /* 16 M probes in flight: 1 kHz for over four hours */
 
@@ -200,6 +201,7 @@ static void retire_ok(an_stream *s, const an_probe *p)
 static void retire_lost(an_stream *s, const an_probe *p, uint32_t seq)
 {
 	s->lost++;
+	s->lost_fast += p->fast;
 	if (!s->in_outage) {
 		memset(&s->cur, 0, sizeof s->cur);
 		s->cur.prev_ok = s->last_ok_send;
@@ -308,6 +310,23 @@ uint32_t an_stream_reply_number(an_stream *s, uint32_t seq, int64_t ts)
 	return (ra - m < 0 ? m - ra : ra - m) <= (rb - m < 0 ? m - rb : rb - m) ? seq : seq + 1;
 }
 
+void an_stream_schedule(an_stream *s, const an_run *r, uint32_t seq, int64_t deadline)
+{
+	if (!r->t0 || s->interval <= 0 || !s->started || (int32_t)(seq - s->base) < 0 ||
+	    (int32_t)(seq - s->top) >= 0)
+		return;
+	an_probe *p = slot(s, seq);
+	s->scheduled = 1;
+	int64_t off = deadline - r->t0 - s->phase;
+	if (off < 0 || p->fast)
+		return;
+	int64_t rem = off % s->interval; /* 1 us of rounding (a STAMP T1) is still on schedule */
+	if (rem > BO_NS_PER_US && s->interval - rem > BO_NS_PER_US) {
+		p->fast = 1;
+		s->sent_fast++;
+	}
+}
+
 int an_stream_rekey_first(an_stream *s, uint32_t seq)
 {
 	if (s->sent != 1 || s->noutages || s->in_outage || s->dropped)
@@ -394,6 +413,7 @@ void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts)
 	}
 	p->reply = ts;
 	s->answered++;
+	s->answered_fast += p->fast;
 	int64_t rtt = ts - p->send;
 	if (s->desc->flags & BO_STREAM_BYTES)
 		note_stall(s, p->send, ts, rtt);

@@ -69,6 +69,14 @@ for name in sorted(os.listdir(here)):
         check(st["icmp_seq_renumbered"] > 0 and st["sent"] == 214 and st["blind"] <= 1,
               f"{name}: {st['icmp_seq_renumbered']} repeated numbers filed as the next probe, "
               f"{st['sent']} sent, {st['lost']} lost (before: 206 sent, 134 lost, 9 blind)")
+    if name == "lab-safety-timeout":
+        st = [x for x in got["streams"] if x["stream"] == "icmp"][0]
+        o, fr = st["outages"][0], st["outage_rate"]
+        nominal = st["lost"] - fr["lost"]
+        check(fr["sent"] > 0 and abs(nominal - o["duration_ns"] / st["interval_ns"]) <= 2,
+              f"{name}: {nominal} probes lost at the 100 ms interval over the "
+              f"{o['duration_ns'] / 1e9:.2f} s outage, the {fr['sent']} sent faster during it "
+              f"counted apart")
     if name == "cut-open":
         o = st["outages"][-1]
         check(got["input"]["truncated"] and o["at_least_ns"] and got["verdict"]["verdict"] == "anomalous",
