@@ -13,7 +13,7 @@ packages=(
   qemu-system-x86 cpio kmod # blackout-lab's real migrations: QEMU, and the guest image it builds
   prometheus sqlite3 # promtool checks the --prom file; sqlite3 queries the --records (tests)
   python3-scapy # a STAMP implementation not ours, sender and reflector (tests)
-  tmux tzdata # the live view in an 80-column terminal; --tz zone names (tests)
+  tmux tzdata jq # the live view in an 80-column terminal; --tz zone names; a jq pipeline (tests)
   lintian fakeroot dpkg-dev man-db groff-base systemd # the packages: lintian checks them, man renders the pages, systemd-analyze checks the unit (tests)
 )
 

@@ -224,6 +224,18 @@ for cmd in ([AN, "--no-write", "--json", "-", ping], [AN, "compare", "--json", "
     check(ok, "%s --json -: only JSON on standard output, the text on stderr"
           % " ".join(os.path.basename(c) for c in cmd[:2]))
 
+# ...through jq itself, as an operator's pipeline would
+import shlex
+import shutil
+if shutil.which("jq"):
+    pipe = ("%s --no-write --json - %s | jq -r '.verdict.verdict, (.migrations | length)'"
+            % (shlex.quote(AN), shlex.quote(ping)))
+    r = subprocess.run(["sh", "-c", pipe], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and r.stdout.split() == ["switchover-only", "1"],
+          "blackout-analyze --json - | jq: %r" % r.stdout.strip())
+else:
+    check(False, "jq missing (scripts/deps.sh installs it)")
+
 # The responder's --log through a planted link: refused, nothing appended to the victim.
 RSP = os.path.join(build, "responder", "blackout-responder")
 link = os.path.join(tmp, "responder.jsonl")
