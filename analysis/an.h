@@ -78,6 +78,7 @@ typedef struct an_outage {
 	uint32_t first_seq, last_seq;               /* its lost probes' sequence numbers */
 	/* from guest.jsonl: lost probes the guest's capture saw arrive */
 	uint64_t arrived;
+	uint64_t fw_dropped;   /* of its lost probes, those the guest's firewall logged dropping */
 	int64_t first_arrival; /* on the probe's clock; 0: none */
 	/* the results (verdict.c) */
 	uint8_t attribution; /* enum an_attribution_code */
@@ -273,6 +274,10 @@ typedef struct an_event {
 	struct an_phases phases;      /* its longest outage's */
 	struct an_clock_result clock; /* the guest's clock between its neighbours and it */
 	int mark0, nmarks;            /* its markers: markers[mark0 .. mark0 + nmarks) */
+	int64_t indication;           /* the guest's first network event in it (a network-change
+	                               * indication reached the guest), 0 none */
+	int indication_known;         /* the guest's events cover it (they go on past its end) */
+	uint64_t fw_dropped;          /* its lost probes the guest's firewall logged dropping */
 } an_event;
 
 /* host.c: a migration as the hypervisor tells it (host.jsonl, a Hyper-V event export). */
@@ -286,9 +291,10 @@ typedef struct an_host_mig {
 	char logged_by[64];              /* Hyper-V: the host whose event log had it */
 	bo_addr target;
 	int have_target;
-	int event_id;                /* Hyper-V: 20415, or 20417 (unexpectedly long) */
-	int64_t stop, resume, end;   /* realtime ns; 0 unknown */
-	int64_t downtime, total;     /* ns; -1 unknown */
+	int event_id;              /* Hyper-V: 20415, or 20417 (unexpectedly long) */
+	int64_t stop, resume, end; /* realtime ns; 0 unknown */
+	int64_t downtime, total;   /* ns; -1 unknown */
+	int to_fixed; /* its destination host has the fix (host facts): 1, 0, -1 unknown */
 	int outage[AN_HOST_STREAMS]; /* each stream's outage it made, -1 none */
 } an_host_mig;
 
@@ -357,9 +363,18 @@ typedef struct an_run {
 	/* guest.jsonl: the guest's network events on the probe's clock */
 	int have_guest;
 	int64_t guest_offset; /* probe realtime - guest realtime, least over the clock events */
-	int64_t guest_net[16];
+	/* the guest's network events (the lab's indication: link down, up), and whose */
+	int64_t guest_net[256];
+	bo_addr guest_net_target[256];
 	int nguest_net;
+	struct an_guest_seen { /* per target, the last of its events (how far its account goes) */
+		bo_addr target;
+		int64_t last;
+	} guest_seen[AN_MAX_GUEST_FACTS];
+	int nguest_seen;
 	uint64_t guest_events, guest_arrivals;
+	int have_fwlog;           /* a responder read its firewall's drops (--fw-log) */
+	uint64_t guest_fw_drops;  /* fw-drop events, all */
 	int64_t guest_gap[16][2]; /* the guest's capture down (capture-lost .. capture-back) */
 	int nguest_gap;
 	/* The guest firewall's own account of a quarantine (Windows, "wfp" events): from its
@@ -373,6 +388,13 @@ typedef struct an_run {
 	char host_path[4200];
 	an_host_mig *host;
 	int nhost, host_cap;
+	/* host facts (host.jsonl "host" lines, Get-BlackoutHostFacts.ps1): does a host have the
+	 * fix (KB4338822's build and SendLmNetworkChangeIndication 0)? */
+	struct an_host_fact {
+		char host[64];
+		int fixed;
+	} host_facts[256];
+	int nhost_facts;
 	uint64_t host_bad, host_dropped; /* records unreadable, beyond AN_MAX_HOST */
 	/* migration events (events.c), in time order */
 	an_event *events;

@@ -101,6 +101,8 @@ static int read_records(const char *input, int group, cmp_result *c, samples *ou
 		bo_json_text(o, "target", "", sm->target, sizeof sm->target);
 		bo_json_text(o, "probe_host", "", sm->host, sizeof sm->host);
 		sm->blackout = bo_json_time(o, "dark_ns");
+		const json_t *fx = json_object_get(o, "destination_fixed");
+		sm->fixed = json_is_boolean(fx) ? json_is_true(fx) : -1;
 		size_t i;
 		json_t *p;
 		json_array_foreach(json_object_get(o, "streams"), i, p)
@@ -142,6 +144,7 @@ static int summarize(const char *input, int group, const an_settings *set, const
 				break;
 			events++;
 			sm->input = input, sm->event = i + 1, sm->verdict = e->j.verdict;
+			sm->fixed = e->host >= 0 ? r.host[e->host].to_fixed : -1;
 			snprintf(sm->target, sizeof sm->target, "%s",
 			         r.streams[e->stream0].target_str);
 			bo_text_clean(sm->host, sizeof sm->host, host ? host : "");
@@ -158,6 +161,7 @@ static int summarize(const char *input, int group, const an_settings *set, const
 		cmp_run *sm = events ? NULL : add_sample(out, group);
 		if (sm) { /* no migration seen: the run as one sample */
 			sm->input = input, sm->verdict = r.verdict;
+			sm->fixed = -1;
 			snprintf(sm->target, sizeof sm->target, "%s",
 			         r.nstreams ? r.streams[0].target_str : "");
 			bo_text_clean(sm->host, sizeof sm->host, host ? host : "");
@@ -264,9 +268,10 @@ static void usage(FILE *f)
 	        "the first and the last group, and a one-line conclusion.\n"
 	        "\n"
 	        "  -g, --group LABEL        the runs after it form a group (default label: all)\n"
-	        "      --by target|host|label\n"
-	        "                           split each group by the migrations' target or the\n"
-	        "                           probe's host (default: label, no split)\n"
+	        "      --by target|host|fix|label\n"
+	        "                           split each group by the migrations' target, the\n"
+	        "                           probe's host, or whether the destination host had\n"
+	        "                           the fix (host facts; default: label, no split)\n"
 	        "      --markdown           print Markdown tables (for a benchmark report)\n"
 	        "  -j, --json FILE          write the comparison as JSON (- for standard output)\n"
 	        "      --html FILE          write an HTML page with the blackout CDF per group\n"
@@ -317,7 +322,7 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 	int nruns = 0, ng = 0, markdown = 0, quiet = 0, c;
 	const char *json_path = NULL, *html_path = NULL;
 	an_gates gates = {0};
-	enum { BY_LABEL, BY_TARGET, BY_HOST } by = BY_LABEL;
+	enum { BY_LABEL, BY_TARGET, BY_HOST, BY_FIX } by = BY_LABEL;
 	optind = 1;
 	/* "-" first: runs come back in order as option 1, so they join the group before them. */
 	while ((c = getopt_long(argc, argv, "-g:j:qh", opts, NULL)) != -1) {
@@ -348,8 +353,11 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 				by = BY_HOST;
 			else if (!strcmp(optarg, "label"))
 				by = BY_LABEL;
+			else if (!strcmp(optarg, "fix"))
+				by = BY_FIX;
 			else
-				bo_cli_usage_error("--by takes target, host or label: %s", optarg);
+				bo_cli_usage_error("--by takes target, host, fix or label: %s",
+				                   optarg);
 			break;
 		case 'h': usage(stdout); return 0;
 		default:
@@ -385,8 +393,10 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 		for (int i = 0; i < sm.n; i++) {
 			if (sm.group[i] != gi)
 				continue;
+			static const char *const fix[] = {"fix-unknown", "not-fixed", "fixed"};
 			const char *k = by == BY_TARGET ? sm.v[i].target
 			                : by == BY_HOST ? sm.v[i].host
+			                : by == BY_FIX  ? fix[sm.v[i].fixed + 1]
 			                                : "";
 			char name[96];
 			snprintf(name, sizeof name, "%s%s%s", g[gi].label, *k ? " " : "", k);

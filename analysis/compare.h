@@ -17,6 +17,7 @@ typedef struct cmp_run {
 	int event;                         /* its id in the run's migrations[]; 0: the whole run */
 	char target[48];                   /* the target it happened to */
 	char host[64];                     /* the probe's host (probe.jsonl), "" if unknown */
+	int fixed;                         /* its destination host had the fix: 1, 0, -1 unknown */
 	int verdict;                       /* enum an_verdict_code */
 	int64_t blackout;                  /* its longest outage; 0: none */
 	int open;                          /* still dark at the capture's end: at least blackout */

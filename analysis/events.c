@@ -15,6 +15,7 @@
 
 #include "an.h"
 #include "bo_err.h"
+#include "bo_time.h"
 
 typedef struct piece {
 	int64_t start, end;
@@ -115,6 +116,24 @@ static void surroundings(an_run *r, int i)
 	an_clock_fit(r, e->main_stream, e->main_outage, lo, hi, &e->clock);
 	an_phases_of(r, o, &e->phases);
 	e->attribution = o->attribution;
+	/* a network-change indication: the target's own guest network event inside it (known
+	 * only if that guest's account goes on past the event: a full outage can hold its event
+	 * channel back beyond the run's end) */
+	e->indication = 0;
+	e->indication_known = 0;
+	for (int k = 0; k < r->nguest_seen; k++)
+		if (bo_addr_eq(&r->guest_seen[k].target, t) && r->guest_seen[k].last > e->end)
+			e->indication_known = 1;
+	for (int k = 0; k < r->nguest_net && !e->indication; k++)
+		if (r->guest_net[k] >= e->start - BO_NS_PER_S && r->guest_net[k] <= e->end &&
+		    (!r->guest_net_target[k].family || bo_addr_eq(&r->guest_net_target[k], t)))
+			e->indication = r->guest_net[k];
+	if (e->indication)
+		e->indication_known = 1;
+	e->fw_dropped = 0;
+	for (int k = 0; k < e->nparts; k++)
+		e->fw_dropped +=
+		        r->streams[e->parts[k].stream].outages[e->parts[k].outage].fw_dropped;
 	int64_t from = e->start - AN_EVENT_LEAD > lo ? e->start - AN_EVENT_LEAD : lo;
 	e->mark0 = e->nmarks = 0;
 	for (int k = 0; k < r->nmarkers; k++)

@@ -69,7 +69,7 @@ int an_read_guest(an_run *r)
 	json_t *o;
 	long line = 0;
 	int rc, have_offset = 0;
-	int64_t net[16], gap[16][2], quar[8][2];
+	int64_t net[256], gap[16][2], quar[8][2];
 	int in_quar = 0;
 	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
 		if (rc < 0)
@@ -100,6 +100,17 @@ int an_read_guest(an_run *r)
 					out->first_arrival = guest;
 			}
 		}
+		/* The guest firewall's own account of a drop (--fw-log): which lost probe it
+		 * was, proven, beside the capture's arrivals. */
+		if (!strcmp(type, "fw-drop")) {
+			r->guest_fw_drops++;
+			if (bo_addr_parse(bo_json_str(o, "target", ""), &target) == 0 &&
+			    (st = arrival_probe(r, o, &target, &seq)) && (out = outage_of(st, seq)))
+				out->fw_dropped++;
+		}
+		if (!strcmp(type, "start") &&
+		    !strncmp(bo_json_str(o, "firewall_drops", ""), "NFLOG", 5))
+			r->have_fwlog = 1;
 		/* Each responder's start: what it is and what it found, for the records. */
 		if (!strcmp(type, "start") && r->nguest_facts < AN_MAX_GUEST_FACTS) {
 			json_t *facts = json_deep_copy(o);
@@ -113,8 +124,22 @@ int an_read_guest(an_run *r)
 			gap[r->nguest_gap][0] = guest, gap[r->nguest_gap][1] = 0;
 		if (!strcmp(type, "capture-back") && guest && r->nguest_gap < 16)
 			gap[r->nguest_gap++][1] = guest;
-		if (!strcmp(type, "net") && guest && r->nguest_net < 16)
+		bo_addr who;
+		int have_who = bo_addr_parse(bo_json_str(o, "target", ""), &who) == 0;
+		if (!strcmp(type, "net") && guest && r->nguest_net < 256) {
+			r->guest_net_target[r->nguest_net] = have_who ? who : (bo_addr){0};
 			net[r->nguest_net++] = guest;
+		}
+		/* how far each target's account goes (on the guest's clock until the end) */
+		if (have_who && guest) {
+			int k = 0;
+			while (k < r->nguest_seen && !bo_addr_eq(&r->guest_seen[k].target, &who))
+				k++;
+			if (k == r->nguest_seen && k < AN_MAX_GUEST_FACTS)
+				r->guest_seen[r->nguest_seen++] = (struct an_guest_seen){who, 0};
+			if (k < r->nguest_seen && guest > r->guest_seen[k].last)
+				r->guest_seen[k].last = guest;
+		}
 		/* Windows: an interface's unquarantine filters (one per WFP layer) deleted together
 		 * start a quarantine; added back, end it. */
 		if (!strcmp(type, "wfp") && guest && r->nguest_quar < 8 &&
@@ -139,6 +164,8 @@ int an_read_guest(an_run *r)
 			r->guest_quar[i][k] = quar[i][k] ? quar[i][k] + r->guest_offset : 0;
 	for (int i = 0; i < r->nguest_net; i++)
 		r->guest_net[i] = net[i] + r->guest_offset;
+	for (int i = 0; i < r->nguest_seen; i++)
+		r->guest_seen[i].last += r->guest_offset;
 	for (int i = 0; i < r->nguest_gap; i++)
 		for (int k = 0; k < 2; k++)
 			r->guest_gap[i][k] = gap[i][k] + r->guest_offset;

@@ -59,8 +59,36 @@ static int64_t dur(const json_t *o, const char *key)
 	return json_object_get(o, key) ? bo_json_time(o, key) : -1;
 }
 
+/* A host's facts: {"type":"host", "host", "build", "send_lm_network_change_indication",
+ * "fixed"}; "fixed" as the script judged it, else from the build (14393.2395 or later on
+ * Server 2016's line, any later line) and the value being 0. */
+static void host_fact(an_run *r, const json_t *o)
+{
+	if (r->nhost_facts == (int)(sizeof r->host_facts / sizeof r->host_facts[0]))
+		return;
+	struct an_host_fact *h = &r->host_facts[r->nhost_facts];
+	bo_json_text(o, "host", "", h->host, sizeof h->host);
+	if (!h->host[0])
+		return;
+	const json_t *fx = json_object_get(o, "fixed");
+	if (json_is_boolean(fx)) {
+		h->fixed = json_is_true(fx);
+	} else {
+		long major = 0, ubr = 0;
+		const char *b = bo_json_str(o, "build", "");
+		int ok = sscanf(b, "%ld.%ld", &major, &ubr) == 2;
+		h->fixed = ok && (major > 14393 || (major == 14393 && ubr >= 2395)) &&
+		           bo_json_int(o, "send_lm_network_change_indication", 1) == 0;
+	}
+	r->nhost_facts++;
+}
+
 static void from_line(an_run *r, const json_t *o)
 {
+	if (!strcmp(bo_json_str(o, "type", ""), "host")) {
+		host_fact(r, o);
+		return;
+	}
 	if (strcmp(bo_json_str(o, "type", ""), "migration") != 0)
 		return;
 	an_host_mig m;
@@ -325,6 +353,13 @@ static int match(const an_stream *s, const an_host_mig *m)
 
 void an_host_match(an_run *r)
 {
+	for (int i = 0; i < r->nhost; i++) { /* the destination's fix, where its facts are known */
+		an_host_mig *m = &r->host[i];
+		m->to_fixed = -1;
+		for (int k = 0; k < r->nhost_facts && m->to_host[0]; k++)
+			if (!strcmp(r->host_facts[k].host, m->to_host))
+				m->to_fixed = r->host_facts[k].fixed;
+	}
 	for (int i = 0; i < r->nhost; i++) {
 		an_host_mig *m = &r->host[i];
 		for (int k = 0; k < r->nstreams && k < AN_HOST_STREAMS; k++) {

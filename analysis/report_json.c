@@ -66,6 +66,8 @@ static json_t *outage_json(const an_run *r, const an_stream *s, const an_outage 
 	json_object_set_new(j, "last_seq", json_integer(o->last_seq));
 	json_object_set_new(j, "guest_arrived",
 	                    r->have_guest ? json_integer((json_int_t)o->arrived) : json_null());
+	json_object_set_new(j, "firewall_dropped",
+	                    r->have_fwlog ? json_integer((json_int_t)o->fw_dropped) : json_null());
 	json_object_set_new(j, "first_guest_arrival_ns", ns_or_null(o->first_arrival));
 	json_object_set_new(j, "attribution", why ? json_string(why) : json_null());
 	json_object_set_new(j, "guest_capture_down_ns",

@@ -72,6 +72,13 @@ json_t *an_event_json(const an_run *r, int i)
 		                                "label", r->markers[k].label, "ts_ns",
 		                                (json_int_t)r->markers[k].ts));
 	json_object_set_new(j, "markers", marks);
+	/* the guest's own evidence: did a network-change indication reach it, and what did its
+	 * firewall drop (null when the guest did not say, or its account stops before the end) */
+	json_object_set_new(j, "indication_ns", ns_or_null(e->indication));
+	json_object_set_new(j, "indication",
+	                    !e->indication_known ? json_null() : json_boolean(e->indication != 0));
+	json_object_set_new(j, "firewall_dropped",
+	                    r->have_fwlog ? json_integer((json_int_t)e->fw_dropped) : json_null());
 	json_object_set_new(j, "tcp_est_held_ns",
 	                    e->held >= 0 ? json_integer((json_int_t)e->held) : json_null());
 	json_t *hv = json_null();
@@ -89,6 +96,8 @@ json_t *an_event_json(const an_run *r, int i)
 		                            : json_null());
 		json_object_set_new(hv, "from_host", str_or_null(m->from_host));
 		json_object_set_new(hv, "to_host", str_or_null(m->to_host));
+		json_object_set_new(hv, "to_host_fixed",
+		                    m->to_fixed < 0 ? json_null() : json_boolean(m->to_fixed));
 		json_object_set_new(hv, "logged_by", str_or_null(m->logged_by));
 		json_object_set_new(hv, "stop_ns", ns_or_null(m->stop));
 		json_object_set_new(hv, "resume_ns", ns_or_null(m->resume));
@@ -139,6 +148,10 @@ int an_write_records(const an_run *r, const char *path)
 		const an_host_mig *m = r->events[i].host >= 0 ? &r->host[r->events[i].host] : NULL;
 		json_object_set_new(e, "source_host", str_or_null(m ? m->from_host : ""));
 		json_object_set_new(e, "destination_host", str_or_null(m ? m->to_host : ""));
+		/* the destination host's fix, where host facts said (Get-BlackoutHostFacts.ps1) */
+		json_object_set_new(e, "destination_fixed",
+		                    !m || m->to_fixed < 0 ? json_null()
+		                                          : json_boolean(m->to_fixed));
 		bo_log_put(&log, e);
 	}
 	json_decref(facts);

@@ -233,6 +233,14 @@ static void events_text(FILE *f, const an_run *r)
 	}
 }
 
+static const char *indication_text(const an_event *e)
+{
+	return e->indication         ? "a network-change indication reached the guest"
+	       : e->indication_known ? "no network-change indication in the guest"
+	                             : "whether an indication reached the guest is not known (its "
+	                               "events stop before the migration ended)";
+}
+
 /* Each migration's own account, when the run had more than one: its reason, markers and the
  * guest's clock around it (a single migration's is the run's verdict, below). */
 #define TEXT_EVENT_DETAILS 50
@@ -260,6 +268,8 @@ static void event_details(FILE *f, const an_run *r)
 			fprintf(f, "      marker %-12s %s  %.60s\n", r->markers[k].kind,
 			        tod(r, r->markers[k].ts, a, sizeof a), r->markers[k].label);
 		clock_text(f, &e->clock, "      ");
+		if (r->have_guest)
+			fprintf(f, "      %s\n", indication_text(e));
 	}
 }
 
@@ -296,6 +306,8 @@ static void dark_text(FILE *f, const an_run *r)
 		         bo_dur_str(e->held, h, sizeof h));
 	}
 	wrap(f, line, "    ", 96);
+	if (r->have_guest) /* the guest's own evidence of the indication */
+		fprintf(f, "    %s\n", indication_text(e));
 }
 
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)

@@ -240,6 +240,13 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 		         bo_dur_str(o->first_arrival - o->start, a, sizeof a), more,
 		         bo_dur_str(o->end - o->first_arrival, b, sizeof b));
 	}
+	/* The guest firewall's log of its drops (--fw-log): which lost probes it dropped. */
+	if (r->have_fwlog && o->lost) {
+		size_t len = strlen(reason);
+		snprintf(reason + len, reason_len - len,
+		         "; the guest's firewall logged dropping %llu of its %llu lost probes",
+		         (unsigned long long)o->fw_dropped, (unsigned long long)o->lost);
+	}
 	/* The guest firewall's own account (Windows WFP). */
 	const int64_t *q = an_guest_quarantine(r, o->start, o->end);
 	if (q) {

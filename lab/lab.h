@@ -92,7 +92,11 @@ void lab_nft_free(void);
 /* rules.c: the quarantine's nftables text (the simulated VM and the QEMU guest's agent). */
 extern const char lab_rules_vm_base[]; /* table, chains, conntrack from the start */
 extern const char lab_rules_lift[];    /* quarantine lifted */
-void lab_rules_quarantine(int scope, char *buf, size_t len);
+/* The quarantine's rules for scope; with log_group each drop is also logged there (NFLOG, the
+ * prefix LAB_LOG_PREFIX), where the VM's responder reads them (--fw-log). */
+#define LAB_LOG_GROUP 7
+#define LAB_LOG_PREFIX "blackout-lab-quarantine"
+void lab_rules_quarantine(int scope, int log_group, char *buf, size_t len);
 int lab_scope_parse(const char *s, int *scope);
 char *lab_scope_str(int scope, char *buf, size_t len); /* "icmp,udp,tcp-new" */
 /* The quarantine scopes that block a stream type, from its transport and flags: echo requests,

@@ -203,9 +203,11 @@ static pid_t start_responder(const lab *l, int vm, const char *bin, const char *
 		snprintf(log, sizeof log, "%s/responder-vm%d.jsonl", run, vm);
 	else
 		snprintf(log, sizeof log, "%s/responder.jsonl", run);
-	char *argv[] = {(char *)bin,   "--quiet",      "--capture", "eth0",
-	                "--heartbeat", LAB_PROBE_ADDR, "--log",     log,
-	                "--priority",  "realtime",     NULL};
+	char group[8];
+	snprintf(group, sizeof group, "%d", LAB_LOG_GROUP);
+	char *argv[] = {(char *)bin,    "--quiet", "--capture", "eth0",       "--heartbeat",
+	                LAB_PROBE_ADDR, "--log",   log,         "--priority", "realtime",
+	                "--fw-log",     group,     NULL};
 	pid_t pid = lab_spawn(l, (enum lab_role)(LAB_VM + vm), argv);
 	if (pid < 0)
 		return -1;

@@ -256,7 +256,7 @@ static void log_truth(const mig *m, const char *stream, int blocked, const int64
 int lab_migrate(const lab *l, const lab_scenario *sc, int vm, int k, bo_log *truth)
 {
 	int64_t pause[2], event[2] = {0, 0}, qon[2] = {0, 0}, resume[2], garp[2], qoff[2] = {0, 0};
-	char rules[512], d[32], addr[16], addr6[40], mac[18], port[8], cmd[160];
+	char rules[2048], d[32], addr[16], addr6[40], mac[18], port[8], cmd[160];
 	lab_vm_ident(vm, 0, addr, addr6, mac);
 	snprintf(port, sizeof port, vm ? "v%d" : "v", vm);
 	mig m = {sc, addr, vm, k, truth};
@@ -284,7 +284,10 @@ int lab_migrate(const lab *l, const lab_scenario *sc, int vm, int k, bo_log *tru
 	}
 	/* Quarantine goes on before the path reopens, so no probe slips through between. */
 	if (sc->quarantine_ns) {
-		lab_rules_quarantine(sc->scope, rules, sizeof rules);
+		/* A quarantine is the guest firewall's: its drops logged for the responder. A
+		 * full outage (tcp-all) imitates a dark network or VM: nothing logged. */
+		lab_rules_quarantine(sc->scope, sc->scope & LAB_Q_TCP_ALL ? 0 : LAB_LOG_GROUP,
+		                     rules, sizeof rules);
 		if (lab_nft(l, V, rules, &qon[0], &qon[1]))
 			return -1;
 		log_step(&m, "quarantine-on", qon[0], qon[1]);

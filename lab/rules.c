@@ -62,17 +62,35 @@ char *lab_scope_str(int scope, char *buf, size_t len)
 	return buf;
 }
 
-void lab_rules_quarantine(int scope, char *buf, size_t len)
+void lab_rules_quarantine(int scope, int log_group, char *buf, size_t len)
 {
+	char plain[1024];
 	size_t off = 0;
-	buf[0] = 0;
+	plain[0] = 0;
 	if (scope & LAB_Q_TCP_ALL)
 		scope &= ~LAB_Q_TCP_NEW; /* all TCP covers the new connections */
 	for (size_t i = 0; i < NSCOPES; i++)
-		if (scope & scopes[i].bit && off < len)
-			off += (size_t)snprintf(buf + off, len - off,
+		if (scope & scopes[i].bit && off < sizeof plain)
+			off += (size_t)snprintf(plain + off, sizeof plain - off,
 			                        "add rule inet blackout quarantine %s\n",
 			                        scopes[i].rule);
+	/* Logged, each drop, to an NFLOG group (the guest firewall's own account of what it
+	 * dropped, as a Windows guest's WFP would give it): "... log group N prefix ... drop". */
+	size_t o = 0;
+	buf[0] = 0;
+	for (const char *p = plain; *p && o + 1 < len;) {
+		const char *d = strstr(p, " drop\n");
+		size_t n = d ? (size_t)(d - p) : strlen(p);
+		o += (size_t)snprintf(buf + o, len - o, "%.*s", (int)n, p);
+		if (!d)
+			break;
+		if (log_group && o < len)
+			o += (size_t)snprintf(buf + o, len - o, " log group %d prefix \"%s\"",
+			                      log_group, LAB_LOG_PREFIX);
+		if (o < len)
+			o += (size_t)snprintf(buf + o, len - o, " drop\n");
+		p = d + 6;
+	}
 }
 
 int lab_blocked_by(const bo_stream_desc *d)

@@ -73,6 +73,29 @@ static int adopt(rsp *r, pcap_t *pc, char *err, size_t errlen)
 	return 0;
 }
 
+json_t *rsp_arrival_json(const rsp_arrival *a)
+{
+	char src[48];
+	json_t *e = json_pack("{s:s, s:s}", "proto", a->proto, "src",
+	                      bo_addr_str(&a->src, src, sizeof src));
+	if (a->sport)
+		json_object_set_new(e, "sport", json_integer(a->sport));
+	if (a->tagged) {
+		json_object_set_new(e, "stream", json_integer(a->stream));
+		json_object_set_new(e, "run", json_integer(a->run));
+		json_object_set_new(e, "pseq", json_integer(a->seq));
+	} else if (a->stamp) {
+		json_object_set_new(e, "ssid", json_integer(a->ssid));
+		json_object_set_new(e, "pseq", json_integer(a->seq));
+	} else if (a->syn) {
+		json_object_set_new(e, "isn", json_integer(a->isn));
+	} else if (a->echo) {
+		json_object_set_new(e, "icmp_id", json_integer(a->icmp_id));
+		json_object_set_new(e, "icmp_seq", json_integer(a->icmp_seq));
+	}
+	return e;
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	rsp *r = (rsp *)user;
@@ -84,7 +107,6 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	if (pcap_get_tstamp_precision(r->cap.pcap) != PCAP_TSTAMP_PRECISION_NANO)
 		frac *= 1000;
 	int64_t ts = (int64_t)h->ts.tv_sec * BO_NS_PER_S + frac;
-	char src[48];
 	for (int i = 0; i < n; i++) {
 		/* The allowlist holds for the capture too: another host's flood is not the
 		 * guest's account of the probes (nor a way to fill its log). */
@@ -92,25 +114,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 			r->cap.not_allowed++;
 			continue;
 		}
-		json_t *e = json_pack("{s:s, s:s}", "proto", a[i].proto, "src",
-		                      bo_addr_str(&a[i].src, src, sizeof src));
-		if (a[i].sport)
-			json_object_set_new(e, "sport", json_integer(a[i].sport));
-		if (a[i].tagged) {
-			json_object_set_new(e, "stream", json_integer(a[i].stream));
-			json_object_set_new(e, "run", json_integer(a[i].run));
-			json_object_set_new(e, "pseq", json_integer(a[i].seq));
-		} else if (a[i].stamp) {
-			json_object_set_new(e, "ssid", json_integer(a[i].ssid));
-			json_object_set_new(e, "pseq", json_integer(a[i].seq));
-		} else if (a[i].syn) {
-			json_object_set_new(e, "isn", json_integer(a[i].isn));
-		} else if (a[i].echo) {
-			json_object_set_new(e, "icmp_id", json_integer(a[i].icmp_id));
-			json_object_set_new(e, "icmp_seq", json_integer(a[i].icmp_seq));
-		}
 		r->cap.arrivals++;
-		rsp_event_at(r, "arrival", e, ts);
+		rsp_event_at(r, "arrival", rsp_arrival_json(&a[i]), ts);
 	}
 }
 

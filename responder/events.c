@@ -8,10 +8,11 @@
 #include "bo_time.h"
 #include "responder.h"
 
-/* Which budget an event type draws on: 0 arrivals, 1 connections, 2 none. */
+/* Which budget an event type draws on: 0 arrivals (and the firewall's drops), 1 connections,
+ * 2 none. */
 static int budget_class(const char *type)
 {
-	if (!strcmp(type, "arrival"))
+	if (!strcmp(type, "arrival") || !strcmp(type, "fw-drop"))
 		return 0;
 	if (!strncmp(type, "tcp-", 4))
 		return 1;

@@ -47,6 +47,9 @@ static void usage(FILE *f)
 	        "Guest events (to the log and the event channel):\n"
 	        "  -c, --capture IFACE     record every probe's arrival at the NIC (needs root or\n"
 	        "                          CAP_NET_RAW); off by default\n"
+	        "      --fw-log GROUP      the guest firewall's drops: the NFLOG group its drop\n"
+	        "                          rules log to (nft ... log group 7 drop), each dropped\n"
+	        "                          probe a fw-drop event (Linux; needs CAP_NET_ADMIN)\n"
 	        "  -H, --heartbeat HOST[:PORT]\n"
 	        "                          a 32-byte datagram to the probe host every 10 ms (port "
 	        "%d)\n"
@@ -85,29 +88,29 @@ static void usage(FILE *f)
 static json_t *counters(const rsp *r)
 {
 	const rsp_counters *c = &r->refl.c;
-	return json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I}, "
-	                 "s:{s:i, s:I, s:I, s:I}, "
-	                 "s:{s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}, "
-	                 "s:{s:I, s:I}, s:{s:I, s:I}}",
-	                 "stamp", "received", (json_int_t)c->received, "reflected",
-	                 (json_int_t)c->reflected, "malformed", (json_int_t)c->malformed,
-	                 "auth_failed", (json_int_t)c->auth_failed, "denied", (json_int_t)c->denied,
-	                 "rate_limited", (json_int_t)c->limited, "send_errors",
-	                 (json_int_t)c->send_errors, "sessions_evicted", (json_int_t)c->evicted,
-	                 "sessions", r->refl.nsessions, "replayed", (json_int_t)c->replayed,
-	                 "loop_refused", (json_int_t)c->loop_refused, "port_refused",
-	                 (json_int_t)c->port_refused, "tcp", "clients", r->tcp.nconns, "refused",
-	                 (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
-	                 "auth_failed", (json_int_t)r->tcp.auth_failed, "capture", "arrivals",
-	                 (json_int_t)r->cap.arrivals, "errors", (json_int_t)r->cap.errors,
-	                 "not_allowed", (json_int_t)r->cap.not_allowed, "heartbeat", "sent",
-	                 (json_int_t)r->hb.seq, "errors", (json_int_t)r->hb.errors, "journal",
-	                 "events", (json_int_t)r->journal.next, "kept",
-	                 (json_int_t)(r->journal.next - r->journal.first), "bytes",
-	                 (json_int_t)r->journal.bytes, "events_dropped", "arrivals",
-	                 (json_int_t)r->events_dropped[0], "connections",
-	                 (json_int_t)r->events_dropped[1], "log", "bytes", (json_int_t)r->log_bytes,
-	                 "rotations", (json_int_t)r->log_rotations);
+	return json_pack(
+	        "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I}, "
+	        "s:{s:i, s:I, s:I, s:I}, "
+	        "s:{s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}, "
+	        "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}}",
+	        "stamp", "received", (json_int_t)c->received, "reflected", (json_int_t)c->reflected,
+	        "malformed", (json_int_t)c->malformed, "auth_failed", (json_int_t)c->auth_failed,
+	        "denied", (json_int_t)c->denied, "rate_limited", (json_int_t)c->limited,
+	        "send_errors", (json_int_t)c->send_errors, "sessions_evicted",
+	        (json_int_t)c->evicted, "sessions", r->refl.nsessions, "replayed",
+	        (json_int_t)c->replayed, "loop_refused", (json_int_t)c->loop_refused,
+	        "port_refused", (json_int_t)c->port_refused, "tcp", "clients", r->tcp.nconns,
+	        "refused", (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
+	        "auth_failed", (json_int_t)r->tcp.auth_failed, "capture", "arrivals",
+	        (json_int_t)r->cap.arrivals, "errors", (json_int_t)r->cap.errors, "not_allowed",
+	        (json_int_t)r->cap.not_allowed, "heartbeat", "sent", (json_int_t)r->hb.seq,
+	        "errors", (json_int_t)r->hb.errors, "journal", "events",
+	        (json_int_t)r->journal.next, "kept",
+	        (json_int_t)(r->journal.next - r->journal.first), "bytes",
+	        (json_int_t)r->journal.bytes, "events_dropped", "arrivals",
+	        (json_int_t)r->events_dropped[0], "connections", (json_int_t)r->events_dropped[1],
+	        "log", "bytes", (json_int_t)r->log_bytes, "rotations", (json_int_t)r->log_rotations,
+	        "firewall", "drops", (json_int_t)r->fw_drops, "unreadable", (json_int_t)r->fw_bad);
 }
 
 static void on_readable(uv_poll_t *h, int status, int events)
@@ -193,6 +196,7 @@ static void shut_down(rsp *r, const char *why)
 	uv_close((uv_handle_t *)&r->stop, NULL);
 	rsp_tcp_stop(r);
 	rsp_netev_stop(r);
+	rsp_fwlog_stop(r);
 	rsp_capture_stop(r);
 	rsp_heartbeat_stop(r);
 	rsp_sys_stop(r);
@@ -230,9 +234,10 @@ static void summary(const rsp *r)
 			fprintf(stderr, ", at most %u STAMP packets/s each", r->guard.rate);
 		fputc('\n', stderr);
 	}
-	static const char *names[] = {"TCP listener", "network events", "guest capture",
-	                              "heartbeat",    "priority",       "privileges"};
-	for (int i = 0; i < 6; i++)
+	static const char *names[] = {"TCP listener",  "network events", "guest capture",
+	                              "heartbeat",     "priority",       "privileges",
+	                              "firewall drops"};
+	for (int i = 0; i < 7; i++)
 		fprintf(stderr, "  %-16s %s\n", names[i], r->status[i]);
 	const char *k;
 	json_t *v;
@@ -258,6 +263,7 @@ int main(int argc, char **argv)
 	                                     {"min-source-port", required_argument, 0, 'M'},
 	                                     {"capture", required_argument, 0, 'c'},
 	                                     {"heartbeat", required_argument, 0, 'H'},
+	                                     {"fw-log", required_argument, 0, 'G'},
 	                                     {"step", required_argument, 0, 's'},
 	                                     {"log", required_argument, 0, 'l'},
 	                                     {"log-max", required_argument, 0, 'L'},
@@ -317,6 +323,15 @@ int main(int argc, char **argv)
 		}
 		case 'c': r.cap.iface = optarg; break;
 		case 'H': r.hb_dest = optarg; break;
+		case 'G': {
+			char *end;
+			long g = strtol(optarg, &end, 10);
+			if (*end || g < 1 || g > 65535)
+				bo_cli_usage_error("--fw-log %s: an NFLOG group, 1 to 65535",
+				                   optarg);
+			r.fwlog_group = (int)g;
+			break;
+		}
 		case 's': r.step_ns = bo_cli_duration("--step", optarg); break;
 		case 'l': r.log_path = optarg; break;
 		case 'u': r.user = optarg; break;
@@ -398,6 +413,14 @@ static int serve(rsp *r)
 		snprintf(r->status[1], sizeof r->status[1], "%s", r->netev.what);
 	else
 		snprintf(r->status[1], sizeof r->status[1], "not available: %s", err);
+	/* the firewall's drops: bound before privileges go (CAP_NET_ADMIN) */
+	if (!r->fwlog_group)
+		snprintf(r->status[6], sizeof r->status[6], "off (--fw-log GROUP)");
+	else if (rsp_fwlog_start(r, err, sizeof err) == 0)
+		snprintf(r->status[6], sizeof r->status[6],
+		         "NFLOG group %d: each probe the firewall drops", r->fwlog_group);
+	else
+		snprintf(r->status[6], sizeof r->status[6], "not available: %s", err);
 	rsp_priority_set(r->prio, r->status[4], sizeof r->status[4]);
 	r->sys = rsp_sys_report(r);
 	rsp_sys_start(r, r->sys);
@@ -430,13 +453,14 @@ static int serve(rsp *r)
 	else
 		snprintf(r->status[3], sizeof r->status[3], "off (--heartbeat PROBE_HOST)");
 	rsp_event(r, "start",
-	          json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:O}",
+	          json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	                    "s:O}",
 	                    "tool", "blackout-responder", "version", BLACKOUT_VERSION, "format",
 	                    BO_FORMAT_VERSION, "stamp_port", r->port, "tcp_port", r->tcp_port,
 	                    "authenticated", r->refl.key.len > 0, "tcp", r->status[0], "net_events",
 	                    r->status[1], "capture", r->status[2], "heartbeat", r->status[3],
-	                    "priority", r->status[4], "privileges", r->status[5], "system",
-	                    r->sys));
+	                    "priority", r->status[4], "privileges", r->status[5], "firewall_drops",
+	                    r->status[6], "system", r->sys));
 	if (!r->quiet)
 		summary(r);
 	r->refl.poll.data = r->tick.data = r->sigint.data = r->sigterm.data = r->stop.data = r;

@@ -7,7 +7,9 @@
 struct rsp_os {
 	uv_poll_t netev_poll; /* the rtnetlink socket */
 	int netev_fd;
-	uv_poll_t cap_poll; /* pcap's selectable descriptor */
+	uv_poll_t cap_poll;   /* pcap's selectable descriptor */
+	uv_poll_t fwlog_poll; /* the NFLOG socket (--fw-log) */
+	int fwlog_fd;
 };
 
 #endif

@@ -182,6 +182,19 @@ void rsp_handoff_drain(uv_async_t *a);                   /* the loop (the wake-u
 /* Closes the wake-up; done(data) runs when the loop has let go of it. */
 void rsp_handoff_close(rsp_handoff *h, void (*done)(void *data));
 
+/* nflog.c: the guest firewall's drops as Linux's NFLOG reports them (a rule's `log group N`):
+ * a netlink buffer's packet messages into out (at most max), each with its group, the rule's
+ * prefix, the kernel's timestamp (0: none) and the IP packet (an IPv4 or IPv6 header that
+ * reads); *bad counts messages that were not readable drops. Returns how many. */
+typedef struct rsp_fwdrop {
+	uint16_t group;
+	char prefix[64];
+	int64_t ts;
+	const uint8_t *ip; /* the packet from its IP header, inside the buffer parsed */
+	size_t iplen;
+} rsp_fwdrop;
+int rsp_nflog_parse(const uint8_t *buf, size_t len, rsp_fwdrop *out, int max, int *bad);
+
 /* ---- the responder (main.c and the files that hang off its loop) ---- */
 
 typedef struct rsp_conn rsp_conn;
@@ -231,9 +244,11 @@ typedef struct rsp {
 	} hb;
 	/* What only one platform has (os-linux.h, os-win.h), made by rsp_os_new. */
 	rsp_os *os;
-	char status[6][160]; /* start-up summary lines for the optional parts */
-	const char *user;    /* --user: who to become once the sockets and capture are open */
-	json_t *sys;         /* what the platform reports of itself (sys-*.c) */
+	char status[7][160];       /* start-up summary lines for the optional parts */
+	int fwlog_group;           /* --fw-log GROUP: the guest firewall's NFLOG group, 0 off */
+	uint64_t fw_drops, fw_bad; /* drops reported; messages not readable */
+	const char *user;          /* --user: who to become once the sockets and capture are open */
+	json_t *sys;               /* what the platform reports of itself (sys-*.c) */
 	/* the local log's bounds (events.c) */
 	int64_t log_max;   /* bytes before it is rotated to LOG.1 (0: never) */
 	int64_t log_bytes; /* in the current file */
@@ -265,6 +280,11 @@ void rsp_tcp_tick(rsp *r); /* closes clients that never sent a request */
 void rsp_tcp_stop(rsp *r);
 
 /* netev-linux.c: the guest's network changes as "net" events. */
+/* nflog-linux.c (Linux; elsewhere a stub that says why not): --fw-log GROUP. */
+int rsp_fwlog_start(rsp *r, char *err, size_t errlen);
+void rsp_fwlog_stop(rsp *r);
+/* capture.c: a probe packet's fields as an event's (arrival, fw-drop). */
+json_t *rsp_arrival_json(const rsp_arrival *a);
 int rsp_netev_start(rsp *r, char *err, size_t errlen);
 void rsp_netev_stop(rsp *r);
 /* One buffer of routing messages into "net" events. */

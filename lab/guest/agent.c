@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 	nft_ctx_buffer_output(nft);
 	nft_ctx_buffer_error(nft);
 	char rules[512];
-	lab_rules_quarantine(scope, rules, sizeof rules);
+	lab_rules_quarantine(scope, 0, rules, sizeof rules); /* no NFLOG in the guest's kernel */
 	if (commit("rules-loaded", lab_rules_vm_base) != 0)
 		return 1;
 

@@ -103,6 +103,29 @@ r0 = json.loads(open(rec).readline()) if os.path.exists(rec) else {}
 check(r0.get("source_host") == "hv-a" and r0.get("destination_host") == "hv-b.example",
       "the record says the source and destination host")
 os.remove(rec)
+
+# Host facts (Get-BlackoutHostFacts.ps1's lines): the destination's fix in the records, and
+# compare --by fix splitting the migrations by it. hv-b has KB4338822's build and the value 0;
+# hv-c the build but the indication still on.
+facts = [{"type": "host", "host": "hv-b", "build": "14393.2395",
+          "send_lm_network_change_indication": 0, "fixed": True},
+         {"type": "host", "host": "hv-c", "build": "14393.2430",
+          "send_lm_network_change_indication": 1}]
+fixes = []
+for to in ("hv-b", "hv-c", "hv-z"):
+    line2 = dict(line, to_host=to)
+    hostfile = write(f"hosts-{to}.jsonl", "".join(json.dumps(x) + "\n" for x in facts + [line2]))
+    rec = os.path.join(tmp, "records.jsonl")
+    analyze("--host-events", hostfile, "--records", rec)
+    fixes.append(json.loads(open(rec).read().splitlines()[-1]).get("destination_fixed"))
+check(fixes == [True, False, None],
+      f"destination_fixed from the host facts: fixed, not (the value 1), unknown host ({fixes})")
+out = subprocess.run([AN, "compare", "--json", "-", "--by", "fix", rec], capture_output=True,
+                     text=True)
+names = sorted(g["name"] for g in json.loads(out.stdout)["groups"]) if out.returncode == 0 else []
+check(names == ["all fix-unknown", "all fixed", "all not-fixed"],
+      f"compare --by fix: a group per fix state ({names})")
+os.remove(rec)
 p = subprocess.run([os.path.join(src, "scripts/host-events-libvirt"), "--parse", "vm1"],
                    input="Job type:         None\n", capture_output=True, text=True)
 check(p.returncode == 1 and "no completed job" in p.stderr, "no completed job: a clear error")

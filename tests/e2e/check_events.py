@@ -3,7 +3,8 @@
 one event per migration the lab made (none more), each on the right target, each stream's
 window holding the truth's start and end brackets, the event's verdict as the lab expects, and
 its record (--records) carrying the same; where the lab quarantined, the event's phases (pause,
-quarantine) against the lab's steps of that migration. Usage: check_events.py RUN RECORDS"""
+quarantine) against the lab's steps of that migration, the indication and the guest firewall's
+logged drops against the guest capture's arrivals. Usage: check_events.py RUN RECORDS"""
 import json
 import sys
 
@@ -63,6 +64,28 @@ def main():
             check(ok, f"{tag}: its phases, pause {ph and ph['pause_ns'] / 1e6:.1f} ms "
                   f"(truth {pause / 1e6:.1f}), quarantine {ph and ph['quarantine_ns'] / 1e9:.3f} s "
                   f"(truth {quar / 1e9:.3f})" if ph else f"{tag}: its phases")
+        # The guest's own evidence: its firewall's log of what it dropped (NFLOG, read by the
+        # responder) against its capture's arrivals of the same lost probes, two independent
+        # accounts; the network-change indication the lab gave it, or not.
+        if scenario in ("safety-timeout", "normal"):
+            drops = sum(p["lost"] for p in e["streams"])
+            check(e.get("indication") is True and e.get("firewall_dropped") and
+                  e["firewall_dropped"] <= drops,
+                  f"{tag}: the indication reached the guest; its firewall logged dropping "
+                  f"{e.get('firewall_dropped')} of {drops} lost probes")
+            for p in e["streams"]:
+                o = [s for s in a["streams"] if s["stream"] == p["stream"] and
+                     s["target"] == target][0]["outages"][p["outage"]]
+                if o["guest_arrived"] is not None:
+                    check(abs(o["firewall_dropped"] - o["guest_arrived"]) <= 0.03 * o["lost"] + 5,
+                          f"{tag} {p['stream']}: firewall log {o['firewall_dropped']} drops ~ "
+                          f"capture {o['guest_arrived']} arrivals of {o['lost']} lost")
+        elif scenario == "kb-fixed":
+            check(e.get("indication") is False and e.get("firewall_dropped") == 0,
+                  f"{tag}: no indication in the guest, nothing dropped by its firewall")
+        elif scenario == "full-outage":
+            check(e.get("firewall_dropped") == 0,
+                  f"{tag}: nothing in the guest firewall's log (the network was dark)")
         r = [r for r in recs if r["id"] == e["id"]]
         check(len(r) == 1 and r[0]["verdict"] == e["verdict"] and r[0]["target"] == target
               and r[0]["schema"] == "blackout.migration/2", f"{tag}: its record")

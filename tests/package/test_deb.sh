@@ -81,7 +81,8 @@ kill "$rsp"; wait "$rsp" 2>/dev/null || true; rsp=
 if blackout-lab run kb-fixed --run "$work/lab" --lead 1s --tail 1s -- \
     sh -c "exec blackout-probe --quiet --run '$work/lab' --streams icmp,udp \$BLACKOUT_TARGET" \
     >/dev/null 2>&1 &&
-    blackout-analyze --quiet --no-write --json - "$work/lab" | grep -q '"switchover-only"'; then
+    blackout-analyze --quiet --no-write --json - "$work/lab" > "$work/lab.json" &&
+    grep -q '"switchover-only"' "$work/lab.json"; then
   ok "the installed lab migrates, the installed probe and responder measure it: switchover-only"
 else
   fail "a lab run from the installed packages"

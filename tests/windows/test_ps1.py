@@ -13,6 +13,7 @@ import zipfile
 
 src, responder = sys.argv[1], sys.argv[2]
 ps1 = open(f"{src}/packaging/windows/Install-BlackoutResponder.ps1").read()
+facts = open(f"{src}/packaging/windows/Get-BlackoutHostFacts.ps1").read()
 readme = open(f"{src}/packaging/windows/README-Windows.txt").read()
 failures = []
 
@@ -96,18 +97,25 @@ def tokens_balance(text):
     return f"line {stack[-1][1]}: not closed" if stack else None
 
 
-err = tokens_balance(ps1)
-check(err is None, f"brackets and strings balance{'' if err is None else ': ' + err}")
-bad = [k + 1 for k, l in enumerate(ps1.splitlines()) if re.search(r"`[ \t]+$", l)]
-check(not bad, f"no backtick continuation followed by a blank {bad or ''}")
-check(ps1.isascii(), "ASCII only (PowerShell 5.1 reads a BOM-less file as ANSI)")
+for name, text in (("Install-BlackoutResponder.ps1", ps1), ("Get-BlackoutHostFacts.ps1", facts)):
+    err = tokens_balance(text)
+    check(err is None, f"{name}: brackets and strings balance{'' if err is None else ': ' + err}")
+    bad = [k + 1 for k, l in enumerate(text.splitlines()) if re.search(r"`[ \t]+$", l)]
+    check(not bad, f"{name}: no backtick continuation followed by a blank {bad or ''}")
+    check(text.isascii(), f"{name}: ASCII only (PowerShell 5.1 reads a BOM-less file as ANSI)")
+# the host facts script writes the fields the analyzer reads (analysis/host.c)
+for field in ("type = 'host'", "send_lm_network_change_indication", "fixed =", "logged_by",
+              "downtime_ns", "end_ns", "20415, 20417"):
+    check(field in facts, f"Get-BlackoutHostFacts.ps1 writes {field}")
 block = re.search(r"\bparam\((.*?)\n\)", ps1, re.S)
 params = re.findall(r"\$(\w+)\s*(?:=|,|$)", block.group(1), re.M) if block else []
 check(len(params) >= 6, f"a param block: {', '.join(params)}")
 helped = set(re.findall(r"^\.PARAMETER (\w+)", ps1, re.M))
 for p in ("ProbeAddress", "Capture", "Heartbeat", "Uninstall"):
     check(p in helped, f"-{p} documented in the comment-based help")
-script_lines = "\n".join(l for l in readme.splitlines() if "Set-ExecutionPolicy" not in l)
+# (other commands' parameters on their lines are theirs)
+script_lines = "\n".join(l for l in readme.splitlines()
+                         if "Set-ExecutionPolicy" not in l and "Get-BlackoutHostFacts" not in l)
 for p in set(re.findall(r"(?<![\w-])-([A-Z]\w+)", script_lines)):
     check(p in params, f"README-Windows.txt's -{p} is a parameter of the script")
 help_text = subprocess.run([responder, "--help"], capture_output=True, text=True).stdout
@@ -118,8 +126,8 @@ check(used and used <= opts, f"the responder options it passes exist: {', '.join
 if len(sys.argv) > 3:
     names = sorted(n.split("/", 1)[1] for n in zipfile.ZipFile(sys.argv[3]).namelist() if "/" in n
                    and not n.endswith("/"))
-    want = ["Install-BlackoutResponder.ps1", "README-Windows.txt", "blackout-analyze.exe",
-            "blackout-responder.exe"]
+    want = ["Get-BlackoutHostFacts.ps1", "Install-BlackoutResponder.ps1", "README-Windows.txt",
+            "blackout-analyze.exe", "blackout-responder.exe"]
     check(names == want, f"the zip holds {', '.join(names)}")
 print(f"{len(failures)} failed" if failures else "all checks passed")
 sys.exit(1 if failures else 0)
