@@ -60,8 +60,9 @@ stop_responder() {
   return $rc
 }
 
-# 1. Unauthenticated STAMP (fixed and new flows), tcp-est echo, guest events.
-start_responder "$tmp/guest1.jsonl"
+# 1. Unauthenticated STAMP (fixed and new flows), tcp-est echo, guest events; --fw-log, which
+# Windows cannot serve yet, says so and the rest runs.
+start_responder "$tmp/guest1.jsonl" --fw-log 7
 sed -n '1,/clock pairs/p' "$tmp/responder.out"
 "$build/probe/blackout-probe" 127.0.0.1 --quiet --streams udp,udp-new,tcp-est \
   --stamp-port "$port" --tcp-port "$tport" --duration 3s --run "$tmp/run"
@@ -92,6 +93,8 @@ check(bool(start) and "Windows" in start[0]["system"]["system"],
       f"event channel: the start event names {start and start[0]['system']['system']}")
 for k in ("firewall", "quarantine", "npcap", "wfp"):
     check(bool(start) and k in start[0]["system"], f"start event reports {k}: {start and start[0]['system'].get(k)}")
+check(bool(start) and start[0].get("firewall_drops", "").startswith("not available: not on Windows"),
+      f"--fw-log degrades with its reason: {start and start[0].get('firewall_drops')}")
 print(f"      event types from the Windows responder: {sorted(t for t in types if t)}")
 clocks = [e for e in events if e.get("type") == "clock"]
 check(len(clocks) >= 20, f"{len(clocks)} clock pairs (QueryPerformanceCounter, GetSystemTimePreciseAsFileTime)")
