@@ -31,8 +31,8 @@ static size_t message(uint8_t *out, const char *prefix, int with_ts)
 		ts[13] = 0x07, ts[14] = 0xa1, ts[15] = 0x20;            /* 500 000 us */
 		p += attr(p, 3, ts, sizeof ts);
 	}
-	static const uint8_t ip[28] = {0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 1, 0, 0, 192, 0, 2,
-	                               1,    192, 0, 2, 2, 8, 0, 0, 0, 0x12, 0x34, 0, 5};
+	static const uint8_t ip[28] = {0x45, 0, 0,   28, 0, 0, 0x40, 0, 64, 1, 0,    0,    192, 0,
+	                               2,    1, 192, 0,  2, 2, 8,    0, 0,  0, 0x12, 0x34, 0,   5};
 	p += attr(p, 9, ip, sizeof ip);
 	uint32_t len = (uint32_t)(p - out);
 	uint16_t type = 0x0400, flags = 0;
