@@ -277,6 +277,7 @@ typedef struct an_event {
 	int64_t indication;           /* the guest's first network event in it (a network-change
 	                               * indication reached the guest), 0 none */
 	int indication_known;         /* the guest's events cover it (they go on past its end) */
+	int indication_netvsc;        /* ...said by Hyper-V Netvsc's event 14 (Windows) */
 	uint64_t fw_dropped;          /* its lost probes the guest's firewall logged dropping */
 } an_event;
 
@@ -366,6 +367,7 @@ typedef struct an_run {
 	/* the guest's network events (the lab's indication: link down, up), and whose */
 	int64_t guest_net[256];
 	bo_addr guest_net_target[256];
+	uint8_t guest_net_netvsc[256]; /* Hyper-V Netvsc's event 14 itself (Windows), not a link */
 	int nguest_net;
 	struct an_guest_seen { /* per target, the last of its events (how far its account goes) */
 		bo_addr target;

@@ -124,10 +124,14 @@ static void surroundings(an_run *r, int i)
 	for (int k = 0; k < r->nguest_seen; k++)
 		if (bo_addr_eq(&r->guest_seen[k].target, t) && r->guest_seen[k].last > e->end)
 			e->indication_known = 1;
-	for (int k = 0; k < r->nguest_net && !e->indication; k++)
+	e->indication_netvsc = 0;
+	for (int k = 0; k < r->nguest_net; k++)
 		if (r->guest_net[k] >= e->start - BO_NS_PER_S && r->guest_net[k] <= e->end &&
-		    (!r->guest_net_target[k].family || bo_addr_eq(&r->guest_net_target[k], t)))
-			e->indication = r->guest_net[k];
+		    (!r->guest_net_target[k].family || bo_addr_eq(&r->guest_net_target[k], t))) {
+			if (!e->indication)
+				e->indication = r->guest_net[k];
+			e->indication_netvsc |= r->guest_net_netvsc[k];
+		}
 	if (e->indication)
 		e->indication_known = 1;
 	e->fw_dropped = 0;

@@ -126,8 +126,11 @@ int an_read_guest(an_run *r)
 			gap[r->nguest_gap++][1] = guest;
 		bo_addr who;
 		int have_who = bo_addr_parse(bo_json_str(o, "target", ""), &who) == 0;
-		if (!strcmp(type, "net") && guest && r->nguest_net < 256) {
+		/* a network event; on Windows also Hyper-V Netvsc's 14, the indication itself */
+		int netvsc = !strcmp(type, "netvsc") && bo_json_int(o, "id", 0) == 14;
+		if ((netvsc || !strcmp(type, "net")) && guest && r->nguest_net < 256) {
 			r->guest_net_target[r->nguest_net] = have_who ? who : (bo_addr){0};
+			r->guest_net_netvsc[r->nguest_net] = (uint8_t)netvsc;
 			net[r->nguest_net++] = guest;
 		}
 		/* how far each target's account goes (on the guest's clock until the end) */

@@ -24,6 +24,7 @@
 #include "bo_err.h"
 #include "bo_fs.h"
 #include "bo_log.h"
+#include "bo_time.h"
 
 #define HOST_MAX_BYTES (64u << 20) /* a Hyper-V export is read whole: bounded */
 #define HOST_MAX_LINE 8192
@@ -113,21 +114,6 @@ static void from_line(an_run *r, const json_t *o)
 	add(r, &m);
 }
 
-/* Seconds since the Unix epoch of a UTC civil time (the proleptic Gregorian calendar; days
- * from civil by H. Hinnant's algorithm): no timegm, which Windows lacks. 0 when out of range. */
-static int64_t utc_seconds(int y, int mon, int d, int h, int min, int sec)
-{
-	if (y < 1970 || y > 9999 || mon < 1 || mon > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
-	    min < 0 || min > 59 || sec < 0 || sec > 60)
-		return 0;
-	y -= mon <= 2;
-	int64_t era = y / 400, yoe = y - era * 400;
-	int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	int64_t days = era * 146097 + doe - 719468;
-	return ((days * 24 + h) * 60 + min) * 60 + sec;
-}
-
 /* PowerShell's TimeCreated: "/Date(1764589020123)/" (5.1) or "2026-12-01T11:13:40.12+00:00". */
 static int64_t ps_time(const json_t *v)
 {
@@ -149,8 +135,8 @@ static int64_t ps_time(const json_t *v)
 		snprintf(zone, sizeof zone, "%s", frac);
 		frac[0] = 0;
 	}
-	int64_t secs =
-	        utc_seconds(tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	int64_t secs = bo_time_utc_seconds(tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	                                   tm.tm_sec);
 	if (secs <= 0)
 		return 0;
 	int64_t ns = secs * BO_NS_PER_S;

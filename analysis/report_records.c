@@ -77,6 +77,10 @@ json_t *an_event_json(const an_run *r, int i)
 	json_object_set_new(j, "indication_ns", ns_or_null(e->indication));
 	json_object_set_new(j, "indication",
 	                    !e->indication_known ? json_null() : json_boolean(e->indication != 0));
+	json_object_set_new(j, "indication_source",
+	                    !e->indication         ? json_null()
+	                    : e->indication_netvsc ? json_string("netvsc")
+	                                           : json_string("network-event"));
 	json_object_set_new(j, "firewall_dropped",
 	                    r->have_fwlog ? json_integer((json_int_t)e->fw_dropped) : json_null());
 	json_object_set_new(j, "tcp_est_held_ns",

@@ -235,7 +235,9 @@ static void events_text(FILE *f, const an_run *r)
 
 static const char *indication_text(const an_event *e)
 {
-	return e->indication         ? "a network-change indication reached the guest"
+	return e->indication_netvsc  ? "the network-change indication reached the guest (Hyper-V "
+	                               "Netvsc event 14)"
+	       : e->indication       ? "a network-change indication reached the guest"
 	       : e->indication_known ? "no network-change indication in the guest"
 	                             : "whether an indication reached the guest is not known (its "
 	                               "events stop before the migration ended)";

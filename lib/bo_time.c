@@ -101,3 +101,16 @@ char *bo_time_rfc3339(int64_t realtime_ns, int offset_min, int digits, char *buf
 	snprintf(buf, len, "%.*s%s", 19 + (digits ? digits + 1 : 0), iso, zone);
 	return buf;
 }
+
+int64_t bo_time_utc_seconds(int y, int mon, int d, int h, int min, int sec)
+{
+	if (y < 1970 || y > 9999 || mon < 1 || mon > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+	    min < 0 || min > 59 || sec < 0 || sec > 60)
+		return 0;
+	y -= mon <= 2;
+	int64_t era = y / 400, yoe = y - era * 400;
+	int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+	return ((days * 24 + h) * 60 + min) * 60 + sec;
+}

@@ -46,6 +46,11 @@ char *bo_time_iso(int64_t realtime_ns, char *buf, size_t len);
  * 2026-11-22T22:10:53.123+01:00. buf needs BO_TIME_ISO_LEN + 6 bytes. Returns buf. */
 char *bo_time_rfc3339(int64_t realtime_ns, int offset_min, int digits, char *buf, size_t len);
 
+/* Seconds since the Unix epoch of a UTC civil time (the proleptic Gregorian calendar; days
+ * from civil by H. Hinnant's algorithm): no timegm, which Windows lacks. 0 when out of range
+ * (before 1970, after 9999, a field out of its range). */
+int64_t bo_time_utc_seconds(int y, int mon, int d, int h, int min, int sec);
+
 /* The UTC offset (minutes) of a time zone at a moment (platform files): tz NULL or "UTC" is 0,
  * "local" the system's, anything else a zone name ("Europe/Berlin"; POSIX only). Returns 0,
  * or BO_EINVAL for a zone this system does not know. */

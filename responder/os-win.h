@@ -8,6 +8,7 @@ struct rsp_os {
 	void *netev;         /* netev-win.c: the notification handles and their hand-off */
 	uv_timer_t cap_tick; /* capture-win.c: Npcap read every 10 ms */
 	void *wfp;           /* wfp-win.c: the WFP filter-change subscription */
+	void *netvsc;        /* netvsc-win.c: the Netvsc event-log subscription */
 };
 
 #endif

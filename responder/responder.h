@@ -195,6 +195,24 @@ typedef struct rsp_fwdrop {
 } rsp_fwdrop;
 int rsp_nflog_parse(const uint8_t *buf, size_t len, rsp_fwdrop *out, int max, int *bad);
 
+/* winevent.c: one Windows event rendered as XML (UTF-8): its provider, id, creation time
+ * (realtime ns, 0 unknown) and EventData values. 0, or -1 when it is not an event. */
+#define RSP_WINEVENT_DATA 8
+typedef struct rsp_winevent {
+	char provider[96];
+	int id;
+	int64_t time_ns;
+	struct rsp_winevent_data {
+		char name[40];
+		char value[160];
+	} data[RSP_WINEVENT_DATA];
+	int ndata;
+} rsp_winevent;
+int rsp_winevent_parse(const char *xml, size_t len, rsp_winevent *ev);
+/* Hyper-V Netvsc's event ids in the guest (10 paused, 11 restarted, 12 connected,
+ * 13 disconnected, 14 network changed: the indication), NULL for others. */
+const char *rsp_netvsc_what(int id);
+
 /* ---- the responder (main.c and the files that hang off its loop) ---- */
 
 typedef struct rsp_conn rsp_conn;
@@ -365,6 +383,9 @@ rsp_os *rsp_os_new(void);
 /* wfp-win.c */
 void rsp_wfp_start(rsp *r, json_t *sys);
 void rsp_wfp_stop(rsp *r);
+/* netvsc-win.c: Hyper-V Netvsc's events in the System log, "netvsc" events. */
+void rsp_netvsc_start(rsp *r, json_t *sys);
+void rsp_netvsc_stop(rsp *r);
 
 #ifdef _WIN32
 #define RSP_PRIV_HINT "run as Administrator, or install Npcap without admin-only mode"

@@ -283,10 +283,12 @@ json_t *rsp_sys_report(rsp *r)
 void rsp_sys_start(rsp *r, json_t *sys)
 {
 	rsp_wfp_start(r, sys);
+	rsp_netvsc_start(r, sys);
 }
 
 void rsp_sys_stop(rsp *r)
 {
+	rsp_netvsc_stop(r);
 	rsp_wfp_stop(r);
 }
 

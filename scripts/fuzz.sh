@@ -16,12 +16,12 @@ flags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Iresponde
   $(pkg-config --cflags libuv libpcap))
 libs=$(pkg-config --libs jansson libsodium)
 analysis=(lib/bo_addrmap.c $(ls analysis/*.c | grep -v main.c))
-for f in ${FUZZERS:-pkt jsonl stamp request arrival netlink nflog guest capture host}; do
+for f in ${FUZZERS:-pkt jsonl stamp request arrival netlink nflog winevent guest capture host}; do
   if [ "$f" = netlink ]; then # the responder's rtnetlink parser
     clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" responder/netlink-linux.c "${src[@]}" $libs \
       -o "$out/fuzz_$f"
-  elif [ "$f" = nflog ]; then # the responder's NFLOG parser (the firewall's drops)
-    clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" responder/nflog.c "${src[@]}" $libs \
+  elif [ "$f" = nflog ] || [ "$f" = winevent ]; then # the firewall's drops; Windows events
+    clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" "responder/$f.c" "${src[@]}" $libs \
       -o "$out/fuzz_$f"
   elif [ "$f" = guest ]; then # the probe's event-channel client
     clang "${flags[@]}" -Iprobe -DBLACKOUT_VERSION='"fuzz"' "tests/fuzz/fuzz_$f.c" probe/guest.c \

@@ -91,8 +91,11 @@ types = {e.get("type") for e in events}
 start = [e for e in events if e.get("type") == "start"]
 check(bool(start) and "Windows" in start[0]["system"]["system"],
       f"event channel: the start event names {start and start[0]['system']['system']}")
-for k in ("firewall", "quarantine", "npcap", "wfp"):
+for k in ("firewall", "quarantine", "npcap", "wfp", "netvsc"):
     check(bool(start) and k in start[0]["system"], f"start event reports {k}: {start and start[0]['system'].get(k)}")
+nv = (start and start[0]["system"].get("netvsc")) or ""
+check(nv.startswith("watching Hyper-V Netvsc") or nv.startswith("unavailable: EvtSubscribe"),
+      f"Netvsc's events: subscribed, or refused with the reason: {nv}")
 check(bool(start) and start[0].get("firewall_drops", "").startswith("not available: not on Windows"),
       f"--fw-log degrades with its reason: {start and start[0].get('firewall_drops')}")
 print(f"      event types from the Windows responder: {sorted(t for t in types if t)}")

@@ -1,0 +1,126 @@
+/* One Windows event as EvtRender renders it (EvtRenderEventXml, turned into UTF-8), read
+ * bounded and without an XML library: the provider's name, the event id, the time it was
+ * created and the EventData values, per the event schema
+ * (http://schemas.microsoft.com/win/2004/08/events/event):
+ *
+ *   <Event xmlns="..."><System><Provider Name="Microsoft-Windows-Hyper-V-Netvsc" Guid="{..}"/>
+ *   <EventID>14</EventID> ... <TimeCreated SystemTime="2026-11-23T01:35:50.2201234Z"/> ...
+ *   </System><EventData><Data Name="Miniport">...</Data></EventData></Event>
+ *
+ * Portable, so the tests and the fuzzer reach it (netvsc-win.c subscribes). */
+#include <stdio.h>
+#include <string.h>
+
+#include "bo_time.h"
+#include "responder.h"
+
+/* The first occurrence of needle in [p, end), or NULL. */
+static const char *find(const char *p, const char *end, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; p && end - p >= (ptrdiff_t)n; p++)
+		if (!memcmp(p, needle, n))
+			return p;
+	return NULL;
+}
+
+/* The value of attribute name="..." inside the tag starting at tag (up to its '>'), into out. */
+static int attr(const char *tag, const char *end, const char *name, char *out, size_t len)
+{
+	const char *close = find(tag, end, ">");
+	char key[40];
+	snprintf(key, sizeof key, " %s=\"", name);
+	const char *v = close ? find(tag, close, key) : NULL;
+	if (!v)
+		return -1;
+	v += strlen(key);
+	const char *q = find(v, close, "\"");
+	if (!q)
+		return -1;
+	size_t n = (size_t)(q - v) < len - 1 ? (size_t)(q - v) : len - 1;
+	memcpy(out, v, n);
+	out[n] = 0;
+	return 0;
+}
+
+/* 2026-11-23T01:35:50.2201234Z: realtime ns, 0 when it does not read. */
+static int64_t system_time(const char *s)
+{
+	int y, mo, d, h, mi, sec, used = 0;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6)
+		return 0;
+	int64_t t = bo_time_utc_seconds(y, mo, d, h, mi, sec);
+	if (!t)
+		return 0;
+	int64_t frac = 0, scale = 1000000000;
+	const char *p = s + used;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale > 1)
+				scale /= 10, frac += (*p - '0') * scale;
+	return t * 1000000000 + frac;
+}
+
+int rsp_winevent_parse(const char *xml, size_t len, rsp_winevent *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	const char *end = xml + len;
+	const char *sys = find(xml, end, "<System>");
+	const char *sys_end = sys ? find(sys, end, "</System>") : NULL;
+	if (!sys_end)
+		return -1;
+	const char *prov = find(sys, sys_end, "<Provider ");
+	if (!prov || attr(prov, sys_end, "Name", ev->provider, sizeof ev->provider) != 0)
+		return -1;
+	const char *id = find(sys, sys_end, "<EventID");
+	const char *idv = id ? find(id, sys_end, ">") : NULL;
+	if (!idv)
+		return -1;
+	long v = 0;
+	int digits = 0;
+	for (idv++; idv < sys_end && *idv >= '0' && *idv <= '9' && digits < 6; idv++, digits++)
+		v = v * 10 + (*idv - '0');
+	if (!digits)
+		return -1;
+	ev->id = (int)v;
+	const char *tc = find(sys, sys_end, "<TimeCreated ");
+	char st[48];
+	if (tc && attr(tc, sys_end, "SystemTime", st, sizeof st) == 0)
+		ev->time_ns = system_time(st);
+	/* EventData: <Data Name="...">value</Data>, the first RSP_WINEVENT_DATA of them */
+	const char *p = find(sys_end, end, "<EventData>");
+	const char *data_end = p ? find(p, end, "</EventData>") : NULL;
+	while (p && data_end && ev->ndata < RSP_WINEVENT_DATA) {
+		p = find(p, data_end, "<Data");
+		if (!p)
+			break;
+		const char *gt = find(p, data_end, ">");
+		const char *close = gt ? find(gt, data_end, "</Data>") : NULL;
+		if (!gt || gt[-1] == '/' || !close) { /* <Data Name="x"/>: empty */
+			p = gt ? gt + 1 : NULL;
+			continue;
+		}
+		struct rsp_winevent_data *dd = &ev->data[ev->ndata];
+		if (attr(p, data_end, "Name", dd->name, sizeof dd->name) != 0)
+			dd->name[0] = 0;
+		size_t n = (size_t)(close - gt - 1);
+		n = n < sizeof dd->value - 1 ? n : sizeof dd->value - 1;
+		memcpy(dd->value, gt + 1, n);
+		dd->value[n] = 0;
+		ev->ndata++;
+		p = close + 7;
+	}
+	return 0;
+}
+
+const char *rsp_netvsc_what(int id)
+{
+	switch (id) {
+	case 10: return "paused";
+	case 11: return "restarted";
+	case 12: return "connected";
+	case 13: return "disconnected";
+	case 14: return "network-changed"; /* the indication KB4338822's fix turns off */
+	default: return NULL;
+	}
+}
