@@ -112,5 +112,6 @@ int64_t bo_time_utc_seconds(int y, int mon, int d, int h, int min, int sec)
 	int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + d - 1;
 	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	int64_t days = era * 146097 + doe - 719468;
-	return ((days * 24 + h) * 60 + min) * 60 + sec;
+	int64_t t = ((days * 24 + h) * 60 + min) * 60 + sec;
+	return t <= BO_TIME_MAX / BO_NS_PER_S ? t : 0; /* in nanoseconds it must fit */
 }

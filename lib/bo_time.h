@@ -48,7 +48,7 @@ char *bo_time_rfc3339(int64_t realtime_ns, int offset_min, int digits, char *buf
 
 /* Seconds since the Unix epoch of a UTC civil time (the proleptic Gregorian calendar; days
  * from civil by H. Hinnant's algorithm): no timegm, which Windows lacks. 0 when out of range
- * (before 1970, after 9999, a field out of its range). */
+ * (before 1970, a field out of its range, or too late for BO_TIME_MAX nanoseconds: 2116). */
 int64_t bo_time_utc_seconds(int y, int mon, int d, int h, int min, int sec);
 
 /* The UTC offset (minutes) of a time zone at a moment (platform files): tz NULL or "UTC" is 0,

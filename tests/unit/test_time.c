@@ -82,5 +82,11 @@ int main(void)
 	CHECK_INT(bo_time_offset("../../etc/passwd", t, &off), BO_EINVAL);
 	CHECK_INT(bo_time_offset("local", t, &off), 0);
 
+	/* civil time: the epoch, a day, and nothing that would overflow as nanoseconds */
+	CHECK_INT(bo_time_utc_seconds(1970, 1, 1, 0, 0, 0), 0);
+	CHECK_INT(bo_time_utc_seconds(2026, 12, 1, 14, 6, 33), 1796133993);
+	CHECK_INT(bo_time_utc_seconds(6027, 1, 1, 0, 0, 0), 0);
+	CHECK_INT(bo_time_utc_seconds(2026, 13, 1, 0, 0, 0), 0);
+
 	return check_done("time");
 }
