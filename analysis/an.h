@@ -434,6 +434,9 @@ void an_event_counts(const an_run *r, int counts[AN_NVERDICTS]);
 /* report_records.c: event i as JSON (migrations[], --records); --records FILE (appended, a
  * line per migration event); --prom FILE (a Prometheus textfile, accumulating). 0 or -1. */
 json_t *an_event_json(const an_run *r, int i);
+/* report_json.c: a time or an id as the reports write it, null when 0; a text, null when "". */
+json_t *an_json_ns(int64_t v);
+json_t *an_json_str(const char *s);
 /* report_json.c: phases and clock fit as the report writes them (null when unknown). */
 json_t *an_phases_json(const struct an_phases *p);
 json_t *an_clock_json(const struct an_clock_result *c);

@@ -52,9 +52,14 @@ int an_write_json(json_t *j, const char *path)
 	return rc;
 }
 
-static json_t *ns_or_null(int64_t v)
+json_t *an_json_ns(int64_t v)
 {
 	return v ? json_integer((json_int_t)v) : json_null();
+}
+
+json_t *an_json_str(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
 }
 
 static json_t *outage_json(const an_run *r, const an_stream *s, const an_outage *o)
@@ -68,7 +73,7 @@ static json_t *outage_json(const an_run *r, const an_stream *s, const an_outage 
 	                    r->have_guest ? json_integer((json_int_t)o->arrived) : json_null());
 	json_object_set_new(j, "firewall_dropped",
 	                    r->have_fwlog ? json_integer((json_int_t)o->fw_dropped) : json_null());
-	json_object_set_new(j, "first_guest_arrival_ns", ns_or_null(o->first_arrival));
+	json_object_set_new(j, "first_guest_arrival_ns", an_json_ns(o->first_arrival));
 	json_object_set_new(j, "attribution", why ? json_string(why) : json_null());
 	json_object_set_new(j, "guest_capture_down_ns",
 	                    why ? json_integer((json_int_t)o->guest_down) : json_null());
@@ -78,21 +83,21 @@ static json_t *outage_json(const an_run *r, const an_stream *s, const an_outage 
 	/* still dark at the capture's end: its duration is partial; it lasted at least this */
 	json_object_set_new(j, "at_least_ns",
 	                    o->next_ok ? json_null() : json_integer((json_int_t)(o->dmin)));
-	json_object_set_new(j, "prev_ok_send_ns", ns_or_null(o->prev_ok));
+	json_object_set_new(j, "prev_ok_send_ns", an_json_ns(o->prev_ok));
 	json_object_set_new(j, "first_lost_send_ns", json_integer((json_int_t)o->first_lost));
 	json_object_set_new(j, "last_lost_send_ns", json_integer((json_int_t)o->last_lost));
-	json_object_set_new(j, "next_ok_send_ns", ns_or_null(o->next_ok));
-	json_object_set_new(j, "start_lo_ns", ns_or_null(o->start_lo));
+	json_object_set_new(j, "next_ok_send_ns", an_json_ns(o->next_ok));
+	json_object_set_new(j, "start_lo_ns", an_json_ns(o->start_lo));
 	json_object_set_new(j, "start_hi_ns", json_integer((json_int_t)o->start_hi));
 	json_object_set_new(j, "start_ns", json_integer((json_int_t)o->start));
 	json_object_set_new(j, "end_lo_ns", json_integer((json_int_t)o->end_lo));
-	json_object_set_new(j, "end_hi_ns", ns_or_null(o->end_hi));
+	json_object_set_new(j, "end_hi_ns", an_json_ns(o->end_hi));
 	json_object_set_new(j, "end_ns", json_integer((json_int_t)o->end));
 	json_object_set_new(j, "duration_ns", json_integer((json_int_t)o->duration));
 	json_object_set_new(j, "duration_min_ns", json_integer((json_int_t)o->dmin));
-	json_object_set_new(j, "duration_max_ns", ns_or_null(o->dmax));
-	json_object_set_new(j, "rtt_before_ns", ns_or_null(o->rtt_before));
-	json_object_set_new(j, "rtt_after_ns", ns_or_null(o->rtt_after));
+	json_object_set_new(j, "duration_max_ns", an_json_ns(o->dmax));
+	json_object_set_new(j, "rtt_before_ns", an_json_ns(o->rtt_before));
+	json_object_set_new(j, "rtt_after_ns", an_json_ns(o->rtt_after));
 	return j;
 }
 
@@ -124,10 +129,10 @@ static json_t *stream_json(const an_run *r, const an_stream *s)
 	                    s->desc->kind == BO_MATCH_SYN && !s->keyed
 	                            ? json_integer(s->inst.tcp_port)
 	                            : json_null());
-	json_object_set_new(j, "rtt_min_ns", ns_or_null(s->rtt_min));
+	json_object_set_new(j, "rtt_min_ns", an_json_ns(s->rtt_min));
 	json_object_set_new(j, "rtt_mean_ns",
-	                    ns_or_null(s->answered ? s->rtt_sum / (int64_t)s->answered : 0));
-	json_object_set_new(j, "rtt_max_ns", ns_or_null(s->rtt_max));
+	                    an_json_ns(s->answered ? s->rtt_sum / (int64_t)s->answered : 0));
+	json_object_set_new(j, "rtt_max_ns", an_json_ns(s->rtt_max));
 	json_object_set_new(j, "schedule_error", an_hist_json(s->sched));
 	json_t *st = json_null();
 	if (s->desc->flags & BO_STREAM_BYTES) {
@@ -231,12 +236,9 @@ static json_t *host_json(const an_run *r)
 		                    m->have_target
 		                            ? json_string(bo_addr_str(&m->target, t, sizeof t))
 		                            : json_null());
-		json_object_set_new(e, "from_host",
-		                    m->from_host[0] ? json_string(m->from_host) : json_null());
-		json_object_set_new(e, "to_host",
-		                    m->to_host[0] ? json_string(m->to_host) : json_null());
-		json_object_set_new(e, "logged_by",
-		                    m->logged_by[0] ? json_string(m->logged_by) : json_null());
+		json_object_set_new(e, "from_host", an_json_str(m->from_host));
+		json_object_set_new(e, "to_host", an_json_str(m->to_host));
+		json_object_set_new(e, "logged_by", an_json_str(m->logged_by));
 		json_object_set_new(e, "event_id",
 		                    m->event_id ? json_integer(m->event_id) : json_null());
 		json_object_set_new(e, "stop_ns", time_or_null(m->stop));
@@ -307,7 +309,7 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	json_object_set_new(v, "target",
 	                    r->main_stream >= 0 ? json_string(r->streams[r->main_stream].target_str)
 	                                        : json_null());
-	json_object_set_new(v, "resume_ns", ns_or_null(r->resume_ts));
+	json_object_set_new(v, "resume_ns", an_json_ns(r->resume_ts));
 	json_object_set_new(v, "resume_kind",
 	                    r->resume_code ? json_string(r->resume_code) : json_null());
 	json_object_set_new(v, "resume_label",

@@ -13,16 +13,6 @@
 
 #define RECORD_SCHEMA "blackout.migration/2" /* 2: resume_kind a code, resume_label */
 
-static json_t *ns_or_null(int64_t v)
-{
-	return v ? json_integer((json_int_t)v) : json_null();
-}
-
-static json_t *str_or_null(const char *s)
-{
-	return s[0] ? json_string(s) : json_null();
-}
-
 json_t *an_event_json(const an_run *r, int i)
 {
 	const an_event *e = &r->events[i];
@@ -38,8 +28,8 @@ json_t *an_event_json(const an_run *r, int i)
 		                      "duration_ns", (json_int_t)o->duration, "duration_min_ns",
 		                      (json_int_t)o->dmin, "duration_max_ns", (json_int_t)o->dmax,
 		                      "lost", (json_int_t)o->lost);
-		json_object_set_new(p, "start_lo_ns", ns_or_null(o->start_lo));
-		json_object_set_new(p, "end_hi_ns", ns_or_null(o->end_hi));
+		json_object_set_new(p, "start_lo_ns", an_json_ns(o->start_lo));
+		json_object_set_new(p, "end_hi_ns", an_json_ns(o->end_hi));
 		json_object_set_new(p, "open", json_boolean(!o->next_ok || !o->prev_ok));
 		json_object_set_new(p, "at_least_ns",
 		                    o->next_ok ? json_null() : json_integer((json_int_t)(o->dmin)));
@@ -56,7 +46,7 @@ json_t *an_event_json(const an_run *r, int i)
 	        j, "dark_ns",
 	        json_integer(
 	                (json_int_t)r->streams[e->main_stream].outages[e->main_outage].duration));
-	json_object_set_new(j, "resume_ns", ns_or_null(e->j.resume_ts));
+	json_object_set_new(j, "resume_ns", an_json_ns(e->j.resume_ts));
 	json_object_set_new(j, "resume_kind",
 	                    e->j.resume_code ? json_string(e->j.resume_code) : json_null());
 	json_object_set_new(j, "resume_label",
@@ -74,7 +64,7 @@ json_t *an_event_json(const an_run *r, int i)
 	json_object_set_new(j, "markers", marks);
 	/* the guest's own evidence: did a network-change indication reach it, and what did its
 	 * firewall drop (null when the guest did not say, or its account stops before the end) */
-	json_object_set_new(j, "indication_ns", ns_or_null(e->indication));
+	json_object_set_new(j, "indication_ns", an_json_ns(e->indication));
 	json_object_set_new(j, "indication",
 	                    !e->indication_known ? json_null() : json_boolean(e->indication != 0));
 	json_object_set_new(j, "indication_source",
@@ -98,13 +88,13 @@ json_t *an_event_json(const an_run *r, int i)
 		                    m->downtime >= 0
 		                            ? json_integer((json_int_t)(dark - m->downtime))
 		                            : json_null());
-		json_object_set_new(hv, "from_host", str_or_null(m->from_host));
-		json_object_set_new(hv, "to_host", str_or_null(m->to_host));
+		json_object_set_new(hv, "from_host", an_json_str(m->from_host));
+		json_object_set_new(hv, "to_host", an_json_str(m->to_host));
 		json_object_set_new(hv, "to_host_fixed",
 		                    m->to_fixed < 0 ? json_null() : json_boolean(m->to_fixed));
-		json_object_set_new(hv, "logged_by", str_or_null(m->logged_by));
-		json_object_set_new(hv, "stop_ns", ns_or_null(m->stop));
-		json_object_set_new(hv, "resume_ns", ns_or_null(m->resume));
+		json_object_set_new(hv, "logged_by", an_json_str(m->logged_by));
+		json_object_set_new(hv, "stop_ns", an_json_ns(m->stop));
+		json_object_set_new(hv, "resume_ns", an_json_ns(m->resume));
 	}
 	json_object_set_new(j, "hypervisor", hv);
 	return j;
@@ -150,8 +140,8 @@ int an_write_records(const an_run *r, const char *path)
 		json_object_set_new(e, "guest", g);
 		/* the hosts it went between, where the hypervisor's account says */
 		const an_host_mig *m = r->events[i].host >= 0 ? &r->host[r->events[i].host] : NULL;
-		json_object_set_new(e, "source_host", str_or_null(m ? m->from_host : ""));
-		json_object_set_new(e, "destination_host", str_or_null(m ? m->to_host : ""));
+		json_object_set_new(e, "source_host", an_json_str(m ? m->from_host : ""));
+		json_object_set_new(e, "destination_host", an_json_str(m ? m->to_host : ""));
 		/* the destination host's fix, where host facts said (Get-BlackoutHostFacts.ps1) */
 		json_object_set_new(e, "destination_fixed",
 		                    !m || m->to_fixed < 0 ? json_null()
