@@ -42,23 +42,28 @@ void rsp_netev_parse(rsp *r, const uint8_t *buf, size_t len)
 	}
 }
 
-static void on_readable(uv_poll_t *h, int status, int events)
+void rsp_netlink_drain(rsp *r, int fd, const char *overrun,
+                       void (*take)(rsp *r, const uint8_t *buf, size_t len))
 {
-	(void)events;
-	rsp *r = h->data;
-	if (status < 0)
-		return;
-	static uint8_t buf[65536];
+	static uint8_t buf[65536]; /* the loop's thread only */
 	for (int i = 0; i < 16; i++) {
-		ssize_t n = recv(r->os->netev_fd, buf, sizeof buf, MSG_DONTWAIT);
-		if (n < 0 && errno == ENOBUFS) { /* the kernel dropped notifications */
-			rsp_event(r, "net-overrun", json_object());
+		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n < 0 && errno == ENOBUFS) { /* the kernel dropped messages */
+			rsp_event(r, overrun, json_object());
 			continue;
 		}
 		if (n <= 0)
 			return;
-		rsp_netev_parse(r, buf, (size_t)n);
+		take(r, buf, (size_t)n);
 	}
+}
+
+static void on_readable(uv_poll_t *h, int status, int events)
+{
+	(void)events;
+	rsp *r = h->data;
+	if (status >= 0)
+		rsp_netlink_drain(r, r->os->netev_fd, "net-overrun", rsp_netev_parse);
 }
 
 int rsp_netev_start(rsp *r, char *err, size_t errlen)

@@ -53,40 +53,34 @@ static int config(int fd, uint8_t family, uint16_t group, uint16_t attr, const v
 	return 0;
 }
 
+/* One read of the NFLOG socket: each drop the probe it was. */
+static void take(rsp *r, const uint8_t *buf, size_t len)
+{
+	static rsp_fwdrop d[64];
+	int bad, k = rsp_nflog_parse(buf, len, d, 64, &bad);
+	r->fw_bad += (uint64_t)bad;
+	for (int j = 0; j < k; j++) {
+		/* the dropped packet read as the guest capture reads an arrival: the probe it
+		 * was, by its tag, STAMP session, ISN or ICMP identifier */
+		rsp_arrival a[8];
+		int na = rsp_arrivals(BO_LINK_RAW, d[j].ip, d[j].iplen, &r->refl.key, r->port,
+		                      r->tcp_port, a, 8);
+		for (int q = 0; q < na; q++) {
+			json_t *e = rsp_arrival_json(&a[q]);
+			json_object_set_new(e, "group", json_integer(d[j].group));
+			json_object_set_new(e, "prefix", json_string(d[j].prefix));
+			r->fw_drops++;
+			rsp_event_at(r, "fw-drop", e, d[j].ts ? d[j].ts : bo_clock_real_ns());
+		}
+	}
+}
+
 static void on_readable(uv_poll_t *h, int status, int events)
 {
 	(void)events;
 	rsp *r = h->data;
-	if (status < 0)
-		return;
-	static uint8_t buf[65536];
-	static rsp_fwdrop d[64];
-	for (int i = 0; i < 16; i++) {
-		ssize_t n = recv(r->os->fwlog_fd, buf, sizeof buf, MSG_DONTWAIT);
-		if (n < 0 && errno == ENOBUFS) { /* the kernel dropped log messages */
-			rsp_event(r, "fw-overrun", json_object());
-			continue;
-		}
-		if (n <= 0)
-			return;
-		int bad, k = rsp_nflog_parse(buf, (size_t)n, d, 64, &bad);
-		r->fw_bad += (uint64_t)bad;
-		for (int j = 0; j < k; j++) {
-			/* the dropped packet read as the guest capture reads an arrival: the probe
-			 * it was, by its tag, STAMP session, ISN or ICMP identifier */
-			rsp_arrival a[8];
-			int na = rsp_arrivals(BO_LINK_RAW, d[j].ip, d[j].iplen, &r->refl.key,
-			                      r->port, r->tcp_port, a, 8);
-			for (int q = 0; q < na; q++) {
-				json_t *e = rsp_arrival_json(&a[q]);
-				json_object_set_new(e, "group", json_integer(d[j].group));
-				json_object_set_new(e, "prefix", json_string(d[j].prefix));
-				r->fw_drops++;
-				rsp_event_at(r, "fw-drop", e,
-				             d[j].ts ? d[j].ts : bo_clock_real_ns());
-			}
-		}
-	}
+	if (status >= 0)
+		rsp_netlink_drain(r, r->os->fwlog_fd, "fw-overrun", take);
 }
 
 int rsp_fwlog_start(rsp *r, char *err, size_t errlen)

@@ -12,4 +12,9 @@ struct rsp_os {
 	int fwlog_fd;
 };
 
+/* netev-linux.c: what a netlink socket holds, read (16 datagrams at most a wake-up) and given
+ * to take; the kernel's dropped messages said as an overrun event. */
+void rsp_netlink_drain(rsp *r, int fd, const char *overrun,
+                       void (*take)(rsp *r, const uint8_t *buf, size_t len));
+
 #endif
