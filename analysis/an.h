@@ -368,6 +368,8 @@ typedef struct an_run {
 	int64_t guest_net[256];
 	bo_addr guest_net_target[256];
 	uint8_t guest_net_netvsc[256]; /* Hyper-V Netvsc's event 14 itself (Windows), not a link */
+	uint8_t guest_net_link[256]; /* a link change or Netvsc's 14: an indication, not an address
+	                              */
 	int nguest_net;
 	struct an_guest_seen { /* per target, the last of its events (how far its account goes) */
 		bo_addr target;

@@ -126,7 +126,8 @@ static void surroundings(an_run *r, int i)
 			e->indication_known = 1;
 	e->indication_netvsc = 0;
 	for (int k = 0; k < r->nguest_net; k++)
-		if (r->guest_net[k] >= e->start - BO_NS_PER_S && r->guest_net[k] <= e->end &&
+		if (r->guest_net_link[k] && /* an address settling (IPv6 DAD) is no indication */
+		    r->guest_net[k] >= e->start - BO_NS_PER_S && r->guest_net[k] <= e->end &&
 		    (!r->guest_net_target[k].family || bo_addr_eq(&r->guest_net_target[k], t))) {
 			if (!e->indication)
 				e->indication = r->guest_net[k];

@@ -131,6 +131,8 @@ int an_read_guest(an_run *r)
 		if ((netvsc || !strcmp(type, "net")) && guest && r->nguest_net < 256) {
 			r->guest_net_target[r->nguest_net] = have_who ? who : (bo_addr){0};
 			r->guest_net_netvsc[r->nguest_net] = (uint8_t)netvsc;
+			r->guest_net_link[r->nguest_net] =
+			        (uint8_t)(netvsc || !strcmp(bo_json_str(o, "what", ""), "link"));
 			net[r->nguest_net++] = guest;
 		}
 		/* how far each target's account goes (on the guest's clock until the end) */

@@ -51,4 +51,11 @@ if any(s["stream"] in ("udp", "udp-new") for s in a["streams"]) and quarantine:
     check(c is not None and abs(c["offset_before_ns"]) < 1e6 and abs(c["offset_after_ns"]) < 1e6
           and c["stepped"] is False,
           f"guest clock from STAMP: {c and c['offset_before_ns']} ns before, {c and c['offset_after_ns']} ns after, no step")
+# The indication: the lab's network event (link down, up) in the migration, or none with the
+# fix; an IPv6 address settling in the guest soon after its start is not one.
+ev = [e for e in a.get("migrations", []) if e["kind"] == "migration"]
+if ev:
+    want = "network-event" in steps
+    check(ev[0]["indication"] is want,
+          f"indication {ev[0]['indication']} (the lab {'did' if want else 'did not'} send one)")
 sys.exit(1 if fails else 0)
