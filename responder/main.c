@@ -89,7 +89,7 @@ static json_t *counters(const rsp *r)
 {
 	const rsp_counters *c = &r->refl.c;
 	return json_pack(
-	        "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I}, "
+	        "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:I}, "
 	        "s:{s:i, s:I, s:I, s:I}, "
 	        "s:{s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}, "
 	        "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}}",
@@ -99,8 +99,9 @@ static json_t *counters(const rsp *r)
 	        "send_errors", (json_int_t)c->send_errors, "sessions_evicted",
 	        (json_int_t)c->evicted, "sessions", r->refl.nsessions, "replayed",
 	        (json_int_t)c->replayed, "loop_refused", (json_int_t)c->loop_refused,
-	        "port_refused", (json_int_t)c->port_refused, "tcp", "clients", r->tcp.nconns,
-	        "refused", (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
+	        "port_refused", (json_int_t)c->port_refused, "queue_dropped",
+	        (json_int_t)c->queue_dropped, "tcp", "clients", r->tcp.nconns, "refused",
+	        (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
 	        "auth_failed", (json_int_t)r->tcp.auth_failed, "capture", "arrivals",
 	        (json_int_t)r->cap.arrivals, "errors", (json_int_t)r->cap.errors, "not_allowed",
 	        (json_int_t)r->cap.not_allowed, "heartbeat", "sent", (json_int_t)r->hb.seq,
@@ -127,6 +128,8 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		if (n < 0)
 			break; /* -EAGAIN: drained; other errors (ICMP errors queued) end the batch
 			        */
+		if (d.queue_dropped > r->refl.c.queue_dropped)
+			r->refl.c.queue_dropped = d.queue_dropped;
 		/* Who first, then what: the HMAC and replay check before the rate limit, so a
 		 * flood of forgeries from a probe's address cannot use up its budget. */
 		if (d.mapped_v6 || !rsp_guard_allowed(&r->guard, &d.src)) {

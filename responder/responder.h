@@ -31,9 +31,10 @@ typedef struct rsp_session {
 
 typedef struct rsp_counters {
 	uint64_t received, reflected, malformed, auth_failed, send_errors, evicted, denied, limited;
-	uint64_t replayed;     /* authenticated, but a sequence number its SSID has had already */
-	uint64_t loop_refused; /* from the reflector's own address and port (a spoofed loop) */
-	uint64_t port_refused; /* from a port below --min-source-port or a reflector port */
+	uint64_t replayed;      /* authenticated, but a sequence number its SSID has had already */
+	uint64_t loop_refused;  /* from the reflector's own address and port (a spoofed loop) */
+	uint64_t port_refused;  /* from a port below --min-source-port or a reflector port */
+	uint64_t queue_dropped; /* dropped by the kernel before we read them: the queue was full */
 } rsp_counters;
 
 /* Authenticated mode: per SSID the highest sender sequence number seen and a window of the 64
@@ -351,7 +352,10 @@ typedef struct rsp_dgram {
 	uint8_t ttl;       /* IP TTL / hop limit as received; 255 when the platform does not say */
 	uint8_t to_v6;     /* sent to an IPv6 address (not an IPv4 datagram) */
 	uint8_t mapped_v6; /* an IPv6 packet from an IPv4-mapped source: refused */
+	uint32_t queue_dropped; /* datagrams the socket's full queue dropped so far (Linux) */
 } rsp_dgram;
+/* The reflector socket's receive buffer: a few thousand datagrams. */
+#define RSP_UDP_RCVBUF (4 << 20)
 /* Receives one datagram: returns its length (may be 0), -EAGAIN when none is waiting, another
  * negative code on error. */
 int rsp_udp_recv(uv_os_sock_t sock, uint8_t *buf, size_t cap, rsp_dgram *d);

@@ -53,6 +53,8 @@ int rsp_udp_open(uint16_t port, uv_os_sock_t *sock, char *err, size_t errlen)
 	setsockopt(s, IPPROTO_IPV6, IPV6_PKTINFO, (const char *)&on, sizeof on);
 	setsockopt(s, IPPROTO_IP, IP_RECVTTL, (const char *)&on, sizeof on);
 	setsockopt(s, IPPROTO_IPV6, IPV6_HOPLIMIT, (const char *)&on, sizeof on);
+	int buf = RSP_UDP_RCVBUF; /* room for a burst while the loop is elsewhere */
+	setsockopt(s, SOL_SOCKET, SO_RCVBUF, (const char *)&buf, sizeof buf);
 	/* An ICMP port unreachable for an earlier reply would otherwise fail the next receive. */
 	BOOL no_reset = FALSE;
 	DWORD got = 0;
