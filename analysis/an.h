@@ -107,6 +107,7 @@ typedef struct an_seg {
 typedef struct an_hist an_hist;
 void an_hist_add(an_hist **h, int64_t v);
 int64_t an_hist_quantile(const an_hist *h, double q);
+uint64_t an_hist_count(const an_hist *h);
 json_t *an_hist_json(const an_hist *h);
 void an_hist_free(an_hist *h);
 
@@ -301,6 +302,7 @@ typedef struct an_host_mig {
 
 typedef struct an_run {
 	const char *input;
+	an_hist *sched; /* every keyed request's schedule error, over all streams */
 	const char *tz; /* the reports' zone (an_settings.tz) */
 	int is_dir;
 	char path_pcap[4096];
@@ -405,6 +407,9 @@ typedef struct an_run {
 	int nevents, event_cap;
 	uint64_t event_parts_dropped; /* outages beyond AN_EVENT_PARTS in one event */
 } an_run;
+
+/* A request's schedule error (capture time - its deadline), on its stream and the run's. */
+void an_sched_add(an_run *r, an_stream *s, int64_t err);
 
 /* verdict.c: the target's tcp-est stream (the first that answered), or NULL; its longest stall
  * overlapping [from, to] in *held, and the most of [from, to] one stall covered in *covered. */

@@ -142,7 +142,7 @@ static void on_hit(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, int6
 	}
 	if (!h->reply) {
 		if (h->tagged)
-			an_hist_add(&s->sched, ts - (bo_time_clamp(h->deadline) + r->mono_to_real));
+			an_sched_add(r, s, ts - (bo_time_clamp(h->deadline) + r->mono_to_real));
 		an_stream_request(s, h->seq, ts, timeout);
 		if (h->tagged)
 			an_stream_schedule(s, r, h->seq, bo_time_clamp(h->deadline));

@@ -102,6 +102,7 @@ void an_run_free(an_run *r)
 	for (int i = 0; i < r->nstreams; i++)
 		an_stream_free(&r->streams[i]);
 	free(r->streams);
+	an_hist_free(r->sched);
 	bo_addrmap_free(&r->by_target);
 	free(r->host);
 	for (int i = 0; i < r->nguest_facts; i++)

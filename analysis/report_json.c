@@ -294,6 +294,7 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 		json_object_set_new(json_object_get(j, "input"), "run_id",
 		                    json_integer((json_int_t)r->run_id));
 	json_object_set_new(j, "streams", streams);
+	json_object_set_new(j, "schedule_error", an_hist_json(r->sched));
 	json_object_set_new(j, "announcements", ann);
 	json_t *marks = json_array();
 	for (int i = 0; i < r->nmarkers; i++)

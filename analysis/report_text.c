@@ -401,6 +401,14 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		for (int k = 0; k < s->noutages; k++)
 			outage_text(f, r, &s->outages[k], k + 1);
 	}
+	if (r->sched && r->nstreams > 1) {
+		char c[48];
+		fprintf(f, "  schedule error, all %llu requests: p50 %s  p99 %s  max %s\n",
+		        (unsigned long long)an_hist_count(r->sched),
+		        bo_dur_str(an_hist_quantile(r->sched, 0.5), a, sizeof a),
+		        bo_dur_str(an_hist_quantile(r->sched, 0.99), b, sizeof b),
+		        bo_dur_str(an_hist_quantile(r->sched, 1.0), c, sizeof c));
+	}
 	for (int i = 0; i < r->nmarkers; i++)
 		fprintf(f, "  marker %-12s %s  %.70s\n", r->markers[i].kind,
 		        tod(r, r->markers[i].ts, a, sizeof a), r->markers[i].label);

@@ -28,14 +28,17 @@ void an_hist_add(an_hist **hp, int64_t v)
 	h->b[i < 0 ? 0 : i >= BUCKETS ? BUCKETS - 1 : i]++;
 }
 
-/* The value below which a fraction q of the samples lie, to the bucket's upper edge. */
+/* The value below which a fraction q of the samples lie, to the bucket's upper edge, never
+ * beyond the largest sample (a bucket's edge above it would be a value nobody saw). */
 int64_t an_hist_quantile(const an_hist *h, double q)
 {
 	uint64_t want = (uint64_t)(q * (double)h->n), seen = 0;
 	for (int i = 0; i < BUCKETS; i++) {
 		seen += h->b[i];
-		if (seen > want)
-			return i == BUCKETS - 1 ? h->max : (int64_t)(i + 1) * BO_NS_PER_US;
+		if (seen > want) {
+			int64_t edge = (int64_t)(i + 1) * BO_NS_PER_US;
+			return i == BUCKETS - 1 || edge > h->max ? h->max : edge;
+		}
 	}
 	return h->max;
 }
@@ -53,4 +56,15 @@ json_t *an_hist_json(const an_hist *h)
 void an_hist_free(an_hist *h)
 {
 	free(h);
+}
+
+void an_sched_add(an_run *r, an_stream *s, int64_t err)
+{
+	an_hist_add(&s->sched, err);
+	an_hist_add(&r->sched, err);
+}
+
+uint64_t an_hist_count(const an_hist *h)
+{
+	return h ? h->n : 0;
 }

@@ -61,7 +61,7 @@ void an_on_stamp(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 		/* blackout's T1 is the scheduled send time: capture minus T1 is the schedule error.
 		 */
 		if (s->keyed)
-			an_hist_add(&s->sched, ts - bo_ns_from_ntp(h->stamp.ts));
+			an_sched_add(r, s, ts - bo_ns_from_ntp(h->stamp.ts));
 		an_stream_request(s, h->seq, ts, timeout);
 		if (s->keyed) /* T1, realtime, is the probe's deadline */
 			an_stream_schedule(s, r, h->seq,
