@@ -12,7 +12,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 		fprintf(stderr, "blackout-probe: capture poll error: %s\n", uv_strerror(status));
 		return;
 	}
-	probe_capture_drain(p);
+	probe_capture_read(p);
 }
 
 int probe_capture_watch(probe *p)

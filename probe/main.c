@@ -30,7 +30,11 @@ static void usage(FILE *f)
 	        "outage,\n"
 	        "                           so the outage's end is known that closely (default: a\n"
 	        "                           tenth of its interval, at least 1ms; 0: keep the "
-	        "interval)\n"
+	        "interval); all streams together send at most a quarter of the\n"
+	        "                           run's rate more (5000 probes/s at least)\n"
+	        "      --tx MODE            how probes leave: single (a system call each), batch\n"
+	        "                           (sendmmsg: what is due at once goes out in one call)\n"
+	        "                           or auto: batch from 10000 probes/s (default: auto)\n"
 	        "\n"
 	        "Run:\n"
 	        "  -r, --run DIR            run directory (default: runs/YYYYMMDD-HHMMSS)\n"
@@ -80,6 +84,20 @@ static void usage(FILE *f)
 	        "Exit status: 0 run completed (also when stopped by Ctrl-C or SIGTERM), 1 failure\n"
 	        "during the run, 2 usage error, 3 missing privilege, 4 setup failed (interface,\n"
 	        "route, run directory).\n");
+}
+
+static const struct {
+	const char *name;
+	enum probe_tx_mode mode;
+} tx_modes[] = {{"auto", PROBE_TX_AUTO}, {"single", PROBE_TX_SINGLE}, {"batch", PROBE_TX_BATCH}};
+
+static int tx_mode(const char *arg)
+{
+	for (size_t i = 0; i < sizeof tx_modes / sizeof tx_modes[0]; i++)
+		if (strcmp(arg, tx_modes[i].name) == 0)
+			return tx_modes[i].mode;
+	bo_cli_usage_error("--tx takes auto, single or batch");
+	return PROBE_TX_AUTO;
 }
 
 static void parse_streams(probe_config *c, char *list)
@@ -151,6 +169,7 @@ int main(int argc, char **argv)
 	                                     {"tcp-port", required_argument, 0, 'C'},
 	                                     {"no-events", no_argument, 0, 'N'},
 	                                     {"dry-run", no_argument, 0, 'D'},
+	                                     {"tx", required_argument, 0, 'X'},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-probe");
 	probe_config c;
@@ -198,6 +217,7 @@ int main(int argc, char **argv)
 		case 'C': c.tcp_port = bo_cli_port("--tcp-port", optarg); break;
 		case 'N': c.events = 0; break;
 		case 'D': c.dry_run = 1; break;
+		case 'X': c.tx_mode = tx_mode(optarg); break;
 		case 'O':
 			c.outage_interval = bo_cli_duration("--outage-interval", optarg);
 			if (c.outage_interval && c.outage_interval < BO_NS_PER_MS)

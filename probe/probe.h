@@ -49,10 +49,29 @@ typedef struct probe_tx_ops {
 	const char *name;
 	int (*open)(probe *p, char *err, size_t errlen); /* the run's shared resources */
 	int (*slot_open)(probe_slot *s, char *err, size_t errlen);
-	/* Sends probe seq, built into pkt; runs on the pacer thread and never blocks. */
+	/* Sends probe seq, built into pkt, or queues it (PROBE_TX_QUEUED) when the run batches;
+	 * runs on the pacer thread and never blocks. */
 	int (*send)(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq, int64_t deadline);
+	/* Sends what send queued, counting each probe (probe_tx_done); NULL where send never
+	 * queues. The pacer calls it before it sleeps and when it stops. */
+	void (*flush)(probe *p);
 	void (*close)(probe *p); /* every slot's and the run's */
 } probe_tx_ops;
+
+#define PROBE_TX_QUEUED 1
+/* How the run transmits (--tx): one system call a probe, or batches above PROBE_BATCH_RATE. */
+enum probe_tx_mode { PROBE_TX_AUTO, PROBE_TX_SINGLE, PROBE_TX_BATCH };
+#define PROBE_BATCH_RATE 10000 /* probes a second: --tx auto batches from here */
+
+/* pacer.c: a probe's send counted on its slot (sent, sent_fast or send_errors). */
+void probe_tx_done(probe_slot *s, int fast, int rc);
+
+/* tx-mmsg-linux.c: the batch queue of the Linux backend (the pacer thread's alone). */
+typedef struct probe_txq probe_txq;
+probe_txq *probe_txq_new(void);
+void probe_txq_free(probe_txq *t);
+int probe_txq_put(probe_txq *t, probe_slot *s, int fd, const void *l4, size_t len);
+void probe_txq_flush(probe_txq *t);
 
 extern const probe_tx_ops probe_tx_system; /* tx-raw-linux.c, or tx-null.c */
 extern const probe_tx_ops probe_tx_dry;    /* tx-dry.c */
@@ -132,6 +151,7 @@ typedef struct probe_config {
 	const char *stamp_key_file;
 	int quiet;
 	int dry_run;      /* write what would be sent to RUN/probe.pcap; send and capture nothing */
+	int tx_mode;      /* enum probe_tx_mode */
 	const char *exec; /* the migration command, run through /bin/sh -c */
 	int64_t exec_lead; /* from the first probe to starting it */
 	int64_t after;     /* from its end to the end of the run */
@@ -189,7 +209,10 @@ struct probe {
 	probe_slot *slots;     /* target t's streams: slots[t * nstreams, (t + 1) * nstreams) */
 	int nslots;
 	const probe_tx_ops *tx;
-	int tx_shared[4]; /* the backend's shared sockets; -1 unopened */
+	int tx_shared[6];              /* the backend's shared sockets; -1 unopened */
+	int tx_batch;                  /* the backend queues raw-socket probes for sendmmsg */
+	probe_txq *txq;                /* its queue */
+	uint64_t tx_calls, tx_batched; /* sendmmsg calls, the probes they carried (pacer's) */
 	uv_loop_t *loop;
 	bo_log log;
 	probe_capture cap;
@@ -207,9 +230,15 @@ struct probe {
 	const char *stop_reason;
 	probe_pacer *pacer;
 	atomic_int sender_rt; /* the sender thread got a real-time priority */
-	probe_guest *guests;  /* one per target, when subscribing to guest events */
-	bo_log guest_log;     /* RUN/guest.jsonl */
-	int64_t guest_bytes;  /* written to it */
+	/* Outage probing's budget (pacer.c): at most this many probes a second beyond the streams'
+	 * own rate, however many slots are in an outage at once; what it refused, counted. */
+	int64_t fast_budget;
+	atomic_uint_fast64_t fast_denied;
+	atomic_int_fast64_t sender_lag; /* how late the sender's last probe went (pacer.c) */
+	int64_t lag_warned;             /* monotonic: when the status last said so */
+	probe_guest *guests;            /* one per target, when subscribing to guest events */
+	bo_log guest_log;               /* RUN/guest.jsonl */
+	int64_t guest_bytes;            /* written to it */
 };
 
 /* exit.c: the exit status for probe_run's result; main's only. */
@@ -229,6 +258,8 @@ void probe_markers_close(probe *p);
 
 /* pacer.c: the sender thread, absolute deadlines on the monotonic clock. */
 int probe_pacer_start(probe *p, int64_t t0);
+/* Outage probing's budget for the run, probes a second beyond the streams' own rate. */
+int64_t probe_fast_budget(const probe *p);
 void probe_pacer_stop(probe *p);
 /* Builds probe seq of slot s and hands it to the run's transmit backend: 0 or a negative
  * code. The pacer's and the dry run's one way out. */
@@ -243,7 +274,8 @@ int probe_schedule_walk(probe *p, int64_t t0, int64_t end, probe_walk_fn fn, voi
 int probe_dump_open(probe *p, char *err, size_t errlen);
 int probe_capture_open(probe *p, char *err, size_t errlen);
 int probe_capture_start(probe *p);
-void probe_capture_drain(probe *p);
+int probe_capture_read(probe *p);   /* a bounded read of what the capture has: frames read */
+void probe_capture_drain(probe *p); /* all of it, at the end (for at most 2 s) */
 void probe_capture_stats(probe *p, json_t **out);
 /* Flushes probe.pcap and probe.jsonl and checks them: 0, or on the first failure says which
  * file and why (ENOSPC) once and returns the code; the caller stops the run. */
@@ -271,7 +303,7 @@ void probe_guest_free(probe *p);
  * driver): the events it would write. keyed: as with --stamp-key. */
 int probe_guest_feed(const uint8_t *data, size_t size, int keyed);
 
-/* capture-posix.c (platform): calls probe_capture_drain whenever the capture has frames. */
+/* capture-posix.c (platform): calls probe_capture_read whenever the capture has frames. */
 int probe_capture_watch(probe *p);
 
 /* streams.c: probe seq of slot s into pkt (the registry's builder); 0 or a negative code. */

@@ -57,22 +57,22 @@ static void write_header(probe *p)
 	p->mono_to_real = p->sctx.mono_to_real = real - mono;
 	json_t *clock = json_pack("{s:I, s:I}", "realtime_ns", (json_int_t)real, "monotonic_ns",
 	                          (json_int_t)mono);
-	bo_log_put(&p->log,
-	           json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
-	                     "s:s, s:o, s:i, s:i, s:b, s:b, s:I, s:b}, s:{s:s, s:s, s:s, s:s}}",
-	                     "type", "header", "tool", "blackout-probe", "version",
-	                     BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "run_id",
-	                     (json_int_t)p->run_id, "key", key, "clock", clock, "config", "targets",
-	                     targets, "streams", streams, "interval_ns",
-	                     (json_int_t)p->cfg.interval, "duration_ns",
-	                     (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout,
-	                     "interface", p->cap.iface, "run_dir", p->cfg.run_dir, "argv", argv,
-	                     "stamp_port", p->cfg.stamp_port, "tcp_port", p->cfg.tcp_port,
-	                     "guest_events", p->cfg.events, "stamp_authenticated",
-	                     p->stamp_key.len > 0, "outage_interval_ns",
-	                     (json_int_t)p->cfg.outage_interval, "dry_run", p->cfg.dry_run,
-	                     "system", "hostname", u.hostname, "os", u.os, "kernel", u.kernel,
-	                     "machine", u.machine));
+	bo_log_put(
+	        &p->log,
+	        json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
+	                  "s:s, s:o, s:i, s:i, s:b, s:b, s:I, s:b, s:s}, s:{s:s, s:s, s:s, s:s}}",
+	                  "type", "header", "tool", "blackout-probe", "version", BLACKOUT_VERSION,
+	                  "format", BO_FORMAT_VERSION, "run_id", (json_int_t)p->run_id, "key", key,
+	                  "clock", clock, "config", "targets", targets, "streams", streams,
+	                  "interval_ns", (json_int_t)p->cfg.interval, "duration_ns",
+	                  (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout,
+	                  "interface", p->cap.iface, "run_dir", p->cfg.run_dir, "argv", argv,
+	                  "stamp_port", p->cfg.stamp_port, "tcp_port", p->cfg.tcp_port,
+	                  "guest_events", p->cfg.events, "stamp_authenticated",
+	                  p->stamp_key.len > 0, "outage_interval_ns",
+	                  (json_int_t)p->cfg.outage_interval, "dry_run", p->cfg.dry_run, "tx",
+	                  p->tx_batch ? "batch" : "single", "system", "hostname", u.hostname, "os",
+	                  u.os, "kernel", u.kernel, "machine", u.machine));
 }
 
 static void close_cb(uv_handle_t *h)
@@ -98,11 +98,24 @@ static void finish(probe *p)
 	                              (json_int_t)cpu, "wall_ns", (json_int_t)wall, "cpu_share",
 	                              wall > 0 ? (double)cpu / (double)wall : 0.0));
 	int64_t now = bo_clock_real_ns();
+	uint64_t refused = atomic_load(&p->fast_denied);
 	bo_log_put(&p->log,
-	           json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o}", "type", "end", "realtime_ns",
-	                     (json_int_t)now, "reason", p->stop_reason, "clock", clock_pair(),
-	                     "sender_realtime_priority", atomic_load(&p->sender_rt), "streams",
-	                     probe_live_json(p, now, 0), "capture", cap));
+	           json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o, s:{s:I, s:I}, s:{s:s, s:I, s:I}}",
+	                     "type", "end", "realtime_ns", (json_int_t)now, "reason",
+	                     p->stop_reason, "clock", clock_pair(), "sender_realtime_priority",
+	                     atomic_load(&p->sender_rt), "streams", probe_live_json(p, now, 0),
+	                     "capture", cap, "outage_probing", "budget_per_s",
+	                     (json_int_t)p->fast_budget, "refused", (json_int_t)refused, "tx",
+	                     "mode", p->tx_batch ? "batch" : "single", "sendmmsg_calls",
+	                     (json_int_t)p->tx_calls, "batched_probes", (json_int_t)p->tx_batched));
+	if (refused && !p->cfg.quiet) {
+		probe_live_clear(p);
+		fprintf(stderr,
+		        "blackout-probe: outage probing was held to %lld probes/s: %llu faster "
+		        "probes left out (so many streams in an outage at once: their ends are "
+		        "known to their interval, not --outage-interval)\n",
+		        (long long)p->fast_budget, (unsigned long long)refused);
+	}
 	if (p->guests) {
 		json_t *g = json_array();
 		for (int i = 0; i < p->ntargets; i++) {
@@ -178,6 +191,29 @@ static void on_duration(uv_timer_t *t)
 	begin_stop(t->data, "duration");
 }
 
+/* A sender that cannot keep up falls behind its schedule for good: said on stderr (at most
+ * every 10 s), since every probe then goes out late and the asked rate is not what is sent. */
+#define LAG_WARN (100 * BO_NS_PER_MS)
+
+static void sender_behind(probe *p, int64_t lag)
+{
+	int64_t now = bo_clock_mono_ns();
+	if (p->cfg.quiet || lag < LAG_WARN ||
+	    (p->lag_warned && now - p->lag_warned < 10 * BO_NS_PER_S))
+		return;
+	p->lag_warned = now;
+	double rate = 0;
+	for (int i = 0; i < p->nslots; i++)
+		rate += 1e9 / (double)p->slots[i].interval;
+	char d[32];
+	bo_dur_str(lag, d, sizeof d);
+	probe_live_clear(p);
+	fprintf(stderr,
+	        "blackout-probe: warning: the sender is %s behind its schedule: this host does not "
+	        "send %.0f probes/s (fewer targets or streams, a longer --interval%s)\n",
+	        d, rate, p->tx_batch ? "" : ", or --tx batch");
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	probe *p = t->data;
@@ -192,10 +228,13 @@ static void on_tick(uv_timer_t *t)
 		probe_capture_stats(p, &cap);
 		int64_t now = bo_clock_real_ns();
 		int fleet = p->nslots > PROBE_STATUS_SLOTS;
-		bo_log_put(&p->log, json_pack("{s:s, s:o, s:b, s:o, s:o, s:o}", "type", "status",
-		                              "clock", clock_pair(), "streams_all", !fleet,
-		                              "streams", probe_live_json(p, now, fleet), "totals",
-		                              probe_live_totals_json(p, now), "capture", cap));
+		int64_t lag = atomic_load(&p->sender_lag);
+		bo_log_put(&p->log, json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:I}", "type",
+		                              "status", "clock", clock_pair(), "streams_all",
+		                              !fleet, "streams", probe_live_json(p, now, fleet),
+		                              "totals", probe_live_totals_json(p, now), "capture",
+		                              cap, "sender_lag_ns", (json_int_t)lag));
+		sender_behind(p, lag);
 	}
 	if (p->preflight_at && bo_clock_mono_ns() >= p->preflight_at) {
 		p->preflight_at = 0;
@@ -304,6 +343,11 @@ static int setup(probe *p, char *err, size_t errlen)
 		return BO_ERANGE;
 	/* The dry run's backend opens its file below, once the run directory is there. */
 	p->tx = c->dry_run ? &probe_tx_dry : &probe_tx_system;
+	double rate = 0;
+	for (int i = 0; i < p->nslots; i++)
+		rate += 1e9 / (double)p->slots[i].interval;
+	p->tx_batch = !c->dry_run && (c->tx_mode == PROBE_TX_BATCH ||
+	                              (c->tx_mode == PROBE_TX_AUTO && rate >= PROBE_BATCH_RATE));
 	int rc = c->dry_run ? 0 : p->tx->open(p, err, errlen);
 	for (int i = 0; i < p->nslots && rc == 0; i++)
 		rc = p->tx->slot_open(&p->slots[i], err, errlen);
@@ -410,7 +454,7 @@ int probe_run(const probe_config *cfg, int *at_setup)
 	p.term.tty = isatty(2);
 	p.term.columns = bo_sys_tty_columns();
 	p.term.preflight_silent = -1;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		p.tx_shared[i] = -1;
 	int rc = setup(&p, err, sizeof err);
 	if (rc != 0) {

@@ -6,7 +6,12 @@
  *   TCP          a raw TCP socket per family, shared (raw SYNs: the kernel writes the IP
  *                header, we the TCP header);
  *   TCP, bytes   one connection per slot (tcp-est), made again when it breaks.
- * Sockets keep nothing they receive: the capture has every reply. */
+ * Sockets keep nothing they receive: the capture has every reply.
+ *
+ * When the run batches (p->tx_batch, --tx), what goes through a shared raw socket is queued
+ * for sendmmsg (tx-mmsg-linux.c), and udp probes join them: the slot's connected socket keeps
+ * its port (so the kernel answers nothing for it) while the datagram, its checksum ours, leaves
+ * through a raw UDP socket shared by every slot. udp-new and tcp-est are sent one by one. */
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
@@ -17,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bo_cksum.h"
 #include "bo_err.h"
 #include "bo_time.h"
 #include "probe.h"
@@ -30,13 +36,18 @@ static void ignore_input(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
 }
 
-static int raw_open(int family, int tcp, char *err, size_t errlen)
+/* The shared raw sockets, by kind (the index into p->tx_shared is kind * 2 + IPv6). */
+enum raw_kind { RAW_ICMP, RAW_TCP, RAW_UDP };
+static const char *const raw_names[] = {"ICMP", "TCP", "UDP"};
+
+static int raw_open(int family, enum raw_kind kind, char *err, size_t errlen)
 {
-	int v6 = family == 6;
+	int v6 = family == 6, tcp = kind == RAW_TCP;
 	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_CLOEXEC,
-	                tcp  ? IPPROTO_TCP
-	                : v6 ? IPPROTO_ICMPV6
-	                     : IPPROTO_ICMP);
+	                kind == RAW_UDP ? IPPROTO_UDP
+	                : tcp           ? IPPROTO_TCP
+	                : v6            ? IPPROTO_ICMPV6
+	                                : IPPROTO_ICMP);
 	if (fd < 0) {
 		int e = errno;
 		if (e == EPERM || e == EACCES) {
@@ -46,10 +57,10 @@ static int raw_open(int family, int tcp, char *err, size_t errlen)
 			         "CAP_NET_ADMIN).\n"
 			         "  Run as root, or grant them once:\n"
 			         "    %s",
-			         tcp ? "TCP" : "ICMP", strerror(e), probe_privilege_hint());
+			         raw_names[kind], strerror(e), probe_privilege_hint());
 			return BO_EPERM;
 		}
-		snprintf(err, errlen, "cannot open a raw %s socket: %s", tcp ? "TCP" : "ICMP",
+		snprintf(err, errlen, "cannot open a raw %s socket: %s", raw_names[kind],
 		         strerror(e));
 		return -e;
 	}
@@ -62,17 +73,25 @@ static int raw_open(int family, int tcp, char *err, size_t errlen)
 }
 
 /* The run's raw socket for a family and protocol, opened by its first user. */
-static int shared_raw(probe_slot *s, int tcp, char *err, size_t errlen)
+static int shared_raw_fd(probe_slot *s, enum raw_kind kind, char *err, size_t errlen)
 {
-	int *fd = &s->run->tx_shared[(tcp ? 2 : 0) + (s->target->addr.family == 6)];
+	int *fd = &s->run->tx_shared[kind * 2 + (s->target->addr.family == 6)];
 	if (*fd < 0)
-		*fd = raw_open(s->target->addr.family, tcp, err, errlen);
+		*fd = raw_open(s->target->addr.family, kind, err, errlen);
 	if (*fd < 0) {
 		int rc = *fd;
 		*fd = -1;
 		return rc;
 	}
-	s->tx.fd = *fd;
+	return *fd;
+}
+
+static int shared_raw(probe_slot *s, enum raw_kind kind, char *err, size_t errlen)
+{
+	int fd = shared_raw_fd(s, kind, err, errlen);
+	if (fd < 0)
+		return fd;
+	s->tx.fd = fd;
 	s->tx.shared = 1;
 	return 0;
 }
@@ -85,6 +104,25 @@ static uint16_t local_port_of(int fd)
 		return 0;
 	return ntohs(me.ss_family == AF_INET ? ((struct sockaddr_in *)&me)->sin_port
 	                                     : ((struct sockaddr_in6 *)&me)->sin6_port);
+}
+
+/* The source address a connected socket's datagrams carry (for the checksum of a batched
+ * udp probe). */
+static int local_addr_of(int fd, bo_addr *a)
+{
+	struct sockaddr_storage me;
+	socklen_t ml = sizeof me;
+	if (getsockname(fd, (struct sockaddr *)&me, &ml) != 0)
+		return -errno;
+	memset(a, 0, sizeof *a);
+	if (me.ss_family == AF_INET) {
+		a->family = 4;
+		memcpy(a->a, &((struct sockaddr_in *)&me)->sin_addr, 4);
+	} else {
+		a->family = 6;
+		memcpy(a->a, &((struct sockaddr_in6 *)&me)->sin6_addr, 16);
+	}
+	return 0;
 }
 
 static int udp_connect(const probe_slot *s, uint16_t *local_port, char *err, size_t errlen)
@@ -126,27 +164,40 @@ static int est_connect(probe_slot *s)
 	return 0;
 }
 
-/* Nothing run-wide to open: the shared raw sockets (p->tx_shared, -1 from probe_run) are
- * opened by their first slot. */
+/* The shared raw sockets (p->tx_shared, -1 from probe_run) are opened by their first slot;
+ * run-wide there is only the batch queue. */
 static int tx_open(probe *p, char *err, size_t errlen)
 {
-	(void)p;
-	(void)err;
-	(void)errlen;
+	if (p->tx_batch && !(p->txq = probe_txq_new())) {
+		snprintf(err, errlen, "cannot allocate the transmit queue");
+		return -ENOMEM;
+	}
 	return 0;
+}
+
+/* A batched udp slot: its connected socket holds the port, the raw UDP socket sends. */
+static int udp_batched(const probe_slot *s)
+{
+	return s->run->tx_batch && s->desc->transport == BO_TRANSPORT_UDP &&
+	       !(s->desc->flags & BO_STREAM_NEW_FLOW);
 }
 
 static int tx_slot_open(probe_slot *s, char *err, size_t errlen)
 {
 	s->tx.fd = -1;
 	switch (s->desc->transport) {
-	case BO_TRANSPORT_ICMP: return shared_raw(s, 0, err, errlen);
+	case BO_TRANSPORT_ICMP: return shared_raw(s, RAW_ICMP, err, errlen);
 	case BO_TRANSPORT_UDP: {
 		int fd = udp_connect(s, &s->inst.local_port, err, errlen);
 		if (fd < 0)
 			return fd;
 		s->tx.fd = fd;
-		return 0;
+		if (!udp_batched(s))
+			return 0;
+		int rc = local_addr_of(fd, &s->inst.local);
+		if (rc == 0)
+			rc = shared_raw_fd(s, RAW_UDP, err, errlen);
+		return rc < 0 ? rc : 0;
 	}
 	case BO_TRANSPORT_TCP:
 		if (s->desc->flags & BO_STREAM_BYTES) {
@@ -158,7 +209,7 @@ static int tx_slot_open(probe_slot *s, char *err, size_t errlen)
 			return rc;
 		} else {
 			int rc = probe_route_source(&s->target->addr, &s->inst.local, err, errlen);
-			return rc ? rc : shared_raw(s, 1, err, errlen);
+			return rc ? rc : shared_raw(s, RAW_TCP, err, errlen);
 		}
 	}
 	snprintf(err, errlen, "%s: no transmit path for this transport", s->desc->name);
@@ -167,14 +218,30 @@ static int tx_slot_open(probe_slot *s, char *err, size_t errlen)
 
 static int send_raw(probe_slot *s, const bo_probe_pkt *pkt)
 {
+	if (s->run->txq)
+		return probe_txq_put(s->run->txq, s, s->tx.fd, pkt->l4, pkt->len);
 	struct sockaddr_storage ss;
 	socklen_t sl = probe_sockaddr(&s->target->addr, 0, &ss);
 	ssize_t n = sendto(s->tx.fd, pkt->l4, pkt->len, 0, (struct sockaddr *)&ss, sl);
 	return n == (ssize_t)pkt->len ? 0 : -errno;
 }
 
+/* A udp probe queued for the raw UDP socket, with the checksum the kernel would have made. */
+static int queue_datagram(probe_slot *s, const bo_probe_pkt *pkt)
+{
+	bo_probe_pkt c = *pkt;
+	uint16_t ck = bo_cksum_l4(&s->inst.local, &s->target->addr, 17, c.l4, c.len);
+	if (ck == 0)
+		ck = 0xffff; /* a UDP checksum of 0 means none */
+	c.l4[6] = (uint8_t)(ck >> 8), c.l4[7] = (uint8_t)ck;
+	int fd = s->run->tx_shared[RAW_UDP * 2 + (s->target->addr.family == 6)];
+	return probe_txq_put(s->run->txq, s, fd, c.l4, c.len);
+}
+
 static int send_datagram(probe_slot *s, const bo_probe_pkt *pkt)
 {
+	if (udp_batched(s))
+		return queue_datagram(s, pkt);
 	size_t len = pkt->len - pkt->payload_off;
 	ssize_t n = send(s->tx.fd, pkt->l4 + pkt->payload_off, len, MSG_NOSIGNAL);
 	int rc = n == (ssize_t)len ? 0 : -errno;
@@ -249,19 +316,32 @@ static int send_frame(probe_slot *s, const bo_probe_pkt *pkt)
 		}
 		s->tx.est_state = 2;
 	}
-	char buf[4096]; /* the echo: the capture has it */
+	int rc = stream_send(s->tx.fd, pkt->l4 + pkt->payload_off, pkt->len - pkt->payload_off);
+	if (rc == -EPIPE || rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -ENOTCONN) {
+		est_broken(s);
+		return rc;
+	}
+	/* The echoes are read (and dropped: the capture has them) after the frame went, so the
+	 * reading does not delay it. */
+	char buf[4096];
 	for (int i = 0; i < 16 && recv(s->tx.fd, buf, sizeof buf, MSG_DONTWAIT) > 0; i++)
 		;
-	int rc = stream_send(s->tx.fd, pkt->l4 + pkt->payload_off, pkt->len - pkt->payload_off);
-	if (rc == -EPIPE || rc == -ECONNRESET || rc == -ETIMEDOUT || rc == -ENOTCONN)
-		est_broken(s);
 	return rc;
+}
+
+static void tx_flush(probe *p)
+{
+	if (p->txq)
+		probe_txq_flush(p->txq);
 }
 
 static int tx_send(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq, int64_t deadline)
 {
 	(void)seq;
 	(void)deadline;
+	int queued = udp_batched(s) || (s->tx.shared && s->run->txq);
+	if (!queued) /* what is queued goes first: it was due earlier, and this send may be slow */
+		tx_flush(s->run);
 	if (s->desc->transport == BO_TRANSPORT_UDP)
 		return send_datagram(s, pkt);
 	if (s->desc->flags & BO_STREAM_BYTES)
@@ -277,11 +357,13 @@ static void tx_close(probe *p)
 			close(t->fd);
 		t->fd = -1;
 	}
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		if (p->tx_shared[i] >= 0) {
 			close(p->tx_shared[i]);
 			p->tx_shared[i] = -1;
 		}
+	probe_txq_free(p->txq);
+	p->txq = NULL;
 }
 
 const probe_tx_ops probe_tx_system = {
@@ -289,5 +371,6 @@ const probe_tx_ops probe_tx_system = {
         .open = tx_open,
         .slot_open = tx_slot_open,
         .send = tx_send,
+        .flush = tx_flush,
         .close = tx_close,
 };

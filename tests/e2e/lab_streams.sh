@@ -4,8 +4,11 @@
 # analysed, and each new-flow stream's analysis compared with the lab's ground truth (tcp-est,
 # whose frames are delayed rather than lost, is checked for frames echoed); for safety-timeout also
 # the guest events (check_guest.py). Over IPv6 (TARGET 2001:db8::2) the resume marker is the
-# lab's unsolicited neighbour advertisement. Usage: lab_streams.sh BUILD_DIR SCENARIO [TARGET]
-# Exit 77 (skipped) without root or network namespaces.
+# lab's unsolicited neighbour advertisement. TX=batch (or single) sets the probe's --tx; with
+# batch the run must say it batched, and tshark must find every udp and icmp request's checksum
+# right (the probe computes those of batched udp itself).
+# Usage: lab_streams.sh BUILD_DIR SCENARIO [TARGET]. Exit 77 (skipped) without root or network
+# namespaces.
 set -euo pipefail
 build=$1 scenario=$2 target=${3:-192.0.2.2}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,8 +19,45 @@ run=$(mktemp -d /tmp/blackout-e2e-XXXXXX)
 trap 'rm -rf "$run"' EXIT
 "$build/lab/blackout-lab" run "$scenario" --run "$run" --lead 1500ms --tail 2s \
   -- \
-  "$build/probe/blackout-probe" --quiet --run "$run" --interval 10ms --streams icmp,icmp-new,udp,udp-new,tcp-syn,tcp-est "$target"
+  "$build/probe/blackout-probe" --quiet --run "$run" --interval 10ms --tx "${TX:-auto}" \
+  --streams icmp,icmp-new,udp,udp-new,tcp-syn,tcp-est "$target"
 "$build/analysis/blackout-analyze" "$run"
+if [ "${TX:-}" = batch ]; then
+  python3 - "$run/probe.jsonl" <<'PY'
+import json, sys
+log = [json.loads(l) for l in open(sys.argv[1])]
+head = next(r for r in log if r["type"] == "header")
+end = next(r for r in log if r["type"] == "end")
+tx = end["tx"]
+ok = head["config"]["tx"] == "batch" and tx["mode"] == "batch" and tx["batched_probes"] > 1000
+print(("ok    " if ok else "FAIL  ") + f"batched: {tx}")
+sys.exit(0 if ok else 1)
+PY
+  # tshark's checksum verdicts on the probe's own requests: every icmp echo, and every udp
+  # datagram of the fixed-port udp stream (the ports with many requests; udp-new's datagrams,
+  # a port each, come from the kernel through an offloading veth, their checksums filled in
+  # after the capture saw them).
+  tshark -r "$run/probe.pcap" -o udp.check_checksum:TRUE -T fields -e udp.srcport \
+    -e udp.checksum.status -e icmp.checksum.status \
+    -Y '(udp.dstport == 862) || icmp.type == 8 || icmpv6.type == 128' 2>/dev/null |
+    python3 -c '
+import collections, sys
+udp, icmp_bad, icmp = collections.defaultdict(collections.Counter), 0, 0
+for line in sys.stdin:
+    port, ustat, istat = (line.rstrip("\n").split("\t") + ["", "", ""])[:3]
+    if port:
+        udp[port][ustat] += 1
+    elif istat:
+        icmp += 1
+        icmp_bad += istat != "1"
+fixed = {p: c for p, c in udp.items() if sum(c.values()) > 50}
+good = sum(c["1"] for c in fixed.values())
+bad = sum(sum(c.values()) - c["1"] for c in fixed.values())
+ok = fixed and bad == 0 and good > 500 and icmp > 500 and icmp_bad == 0
+print(("ok    " if ok else "FAIL  ") + f"tshark: {good} udp requests of {len(fixed)} fixed ports with a "
+      f"good checksum, {bad} not; {icmp - icmp_bad} of {icmp} icmp echoes good")
+sys.exit(0 if ok else 1)'
+fi
 for stream in icmp icmp-new udp udp-new tcp-syn; do
   python3 "$here/check_truth.py" "$run/analysis.json" "$run/lab.jsonl" "$stream"
 done

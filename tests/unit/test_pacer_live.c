@@ -108,8 +108,50 @@ static void capture(probe_slot *s, uint32_t seq, int64_t t, int as_reply)
 	probe_live_packet(&p, &pkt, t);
 }
 
+/* Outage probing's budget: 64 slots all in an outage at once, each asking for a probe every
+ * 1 ms (64 000/s) on top of its 100 ms grid, get no more than the budget's 5000/s (and the
+ * credit saved up) between them; four slots (4000/s) are never held back. */
+static probe fleet;
+static probe_slot fleet_slots[64];
+static uint64_t fleet_fast;
+
+static int fleet_fn(probe_slot *s, uint32_t seq, int64_t deadline, void *arg)
+{
+	(void)seq;
+	(void)deadline;
+	(void)arg;
+	fleet_fast += s->in_fast;
+	return 0;
+}
+
+static void budget(int n, uint64_t want_lo, uint64_t want_hi, int denied)
+{
+	fleet = (probe){.slots = fleet_slots, .nslots = n};
+	atomic_init(&fleet.fast_denied, 0);
+	for (int i = 0; i < n; i++) {
+		fleet_slots[i] = (probe_slot){.run = &fleet,
+		                              .interval = 100 * MS,
+		                              .phase = i * MS,
+		                              .outage_interval = MS};
+		atomic_init(&fleet_slots[i].fast, 1);
+	}
+	fleet_fast = 0;
+	CHECK_INT(probe_fast_budget(&fleet), 5000);
+	CHECK_INT(probe_schedule_walk(&fleet, 0, 1000 * MS, fleet_fn, NULL), 0);
+	CHECK(fleet_fast >= want_lo && fleet_fast <= want_hi);
+	CHECK(denied ? atomic_load(&fleet.fast_denied) > 0 : atomic_load(&fleet.fast_denied) == 0);
+}
+
 int main(void)
 {
+	budget(64, 4900, 5000 + 64 + 64, 1);
+	budget(4, 3900, 4000, 0);
+	/* The budget is a quarter of the streams' own rate above the floor: 1000 x 4 x 10 Hz. */
+	fleet = (probe){.slots = fleet_slots, .nslots = 64};
+	for (int i = 0; i < 64; i++)
+		fleet_slots[i].interval = 100 * BO_NS_PER_US;
+	CHECK_INT(probe_fast_budget(&fleet), 64 * 10000 / 4);
+
 	setup();
 	CHECK_INT(probe_schedule_walk(&p, 1000 * MS, 1100 * MS, walk_fn, NULL), 0);
 	/* 100 ms: 10 icmp and 25 udp probes per target */
