@@ -3,7 +3,9 @@
 
 Usage (inside the lab's probe namespace):
   pacing.py OUTDIR SECONDS INTERVAL_MS NAME FILTER CMD...
-FILTER is the tcpdump expression for the prober's requests. Requests are grouped into flows by
+FILTER is the tcpdump expression for the prober's requests, captured on eth0 (PACING_IFACE
+to change it). PACING_CPU pins the prober to those CPUs and PACING_DUMP_CPU tcpdump (taskset
+lists), so the measured tool and the measurement do not share a core. Requests are grouped into flows by
 (destination, protocol, ICMP identifier or destination port); the gap error is |gap - interval|
 between consecutive requests of one flow, from capture timestamps. Prints one JSON line: sends,
 flows, rate, gap error percentiles and the CPU share of the tool (from wait4).
@@ -19,15 +21,28 @@ import time
 out, secs, iv_ms, name, flt, cmd = (sys.argv[1], float(sys.argv[2]), float(sys.argv[3]),
                                     sys.argv[4], sys.argv[5], sys.argv[6:])
 pcap = os.path.join(out, name + ".pcap")
-dump = subprocess.Popen(["tcpdump", "-i", "eth0", "-nn", "-q", "-s", "96", "-B", "65536",
-                         "--immediate-mode", "--time-stamp-precision=nano", "-w", pcap, flt],
+def pinned(var, argv):
+    cpus = os.environ.get(var)
+    return ["taskset", "-c", cpus] + argv if cpus else argv
+
+
+cmd = pinned("PACING_CPU", cmd)
+dump = subprocess.Popen(pinned("PACING_DUMP_CPU", ["tcpdump", "-i", os.environ.get("PACING_IFACE", "eth0"), "-nn", "-q", "-s", "96", "-B", "65536",
+                         "--immediate-mode", "--time-stamp-precision=nano", "-w", pcap, flt]),
                         stderr=subprocess.DEVNULL)
 time.sleep(0.5)
 t0 = time.monotonic()
 tool = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(secs)
 tool.send_signal(signal.SIGINT)
-_, status, ru = os.wait4(tool.pid, 0)
+for _ in range(600):  # a minute to stop (the probe drains its capture), then it is killed
+    pid, status, ru = os.wait4(tool.pid, os.WNOHANG)
+    if pid:
+        break
+    time.sleep(0.1)
+else:
+    tool.kill()
+    _, status, ru = os.wait4(tool.pid, 0)
 wall = time.monotonic() - t0
 time.sleep(0.3)
 dump.send_signal(signal.SIGINT)

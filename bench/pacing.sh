@@ -4,7 +4,8 @@
 # ping and fping (ICMP echo), hping3 (TCP SYN), irtt (UDP). For each: achieved rate, send-gap
 # error per flow (from a tcpdump capture), CPU share; for blackout also the schedule error of
 # every stream against its deadlines and the capture's drops.
-# Usage: bench/pacing.sh [SECONDS] (default 20). Needs root.
+# Usage: bench/pacing.sh [SECONDS] (default 20); TX=single or batch sets blackout's --tx
+# (default auto: single at this rate). Needs root.
 set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
@@ -25,16 +26,22 @@ cleanup() {
 trap cleanup EXIT
 ex() { local role=$1; shift; "$bin/lab/blackout-lab" exec "$lab" "$role" -- "$@"; }
 
-# The VM's side of the network runs on the second core (RPS), as a remote host's would.
-ex vm unshare -m sh -c "mkdir -p /tmp/bo-sys && mount -t sysfs none /tmp/bo-sys &&
-  echo 2 > /tmp/bo-sys/class/net/eth0/queues/rx-0/rps_cpus"
+# The lab's side of the network (the switch's port from the probe, the VM's interface) runs
+# on the second core (RPS), as a remote host's would; every prober on the first, tcpdump on
+# the second (bench/fleet.sh says why the pinning matters).
+for where in "vm eth0" "sw p"; do
+  set -- $where
+  ex "$1" unshare -m sh -c "mkdir -p /tmp/bo-sys && mount -t sysfs none /tmp/bo-sys &&
+    echo 2 > /tmp/bo-sys/class/net/$2/queues/rx-0/rps_cpus"
+done
+export PACING_CPU=0 PACING_DUMP_CPU=1
 ex vm "$bin/responder/blackout-responder" -q --priority realtime > "$out/responder.log" 2>&1 &
 ex vm irtt server -i 0 -b 192.0.2.2 > "$out/irtt-server.log" 2>&1 &
 sleep 1
 
 ex probe python3 bench/pacing.py "$out" "$secs" 1 blackout 'icmp[0] = 8' \
   "$bin/probe/blackout-probe" -q --no-events -s icmp,icmp-new,udp,udp-new,tcp-syn,tcp-est \
-  -i 1ms --run "$out/run" 192.0.2.2 > "$out/blackout.json"
+  -i 1ms --tx "${TX:-auto}" --run "$out/run" 192.0.2.2 > "$out/blackout.json"
 "$bin/analysis/blackout-analyze" -q --no-write --json "$out/analysis.json" "$out/run"
 ex probe python3 bench/pacing.py "$out" "$secs" 1 ping 'icmp[0] = 8' \
   ping -q -i 0.001 192.0.2.2 > "$out/ping.json"
