@@ -280,6 +280,7 @@ typedef struct an_event {
 	int indication_known;         /* the guest's events cover it (they go on past its end) */
 	int indication_netvsc;        /* ...said by Hyper-V Netvsc's event 14 (Windows) */
 	uint64_t fw_dropped;          /* its lost probes the guest's firewall logged dropping */
+	int guest_host;               /* the guest's KVP host change in it (guest_hosts), -1 none */
 } an_event;
 
 /* host.c: a migration as the hypervisor tells it (host.jsonl, a Hyper-V event export). */
@@ -373,6 +374,13 @@ typedef struct an_run {
 	uint8_t guest_net_link[256]; /* a link change or Netvsc's 14: an indication, not an address
 	                              */
 	int nguest_net;
+	/* the guest's "host" events: Hyper-V's KVP host name changed (a migration's two ends) */
+	struct an_guest_host {
+		bo_addr target;
+		int64_t at; /* probe clock */
+		char host[64], previous[64];
+	} guest_hosts[64];
+	int nguest_hosts;
 	struct an_guest_seen { /* per target, the last of its events (how far its account goes) */
 		bo_addr target;
 		int64_t last;

@@ -100,6 +100,7 @@ static int read_records(const char *input, int group, cmp_result *c, samples *ou
 			sm->verdict = AN_V_ANOMALOUS;
 		bo_json_text(o, "target", "", sm->target, sizeof sm->target);
 		bo_json_text(o, "probe_host", "", sm->host, sizeof sm->host);
+		bo_json_text(o, "destination_host", "", sm->dest, sizeof sm->dest);
 		sm->blackout = bo_json_time(o, "dark_ns");
 		const json_t *fx = json_object_get(o, "destination_fixed");
 		sm->fixed = json_is_boolean(fx) ? json_is_true(fx) : -1;
@@ -147,6 +148,11 @@ static int summarize(const char *input, int group, const an_settings *set, const
 			sm->fixed = e->host >= 0 ? r.host[e->host].to_fixed : -1;
 			snprintf(sm->target, sizeof sm->target, "%s",
 			         r.streams[e->stream0].target_str);
+			const char *dest = e->host >= 0 && r.host[e->host].to_host[0]
+			                           ? r.host[e->host].to_host
+			                   : e->guest_host >= 0 ? r.guest_hosts[e->guest_host].host
+			                                        : "";
+			bo_text_clean(sm->dest, sizeof sm->dest, dest);
 			bo_text_clean(sm->host, sizeof sm->host, host ? host : "");
 			for (int k = 0; k < e->nparts; k++) {
 				const an_stream *st = &r.streams[e->parts[k].stream];
@@ -268,10 +274,12 @@ static void usage(FILE *f)
 	        "the first and the last group, and a one-line conclusion.\n"
 	        "\n"
 	        "  -g, --group LABEL        the runs after it form a group (default label: all)\n"
-	        "      --by target|host|fix|label\n"
+	        "      --by target|host|destination|fix|label\n"
 	        "                           split each group by the migrations' target, the\n"
-	        "                           probe's host, or whether the destination host had\n"
-	        "                           the fix (host facts; default: label, no split)\n"
+	        "                           probe's host, the host migrated to (the hypervisor's\n"
+	        "                           record, else the guest's Hyper-V KVP values), or\n"
+	        "                           whether the destination host had the fix (host\n"
+	        "                           facts; default: label, no split)\n"
 	        "      --markdown           print Markdown tables (for a benchmark report)\n"
 	        "  -j, --json FILE          write the comparison as JSON (- for standard output)\n"
 	        "      --html FILE          write an HTML page with the blackout CDF per group\n"
@@ -322,7 +330,8 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 	int nruns = 0, ng = 0, markdown = 0, quiet = 0, c;
 	const char *json_path = NULL, *html_path = NULL;
 	an_gates gates = {0};
-	enum { BY_LABEL, BY_TARGET, BY_HOST, BY_FIX } by = BY_LABEL;
+	enum { BY_LABEL, BY_TARGET, BY_HOST, BY_DEST, BY_FIX } by = BY_LABEL;
+	static const char *const by_names[] = {"label", "target", "host", "destination", "fix"};
 	optind = 1;
 	/* "-" first: runs come back in order as option 1, so they join the group before them. */
 	while ((c = getopt_long(argc, argv, "-g:j:qh", opts, NULL)) != -1) {
@@ -346,19 +355,17 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 		case 'F': an_gate_fail_if(&gates, optarg); break;
 		case 'X': gates.max_blackout = bo_cli_duration("--max-blackout", optarg); break;
 		case 'q': quiet = 1; break;
-		case 'B':
-			if (!strcmp(optarg, "target"))
-				by = BY_TARGET;
-			else if (!strcmp(optarg, "host"))
-				by = BY_HOST;
-			else if (!strcmp(optarg, "label"))
-				by = BY_LABEL;
-			else if (!strcmp(optarg, "fix"))
-				by = BY_FIX;
-			else
-				bo_cli_usage_error("--by takes target, host, fix or label: %s",
+		case 'B': {
+			int k = 0;
+			while (k < 5 && strcmp(optarg, by_names[k]))
+				k++;
+			if (k == 5)
+				bo_cli_usage_error("--by takes target, host, destination, fix or "
+				                   "label: %s",
 				                   optarg);
+			by = k;
 			break;
+		}
 		case 'h': usage(stdout); return 0;
 		default:
 			if (an_settings_option(c, optarg, &set, &key))
@@ -396,8 +403,10 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 			static const char *const fix[] = {"fix-unknown", "not-fixed", "fixed"};
 			const char *k = by == BY_TARGET ? sm.v[i].target
 			                : by == BY_HOST ? sm.v[i].host
-			                : by == BY_FIX  ? fix[sm.v[i].fixed + 1]
-			                                : "";
+			                : by == BY_DEST
+			                        ? (sm.v[i].dest[0] ? sm.v[i].dest : "host-unknown")
+			                : by == BY_FIX ? fix[sm.v[i].fixed + 1]
+			                               : "";
 			char name[96];
 			snprintf(name, sizeof name, "%s%s%s", g[gi].label, *k ? " " : "", k);
 			int o;

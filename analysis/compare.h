@@ -14,13 +14,14 @@
 /* A sample: one migration event of a run (or the whole run, when it saw none). */
 typedef struct cmp_run {
 	const char *input;
-	int event;                         /* its id in the run's migrations[]; 0: the whole run */
-	char target[48];                   /* the target it happened to */
-	char host[64];                     /* the probe's host (probe.jsonl), "" if unknown */
-	int fixed;                         /* its destination host had the fix: 1, 0, -1 unknown */
-	int verdict;                       /* enum an_verdict_code */
-	int64_t blackout;                  /* its longest outage; 0: none */
-	int open;                          /* still dark at the capture's end: at least blackout */
+	int event;        /* its id in the run's migrations[]; 0: the whole run */
+	char target[48];  /* the target it happened to */
+	char host[64];    /* the probe's host (probe.jsonl), "" if unknown */
+	char dest[64];    /* the host it migrated to: the hypervisor's, else the guest's KVP; "" */
+	int fixed;        /* its destination host had the fix: 1, 0, -1 unknown */
+	int verdict;      /* enum an_verdict_code */
+	int64_t blackout; /* its longest outage; 0: none */
+	int open;         /* still dark at the capture's end: at least blackout */
 	int64_t per_stream[CMP_MAX_NAMES]; /* its outage per stream type; -1: absent */
 } cmp_run;
 

@@ -135,6 +135,15 @@ static void surroundings(an_run *r, int i)
 		}
 	if (e->indication)
 		e->indication_known = 1;
+	/* the guest's KVP host change: from the event's start to 2 s after its end (the responder
+	 * looks at the file every 500 ms; Hyper-V writes it once the VM runs on the destination) */
+	e->guest_host = -1;
+	for (int k = 0; k < r->nguest_hosts && e->guest_host < 0; k++)
+		if (bo_addr_eq(&r->guest_hosts[k].target, t) &&
+		    r->guest_hosts[k].at >= e->start - BO_NS_PER_S &&
+		    r->guest_hosts[k].at <= e->end + 2 * BO_NS_PER_S &&
+		    r->guest_hosts[k].previous[0])
+			e->guest_host = k;
 	e->fw_dropped = 0;
 	for (int k = 0; k < e->nparts; k++)
 		e->fw_dropped +=

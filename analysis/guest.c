@@ -135,6 +135,14 @@ int an_read_guest(an_run *r)
 			        (uint8_t)(netvsc || !strcmp(bo_json_str(o, "what", ""), "link"));
 			net[r->nguest_net++] = guest;
 		}
+		/* Hyper-V's KVP host name changed: where the VM ran, and where it runs now */
+		if (!strcmp(type, "host") && guest && have_who && r->nguest_hosts < 64) {
+			struct an_guest_host *h = &r->guest_hosts[r->nguest_hosts++];
+			h->target = who;
+			h->at = guest; /* the guest's clock until the end */
+			bo_json_text(o, "host", "", h->host, sizeof h->host);
+			bo_json_text(o, "previous", "", h->previous, sizeof h->previous);
+		}
 		/* how far each target's account goes (on the guest's clock until the end) */
 		if (have_who && guest) {
 			int k = 0;
@@ -169,6 +177,8 @@ int an_read_guest(an_run *r)
 			r->guest_quar[i][k] = quar[i][k] ? quar[i][k] + r->guest_offset : 0;
 	for (int i = 0; i < r->nguest_net; i++)
 		r->guest_net[i] = net[i] + r->guest_offset;
+	for (int i = 0; i < r->nguest_hosts; i++)
+		r->guest_hosts[i].at += r->guest_offset;
 	for (int i = 0; i < r->nguest_seen; i++)
 		r->guest_seen[i].last += r->guest_offset;
 	for (int i = 0; i < r->nguest_gap; i++)

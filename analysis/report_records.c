@@ -75,6 +75,12 @@ json_t *an_event_json(const an_run *r, int i)
 	                    r->have_fwlog ? json_integer((json_int_t)e->fw_dropped) : json_null());
 	json_object_set_new(j, "tcp_est_held_ns",
 	                    e->held >= 0 ? json_integer((json_int_t)e->held) : json_null());
+	/* the guest's own account of the hosts (Hyper-V's KVP host name, changed in it) */
+	const struct an_guest_host *gh = e->guest_host >= 0 ? &r->guest_hosts[e->guest_host] : NULL;
+	json_object_set_new(j, "guest_host",
+	                    gh ? json_pack("{s:s, s:s, s:I}", "from", gh->previous, "to", gh->host,
+	                                   "at_ns", (json_int_t)gh->at)
+	                       : json_null());
 	json_t *hv = json_null();
 	if (e->host >= 0) {
 		const an_host_mig *m = &r->host[e->host];
@@ -138,10 +144,19 @@ int an_write_records(const an_run *r, const char *path)
 			if (!strcmp(bo_json_str(r->guest_facts[k], "target", ""), target))
 				g = json_incref(r->guest_facts[k]);
 		json_object_set_new(e, "guest", g);
-		/* the hosts it went between, where the hypervisor's account says */
+		/* the hosts it went between: the hypervisor's account, else the guest's KVP */
 		const an_host_mig *m = r->events[i].host >= 0 ? &r->host[r->events[i].host] : NULL;
-		json_object_set_new(e, "source_host", an_json_str(m ? m->from_host : ""));
-		json_object_set_new(e, "destination_host", an_json_str(m ? m->to_host : ""));
+		const struct an_guest_host *gh = r->events[i].guest_host >= 0
+		                                         ? &r->guest_hosts[r->events[i].guest_host]
+		                                         : NULL;
+		json_object_set_new(e, "source_host",
+		                    an_json_str(m && m->from_host[0] ? m->from_host
+		                                : gh                 ? gh->previous
+		                                                     : ""));
+		json_object_set_new(e, "destination_host",
+		                    an_json_str(m && m->to_host[0] ? m->to_host
+		                                : gh               ? gh->host
+		                                                   : ""));
 		/* the destination host's fix, where host facts said (Get-BlackoutHostFacts.ps1) */
 		json_object_set_new(e, "destination_fixed",
 		                    !m || m->to_fixed < 0 ? json_null()

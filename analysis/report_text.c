@@ -233,6 +233,18 @@ static void events_text(FILE *f, const an_run *r)
 	}
 }
 
+/* The hosts, as the guest's Hyper-V KVP values name them, when they changed in the event. */
+static void host_change_text(FILE *f, const an_run *r, const an_event *e, const char *indent)
+{
+	if (e->guest_host < 0)
+		return;
+	const struct an_guest_host *h = &r->guest_hosts[e->guest_host];
+	char from[64], to[64];
+	bo_text_clean(from, sizeof from, h->previous);
+	bo_text_clean(to, sizeof to, h->host);
+	fprintf(f, "%shost: %s -> %s (the guest's Hyper-V KVP values)\n", indent, from, to);
+}
+
 static const char *indication_text(const an_event *e)
 {
 	return e->indication_netvsc  ? "the network-change indication reached the guest (Hyper-V "
@@ -272,6 +284,7 @@ static void event_details(FILE *f, const an_run *r)
 		clock_text(f, &e->clock, "      ");
 		if (r->have_guest)
 			fprintf(f, "      %s\n", indication_text(e));
+		host_change_text(f, r, e, "      ");
 	}
 }
 
@@ -310,6 +323,7 @@ static void dark_text(FILE *f, const an_run *r)
 	wrap(f, line, "    ", 96);
 	if (r->have_guest) /* the guest's own evidence of the indication */
 		fprintf(f, "    %s\n", indication_text(e));
+	host_change_text(f, r, e, "    ");
 }
 
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)

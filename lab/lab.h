@@ -114,6 +114,12 @@ void lab_scenarios_print(void);
 int lab_prepare(const lab *l);
 /* One simulated migration of VM vm, the run's migration number k; truth into truth. */
 int lab_migrate(const lab *l, const lab_scenario *sc, int vm, int k, bo_log *truth);
+/* Each simulated VM's Hyper-V KVP pool file (its responder's --kvp): the lab's two hosts'
+ * names, A at the start, the other after each migration. */
+#define LAB_KVP_HOST_A "lab-host-a"
+#define LAB_KVP_HOST_B "lab-host-b"
+void lab_kvp_path(const lab *l, int vm, char *buf, size_t len);
+int lab_kvp_write(const lab *l, int vm, const char *host);
 extern volatile int lab_interrupted;
 
 #endif

@@ -203,11 +203,14 @@ static pid_t start_responder(const lab *l, int vm, const char *bin, const char *
 		snprintf(log, sizeof log, "%s/responder-vm%d.jsonl", run, vm);
 	else
 		snprintf(log, sizeof log, "%s/responder.jsonl", run);
-	char group[8];
+	char group[8], kvp[256];
 	snprintf(group, sizeof group, "%d", LAB_LOG_GROUP);
+	lab_kvp_path(l, vm, kvp, sizeof kvp);
+	if (lab_kvp_write(l, vm, LAB_KVP_HOST_A) != 0)
+		return -1;
 	char *argv[] = {(char *)bin,    "--quiet", "--capture", "eth0",       "--heartbeat",
 	                LAB_PROBE_ADDR, "--log",   log,         "--priority", "realtime",
-	                "--fw-log",     group,     NULL};
+	                "--fw-log",     group,     "--kvp",     kvp,          NULL};
 	pid_t pid = lab_spawn(l, (enum lab_role)(LAB_VM + vm), argv);
 	if (pid < 0)
 		return -1;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bo_cksum.h"
+#include "bo_kvp.h"
 #include "bo_stream.h"
 #include "bo_time.h"
 #include "lab.h"
@@ -253,6 +254,50 @@ static void log_truth(const mig *m, const char *stream, int blocked, const int64
 	                     "target", m->target, "vm", m->vm, "migration", m->k));
 }
 
+/* ---- Hyper-V's KVP host values as a simulated VM's responder reads them (--kvp) ---- */
+
+void lab_kvp_path(const lab *l, int vm, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s-vm%d.kvp", LAB_STATE_DIR, l->name, vm);
+}
+
+/* The pool file as hv_kvp_daemon keeps it (bo_kvp.c), written whole and renamed into place:
+ * the host the VM runs on and the VM's name. */
+int lab_kvp_write(const lab *l, int vm, const char *host)
+{
+	uint8_t buf[3 * BO_KVP_RECORD];
+	char vmname[16], path[256], tmp[264];
+	snprintf(vmname, sizeof vmname, "vm%d", vm);
+	size_t n = bo_kvp_record(buf, sizeof buf, "HostName", host);
+	n += bo_kvp_record(buf + n, sizeof buf - n, "PhysicalHostNameFullyQualified", host);
+	n += bo_kvp_record(buf + n, sizeof buf - n, "VirtualMachineName", vmname);
+	lab_kvp_path(l, vm, path, sizeof path);
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	FILE *f = fopen(tmp, "wb");
+	if (!f || fwrite(buf, 1, n, f) != n || fclose(f) != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "blackout-lab: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The host a migration takes the VM to: the other of the lab's two. */
+static const char *kvp_destination(const lab *l, int vm)
+{
+	char path[256];
+	uint8_t buf[BO_KVP_MAX];
+	bo_kvp k;
+	memset(&k, 0, sizeof k);
+	lab_kvp_path(l, vm, path, sizeof path);
+	FILE *f = fopen(path, "rb");
+	if (f) {
+		size_t n = fread(buf, 1, sizeof buf, f);
+		fclose(f);
+		bo_kvp_parse(buf, n - n % BO_KVP_RECORD, &k);
+	}
+	return strcmp(k.host, LAB_KVP_HOST_A) ? LAB_KVP_HOST_A : LAB_KVP_HOST_B;
+}
+
 int lab_migrate(const lab *l, const lab_scenario *sc, int vm, int k, bo_log *truth)
 {
 	int64_t pause[2], event[2] = {0, 0}, qon[2] = {0, 0}, resume[2], garp[2], qoff[2] = {0, 0};
@@ -295,6 +340,14 @@ int lab_migrate(const lab *l, const lab_scenario *sc, int vm, int k, bo_log *tru
 	if (lab_nft(l, LAB_SWITCH, "flush chain bridge blackout pausing\n", &resume[0], &resume[1]))
 		return -1;
 	log_step(&m, "resume", resume[0], resume[1]);
+	/* Running on the destination: Hyper-V rewrites the host values there. */
+	int64_t kvp[2];
+	const char *host = kvp_destination(l, vm);
+	kvp[0] = bo_clock_real_ns();
+	if (lab_kvp_write(l, vm, host))
+		return -1;
+	kvp[1] = bo_clock_real_ns();
+	log_step(&m, "kvp-host", kvp[0], kvp[1]);
 	if (send_garp(l, vm, &garp[0], &garp[1]))
 		return -1;
 	log_step(&m, "gratuitous-arp", garp[0], garp[1]);

@@ -343,6 +343,11 @@ void lab_destroy(lab *l)
 		closedir(d);
 		rmdir(path);
 	}
+	for (int v = 0; v < LAB_MAX_VMS; v++) { /* the simulated VMs' KVP pool files */
+		char kvp[256];
+		lab_kvp_path(l, v, kvp, sizeof kvp);
+		unlink(kvp);
+	}
 	state_path(l->name, path, sizeof path);
 	unlink(path);
 	l->created = 0;

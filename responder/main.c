@@ -50,6 +50,10 @@ static void usage(FILE *f)
 	        "      --fw-log GROUP      the guest firewall's drops: the NFLOG group its drop\n"
 	        "                          rules log to (nft ... log group 7 drop), each dropped\n"
 	        "                          probe a fw-drop event (Linux; needs CAP_NET_ADMIN)\n"
+	        "      --kvp FILE          Hyper-V's host values (hv_kvp_daemon's pool file),\n"
+	        "                          watched: a new host name is a host event (Linux;\n"
+	        "                          default " BO_KVP_POOL "; Windows reads\n"
+	        "                          the registry)\n"
 	        "  -H, --heartbeat HOST[:PORT]\n"
 	        "                          a 32-byte datagram to the probe host every 10 ms (port "
 	        "%d)\n"
@@ -267,6 +271,7 @@ int main(int argc, char **argv)
 	                                     {"capture", required_argument, 0, 'c'},
 	                                     {"heartbeat", required_argument, 0, 'H'},
 	                                     {"fw-log", required_argument, 0, 'G'},
+	                                     {"kvp", required_argument, 0, 'K'},
 	                                     {"step", required_argument, 0, 's'},
 	                                     {"log", required_argument, 0, 'l'},
 	                                     {"log-max", required_argument, 0, 'L'},
@@ -326,6 +331,7 @@ int main(int argc, char **argv)
 		}
 		case 'c': r.cap.iface = optarg; break;
 		case 'H': r.hb_dest = optarg; break;
+		case 'K': r.kvp_path = optarg; break;
 		case 'G': {
 			char *end;
 			long g = strtol(optarg, &end, 10);

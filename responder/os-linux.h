@@ -10,6 +10,8 @@ struct rsp_os {
 	uv_poll_t cap_poll;   /* pcap's selectable descriptor */
 	uv_poll_t fwlog_poll; /* the NFLOG socket (--fw-log) */
 	int fwlog_fd;
+	uv_fs_poll_t kvp_poll; /* Hyper-V's KVP pool file (--kvp), stat()ed every 500 ms */
+	int kvp_on;
 };
 
 /* netev-linux.c: what a netlink socket holds, read (16 datagrams at most a wake-up) and given

@@ -9,6 +9,7 @@ struct rsp_os {
 	uv_timer_t cap_tick; /* capture-win.c: Npcap read every 10 ms */
 	void *wfp;           /* wfp-win.c: the WFP filter-change subscription */
 	void *netvsc;        /* netvsc-win.c: the Netvsc event-log subscription */
+	void *kvp;           /* kvp-win.c: the KVP Guest\Parameters key watched */
 };
 
 #endif

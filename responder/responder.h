@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "bo_ctl.h"
+#include "bo_kvp.h"
 #include "bo_log.h"
 #include "bo_pkt.h"
 #include "bo_stamp.h"
@@ -265,6 +266,8 @@ typedef struct rsp {
 	rsp_os *os;
 	char status[7][160];       /* start-up summary lines for the optional parts */
 	int fwlog_group;           /* --fw-log GROUP: the guest firewall's NFLOG group, 0 off */
+	const char *kvp_path;      /* --kvp FILE (Linux): Hyper-V's pool of host values */
+	char kvp_host[256];        /* the host it names, as last read ("" unknown) */
 	uint64_t fw_drops, fw_bad; /* drops reported; messages not readable */
 	const char *user;          /* --user: who to become once the sockets and capture are open */
 	json_t *sys;               /* what the platform reports of itself (sys-*.c) */
@@ -390,6 +393,9 @@ void rsp_wfp_stop(rsp *r);
 /* netvsc-win.c: Hyper-V Netvsc's events in the System log, "netvsc" events. */
 void rsp_netvsc_start(rsp *r, json_t *sys);
 void rsp_netvsc_stop(rsp *r);
+/* kvp-win.c: Hyper-V's host values in the registry, "host" events when they change. */
+void rsp_kvp_start(rsp *r, json_t *sys);
+void rsp_kvp_stop(rsp *r);
 
 #ifdef _WIN32
 #define RSP_PRIV_HINT "run as Administrator, or install Npcap without admin-only mode"

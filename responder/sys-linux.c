@@ -1,11 +1,14 @@
-/* Linux: the responder's scheduling priority and what it reports of the system at start. */
+/* Linux: the responder's scheduling priority, what it reports of the system at start, and
+ * Hyper-V's host values (--kvp) watched. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "os-linux.h"
 
@@ -51,15 +54,80 @@ json_t *rsp_sys_report(rsp *r)
 	return sys;
 }
 
+/* ---- Hyper-V's host values: hv_kvp_daemon's pool file (kvp.c reads it) ---- */
+
+static int kvp_read(const char *path, bo_kvp *k)
+{
+	static uint8_t buf[BO_KVP_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	size_t len = 0;
+	ssize_t n;
+	while (len < sizeof buf && (n = read(fd, buf + len, sizeof buf - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	/* a file longer than BO_KVP_MAX: its first records, whole */
+	return bo_kvp_parse(buf, len - len % BO_KVP_RECORD, k) == 0 ? 0 : -EINVAL;
+}
+
+/* The file changed (or came, or went): a new host name is a "host" event. */
+static void on_kvp(uv_fs_poll_t *h, int status, const uv_stat_t *prev, const uv_stat_t *cur)
+{
+	(void)prev;
+	(void)cur;
+	rsp *r = h->data;
+	bo_kvp k;
+	if (status < 0 || kvp_read(r->kvp_path, &k) != 0 || !k.host[0] ||
+	    !strcmp(k.host, r->kvp_host))
+		return;
+	rsp_event(r, "host",
+	          json_pack("{s:s, s:s, s:s, s:s, s:i}", "host", k.host, "previous", r->kvp_host,
+	                    "vm", k.vm, "source", "kvp", "refused", (int)k.bad));
+	snprintf(r->kvp_host, sizeof r->kvp_host, "%s", k.host);
+}
+
+static void kvp_start(rsp *r, json_t *sys)
+{
+	if (!r->kvp_path)
+		r->kvp_path = BO_KVP_POOL;
+	bo_kvp k;
+	int rc = kvp_read(r->kvp_path, &k);
+	char line[320];
+	if (rc == 0)
+		snprintf(r->kvp_host, sizeof r->kvp_host, "%s", k.host);
+	if (rc == 0 && k.host[0])
+		json_object_set_new(sys, "kvp",
+		                    json_pack("{s:s, s:s, s:s, s:i, s:i}", "file", r->kvp_path,
+		                              "host", k.host, "vm", k.vm, "records", (int)k.records,
+		                              "refused", (int)k.bad));
+	else {
+		snprintf(line, sizeof line,
+		         "%s %s: %s; watched, a host name written later is a host event",
+		         rc == -ENOENT ? "no" : "unreadable", r->kvp_path,
+		         rc == -ENOENT ? "not a Hyper-V guest, or hv_kvp_daemon not running"
+		         : rc == 0     ? "no host name in it"
+		                       : strerror(-rc));
+		json_object_set_new(sys, "kvp", json_string(line));
+	}
+	r->os->kvp_poll.data = r;
+	if (uv_fs_poll_init(r->loop, &r->os->kvp_poll) == 0 &&
+	    uv_fs_poll_start(&r->os->kvp_poll, on_kvp, r->kvp_path, 500) == 0)
+		r->os->kvp_on = 1;
+}
+
 void rsp_sys_start(rsp *r, json_t *sys)
 {
-	(void)r;
-	(void)sys;
+	kvp_start(r, sys);
 }
 
 void rsp_sys_stop(rsp *r)
 {
-	(void)r;
+	if (r->os->kvp_on) {
+		uv_fs_poll_stop(&r->os->kvp_poll);
+		uv_close((uv_handle_t *)&r->os->kvp_poll, NULL);
+		r->os->kvp_on = 0;
+	}
 }
 
 int rsp_run(rsp *r, int (*serve)(rsp *))

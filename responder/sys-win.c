@@ -284,10 +284,12 @@ void rsp_sys_start(rsp *r, json_t *sys)
 {
 	rsp_wfp_start(r, sys);
 	rsp_netvsc_start(r, sys);
+	rsp_kvp_start(r, sys);
 }
 
 void rsp_sys_stop(rsp *r)
 {
+	rsp_kvp_stop(r);
 	rsp_netvsc_stop(r);
 	rsp_wfp_stop(r);
 }

@@ -9,14 +9,14 @@ scripts/deps.sh
 command -v clang >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
 out=build-fuzz
 mkdir -p "$out"
-src=(lib/bo_err.c lib/bo_cksum.c lib/bo_time.c lib/bo_pkt.c lib/bo_tag.c lib/bo_log.c lib/bo_stamp.c
+src=(lib/bo_kvp.c lib/bo_err.c lib/bo_cksum.c lib/bo_time.c lib/bo_pkt.c lib/bo_tag.c lib/bo_log.c lib/bo_stamp.c
   lib/bo_hb.c lib/bo_clock-posix.c lib/bo_ctl.c lib/bo_stream.c lib/bo_stream_icmp.c
   lib/bo_stream_udp.c lib/bo_stream_tcp.c lib/bo_fs.c lib/bo_fs-posix.c responder/arrival.c)
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Iresponder
   $(pkg-config --cflags libuv libpcap))
 libs=$(pkg-config --libs jansson libsodium)
 analysis=(lib/bo_addrmap.c $(ls analysis/*.c | grep -v main.c))
-for f in ${FUZZERS:-pkt jsonl stamp request arrival netlink nflog winevent guest capture host}; do
+for f in ${FUZZERS:-pkt jsonl stamp request arrival netlink nflog winevent kvp guest capture host}; do
   if [ "$f" = netlink ]; then # the responder's rtnetlink parser
     clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" responder/netlink-linux.c "${src[@]}" $libs \
       -o "$out/fuzz_$f"

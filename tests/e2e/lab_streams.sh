@@ -74,6 +74,22 @@ print(("ok    " if ok else "FAIL  ") + f"tcp-est: {est['sent']} frames, {est['an
 sys.exit(0 if ok else 1)
 PY
 [[ "$target" == *:* ]] || python3 "$here/check_phases.py" "$run" "$scenario"
+# The guest's own account of the hosts: the lab's KVP pool file, rewritten at the resume, read
+# by the VM's responder (--kvp), put by the analyzer beside the migration and into the records.
+"$build/analysis/blackout-analyze" -q --no-write --records "$run/records.jsonl" "$run"
+python3 - "$run/analysis.json" "$run/records.jsonl" "$target" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))
+rec = [json.loads(l) for l in open(sys.argv[2])]
+mig = [m for m in a["migrations"] if m["kind"] == "migration" and m["target"] == sys.argv[3]]
+gh = mig[0]["guest_host"] if mig else None
+r = [x for x in rec if x.get("target") == sys.argv[3]]
+ok = gh is not None and gh["from"] == "lab-host-a" and gh["to"] == "lab-host-b" and \
+    r and r[0]["source_host"] == "lab-host-a" and r[0]["destination_host"] == "lab-host-b"
+print(("ok    " if ok else "FAIL  ") + f"guest_host {gh}; records "
+      f"{[(x['source_host'], x['destination_host']) for x in r]}")
+sys.exit(0 if ok else 1)
+PY
 if [[ "$target" == *:* ]]; then
   python3 - "$run/analysis.json" <<'PY'
 import json, sys

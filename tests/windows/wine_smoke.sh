@@ -62,15 +62,23 @@ stop_responder() {
 
 # 1. Unauthenticated STAMP (fixed and new flows), tcp-est echo, guest events; --fw-log, which
 # Windows cannot serve yet, says so and the rest runs.
+# Hyper-V's KVP host values, as the Data Exchange service writes them into a guest's registry:
+# one host at the start, another written during the run (a migration's), read through
+# RegNotifyChangeKeyValue into a host event.
+kvp='HKLM\SOFTWARE\Microsoft\Virtual Machine\Guest\Parameters'
+"$wine" reg add "$kvp" /v PhysicalHostNameFullyQualified /t REG_SZ /d hv-a.example.net /f >/dev/null 2>&1
+"$wine" reg add "$kvp" /v VirtualMachineName /t REG_SZ /d smoke-vm /f >/dev/null 2>&1
 start_responder "$tmp/guest1.jsonl" --fw-log 7
 sed -n '1,/clock pairs/p' "$tmp/responder.out"
+(sleep 1.5; "$wine" reg add "$kvp" /v PhysicalHostNameFullyQualified /t REG_SZ /d hv-b.example.net /f >/dev/null 2>&1) &
 "$build/probe/blackout-probe" 127.0.0.1 --quiet --streams udp,udp-new,tcp-est \
   --stamp-port "$port" --tcp-port "$tport" --duration 3s --run "$tmp/run"
+wait $!
 stop_responder; rc=$?
 check "$([ $rc = 0 ] && echo 1)" "Ctrl-C stops blackout-responder.exe with exit 0"
 check "$(grep -q '"type":"stop","realtime_ns"' "$tmp/guest1.jsonl" && echo 1)" "its log ends with a stop event"
 "$build/analysis/blackout-analyze" --quiet "$tmp/run"
-python3 - "$tmp/run" <<'PY' || fails=$((fails + 1))
+python3 - "$tmp/run" "$tmp/guest1.jsonl" <<'PY' || fails=$((fails + 1))
 import json, sys
 run = sys.argv[1]
 j = json.load(open(f"{run}/analysis.json"))
@@ -91,11 +99,18 @@ types = {e.get("type") for e in events}
 start = [e for e in events if e.get("type") == "start"]
 check(bool(start) and "Windows" in start[0]["system"]["system"],
       f"event channel: the start event names {start and start[0]['system']['system']}")
-for k in ("firewall", "quarantine", "npcap", "wfp", "netvsc"):
+for k in ("firewall", "quarantine", "npcap", "wfp", "netvsc", "kvp"):
     check(bool(start) and k in start[0]["system"], f"start event reports {k}: {start and start[0]['system'].get(k)}")
 nv = (start and start[0]["system"].get("netvsc")) or ""
 check(nv.startswith("watching Hyper-V Netvsc") or nv.startswith("unavailable: EvtSubscribe"),
       f"Netvsc's events: subscribed, or refused with the reason: {nv}")
+kv = (start and start[0]["system"].get("kvp")) or {}
+check(isinstance(kv, dict) and kv.get("host") == "hv-a.example.net" and kv.get("vm") == "smoke-vm",
+      f"KVP host values read from the registry at start: {kv}")
+own = [json.loads(l) for l in open(sys.argv[2])]  # the responder's own log: to its stop
+hosts = [e for e in events + own if e.get("type") == "host"]
+check(any(e.get("host") == "hv-b.example.net" and e.get("previous") == "hv-a.example.net" for e in hosts),
+      f"the host written during the run is a host event (RegNotifyChangeKeyValue): {hosts}")
 check(bool(start) and start[0].get("firewall_drops", "").startswith("not available: not on Windows"),
       f"--fw-log degrades with its reason: {start and start[0].get('firewall_drops')}")
 print(f"      event types from the Windows responder: {sorted(t for t in types if t)}")
