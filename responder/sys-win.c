@@ -71,6 +71,84 @@ static void quarantine(char *out, size_t len)
 		         "IntfQuarantineEnabled not set: interface quarantine on (default)");
 }
 
+/* A FILETIME (100 ns since 1601) as Unix nanoseconds. */
+static int64_t filetime_ns(const FILETIME *ft)
+{
+	int64_t t = (int64_t)(((uint64_t)ft->dwHighDateTime << 32) | ft->dwLowDateTime);
+	return (t - INT64_C(116444736000000000)) * 100;
+}
+
+/* When the firewall service (MpsSvc) started: its process's creation time; 0 unknown. */
+static int64_t firewall_started(void)
+{
+	int64_t at = 0;
+	SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+	SC_HANDLE svc = scm ? OpenServiceW(scm, L"MpsSvc", SERVICE_QUERY_STATUS) : NULL;
+	SERVICE_STATUS_PROCESS st;
+	DWORD need = 0;
+	if (svc &&
+	    QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, (BYTE *)&st, sizeof st, &need) &&
+	    st.dwCurrentState == SERVICE_RUNNING && st.dwProcessId) {
+		HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, st.dwProcessId);
+		FILETIME created, exited, kernel, user;
+		if (h && GetProcessTimes(h, &created, &exited, &kernel, &user))
+			at = filetime_ns(&created);
+		if (h)
+			CloseHandle(h);
+	}
+	if (svc)
+		CloseServiceHandle(svc);
+	if (scm)
+		CloseServiceHandle(scm);
+	return at;
+}
+
+/* The firewall reads IntfQuarantineEnabled when its service starts: a value written later is
+ * probably not in effect until it restarts. The registry keeps a key's last write time (any of
+ * its values), not a value's: "written after start" says the key changed since, so the value
+ * may not be the one in effect. */
+static json_t *quarantine_timing(void)
+{
+	HKEY key;
+	int64_t written = 0;
+	DWORD v = 0;
+	int have = 0;
+	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE,
+	                  L"SYSTEM\\CurrentControlSet\\Services\\SharedAccess\\Parameters\\"
+	                  L"FirewallPolicy",
+	                  0, KEY_QUERY_VALUE, &key) == ERROR_SUCCESS) {
+		FILETIME ft;
+		if (RegQueryInfoKeyW(key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		                     NULL, &ft) == ERROR_SUCCESS)
+			written = filetime_ns(&ft);
+		DWORD size = sizeof v, type = 0;
+		have = RegQueryValueExW(key, L"IntfQuarantineEnabled", NULL, &type, (BYTE *)&v,
+		                        &size) == ERROR_SUCCESS &&
+		       type == REG_DWORD;
+		RegCloseKey(key);
+	}
+	int64_t started = firewall_started();
+	json_t *j = json_object();
+	json_object_set_new(j, "value", have ? json_integer((json_int_t)v) : json_null());
+	json_object_set_new(j, "key_written_ns", written ? json_integer(written) : json_null());
+	json_object_set_new(j, "firewall_started_ns",
+	                    started ? json_integer(started) : json_null());
+	json_object_set_new(j, "written_after_start",
+	                    written && started ? json_boolean(written > started) : json_null());
+	json_object_set_new(
+	        j, "meaning",
+	        json_string(!written || !started
+	                            ? "not known: the key or the firewall service's start time "
+	                              "could not be read"
+	                    : written > started
+	                            ? "the FirewallPolicy key changed after the firewall service "
+	                              "started: IntfQuarantineEnabled may not be in effect until "
+	                              "it restarts"
+	                            : "the key was last written before the firewall service "
+	                              "started: its IntfQuarantineEnabled is the one in effect"));
+	return j;
+}
+
 /* ---- the firewall, through its COM interface (INetFwPolicy2) ---- */
 
 typedef struct fw_want {
@@ -274,7 +352,8 @@ json_t *rsp_sys_report(rsp *r)
 	char os[256], q[128];
 	os_build(os, sizeof os);
 	quarantine(q, sizeof q);
-	json_t *sys = json_pack("{s:s, s:s}", "system", os, "quarantine", q);
+	json_t *sys = json_pack("{s:s, s:s, s:o}", "system", os, "quarantine", q,
+	                        "quarantine_setting", quarantine_timing());
 	firewall(r, sys);
 	json_object_set_new(sys, "npcap", json_string(rsp_npcap_version()));
 	return sys;

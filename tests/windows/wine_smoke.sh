@@ -104,6 +104,9 @@ for k in ("firewall", "quarantine", "npcap", "wfp", "netvsc", "kvp"):
 nv = (start and start[0]["system"].get("netvsc")) or ""
 check(nv.startswith("watching Hyper-V Netvsc") or nv.startswith("unavailable: EvtSubscribe"),
       f"Netvsc's events: subscribed, or refused with the reason: {nv}")
+qs = (start and start[0]["system"].get("quarantine_setting")) or {}
+check(isinstance(qs, dict) and "written_after_start" in qs and qs.get("meaning"),
+      f"IntfQuarantineEnabled's timing against the firewall service's start: {qs}")
 kv = (start and start[0]["system"].get("kvp")) or {}
 check(isinstance(kv, dict) and kv.get("host") == "hv-a.example.net" and kv.get("vm") == "smoke-vm",
       f"KVP host values read from the registry at start: {kv}")
