@@ -128,7 +128,7 @@ int probe_route_source(const bo_addr *dst, bo_addr *local, char *err, size_t err
 	int u = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (u < 0 || connect(u, (struct sockaddr *)&ss, sl) != 0 ||
 	    getsockname(u, (struct sockaddr *)&me, &ml) != 0) {
-		snprintf(err, errlen, "no route for raw TCP: %s", strerror(errno));
+		snprintf(err, errlen, "no route for raw sends: %s", strerror(errno));
 		if (u >= 0)
 			close(u);
 		return -EHOSTUNREACH;

@@ -49,14 +49,19 @@ struct probe_pacer {
 #define FAST_FLOOR 5000 /* probes a second */
 #define FAST_BURST 64   /* probes' worth of credit saved up */
 
-/* The budget for outage probing, probes a second (see the head of this file). */
-int64_t probe_fast_budget(const probe *p)
+double probe_rate(const probe *p)
 {
 	double rate = 0;
 	for (int i = 0; i < p->nslots; i++)
 		if (p->slots[i].interval > 0)
 			rate += 1e9 / (double)p->slots[i].interval;
-	int64_t b = (int64_t)(rate / 4);
+	return rate;
+}
+
+/* The budget for outage probing, probes a second (see the head of this file). */
+int64_t probe_fast_budget(const probe *p)
+{
+	int64_t b = (int64_t)(probe_rate(p) / 4);
 	return b > FAST_FLOOR ? b : FAST_FLOOR;
 }
 
@@ -95,10 +100,8 @@ static int fast_allowed(probe_pacer *pc, int64_t t)
 
 static int64_t pacer_slack(const probe *p)
 {
-	int64_t cap = SLACK_BATCH_MAX, div = p->tx_batch ? SLACK_BATCH_DIV : 1000;
-	if (!p->tx_batch)
-		cap = 100 * BO_NS_PER_US;
-	int64_t slack = cap;
+	int64_t div = p->tx_batch ? SLACK_BATCH_DIV : 1000;
+	int64_t slack = p->tx_batch ? SLACK_BATCH_MAX : 100 * BO_NS_PER_US;
 	for (int i = 0; i < p->nslots; i++)
 		if (p->slots[i].interval / div < slack)
 			slack = p->slots[i].interval / div;

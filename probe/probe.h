@@ -258,6 +258,8 @@ void probe_markers_close(probe *p);
 
 /* pacer.c: the sender thread, absolute deadlines on the monotonic clock. */
 int probe_pacer_start(probe *p, int64_t t0);
+/* The probes a second the run's streams ask for, outage probing aside. */
+double probe_rate(const probe *p);
 /* Outage probing's budget for the run, probes a second beyond the streams' own rate. */
 int64_t probe_fast_budget(const probe *p);
 void probe_pacer_stop(probe *p);

@@ -202,16 +202,13 @@ static void sender_behind(probe *p, int64_t lag)
 	    (p->lag_warned && now - p->lag_warned < 10 * BO_NS_PER_S))
 		return;
 	p->lag_warned = now;
-	double rate = 0;
-	for (int i = 0; i < p->nslots; i++)
-		rate += 1e9 / (double)p->slots[i].interval;
 	char d[32];
 	bo_dur_str(lag, d, sizeof d);
 	probe_live_clear(p);
 	fprintf(stderr,
 	        "blackout-probe: warning: the sender is %s behind its schedule: this host does not "
 	        "send %.0f probes/s (fewer targets or streams, a longer --interval%s)\n",
-	        d, rate, p->tx_batch ? "" : ", or --tx batch");
+	        d, probe_rate(p), p->tx_batch ? "" : ", or --tx batch");
 }
 
 static void on_tick(uv_timer_t *t)
@@ -343,11 +340,9 @@ static int setup(probe *p, char *err, size_t errlen)
 		return BO_ERANGE;
 	/* The dry run's backend opens its file below, once the run directory is there. */
 	p->tx = c->dry_run ? &probe_tx_dry : &probe_tx_system;
-	double rate = 0;
-	for (int i = 0; i < p->nslots; i++)
-		rate += 1e9 / (double)p->slots[i].interval;
-	p->tx_batch = !c->dry_run && (c->tx_mode == PROBE_TX_BATCH ||
-	                              (c->tx_mode == PROBE_TX_AUTO && rate >= PROBE_BATCH_RATE));
+	p->tx_batch =
+	        !c->dry_run && (c->tx_mode == PROBE_TX_BATCH ||
+	                        (c->tx_mode == PROBE_TX_AUTO && probe_rate(p) >= PROBE_BATCH_RATE));
 	int rc = c->dry_run ? 0 : p->tx->open(p, err, errlen);
 	for (int i = 0; i < p->nslots && rc == 0; i++)
 		rc = p->tx->slot_open(&p->slots[i], err, errlen);

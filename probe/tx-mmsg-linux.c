@@ -74,12 +74,14 @@ void probe_txq_flush(probe_txq *t)
 
 int probe_txq_put(probe_txq *t, probe_slot *s, int fd, const void *l4, size_t len)
 {
+	if (len > BO_PROBE_MAX)
+		return -EINVAL;
 	txq_fd *q = NULL;
 	for (int i = 0; i < t->nq && !q; i++)
 		if (t->q[i].fd == fd)
 			q = &t->q[i];
 	if (!q) {
-		if (t->nq == TXQ_FDS || len > BO_PROBE_MAX)
+		if (t->nq == TXQ_FDS)
 			return -EINVAL;
 		q = &t->q[t->nq++];
 		q->fd = fd;

@@ -73,9 +73,14 @@ static int raw_open(int family, enum raw_kind kind, char *err, size_t errlen)
 }
 
 /* The run's raw socket for a family and protocol, opened by its first user. */
+static int *shared_slot(probe_slot *s, enum raw_kind kind)
+{
+	return &s->run->tx_shared[kind * 2 + (s->target->addr.family == 6)];
+}
+
 static int shared_raw_fd(probe_slot *s, enum raw_kind kind, char *err, size_t errlen)
 {
-	int *fd = &s->run->tx_shared[kind * 2 + (s->target->addr.family == 6)];
+	int *fd = shared_slot(s, kind);
 	if (*fd < 0)
 		*fd = raw_open(s->target->addr.family, kind, err, errlen);
 	if (*fd < 0) {
@@ -104,25 +109,6 @@ static uint16_t local_port_of(int fd)
 		return 0;
 	return ntohs(me.ss_family == AF_INET ? ((struct sockaddr_in *)&me)->sin_port
 	                                     : ((struct sockaddr_in6 *)&me)->sin6_port);
-}
-
-/* The source address a connected socket's datagrams carry (for the checksum of a batched
- * udp probe). */
-static int local_addr_of(int fd, bo_addr *a)
-{
-	struct sockaddr_storage me;
-	socklen_t ml = sizeof me;
-	if (getsockname(fd, (struct sockaddr *)&me, &ml) != 0)
-		return -errno;
-	memset(a, 0, sizeof *a);
-	if (me.ss_family == AF_INET) {
-		a->family = 4;
-		memcpy(a->a, &((struct sockaddr_in *)&me)->sin_addr, 4);
-	} else {
-		a->family = 6;
-		memcpy(a->a, &((struct sockaddr_in6 *)&me)->sin6_addr, 16);
-	}
-	return 0;
 }
 
 static int udp_connect(const probe_slot *s, uint16_t *local_port, char *err, size_t errlen)
@@ -194,7 +180,8 @@ static int tx_slot_open(probe_slot *s, char *err, size_t errlen)
 		s->tx.fd = fd;
 		if (!udp_batched(s))
 			return 0;
-		int rc = local_addr_of(fd, &s->inst.local);
+		/* the raw socket's datagrams leave from the route's source, as tcp-syn's do */
+		int rc = probe_route_source(&s->target->addr, &s->inst.local, err, errlen);
 		if (rc == 0)
 			rc = shared_raw_fd(s, RAW_UDP, err, errlen);
 		return rc < 0 ? rc : 0;
@@ -234,8 +221,7 @@ static int queue_datagram(probe_slot *s, const bo_probe_pkt *pkt)
 	if (ck == 0)
 		ck = 0xffff; /* a UDP checksum of 0 means none */
 	c.l4[6] = (uint8_t)(ck >> 8), c.l4[7] = (uint8_t)ck;
-	int fd = s->run->tx_shared[RAW_UDP * 2 + (s->target->addr.family == 6)];
-	return probe_txq_put(s->run->txq, s, fd, c.l4, c.len);
+	return probe_txq_put(s->run->txq, s, *shared_slot(s, RAW_UDP), c.l4, c.len);
 }
 
 static int send_datagram(probe_slot *s, const bo_probe_pkt *pkt)
