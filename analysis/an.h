@@ -433,6 +433,9 @@ int an_events(an_run *r, const an_settings *set);
  * (then *dark is what it lasted at least: its bounds' least, from the first lost probe to the
  * last), else 0. */
 int an_event_dark(const an_run *r, const an_event *e, int64_t *dark);
+/* The hosts an event went between: the hypervisor's record (host.jsonl), else the guest's
+ * Hyper-V KVP host change in it; "" where neither says. */
+void an_event_hosts(const an_run *r, const an_event *e, const char **from, const char **to);
 /* gate.c: --fail-if and --max-blackout. */
 typedef struct an_gates {
 	int fail_if[8], nfail;

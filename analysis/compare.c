@@ -148,10 +148,8 @@ static int summarize(const char *input, int group, const an_settings *set, const
 			sm->fixed = e->host >= 0 ? r.host[e->host].to_fixed : -1;
 			snprintf(sm->target, sizeof sm->target, "%s",
 			         r.streams[e->stream0].target_str);
-			const char *dest = e->host >= 0 && r.host[e->host].to_host[0]
-			                           ? r.host[e->host].to_host
-			                   : e->guest_host >= 0 ? r.guest_hosts[e->guest_host].host
-			                                        : "";
+			const char *from, *dest;
+			an_event_hosts(&r, e, &from, &dest);
 			bo_text_clean(sm->dest, sizeof sm->dest, dest);
 			bo_text_clean(sm->host, sizeof sm->host, host ? host : "");
 			for (int k = 0; k < e->nparts; k++) {
@@ -356,10 +354,10 @@ int an_compare(int argc, char **argv, const an_settings *set0, const bo_stamp_ke
 		case 'X': gates.max_blackout = bo_cli_duration("--max-blackout", optarg); break;
 		case 'q': quiet = 1; break;
 		case 'B': {
-			int k = 0;
-			while (k < 5 && strcmp(optarg, by_names[k]))
+			int k = 0, nby = (int)(sizeof by_names / sizeof by_names[0]);
+			while (k < nby && strcmp(optarg, by_names[k]))
 				k++;
-			if (k == 5)
+			if (k == nby)
 				bo_cli_usage_error("--by takes target, host, destination, fix or "
 				                   "label: %s",
 				                   optarg);

@@ -257,6 +257,14 @@ int an_event_dark(const an_run *r, const an_event *e, int64_t *dark)
 	return open;
 }
 
+void an_event_hosts(const an_run *r, const an_event *e, const char **from, const char **to)
+{
+	const an_host_mig *m = e->host >= 0 ? &r->host[e->host] : NULL;
+	const struct an_guest_host *g = e->guest_host >= 0 ? &r->guest_hosts[e->guest_host] : NULL;
+	*from = m && m->from_host[0] ? m->from_host : g ? g->previous : "";
+	*to = m && m->to_host[0] ? m->to_host : g ? g->host : "";
+}
+
 void an_event_counts(const an_run *r, int counts[AN_NVERDICTS])
 {
 	memset(counts, 0, AN_NVERDICTS * sizeof counts[0]);

@@ -146,17 +146,10 @@ int an_write_records(const an_run *r, const char *path)
 		json_object_set_new(e, "guest", g);
 		/* the hosts it went between: the hypervisor's account, else the guest's KVP */
 		const an_host_mig *m = r->events[i].host >= 0 ? &r->host[r->events[i].host] : NULL;
-		const struct an_guest_host *gh = r->events[i].guest_host >= 0
-		                                         ? &r->guest_hosts[r->events[i].guest_host]
-		                                         : NULL;
-		json_object_set_new(e, "source_host",
-		                    an_json_str(m && m->from_host[0] ? m->from_host
-		                                : gh                 ? gh->previous
-		                                                     : ""));
-		json_object_set_new(e, "destination_host",
-		                    an_json_str(m && m->to_host[0] ? m->to_host
-		                                : gh               ? gh->host
-		                                                   : ""));
+		const char *from, *to;
+		an_event_hosts(r, &r->events[i], &from, &to);
+		json_object_set_new(e, "source_host", an_json_str(from));
+		json_object_set_new(e, "destination_host", an_json_str(to));
 		/* the destination host's fix, where host facts said (Get-BlackoutHostFacts.ps1) */
 		json_object_set_new(e, "destination_fixed",
 		                    !m || m->to_fixed < 0 ? json_null()

@@ -233,6 +233,17 @@ static void events_text(FILE *f, const an_run *r)
 	}
 }
 
+/* "p50 X  p99 Y  max Z" of a schedule error histogram, into buf. */
+static const char *sched_text(const an_hist *h, char *buf, size_t len)
+{
+	char a[48], b[48], c[48];
+	snprintf(buf, len, "p50 %s  p99 %s  max %s",
+	         bo_dur_str(an_hist_quantile(h, 0.5), a, sizeof a),
+	         bo_dur_str(an_hist_quantile(h, 0.99), b, sizeof b),
+	         bo_dur_str(an_hist_quantile(h, 1.0), c, sizeof c));
+	return buf;
+}
+
 /* The hosts, as the guest's Hyper-V KVP values name them, when they changed in the event. */
 static void host_change_text(FILE *f, const an_run *r, const an_event *e, const char *indent)
 {
@@ -385,11 +396,8 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 			fprintf(f, "\n    never answered: left out of the verdict (no reflector or "
 			           "responder? a guest firewall rule missing?)");
 		if (s->sched) {
-			char c[48];
-			fprintf(f, "\n    schedule error p50 %s  p99 %s  max %s",
-			        bo_dur_str(an_hist_quantile(s->sched, 0.5), a, sizeof a),
-			        bo_dur_str(an_hist_quantile(s->sched, 0.99), b, sizeof b),
-			        bo_dur_str(an_hist_quantile(s->sched, 1.0), c, sizeof c));
+			char q[160];
+			fprintf(f, "\n    schedule error %s", sched_text(s->sched, q, sizeof q));
 		}
 		int bytes = (s->desc->flags & BO_STREAM_BYTES) != 0;
 		for (int k = 0; bytes && k < s->u.bytes.nstalls && k < 16; k++) {
@@ -416,12 +424,10 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 			outage_text(f, r, &s->outages[k], k + 1);
 	}
 	if (r->sched && r->nstreams > 1) {
-		char c[48];
-		fprintf(f, "  schedule error, all %llu requests: p50 %s  p99 %s  max %s\n",
+		char q[160];
+		fprintf(f, "  schedule error, all %llu requests: %s\n",
 		        (unsigned long long)an_hist_count(r->sched),
-		        bo_dur_str(an_hist_quantile(r->sched, 0.5), a, sizeof a),
-		        bo_dur_str(an_hist_quantile(r->sched, 0.99), b, sizeof b),
-		        bo_dur_str(an_hist_quantile(r->sched, 1.0), c, sizeof c));
+		        sched_text(r->sched, q, sizeof q));
 	}
 	for (int i = 0; i < r->nmarkers; i++)
 		fprintf(f, "  marker %-12s %s  %.70s\n", r->markers[i].kind,

@@ -285,16 +285,9 @@ int lab_kvp_write(const lab *l, int vm, const char *host)
 static const char *kvp_destination(const lab *l, int vm)
 {
 	char path[256];
-	uint8_t buf[BO_KVP_MAX];
 	bo_kvp k;
-	memset(&k, 0, sizeof k);
 	lab_kvp_path(l, vm, path, sizeof path);
-	FILE *f = fopen(path, "rb");
-	if (f) {
-		size_t n = fread(buf, 1, sizeof buf, f);
-		fclose(f);
-		bo_kvp_parse(buf, n - n % BO_KVP_RECORD, &k);
-	}
+	bo_kvp_load(path, &k); /* unreadable: no host named, so A */
 	return strcmp(k.host, LAB_KVP_HOST_A) ? LAB_KVP_HOST_A : LAB_KVP_HOST_B;
 }
 

@@ -10,9 +10,22 @@
  * UTF-8 of bounded length) and what fails is counted, never read past. Portable, so the tests
  * and the fuzzer reach it; the responder's watchers are responder/sys-linux.c (the file) and
  * kvp-win.c (the registry); the lab writes the file. */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bo_kvp.h"
+
+#ifndef O_NOFOLLOW /* not on Windows, which has no pool files */
+#define O_NOFOLLOW 0
+#endif
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+#ifndef O_BINARY
+#define O_BINARY 0
+#endif
 
 #define KEY_SIZE 512
 #define VALUE_SIZE 2048
@@ -66,6 +79,22 @@ int bo_kvp_parse(const uint8_t *data, size_t len, bo_kvp *out)
 		}
 	}
 	return 0;
+}
+
+int bo_kvp_load(const char *path, bo_kvp *out)
+{
+	static uint8_t buf[BO_KVP_MAX]; /* its callers are single-threaded */
+	memset(out, 0, sizeof *out);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_BINARY);
+	if (fd < 0)
+		return -errno;
+	size_t len = 0;
+	ssize_t n;
+	while (len < sizeof buf && (n = read(fd, buf + len, sizeof buf - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	/* a file longer than BO_KVP_MAX: its first records, whole */
+	return bo_kvp_parse(buf, len - len % RECORD, out) == 0 ? 0 : -EINVAL;
 }
 
 size_t bo_kvp_record(uint8_t *buf, size_t cap, const char *key, const char *value)

@@ -14,6 +14,9 @@ typedef struct bo_kvp {
 
 /* 0, or -1 when len is not a whole number of records. */
 int bo_kvp_parse(const uint8_t *data, size_t len, bo_kvp *out);
+/* Reads the pool file at path (at most BO_KVP_MAX, its whole records; a symbolic link refused
+ * where the system can): 0, or a negative errno. Not thread-safe. */
+int bo_kvp_load(const char *path, bo_kvp *out);
 /* Writes one record into buf: its size, 0 if it does not fit. */
 size_t bo_kvp_record(uint8_t *buf, size_t cap, const char *key, const char *value);
 

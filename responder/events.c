@@ -92,3 +92,15 @@ void rsp_event(rsp *r, const char *type, json_t *obj)
 {
 	rsp_event_at(r, type, obj, bo_clock_real_ns());
 }
+
+void rsp_kvp_host(rsp *r, const char *host, const char *vm, int refused)
+{
+	if (!host[0] || !strcmp(host, r->kvp_host))
+		return;
+	json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "host", host, "previous", r->kvp_host, "vm",
+	                      vm, "source", "kvp");
+	if (refused >= 0)
+		json_object_set_new(e, "refused", json_integer(refused));
+	rsp_event(r, "host", e);
+	snprintf(r->kvp_host, sizeof r->kvp_host, "%s", host);
+}

@@ -87,12 +87,7 @@ static void take(void *data, const void *item, unsigned dropped)
 	kvp_watch *k = data;
 	const kvp_item *it = item;
 	(void)dropped;
-	if (!it->host[0] || !strcmp(it->host, k->r->kvp_host))
-		return;
-	rsp_event(k->r, "host",
-	          json_pack("{s:s, s:s, s:s, s:s}", "host", it->host, "previous", k->r->kvp_host,
-	                    "vm", it->vm, "source", "kvp"));
-	snprintf(k->r->kvp_host, sizeof k->r->kvp_host, "%s", it->host);
+	rsp_kvp_host(k->r, it->host, it->vm, -1);
 }
 
 /* The key changed (thread pool): read it, hand the host over, watch again. */

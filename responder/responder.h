@@ -293,6 +293,10 @@ typedef struct rsp {
 #define RSP_ARRIVALS_PER_S 50000
 #define RSP_CONNS_PER_S 200
 void rsp_event(rsp *r, const char *type, json_t *obj);
+/* Hyper-V's KVP values name host (sys-linux.c's file, kvp-win.c's registry): a "host" event
+ * when it is not r->kvp_host, which it then becomes. refused: the malformed records beside it
+ * (Linux's pool file), -1 where none are counted. */
+void rsp_kvp_host(rsp *r, const char *host, const char *vm, int refused);
 void rsp_event_at(rsp *r, const char *type, json_t *obj, int64_t realtime_ns);
 
 /* tcp.c */

@@ -1,14 +1,12 @@
 /* Linux: the responder's scheduling priority, what it reports of the system at start, and
  * Hyper-V's host values (--kvp) watched. */
 #include <errno.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include "os-linux.h"
 
@@ -54,22 +52,7 @@ json_t *rsp_sys_report(rsp *r)
 	return sys;
 }
 
-/* ---- Hyper-V's host values: hv_kvp_daemon's pool file (kvp.c reads it) ---- */
-
-static int kvp_read(const char *path, bo_kvp *k)
-{
-	static uint8_t buf[BO_KVP_MAX];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	size_t len = 0;
-	ssize_t n;
-	while (len < sizeof buf && (n = read(fd, buf + len, sizeof buf - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	/* a file longer than BO_KVP_MAX: its first records, whole */
-	return bo_kvp_parse(buf, len - len % BO_KVP_RECORD, k) == 0 ? 0 : -EINVAL;
-}
+/* ---- Hyper-V's host values: hv_kvp_daemon's pool file (lib/bo_kvp.c reads it) ---- */
 
 /* The file changed (or came, or went): a new host name is a "host" event. */
 static void on_kvp(uv_fs_poll_t *h, int status, const uv_stat_t *prev, const uv_stat_t *cur)
@@ -78,13 +61,8 @@ static void on_kvp(uv_fs_poll_t *h, int status, const uv_stat_t *prev, const uv_
 	(void)cur;
 	rsp *r = h->data;
 	bo_kvp k;
-	if (status < 0 || kvp_read(r->kvp_path, &k) != 0 || !k.host[0] ||
-	    !strcmp(k.host, r->kvp_host))
-		return;
-	rsp_event(r, "host",
-	          json_pack("{s:s, s:s, s:s, s:s, s:i}", "host", k.host, "previous", r->kvp_host,
-	                    "vm", k.vm, "source", "kvp", "refused", (int)k.bad));
-	snprintf(r->kvp_host, sizeof r->kvp_host, "%s", k.host);
+	if (status == 0 && bo_kvp_load(r->kvp_path, &k) == 0)
+		rsp_kvp_host(r, k.host, k.vm, (int)k.bad);
 }
 
 static void kvp_start(rsp *r, json_t *sys)
@@ -92,7 +70,7 @@ static void kvp_start(rsp *r, json_t *sys)
 	if (!r->kvp_path)
 		r->kvp_path = BO_KVP_POOL;
 	bo_kvp k;
-	int rc = kvp_read(r->kvp_path, &k);
+	int rc = bo_kvp_load(r->kvp_path, &k);
 	char line[320];
 	if (rc == 0)
 		snprintf(r->kvp_host, sizeof r->kvp_host, "%s", k.host);
