@@ -135,7 +135,8 @@ int main(int argc, char **argv)
 	nft_ctx_buffer_output(nft);
 	nft_ctx_buffer_error(nft);
 	char rules[512];
-	lab_rules_quarantine(scope, 0, rules, sizeof rules); /* no NFLOG in the guest's kernel */
+	/* each drop logged to NFLOG, where the guest's responder reads it (--fw-log) */
+	lab_rules_quarantine(scope, LAB_LOG_GROUP, rules, sizeof rules);
 	if (commit("rules-loaded", lab_rules_vm_base) != 0)
 		return 1;
 

@@ -41,7 +41,7 @@ echo "guest: up, ip $ip, agent port $agent, log port $log"
 
 blackout-lab-agent "$agent" "$hold_ns" "$scope" &
 blackout-responder --quiet --capture eth0 ${probe:+--heartbeat "$probe"} \
-  --log /run/responder.jsonl --priority realtime &
+  --log /run/responder.jsonl --priority realtime --fw-log 7 &  # 7: LAB_LOG_GROUP (lab/lab.h)
 rsp=$!
 i=0
 while [ ! -e /run/responder.jsonl ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i + 1)); done

@@ -59,7 +59,7 @@ chmod 755 "$root/init"
 # Modules in load order, dependencies first (modprobe's own resolution); crc32c_generic ahead of
 # libcrc32c, which asks for it only softly.
 : > "$root/etc/blackout/modules"
-for m in crc32c_generic virtio_pci virtio_net virtio_console nft_ct; do
+for m in crc32c_generic virtio_pci virtio_net virtio_console nft_ct nft_log nfnetlink_log; do
   modprobe -d "$kroot" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}'
 done | awk '!seen[$0]++' | while read -r ko; do
   name=$(basename "$ko")

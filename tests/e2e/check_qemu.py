@@ -107,6 +107,16 @@ def main():
         check(e is not None and abs(e["start_ns"] - m["stop_ns"]) < 1000 * MS and
               e["verdict"] == want and (e["hypervisor"] or {}).get("source") == "qemu",
               f"{tag}: its event, verdict {e and e['verdict']} == {want}, QEMU's record on it")
+        # The guest firewall's own account (the agent's rules log each drop to NFLOG, the
+        # guest's responder reads it): drops of lost probes in a quarantine, none without one.
+        if e and q:
+            lost = sum(p["lost"] for p in e["streams"])
+            check(0 < (e.get("firewall_dropped") or 0) <= lost,
+                  f"{tag}: its firewall logged dropping {e.get('firewall_dropped')} of "
+                  f"{lost} lost probes")
+        elif e:
+            check(e.get("firewall_dropped") == 0,
+                  f"{tag}: nothing in the guest firewall's log ({e.get('firewall_dropped')})")
         if e and hv["accel"] == "tcg":  # TCG's clock stops with the vCPUs: each its own step
             c = e["clock"] or {}
             # (at least half the pause: the slow TCG clock's drift between the samples adds)
