@@ -50,6 +50,9 @@ char *bo_time_rfc3339(int64_t realtime_ns, int offset_min, int digits, char *buf
  * from civil by H. Hinnant's algorithm): no timegm, which Windows lacks. 0 when out of range
  * (before 1970, a field out of its range, or too late for BO_TIME_MAX nanoseconds: 2116). */
 int64_t bo_time_utc_seconds(int y, int mon, int d, int h, int min, int sec);
+/* A Windows FILETIME (100 ns ticks since 1601-01-01 UTC) as realtime nanoseconds; 0 before
+ * 1970 or beyond BO_TIME_MAX. Portable: the Windows files and the tests share it. */
+int64_t bo_time_filetime_ns(uint64_t ticks);
 
 /* The UTC offset (minutes) of a time zone at a moment (platform files): tz NULL or "UTC" is 0,
  * "local" the system's, anything else a zone name ("Europe/Berlin"; POSIX only). Returns 0,

@@ -12,7 +12,7 @@
  * 2 none. */
 static int budget_class(const char *type)
 {
-	if (!strcmp(type, "arrival") || !strcmp(type, "fw-drop"))
+	if (!strcmp(type, "arrival") || !strcmp(type, "fw-drop") || !strcmp(type, "wfp-drop"))
 		return 0;
 	if (!strncmp(type, "tcp-", 4))
 		return 1;

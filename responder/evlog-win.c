@@ -1,10 +1,12 @@
-/* The network-change indication as the guest sees it (Windows): Hyper-V Netvsc's events in
- * the System log (provider Microsoft-Windows-Hyper-V-Netvsc: 10 paused, 11 restarted,
- * 12 connected, 13 disconnected, 14 "network has changed", the indication KB4338822's fix
- * turns off), subscribed with EvtSubscribe; each a "netvsc" event {"id", "what",
- * "event_time_ns"} on the event log's own clock. The callback runs on a system thread: it
- * renders the event (EvtRenderEventXml), reads it (winevent.c, bounded) and hands the little
- * it needs to the loop. Refused (an old system, Wine), it says why in the start event. */
+/* The Windows event logs that tell what the guest saw of a migration, one subscription per row
+ * of rsp_evlogs (winevent.c): Hyper-V Netvsc's events in the System log ("netvsc"; 14 is the
+ * network-change indication KB4338822's fix turns off), the Network List Service's network
+ * events ("netprofile", 10000-10002) and the firewall's profile change on an interface
+ * ("fwprofile", 2010: the re-classification that ends a normal quarantine). Each is an
+ * EvtSubscribe to future events; its callback runs on a system thread, renders the event
+ * (EvtRenderEventXml), reads it (winevent.c, bounded), makes its report and hands that to the
+ * loop, which logs it on the event log's own clock. A subscription refused (an old system, a
+ * channel that is not there, Wine) says why in the start event and the others go on. */
 #include <winsock2.h>
 #include <windows.h>
 #include <winevt.h>
@@ -18,84 +20,112 @@
 #define QUEUE 64
 #define XML_MAX 16384 /* a rendered event: wide characters */
 
-typedef struct nv_item {
-	int id;
-	int64_t time_ns, realtime_ns;
-} nv_item;
+typedef struct ev_item { /* the event as reported, made on the callback's thread */
+	int src;
+	int64_t at;
+	json_t *e;
+} ev_item;
 
-typedef struct netvsc {
-	EVT_HANDLE sub;
+struct evlog;
+typedef struct ev_sub {
+	EVT_HANDLE h;
+	int src;
+	struct evlog *log;
+	WCHAR wide[XML_MAX]; /* a subscription's callbacks come one at a time */
+	char xml[XML_MAX * 3];
+} ev_sub;
+
+typedef struct evlog {
 	rsp_handoff q;
 	rsp *r;
-} netvsc;
+	ev_sub *sub; /* one per rsp_evlogs row */
+} evlog;
 
 static DWORD WINAPI on_event(EVT_SUBSCRIBE_NOTIFY_ACTION action, PVOID ctx, EVT_HANDLE ev)
 {
-	netvsc *n = ctx;
+	ev_sub *s = ctx;
 	if (action != EvtSubscribeActionDeliver)
 		return 0;
-	static WCHAR wide[XML_MAX]; /* callbacks of one subscription come one at a time */
-	static char xml[XML_MAX * 3];
 	DWORD used = 0, props = 0;
-	if (!EvtRender(NULL, ev, EvtRenderEventXml, sizeof wide, wide, &used, &props))
+	if (!EvtRender(NULL, ev, EvtRenderEventXml, sizeof s->wide, s->wide, &used, &props))
 		return 0;
-	int len = WideCharToMultiByte(CP_UTF8, 0, wide, -1, xml, (int)sizeof xml, NULL, NULL);
+	int len = WideCharToMultiByte(CP_UTF8, 0, s->wide, -1, s->xml, (int)sizeof s->xml, NULL,
+	                              NULL);
 	rsp_winevent e;
-	if (len <= 0 || rsp_winevent_parse(xml, (size_t)len - 1, &e) != 0 || !rsp_netvsc_what(e.id))
+	if (len <= 0 || rsp_winevent_parse(s->xml, (size_t)len - 1, &e) != 0)
 		return 0;
-	nv_item it = {e.id, e.time_ns, bo_clock_real_ns()};
-	rsp_handoff_push(&n->q, &it);
+	ev_item it = {s->src, e.time_ns ? e.time_ns : bo_clock_real_ns(),
+	              rsp_evlog_event(&rsp_evlogs[s->src], &e)};
+	if (it.e && rsp_handoff_push(&s->log->q, &it) != 0)
+		json_decref(it.e); /* counted; said with the next one that fits */
 	return 0;
 }
 
 static void take(void *data, const void *item, unsigned dropped)
 {
-	netvsc *n = data;
-	const nv_item *it = item;
+	evlog *l = data;
+	const ev_item *it = item;
 	if (dropped)
-		rsp_event(n->r, "netvsc-overrun", json_pack("{s:i}", "dropped", (int)dropped));
-	json_t *e = json_pack("{s:i, s:s}", "id", it->id, "what", rsp_netvsc_what(it->id));
-	json_object_set_new(e, "event_time_ns",
-	                    it->time_ns ? json_integer((json_int_t)it->time_ns) : json_null());
-	rsp_event_at(n->r, "netvsc", e, it->time_ns ? it->time_ns : it->realtime_ns);
+		rsp_event(l->r, "evlog-overrun", json_pack("{s:i}", "dropped", (int)dropped));
+	rsp_event_at(l->r, rsp_evlogs[it->src].type, it->e, it->at);
 }
 
-void rsp_netvsc_start(rsp *r, json_t *sys)
+/* The subscription to row i, its state said in sys[type]. */
+static void subscribe(evlog *l, size_t i, json_t *sys)
 {
-	char line[200];
-	netvsc *n = calloc(1, sizeof *n);
-	if (!n)
-		return;
-	n->r = r;
-	if (rsp_handoff_init(&n->q, r->loop, sizeof(nv_item), QUEUE, take, n) != 0) {
-		free(n);
+	const rsp_evlog *src = &rsp_evlogs[i];
+	char line[300], query[300];
+	WCHAR wchannel[160], wquery[300];
+	snprintf(query, sizeof query,
+	         "*[System[Provider[@Name='%s'] and (EventID>=%d and EventID<=%d)]]", src->provider,
+	         src->id_lo, src->id_hi);
+	ev_sub *s = &l->sub[i];
+	s->src = (int)i;
+	s->log = l;
+	if (MultiByteToWideChar(CP_UTF8, 0, src->channel, -1, wchannel, 160) > 0 &&
+	    MultiByteToWideChar(CP_UTF8, 0, query, -1, wquery, 300) > 0)
+		s->h = EvtSubscribe(NULL, NULL, wchannel, wquery, NULL, s, on_event,
+		                    EvtSubscribeToFutureEvents);
+	if (!s->h) {
+		DWORD e = GetLastError();
+		snprintf(line, sizeof line, "unavailable: EvtSubscribe on %s failed (error %lu%s)",
+		         src->channel, (unsigned long)e,
+		         e == ERROR_EVT_CHANNEL_NOT_FOUND ? ": no such channel here" : "");
+		json_object_set_new(sys, src->type, json_string(line));
 		return;
 	}
-	n->sub = EvtSubscribe(NULL, NULL, L"System",
-	                      L"*[System[Provider[@Name='Microsoft-Windows-Hyper-V-Netvsc'] and "
-	                      L"(EventID>=10 and EventID<=14)]]",
-	                      NULL, n, on_event, EvtSubscribeToFutureEvents);
-	if (!n->sub) {
-		snprintf(line, sizeof line,
-		         "unavailable: EvtSubscribe on the System log failed (error %lu); the "
-		         "indication is then inferred from the network events",
-		         (unsigned long)GetLastError());
-		json_object_set_new(sys, "netvsc", json_string(line));
-		rsp_handoff_close(&n->q, free);
-		return;
-	}
-	json_object_set_new(sys, "netvsc",
-	                    json_string("watching Hyper-V Netvsc events 10-14 in the System log "
-	                                "(14: the network-change indication)"));
-	r->os->netvsc = n;
+	snprintf(line, sizeof line, "watching %s", src->watching);
+	json_object_set_new(sys, src->type, json_string(line));
 }
 
-void rsp_netvsc_stop(rsp *r)
+void rsp_evlog_start(rsp *r, json_t *sys)
 {
-	netvsc *n = r->os->netvsc;
-	if (!n)
+	evlog *l = calloc(1, sizeof *l);
+	ev_sub *sub = calloc(rsp_nevlogs, sizeof *sub);
+	if (!l || !sub || rsp_handoff_init(&l->q, r->loop, sizeof(ev_item), QUEUE, take, l) != 0) {
+		for (size_t i = 0; i < rsp_nevlogs; i++)
+			json_object_set_new(sys, rsp_evlogs[i].type,
+			                    json_string("unavailable: out of memory"));
+		free(l);
+		free(sub);
 		return;
-	EvtClose(n->sub); /* waits for a running callback */
-	rsp_handoff_close(&n->q, free);
-	r->os->netvsc = NULL;
+	}
+	l->r = r;
+	l->sub = sub;
+	for (size_t i = 0; i < rsp_nevlogs; i++)
+		subscribe(l, i, sys);
+	r->os->evlog = l;
+}
+
+void rsp_evlog_stop(rsp *r)
+{
+	evlog *l = r->os->evlog;
+	if (!l)
+		return;
+	for (size_t i = 0; i < rsp_nevlogs; i++)
+		if (l->sub[i].h)
+			EvtClose(l->sub[i].h); /* waits for a running callback */
+	rsp_handoff_close(&l->q, free);
+	free(l->sub);
+	r->os->evlog = NULL;
 }

@@ -29,17 +29,20 @@ int rsp_handoff_init(rsp_handoff *h, uv_loop_t *loop, size_t item_size, unsigned
 	return 0;
 }
 
-void rsp_handoff_push(rsp_handoff *h, const void *item)
+int rsp_handoff_push(rsp_handoff *h, const void *item)
 {
+	int rc = 0;
 	uv_mutex_lock(&h->lock);
 	if (h->count < h->cap) {
 		memcpy(h->items + (size_t)((h->head + h->count) % h->cap) * h->size, item, h->size);
 		h->count++;
 	} else {
 		h->dropped++;
+		rc = -1;
 	}
 	uv_mutex_unlock(&h->lock);
 	uv_async_send(&h->wake);
+	return rc;
 }
 
 void rsp_handoff_drain(uv_async_t *a)

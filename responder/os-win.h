@@ -8,8 +8,9 @@ struct rsp_os {
 	void *netev;         /* netev-win.c: the notification handles and their hand-off */
 	uv_timer_t cap_tick; /* capture-win.c: Npcap read every 10 ms */
 	void *wfp;           /* wfp-win.c: the WFP filter-change subscription */
-	void *netvsc;        /* netvsc-win.c: the Netvsc event-log subscription */
+	void *evlog;         /* evlog-win.c: the event-log subscriptions (Netvsc, profiles) */
 	void *kvp;           /* kvp-win.c: the KVP Guest\Parameters key watched */
+	void *wfpdrop;       /* wfpdrop-win.c: the WFP net-event subscription (drops) */
 };
 
 #endif

@@ -179,8 +179,9 @@ typedef struct rsp_handoff {
 
 int rsp_handoff_init(rsp_handoff *h, uv_loop_t *loop, size_t item_size, unsigned cap,
                      rsp_handoff_take take, void *data);
-void rsp_handoff_push(rsp_handoff *h, const void *item); /* any thread */
-void rsp_handoff_drain(uv_async_t *a);                   /* the loop (the wake-up's callback) */
+/* Any thread: 0 queued, -1 full (counted; the caller still owns what item points to). */
+int rsp_handoff_push(rsp_handoff *h, const void *item);
+void rsp_handoff_drain(uv_async_t *a); /* the loop (the wake-up's callback) */
 /* Closes the wake-up; done(data) runs when the loop has let go of it. */
 void rsp_handoff_close(rsp_handoff *h, void (*done)(void *data));
 
@@ -214,6 +215,35 @@ int rsp_winevent_parse(const char *xml, size_t len, rsp_winevent *ev);
 /* Hyper-V Netvsc's event ids in the guest (10 paused, 11 restarted, 12 connected,
  * 13 disconnected, 14 network changed: the indication), NULL for others. */
 const char *rsp_netvsc_what(int id);
+/* The event logs the Windows responder subscribes to (evlog-win.c), a row each: the event's
+ * type, the channel, the provider, its ids, their names, what the start event says of it. */
+typedef struct rsp_evlog {
+	const char *type, *channel, *provider;
+	int id_lo, id_hi;
+	const char *(*what)(int id);
+	const char *watching;
+} rsp_evlog;
+extern const rsp_evlog rsp_evlogs[];
+extern const size_t rsp_nevlogs;
+/* A parsed event as the responder reports it ({"id", "what", "event_time_ns", and per type
+ * the fields that matter}), or NULL when it is not one of src's. */
+json_t *rsp_evlog_event(const rsp_evlog *src, const rsp_winevent *e);
+
+/* wfpdrop.c: one WFP classify drop as wfpdrop-win.c copies it out of FWPM_NET_EVENT1:
+ * addresses in network order, ports in host order, family 4 or 6, direction as
+ * msFwpDirection gives it, the header's FILETIME. */
+typedef struct rsp_wfpdrop {
+	uint64_t filetime, filter_id;
+	uint32_t reauth_reason, direction;
+	uint16_t layer_id, local_port, remote_port;
+	uint8_t family, proto;
+	uint8_t local[16], remote[16];
+} rsp_wfpdrop;
+/* 1 when d was a probe for this responder: inbound ICMP, UDP to the STAMP port, TCP to the
+ * TCP port (0: none). */
+int rsp_wfpdrop_ours(const rsp_wfpdrop *d, uint16_t stamp_port, uint16_t tcp_port);
+/* The "wfp-drop" event of d; quarantine 1, 0, or -1 when not known. */
+json_t *rsp_wfpdrop_json(const rsp_wfpdrop *d, int quarantine);
 
 /* ---- the responder (main.c and the files that hang off its loop) ---- */
 
@@ -394,9 +424,14 @@ rsp_os *rsp_os_new(void);
 /* wfp-win.c */
 void rsp_wfp_start(rsp *r, json_t *sys);
 void rsp_wfp_stop(rsp *r);
-/* netvsc-win.c: Hyper-V Netvsc's events in the System log, "netvsc" events. */
-void rsp_netvsc_start(rsp *r, json_t *sys);
-void rsp_netvsc_stop(rsp *r);
+/* evlog-win.c: the event logs of rsp_evlogs ("netvsc", "netprofile", "fwprofile" events). */
+void rsp_evlog_start(rsp *r, json_t *sys);
+void rsp_evlog_stop(rsp *r);
+/* wfpdrop-win.c: the firewall's classify drops of our probes, "wfp-drop" events. */
+void rsp_wfpdrop_start(rsp *r, json_t *sys);
+void rsp_wfpdrop_stop(rsp *r);
+/* wfp-win.c: 1 when filter_id is one of the quarantine's filters, 0 not, -1 not known. */
+int rsp_wfp_quarantine_filter(rsp *r, uint64_t filter_id);
 /* kvp-win.c: Hyper-V's host values in the registry, "host" events when they change. */
 void rsp_kvp_start(rsp *r, json_t *sys);
 void rsp_kvp_stop(rsp *r);

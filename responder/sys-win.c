@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bo_time.h"
 #include "os-win.h"
 
 #define RULE_GROUP L"blackout"
@@ -71,11 +72,10 @@ static void quarantine(char *out, size_t len)
 		         "IntfQuarantineEnabled not set: interface quarantine on (default)");
 }
 
-/* A FILETIME (100 ns since 1601) as Unix nanoseconds. */
+/* A FILETIME as Unix nanoseconds. */
 static int64_t filetime_ns(const FILETIME *ft)
 {
-	int64_t t = (int64_t)(((uint64_t)ft->dwHighDateTime << 32) | ft->dwLowDateTime);
-	return (t - INT64_C(116444736000000000)) * 100;
+	return bo_time_filetime_ns(((uint64_t)ft->dwHighDateTime << 32) | ft->dwLowDateTime);
 }
 
 /* When the firewall service (MpsSvc) started: its process's creation time; 0 unknown. */
@@ -362,14 +362,16 @@ json_t *rsp_sys_report(rsp *r)
 void rsp_sys_start(rsp *r, json_t *sys)
 {
 	rsp_wfp_start(r, sys);
-	rsp_netvsc_start(r, sys);
+	rsp_wfpdrop_start(r, sys);
+	rsp_evlog_start(r, sys);
 	rsp_kvp_start(r, sys);
 }
 
 void rsp_sys_stop(rsp *r)
 {
 	rsp_kvp_stop(r);
-	rsp_netvsc_stop(r);
+	rsp_evlog_stop(r);
+	rsp_wfpdrop_stop(r);
 	rsp_wfp_stop(r);
 }
 

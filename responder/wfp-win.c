@@ -192,3 +192,15 @@ void rsp_wfp_stop(rsp *r)
 	rsp_handoff_close(&w->q, free);
 	r->os->wfp = NULL;
 }
+
+int rsp_wfp_quarantine_filter(rsp *r, uint64_t filter_id)
+{
+	const wfp *w = r->os->wfp;
+	if (!w)
+		return -1; /* the filters are not watched: not known */
+	unsigned n = w->nk < KNOWN ? w->nk : KNOWN;
+	for (unsigned i = 0; i < n; i++)
+		if (w->k[i].id == filter_id)
+			return 1;
+	return 0;
+}

@@ -7,10 +7,12 @@
  *   <EventID>14</EventID> ... <TimeCreated SystemTime="2026-11-23T01:35:50.2201234Z"/> ...
  *   </System><EventData><Data Name="Miniport">...</Data></EventData></Event>
  *
- * Portable, so the tests and the fuzzer reach it (netvsc-win.c subscribes). */
+ * Portable, so the tests and the fuzzer reach it (evlog-win.c subscribes). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "bo_log.h"
 #include "bo_time.h"
 #include "responder.h"
 
@@ -113,7 +115,8 @@ int rsp_winevent_parse(const char *xml, size_t len, rsp_winevent *ev)
 	return 0;
 }
 
-const char *rsp_netvsc_what(int id)
+/* Hyper-V Netvsc in the guest's System log. */
+static const char *netvsc_what(int id)
 {
 	switch (id) {
 	case 10: return "paused";
@@ -123,4 +126,97 @@ const char *rsp_netvsc_what(int id)
 	case 14: return "network-changed"; /* the indication KB4338822's fix turns off */
 	default: return NULL;
 	}
+}
+
+/* The Network List Service's account of a network (NetworkProfile/Operational). */
+static const char *netprofile_what(int id)
+{
+	switch (id) {
+	case 10000: return "connected";
+	case 10001: return "disconnected";
+	case 10002: return "changed";
+	default: return NULL;
+	}
+}
+
+/* The firewall's WFInterfaceProfileChangedEvent: the re-classification that ends a normal
+ * quarantine. */
+static const char *fwprofile_what(int id)
+{
+	return id == 2010 ? "profile-changed" : NULL;
+}
+
+const rsp_evlog rsp_evlogs[] = {
+        {"netvsc", "System", "Microsoft-Windows-Hyper-V-Netvsc", 10, 14, netvsc_what,
+         "Hyper-V Netvsc events 10-14 in the System log (14: the network-change indication)"},
+        {"netprofile", "Microsoft-Windows-NetworkProfile/Operational",
+         "Microsoft-Windows-NetworkProfile", 10000, 10002, netprofile_what,
+         "NetworkProfile events 10000-10002 (a network connected, disconnected, changed)"},
+        {"fwprofile", "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
+         "Microsoft-Windows-Windows Firewall With Advanced Security", 2010, 2010, fwprofile_what,
+         "firewall event 2010 (network profile changed on an interface)"},
+};
+const size_t rsp_nevlogs = sizeof rsp_evlogs / sizeof rsp_evlogs[0];
+
+const char *rsp_netvsc_what(int id)
+{
+	return netvsc_what(id);
+}
+
+/* A firewall profile or network category as the event gives it: the firewall's profile bits
+ * (1 domain, 2 private, 4 public), NetworkProfile's category (0 public, 1 private, 2 domain),
+ * or the text itself, cleaned. */
+static json_t *profile_name(const char *v, int category)
+{
+	static const char *fw[] = {NULL, "domain", "private", NULL, "public"};
+	static const char *cat[] = {"public", "private", "domain"};
+	char *end;
+	long n = strtol(v, &end, 0);
+	if (*v && !*end && n >= 0) {
+		if (category && n < 3)
+			return json_string(cat[n]);
+		if (!category && n < 5 && fw[n])
+			return json_string(fw[n]);
+	}
+	char clean[160]; /* an EventData value's size */
+	return json_string(bo_text_clean(clean, sizeof clean, v));
+}
+
+/* EventData's value named name, else the one at position pos (-1: none), else NULL. */
+static const char *data(const rsp_winevent *e, const char *name, int pos)
+{
+	for (int i = 0; i < e->ndata; i++)
+		if (!strcmp(e->data[i].name, name))
+			return e->data[i].value;
+	return pos >= 0 && pos < e->ndata ? e->data[pos].value : NULL;
+}
+
+json_t *rsp_evlog_event(const rsp_evlog *src, const rsp_winevent *e)
+{
+	const char *what = src->what(e->id);
+	if (strcmp(e->provider, src->provider) || e->id < src->id_lo || e->id > src->id_hi || !what)
+		return NULL;
+	json_t *o = json_pack("{s:i, s:s}", "id", e->id, "what", what);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "event_time_ns",
+	                    e->time_ns ? json_integer((json_int_t)e->time_ns) : json_null());
+	char clean[sizeof e->data[0].value];
+	const char *v;
+	if (!strcmp(src->type, "netprofile")) { /* Name, Description, Type, State, Category */
+		if ((v = data(e, "Name", -1)))
+			json_object_set_new(o, "network",
+			                    json_string(bo_text_clean(clean, sizeof clean, v)));
+		if ((v = data(e, "Category", -1)))
+			json_object_set_new(o, "category", profile_name(v, 1));
+	} else if (!strcmp(src->type, "fwprofile")) { /* adapter GUID, name, old, new profile */
+		if ((v = data(e, "InterfaceName", 1)))
+			json_object_set_new(o, "interface",
+			                    json_string(bo_text_clean(clean, sizeof clean, v)));
+		if ((v = data(e, "OldProfile", 2)))
+			json_object_set_new(o, "old_profile", profile_name(v, 0));
+		if ((v = data(e, "NewProfile", 3)))
+			json_object_set_new(o, "new_profile", profile_name(v, 0));
+	}
+	return o;
 }

@@ -9,7 +9,7 @@
 #define CAP 64
 
 static rsp_handoff h;
-static unsigned taken, dropped, last, out_of_order, closed_calls;
+static unsigned taken, dropped, last, out_of_order, closed_calls, refused;
 static uv_thread_t pusher;
 
 static void on_closed(void *data)
@@ -45,7 +45,8 @@ static void push_all(void *arg)
 					break;
 				uv_sleep(1);
 			}
-		rsp_handoff_push(&h, &i);
+		if (rsp_handoff_push(&h, &i) != 0)
+			refused++; /* the pusher's own count of what did not fit */
 	}
 }
 
@@ -63,6 +64,7 @@ int main(void)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CHECK_INT(out_of_order, 0);
 	CHECK_INT(taken + dropped, N);
+	CHECK_INT(refused, dropped); /* each refusal said to the pusher is one counted */
 	CHECK_INT(last, N - 1);
 	CHECK_INT(closed_calls, 1);
 	printf("handoff: %u taken, %u dropped (ring of %d)\n", taken, dropped, CAP);

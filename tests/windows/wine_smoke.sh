@@ -99,11 +99,17 @@ types = {e.get("type") for e in events}
 start = [e for e in events if e.get("type") == "start"]
 check(bool(start) and "Windows" in start[0]["system"]["system"],
       f"event channel: the start event names {start and start[0]['system']['system']}")
-for k in ("firewall", "quarantine", "npcap", "wfp", "netvsc", "kvp"):
+for k in ("firewall", "quarantine", "npcap", "wfp", "wfp_drops", "netvsc", "netprofile",
+          "fwprofile", "kvp"):
     check(bool(start) and k in start[0]["system"], f"start event reports {k}: {start and start[0]['system'].get(k)}")
-nv = (start and start[0]["system"].get("netvsc")) or ""
-check(nv.startswith("watching Hyper-V Netvsc") or nv.startswith("unavailable: EvtSubscribe"),
-      f"Netvsc's events: subscribed, or refused with the reason: {nv}")
+for k, watching in (("netvsc", "watching Hyper-V Netvsc"), ("netprofile", "watching NetworkProfile"),
+                    ("fwprofile", "watching firewall event 2010")):
+    nv = (start and start[0]["system"].get(k)) or ""
+    check(nv.startswith(watching) or nv.startswith("unavailable: EvtSubscribe on "),
+          f"{k} events: subscribed, or refused with the reason: {nv}")
+wd = (start and start[0]["system"].get("wfp_drops")) or ""
+check(wd.startswith("watching") or wd.startswith("unavailable: "),
+      f"the firewall's per-packet drops: watched, or refused with the reason: {wd}")
 qs = (start and start[0]["system"].get("quarantine_setting")) or {}
 check(isinstance(qs, dict) and "written_after_start" in qs and qs.get("meaning"),
       f"IntfQuarantineEnabled's timing against the firewall service's start: {qs}")
