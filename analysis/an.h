@@ -78,8 +78,9 @@ typedef struct an_outage {
 	uint32_t first_seq, last_seq;               /* its lost probes' sequence numbers */
 	/* from guest.jsonl: lost probes the guest's capture saw arrive */
 	uint64_t arrived;
-	uint64_t fw_dropped;   /* of its lost probes, those the guest's firewall logged dropping */
-	int64_t first_arrival; /* on the probe's clock; 0: none */
+	uint64_t fw_dropped;    /* of its lost probes, those the guest's firewall logged dropping */
+	uint64_t fw_quarantine; /* ...of them, by the quarantine's own filters (WFP) */
+	int64_t first_arrival;  /* on the probe's clock; 0: none */
 	/* the results (verdict.c) */
 	uint8_t attribution; /* enum an_attribution_code */
 	int64_t guest_down;  /* how long the guest's capture was down inside it */
@@ -280,7 +281,9 @@ typedef struct an_event {
 	int indication_known;         /* the guest's events cover it (they go on past its end) */
 	int indication_netvsc;        /* ...said by Hyper-V Netvsc's event 14 (Windows) */
 	uint64_t fw_dropped;          /* its lost probes the guest's firewall logged dropping */
+	uint64_t fw_quarantine;       /* ...of them, by the quarantine's own filters (WFP) */
 	int guest_host;               /* the guest's KVP host change in it (guest_hosts), -1 none */
+	int guest_profile; /* the profile change that ended it (guest_profiles), -1 none */
 } an_event;
 
 /* host.c: a migration as the hypervisor tells it (host.jsonl, a Hyper-V event export). */
@@ -381,15 +384,24 @@ typedef struct an_run {
 		char host[64], previous[64];
 	} guest_hosts[64];
 	int nguest_hosts;
+	/* the network's re-classification (Windows: NetworkProfile 10000-10002, firewall 2010) */
+	struct an_guest_profile {
+		bo_addr target;
+		int64_t at; /* probe clock */
+		char what[96];
+		int firewall; /* the firewall's own (2010), else the Network List Service's */
+	} guest_profiles[64];
+	int nguest_profiles;
 	struct an_guest_seen { /* per target, the last of its events (how far its account goes) */
 		bo_addr target;
 		int64_t last;
 	} guest_seen[AN_MAX_GUEST_FACTS];
 	int nguest_seen;
 	uint64_t guest_events, guest_arrivals;
-	int have_fwlog;           /* a responder read its firewall's drops (--fw-log) */
-	uint64_t guest_fw_drops;  /* fw-drop events, all */
-	int64_t guest_gap[16][2]; /* the guest's capture down (capture-lost .. capture-back) */
+	int have_fwlog;               /* a responder read its firewall's drops (--fw-log) */
+	uint64_t guest_fw_drops;      /* fw-drop and wfp-drop events, all */
+	uint64_t guest_wfp_unmatched; /* wfp-drop events in no outage of a stream of theirs */
+	int64_t guest_gap[16][2];     /* the guest's capture down (capture-lost .. capture-back) */
 	int nguest_gap;
 	/* The guest firewall's own account of a quarantine (Windows, "wfp" events): from its
 	 * unquarantine filters deleted to added back; [1] 0 when not back within the run. */

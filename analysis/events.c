@@ -144,10 +144,25 @@ static void surroundings(an_run *r, int i)
 		    r->guest_hosts[k].at <= e->end + 2 * BO_NS_PER_S &&
 		    r->guest_hosts[k].previous[0])
 			e->guest_host = k;
-	e->fw_dropped = 0;
-	for (int k = 0; k < e->nparts; k++)
-		e->fw_dropped +=
-		        r->streams[e->parts[k].stream].outages[e->parts[k].outage].fw_dropped;
+	/* the network classified anew, from its start to 2 s after its end: the firewall's own
+	 * account before the Network List Service's, then the one nearest its end */
+	e->guest_profile = -1;
+	for (int k = 0; k < r->nguest_profiles; k++) {
+		const struct an_guest_profile *p = &r->guest_profiles[k], *b;
+		if (!bo_addr_eq(&p->target, t) || p->at < e->start ||
+		    p->at > e->end + 2 * BO_NS_PER_S)
+			continue;
+		b = e->guest_profile >= 0 ? &r->guest_profiles[e->guest_profile] : NULL;
+		if (!b || p->firewall > b->firewall ||
+		    (p->firewall == b->firewall && llabs(p->at - e->end) < llabs(b->at - e->end)))
+			e->guest_profile = k;
+	}
+	e->fw_dropped = e->fw_quarantine = 0;
+	for (int k = 0; k < e->nparts; k++) {
+		const an_outage *x = &r->streams[e->parts[k].stream].outages[e->parts[k].outage];
+		e->fw_dropped += x->fw_dropped;
+		e->fw_quarantine += x->fw_quarantine;
+	}
 	int64_t from = e->start - AN_EVENT_LEAD > lo ? e->start - AN_EVENT_LEAD : lo;
 	e->mark0 = e->nmarks = 0;
 	for (int k = 0; k < r->nmarkers; k++)

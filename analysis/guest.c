@@ -55,6 +55,102 @@ static an_stream *arrival_probe(an_run *r, json_t *o, const bo_addr *target, uin
 	return NULL;
 }
 
+/* A profile event in a line: "firewall 2010: public -> domain", "NetworkProfile 10000:
+ * connected corp.example (domain)". */
+static void profile_text(const json_t *o, const char *type, char *out, size_t len)
+{
+	char a[40], b[40], c[48];
+	int id = (int)bo_json_int(o, "id", 0);
+	if (!strcmp(type, "fwprofile"))
+		snprintf(out, len, "firewall %d: %s -> %s", id,
+		         bo_json_text(o, "old_profile", "?", a, sizeof a),
+		         bo_json_text(o, "new_profile", "?", b, sizeof b));
+	else
+		snprintf(out, len, "NetworkProfile %d: %s %s (%s)", id,
+		         bo_json_text(o, "what", "?", a, sizeof a),
+		         bo_json_text(o, "network", "", c, sizeof c),
+		         bo_json_text(o, "category", "?", b, sizeof b));
+}
+
+/* The firewall's drops (wfp-drop events) kept until the guest's clock is placed. */
+#define WFP_MAX (1 << 20)
+struct wfp_drops {
+	struct wfp_drop {
+		bo_addr target;
+		int64_t at; /* the guest's clock, then the probe's */
+		uint16_t port;
+		uint8_t transport, quarantine;
+	} * v;
+	size_t n, cap;
+	uint64_t beyond;
+};
+
+static void wfp_keep(an_run *r, struct wfp_drops *w, const json_t *o, const bo_addr *target,
+                     int64_t at)
+{
+	const char *proto = bo_json_str(o, "proto", "");
+	uint8_t t = !strcmp(proto, "icmp")  ? BO_TRANSPORT_ICMP
+	            : !strcmp(proto, "udp") ? BO_TRANSPORT_UDP
+	            : !strcmp(proto, "tcp") ? BO_TRANSPORT_TCP
+	                                    : 0;
+	r->guest_fw_drops++;
+	if (!t || !at)
+		return;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 1024;
+		struct wfp_drop *v = cap <= WFP_MAX ? realloc(w->v, cap * sizeof *v) : NULL;
+		if (!v) {
+			w->beyond++;
+			return;
+		}
+		w->v = v, w->cap = cap;
+	}
+	w->v[w->n++] = (struct wfp_drop){*target, at, (uint16_t)bo_json_int(o, "local_port", 0), t,
+	                                 (uint8_t)json_is_true(json_object_get(o, "quarantine"))};
+}
+
+/* Each drop to the lost probes it was: a stream of its target on its transport (and port),
+ * an outage of it from its first lost probe (less 50 ms, the clocks' uncertainty) to its
+ * first answered probe after (or a second past its last lost one). Where two streams fit
+ * (icmp and icmp-new share a 5-tuple's shape), the one with more lost probes not yet
+ * accounted for takes it. */
+static void wfp_match(an_run *r, struct wfp_drops *w)
+{
+	r->guest_wfp_unmatched = w->beyond;
+	for (size_t i = 0; i < w->n; i++) {
+		struct wfp_drop *d = &w->v[i];
+		d->at += r->guest_offset;
+		an_outage *best = NULL;
+		for (int s = bo_addrmap_get(&r->by_target, &d->target); s >= 0;
+		     s = r->streams[s].next_same) {
+			an_stream *st = &r->streams[s];
+			if (st->desc->transport != d->transport)
+				continue;
+			uint16_t port = d->transport == BO_TRANSPORT_UDP   ? st->inst.stamp_port
+			                : d->transport == BO_TRANSPORT_TCP ? st->inst.tcp_port
+			                                                   : 0;
+			if (port && d->port && port != d->port)
+				continue;
+			for (int k = 0; k < st->noutages; k++) {
+				an_outage *o = &st->outages[k];
+				int64_t to = o->next_ok ? o->next_ok : o->last_lost + BO_NS_PER_S;
+				if (d->at < o->first_lost - 50 * BO_NS_PER_MS || d->at > to ||
+				    o->fw_dropped >= o->lost)
+					continue;
+				if (!best ||
+				    o->lost - o->fw_dropped > best->lost - best->fw_dropped)
+					best = o;
+			}
+		}
+		if (!best) {
+			r->guest_wfp_unmatched++;
+			continue;
+		}
+		best->fw_dropped++;
+		best->fw_quarantine += d->quarantine;
+	}
+}
+
 int an_read_guest(an_run *r)
 {
 	char path[4200];
@@ -71,6 +167,7 @@ int an_read_guest(an_run *r)
 	int rc, have_offset = 0;
 	int64_t net[256], gap[16][2], quar[8][2];
 	int in_quar = 0;
+	struct wfp_drops wd = {0};
 	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
 		if (rc < 0)
 			continue;
@@ -135,6 +232,23 @@ int an_read_guest(an_run *r)
 			        (uint8_t)(netvsc || !strcmp(bo_json_str(o, "what", ""), "link"));
 			net[r->nguest_net++] = guest;
 		}
+		/* The network classified anew (Windows): what ends a normal quarantine */
+		if ((!strcmp(type, "netprofile") || !strcmp(type, "fwprofile")) && guest &&
+		    have_who && r->nguest_profiles < 64) {
+			struct an_guest_profile *p = &r->guest_profiles[r->nguest_profiles++];
+			p->target = who;
+			p->at = guest; /* the guest's clock until the end */
+			profile_text(o, type, p->what, sizeof p->what);
+			p->firewall = !strcmp(type, "fwprofile");
+		}
+		/* The Windows firewall's drop of a probe (WFP): matched by its 5-tuple and time
+		 * once the clocks are known */
+		if (!strcmp(type, "wfp-drop") && guest && have_who)
+			wfp_keep(r, &wd, o, &who, guest); /* (its realtime_ns: the drop's time) */
+		if (!strcmp(type, "start") &&
+		    !strncmp(bo_json_str(json_object_get(o, "system"), "wfp_drops", ""), "watching",
+		             8))
+			r->have_fwlog = 1;
 		/* Hyper-V's KVP host name changed: where the VM ran, and where it runs now */
 		if (!strcmp(type, "host") && guest && have_who && r->nguest_hosts < 64) {
 			struct an_guest_host *h = &r->guest_hosts[r->nguest_hosts++];
@@ -179,6 +293,11 @@ int an_read_guest(an_run *r)
 		r->guest_net[i] = net[i] + r->guest_offset;
 	for (int i = 0; i < r->nguest_hosts; i++)
 		r->guest_hosts[i].at += r->guest_offset;
+	for (int i = 0; i < r->nguest_profiles; i++)
+		r->guest_profiles[i].at += r->guest_offset;
+	if (have_offset)
+		wfp_match(r, &wd);
+	free(wd.v);
 	for (int i = 0; i < r->nguest_seen; i++)
 		r->guest_seen[i].last += r->guest_offset;
 	for (int i = 0; i < r->nguest_gap; i++)

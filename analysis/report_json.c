@@ -336,6 +336,11 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 		g = json_pack("{s:I, s:I, s:o, s:o}", "events", (json_int_t)r->guest_events,
 		              "offset_ns", (json_int_t)r->guest_offset, "network_events_ns", net,
 		              "quarantines", quar);
+		/* the firewall's logged drops, and WFP's that matched no outage */
+		json_object_set_new(g, "firewall_drops",
+		                    json_integer((json_int_t)r->guest_fw_drops));
+		json_object_set_new(g, "firewall_drops_unmatched",
+		                    json_integer((json_int_t)r->guest_wfp_unmatched));
 	}
 	json_object_set_new(j, "guest", g);
 	json_object_set_new(j, "verdict", v);

@@ -73,6 +73,16 @@ json_t *an_event_json(const an_run *r, int i)
 	                                           : json_string("network-event"));
 	json_object_set_new(j, "firewall_dropped",
 	                    r->have_fwlog ? json_integer((json_int_t)e->fw_dropped) : json_null());
+	json_object_set_new(j, "firewall_dropped_quarantine",
+	                    r->have_fwlog ? json_integer((json_int_t)e->fw_quarantine)
+	                                  : json_null());
+	/* the network classified anew (NetworkProfile, firewall 2010): what ended it */
+	const struct an_guest_profile *gp =
+	        e->guest_profile >= 0 ? &r->guest_profiles[e->guest_profile] : NULL;
+	json_object_set_new(j, "profile_change",
+	                    gp ? json_pack("{s:s, s:I}", "what", gp->what, "after_start_ns",
+	                                   (json_int_t)(gp->at - e->start))
+	                       : json_null());
 	json_object_set_new(j, "tcp_est_held_ns",
 	                    e->held >= 0 ? json_integer((json_int_t)e->held) : json_null());
 	/* the guest's own account of the hosts (Hyper-V's KVP host name, changed in it) */

@@ -256,6 +256,18 @@ static void host_change_text(FILE *f, const an_run *r, const an_event *e, const 
 	fprintf(f, "%shost: %s -> %s (the guest's Hyper-V KVP values)\n", indent, from, to);
 }
 
+/* The network's re-classification that ended it (Windows' own events), and when. */
+static void profile_change_text(FILE *f, const an_run *r, const an_event *e, const char *indent)
+{
+	if (e->guest_profile < 0)
+		return;
+	const struct an_guest_profile *p = &r->guest_profiles[e->guest_profile];
+	char what[96], at[48];
+	bo_text_clean(what, sizeof what, p->what);
+	fprintf(f, "%sprofile: %s, %s after the start\n", indent, what,
+	        bo_dur_str(p->at - e->start, at, sizeof at));
+}
+
 static const char *indication_text(const an_event *e)
 {
 	return e->indication_netvsc  ? "the network-change indication reached the guest (Hyper-V "
@@ -296,6 +308,7 @@ static void event_details(FILE *f, const an_run *r)
 		if (r->have_guest)
 			fprintf(f, "      %s\n", indication_text(e));
 		host_change_text(f, r, e, "      ");
+		profile_change_text(f, r, e, "      ");
 	}
 }
 
@@ -335,6 +348,7 @@ static void dark_text(FILE *f, const an_run *r)
 	if (r->have_guest) /* the guest's own evidence of the indication */
 		fprintf(f, "    %s\n", indication_text(e));
 	host_change_text(f, r, e, "    ");
+	profile_change_text(f, r, e, "    ");
 }
 
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)

@@ -3,6 +3,7 @@
  * timeout (both configurable). */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "an.h"
@@ -246,6 +247,11 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 		snprintf(reason + len, reason_len - len,
 		         "; the guest's firewall logged dropping %llu of its %llu lost probes",
 		         (unsigned long long)o->fw_dropped, (unsigned long long)o->lost);
+		len = strlen(reason);
+		if (o->fw_quarantine)
+			snprintf(reason + len, reason_len - len,
+			         ", %llu of them by the quarantine's filters (WFP)",
+			         (unsigned long long)o->fw_quarantine);
 	}
 	/* The guest firewall's own account (Windows WFP). */
 	const int64_t *q = an_guest_quarantine(r, o->start, o->end);
@@ -255,9 +261,10 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 		if (q[1])
 			snprintf(reason + len, reason_len - len,
 			         "; the guest's firewall held the interface in quarantine for %s "
-			         "(WFP), lifted %s before the probes' outage ended",
+			         "(WFP), lifted %s %s the probes' outage ended",
 			         bo_dur_str(q[1] - q[0], a, sizeof a),
-			         bo_dur_str(o->end - q[1], b, sizeof b));
+			         bo_dur_str(llabs(o->end - q[1]), b, sizeof b),
+			         o->end >= q[1] ? "before" : "after");
 		else
 			snprintf(
 			        reason + len, reason_len - len,

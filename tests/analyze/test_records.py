@@ -42,6 +42,27 @@ hv = [l for l in lines if l["hypervisor"]]
 check(len(hv) == 2 and {h["hypervisor"]["source"] for h in hv} == {"hyperv", "qemu"},
       "the hypervisor's figures in the records (Hyper-V export, QEMU)")
 
+# The Windows guest's own evidence in wfp-normal (tests/fixtures/make.sh): WFP's classify drops
+# matched by 5-tuple and time to the lost probes the guest's capture saw arrive, half of them
+# by a quarantine filter; the firewall's 2010 profile change as what ended the quarantine.
+w = [l for l in lines if (l["hypervisor"] or {}).get("source") == "hyperv"]
+w = w[0] if w else {}
+fw, fq, pc = w.get("firewall_dropped"), w.get("firewall_dropped_quarantine"), w.get("profile_change")
+check(bool(fw) and fq is not None and 0.3 * fw <= fq <= 0.7 * fw,
+      f"wfp-normal: WFP's drops matched to its lost probes ({fw}, {fq} by quarantine filters)")
+check(bool(pc) and pc["what"] == "firewall 2010: public -> domain" and
+      2.0e9 < pc["after_start_ns"] < 3.0e9,
+      f"wfp-normal: the profile change that ended its quarantine ({pc})")
+j = json.loads(subprocess.run([AN, "-q", "--no-write", "--json", "-", runs[1]], check=True,
+                              capture_output=True, text=True).stdout)
+outs = [o for st in j["streams"] for o in st["outages"] if o["guest_arrived"]]
+check(bool(outs) and all(abs(o["firewall_dropped"] - o["guest_arrived"]) <= 2 for o in outs),
+      "wfp-normal: per outage, the firewall's drops ~ the capture's arrivals " +
+      str([(o["firewall_dropped"], o["guest_arrived"]) for o in outs]))
+t = subprocess.run([AN, "--no-write", runs[1]], capture_output=True, text=True).stdout
+check("profile: firewall 2010: public -> domain" in t and "quarantine's filters (WFP)" in t,
+      "wfp-normal: the text report names the profile change and the quarantine filters' drops")
+
 p = subprocess.run(["promtool", "check", "metrics"], stdin=open(prom), capture_output=True,
                    text=True)
 check(p.returncode == 0, f"promtool check metrics accepts the textfile {p.stdout}{p.stderr}".strip())
