@@ -1,4 +1,5 @@
 /* The text report, for a terminal. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "an.h"
@@ -268,14 +269,24 @@ static void profile_change_text(FILE *f, const an_run *r, const an_event *e, con
 	        bo_dur_str(p->at - e->start, at, sizeof at));
 }
 
-static const char *indication_text(const an_event *e)
+/* Whether a network-change indication reached the guest in the event, and when. */
+static const char *indication_text(const an_event *e, char *buf, size_t len)
 {
-	return e->indication_netvsc  ? "the network-change indication reached the guest (Hyper-V "
-	                               "Netvsc event 14)"
-	       : e->indication       ? "a network-change indication reached the guest"
-	       : e->indication_known ? "no network-change indication in the guest"
-	                             : "whether an indication reached the guest is not known (its "
-	                               "events stop before the migration ended)";
+	char at[48];
+	if (e->indication)
+		snprintf(buf, len, "%s reached the guest%s, %s %s the start",
+		         e->indication_netvsc ? "the network-change indication"
+		                              : "a network-change indication",
+		         e->indication_netvsc ? " (Hyper-V Netvsc event 14)" : "",
+		         bo_dur_str(llabs(e->indication - e->start), at, sizeof at),
+		         e->indication >= e->start ? "after" : "before");
+	else
+		snprintf(buf, len, "%s",
+		         e->indication_known
+		                 ? "no network-change indication in the guest"
+		                 : "whether an indication reached the guest is not known "
+		                   "(its events stop before the migration ended)");
+	return buf;
 }
 
 /* Each migration's own account, when the run had more than one: its reason, markers and the
@@ -297,7 +308,7 @@ static void event_details(FILE *f, const an_run *r)
 			        n - TEXT_EVENT_DETAILS);
 			break;
 		}
-		char a[48];
+		char a[48], ind[160];
 		fprintf(f, "  #%d %s %s\n", i + 1, r->streams[e->stream0].target_str,
 		        an_verdict_names[e->j.verdict]);
 		wrap(f, e->j.reason, "      ", 96);
@@ -306,7 +317,7 @@ static void event_details(FILE *f, const an_run *r)
 			        tod(r, r->markers[k].ts, a, sizeof a), r->markers[k].label);
 		clock_text(f, &e->clock, "      ");
 		if (r->have_guest)
-			fprintf(f, "      %s\n", indication_text(e));
+			fprintf(f, "      %s\n", indication_text(e, ind, sizeof ind));
 		host_change_text(f, r, e, "      ");
 		profile_change_text(f, r, e, "      ");
 	}
@@ -345,8 +356,9 @@ static void dark_text(FILE *f, const an_run *r)
 		         bo_dur_str(e->held, h, sizeof h));
 	}
 	wrap(f, line, "    ", 96);
+	char ind[160];
 	if (r->have_guest) /* the guest's own evidence of the indication */
-		fprintf(f, "    %s\n", indication_text(e));
+		fprintf(f, "    %s\n", indication_text(e, ind, sizeof ind));
 	host_change_text(f, r, e, "    ");
 	profile_change_text(f, r, e, "    ");
 }
