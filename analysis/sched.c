@@ -1,18 +1,43 @@
 /* Schedule error of the probe's sender: capture time of each probe minus the deadline it
- * carries, as a streaming histogram (1 us buckets up to 20 ms), so percentiles cost no memory
- * that grows with the capture. */
+ * carries, as a streaming log-linear histogram: 1 us buckets up to 256 us, then 64 to each
+ * doubling (1.6 %: 8 us at 1 ms, 128 us at 10 ms) up to 33 s, the last also holding
+ * everything later. 5.4 KiB a stream whatever the capture's length (a fleet's 4000 streams:
+ * 21 MiB; 1 us buckets to 20 ms took 80 KiB a stream). */
 #include <stdlib.h>
 
 #include "an.h"
 #include "bo_time.h"
 
-#define BUCKETS 20000 /* 1 us each; the last also holds everything later */
+#define LINEAR 256 /* us: one bucket each */
+#define SUB 64     /* buckets per doubling beyond (a power of two: SUB_BITS) */
+#define SUB_BITS 6
+#define OCTAVES 17 /* 256 us << 17 = 33.6 s */
+#define BUCKETS (LINEAR + OCTAVES * SUB)
 
 struct an_hist {
 	uint32_t b[BUCKETS];
 	uint64_t n;
 	int64_t min, max;
 };
+
+/* The bucket of a value in microseconds. */
+static int bucket(int64_t us)
+{
+	if (us < LINEAR)
+		return us < 0 ? 0 : (int)us;
+	int e = 63 - __builtin_clzll((unsigned long long)us); /* 2^e <= us: e >= 8 */
+	int i = LINEAR + (e - 8) * SUB + (int)((us >> (e - SUB_BITS)) & (SUB - 1));
+	return i < BUCKETS ? i : BUCKETS - 1;
+}
+
+/* The upper edge of bucket i, ns. */
+static int64_t edge(int i)
+{
+	if (i < LINEAR)
+		return (int64_t)(i + 1) * BO_NS_PER_US;
+	int e = 8 + (i - LINEAR) / SUB, sub = (i - LINEAR) % SUB;
+	return ((int64_t)(SUB + sub + 1) << (e - SUB_BITS)) * BO_NS_PER_US;
+}
 
 void an_hist_add(an_hist **hp, int64_t v)
 {
@@ -24,8 +49,7 @@ void an_hist_add(an_hist **hp, int64_t v)
 	if (!h->n || v > h->max)
 		h->max = v;
 	h->n++;
-	int64_t i = v / BO_NS_PER_US;
-	h->b[i < 0 ? 0 : i >= BUCKETS ? BUCKETS - 1 : i]++;
+	h->b[bucket(v / BO_NS_PER_US)]++;
 }
 
 /* The value below which a fraction q of the samples lie, to the bucket's upper edge, never
@@ -36,8 +60,8 @@ int64_t an_hist_quantile(const an_hist *h, double q)
 	for (int i = 0; i < BUCKETS; i++) {
 		seen += h->b[i];
 		if (seen > want) {
-			int64_t edge = (int64_t)(i + 1) * BO_NS_PER_US;
-			return i == BUCKETS - 1 || edge > h->max ? h->max : edge;
+			int64_t top = edge(i);
+			return i == BUCKETS - 1 || top > h->max ? h->max : top;
 		}
 	}
 	return h->max;

@@ -40,7 +40,8 @@ an_stream *an_stream_add(an_run *r, const bo_stream_desc *desc, const bo_addr *t
 	bo_addr_str(target, s->target_str, sizeof s->target_str);
 	s->keyed = keyed;
 	s->interval = interval;
-	s->cap = keyed ? 1024 : 64; /* it grows; a foreign capture may have thousands */
+	s->cap = 64; /* it grows to the probes in flight (a 1 kHz stream: 1024 within its first
+	                second) */
 	s->ring = calloc(s->cap, sizeof *s->ring);
 	s->collect_after = -1;
 	s->on_probe = r->on_probe;

@@ -1,7 +1,8 @@
 /* Writes a synthetic blackout-probe run directory for the analyzer benchmark: TARGETS targets
- * with an icmp stream each every 1 ms, every probe answered 200 us later except during one
- * 7.3 s outage per target, until PACKETS packets are written (Ethernet, nanosecond pcap; the
- * same tags, key and log records a real run has). Usage: gen_run DIR PACKETS [TARGETS] */
+ * (198.18.0.1 on, 250 to a /24) with an icmp stream each every INTERVAL_US (1000), every probe
+ * answered 200 us later except during one 7.3 s outage per target, until PACKETS packets are
+ * written (Ethernet, nanosecond pcap; the same tags, deadlines, key and log records a real run
+ * has). Usage: gen_run DIR PACKETS [TARGETS [INTERVAL_US]] */
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #include "bo_log.h"
 #include "bo_rd.h"
 #include "bo_tag.h"
+
+#define MAX_TARGETS 4000
 
 static void frame(uint8_t *f, const bo_addr *src, const bo_addr *dst, uint8_t type, uint16_t id,
                   uint32_t seq, const uint8_t tag[BO_TAG_LEN])
@@ -49,14 +52,17 @@ static void frame(uint8_t *f, const bo_addr *src, const bo_addr *dst, uint8_t ty
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: gen_run DIR PACKETS [TARGETS]\n");
+		fprintf(stderr, "usage: gen_run DIR PACKETS [TARGETS [INTERVAL_US]]\n");
 		return 2;
 	}
 	const char *dir = argv[1];
 	long long want = atoll(argv[2]);
 	int ntargets = argc > 3 ? atoi(argv[3]) : 10;
-	if (want <= 0 || ntargets < 1 || ntargets > 250) {
-		fprintf(stderr, "gen_run: PACKETS > 0, 1 <= TARGETS <= 250\n");
+	long long iv_us = argc > 4 ? atoll(argv[4]) : 1000;
+	if (want <= 0 || ntargets < 1 || ntargets > MAX_TARGETS || iv_us < 1 || iv_us > 1000000) {
+		fprintf(stderr,
+		        "gen_run: PACKETS > 0, 1 <= TARGETS <= %d, 1 <= INTERVAL_US <= 1e6\n",
+		        MAX_TARGETS);
 		return 2;
 	}
 	mkdir(dir, 0755);
@@ -65,7 +71,7 @@ int main(int argc, char **argv)
 	bo_key_random(&key, &run_id);
 	char hex[2 * BO_KEY_LEN + 1], path[4096];
 	bo_key_hex(&key, hex);
-	const int64_t t0 = 1795000000LL * 1000000000LL, iv = 1000000, mono0 = 1000000000000LL;
+	const int64_t t0 = 1795000000LL * 1000000000LL, iv = iv_us * 1000, mono0 = 1000000000000LL;
 	snprintf(path, sizeof path, "%s/probe.jsonl", dir);
 	FILE *log = fopen(path, "w");
 	if (!log)
@@ -75,14 +81,15 @@ int main(int argc, char **argv)
 	        "\"%s\",\"clock\":{\"realtime_ns\":%lld,\"monotonic_ns\":%lld},\"config\":{"
 	        "\"timeout_ns\":1000000000}}\n",
 	        BO_FORMAT_VERSION, run_id, hex, (long long)t0, (long long)mono0);
-	bo_addr probe = {.family = 4, .a = {192, 0, 2, 1}}, tg[250];
+	static bo_addr tg[MAX_TARGETS];
+	bo_addr probe = {.family = 4, .a = {192, 0, 2, 1}};
 	for (int t = 0; t < ntargets; t++) {
-		tg[t] = (bo_addr){.family = 4, .a = {198, 18, 0, (uint8_t)(t + 1)}};
+		tg[t] = (bo_addr){.family = 4,
+		                  .a = {198, 18, (uint8_t)(t / 250), (uint8_t)(t % 250 + 1)}};
 		fprintf(log,
-		        "{\"type\":\"stream\",\"stream\":\"icmp\",\"wire_id\":1,\"target\":\"198."
-		        "18.0."
-		        "%d\",\"interval_ns\":%lld,\"icmp_id\":%d}\n",
-		        t + 1, (long long)iv, 1000 + t);
+		        "{\"type\":\"stream\",\"stream\":\"icmp\",\"wire_id\":1,\"target\":"
+		        "\"198.18.%d.%d\",\"interval_ns\":%lld,\"icmp_id\":%d}\n",
+		        t / 250, t % 250 + 1, (long long)iv, 1000 + t);
 	}
 	snprintf(path, sizeof path, "%s/probe.pcap", dir);
 	pcap_t *dead =
