@@ -84,4 +84,9 @@ sent = sum(s["sent"] for s in end["streams"])
 errs = sum(s["send_errors"] for s in end["streams"])
 print(f"blackout: sent {sent} ({sent / (6 * 1000 * (b['sends'] / b['rate'] if b['rate'] else 1)) * 100:.2f} % of 6 x 1000/s over the capture), "
       f"send errors {errs}, capture dropped {end['capture']['dropped']}, sender real-time: {end['sender_realtime_priority']}")
+snd, res = end.get("sender") or {}, next(r for r in log if r["type"] == "resources")
+if snd:
+    print(f"blackout's sender: {snd['sleeps']} sleeps, spun {snd['spin_ns'] / 1e6:.0f} ms to deadlines "
+          f"({snd['spin_ns'] / res['wall_ns'] * 100:.1f} % of a core; the probe used {res['cpu_share'] * 100:.1f} %), "
+          f"woke {snd['wake_early_ns'] / 1e3:.0f} us early (its learnt oversleep)")
 PY

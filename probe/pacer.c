@@ -38,7 +38,9 @@ struct probe_pacer {
 	int64_t t0;
 	atomic_int stop;
 	uv_thread_t thread;
-	int64_t wake_q95;    /* learnt oversleep of the sleep, its 95th percentile */
+	int64_t wake_q95; /* learnt oversleep of the sleep, its 95th percentile */
+	int64_t spin;     /* time spun to deadlines, ns (the end record's) */
+	uint64_t sleeps;
 	int64_t slack;       /* lateness allowed to save a wake-up, see pacer_slack */
 	int64_t slept;       /* when the sender last slept */
 	int64_t fast_cost;   /* credit one outage probe costs: 1 s / fast_budget */
@@ -145,9 +147,12 @@ static void wait_until(probe_pacer *pc, int64_t until, int64_t deadline)
 			pc->wake_q95 += 19 * WAKE_STEP;
 		else if (pc->wake_q95 >= WAKE_STEP)
 			pc->wake_q95 -= WAKE_STEP;
+		pc->sleeps++;
 	}
+	int64_t from = now;
 	while (now < deadline)
 		now = bo_clock_mono_ns();
+	pc->spin += now - from;
 }
 
 /* After a send at deadline: the slot's next deadline, every outage_interval while fast, else
@@ -233,6 +238,9 @@ static void pacer_main(void *arg)
 		        s->outage_interval && atomic_load_explicit(&s->fast, memory_order_relaxed));
 	}
 	flush(pc);
+	atomic_store(&pc->run->sender_sleeps, pc->sleeps);
+	atomic_store(&pc->run->sender_spin_ns, pc->spin);
+	atomic_store(&pc->run->sender_wake_early_ns, pc->wake_q95);
 }
 
 static probe_pacer *pacer_new(probe *p, int64_t t0)

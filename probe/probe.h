@@ -235,10 +235,14 @@ struct probe {
 	int64_t fast_budget;
 	atomic_uint_fast64_t fast_denied;
 	atomic_int_fast64_t sender_lag; /* how late the sender's last probe went (pacer.c) */
-	int64_t lag_warned;             /* monotonic: when the status last said so */
-	probe_guest *guests;            /* one per target, when subscribing to guest events */
-	bo_log guest_log;               /* RUN/guest.jsonl */
-	int64_t guest_bytes;            /* written to it */
+	/* where the sender's time goes (pacer.c): its sleeps, the time it spun to a deadline
+	 * after one or between two, and how early it wakes (the learnt oversleep) */
+	atomic_uint_fast64_t sender_sleeps;
+	atomic_int_fast64_t sender_spin_ns, sender_wake_early_ns;
+	int64_t lag_warned;  /* monotonic: when the status last said so */
+	probe_guest *guests; /* one per target, when subscribing to guest events */
+	bo_log guest_log;    /* RUN/guest.jsonl */
+	int64_t guest_bytes; /* written to it */
 };
 
 /* exit.c: the exit status for probe_run's result; main's only. */

@@ -100,14 +100,18 @@ static void finish(probe *p)
 	int64_t now = bo_clock_real_ns();
 	uint64_t refused = atomic_load(&p->fast_denied);
 	bo_log_put(&p->log,
-	           json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o, s:{s:I, s:I}, s:{s:s, s:I, s:I}}",
+	           json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o, s:{s:I, s:I}, s:{s:s, s:I, s:I}, "
+	                     "s:{s:I, s:I, s:I}}",
 	                     "type", "end", "realtime_ns", (json_int_t)now, "reason",
 	                     p->stop_reason, "clock", clock_pair(), "sender_realtime_priority",
 	                     atomic_load(&p->sender_rt), "streams", probe_live_json(p, now, 0),
 	                     "capture", cap, "outage_probing", "budget_per_s",
 	                     (json_int_t)p->fast_budget, "refused", (json_int_t)refused, "tx",
 	                     "mode", p->tx_batch ? "batch" : "single", "sendmmsg_calls",
-	                     (json_int_t)p->tx_calls, "batched_probes", (json_int_t)p->tx_batched));
+	                     (json_int_t)p->tx_calls, "batched_probes", (json_int_t)p->tx_batched,
+	                     "sender", "sleeps", (json_int_t)atomic_load(&p->sender_sleeps),
+	                     "spin_ns", (json_int_t)atomic_load(&p->sender_spin_ns),
+	                     "wake_early_ns", (json_int_t)atomic_load(&p->sender_wake_early_ns)));
 	if (refused && !p->cfg.quiet) {
 		probe_live_clear(p);
 		fprintf(stderr,
