@@ -204,7 +204,7 @@ struct an_stream {
 
 typedef struct an_announce {
 	int64_t ts;
-	int gratuitous;
+	int gratuitous; /* ARP: sender = target address; NA: unsolicited (no S flag) */
 	int rarp;
 	int ndp;
 	int target; /* by_target's index of the target it announces, -1 unknown */

@@ -229,8 +229,9 @@ int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_
 		}
 		switch (p.l4) {
 		case BO_L4_ICMP6:
-			if (p.icmp_type == 136 && is_target(r, &p.src))
-				announce(r, ts, 0, 0, 1, bo_addrmap_get(&r->by_target, &p.src));
+			if (p.icmp_type == 136 && is_target(r, &p.src)) /* its S flag: solicited */
+				announce(r, ts, !(p.icmp_id & 0x4000), 0, 1,
+				         bo_addrmap_get(&r->by_target, &p.src));
 			else
 				on_packet(r, &p, ts, timeout);
 			break;

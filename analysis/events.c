@@ -46,16 +46,23 @@ static int add_event(an_run *r, const an_event *e)
 	return 0;
 }
 
-/* Does anything beside the probes say a migration happened in [from, to]? */
+/* Does anything beside the probes say a migration happened in [from, to]? An announcement
+ * that is one (a gratuitous ARP, a RARP, an unsolicited NA; not the target's routine ARP
+ * requests and answers or solicited NAs, which a host with many addresses sends from one of
+ * them all the time), a network event in that target's guest, the hypervisor's record. */
 static int signature(const an_run *r, const an_event *e, int64_t from, int64_t to)
 {
-	int target = bo_addrmap_get(&r->by_target, &r->streams[e->stream0].target);
-	for (int i = 0; i < r->nannounce; i++)
-		if (r->announces[i].ts > from && r->announces[i].ts <= to &&
-		    (r->announces[i].target < 0 || r->announces[i].target == target))
+	const bo_addr *t = &r->streams[e->stream0].target;
+	int target = bo_addrmap_get(&r->by_target, t);
+	for (int i = 0; i < r->nannounce; i++) {
+		const an_announce *a = &r->announces[i];
+		if (a->ts > from && a->ts <= to && (a->target < 0 || a->target == target) &&
+		    (a->rarp || a->gratuitous))
 			return 1;
+	}
 	for (int i = 0; i < r->nguest_net; i++)
-		if (r->guest_net[i] >= from && r->guest_net[i] <= to)
+		if (r->guest_net[i] >= from && r->guest_net[i] <= to &&
+		    (!r->guest_net_target[i].family || bo_addr_eq(&r->guest_net_target[i], t)))
 			return 1;
 	return e->host >= 0;
 }

@@ -8,6 +8,8 @@ Each case writes a pcap, runs the analyzer and checks its JSON and exit status:
   stamp          a foreign STAMP sender and reflector (port 862), replies missing for 2.0 s
   truncated      a capture cut in the middle of a packet: warning, report of what is there
   garbage        not a capture: a clear error and exit status 1
+  brief-arp      one reply missing, the target's routine ARP request beside it: a loss, while
+                 a gratuitous ARP there makes it a migration
 Usage: test_captures.py PATH_TO_blackout-analyze
 """
 import json
@@ -279,6 +281,25 @@ with tempfile.TemporaryDirectory() as d:
     check(rc == 1 and "no such file" in err, f"missing input: exit 1 and says so ({err.strip()!r})")
     p = subprocess.run([ANALYZE, "--normal", "3"], capture_output=True, text=True)
     check(p.returncode == 2 and "unit" in p.stderr, f"bad duration: exit 2 and names units ({p.stderr.strip()!r})")
+
+# A probe or two lost is a migration only if something else says so: a gratuitous ARP does,
+# the target's routine ARP request (a host with many addresses sends them from one of them)
+# does not.
+def arp_request():
+    arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 1, MAC_T, TARGET, b"\0" * 6, PROBER)
+    return eth(MAC_T, b"\xff" * 6, 0x0806, arp)
+
+
+for name, extra, kind in (("brief-arp", arp_request, "loss"), ("brief-garp", garp, "migration")):
+    frames = pings(600, {300})
+    frames.append((T0 + 300 * 10 * MS + 3 * MS, extra()))
+    frames.sort(key=lambda f: f[0])
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, name + ".pcap")
+        write_pcap(path, frames)
+        rc, j, err = analyze(path)
+        kinds = [m["kind"] for m in (j or {}).get("migrations", [])]
+        check(rc == 0 and kinds == [kind], f"{name}: one event, a {kind} ({kinds})")
 
 print(f"{len(failures)} failed" if failures else "all checks passed")
 sys.exit(1 if failures else 0)
