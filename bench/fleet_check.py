@@ -30,7 +30,19 @@ for t in truth:
              t["end"][0] <= (p["end_hi_ns"] or 0) for p in e["streams"])
     inside += ok
     if not ok:
-        bad.append((t["target"], "bounds"))
+        # which stream's which bound missed the truth's bracket, and by how much (ms)
+        miss = []
+        for p in e["streams"]:
+            if p["start_lo_ns"] is None:
+                miss.append(f"{p['stream']}: no start bound")
+                continue
+            for what, d in (("start_lo", p["start_lo_ns"] - t["start"][1]),
+                            ("start_hi", t["start"][0] - p["start_hi_ns"]),
+                            ("end_lo", p["end_lo_ns"] - t["end"][1]),
+                            ("end_hi", t["end"][0] - (p["end_hi_ns"] or 0))):
+                if d >= 0:
+                    miss.append(f"{p['stream']} {what} by {d / 1e6:.2f} ms")
+        bad.append((t["target"], "bounds", "; ".join(miss)))
 extra = len(events) - found
 print(f"migrations: {len(truth)} made, {found} found as one event each, {right} with the "
       f"expected verdict, {inside} with the truth inside every stream's bounds; "
