@@ -245,48 +245,39 @@ static const char *sched_text(const an_hist *h, char *buf, size_t len)
 	return buf;
 }
 
-/* The hosts, as the guest's Hyper-V KVP values name them, when they changed in the event. */
-static void host_change_text(FILE *f, const an_run *r, const an_event *e, const char *indent)
-{
-	if (e->guest_host < 0)
-		return;
-	const struct an_guest_host *h = &r->guest_hosts[e->guest_host];
-	char from[64], to[64];
-	bo_text_clean(from, sizeof from, h->previous);
-	bo_text_clean(to, sizeof to, h->host);
-	fprintf(f, "%shost: %s -> %s (the guest's Hyper-V KVP values)\n", indent, from, to);
-}
-
-/* The network's re-classification that ended it (Windows' own events), and when. */
-static void profile_change_text(FILE *f, const an_run *r, const an_event *e, const char *indent)
-{
-	if (e->guest_profile < 0)
-		return;
-	const struct an_guest_profile *p = &r->guest_profiles[e->guest_profile];
-	char what[96], at[48];
-	bo_text_clean(what, sizeof what, p->what);
-	fprintf(f, "%sprofile: %s, %s after the start\n", indent, what,
-	        bo_dur_str(p->at - e->start, at, sizeof at));
-}
-
-/* Whether a network-change indication reached the guest in the event, and when. */
-static const char *indication_text(const an_event *e, char *buf, size_t len)
+/* The guest's own account of an event, a line each: whether a network-change indication
+ * reached it and when, the hosts its Hyper-V KVP values named when they changed in it, and the
+ * network's re-classification that ended it (Windows' own events). */
+static void guest_text(FILE *f, const an_run *r, const an_event *e, const char *indent)
 {
 	char at[48];
-	if (e->indication)
-		snprintf(buf, len, "%s reached the guest%s, %s %s the start",
-		         e->indication_netvsc ? "the network-change indication"
-		                              : "a network-change indication",
-		         e->indication_netvsc ? " (Hyper-V Netvsc event 14)" : "",
-		         bo_dur_str(llabs(e->indication - e->start), at, sizeof at),
-		         e->indication >= e->start ? "after" : "before");
-	else
-		snprintf(buf, len, "%s",
-		         e->indication_known
-		                 ? "no network-change indication in the guest"
-		                 : "whether an indication reached the guest is not known "
-		                   "(its events stop before the migration ended)");
-	return buf;
+	if (r->have_guest && e->indication)
+		fprintf(f, "%s%s reached the guest%s, %s %s the start\n", indent,
+		        e->indication_netvsc ? "the network-change indication"
+		                             : "a network-change indication",
+		        e->indication_netvsc ? " (Hyper-V Netvsc event 14)" : "",
+		        bo_dur_str(llabs(e->indication - e->start), at, sizeof at),
+		        e->indication >= e->start ? "after" : "before");
+	else if (r->have_guest)
+		fprintf(f, "%s%s\n", indent,
+		        e->indication_known ? "no network-change indication in the guest"
+		                            : "whether an indication reached the guest is not "
+		                              "known (its events "
+		                              "stop before the migration ended)");
+	if (e->guest_host >= 0) {
+		const struct an_guest_host *h = &r->guest_hosts[e->guest_host];
+		char from[64], to[64];
+		fprintf(f, "%shost: %s -> %s (the guest's Hyper-V KVP values)\n", indent,
+		        bo_text_clean(from, sizeof from, h->previous),
+		        bo_text_clean(to, sizeof to, h->host));
+	}
+	if (e->guest_profile >= 0) {
+		const struct an_guest_profile *p = &r->guest_profiles[e->guest_profile];
+		char what[96];
+		fprintf(f, "%sprofile: %s, %s after the start\n", indent,
+		        bo_text_clean(what, sizeof what, p->what),
+		        bo_dur_str(p->at - e->start, at, sizeof at));
+	}
 }
 
 /* Each migration's own account, when the run had more than one: its reason, markers and the
@@ -308,7 +299,7 @@ static void event_details(FILE *f, const an_run *r)
 			        n - TEXT_EVENT_DETAILS);
 			break;
 		}
-		char a[48], ind[160];
+		char a[48];
 		fprintf(f, "  #%d %s %s\n", i + 1, r->streams[e->stream0].target_str,
 		        an_verdict_names[e->j.verdict]);
 		wrap(f, e->j.reason, "      ", 96);
@@ -316,10 +307,7 @@ static void event_details(FILE *f, const an_run *r)
 			fprintf(f, "      marker %-12s %s  %.60s\n", r->markers[k].kind,
 			        tod(r, r->markers[k].ts, a, sizeof a), r->markers[k].label);
 		clock_text(f, &e->clock, "      ");
-		if (r->have_guest)
-			fprintf(f, "      %s\n", indication_text(e, ind, sizeof ind));
-		host_change_text(f, r, e, "      ");
-		profile_change_text(f, r, e, "      ");
+		guest_text(f, r, e, "      ");
 	}
 }
 
@@ -356,11 +344,7 @@ static void dark_text(FILE *f, const an_run *r)
 		         bo_dur_str(e->held, h, sizeof h));
 	}
 	wrap(f, line, "    ", 96);
-	char ind[160];
-	if (r->have_guest) /* the guest's own evidence of the indication */
-		fprintf(f, "    %s\n", indication_text(e, ind, sizeof ind));
-	host_change_text(f, r, e, "    ");
-	profile_change_text(f, r, e, "    ");
+	guest_text(f, r, e, "    ");
 }
 
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)
