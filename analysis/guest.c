@@ -89,10 +89,10 @@ static void wfp_keep(an_run *r, struct wfp_drops *w, const json_t *o, const bo_a
                      int64_t at)
 {
 	const char *proto = bo_json_str(o, "proto", "");
-	uint8_t t = !strcmp(proto, "icmp")  ? BO_TRANSPORT_ICMP
-	            : !strcmp(proto, "udp") ? BO_TRANSPORT_UDP
-	            : !strcmp(proto, "tcp") ? BO_TRANSPORT_TCP
-	                                    : 0;
+	uint8_t t = 0; /* the registry's transport of that name, 0 none */
+	for (int k = BO_TRANSPORT_ICMP; k <= BO_TRANSPORT_TCP && !t; k++)
+		if (!strcmp(bo_transport_name((enum bo_transport)k), proto))
+			t = (uint8_t)k;
 	r->guest_fw_drops++;
 	if (!t || !at)
 		return;

@@ -11,6 +11,7 @@
  * Portable, so the tests reach it. The event budget bounds them (events.c). */
 #include <string.h>
 
+#include "bo_stream.h"
 #include "bo_time.h"
 #include "responder.h"
 
@@ -44,7 +45,9 @@ json_t *rsp_wfpdrop_json(const rsp_wfpdrop *d, int quarantine)
 	bo_addr l, r;
 	addr_of(d, d->local, &l);
 	addr_of(d, d->remote, &r);
-	const char *proto = d->proto == 17 ? "udp" : d->proto == 6 ? "tcp" : "icmp";
+	const char *proto = bo_transport_name(d->proto == 17  ? BO_TRANSPORT_UDP
+	                                      : d->proto == 6 ? BO_TRANSPORT_TCP
+	                                                      : BO_TRANSPORT_ICMP);
 	json_t *e = json_pack("{s:s, s:s, s:s, s:I, s:i, s:I}", "dst",
 	                      bo_addr_str(&l, local, sizeof local), "src",
 	                      bo_addr_str(&r, remote, sizeof remote), "proto", proto, "filter_id",
