@@ -212,15 +212,15 @@ typedef struct rsp_winevent {
 	int ndata;
 } rsp_winevent;
 int rsp_winevent_parse(const char *xml, size_t len, rsp_winevent *ev);
-/* Hyper-V Netvsc's event ids in the guest (10 paused, 11 restarted, 12 connected,
- * 13 disconnected, 14 network changed: the indication), NULL for others. */
-const char *rsp_netvsc_what(int id);
 /* The event logs the Windows responder subscribes to (evlog-win.c), a row each: the event's
- * type, the channel, the provider, its ids, their names, what the start event says of it. */
+ * type, the channel, the provider, its ids, their names (NULL for other ids; Netvsc's: 10
+ * paused, 11 restarted, 12 connected, 13 disconnected, 14 network changed: the indication),
+ * the fields its report takes from EventData (or NULL), what the start event says of it. */
 typedef struct rsp_evlog {
 	const char *type, *channel, *provider;
 	int id_lo, id_hi;
 	const char *(*what)(int id);
+	void (*fields)(json_t *report, const rsp_winevent *e);
 	const char *watching;
 } rsp_evlog;
 extern const rsp_evlog rsp_evlogs[];

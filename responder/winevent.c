@@ -146,21 +146,11 @@ static const char *fwprofile_what(int id)
 	return id == 2010 ? "profile-changed" : NULL;
 }
 
-const rsp_evlog rsp_evlogs[] = {
-        {"netvsc", "System", "Microsoft-Windows-Hyper-V-Netvsc", 10, 14, netvsc_what,
-         "Hyper-V Netvsc events 10-14 in the System log (14: the network-change indication)"},
-        {"netprofile", "Microsoft-Windows-NetworkProfile/Operational",
-         "Microsoft-Windows-NetworkProfile", 10000, 10002, netprofile_what,
-         "NetworkProfile events 10000-10002 (a network connected, disconnected, changed)"},
-        {"fwprofile", "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
-         "Microsoft-Windows-Windows Firewall With Advanced Security", 2010, 2010, fwprofile_what,
-         "firewall event 2010 (network profile changed on an interface)"},
-};
-const size_t rsp_nevlogs = sizeof rsp_evlogs / sizeof rsp_evlogs[0];
-
-const char *rsp_netvsc_what(int id)
+/* A string from the event, cleaned for a terminal. */
+static json_t *text(const char *v)
 {
-	return netvsc_what(id);
+	char clean[160]; /* an EventData value's size */
+	return json_string(bo_text_clean(clean, sizeof clean, v));
 }
 
 /* A firewall profile or network category as the event gives it: the firewall's profile bits
@@ -178,8 +168,7 @@ static json_t *profile_name(const char *v, int category)
 		if (!category && n < 5 && fw[n])
 			return json_string(fw[n]);
 	}
-	char clean[160]; /* an EventData value's size */
-	return json_string(bo_text_clean(clean, sizeof clean, v));
+	return text(v);
 }
 
 /* EventData's value named name, else the one at position pos (-1: none), else NULL. */
@@ -191,6 +180,41 @@ static const char *data(const rsp_winevent *e, const char *name, int pos)
 	return pos >= 0 && pos < e->ndata ? e->data[pos].value : NULL;
 }
 
+/* NetworkProfile 10000-10002: Name, Description, Type, State, Category. */
+static void netprofile_fields(json_t *o, const rsp_winevent *e)
+{
+	const char *v;
+	if ((v = data(e, "Name", -1)))
+		json_object_set_new(o, "network", text(v));
+	if ((v = data(e, "Category", -1)))
+		json_object_set_new(o, "category", profile_name(v, 1));
+}
+
+/* Firewall 2010: adapter GUID, adapter name, old profile, new profile (by name, else by
+ * position). */
+static void fwprofile_fields(json_t *o, const rsp_winevent *e)
+{
+	const char *v;
+	if ((v = data(e, "InterfaceName", 1)))
+		json_object_set_new(o, "interface", text(v));
+	if ((v = data(e, "OldProfile", 2)))
+		json_object_set_new(o, "old_profile", profile_name(v, 0));
+	if ((v = data(e, "NewProfile", 3)))
+		json_object_set_new(o, "new_profile", profile_name(v, 0));
+}
+
+const rsp_evlog rsp_evlogs[] = {
+        {"netvsc", "System", "Microsoft-Windows-Hyper-V-Netvsc", 10, 14, netvsc_what, NULL,
+         "Hyper-V Netvsc events 10-14 in the System log (14: the network-change indication)"},
+        {"netprofile", "Microsoft-Windows-NetworkProfile/Operational",
+         "Microsoft-Windows-NetworkProfile", 10000, 10002, netprofile_what, netprofile_fields,
+         "NetworkProfile events 10000-10002 (a network connected, disconnected, changed)"},
+        {"fwprofile", "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
+         "Microsoft-Windows-Windows Firewall With Advanced Security", 2010, 2010, fwprofile_what,
+         fwprofile_fields, "firewall event 2010 (network profile changed on an interface)"},
+};
+const size_t rsp_nevlogs = sizeof rsp_evlogs / sizeof rsp_evlogs[0];
+
 json_t *rsp_evlog_event(const rsp_evlog *src, const rsp_winevent *e)
 {
 	const char *what = src->what(e->id);
@@ -201,22 +225,7 @@ json_t *rsp_evlog_event(const rsp_evlog *src, const rsp_winevent *e)
 		return NULL;
 	json_object_set_new(o, "event_time_ns",
 	                    e->time_ns ? json_integer((json_int_t)e->time_ns) : json_null());
-	char clean[sizeof e->data[0].value];
-	const char *v;
-	if (!strcmp(src->type, "netprofile")) { /* Name, Description, Type, State, Category */
-		if ((v = data(e, "Name", -1)))
-			json_object_set_new(o, "network",
-			                    json_string(bo_text_clean(clean, sizeof clean, v)));
-		if ((v = data(e, "Category", -1)))
-			json_object_set_new(o, "category", profile_name(v, 1));
-	} else if (!strcmp(src->type, "fwprofile")) { /* adapter GUID, name, old, new profile */
-		if ((v = data(e, "InterfaceName", 1)))
-			json_object_set_new(o, "interface",
-			                    json_string(bo_text_clean(clean, sizeof clean, v)));
-		if ((v = data(e, "OldProfile", 2)))
-			json_object_set_new(o, "old_profile", profile_name(v, 0));
-		if ((v = data(e, "NewProfile", 3)))
-			json_object_set_new(o, "new_profile", profile_name(v, 0));
-	}
+	if (src->fields)
+		src->fields(o, e);
 	return o;
 }

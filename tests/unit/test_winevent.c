@@ -37,16 +37,22 @@ static const char fw2010[] =
         "</System><EventData><Data>{8e4162ad-6500-4899-ba95-24051405e207}</Data>"
         "<Data>Ethernet 2</Data><Data>4</Data><Data>1</Data></EventData></Event>";
 
+/* The evlog row of type. */
+static const rsp_evlog *row(const char *type)
+{
+	for (size_t i = 0; i < rsp_nevlogs; i++)
+		if (!strcmp(rsp_evlogs[i].type, type))
+			return &rsp_evlogs[i];
+	return NULL;
+}
+
 /* The reported event of a rendering for the evlog row of type, or NULL. */
 static json_t *report(const char *type, const char *xml)
 {
 	rsp_winevent ev;
 	if (rsp_winevent_parse(xml, strlen(xml), &ev) != 0)
 		return NULL;
-	for (size_t i = 0; i < rsp_nevlogs; i++)
-		if (!strcmp(rsp_evlogs[i].type, type))
-			return rsp_evlog_event(&rsp_evlogs[i], &ev);
-	return NULL;
+	return rsp_evlog_event(row(type), &ev);
 }
 
 static void evlogs(void)
@@ -106,9 +112,9 @@ int main(void)
 	CHECK_STR(ev.data[0].value, "Microsoft Hyper-V Network Adapter");
 	CHECK_STR(ev.data[1].name, "Index");
 	CHECK_STR(ev.data[1].value, "3");
-	CHECK_STR(rsp_netvsc_what(14), "network-changed");
-	CHECK_STR(rsp_netvsc_what(10), "paused");
-	CHECK(rsp_netvsc_what(15) == NULL);
+	CHECK_STR(row("netvsc")->what(14), "network-changed");
+	CHECK_STR(row("netvsc")->what(10), "paused");
+	CHECK(row("netvsc")->what(15) == NULL);
 
 	/* cut at every length: never read past the end; whole or refused */
 	size_t n = strlen(netvsc14);
