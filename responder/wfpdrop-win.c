@@ -2,11 +2,12 @@
  * and later, an elevated responder), each classify drop of a probe for this responder a
  * "wfp-drop" event (wfpdrop.c) with whether the filter that dropped it is one of the
  * quarantine's (wfp-win.c knows their ids). WFP calls back on its own thread; the callback
- * copies the little it needs and hands it to the loop, which filters, looks up and reports
- * under the event budget (events.c: counted when it bites). The functions are looked up in
- * fwpuclnt.dll at run time, so a system without them (Wine) still starts, and says so. The
- * engine collects net events only where FWPM_ENGINE_COLLECT_NET_EVENTS is on (the default
- * from Windows 8; `netsh wfp set options netevents = on`): the start event says which. */
+ * copies the little it needs and hands our probes' drops to the loop, which looks up the
+ * filter and reports under the event budget (events.c: counted when it bites). The functions
+ * are looked up in fwpuclnt.dll at run time, so a system without them (Wine) still starts,
+ * and says so. The engine collects net events only where FWPM_ENGINE_COLLECT_NET_EVENTS is
+ * on (the default from Windows 8; `netsh wfp set options netevents = on`): the start event
+ * says which. */
 #include <winsock2.h>
 #include <windows.h>
 #include <fwpmu.h>
@@ -58,12 +59,12 @@ static void CALLBACK on_event(void *ctx, const FWPM_NET_EVENT1 *ev)
 		d.local_port = h->localPort;
 	if (h->flags & FWPM_NET_EVENT_FLAG_REMOTE_PORT_SET)
 		d.remote_port = h->remotePort;
-	/* without both addresses and the version, family 0: not ours */
+	/* without both addresses and the version, family 0: not ours; WFP gives IPv4
+	 * addresses in host order */
 	int addrs = (h->flags & FWPM_NET_EVENT_FLAG_LOCAL_ADDR_SET) &&
 	            (h->flags & FWPM_NET_EVENT_FLAG_REMOTE_ADDR_SET) &&
 	            (h->flags & FWPM_NET_EVENT_FLAG_IP_VERSION_SET);
-	if (addrs &&
-	    h->ipVersion == FWP_IP_VERSION_V4) { /* WFP gives IPv4 addresses in host order */
+	if (addrs && h->ipVersion == FWP_IP_VERSION_V4) {
 		d.family = 4;
 		uint32_t l = htonl(h->localAddrV4), r = htonl(h->remoteAddrV4);
 		memcpy(d.local, &l, 4);
@@ -73,7 +74,11 @@ static void CALLBACK on_event(void *ctx, const FWPM_NET_EVENT1 *ev)
 		memcpy(d.local, h->localAddrV6.byteArray16, 16);
 		memcpy(d.remote, h->remoteAddrV6.byteArray16, 16);
 	}
-	rsp_handoff_push(&((wfpdrop *)ctx)->q, &d);
+	/* only our probes take a place in the hand-off: the machine's other drops (a scan)
+	 * must not crowd them out (the ports are set before the subscription, never after) */
+	wfpdrop *w = ctx;
+	if (rsp_wfpdrop_ours(&d, w->r->port, w->r->tcp_port))
+		rsp_handoff_push(&w->q, &d);
 }
 
 static void take(void *data, const void *item, unsigned dropped)
@@ -82,8 +87,6 @@ static void take(void *data, const void *item, unsigned dropped)
 	const rsp_wfpdrop *d = item;
 	if (dropped)
 		rsp_event(w->r, "wfp-drop-overrun", json_pack("{s:i}", "dropped", (int)dropped));
-	if (!rsp_wfpdrop_ours(d, w->r->port, w->r->tcp_port))
-		return;
 	json_t *e = rsp_wfpdrop_json(d, rsp_wfp_quarantine_filter(w->r, d->filter_id));
 	int64_t t = bo_time_filetime_ns(d->filetime);
 	if (e)
