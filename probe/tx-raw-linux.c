@@ -124,7 +124,10 @@ static int udp_connect(const probe_slot *s, uint16_t *local_port, char *err, siz
 			close(fd);
 		return -e;
 	}
-	ignore_input(fd);
+	/* A new-flow stream's socket is closed right after its one send, before a reply can
+	 * come: a filter would cost more than it keeps out (the kernel builds one per socket). */
+	if (!(s->desc->flags & BO_STREAM_NEW_FLOW))
+		ignore_input(fd);
 	*local_port = local_port_of(fd);
 	return fd;
 }
