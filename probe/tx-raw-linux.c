@@ -279,7 +279,9 @@ static int stream_send(int fd, const void *buf, size_t len)
 
 /* A byte stream's frame on its connection. While the connection is being made, probes are
  * send errors (a blind spot, not loss). */
-static int send_frame(probe_slot *s, const bo_probe_pkt *pkt)
+#define ECHO_READ_EVERY 8
+
+static int send_frame(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq)
 {
 	if (s->tx.est_state == 0) {
 		int64_t now = bo_clock_mono_ns();
@@ -311,10 +313,17 @@ static int send_frame(probe_slot *s, const bo_probe_pkt *pkt)
 		return rc;
 	}
 	/* The echoes are read (and dropped: the capture has them) after the frame went, so the
-	 * reading does not delay it. */
-	char buf[4096];
-	for (int i = 0; i < 16 && recv(s->tx.fd, buf, sizeof buf, MSG_DONTWAIT) > 0; i++)
-		;
+	 * reading does not delay it, and only every ECHO_READ_EVERY frames: the kernel keeps them
+	 * meanwhile (a few hundred bytes), and a read a frame was two system calls a frame, the
+	 * second to learn that nothing was left. */
+	if (seq % ECHO_READ_EVERY == 0) {
+		char buf[4096];
+		ssize_t n;
+		for (int i = 0; i < 16; i++)
+			if ((n = recv(s->tx.fd, buf, sizeof buf, MSG_DONTWAIT)) <
+			    (ssize_t)sizeof buf)
+				break;
+	}
 	return rc;
 }
 
@@ -326,7 +335,6 @@ static void tx_flush(probe *p)
 
 static int tx_send(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq, int64_t deadline)
 {
-	(void)seq;
 	(void)deadline;
 	int queued = udp_batched(s) || (s->tx.shared && s->run->txq);
 	if (!queued) /* what is queued goes first: it was due earlier, and this send may be slow */
@@ -334,7 +342,7 @@ static int tx_send(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq, int64_t
 	if (s->desc->transport == BO_TRANSPORT_UDP)
 		return send_datagram(s, pkt);
 	if (s->desc->flags & BO_STREAM_BYTES)
-		return send_frame(s, pkt);
+		return send_frame(s, pkt, seq);
 	return send_raw(s, pkt);
 }
 
