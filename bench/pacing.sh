@@ -3,7 +3,9 @@
 # (6 x 1 kHz) against the peers at the same interval, one after the other on the same machine:
 # ping and fping (ICMP echo), hping3 (TCP SYN), irtt (UDP). For each: achieved rate, send-gap
 # error per flow (from a tcpdump capture), CPU share; for blackout also the schedule error of
-# every stream against its deadlines and the capture's drops.
+# every stream against its deadlines and the capture's drops. Before the first prober and after
+# the last, the machine's own floor on the probers' core: cyclictest's wake-up latency at 1 kHz
+# (bench/wakeup.py), with the core idle and kept busy.
 # Usage: bench/pacing.sh [SECONDS] (default 20); TX=single or batch sets blackout's --tx
 # (default auto: single at this rate). Needs root.
 set -euo pipefail
@@ -12,8 +14,8 @@ cd "$(dirname "$0")/.."
 secs=${1:-20}
 [ "$(id -u)" -eq 0 ] || { echo "bench/pacing.sh needs root (the lab)" >&2; exit 1; }
 scripts/deps.sh
-for t in fping hping3 irtt; do
-  command -v "$t" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$t" >/dev/null
+for t in fping hping3 irtt rt-tests:cyclictest; do
+  command -v "${t#*:}" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${t%:*}" >/dev/null
 done
 dir=$(scripts/build.sh)
 bin="$PWD/$dir"
@@ -39,6 +41,7 @@ ex vm "$bin/responder/blackout-responder" -q --priority realtime > "$out/respond
 ex vm irtt server -i 0 -b 192.0.2.2 > "$out/irtt-server.log" 2>&1 &
 sleep 1
 
+python3 bench/wakeup.py "$PACING_CPU" 5 > "$out/wakeup-before.json"
 ex probe python3 bench/pacing.py "$out" "$secs" 1 blackout 'icmp[0] = 8' \
   "$bin/probe/blackout-probe" -q --no-events -s icmp,icmp-new,udp,udp-new,tcp-syn,tcp-est \
   -i 1ms --tx "${TX:-auto}" --run "$out/run" 192.0.2.2 > "$out/blackout.json"
@@ -51,6 +54,7 @@ ex probe python3 bench/pacing.py "$out" "$secs" 1 hping3 'tcp[13] = 2 and dst po
   hping3 -q -S -p 8620 -i u1000 192.0.2.2 > "$out/hping3.json"
 ex probe python3 bench/pacing.py "$out" "$secs" 1 irtt 'udp and dst port 2112' \
   irtt client -Q -i 1ms -d "$((secs + 10))s" 192.0.2.2 > "$out/irtt.json"
+python3 bench/wakeup.py "$PACING_CPU" 5 > "$out/wakeup-after.json"
 
 python3 - "$out" <<'PY'
 import json, sys
@@ -61,6 +65,11 @@ a = json.load(open(f"{out}/analysis.json"))
 log = [json.loads(l) for l in open(f"{out}/run/probe.jsonl")]
 end = next(r for r in log if r["type"] == "end")
 streams = {"blackout": 6}
+print("the machine's floor: cyclictest wake-up latency at 1 kHz on the probers' core (us)")
+for when in ("before", "after"):
+    w = json.load(open(f"{out}/wakeup-{when}.json"))
+    print(f"  {when:6} " + "; ".join(f"{case} p50 {v['p50']}, p95 {v['p95']}, p99 {v['p99']}, p99.9 {v['p999']}, max {v['max']}"
+                                   for case, v in w.items()))
 print("pacing at 1 kHz per stream, one target; gap error = |send gap - 1 ms| per flow, from tcpdump")
 print(f"{'tool':9} {'streams':>7} {'probes/s':>9} {'gap p50':>9} {'gap p99':>9} {'gap max':>9} {'CPU':>7} {'CPU/stream':>10}")
 for n in names:
