@@ -136,17 +136,11 @@ static void sift_down(probe_pacer *pc, int i)
  * short. */
 #define WAKE_STEP 500 /* ns */
 
-/* A sleep shorter than this is spun instead. It would save less than a wake-up costs, and any
- * sleep, however short, may end a millisecond late on a busy host: when the learnt oversleep
- * fell below the 20 us between a target's streams (a quiet machine), the sender slept inside
- * the group a quarter of the time and the stream after such a sleep had a p99 of 800 us. */
-#define SLEEP_MIN (25 * BO_NS_PER_US)
-
 static void wait_until(probe_pacer *pc, int64_t until, int64_t deadline)
 {
 	int64_t target = until - pc->wake_q95;
 	int64_t now = bo_clock_mono_ns();
-	if (target - now >= SLEEP_MIN) {
+	if (target > now) {
 		bo_clock_sleep_until(target);
 		now = pc->slept = bo_clock_mono_ns();
 		if (now - target > pc->wake_q95)
