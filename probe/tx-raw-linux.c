@@ -277,10 +277,10 @@ static int stream_send(int fd, const void *buf, size_t len)
 	return n < 0 ? -errno : -EAGAIN; /* a partial frame: the echo is no longer aligned */
 }
 
+#define ECHO_READ_EVERY 8 /* frames: how often tcp-est reads its echoes (send_frame) */
+
 /* A byte stream's frame on its connection. While the connection is being made, probes are
  * send errors (a blind spot, not loss). */
-#define ECHO_READ_EVERY 8
-
 static int send_frame(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq)
 {
 	if (s->tx.est_state == 0) {
@@ -318,10 +318,8 @@ static int send_frame(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq)
 	 * second to learn that nothing was left. */
 	if (seq % ECHO_READ_EVERY == 0) {
 		char buf[4096];
-		ssize_t n;
 		for (int i = 0; i < 16; i++)
-			if ((n = recv(s->tx.fd, buf, sizeof buf, MSG_DONTWAIT)) <
-			    (ssize_t)sizeof buf)
+			if (recv(s->tx.fd, buf, sizeof buf, MSG_DONTWAIT) < (ssize_t)sizeof buf)
 				break;
 	}
 	return rc;
