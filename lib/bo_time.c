@@ -115,6 +115,7 @@ int64_t bo_time_utc_seconds(int y, int mon, int d, int h, int min, int sec)
 	int64_t t = ((days * 24 + h) * 60 + min) * 60 + sec;
 	return t <= BO_TIME_MAX / BO_NS_PER_S ? t : 0; /* in nanoseconds it must fit */
 }
+
 int64_t bo_time_filetime_ns(uint64_t ticks)
 {
 	const uint64_t epoch = UINT64_C(116444736000000000); /* 1970-01-01 in 100 ns since 1601 */
