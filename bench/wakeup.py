@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The machine's floor for any sender that sleeps between its sends: cyclictest (rt-tests) on
 one core at 1 kHz and SCHED_FIFO, once with the core otherwise idle and once with a SCHED_IDLE
-loop keeping it busy. On a virtual machine an idle vCPU halts and the host wakes it for the
-timer, which is what the first run measures; the second shows the same timer without the halt.
+loop keeping it busy. On a virtual machine the first includes what the host takes to wake a
+halted vCPU for the timer, the second keeps the vCPU from halting; which is worse changes with
+the host's load, so bench/pacing.sh prints both.
 
 Usage: wakeup.py CPU SECONDS  (prints one JSON line: per case, wake-up latency percentiles, us)
 """
