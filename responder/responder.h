@@ -430,6 +430,9 @@ void rsp_evlog_stop(rsp *r);
 /* wfpdrop-win.c: the firewall's classify drops of our probes, "wfp-drop" events. */
 void rsp_wfpdrop_start(rsp *r, json_t *sys);
 void rsp_wfpdrop_stop(rsp *r);
+/* wfp-win.c: a session of the WFP engine (a HANDLE) for one subscription, or NULL once
+ * sys[key] says why it could not be opened. */
+void *rsp_wfp_engine(json_t *sys, const char *key);
 /* wfp-win.c: 1 when filter_id is one of the quarantine's filters, 0 not, -1 not known. */
 int rsp_wfp_quarantine_filter(rsp *r, uint64_t filter_id);
 /* kvp-win.c: Hyper-V's host values in the registry, "host" events when they change. */

@@ -139,6 +139,19 @@ static int prime(wfp *w, int *unq)
 	return found;
 }
 
+void *rsp_wfp_engine(json_t *sys, const char *key)
+{
+	HANDLE engine = NULL;
+	DWORD e = FwpmEngineOpen0(NULL, RPC_C_AUTHN_WINNT, NULL, NULL, &engine);
+	if (e == ERROR_SUCCESS)
+		return engine;
+	char line[100];
+	snprintf(line, sizeof line, "unavailable: cannot open the WFP engine (error 0x%lx)",
+	         (unsigned long)e);
+	json_object_set_new(sys, key, json_string(line));
+	return NULL;
+}
+
 void rsp_wfp_start(rsp *r, json_t *sys)
 {
 	char line[200];
@@ -146,11 +159,7 @@ void rsp_wfp_start(rsp *r, json_t *sys)
 	if (!w)
 		return;
 	w->r = r;
-	DWORD e = FwpmEngineOpen0(NULL, RPC_C_AUTHN_WINNT, NULL, NULL, &w->engine);
-	if (e != ERROR_SUCCESS) {
-		snprintf(line, sizeof line, "unavailable: cannot open the WFP engine (error 0x%lx)",
-		         (unsigned long)e);
-		json_object_set_new(sys, "wfp", json_string(line));
+	if (!(w->engine = rsp_wfp_engine(sys, "wfp"))) {
 		free(w);
 		return;
 	}
@@ -161,7 +170,7 @@ void rsp_wfp_start(rsp *r, json_t *sys)
 		return;
 	}
 	FWPM_FILTER_SUBSCRIPTION0 s = {0};
-	e = FwpmFilterSubscribeChanges0(w->engine, &s, on_change, w, &w->sub);
+	DWORD e = FwpmFilterSubscribeChanges0(w->engine, &s, on_change, w, &w->sub);
 	if (e != ERROR_SUCCESS) {
 		snprintf(line, sizeof line,
 		         "unavailable: %s (error 0x%lx); quarantine start and end are then known "

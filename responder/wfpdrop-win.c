@@ -129,11 +129,7 @@ void rsp_wfpdrop_start(rsp *r, json_t *sys)
 		return;
 	w->r = r;
 	w->unsubscribe = unsubscribe;
-	DWORD e = FwpmEngineOpen0(NULL, RPC_C_AUTHN_WINNT, NULL, NULL, &w->engine);
-	if (e != ERROR_SUCCESS) {
-		snprintf(line, sizeof line, "unavailable: cannot open the WFP engine (error 0x%lx)",
-		         (unsigned long)e);
-		json_object_set_new(sys, "wfp_drops", json_string(line));
+	if (!(w->engine = rsp_wfp_engine(sys, "wfp_drops"))) {
 		free(w);
 		return;
 	}
@@ -143,7 +139,7 @@ void rsp_wfpdrop_start(rsp *r, json_t *sys)
 		return;
 	}
 	FWPM_NET_EVENT_SUBSCRIPTION0 s = {0}; /* no template: every net event, filtered here */
-	e = subscribe(w->engine, &s, on_event, w, &w->sub);
+	DWORD e = subscribe(w->engine, &s, on_event, w, &w->sub);
 	if (e != ERROR_SUCCESS) {
 		snprintf(line, sizeof line,
 		         "unavailable: %s (error 0x%lx); drops are then known from the captures",
