@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* blackout-analyze: outage windows with bounds, resume markers and verdicts from a capture. */
 #ifndef AN_H
 #define AN_H

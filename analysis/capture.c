@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One pass over a capture: pair ICMP echo requests and replies per stream, note the target's
  * announcements (ARP, RARP, unsolicited NA). Works on a blackout run (probes verified with the
  * run's key) and on any capture of pings (streams found by target and identifier). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `blackout-analyze compare`: many runs in labelled groups (before / after a fix). Per group the
  * verdict counts and the median, 95th percentile and maximum blackout per stream; between the
  * first and the last group a Mann-Whitney rank test (stats.c) on each run's blackout (its

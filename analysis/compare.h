@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `blackout-analyze compare`, shared by its two files: compare.c (options, grouping, the
  * figures, the gates) and compare_report.c (text, Markdown, JSON and the HTML CDF page). */
 #ifndef COMPARE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The outputs of `compare`: text or Markdown tables, JSON, and an HTML page with the blackout
  * CDF per group. They read the computed comparison (compare.h) and compute nothing of it. */
 #include <math.h>

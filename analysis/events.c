@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Migration events: a run that watched many migrations (a host drained VM after VM, one VM
  * moved twice) gets one event per migration, each with its own windows and verdict.
  *

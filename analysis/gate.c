@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Gates for a pipeline: --fail-if VERDICT[,...] and --max-blackout DUR, for one analysis (every
  * migration event of every input) and for compare (the last group's migrations). A migration
  * still dark when the capture ended lasted at least from its first lost probe to its last,

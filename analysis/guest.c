@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest's side of a run (RUN/guest.jsonl, written by the probe from the responder's event
  * channel), read once after the capture pass: its network events placed on the probe's clock,
  * and which lost probes reached the guest's NIC. A lost probe that arrived was dropped inside the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hypervisor's own account of its migrations beside the network's.
  *
  * Two inputs, told apart by their first byte:

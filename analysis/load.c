@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One input from its files to a verdict: the run directory's logs (or a bare capture), one
  * pass over the capture, the verdict. Shared by the report and `compare`. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* --csv: one row per probe as the pairing engine resolves it (docs/formats.md). */
 #include <stdlib.h>
 #include <string.h>

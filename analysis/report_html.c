@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The HTML report: one self-contained file (no scripts, no fetches) with the verdict, a table
  * of the streams and an SVG timeline: a row per stream, each run of answered / lost / blind
  * probes a coloured band, each outage's start and end bounds shaded, markers (the migration

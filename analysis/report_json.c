@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The JSON report (format documented in docs/formats.md). */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Migration events for people and for fleets: each event as JSON (the report's migrations[] and
  * --records, one line per event, the form ClickHouse, Elasticsearch or Loki ingest), and a
  * Prometheus textfile (--prom) for node_exporter's textfile collector. Formats in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The text report, for a terminal. */
 #include <stdlib.h>
 #include <string.h>

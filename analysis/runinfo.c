@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading a run directory's logs: probe.jsonl (key, streams, capture statistics) and, from the
  * lab, lab.jsonl (ground truth). Lines are read bounded; a cut-off last line (a probe killed
  * mid-write) is expected and skipped. */

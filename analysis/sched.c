@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Schedule error of the probe's sender: capture time of each probe minus the deadline it
  * carries, as a streaming log-linear histogram: 1 us buckets up to 256 us, then 64 to each
  * doubling (1.6 %: 8 us at 1 ms, 128 us at 10 ms) up to 33 s, the last also holding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* STAMP streams in a capture: Session-Sender requests to the reflector port and the
  * reflector's replies, paired by (target, SSID) and the sender sequence number the reflector
  * returns (RFC 8762). In a blackout run the SSIDs come from probe.jsonl and anything else is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Statistics for `compare`: quantiles and the Mann-Whitney U test. Pure functions, no I/O;
  * unit-tested against published tables (tests/unit/test_stats.c). */
 #include <math.h>

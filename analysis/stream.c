@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Per-stream pairing and the outage machine.
  *
  * Probes wait in a ring indexed by sequence number until they are answered or their reply

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TCP streams of a blackout run, and SYN probes in anyone's capture.
  *
  * tcp-syn: the registry's matcher gives a run's probes back from (source port, ISN); the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The verdict of a migration, from its longest outage and the target's resume announcement,
  * against the reference figures: about 3 s for a normal quarantine, 7 s for the safety
  * timeout (both configurable). */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Accuracy against the lab's ground truth, blackout-probe side by side with the peers in the
 # same migrations: `ping -i 0.01` (what operators run: lost × interval) and `fping -p 10 -o`
 # (its own outage figure). Usage: bench/accuracy.sh [RUNS_PER_SCENARIO] (default 5). Root.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The analyzer's speed and memory against the floor (a bare libpcap read loop) and tshark, on
 # synthetic run directories (bench/gen_run.c: 10 targets, icmp every 1 ms, one 7.3 s outage
 # each, real tags and keys) of 1 M, 10 M and 20 M packets. tshark reads the 1 M one only (it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The analyzer's memory at a fleet's scale: synthetic run directories (bench/gen_run) of 4000
 # targets, icmp every 100 ms each (40 000 probes/s, each answered, one 7.3 s outage per target),
 # of SECS seconds each (default 60 and 240), read by `blackout-analyze -q --no-write` and by a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # One probe host covering a cluster: TARGETS targets x 4 streams (icmp, icmp-new, udp, tcp-syn)
 # x HZ probes a second each, side by side in one run with the peers at the same rate:
 #   lab      the targets are TARGETS addresses (198.18.0.0/22, RFC 2544's benchmarking range) on

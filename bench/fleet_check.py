@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The fleet bench's migrations checked: every migration the migrator made (TRUTH) must be one
 migration event of the analysis, on its target, with the expected verdict and the truth's start
 and end brackets inside the event's bounds; no other migration event. Usage:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Migrations inside the fleet bench: run in the lab VM's namespace while the probe covers the
 1000 targets, it "migrates" COUNT of them one after another, STEP apart: every inbound packet
 to that address is dropped (an nftables set element added, later deleted, each a transaction

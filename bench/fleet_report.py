@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The fleet bench's table (bench/fleet.sh): one row per tool and place, then blackout's own
 figures per run (schedule error against each probe's deadline, from the analyzer; sent,
 answered, capture drops and batching, from the probe's log) and the ratios to the peers.

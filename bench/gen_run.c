@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writes a synthetic blackout-probe run directory for the analyzer benchmark: TARGETS targets
  * (198.18.0.1 on, 250 to a /24) with an icmp stream each every INTERVAL_US (1000), every probe
  * answered 200 us later except during one 7.3 s outage per target, until PACKETS packets are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The analyzer's worst inputs (bench/hostile_pcap.py): 65 536 ping identifiers to one host, and
 # 20 000 hosts pinged; time and peak RSS of `blackout-analyze -q --no-write` and with --json.
 # Usage: bench/hostile.sh [BUILD_DIR] (default: build/, built optimised). No root needed.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the analyzer's worst inputs as pcap files (bench/hostile.sh, tests/analyze): ping
 flows with every ICMP identifier to one host (a walk per packet made these quadratic), and ping
 flows to many hosts (more streams than the analyzer keeps).

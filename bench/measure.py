@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Runs one command under GNU time and prints a JSON line: wall seconds, CPU seconds and peak
 RSS (KiB) of the command alone. Usage: measure.py NAME CMD..."""
 import json

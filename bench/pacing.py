@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Runs one prober for a while under tcpdump and measures its pacing from the capture.
 
 Usage (inside the lab's probe namespace):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Pacing at 1 kHz per stream to one target in the lab: blackout-probe with all six streams
 # (6 x 1 kHz) against the peers at the same interval, one after the other on the same machine:
 # ping and fping (ICMP echo), hping3 (TCP SYN), irtt (UDP). For each: achieved rate, send-gap

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The floor for reading a capture: libpcap's pcap_next_ex over every packet, touching each
  * packet's bytes once (a checksum of its first byte) and nothing else. Usage: pcap_loop FILE */
 #include <pcap/pcap.h>

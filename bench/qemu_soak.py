@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Summary of a QEMU soak run (bench/qemu_soak.sh): QEMU's downtime and, per stream, the network
 dark and (dark - downtime) over every migration, as min / median / p90 / max; how often QEMU's
 STOP fell strictly inside the start bounds; the responders' outages outside any migration.

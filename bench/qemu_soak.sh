@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Real live migrations, many of them: blackout-lab boots a QEMU guest (or several, migrated in
 # turn) and migrates it N times, while blackout-probe sends icmp, udp, tcp-syn and tcp-est every 10 ms
 # (no 1 ms probing inside outages: TCG guests are slow enough). Then every migration is checked against QEMU's own account (tests/e2e/check_qemu.py:

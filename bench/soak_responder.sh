@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The responder under every attack at once, for a while, on loopback, with a real probe
 # measuring it: STAMP forgeries and a flood from the probe's own address, spoofed reflection
 # loops, service-port sources, TCP churn, connections held to exhaust slots, echo clients that

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The machine's floor for any sender that sleeps between its sends: cyclictest (rt-tests) on
 one core at 1 kHz and SCHED_FIFO, once with the core otherwise idle and once with a SCHED_IDLE
 loop keeping it busy. On a virtual machine the first includes what the host takes to wake a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* blackout-lab: a migration testbed in network namespaces.
  *
  *   probe ns            switch ns                 vm ns

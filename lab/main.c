@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* blackout-lab: builds a namespace testbed and simulates a live migration with quarantine. */
 #include <errno.h>
 #include <getopt.h>

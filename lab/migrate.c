@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Scenarios and the simulated migration: pause → resume (network event, gratuitous ARP) →
  * quarantine → recovered, each step timed on CLOCK_REALTIME and logged as ground truth. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nftables changes through libnftables, one transaction each, timed with CLOCK_REALTIME.
  *
  * Forking `nft` per change costs milliseconds of jitter; a libnftables call inside the target

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Entering the lab's namespaces and running programs inside them. */
 #include <errno.h>
 #include <fcntl.h>

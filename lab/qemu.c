@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The real-hypervisor backend (qemu.h): guests booted from an image built at run time, migrated
  * live between QEMU processes, QEMU's own account kept as the ground truth. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* blackout-lab's real-hypervisor backend: QEMU guests on taps on the lab's bridge, migrated
  * live between QEMU processes over QMP.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A QMP client (QEMU Machine Protocol: one JSON object per line over a Unix socket).
  *
  * Commands are synchronous with a deadline; the events that arrive meanwhile are kept, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The quarantine's nftables rules, shared by the simulated VM (blackout-lab) and the agent in a
  * QEMU guest (blackout-lab-agent): one text for both, so the two imitate Windows alike. */
 #include <stdio.h>

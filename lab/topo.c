@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Building and tearing down the lab's namespaces, veth links and bridge.
  *
  * A state file under /run/blackout-lab/ names what one lab created; teardown removes only the

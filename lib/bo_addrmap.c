@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Address → index map: open addressing, linear probing, keyed SipHash (bo_addrmap.h). */
 #include <sodium.h>
 #include <stdlib.h>

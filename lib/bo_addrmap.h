@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* An address → index map for the per-packet lookups: which target, which stream. Open
  * addressing with linear probing, grown at half load; the hash is keyed per map (a random
  * key), so addresses taken from a capture cannot be chosen in advance to collide. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Internet checksum (RFC 1071). */
 #include "bo_cksum.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Internet checksum (RFC 1071), with incremental accumulation for pseudo-headers. */
 #ifndef BO_CKSUM_H
 #define BO_CKSUM_H

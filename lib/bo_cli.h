@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Command-line helpers shared by the programs: usage errors that point at --help, and
  * duration arguments with units. All three programs exit with 2 on a usage error. */
 #ifndef BO_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Clocks and time zones on POSIX systems. */
 #include <errno.h>
 #include <stdio.h>

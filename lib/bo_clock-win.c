@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Clocks on Windows: QueryPerformanceCounter (monotonic) and GetSystemTimePreciseAsFileTime
  * (realtime, < 1 µs resolution; Windows 8 / Server 2012 and later). */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The first line a TCP client sends to blackout-responder: what it wants from the connection
  * (bo_ctl.h). */
 #include "bo_ctl.h"

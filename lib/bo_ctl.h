@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The probe ↔ responder control protocol, defined once for both sides and the analyzer.
  *
  * Ports (blackout-responder's defaults, the probe's too):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Descriptions for the shared error codes. */
 #include "bo_err.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Error codes shared by every blackout module, libuv's convention: 0 is success, a negative
  * value a failure. Codes the operating system also has are its errno values negated (so a
  * failed system call's -errno is a blackout code as it is); blackout's own lie beyond any

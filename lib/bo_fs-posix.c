@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* File-system calls on POSIX systems. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* File-system calls on Windows: both '/' and '\' separate directories. */
 #include <direct.h>
 #include <errno.h>

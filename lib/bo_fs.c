@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* File-system helpers shared by the programs; the one platform call is bo_mkdir1 (bo_fs-*.c). */
 #include <errno.h>
 #include <stdio.h>

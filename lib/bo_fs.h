@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small file-system helpers shared by the programs. */
 #ifndef BO_FS_H
 #define BO_FS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Guest heartbeat encoding; every read bounded by bo_rd. */
 #include "bo_hb.h"
 #include "bo_rd.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest heartbeat: a small UDP datagram the responder sends to the probe host every 10 ms.
  * Outbound traffic is not quarantined, so the first heartbeat after a pause tells when the guest
  * ran again, and its clocks tie the guest's time to the probe's capture.

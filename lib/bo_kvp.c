@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hyper-V's Data Exchange (KVP) values in a Linux guest, as hv_kvp_daemon keeps them: a pool
  * file of fixed records, a key of 512 octets then a value of 2048, each NUL-terminated and
  * NUL-padded (Linux's uapi hyperv.h, HV_KVP_EXCHANGE_MAX_KEY_SIZE and _VALUE_SIZE). Pool 3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hyper-V's KVP pool files (bo_kvp.c): hv_kvp_daemon's records in a Linux guest. */
 #ifndef BO_KVP_H
 #define BO_KVP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JSON-lines writer and bounded reader. */
 #include "bo_log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JSON-lines event logs: one JSON object per line, flushed as written, so a process killed
  * mid-run leaves every complete line readable. */
 #ifndef BO_LOG_H

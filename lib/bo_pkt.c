@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Packet dissector: link layer → IPv4/IPv6/ARP → ICMP/ICMPv6/TCP/UDP. */
 #include "bo_pkt.h"
 

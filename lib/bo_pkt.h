@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A dissector for the packets blackout sends, receives and captures.
  *
  * Link layers: Ethernet (with 802.1Q tags), Linux cooked v1/v2, raw IP, BSD loopback.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Least privilege on Linux, once a program has opened what needed privilege: every capability
  * but the ones asked for dropped (effective, permitted, inheritable, bounding set, ambient),
  * optionally a switch to another user, no new privileges (PR_SET_NO_NEW_PRIVS), and a seccomp

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Least privilege where the platform has no capabilities or seccomp (Windows): nothing done,
  * and said. */
 #include <stdio.h>

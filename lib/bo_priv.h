@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Least privilege once a program has opened what needed privilege (bo_priv-linux.c; elsewhere
  * bo_priv-null.c, which says it cannot). */
 #ifndef BO_PRIV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bounded reader and writer over byte buffers.
  *
  * Every packet byte the project reads goes through bo_rd: a read past the end sets a sticky

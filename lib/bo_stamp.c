@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* STAMP test packets (RFC 8762, RFC 8972 SSID); layouts in bo_stamp.h. */
 #include "bo_stamp.h"
 

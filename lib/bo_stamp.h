@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* STAMP test packets: RFC 8762, with the SSID of RFC 8972.
  *
  * Session-Sender, unauthenticated (44 octets)    Session-Reflector, unauthenticated (44 octets)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The registry of stream types: one entry per type, in wire-id order, and the lookups and the
  * one matching pass every program uses. The types themselves are defined with their wire
  * formats (bo_stream_icmp.c, bo_stream_udp.c, bo_stream_tcp.c). */

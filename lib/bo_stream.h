@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The stream types: what each one is on the wire, in one const table (bo_stream.c) that the
  * probe's sender and live view, the analyzer's capture pass, the responder's arrival records
  * and the lab iterate. Nothing outside this table compares stream names or knows wire ids.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The `icmp` and `icmp-new` wire format: ICMP/ICMPv6 echo (RFC 792 / RFC 4443) whose data is
  * the probe tag (bo_tag.h), returned by the target. `icmp` keeps one identifier per target,
  * like `ping -t`; `icmp-new` takes a new one per probe (bo_icmp_new_id), a new flow each time

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TCP wire formats, both to blackout-responder's TCP port (default 8620):
  *
  * `tcp-syn`: a raw SYN per probe from a new source port (bo_syn_port), its ISN keyed to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The `udp` and `udp-new` wire format: STAMP Session-Sender test packets (RFC 8762, SSID per
  * RFC 8972) to the reflector's port, and the reflector's replies, which return the sender's
  * sequence number. `udp` keeps one 5-tuple; `udp-new` takes a new source port per probe. The

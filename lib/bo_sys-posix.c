@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Process set-up on POSIX systems. */
 #include <signal.h>
 #include <stdio.h>

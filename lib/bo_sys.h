@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Process-wide set-up and facts about the system, behind one interface per platform
  * (bo_sys-posix.c, bo_sys-win.c). */
 #ifndef BO_SYS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Probe payload encoding and its SipHash-2-4 tag (libsodium's crypto_shorthash). */
 #include "bo_tag.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The probe payload: (run, stream, seq, deadline) plus a keyed tag, carried in every probe.
  *
  *    0                   1                   2                   3

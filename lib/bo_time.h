@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Nanosecond time values: clocks, durations with units, and timestamps as text.
  *
  * All times in blackout are int64_t nanoseconds. Realtime values count from the Unix epoch,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Capture readiness on POSIX systems: libpcap's selectable descriptor in the libuv loop.
  * (Windows can poll only sockets: a reader thread and uv_async would go in capture-win.c.) */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The probe's capture: libpcap in immediate mode with nanosecond timestamps, one handle on the
  * interface towards the targets, so sends and replies are timed on one clock. Every captured
  * frame goes to RUN/probe.pcap and to the live pairing. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The probe's exit statuses from its result codes: one table (docs/probe.md, EXIT STATUS). */
 #include "bo_err.h"
 #include "probe.h"

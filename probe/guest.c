@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Guest events: for each target whose responder offers them, one TCP connection to its event
  * channel ("BLACKOUT/1 events N"); every line lands in RUN/guest.jsonl with the target and the
  * probe's receive time added. A broken connection is re-established every 250 ms from the next

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Live view of the run from the capture: requests and replies paired as they are captured,
  * a status line per target, and a line each time an outage ends. The analyzer redoes all of
  * this from the files with bounds; here it is what the operator watches. */

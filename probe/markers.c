@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Markers on the run's time line: the migration command run with --exec (its start, end and
  * exit status), SIGUSR1, and a key pressed on the terminal. Each is a `marker` record in
  * probe.jsonl with both clocks, and a line for the operator. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Linux specifics of the probe: the route and interface to a target, the open-files limit,
  * sender thread tuning. (Sending is the transmit backend's: tx-raw-linux.c.) */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The sender: one thread that sends every probe at an absolute deadline on the monotonic clock.
  *
  * libuv timers are millisecond-grained and fire early or late, so the pacer sleeps until an

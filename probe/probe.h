@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* blackout-probe: paced probes to one or more targets, captured with nanosecond timestamps. */
 #ifndef PROBE_H
 #define PROBE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One probe run: set up the run directory, sockets and capture, start the pacer, watch the
  * capture in the libuv loop, and on the way out drain replies and close every file. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The probe's view of the stream registry (lib/bo_stream.h): names for the command line, and
  * the one build path of the live run and the dry run. */
 #include <string.h>

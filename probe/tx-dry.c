@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The dry run's transmit backend (--dry-run): every probe the run would send, built by the
  * registry's builders like a live run's, wrapped in an IP header with every checksum filled
  * and written to RUN/probe.pcap (raw IP link type) with its deadline as the timestamp.

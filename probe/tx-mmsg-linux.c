@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Batched transmit on Linux: probes that go out through one of the run's shared raw sockets
  * (icmp, icmp-new, tcp-syn, and udp through a raw UDP socket) are queued while the pacer sends
  * what is due, and leave in one sendmmsg() per socket when it is about to sleep, or when a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The transmit backend of a platform that has none yet: every slot fails to open with a clear
  * error; --dry-run still works. A new platform replaces this file with its own backend
  * (docs/HACKING.md, "A platform"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Linux transmit backend. Each slot's socket follows from its stream's transport:
  *   ICMP         a raw ICMP/ICMPv6 socket, one per family shared by every slot (one socket per
  *                slot would have the kernel copy each arriving packet to all of them);

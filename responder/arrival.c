@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the guest capture makes of a frame: the probe packets in it, named by what the capture
  * alone can tell without the run's key (a blackout tag; a STAMP SSID and sequence number; a
  * SYN's port and ISN; a foreign ping's identifier and sequence number): the registry's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Watching the guest capture on POSIX systems: libpcap's selectable descriptor in the loop. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest capture on Windows: Npcap's wpcap.dll, reached through a delay-load import library
  * (nothing is loaded until the first call). rsp_capture_prepare looks for the DLL where Npcap
  * installs it (System32\Npcap) before any pcap call, so without Npcap the responder runs on and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Guest capture (--capture IFACE): libpcap sits below the guest firewall, so every probe that
  * reached the NIC becomes an "arrival" event, answered or not. When the capture fails (a
  * migration can take the NIC away for a moment) it is closed, reopened every 20 ms, and the

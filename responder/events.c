@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Guest events: numbered, stamped on both guest clocks, kept in the journal for the event
  * channel and written to the local log. Also the periodic ones: a clock pair every 100 ms (a
  * change of realtime − monotonic beyond --step is reported as a clock step) and counters. */

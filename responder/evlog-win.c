@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows event logs that tell what the guest saw of a migration, one subscription per row
  * of rsp_evlogs (winevent.c): Hyper-V Netvsc's events in the System log ("netvsc"; 14 is the
  * network-change indication KB4338822's fix turns off), the Network List Service's network

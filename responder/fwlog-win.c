@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest firewall's drops on Windows: WFP's net events (FwpmNetEventSubscribe) would say
  * them; not read yet, and --fw-log says so. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Who may talk to the responder and how fast: an allowlist of networks and a per-source rate
  * limit (GCRA: each source has a theoretical arrival time that every packet pushes one period
  * ahead; a packet that would push it more than the burst ahead of now is refused). Sources live

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Handing items from threads the system owns (Windows notification and WFP callbacks) to the
  * loop: a bounded ring under a mutex and a uv_async wake-up. The loop takes the items in
  * order; what did not fit is counted and reported with the next item taken. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The outbound heartbeat (--heartbeat HOST[:PORT]): a 32-byte datagram (lib/bo_hb.h) to the
  * probe host every 10 ms with the guest's clocks. The probe's capture records it; nothing needs
  * to listen. Send failures are counted, never fatal: the network may be gone for a while. */

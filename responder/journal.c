@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The event journal: the newest events as lines, within a count and a byte bound. */
 #include <stdlib.h>
 #include <string.h>

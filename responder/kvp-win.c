@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The host a Windows guest runs on, as Hyper-V's Data Exchange (KVP) integration service writes
  * it: HKLM\SOFTWARE\Microsoft\Virtual Machine\Guest\Parameters (PhysicalHostNameFullyQualified,
  * else PhysicalHostName, else HostName; VirtualMachineName). Read at start into the start

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* blackout-responder: command line, event loop, start-up summary, periodic events. */
 #include <errno.h>
 #include <getopt.h>

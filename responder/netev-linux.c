@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest's network changes on Linux: rtnetlink link and address notifications, each a "net"
  * event ({"what":"link", "ifname", "up", "running", "operstate"} or {"what":"addr", "op",
  * "ifindex", "addr", "prefix"}). The messages are parsed by netlink-linux.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest's network changes on Windows, as "net" events:
  *   NotifyIpInterfaceChange      {"what":"link", "ifindex", "family", "op", "connected"}
  *   NotifyUnicastIpAddressChange {"what":"addr", "op", "ifindex", "addr", "prefix"} (the

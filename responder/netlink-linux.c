@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink link and address notifications (RFC 3549; linux/rtnetlink.h) into plain records,
  * the pure part of netev-linux.c: every byte through the bounded reader, fuzzed.
  *

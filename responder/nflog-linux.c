@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest firewall's drops on Linux (--fw-log GROUP): a netlink socket bound to the NFLOG
  * group its drop rules log to (`nft ... log group 7 drop`); each logged packet a "fw-drop"
  * event with its 5-tuple (or ICMP identifier and sequence), the rule's prefix and the kernel's

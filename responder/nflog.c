@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The guest firewall's drops as Linux logs them: NFLOG messages (netfilter's nfnetlink_log,
  * a rule's `log group N`) read from a netlink socket (nflog-linux.c). Parsed here, portable and
  * bounded, so the tests and the fuzzer reach it:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The responder's Linux-only state (the rest is portable, in responder.h). */
 #ifndef RSP_OS_LINUX_H
 #define RSP_OS_LINUX_H

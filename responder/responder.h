@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* blackout-responder: runs in the guest. A STAMP Session-Reflector, a TCP listener (SYN target,
  * echo, event channel), the guest's events (network changes, clocks, probe arrivals) and a
  * heartbeat to the probe host. Platform code lives in the *-linux.c / *-posix.c files. */

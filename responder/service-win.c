@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Running as a Windows service (--service): the service manager starts the program, whose main
  * thread hands itself to StartServiceCtrlDispatcher; the responder then runs on the service's
  * thread, and a stop (or shutdown) request reaches its loop through rsp_request_stop. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The STAMP Session-Reflector (RFC 8762 §4.3, stateful; SSID per RFC 8972).
  *
  * The reply is 44 octets (112 authenticated) and never longer than the request, so the reflector

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Linux: the responder's scheduling priority, what it reports of the system at start, and
  * Hyper-V's host values (--kvp) watched. */
 #include <errno.h>

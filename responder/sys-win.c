@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Windows: the responder's priority, and the checks an operator needs before a migration —
  * the OS build (KB4338822 is build 14393.2395 of Server 2016), whether the firewall is on and
  * lets in ICMP echo and the responder's ports, whether the interface quarantine is enabled

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The TCP listener, one port for IPv4 and IPv6 (libuv): the kernel answers tcp-syn probes with
  * SYN-ACK; a client's first line picks the rest of the connection (request.c):
  *   echo    every byte is sent back (tcp-est frames), reading paused while 256 KiB wait;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Linux UDP for the reflector: one dual-stack socket, kernel receive timestamps
  * (SO_TIMESTAMPNS) and the received TTL / hop limit from ancillary data. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Windows UDP for the reflector: one dual-stack Winsock socket read with WSARecvMsg for the
  * address each datagram was sent to (IP_PKTINFO / IPV6_PKTINFO) and, where the stack gives it,
  * the received TTL (IP_RECVTTL, IPV6_HOPLIMIT); replies go out with WSASendMsg from that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The interface quarantine from inside: Windows Filtering Platform filter changes
  * (FwpmFilterSubscribeChanges0; needs an elevated responder). The firewall's quarantine keeps
  * its filters in a sublayer of its own; the per-interface *unquarantine* filters going away and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows firewall's per-packet drops: WFP net events (FwpmNetEventSubscribe0, Windows 7
  * and later, an elevated responder), each classify drop of a probe for this responder a
  * "wfp-drop" event (wfpdrop.c) with whether the filter that dropped it is one of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows firewall's per-packet drops (WFP net events, FWPM_NET_EVENT_CLASSIFY_DROP1 with
  * its FWPM_NET_EVENT_HEADER1: a FILETIME, the 5-tuple, the filter and layer that dropped it,
  * the reauthorization reason, the direction), taken from the structures wfpdrop-win.c is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One Windows event as EvtRender renders it (EvtRenderEventXml, turned into UTF-8), read
  * bounded and without an XML library: the provider's name, the event id, the time it was
  * created and the EventData values, per the event schema

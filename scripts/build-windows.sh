@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Cross-builds the Windows programs (blackout-responder.exe, blackout-analyze.exe) with
 # mingw-w64, against the dependencies scripts/deps-windows.sh builds from Debian's source
 # packages, and the zip for a Windows guest (BUILD_DIR/blackout-VERSION-windows.zip: both
-# programs, Install-BlackoutResponder.ps1, README-Windows.txt).
+# programs, Install-BlackoutResponder.ps1, README-Windows.txt, LICENSE.txt).
 # Usage: scripts/build-windows.sh [BUILD_DIR] (default build-win/); prints BUILD_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ cp "$dir/responder/blackout-responder.exe" "$dir/analysis/blackout-analyze.exe" 
 for f in packaging/windows/*; do # Windows' line ends
   sed 's/\r*$/\r/' "$f" > "$dir/zip/$name/$(basename "$f")"
 done
+sed 's/\r*$/\r/' LICENSE > "$dir/zip/$name/LICENSE.txt"
 rm -f "$dir/$name.zip"
 (cd "$dir/zip" && python3 -m zipfile -c "../$name.zip" "$name")
 echo "$dir"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Configures and builds blackout. Usage: scripts/build.sh [--sanitize] [BUILD_DIR]
 # Default build directory: build/ (build-san/ with --sanitize).
 set -euo pipefail

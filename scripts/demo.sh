@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The demo: builds, simulates two live migrations in the lab (the 7 s safety-timeout bug, then
 # the KB4338822 fix) while blackout-probe measures, and prints both analyses side by side; then
 # one real live migration of a QEMU guest, blackout's window beside QEMU's own downtime.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Windows cross build's dependencies, from Debian: the mingw-w64 tool chain and Wine
 # (packages), and libuv, jansson, libsodium and libpcap built for x86_64-w64-mingw32 from
 # Debian's source packages (deb-src lines are added when missing). Installs into PREFIX

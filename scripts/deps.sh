@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian/Ubuntu packages blackout needs to build, test and demo, if missing.
 # Idempotent: does nothing when everything is there.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs every libFuzzer driver with clang, AddressSanitizer and UndefinedBehaviorSanitizer.
 # Usage: scripts/fuzz.sh [SECONDS_EACH] (default 60); FUZZERS="request arrival" picks some.
 # Corpora grow in build-fuzz/corpus/.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the Debian packages: blackout (probe, analyzer, lab) and blackout-responder (the
 # responder and its systemd unit), with Debian's hardening flags, and checks them with lintian.
 # Usage: scripts/package.sh [BUILD_DIR] (default build-pkg/); prints the two .deb paths.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The test command: installs what is missing, builds with AddressSanitizer and
 # UndefinedBehaviorSanitizer and runs the suite under ctest; then builds optimised and runs the
 # end-to-end lab tests there (they measure timing, which the sanitizers' overhead distorts;

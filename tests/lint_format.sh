@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Every C file is formatted as .clang-format says. Usage: lint_format.sh SOURCE_DIR
 set -euo pipefail
 cd "$1"

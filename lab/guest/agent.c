@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* blackout-lab-agent: runs inside a QEMU guest of the lab and imitates the Windows firewall's
  * interface quarantine. When eth0's carrier goes down and up (the network-change indication
  * the lab gives with QMP set_link, as Hyper-V does after a migration) it drops inbound ICMP

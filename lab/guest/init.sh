@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# SPDX-License-Identifier: Apache-2.0
 # /init of a blackout-lab QEMU guest (busybox). Its settings come on the kernel command line:
 #   bo.ip=ADDR/LEN bo.ip6=ADDR/LEN bo.probe=ADDR bo.probe_mac=MAC bo.hold_ns=N bo.scope=LIST
 # Starts the quarantine agent and blackout-responder, streams the responder's log to the host

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # blackout-lab-mkguest: builds the kernel and initramfs of a blackout-lab QEMU guest from
 # Debian's packages: linux-image-amd64's kernel and the modules the guest needs, busybox-static,
 # blackout-responder, blackout-lab-agent and nft with their libraries (as the host has them).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 <#
 .SYNOPSIS
     On each Hyper-V host: whether it has the KB4338822 fix, and its live migrations' blackout

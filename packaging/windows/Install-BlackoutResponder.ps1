@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 <#
 .SYNOPSIS
     Installs blackout-responder on a Windows guest as a service, with its firewall rules and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """blackout-analyze on captures made here, byte by byte, with known outages (no root needed).
 
 Each case writes a pcap, runs the analyzer and checks its JSON and exit status:

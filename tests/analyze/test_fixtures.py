@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The analyzer on the golden fixtures (tests/fixtures/: a lab run with every stream and guest
 events, ping as pcapng, hping3 SYNs in a Linux cooked capture, a dry run over IPv4 and IPv6,
 peer tools' oddities: hping3's little-endian ICMP sequence numbers, nping's repeated ones,

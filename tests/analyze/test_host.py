@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The hypervisor's account beside the network's (no root): a golden run given host events in
 every form the analyzer reads (blackout's host.jsonl as blackout-lab writes it for QEMU, the
 libvirt producer's line from a `virsh domjobinfo --completed` text rendered with virsh's own

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Hostile run directories (no root): strings with markup and terminal escapes planted in every
 input field that reaches a report, links planted where the analyzer writes, files that are not
 files where it reads; and the probe's run directory with a planted link. Each must give clean

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Records a fleet can aggregate (no root): the golden runs analysed with --records and --prom.
 The Prometheus textfile must pass `promtool check metrics` (Debian's prometheus package) and add
 up over runs written to one file; the records must load into a real engine (sqlite3 and its

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Help, docs and man pages that cannot drift: every long option in every program's getopt
 table (read from the C source) appears in that program's --help, its docs/ page and its man
 page, and the man page names no option the program does not have.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks every migration event of a many-migration lab run against the lab's ground truth:
 one event per migration the lab made (none more), each on the right target, each stream's
 window holding the truth's start and end brackets, the event's verdict as the lab expects, and

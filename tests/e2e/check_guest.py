@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks a lab run's guest events (RUN/guest.jsonl, from the responder's event channel) against
 the lab's steps: the network event in the guest, clock pairs every 100 ms with no event number
 missing, and guest-capture arrivals of icmp and udp probes during the quarantine that the probe's

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The HTML report of a lab run, rendered by headless Chromium to PNGs 900 and 1600 pixels wide
 and looked at by numbers: the page is self-contained (no script, nothing fetched), its SVG has
 the stream rows, the outage bounds, the resume marker, the +3 s / +7 s reference lines and the

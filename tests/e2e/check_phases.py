@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Attribution and phases from the guest's arrivals against the lab's ground truth.
 With a quarantine (safety-timeout, normal): the new-flow outages start with probes that never
 arrived (the pause) and go on with probes the guest dropped (the quarantine); the pause and the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks blackout-analyze's JSON of a real QEMU migration against QEMU's own account.
 
 Ground truth here is not ours: QEMU's STOP (source) and RESUME (destination) events, its

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Checks blackout-analyze's JSON against blackout-lab's ground truth (SPEC section 6).
 
 For the stream's longest outage: the true start and end (each a CLOCK_REALTIME bracket around

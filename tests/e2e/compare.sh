@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: five lab migrations with the quarantine safety timeout and five with the fix
 # (kb-fixed), each measured by blackout-probe; `blackout-analyze compare` must conclude that
 # the fix is effective (0/5 against 5/5, rank test p < 0.01), pass the gate on the fixed group

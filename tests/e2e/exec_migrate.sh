@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: blackout-probe runs the migration itself (--exec 'blackout-lab migrate SCENARIO'),
 # records its start and end as markers and stops --after its end; the analysis of that run
 # meets the lab's ground truth. Also reads targets from a file. With all six streams (the

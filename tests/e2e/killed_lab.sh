@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # blackout-lab killed with SIGKILL in the middle of a run: what it started (the real-time
 # responder in the VM namespace, the command in the probe namespace) ends with it; the lab it
 # could not remove is reported by the next `up` with a command that removes it, and that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: blackout-probe killed with SIGKILL right after a lab migration leaves files that
 # blackout-analyze still reads: the outage is reported and the log is flagged incomplete.
 # Usage: killed_probe.sh BUILD_DIR. Exit 77 (skipped) without root or namespaces.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: a lab migration measured by blackout-probe (all six streams every 10 ms;
 # blackout-responder, started by the lab in the VM, reflects STAMP and reports guest events),
 # analysed, and each new-flow stream's analysis compared with the lab's ground truth (tcp-est,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: one probe against five simulated VMs migrated one after another (two hit the
 # safety timeout, one the normal quarantine, one is fixed, one goes fully dark, the first is
 # migrated twice); every migration event's windows, verdict and record are checked against the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end: a plain capture taken by someone else in a lab migration is analysed like a run:
 # tcpdump during `ping -i 0.01` (TOOL ping) or during `hping3 -S -i u10000` to the responder's
 # TCP port (TOOL hping3); the outage window must contain the lab's ground truth.

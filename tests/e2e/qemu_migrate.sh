@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end against a real hypervisor: blackout-lab boots a QEMU guest (its image built from
 # Debian's packages) and migrates it live between two QEMU processes while blackout-probe sends
 # all six streams every 10 ms; the analysis is checked against QEMU's own STOP/RESUME events,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: what the responder's guest capture makes of a frame. The first byte picks
  * the link type, so one corpus covers them all. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz driver: the analyzer's capture pass and everything after it (pairing, outages, guest
  * attribution, verdict, the JSON and HTML reports) on any pcap or pcapng file. The first byte
  * picks how it is read: as a foreign capture (streams found as they come), or as a blackout

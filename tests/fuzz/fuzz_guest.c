@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: the probe's event-channel client (probe/guest.c) on whatever a responder,
  * or something that claims to be one, sends: lines, JSON, challenges, errors, floods. The
  * first byte says whether the probe has a key. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: the hypervisor's account (analysis/host.c), both of its formats: blackout's
  * host.jsonl and a Hyper-V event export as PowerShell writes it. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: the bounded JSON-lines reader and the field getters. */
 #include <stdio.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: the responder's reader of Hyper-V KVP pool files (responder/kvp.c) on any
  * bytes; what it returns is checked for what it promises. */
 #include <stddef.h>

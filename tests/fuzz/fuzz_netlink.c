@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: the responder's rtnetlink parser (responder/netlink-linux.c) on any bytes;
  * every record it makes is checked for what it promises. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: the responder's NFLOG parser (responder/nflog.c) on any bytes; every drop
  * it reports is checked for what it promises. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: the packet dissector on every link type, then the probe tag on whatever
  * payload it found. The first input byte picks the link type. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: the responder's TCP request line and its heartbeat reader. */
 #include <stddef.h>
 #include <stdint.h>

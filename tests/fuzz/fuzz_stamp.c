@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: STAMP sender and reflector readers, unauthenticated and with a key. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer driver: the responder's reader of rendered Windows events (responder/winevent.c)
  * on any bytes, and each event-log row's report of it; what they return is checked for what
  * they promise. */

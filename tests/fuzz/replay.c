@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Runs a libFuzzer driver without libFuzzer: every seed file as it is, then a fixed number of
  * deterministic mutations of each (bit flips, byte changes, truncations, splices), so the
  * ordinary sanitizer build exercises the drivers in ctest. Usage: replay SEED_FILE... */

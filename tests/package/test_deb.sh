@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Debian packages, as an operator gets them: scripts/package.sh builds blackout and
 # blackout-responder (lintian passes both: no error, no warning); `apt-get install ./*.deb`
 # puts working programs and man pages on the PATH; systemd-analyze verifies the responder's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # An installed tree works (no root): `cmake --install BUILD --prefix P` into a temporary
 # prefix; every program's --help from there; an analysis of a golden run with the installed
 # analyzer; the lab finds its helpers in P/libexec/blackout; every man page renders with

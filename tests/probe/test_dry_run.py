@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """blackout-probe --dry-run, without privileges (as nobody when run as root): every probe of
 every stream to an IPv4 and an IPv6 target written to probe.pcap at its deadline; tshark finds
 every IP, ICMP, UDP and TCP checksum good and decodes the STAMP packets; the analyzer reads

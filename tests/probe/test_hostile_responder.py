@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """blackout-probe in hostile surroundings: a "responder" on loopback whose event channel floods
 event lines as fast as it can (a responder of ours sends a few hundred a second): the probe
 must bound what it writes to RUN/guest.jsonl and say so; and a run directory on a disk that

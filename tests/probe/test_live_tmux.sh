@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The live view in a real terminal 80 columns wide (tmux): the status of six streams wraps into
 # lines that fit, redrawn in place (one status on the screen, not a scroll of partial lines),
 # the pre-flight's warnings stay visible above it and the status says so, and "sent" counts

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A run directory left by a probe that stopped at set-up: the analyzer says so ("the probe
 stopped at set-up ... : no interface named ...") instead of a missing probe.pcap; the probe run
 again into it takes it, its failed log kept aside as probe-setup-failed.jsonl; a directory that

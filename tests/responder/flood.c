@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A loopback flood for the responder: UDP datagrams to 127.0.0.1:PORT at a set rate for a set
  * time, from 256 source ports (256 STAMP sessions). Every 8th datagram is malformed (a random
  * size from 0 to 200 octets), the rest are valid STAMP test packets. Sends in batches with

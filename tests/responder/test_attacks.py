@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """blackout-responder against what a network peer can send (bounded in count and time, on
 loopback): a datagram spoofed from the reflector's own address and port (a reflection loop),
 sources on service and reflector ports, a flood of forged HMACs from the probe's own address

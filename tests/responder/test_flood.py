@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The responder under a loopback flood: FLOOD_RATE datagrams/s (default 100 000) for
 FLOOD_SECONDS (default 5) from 256 sources, one in eight malformed, with and without the rate
 limit. It must stay up, answer afterwards, count what it dropped, and keep its memory bounded:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """blackout-responder on loopback: STAMP replies over IPv4 and IPv6, unauthenticated and with a
 key file, never larger than the request, bad input counted, allowlist and rate limit; the TCP
 echo and the event channel (resume after a reconnect, events the journal lost); heartbeats;

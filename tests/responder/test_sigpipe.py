@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """blackout-responder survives peers that close while it writes to them (SIGPIPE): an echo
 client that sends 2 MB and closes without reading, and an event subscriber that closes at once,
 each repeated; afterwards the responder still reflects STAMP, echoes and serves events.

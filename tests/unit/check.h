@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A small assertion kit for unit tests: each failed check prints both sides and where. */
 #ifndef CHECK_H
 #define CHECK_H

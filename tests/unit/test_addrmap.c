@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The address → index map: IPv4 and IPv6 apart, growth keeps every entry, replace, miss. */
 #include <stdio.h>
 

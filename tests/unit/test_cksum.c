@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internet checksum against published vectors (RFC 1071 §3, a textbook IPv4 header). */
 #include "bo_cksum.h"
 #include "check.h"

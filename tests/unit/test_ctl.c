@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The control protocol's request line (lib/bo_ctl.h): parsing, bounds, and the lines the
  * probe writes read back the same. */
 #include "bo_ctl.h"

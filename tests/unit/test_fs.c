@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bo_mkdir_p: missing parents made, existing ones fine, a file in the way an error, a name too
  * long refused. */
 #include <errno.h>

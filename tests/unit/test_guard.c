@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The responder's pure parts besides STAMP: allowlist, rate limit, journal, request line. */
 #include <sodium.h>
 

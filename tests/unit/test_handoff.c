@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* handoff.c: items pushed from another thread reach the loop in order; what overflows the ring
  * is counted, never lost silently; closing lets go of everything. */
 #include <uv.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The schedule-error histogram (analysis/sched.c): exact to the microsecond below 256 us,
  * within 1.6 % beyond, a quantile never below the true one nor above the largest sample, and
  * the same answer wherever a value falls in its bucket. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hyper-V's KVP pool records (responder/kvp.c): the host's name by preference, the VM's, and
  * every malformed record refused and counted, never read past. */
 #include "check.h"

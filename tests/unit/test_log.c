@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* JSON-lines: written lines read back; long, broken and cut-off lines reported. */
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The NFLOG parser (responder/nflog.c) on messages laid out as the kernel writes them
  * (nfnetlink_log: nlmsghdr, nfgenmsg, attributes), whole, two in a buffer, cut at every length,
  * and broken. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The claim itself: analysis/stream.c's pairing, outage machine and bounds on hand-built probe
  * sequences (send and reply times chosen here), not through captures: lost runs in the middle,
  * at the start, at the end and back to back; blind probes inside; late and duplicate replies;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The probe without a network: the pacer's schedule (its deadline heap, walked without a clock),
  * the live view's outage detection, fed packets built by the registry's builders, and how a
  * stream's failing open becomes an exit status. */

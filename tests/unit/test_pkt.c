@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dissector against hand-written frames, and every truncation of each. */
 #include "bo_err.h"
 #include "bo_pkt.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bounded reader and writer: every truncation offset, sticky errors, no over-read. */
 #include "bo_rd.h"
 #include "check.h"

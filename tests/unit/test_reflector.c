@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The STAMP reflector's logic: no amplification at any size, per-session sequence numbers,
  * bad input counted, a session table that cannot grow. */
 #include <sodium.h>

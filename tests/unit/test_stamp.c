@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* STAMP packets against hand-written hex from RFC 8762's layouts; HMAC against RFC 4231. */
 #include "bo_err.h"
 #include "bo_stamp.h"

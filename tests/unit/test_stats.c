@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The statistics of `compare` (analysis/stats.c) against published figures: the exact
  * Mann-Whitney distribution (tables of critical values, e.g. Mann & Whitney 1947, for n = m = 5
  * two-sided alpha 0.05: U <= 2), the normal approximation, quantiles by nearest rank. */

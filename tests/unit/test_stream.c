@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The stream registry (lib/bo_stream.h): every stream's packet builder against bytes written
  * out by hand, field by field; each built probe dissected and matched back to its stream,
  * sequence number and direction; the table itself (unique names and wire ids, lookups).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Probe payload layout byte for byte, and tag verification. */
 #include "bo_err.h"
 #include "bo_tag.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Durations with units and RFC 3339 timestamps. */
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows firewall's classify drops as the responder reports them (responder/wfpdrop.c):
  * which are probes for it, and the event each becomes; FILETIME conversion at its edges. */
 #include <string.h>

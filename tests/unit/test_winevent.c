@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Windows events as EvtRender renders them, written from the event schema: Hyper-V Netvsc's
  * event 14 in a guest's System log, NetworkProfile's 10000, the firewall's 2010
  * (WFInterfaceProfileChangedEvent: adapter GUID, adapter name, old profile, new profile),

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The Windows guest's installer, checked without PowerShell (Debian has none): its tokens
 balance (brackets outside strings, comments and here-strings; strings closed), no line
 continues with a backtick followed by a blank (PowerShell then ends the statement there),
@@ -126,8 +127,8 @@ check(used and used <= opts, f"the responder options it passes exist: {', '.join
 if len(sys.argv) > 3:
     names = sorted(n.split("/", 1)[1] for n in zipfile.ZipFile(sys.argv[3]).namelist() if "/" in n
                    and not n.endswith("/"))
-    want = ["Get-BlackoutHostFacts.ps1", "Install-BlackoutResponder.ps1", "README-Windows.txt",
-            "blackout-analyze.exe", "blackout-responder.exe"]
+    want = ["Get-BlackoutHostFacts.ps1", "Install-BlackoutResponder.ps1", "LICENSE.txt",
+            "README-Windows.txt", "blackout-analyze.exe", "blackout-responder.exe"]
     check(names == want, f"the zip holds {', '.join(names)}")
 print(f"{len(failures)} failed" if failures else "all checks passed")
 sys.exit(1 if failures else 0)

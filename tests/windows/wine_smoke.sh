@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Windows build under Wine, on loopback: blackout-responder.exe reflects STAMP (both modes)
 # for the Linux probe, echoes its tcp-est frames and serves the event channel; the probe's run
 # is read by the Linux analyzer and by blackout-analyze.exe, and the Windows analyzer's JSON for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Prints a STAMP packet as hex, for tests that hand it to other tools (tshark).
  * Usage: stamp_hex sender|reflector SEQ SENDER_SEQ TTL */
 #include <stdio.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """STAMP and TWAMP-light against an implementation we did not write: scapy's STAMP layer
 (Debian's python3-scapy, scapy.contrib.stamp), both ways, on loopback.
 

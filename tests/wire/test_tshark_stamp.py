@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Wireshark's TWAMP-Test dissector reads our STAMP reflector packets field by field.
 
 STAMP's unauthenticated reflector packet has TWAMP-Test's layout (RFC 8762 §4.3.1), with the
