@@ -209,9 +209,17 @@ static pid_t start_responder(const lab *l, int vm, const char *bin, const char *
 	lab_kvp_path(l, vm, kvp, sizeof kvp);
 	if (lab_kvp_write(l, vm, LAB_KVP_HOST_A) != 0)
 		return -1;
-	char *argv[] = {(char *)bin,    "--quiet", "--capture", "eth0",       "--heartbeat",
-	                LAB_PROBE_ADDR, "--log",   log,         "--priority", "realtime",
-	                "--fw-log",     group,     "--kvp",     kvp,          NULL};
+	/* The probe host is the one source it serves (its events and echo go to no one else). */
+	char *argv[] = {(char *)bin,   "--quiet",
+	                "--capture",   "eth0",
+	                "--heartbeat", LAB_PROBE_ADDR,
+	                "--allow",     LAB_PROBE_ADDR,
+	                "--allow",     LAB_PROBE_ADDR6,
+	                "--log",       log,
+	                "--priority",  "realtime",
+	                "--fw-log",    group,
+	                "--kvp",       kvp,
+	                NULL};
 	pid_t pid = lab_spawn(l, (enum lab_role)(LAB_VM + vm), argv);
 	if (pid < 0)
 		return -1;

@@ -83,12 +83,11 @@ static int instance(lab_hv *h, lab_guest *g, int gen, int paused, pid_t *pid, la
 	responder_log(h, g, rlog, sizeof rlog);
 	char scope[64];
 	lab_scope_str(g->sc->scope, scope, sizeof scope);
-	snprintf(
-	        append, sizeof append,
-	        "console=ttyS0 quiet panic=-1 bo.ip=%s/24 bo.ip6=%s/64 bo.probe=%s bo.probe_mac=%s "
-	        "bo.hold_ns=%lld bo.scope=%s",
-	        g->addr, g->addr6, LAB_PROBE_ADDR, h->probe_mac, (long long)g->sc->quarantine_ns,
-	        scope);
+	snprintf(append, sizeof append,
+	         "console=ttyS0 quiet panic=-1 bo.ip=%s/24 bo.ip6=%s/64 bo.probe=%s bo.probe6=%s "
+	         "bo.probe_mac=%s bo.hold_ns=%lld bo.scope=%s",
+	         g->addr, g->addr6, LAB_PROBE_ADDR, LAB_PROBE_ADDR6, h->probe_mac,
+	         (long long)g->sc->quarantine_ns, scope);
 	snprintf(netdev, sizeof netdev, "tap,id=n0,ifname=%s,script=no,downscript=no", tapn);
 	snprintf(nic, sizeof nic, "virtio-net-pci,netdev=n0,mac=%s", g->mac);
 	snprintf(chr_log, sizeof chr_log, "file,id=rl,path=%s,append=on", rlog);

@@ -139,6 +139,7 @@ int bo_stamp_read_sender(const uint8_t *p, size_t len, const bo_stamp_key *key, 
 	bo_rd_skip(&r, auth ? 68 + BO_STAMP_HMAC_LEN : BO_TWAMP_LIGHT_LEN - 16);
 	if (r.err)
 		return BO_ETRUNC;
+	s->auth = (uint8_t)auth;
 	return verify(p, len, key);
 }
 
@@ -166,6 +167,7 @@ int bo_stamp_read_reflector(const uint8_t *p, size_t len, const bo_stamp_key *ke
 	bo_rd_skip(&r, auth ? 15 + BO_STAMP_HMAC_LEN : 0);
 	if (r.err)
 		return BO_ETRUNC;
+	s->auth = (uint8_t)auth;
 	return verify(p, len, key);
 }
 

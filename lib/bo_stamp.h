@@ -48,6 +48,7 @@ typedef struct bo_stamp {
 	uint64_t sender_ts;
 	uint16_t sender_err;
 	uint8_t sender_ttl;
+	uint8_t auth; /* read: the packet was authenticated (its HMAC verified with the key) */
 } bo_stamp;
 
 /* An HMAC key (RFC 8762 leaves its length to the deployment; up to 64 octets here). */
@@ -68,9 +69,10 @@ uint16_t bo_stamp_err_estimate(int synced, int64_t resolution_ns);
 int bo_stamp_write_sender(const bo_stamp *s, const bo_stamp_key *key, uint8_t *out, size_t cap);
 int bo_stamp_write_reflector(const bo_stamp *s, const bo_stamp_key *key, uint8_t *out, size_t cap);
 
-/* Reads a packet of len octets (longer packets are allowed: RFC 8972 TLVs may follow).
- * Returns 0, BO_ETRUNC when shorter than the mode's length (unauthenticated: TWAMP-light's, 41
- * octets for a sender, 38 for a reflector packet), BO_EAUTH when the HMAC does not verify. */
+/* Reads a packet of len octets (longer packets are allowed: RFC 8972 TLVs may follow), in
+ * authenticated mode when key has a length (then s->auth is 1). Returns 0, BO_ETRUNC when shorter
+ * than the mode's length (unauthenticated: TWAMP-light's, 41 octets for a sender, 38 for a
+ * reflector packet), BO_EAUTH when the HMAC does not verify. */
 int bo_stamp_read_sender(const uint8_t *p, size_t len, const bo_stamp_key *key, bo_stamp *s);
 int bo_stamp_read_reflector(const uint8_t *p, size_t len, const bo_stamp_key *key, bo_stamp *s);
 

@@ -5,6 +5,7 @@
  * matchers, requests only. */
 #include <string.h>
 
+#include "bo_err.h"
 #include "bo_stream.h"
 #include "responder.h"
 
@@ -16,7 +17,14 @@ int rsp_arrivals(int linktype, const uint8_t *frame, size_t caplen, const bo_sta
 		return 0;
 	bo_stream_ctx c = {.stamp_key = key, .stamp_port = stamp_port, .tcp_port = tcp_port};
 	bo_hit hits[BO_HITS_MAX];
-	int nh = bo_stream_match(&c, &p, hits, max < BO_HITS_MAX ? max : BO_HITS_MAX), n = 0;
+	int cap = max < BO_HITS_MAX ? max : BO_HITS_MAX;
+	int nh = bo_stream_match(&c, &p, hits, cap), n = 0;
+	if (key && key->len && nh == 1 && hits[0].kind == BO_MATCH_STAMP &&
+	    hits[0].stamp_status == BO_ETRUNC) {
+		/* shorter than authenticated STAMP: plain, which a keyed reflector answers too */
+		c.stamp_key = NULL;
+		nh = bo_stream_match(&c, &p, hits, cap);
+	}
 	for (int i = 0; i < nh; i++) {
 		const bo_hit *h = &hits[i];
 		if (h->reply)

@@ -108,6 +108,40 @@ void rsp_addr_to_sin6(const bo_addr *a, uint16_t port, struct sockaddr_in6 *out)
 	}
 }
 
+int rsp_addr_loopback(const bo_addr *a)
+{
+	static const uint8_t one[16] = {[15] = 1};
+	return a->family == 4 ? a->a[0] == 127 : a->family == 6 && memcmp(a->a, one, 16) == 0;
+}
+
+int rsp_access_mode(int keyed, int nallow, int anyone)
+{
+	return anyone   ? RSP_ACCESS_ANYONE
+	       : keyed  ? RSP_ACCESS_KEY
+	       : nallow ? RSP_ACCESS_ALLOWED
+	                : RSP_ACCESS_LOOPBACK;
+}
+
+int rsp_access_permits(int mode, const bo_addr *peer)
+{
+	return mode != RSP_ACCESS_LOOPBACK || rsp_addr_loopback(peer);
+}
+
+const char *rsp_access_text(int mode)
+{
+	static const char *const text[] = {
+	        [RSP_ACCESS_LOOPBACK] = "loopback only: no --key-file and no --allow, so a probe "
+	                                "on another host gets no events and no echo (give "
+	                                "--key-file FILE, the probe then --stamp-key FILE)",
+	        [RSP_ACCESS_ALLOWED] = "the --allow networks, unauthenticated",
+	        [RSP_ACCESS_KEY] = "authenticated: events only to a probe with the key (its "
+	                           "--stamp-key); echo to any source allowed",
+	        [RSP_ACCESS_ANYONE] = "anyone, unauthenticated (--open-to-anyone): the guest's "
+	                              "events go to whoever asks",
+	};
+	return mode >= 0 && mode <= RSP_ACCESS_ANYONE ? text[mode] : "?";
+}
+
 static uint32_t home(const rsp_guard *g, const bo_addr *a)
 {
 	uint8_t h[crypto_shorthash_BYTES];

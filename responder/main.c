@@ -31,10 +31,18 @@ static void usage(FILE *f)
 	        "  -t, --tcp-port PORT     TCP listener: tcp-syn target, tcp-est echo, event "
 	        "channel\n"
 	        "                          (default %d; 0: no listener)\n"
-	        "  -k, --key-file FILE     authenticated STAMP: HMAC-SHA-256 key, hex or raw (up "
-	        "to 64\n"
-	        "                          bytes); without it, unauthenticated mode\n"
+	        "  -k, --key-file FILE     the key (HMAC-SHA-256, hex or raw, up to 64 bytes): the "
+	        "event\n"
+	        "                          channel only for a probe that has it (its --stamp-key), "
+	        "and\n"
+	        "                          authenticated STAMP; plain STAMP is still answered in "
+	        "kind\n"
+	        "      --stamp-auth-only   with --key-file, no answer to plain STAMP\n"
 	        "  -a, --allow CIDR        answer only these sources (repeatable; default: all)\n"
+	        "      --open-to-anyone    serve the event channel and the echo to anyone, "
+	        "unauthenticated\n"
+	        "                          (without --key-file or --allow they serve loopback "
+	        "only)\n"
 	        "  -r, --rate-limit N      STAMP packets per second per source (default %d; 0: "
 	        "off),\n"
 	        "                          charged only for well-formed (and authentic) ones\n"
@@ -94,8 +102,8 @@ static json_t *counters(const rsp *r)
 {
 	const rsp_counters *c = &r->refl.c;
 	return json_pack(
-	        "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:I}, "
-	        "s:{s:i, s:I, s:I, s:I}, "
+	        "{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i, s:I, s:I, s:I, s:I, s:I}, "
+	        "s:{s:i, s:I, s:I, s:I, s:I}, "
 	        "s:{s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I, s:I}, "
 	        "s:{s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}}",
 	        "stamp", "received", (json_int_t)c->received, "reflected", (json_int_t)c->reflected,
@@ -105,9 +113,10 @@ static json_t *counters(const rsp *r)
 	        (json_int_t)c->evicted, "sessions", r->refl.nsessions, "replayed",
 	        (json_int_t)c->replayed, "loop_refused", (json_int_t)c->loop_refused,
 	        "port_refused", (json_int_t)c->port_refused, "queue_dropped",
-	        (json_int_t)c->queue_dropped, "tcp", "clients", r->tcp.nconns, "refused",
-	        (json_int_t)r->tcp.refused, "echo_bytes", (json_int_t)r->tcp.echo_bytes,
-	        "auth_failed", (json_int_t)r->tcp.auth_failed, "capture", "arrivals",
+	        (json_int_t)c->queue_dropped, "plain", (json_int_t)c->plain, "tcp", "clients",
+	        r->tcp.nconns, "refused", (json_int_t)r->tcp.refused, "echo_bytes",
+	        (json_int_t)r->tcp.echo_bytes, "auth_failed", (json_int_t)r->tcp.auth_failed,
+	        "strangers", (json_int_t)r->tcp.strangers, "capture", "arrivals",
 	        (json_int_t)r->cap.arrivals, "errors", (json_int_t)r->cap.errors, "not_allowed",
 	        (json_int_t)r->cap.not_allowed, "heartbeat", "sent", (json_int_t)r->hb.seq,
 	        "errors", (json_int_t)r->hb.errors, "journal", "events",
@@ -225,13 +234,20 @@ void rsp_request_stop(rsp *r)
 	uv_async_send(&r->stop);
 }
 
+static const char *stamp_mode(const rsp *r)
+{
+	if (!r->refl.key.len)
+		return "unauthenticated";
+	return r->refl.auth_only ? "authenticated (HMAC-SHA-256) only"
+	                         : "authenticated (HMAC-SHA-256) and plain, each in kind";
+}
+
 static void summary(const rsp *r)
 {
 	fprintf(stderr, "blackout-responder %s\n", BLACKOUT_VERSION);
 	fprintf(stderr,
 	        "  STAMP reflector  UDP %u, IPv4 and IPv6, %s, stateful, up to %d sessions\n",
-	        r->port, r->refl.key.len ? "authenticated (HMAC-SHA-256)" : "unauthenticated",
-	        RSP_MAX_SESSIONS);
+	        r->port, stamp_mode(r), RSP_MAX_SESSIONS);
 	if (r->guard.nallow || r->guard.rate) {
 		if (r->guard.nallow)
 			fprintf(stderr, "  sources          %d allowed network(s)",
@@ -242,10 +258,10 @@ static void summary(const rsp *r)
 			fprintf(stderr, ", at most %u STAMP packets/s each", r->guard.rate);
 		fputc('\n', stderr);
 	}
-	static const char *names[] = {"TCP listener",  "network events", "guest capture",
-	                              "heartbeat",     "priority",       "privileges",
-	                              "firewall drops"};
-	for (int i = 0; i < 7; i++)
+	static const char *names[] = {"TCP listener",   "network events", "guest capture",
+	                              "heartbeat",      "priority",       "privileges",
+	                              "firewall drops", "event channel"};
+	for (int i = 0; i < 8; i++)
 		fprintf(stderr, "  %-16s %s\n", names[i], r->status[i]);
 	const char *k;
 	json_t *v;
@@ -267,6 +283,8 @@ int main(int argc, char **argv)
 	                                     {"tcp-port", required_argument, 0, 't'},
 	                                     {"key-file", required_argument, 0, 'k'},
 	                                     {"allow", required_argument, 0, 'a'},
+	                                     {"open-to-anyone", no_argument, 0, 'O'},
+	                                     {"stamp-auth-only", no_argument, 0, 'A'},
 	                                     {"rate-limit", required_argument, 0, 'r'},
 	                                     {"min-source-port", required_argument, 0, 'M'},
 	                                     {"capture", required_argument, 0, 'c'},
@@ -291,7 +309,7 @@ int main(int argc, char **argv)
 	r.refl.min_source_port = 1024;
 	r.log_max = (int64_t)256 << 20;
 	r.step_ns = BO_NS_PER_MS;
-	int c;
+	int c, anyone = 0;
 	r.prio = RSP_PRIO_HIGH;
 	while ((c = getopt_long(argc, argv, "p:t:k:a:r:c:H:s:l:P:u:qhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -330,6 +348,8 @@ int main(int argc, char **argv)
 			r.guard.rate = (uint32_t)v;
 			break;
 		}
+		case 'O': anyone = 1; break;
+		case 'A': r.refl.auth_only = 1; break;
 		case 'c': r.cap.iface = optarg; break;
 		case 'H': r.hb_dest = optarg; break;
 		case 'K': r.kvp_path = optarg; break;
@@ -369,6 +389,12 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		bo_cli_usage_error("unexpected argument: %s", argv[optind]);
+	if (anyone && (r.refl.key.len || r.guard.nallow))
+		bo_cli_usage_error("--open-to-anyone serves everyone unauthenticated; with "
+		                   "--key-file or --allow it would mean nothing: drop one");
+	if (r.refl.auth_only && !r.refl.key.len)
+		bo_cli_usage_error("--stamp-auth-only needs --key-file");
+	r.access = rsp_access_mode(r.refl.key.len > 0, r.guard.nallow, anyone);
 	return rsp_run(&r, serve);
 }
 
@@ -419,6 +445,8 @@ static int serve(rsp *r)
 		         "TCP %u, IPv4 and IPv6: SYN target, echo, event channel", r->tcp_port);
 	else
 		snprintf(r->status[0], sizeof r->status[0], "off (--tcp-port 0)");
+	snprintf(r->status[7], sizeof r->status[7], "%s",
+	         r->tcp_port ? rsp_access_text(r->access) : "off (--tcp-port 0)");
 	if (rsp_netev_start(r, err, sizeof err) == 0)
 		snprintf(r->status[1], sizeof r->status[1], "%s", r->netev.what);
 	else
@@ -462,15 +490,17 @@ static int serve(rsp *r)
 		snprintf(r->status[3], sizeof r->status[3], "to %s every 10 ms", r->hb_dest);
 	else
 		snprintf(r->status[3], sizeof r->status[3], "off (--heartbeat PROBE_HOST)");
-	rsp_event(r, "start",
-	          json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	                    "s:O}",
-	                    "tool", "blackout-responder", "version", BLACKOUT_VERSION, "format",
-	                    BO_FORMAT_VERSION, "stamp_port", r->port, "tcp_port", r->tcp_port,
-	                    "authenticated", r->refl.key.len > 0, "tcp", r->status[0], "net_events",
-	                    r->status[1], "capture", r->status[2], "heartbeat", r->status[3],
-	                    "priority", r->status[4], "privileges", r->status[5], "firewall_drops",
-	                    r->status[6], "system", r->sys));
+	rsp_event(
+	        r, "start",
+	        json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	                  "s:s, s:O}",
+	                  "tool", "blackout-responder", "version", BLACKOUT_VERSION, "format",
+	                  BO_FORMAT_VERSION, "stamp_port", r->port, "tcp_port", r->tcp_port,
+	                  "authenticated", r->refl.key.len > 0, "stamp", stamp_mode(r),
+	                  "event_channel", r->status[7], "tcp", r->status[0], "net_events",
+	                  r->status[1], "capture", r->status[2], "heartbeat", r->status[3],
+	                  "priority", r->status[4], "privileges", r->status[5], "firewall_drops",
+	                  r->status[6], "system", r->sys));
 	if (!r->quiet)
 		summary(r);
 	r->refl.poll.data = r->tick.data = r->sigint.data = r->sigterm.data = r->stop.data = r;

@@ -37,6 +37,7 @@ typedef struct rsp_counters {
 	uint64_t loop_refused;  /* from the reflector's own address and port (a spoofed loop) */
 	uint64_t port_refused;  /* from a port below --min-source-port or a reflector port */
 	uint64_t queue_dropped; /* dropped by the kernel before we read them: the queue was full */
+	uint64_t plain;         /* with a key: plain (unauthenticated) requests, answered in kind */
 } rsp_counters;
 
 /* Authenticated mode: per SSID the highest sender sequence number seen and a window of the 64
@@ -61,6 +62,7 @@ typedef struct rsp_reflector {
 	rsp_replay *replay;       /* 65 536 entries, by SSID; made when a key is given */
 	uint16_t port;            /* its own port: nothing is reflected to it */
 	uint16_t min_source_port; /* sources below it are refused (1024; 0: none) */
+	int auth_only;            /* with a key, plain STAMP is refused (--stamp-auth-only) */
 } rsp_reflector;
 
 /* The pure part, testable without sockets, in two steps. Accepting reads and checks a request
@@ -115,6 +117,23 @@ int rsp_guard_check(rsp_guard *g, const bo_addr *src, int64_t now_ns);
 /* The two halves: is src allowed (1/0); charge one packet to src's rate (RSP_PASS/LIMITED). */
 int rsp_guard_allowed(const rsp_guard *g, const bo_addr *src);
 int rsp_guard_charge(rsp_guard *g, const bo_addr *src, int64_t now_ns);
+/* Who may use the event channel and the echo (tcp.c), from the options: a responder started
+ * with neither a key nor --allow serves them to this host alone, so an installed guest tells a
+ * stranger nothing; a key opens them to anyone who proves it (events) or connects (echo). */
+enum rsp_access {
+	RSP_ACCESS_LOOPBACK = 0, /* neither --key-file nor --allow: loopback only */
+	RSP_ACCESS_ALLOWED,      /* --allow's networks (and loopback), without a key */
+	RSP_ACCESS_KEY,          /* events only after the key's challenge; echo to anyone */
+	RSP_ACCESS_ANYONE,       /* --open-to-anyone: events unauthenticated, to anyone */
+};
+int rsp_access_mode(int keyed, int nallow, int anyone);
+/* May a client from peer use the event channel or the echo (before any challenge)? 1 or 0. */
+int rsp_access_permits(int mode, const bo_addr *peer);
+/* The start-up summary's words for a mode. */
+const char *rsp_access_text(int mode);
+/* 127.0.0.0/8 and ::1. */
+int rsp_addr_loopback(const bo_addr *a);
+
 /* A socket address as a bo_addr (an IPv4-mapped IPv6 address as IPv4) and its port; 0, or
  * BO_EINVAL for another family. */
 int rsp_addr_from_sockaddr(const struct sockaddr *sa, bo_addr *a, uint16_t *port);
@@ -270,7 +289,9 @@ typedef struct rsp {
 		rsp_conn *conns;
 		int nconns;
 		uint64_t refused, echo_bytes, auth_failed;
+		uint64_t strangers; /* closed: not loopback, and neither a key nor --allow */
 	} tcp;
+	int access;        /* enum rsp_access: who may use the event channel and the echo */
 	struct rsp_netev { /* netev-*.c: the guest's network changes */
 		int on;
 		char what[96];
@@ -295,7 +316,7 @@ typedef struct rsp {
 	} hb;
 	/* What only one platform has (os-linux.h, os-win.h), made by rsp_os_new. */
 	rsp_os *os;
-	char status[7][160];       /* start-up summary lines for the optional parts */
+	char status[8][160];       /* start-up summary lines for the optional parts */
 	int fwlog_group;           /* --fw-log GROUP: the guest firewall's NFLOG group, 0 off */
 	const char *kvp_path;      /* --kvp FILE (Linux): Hyper-V's pool of host values */
 	char kvp_host[256];        /* the host it names, as last read ("" unknown) */

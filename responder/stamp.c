@@ -5,7 +5,9 @@
  * never amplifies: a TWAMP-light sender's 41-octet request (RFC 8762 §4.6) gets 41 octets back,
  * anything shorter nothing. It never answers its own address and port, ports below 1024 or
  * other reflectors' ports (a spoofed packet would start a loop or aim replies at a service),
- * and with a key it refuses replays of captured packets from any source. Session state is a fixed
+ * and with a key it refuses replays of captured authenticated packets from any source. With a
+ * key it still answers plain STAMP in kind (unless --stamp-auth-only): an authenticated request
+ * gets an authenticated reply, a plain one a plain reply. Session state is a fixed
  * table: a lookup looks at 8 slots, and when none is free the one seen longest ago is reused, so no
  * input can make memory or time grow.
  */
@@ -87,11 +89,22 @@ static int replayed(rsp_reflector *r, const bo_stamp *in, int64_t rx_ns)
 	return 0;
 }
 
+/* The mode a request is read in: with a key, authenticated when it is long enough to be (112
+ * octets) or when plain STAMP is refused (--stamp-auth-only); otherwise plain, as routers'
+ * and twping's TWAMP-light senders speak it. A plain request gets a plain reply, which says
+ * nothing but the timestamps and counters any STAMP reflector returns. */
+static const bo_stamp_key *request_key(const rsp_reflector *r, size_t req_len)
+{
+	if (!r->key.len || (req_len < BO_STAMP_AUTH_LEN && !r->auth_only))
+		return NULL;
+	return &r->key;
+}
+
 int rsp_stamp_accept(rsp_reflector *r, const uint8_t *req, size_t req_len, int64_t rx_ns,
                      bo_stamp *in)
 {
 	r->c.received++;
-	int rc = bo_stamp_read_sender(req, req_len, &r->key, in);
+	int rc = bo_stamp_read_sender(req, req_len, request_key(r, req_len), in);
 	if (rc == BO_EAUTH) {
 		r->c.auth_failed++;
 		return rc;
@@ -100,10 +113,11 @@ int rsp_stamp_accept(rsp_reflector *r, const uint8_t *req, size_t req_len, int64
 		r->c.malformed++;
 		return rc;
 	}
-	if (r->key.len && replayed(r, in, rx_ns)) {
+	if (in->auth && replayed(r, in, rx_ns)) {
 		r->c.replayed++;
 		return BO_EAUTH;
 	}
+	r->c.plain += r->key.len && !in->auth;
 	return 0;
 }
 
@@ -124,13 +138,13 @@ int rsp_stamp_answer(rsp_reflector *r, const bo_addr *src, uint16_t sport, const
 	rep.sender_ts = in->ts;
 	rep.sender_err = in->err;
 	rep.sender_ttl = ttl;
-	int n = bo_stamp_write_reflector(&rep, &r->key, out, cap);
+	int n = bo_stamp_write_reflector(&rep, in->auth ? &r->key : NULL, out, cap);
 	if (n < 0)
 		return n;
 	/* A TWAMP-light request (41 to 43 octets, unauthenticated) gets as many back: the reply's
 	 * last 3 octets are MBZ, so its first 41 are TWAMP-light's reflector packet. */
 	if ((size_t)n > req_len)
-		n = req_len >= BO_TWAMP_LIGHT_LEN && !r->key.len ? (int)req_len : BO_ERANGE;
+		n = req_len >= BO_TWAMP_LIGHT_LEN && !in->auth ? (int)req_len : BO_ERANGE;
 	return n;
 }
 

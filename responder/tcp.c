@@ -4,7 +4,9 @@
  *   echo    every byte is sent back (tcp-est frames), reading paused while 256 KiB wait;
  *   events  the event journal from the asked number on, as JSON lines, then live events; a
  *           client that asks for events the journal no longer holds gets an "events-lost" line.
- * With a key the events client first answers a challenge (bo_ctl.h).
+ * With a key the events client first answers a challenge (bo_ctl.h). Without a key or --allow
+ * both serve loopback alone (rsp_access_permits): another host gets an error line naming the
+ * fix, and nothing of the guest.
  *
  * Slots: at most 64 clients, 8 from one address, and 16 of the 64 kept for sources named in
  * --allow and, with a key, for events clients that authenticate (so strangers holding
@@ -254,6 +256,17 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	c->kind = req.kind;
 	c->cursor = req.from; /* before the event below wakes the events clients */
+	if (!rsp_access_permits(c->r->access, &c->addr)) {
+		static const char msg[] =
+		        "error: this responder serves its event channel and echo on loopback "
+		        "only: start it with --key-file FILE (the package's: "
+		        "/etc/blackout-responder/key) and give the probe --stamp-key FILE, or "
+		        "--allow PROBE_HOST\n";
+		send_copy(c, msg, sizeof msg - 1);
+		c->r->tcp.strangers++;
+		conn_close(c, "loopback only (no --key-file, no --allow)");
+		return;
+	}
 	if (c->provisional && !(req.kind == BO_CTL_EVENTS && c->r->refl.key.len)) {
 		static const char msg[] = "error: no slot free for an unauthenticated client\n";
 		send_copy(c, msg, sizeof msg - 1);

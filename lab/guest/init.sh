@@ -1,7 +1,8 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: Apache-2.0
 # /init of a blackout-lab QEMU guest (busybox). Its settings come on the kernel command line:
-#   bo.ip=ADDR/LEN bo.ip6=ADDR/LEN bo.probe=ADDR bo.probe_mac=MAC bo.hold_ns=N bo.scope=LIST
+#   bo.ip=ADDR/LEN bo.ip6=ADDR/LEN bo.probe=ADDR bo.probe6=ADDR bo.probe_mac=MAC bo.hold_ns=N
+#   bo.scope=LIST
 # Starts the quarantine agent and blackout-responder, streams the responder's log to the host
 # over a virtio-serial port, and stays up until the lab powers the guest off.
 /bin/busybox mkdir -p /proc /sys /dev /run /tmp /sbin /usr/bin /usr/sbin
@@ -12,12 +13,13 @@ mount -t devtmpfs dev /dev
 mount -t tmpfs tmpfs /run
 for m in $(cat /etc/blackout/modules); do insmod "/lib/modules/$m" || echo "guest: insmod $m failed"; done
 
-ip=192.0.2.2/24 ip6= probe= probe_mac= hold_ns=0 scope=icmp,udp,tcp-new
+ip=192.0.2.2/24 ip6= probe= probe6= probe_mac= hold_ns=0 scope=icmp,udp,tcp-new
 for w in $(cat /proc/cmdline); do
   case "$w" in
     bo.ip=*) ip=${w#bo.ip=} ;;
     bo.ip6=*) ip6=${w#bo.ip6=} ;;
     bo.probe=*) probe=${w#bo.probe=} ;;
+    bo.probe6=*) probe6=${w#bo.probe6=} ;;
     bo.probe_mac=*) probe_mac=${w#bo.probe_mac=} ;;
     bo.hold_ns=*) hold_ns=${w#bo.hold_ns=} ;;
     bo.scope=*) scope=${w#bo.scope=} ;;
@@ -41,7 +43,9 @@ agent=$(port agent) log=$(port responder-log)
 echo "guest: up, ip $ip, agent port $agent, log port $log"
 
 blackout-lab-agent "$agent" "$hold_ns" "$scope" &
-blackout-responder --quiet --capture eth0 ${probe:+--heartbeat "$probe"} \
+# The probe host is the one source it serves (its events and echo go to no one else).
+blackout-responder --quiet --capture eth0 ${probe:+--heartbeat "$probe" --allow "$probe"} \
+  ${probe6:+--allow "$probe6"} \
   --log /run/responder.jsonl --priority realtime --fw-log 7 &  # 7: LAB_LOG_GROUP (lab/lab.h)
 rsp=$!
 i=0

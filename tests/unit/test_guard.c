@@ -40,6 +40,23 @@ int main(void)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
 		CHECK_INT(rsp_cidr_parse(bad[i], &c), BO_EINVAL);
 
+	/* Who gets the event channel and the echo: without a key or --allow, loopback alone. */
+	bo_addr lo4 = A("127.0.0.1"), lo4b = A("127.3.2.1"), lo6 = A("::1"), v6two = A("::2");
+	CHECK_INT(rsp_access_mode(0, 0, 0), RSP_ACCESS_LOOPBACK);
+	CHECK_INT(rsp_access_mode(1, 0, 0), RSP_ACCESS_KEY);
+	CHECK_INT(rsp_access_mode(1, 2, 0), RSP_ACCESS_KEY);
+	CHECK_INT(rsp_access_mode(0, 2, 0), RSP_ACCESS_ALLOWED);
+	CHECK_INT(rsp_access_mode(0, 0, 1), RSP_ACCESS_ANYONE);
+	CHECK(rsp_access_permits(RSP_ACCESS_LOOPBACK, &lo4));
+	CHECK(rsp_access_permits(RSP_ACCESS_LOOPBACK, &lo4b));
+	CHECK(rsp_access_permits(RSP_ACCESS_LOOPBACK, &lo6));
+	CHECK(!rsp_access_permits(RSP_ACCESS_LOOPBACK, &in));
+	CHECK(!rsp_access_permits(RSP_ACCESS_LOOPBACK, &v6));
+	CHECK(!rsp_access_permits(RSP_ACCESS_LOOPBACK, &v6two));
+	for (int m = RSP_ACCESS_ALLOWED; m <= RSP_ACCESS_ANYONE; m++)
+		CHECK(rsp_access_permits(m, &in) && rsp_access_permits(m, &lo4));
+	CHECK(strstr(rsp_access_text(RSP_ACCESS_LOOPBACK), "--key-file") != NULL);
+
 	/* Allowlist */
 	rsp_cidr_parse("192.0.2.0/24", &guard.allow[guard.nallow++]);
 	CHECK_INT(rsp_guard_check(&guard, &in, 0), RSP_PASS);

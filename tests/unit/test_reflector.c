@@ -78,7 +78,25 @@ int main(void)
 	req[40] ^= 1;
 	CHECK_INT(reflect(&a, 7000, req, 112, out), BO_EAUTH);
 	CHECK_INT(refl.c.auth_failed, auth_failed + 1);
-	CHECK_INT(reflect(&a, 7000, req, 44, out), BO_ETRUNC);
+	/* ... and with the key, plain STAMP is still answered, plainly (routers, twping): a
+	 * 44-octet request gets 44 plain octets, TWAMP-light's 41 get 41; a plain packet padded
+	 * to 112 octets is read as authenticated and refused. --stamp-auth-only refuses plain. */
+	CHECK_INT(bo_stamp_write_sender(&s, NULL, req, sizeof req), 44);
+	CHECK_INT(reflect(&a, 7001, req, 44, out), 44);
+	CHECK_INT(bo_stamp_read_reflector(out, 44, NULL, &rep), 0);
+	CHECK_INT(rep.sender_seq, 41);
+	CHECK_INT(rep.auth, 0);
+	CHECK_INT(reflect(&a, 7001, req, 41, out), 41);
+	CHECK_INT(refl.c.plain, 2);
+	memset(req + 44, 0, 112 - 44);
+	CHECK_INT(reflect(&a, 7001, req, 112, out), BO_EAUTH);
+	refl.auth_only = 1;
+	CHECK_INT(reflect(&a, 7001, req, 44, out), BO_ETRUNC);
+	refl.auth_only = 0;
+	CHECK_INT(bo_stamp_write_sender(&s, &refl.key, req, sizeof req), 112);
+	CHECK_INT(reflect(&a, 7002, req, 112, out), 112);
+	CHECK_INT(bo_stamp_read_reflector(out, 112, &refl.key, &rep), 0);
+	CHECK_INT(rep.auth, 1);
 
 	/* Replays (authenticated): the genuine packet once; again, from any source or port,
 	 * refused and counted; newer ones pass, one below the 64-packet window does not; an SSID
