@@ -56,6 +56,19 @@ static void log_state(probe_guest *g, const char *state, const char *why)
 
 static void connect_now(probe_guest *g);
 
+/* The responder will not give this probe its events: said once, in the log and on the
+ * terminal (a run without them still measures, but cannot attribute). */
+static void refused(probe_guest *g, const char *why)
+{
+	if (g->said_error++)
+		return;
+	log_state(g, "refused", why);
+	if (g->p->cfg.quiet || !g->p->loop)
+		return;
+	probe_live_clear(g->p);
+	fprintf(stderr, "blackout-probe: %s: no guest events: %s\n", g->t->str, why);
+}
+
 static void on_retry(uv_timer_t *t)
 {
 	connect_now(t->data);
@@ -97,10 +110,10 @@ static void challenged(probe_guest *g, const char *s, size_t n)
 		return;
 	}
 	if (!g->p->stamp_key.len) {
-		if (!g->said_error++)
-			log_state(g, "refused",
-			          "the responder's event channel needs its key: "
-			          "give the probe --stamp-key FILE");
+		refused(g, "its event channel needs the responder's key: copy its key file "
+		           "(a Linux guest's /etc/blackout-responder/key, a Windows guest's "
+		           "C:\\ProgramData\\blackout\\responder.key) to this host and give "
+		           "--stamp-key FILE");
 		drop(g, NULL);
 		return;
 	}
@@ -118,11 +131,10 @@ static void line(probe_guest *g, char *s, size_t n)
 		return;
 	}
 	if (n > 6 && !memcmp(s, "error:", 6)) { /* refused: say it once, keep trying */
-		if (!g->said_error++) {
-			char why[200];
-			snprintf(why, sizeof why, "%.*s", (int)(n < 190 ? n : 190), s);
-			log_state(g, "refused", bo_text_clean(why, sizeof why, why));
-		}
+		char why[320];
+		snprintf(why, sizeof why, "the responder says: %.*s", (int)(n < 280 ? n : 280),
+		         s + 7);
+		refused(g, bo_text_clean(why, sizeof why, why));
 		return;
 	}
 	json_error_t je;
