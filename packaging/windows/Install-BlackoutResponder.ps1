@@ -6,11 +6,15 @@
 
 .DESCRIPTION
     Run elevated, from the folder the zip was unpacked into. Copies blackout-responder.exe and
-    blackout-analyze.exe to -InstallDir, adds inbound allow rules (group "blackout") for ICMP
-    echo, the STAMP port and the TCP listener (from -ProbeAddress only, when given), creates
-    the service "blackout-responder" (automatic start, restarted on failure), starts it and
-    shows the first line of its log: the start event with the checks the responder made (OS
-    build, interface quarantine, firewall, Npcap).
+    blackout-analyze.exe to -InstallDir, makes the event channel's key (-KeyPath: 32 random
+    bytes in hex, readable by SYSTEM and Administrators alone; an existing key is kept),
+    adds inbound allow rules (group "blackout") for ICMP echo, the STAMP port and the TCP
+    listener (from -ProbeAddress only, when given), creates the service "blackout-responder"
+    (automatic start, restarted on failure) with that key, starts it and shows the first line
+    of its log: the start event with the checks the responder made (OS build, interface
+    quarantine, firewall, Npcap). The guest's events go only to a probe that has the key:
+    copy the key file to the probe host and give blackout-probe --stamp-key FILE. Plain STAMP
+    (routers, twping) is still answered.
 
 .PARAMETER ProbeAddress
     The probe host's addresses: the only sources the firewall rules admit (default: any).
@@ -22,15 +26,23 @@
 .PARAMETER Heartbeat
     A heartbeat datagram to this probe host every 10 ms.
 
+.PARAMETER KeyPath
+    The event channel's key file (default: ProgramData\blackout\responder.key); made when
+    missing, kept when there (one key for a whole cluster: copy the same file to each guest
+    before installing).
+
 .PARAMETER Uninstall
     Stops and deletes the service, removes the firewall rules of group "blackout" and the
-    installed programs; the log stays.
+    installed programs; the log and the key stay.
+
+.PARAMETER Purge
+    With -Uninstall: the log and the key go too.
 
 .EXAMPLE
     .\Install-BlackoutResponder.ps1 -ProbeAddress 192.0.2.1 -Capture 192.0.2.10 -Heartbeat 192.0.2.1
 
 .EXAMPLE
-    .\Install-BlackoutResponder.ps1 -Uninstall
+    .\Install-BlackoutResponder.ps1 -Uninstall -Purge
 #>
 [CmdletBinding(SupportsShouldProcess = $true)]
 param(
@@ -41,7 +53,9 @@ param(
     [string]$Heartbeat = '',
     [ValidateRange(1, 65535)][int]$StampPort = 862,
     [ValidateRange(1, 65535)][int]$TcpPort = 8620,
-    [switch]$Uninstall
+    [string]$KeyPath = (Join-Path $env:ProgramData 'blackout\responder.key'),
+    [switch]$Uninstall,
+    [switch]$Purge
 )
 
 $ErrorActionPreference = 'Stop'
@@ -67,11 +81,19 @@ function Remove-Blackout {
         $path = Join-Path $InstallDir $exe
         if (Test-Path $path) { Remove-Item -Path $path -Force }
     }
-    Write-Host "programs removed from $InstallDir (the log $LogPath stays)"
+    Write-Host "programs removed from $InstallDir"
 }
 
 if ($Uninstall) {
     Remove-Blackout
+    if ($Purge) {
+        foreach ($f in $LogPath, $KeyPath) {
+            if (Test-Path $f) { Remove-Item -Path $f -Force }
+        }
+        Write-Host "the log $LogPath and the key $KeyPath removed"
+    } else {
+        Write-Host "the log $LogPath and the key $KeyPath stay (-Purge removes them)"
+    }
     return
 }
 
@@ -91,6 +113,23 @@ foreach ($exe in 'blackout-responder.exe', 'blackout-analyze.exe') {
     if (Test-Path $src) { Copy-Item -Path $src -Destination $InstallDir -Force }
 }
 
+# The event channel's key: made once, readable by SYSTEM (the service) and Administrators
+# alone; the ACL is set on the empty file before the key is written into it.
+if (-not (Test-Path $KeyPath)) {
+    New-Item -ItemType Directory -Force -Path (Split-Path -Parent $KeyPath) | Out-Null
+    New-Item -ItemType File -Path $KeyPath | Out-Null
+    & icacls.exe $KeyPath /inheritance:r /grant:r '*S-1-5-18:F' '*S-1-5-32-544:F' | Out-Null
+    $bytes = New-Object byte[] 32
+    $rng = [Security.Cryptography.RandomNumberGenerator]::Create()
+    $rng.GetBytes($bytes)
+    $hex = -join ($bytes | ForEach-Object { $_.ToString('x2') })
+    Set-Content -Path $KeyPath -Value $hex -Encoding Ascii
+    Write-Host "key made: $KeyPath (copy it to the probe host: blackout-probe --stamp-key FILE)"
+} else {
+    & icacls.exe $KeyPath /inheritance:r /grant:r '*S-1-5-18:F' '*S-1-5-32-544:F' | Out-Null
+    Write-Host "key kept: $KeyPath"
+}
+
 # Inbound rules: ICMP echo, the STAMP port, the TCP listener.
 $remote = if ($ProbeAddress.Count) { $ProbeAddress } else { @('Any') }
 $rules = @(
@@ -107,7 +146,7 @@ foreach ($r in $rules) {
 
 # The service: its command line, automatic start, restarted after a failure.
 $exePath = Join-Path $InstallDir 'blackout-responder.exe'
-$cmd = "`"$exePath`" --service --port $StampPort --tcp-port $TcpPort --log `"$LogPath`""
+$cmd = "`"$exePath`" --service --port $StampPort --tcp-port $TcpPort --log `"$LogPath`" --key-file `"$KeyPath`""
 if ($Capture) { $cmd += " --capture `"$Capture`"" }
 if ($Heartbeat) { $cmd += " --heartbeat $Heartbeat" }
 New-Service -Name $ServiceName -BinaryPathName $cmd -StartupType Automatic `

@@ -5,8 +5,11 @@
 # puts working programs and man pages on the PATH; systemd-analyze verifies the responder's
 # unit; the responder started the way the unit starts it (an unprivileged user with the unit's
 # ambient capabilities and options) answers a probe and keeps only the capabilities its
-# options need; the installed lab, probe, responder and analyzer measure a migration together.
-# Both packages are purged at the end.
+# options need; as installed, with nothing configured, it tells a stranger on another host
+# nothing of the guest (an anonymous subscriber gets a challenge, no event), the probe with the
+# key the package made gets the events, and plain STAMP is answered; the installed lab, probe,
+# responder and analyzer measure a migration together. Both packages are purged at the end
+# (the key with them).
 # Usage: test_deb.sh SOURCE_DIR. Exit 77 (skipped) without root.
 set -euo pipefail
 src=$1
@@ -16,8 +19,12 @@ fails=0
 ok() { echo "ok    $*"; }
 fail() { echo "FAIL  $*"; fails=$((fails + 1)); }
 rsp=
+ns=bo-pkg-$$
 cleanup() {
   [ -n "$rsp" ] && kill "$rsp" 2>/dev/null && wait "$rsp" 2>/dev/null
+  ip netns del "$ns-guest" 2>/dev/null || true
+  ip netns del "$ns-far" 2>/dev/null || true
+  [ -n "${cred:-}" ] && rm -rf "$cred"
   DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq blackout blackout-responder >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -40,6 +47,16 @@ for page in blackout-probe.8 blackout-analyze.1 blackout-lab.8 blackout-responde
 done
 dpkg-query -W -f='${Conffiles}' blackout-responder | grep -q /etc/default/blackout-responder &&
   ok "/etc/default/blackout-responder is a conffile" || fail "conffile"
+key=/etc/blackout-responder/key
+[ "$(stat -c '%a %U %G' "$key" 2>/dev/null)" = "600 root root" ] &&
+  grep -Eqx '[0-9a-f]{64}' "$key" &&
+  ok "postinst made the key: $key, 32 random bytes in hex, 0600 root:root" ||
+  fail "no key made at install: $(stat -c '%a %U %G' "$key" 2>&1)"
+keysum=$(sha256sum "$key")
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --reinstall \
+  "$(printf '%s\n' "${debs[@]}" | grep /blackout-responder_)" >/dev/null
+[ "$(sha256sum "$key")" = "$keysum" ] && ok "the key is kept across a reinstall" ||
+  fail "a reinstall changed the key"
 unit=/lib/systemd/system/blackout-responder.service
 v=$(systemd-analyze verify "$unit" 2>&1 | grep blackout-responder || true)
 [ -z "$v" ] && ok "systemd-analyze verify: the unit is clean" || fail "systemd-analyze verify: $v"
@@ -48,13 +65,22 @@ v=$(systemd-analyze verify "$unit" 2>&1 | grep blackout-responder || true)
 # capabilities as ambient ones, no new privileges, the log directory systemd would make.
 caps=$(sed -n 's/^AmbientCapabilities=//p' "$unit" | tr ' ' '\n' | sed 's/^CAP_//' | tr 'A-Z' 'a-z' |
   sed 's/^/+/' | paste -sd,)
-start_as_unit() { # extra responder options
-  local opts exec
+# systemd's credentials: LoadCredential copies the key into a directory the service alone
+# reads (%d in its command line).
+cred=$(mktemp -d /tmp/blackout-cred-XXXXXX)
+grep -q '^LoadCredential=key:/etc/blackout-responder/key$' "$unit" &&
+  ok "the unit hands the service the key (LoadCredential)" || fail "no LoadCredential of the key"
+chown nobody:nogroup "$cred"
+chmod 0500 "$cred"
+install -o nobody -g nogroup -m 0400 "$key" "$cred/key"
+start_as_unit() { # [--netns NS] [extra responder options]
+  local opts exec in=()
+  [ "${1:-}" = --netns ] && { in=(ip netns exec "$2"); shift 2; }
   opts=$(. /etc/default/blackout-responder && echo "$BLACKOUT_RESPONDER_OPTS")
-  exec=$(sed -n 's/^ExecStart=//p' "$unit" | sed "s|\$BLACKOUT_RESPONDER_OPTS|$opts|")
+  exec=$(sed -n 's/^ExecStart=//p' "$unit" | sed "s|\$BLACKOUT_RESPONDER_OPTS|$opts|; s|%d|$cred|g")
   install -d -o nobody -g nogroup /var/log/blackout-responder
   # shellcheck disable=SC2086
-  setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps "$caps" \
+  "${in[@]}" setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps "$caps" \
     --ambient-caps "$caps" --bounding-set "-all,$caps" --no-new-privs $exec "$@" &
   rsp=$!
   sleep 1
@@ -64,8 +90,8 @@ start_as_unit
 [ "$(cap_eff)" = 0000000000000000 ] && ok "without --capture the responder keeps no capability" ||
   fail "CapEff $(cap_eff) without --capture"
 blackout-probe 127.0.0.1 --quiet --run "$work/run" --streams icmp,udp,tcp-syn,tcp-est --interval 20ms \
-  --duration 3s >/dev/null
-j=$(blackout-analyze --quiet --no-write --json - "$work/run")
+  --stamp-key "$key" --duration 3s >/dev/null
+j=$(blackout-analyze --quiet --no-write --json - --stamp-key "$key" "$work/run")
 for s in udp tcp-syn tcp-est; do
   n=$(printf '%s' "$j" | python3 -c "import json,sys; print(sum(x['answered'] for x in json.load(sys.stdin)['streams'] if x['stream']=='$s'))")
   [ "$n" -gt 100 ] && ok "the unit's responder answers $s ($n answered)" || fail "$s: $n answered"
@@ -77,6 +103,80 @@ start_as_unit --capture lo
 [ "$(cap_eff)" = 0000000000002000 ] && ok "with --capture it keeps CAP_NET_RAW alone" ||
   fail "CapEff $(cap_eff) with --capture"
 kill "$rsp"; wait "$rsp" 2>/dev/null || true; rsp=
+
+# From another host: a guest namespace and a far one on a veth link. The unit's own command
+# line in the guest; from the far side an anonymous subscriber, the probe without the key and
+# the probe with it.
+ip netns add "$ns-guest"
+ip netns add "$ns-far"
+ip link add bo-pkg-g type veth peer name bo-pkg-f
+ip link set bo-pkg-g netns "$ns-guest"
+ip link set bo-pkg-f netns "$ns-far"
+ip -n "$ns-guest" addr add 198.51.100.2/24 dev bo-pkg-g
+ip -n "$ns-far" addr add 198.51.100.1/24 dev bo-pkg-f
+for n in "$ns-guest" "$ns-far"; do ip -n "$n" link set lo up; done
+ip -n "$ns-guest" link set bo-pkg-g up
+ip -n "$ns-far" link set bo-pkg-f up
+sleep 1 # the link's address checks
+subscribe() { # what an anonymous BLACKOUT/1 events 0 gets from the guest within 2 s
+  ip netns exec "$ns-far" python3 - <<'PY'
+import socket, time
+s = socket.create_connection(("198.51.100.2", 8620), timeout=3)
+s.sendall(b"BLACKOUT/1 events 0\n")
+got, end = b"", time.time() + 2
+while time.time() < end:
+    s.settimeout(max(0.05, end - time.time()))
+    try:
+        b = s.recv(65536)
+    except socket.timeout:
+        break
+    if not b:
+        break
+    got += b
+print(got.decode(errors="replace"))
+PY
+}
+no_facts() { # OUTPUT: no JSON event in it
+  ! printf '%s\n' "$1" | grep -q '^{'
+}
+start_as_unit --netns "$ns-guest"
+got=$(subscribe)
+no_facts "$got" && printf '%s' "$got" | grep -q '^challenge ' &&
+  ok "as installed, an anonymous subscriber on another host gets a challenge and no guest fact" ||
+  fail "an anonymous subscriber got: ${got:0:200}"
+ip netns exec "$ns-far" blackout-probe 198.51.100.2 --run "$work/far-nokey" --streams udp \
+  --interval 20ms --duration 3s 2> "$work/far-nokey.err" >/dev/null || true
+grep -q "needs the responder's key.*--stamp-key" "$work/far-nokey.err" &&
+  ! grep -q '"type":"start"' "$work/far-nokey/guest.jsonl" &&
+  ok "the probe without the key is told the fix: $(grep -o 'no guest events.*' "$work/far-nokey.err" | head -c 100)..." ||
+  fail "the probe without the key: $(cat "$work/far-nokey.err")"
+ip netns exec "$ns-far" blackout-probe 198.51.100.2 --quiet --run "$work/far-key" --streams udp,tcp-est \
+  --interval 20ms --duration 3s --stamp-key "$key" >/dev/null
+for r in far-nokey far-key; do
+  k=() mode=plain
+  [ $r = far-key ] && k=(--stamp-key "$key") mode=authenticated
+  n=$(blackout-analyze --quiet --no-write --json - "${k[@]}" "$work/$r" | python3 -c \
+    "import json,sys; print(sum(x['answered'] for x in json.load(sys.stdin)['streams'] if x['stream']=='udp'))")
+  [ "$n" -gt 100 ] && ok "$r: STAMP answered ($n, $mode)" || fail "$r: STAMP $n answered"
+done
+python3 - "$work/far-key/guest.jsonl" <<'PY' && ok "with the key the probe gets the guest's events (start, clocks)" || fail "no events with the key"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+start = [e for e in ev if e.get("type") == "start"]
+assert start and start[0]["system"] and start[0]["stamp"].startswith("authenticated"), start
+assert start[0]["event_channel"].startswith("authenticated"), start[0]["event_channel"]
+assert sum(e.get("type") == "clock" for e in ev) > 10
+PY
+kill "$rsp"; wait "$rsp" 2>/dev/null || true; rsp=
+# Started by hand with nothing at all: loopback only, said to the stranger.
+ip netns exec "$ns-guest" blackout-responder --quiet --port 8862 &
+rsp=$!
+sleep 1
+got=$(subscribe)
+no_facts "$got" && printf '%s' "$got" | grep -q 'loopback only.*--key-file' &&
+  ok "without a key or --allow: loopback only, the stranger told why" || fail "no key: ${got:0:200}"
+kill "$rsp"; wait "$rsp" 2>/dev/null || true; rsp=
+ip netns del "$ns-guest"; ip netns del "$ns-far"
 
 # The installed lab, probe, responder and analyzer together: one simulated migration.
 if blackout-lab run kb-fixed --run "$work/lab" --lead 1s --tail 1s -- \
@@ -90,6 +190,6 @@ else
 fi
 
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq blackout blackout-responder >/dev/null
-[ ! -e /usr/bin/blackout-probe ] && [ ! -e /var/log/blackout-responder ] &&
-  ok "purged: programs and the responder's log gone" || fail "purge left files"
+[ ! -e /usr/bin/blackout-probe ] && [ ! -e /var/log/blackout-responder ] && [ ! -e "$key" ] &&
+  ok "purged: programs, the responder's log and its key gone" || fail "purge left files"
 [ "$fails" -eq 0 ] && echo "all checks passed" || { echo "$fails failed"; exit 1; }

@@ -112,7 +112,7 @@ block = re.search(r"\bparam\((.*?)\n\)", ps1, re.S)
 params = re.findall(r"\$(\w+)\s*(?:=|,|$)", block.group(1), re.M) if block else []
 check(len(params) >= 6, f"a param block: {', '.join(params)}")
 helped = set(re.findall(r"^\.PARAMETER (\w+)", ps1, re.M))
-for p in ("ProbeAddress", "Capture", "Heartbeat", "Uninstall"):
+for p in ("ProbeAddress", "Capture", "Heartbeat", "KeyPath", "Uninstall", "Purge"):
     check(p in helped, f"-{p} documented in the comment-based help")
 # (other commands' parameters on their lines are theirs)
 script_lines = "\n".join(l for l in readme.splitlines()

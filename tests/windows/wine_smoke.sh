@@ -142,7 +142,86 @@ check "$([ "$n" -gt 50 ] && echo 1)" "authenticated STAMP: $n probes answered"
 ev=$(grep -c '"type":"start"' "$tmp/run-auth/guest.jsonl" 2>/dev/null || true)
 check "$([ "${ev:-0}" -ge 1 ] && echo 1)" "authenticated event channel: the start event came through the challenge"
 
-# 3. blackout-analyze.exe: the run above, and the golden fixtures, as the Linux analyzer reads them.
+# 3. The installer's service command line (Install-BlackoutResponder.ps1's $cmd, with its key
+#    file; Debian has no PowerShell to run the script itself, so the key is made here as it
+#    makes one: 32 random bytes in hex) run by Wine in a guest namespace, and from another
+#    namespace: an anonymous subscriber gets a challenge and no guest fact, the Linux probe
+#    with the key gets the events and authenticated STAMP, without it plain STAMP and a refusal
+#    naming the fix. (Wine cannot show the key file's ACL: icacls is the script's, on Windows.)
+ns=bo-wine-$$
+cleanup_ns() {
+  ip netns pids "$ns-guest" 2>/dev/null | xargs -r kill 2>/dev/null || true
+  sleep 0.5
+  ip netns del "$ns-guest" 2>/dev/null || true
+  ip netns del "$ns-far" 2>/dev/null || true
+}
+trap 'cleanup_ns; cleanup' EXIT
+/usr/lib/wine/wineserver -k 2>/dev/null || true # the next wineserver starts in the namespace
+ip netns add "$ns-guest" && ip netns add "$ns-far"
+ip link add bo-wine-g type veth peer name bo-wine-f
+ip link set bo-wine-g netns "$ns-guest" && ip link set bo-wine-f netns "$ns-far"
+ip -n "$ns-guest" addr add 198.51.100.2/24 dev bo-wine-g
+ip -n "$ns-far" addr add 198.51.100.1/24 dev bo-wine-f
+for n in "$ns-guest" "$ns-far"; do ip -n "$n" link set lo up; done
+ip -n "$ns-guest" link set bo-wine-g up && ip -n "$ns-far" link set bo-wine-f up
+sleep 1
+mapfile -t svc < <(python3 - "$here/../../packaging/windows/Install-BlackoutResponder.ps1" \
+  "$(winpath "$wbuild/responder/blackout-responder.exe")" "$port" "$tport" \
+  "$(winpath "$tmp/guest3.jsonl")" "$(winpath "$tmp/key.hex")" <<'PY'
+import re, shlex, sys
+ps1, exe, port, tport, log, key = sys.argv[1:]
+line = re.search(r'^\$cmd = "(.*)"$', open(ps1).read(), re.M).group(1)
+for var, val in (("exePath", exe), ("StampPort", port), ("TcpPort", tport), ("LogPath", log),
+                 ("KeyPath", key)):
+    line = line.replace("$" + var, val.replace("\\", "\\\\"))
+args = shlex.split(line.replace('`"', '"'))
+print("\n".join(a for a in args[1:] if a != "--service"))  # a console, not the SCM
+PY
+)
+echo "      the installer's service options: ${svc[*]}"
+ip netns exec "$ns-guest" "$wine" "$wbuild/responder/blackout-responder.exe" "${svc[@]}" \
+  > "$tmp/responder3.out" 2>&1 &
+for _ in $(seq 150); do grep -q '"type":"start"' "$tmp/guest3.jsonl" 2>/dev/null && break; sleep 0.1; done
+got=$(ip netns exec "$ns-far" python3 - "$tport" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("198.51.100.2", int(sys.argv[1])), timeout=5)
+s.sendall(b"BLACKOUT/1 events 0\n")
+got, end = b"", time.time() + 2
+while time.time() < end:
+    s.settimeout(max(0.05, end - time.time()))
+    try:
+        b = s.recv(65536)
+    except socket.timeout:
+        break
+    if not b:
+        break
+    got += b
+print(got.decode(errors="replace"))
+PY
+)
+check "$(printf '%s' "$got" | grep -q '^challenge ' && ! printf '%s\n' "$got" | grep -q '^{' && echo 1)" \
+  "the installer's command line: an anonymous subscriber on another host gets a challenge, no guest fact"
+ip netns exec "$ns-far" "$build/probe/blackout-probe" 198.51.100.2 --streams udp,tcp-est \
+  --stamp-port "$port" --tcp-port "$tport" --duration 2s --run "$tmp/run-far-nokey" \
+  > /dev/null 2> "$tmp/far-nokey.err" || true
+check "$(grep -q "needs the responder's key" "$tmp/far-nokey.err" && echo 1)" \
+  "the probe without the key is told the fix: $(grep -o 'no guest events.\{0,60\}' "$tmp/far-nokey.err" | head -1)..."
+ip netns exec "$ns-far" "$build/probe/blackout-probe" 198.51.100.2 --quiet --streams udp,tcp-est \
+  --stamp-port "$port" --tcp-port "$tport" --duration 2s --run "$tmp/run-far-key" --stamp-key "$tmp/key.hex"
+for r in far-nokey far-key; do
+  k=()
+  [ $r = far-key ] && k=(--stamp-key "$tmp/key.hex")
+  n=$("$build/analysis/blackout-analyze" --quiet --no-write --json - "${k[@]}" "$tmp/run-$r" | python3 -c \
+    'import json,sys; print(min(s["answered"] for s in json.load(sys.stdin)["streams"]))')
+  check "$([ "$n" -gt 50 ] && echo 1)" "$r: udp and tcp-est answered by the installed Windows responder (least $n)"
+done
+ev=$(grep -c '"type":"clock"' "$tmp/run-far-key/guest.jsonl" 2>/dev/null || true)
+check "$([ "${ev:-0}" -ge 10 ] && grep -q '"event_channel":"authenticated' "$tmp/run-far-key/guest.jsonl" && echo 1)" \
+  "with the key the probe on another host gets the guest's events ($ev clock pairs)"
+cleanup_ns
+/usr/lib/wine/wineserver -k 2>/dev/null || true
+
+# 4. blackout-analyze.exe: the run above, and the golden fixtures, as the Linux analyzer reads them.
 "$wine" "$wbuild/analysis/blackout-analyze.exe" --quiet --no-write --json "$(winpath "$tmp/w.json")" \
   "$(winpath "$tmp/run")"
 "$build/analysis/blackout-analyze" --quiet --no-write --json "$tmp/l.json" "$tmp/run"
