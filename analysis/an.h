@@ -22,6 +22,7 @@
 #define AN_FRAMES_TIMEOUT (30 * INT64_C(1000000000))
 #define AN_STALL_MIN (200 * INT64_C(1000000)) /* an echo slower than this (and 20 RTTs) */
 #define AN_MAX_STALLS 4096                    /* a tcp-est stream's stalls kept */
+#define AN_TCP_HOLES 8 /* per direction: ranges of a byte stream not yet captured, awaited */
 
 enum { AN_EXIT_OK = 0, AN_EXIT_INPUT = 1, AN_EXIT_USAGE = 2, AN_EXIT_GATE = 3 };
 
@@ -142,6 +143,12 @@ struct an_stream {
 				uint32_t next; /* TCP sequence number after the last byte read */
 				uint8_t carry[BO_TAG_LEN - 1];
 				size_t ncarry;
+				/* bytes not yet seen below next: segments that came out of order
+				 * (the echo's, lost before the capture and resent) fill them */
+				struct an_hole {
+					uint32_t lo, hi;
+				} holes[AN_TCP_HOLES];
+				int nholes;
 			} dir[2]; /* 0 our frames, 1 the echo */
 		} bytes;
 		struct an_syns { /* BO_MATCH_SYN, a foreign capture's: last probe per port */

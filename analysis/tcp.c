@@ -6,8 +6,11 @@
  *
  * tcp-est: tagged 32-byte frames in one TCP byte stream each way. Segments are followed by their
  * sequence numbers: retransmitted bytes are skipped, a frame split over two segments is joined
- * (up to 31 bytes carried), and a gap in the capture restarts the search at the next tag. A
- * new connection (a new port on our side) restarts a direction. Memory: 31 bytes per direction. */
+ * (up to 31 bytes carried), and a gap in the capture restarts the search at the next tag and is
+ * remembered (up to AN_TCP_HOLES a direction): the echo's segments lost on the way and resent
+ * reach the capture after later ones, and are read then. Another connection to the port (the
+ * event channel) is passed over; one that carries the stream's frames (a new port on our side,
+ * after a reconnect) restarts a direction. Memory: 31 bytes and 8 ranges per direction. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +30,59 @@ static void frame(an_run *r, an_stream *s, int request, const bo_probe_id *id, i
 	}
 }
 
+/* The frames in bytes [data, data + len), our stream's filed. Returns how many tags of the run's
+ * stream were in them. */
+static int read_frames(an_run *r, an_stream *s, int request, const bo_addr *target,
+                       const uint8_t *data, size_t len, size_t *used, int64_t ts, int64_t timeout)
+{
+	bo_probe_id id;
+	int n = 0;
+	*used = 0;
+	for (size_t off = 0; bo_tag_find(&r->key, target, data, len, &off, &id) == 0;
+	     off += BO_TAG_LEN) {
+		if (id.run_id == r->run_id && id.stream == s->desc->wire_id) {
+			frame(r, s, request, &id, ts,
+			      timeout > AN_FRAMES_TIMEOUT ? timeout : AN_FRAMES_TIMEOUT);
+			n++;
+		}
+		*used = off + BO_TAG_LEN;
+	}
+	return n;
+}
+
+/* Bytes [a, b) of the stream seen now: the parts that fill holes are read on their own (a
+ * frame lies within one segment: each is sent whole); what a hole still lacks stays. */
+static int fill_holes(an_run *r, an_stream *s, struct an_tcpdir *d, int request,
+                      const bo_addr *target, uint32_t a, const uint8_t *data, size_t len,
+                      int64_t ts, int64_t timeout)
+{
+	int filled = 0;
+	uint32_t b = a + (uint32_t)len;
+	for (int i = 0; i < d->nholes; i++) {
+		struct an_hole *h = &d->holes[i];
+		uint32_t lo = (int32_t)(a - h->lo) > 0 ? a : h->lo;
+		uint32_t hi = (int32_t)(b - h->hi) < 0 ? b : h->hi;
+		if ((int32_t)(hi - lo) <= 0)
+			continue;
+		size_t used;
+		read_frames(r, s, request, target, data + (lo - a), hi - lo, &used, ts, timeout);
+		filled = 1;
+		if (lo == h->lo && hi == h->hi) { /* filled whole */
+			d->holes[i--] = d->holes[--d->nholes];
+		} else if (lo == h->lo) {
+			h->lo = hi;
+		} else if (hi == h->hi) {
+			h->hi = lo;
+		} else if (d->nholes < AN_TCP_HOLES) { /* filled in its middle: two holes */
+			d->holes[d->nholes++] = (struct an_hole){hi, h->hi};
+			h->hi = lo;
+		} else {
+			h->hi = lo; /* no room: the rest of it is given up */
+		}
+	}
+	return filled;
+}
+
 static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int64_t ts,
                       int64_t timeout)
 {
@@ -34,40 +90,49 @@ static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int
 	uint16_t ours = request ? p->sport : p->dport;
 	const uint8_t *data = p->payload;
 	size_t len = p->payload_len;
+	const bo_addr *target = request ? &p->dst : &p->src;
 	if (len == 0)
 		return;
-	if (!d->valid || d->port != ours) { /* a new connection: start at this segment */
+	if (!d->valid || d->port != ours) {
+		/* Another connection to the responder's port: the event channel's carries no
+		 * frame of ours and is left alone; one that does is the stream's new
+		 * connection, followed from this segment. */
+		size_t used;
+		if (read_frames(r, s, request, target, data, len, &used, ts, timeout) == 0)
+			return;
 		d->valid = 1;
 		d->port = ours;
 		d->ncarry = 0;
-		d->next = p->tcp_seq;
+		d->nholes = 0;
+		d->next = p->tcp_seq + (uint32_t)p->payload_len;
+		return;
 	}
-	int32_t ahead = (int32_t)(p->tcp_seq - d->next);
-	if (ahead > 0) { /* bytes missing from the capture */
-		d->ncarry = 0;
-	} else if (ahead < 0) { /* a retransmission: skip what was read already */
+	uint32_t a = p->tcp_seq, b = a + (uint32_t)len;
+	int32_t ahead = (int32_t)(a - d->next);
+	if (ahead < 0) {
+		/* resent, or late: what fills a hole is read, what was read already is not */
 		s->u.bytes.retransmits++;
-		size_t seen = (size_t) - (int64_t)ahead;
-		if (seen >= len)
+		fill_holes(r, s, d, request, target, a, data, len, ts, timeout);
+		if ((int32_t)(b - d->next) <= 0)
 			return;
+		size_t seen = (size_t)(d->next - a);
 		data += seen;
 		len -= seen;
+		a = d->next;
+	} else if (ahead > 0) { /* bytes the capture has not seen yet: awaited as a hole */
+		if (d->nholes == AN_TCP_HOLES) /* the oldest given up */
+			memmove(d->holes, d->holes + 1, sizeof d->holes[0] * --d->nholes);
+		d->holes[d->nholes++] = (struct an_hole){d->next, a};
+		d->ncarry = 0;
 	}
-	d->next = p->tcp_seq + (uint32_t)p->payload_len;
+	d->next = a + (uint32_t)len;
 	uint8_t buf[sizeof d->carry + 4096];
 	if (len > sizeof buf - d->ncarry) /* more than a capture of ours holds */
 		len = sizeof buf - d->ncarry;
 	memcpy(buf, d->carry, d->ncarry);
 	memcpy(buf + d->ncarry, data, len);
-	size_t n = d->ncarry + len, off = 0, used = 0;
-	const bo_addr *target = request ? &p->dst : &p->src;
-	bo_probe_id id;
-	for (; bo_tag_find(&r->key, target, buf, n, &off, &id) == 0; off += BO_TAG_LEN) {
-		if (id.run_id == r->run_id && id.stream == s->desc->wire_id)
-			frame(r, s, request, &id, ts,
-			      timeout > AN_FRAMES_TIMEOUT ? timeout : AN_FRAMES_TIMEOUT);
-		used = off + BO_TAG_LEN;
-	}
+	size_t n = d->ncarry + len, used;
+	read_frames(r, s, request, target, buf, n, &used, ts, timeout);
 	/* Keep the tail that may begin a frame completed by the next segment. */
 	size_t keep_from = used;
 	if (n > BO_TAG_LEN - 1 && n - (BO_TAG_LEN - 1) > keep_from)
