@@ -16,7 +16,10 @@ fi
 run=$(mktemp -d /tmp/blackout-e2e-XXXXXX)
 lab=$("$build/lab/blackout-lab" up)
 trap '"$build/lab/blackout-lab" down "$lab"; rm -rf "$run"' EXIT # down ends the responder
-"$build/lab/blackout-lab" exec "$lab" vm -- "$build/responder/blackout-responder" -q --priority realtime &
+# The probe host is the one source it serves: without --allow (or a key) a responder keeps its
+# echo and events for loopback (docs/responder.md), and tcp-est would get no echo.
+"$build/lab/blackout-lab" exec "$lab" vm -- "$build/responder/blackout-responder" -q \
+  --priority realtime --allow 192.0.2.1 &
 printf '# the lab VM\n192.0.2.2\n' > "$run/targets.txt"
 sleep 0.3
 "$build/lab/blackout-lab" exec "$lab" probe -- "$build/probe/blackout-probe" --quiet \
