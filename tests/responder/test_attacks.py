@@ -17,6 +17,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from started import wait_started  # noqa: E402
+
 BIN = sys.argv[1]
 ROOT = os.geteuid() == 0
 failures, passed = [], []
@@ -42,7 +45,7 @@ def start(*args):
     log = os.path.join(d, "r.jsonl")
     p = subprocess.Popen([BIN, "-q", "--port", str(port), "--tcp-port", "0", "--log", log, *args],
                          stderr=subprocess.DEVNULL)
-    time.sleep(0.3)
+    wait_started(p, log)
     return p, port, log
 
 
@@ -179,7 +182,7 @@ def start_tcp(*args):
     log = os.path.join(d, "r.jsonl")
     p = subprocess.Popen([BIN, "-q", "--port", str(port), "--tcp-port", str(tport), "--log", log,
                           *args], stderr=subprocess.DEVNULL)
-    time.sleep(0.3)
+    wait_started(p, log)
     return p, tport, log
 
 

@@ -18,6 +18,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from started import wait_started  # noqa: E402
+
 BIN = sys.argv[1]
 failures = []
 
@@ -46,7 +49,7 @@ def start(*args):
     log = os.path.join(d, "responder.jsonl")
     p = subprocess.Popen([BIN, "--port", str(port), "--tcp-port", str(TCP_PORT), "--log", log, *args],
                          stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3)
+    wait_started(p, log)
     return p, port, log
 
 

@@ -12,6 +12,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from started import wait_started  # noqa: E402
+
 BIN = sys.argv[1]
 failures = []
 passed = []
@@ -35,7 +38,7 @@ d = tempfile.mkdtemp()
 p = subprocess.Popen([BIN, "--port", str(udp), "--tcp-port", str(tcp),
                       "--log", os.path.join(d, "r.jsonl")],
                      stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-time.sleep(0.3)
+wait_started(p, os.path.join(d, "r.jsonl"))
 
 
 def rude_echo():
