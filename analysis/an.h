@@ -9,17 +9,27 @@
 #include <stdio.h>
 
 #include "bo_addrmap.h"
+#include "bo_caprd.h"
 #include "bo_pkt.h"
 #include "bo_stamp.h"
 #include "bo_stream.h"
 #include "bo_tag.h"
 
-#define AN_FORMAT_VERSION 3 /* 3: resume_kind a code, resume_label beside it */
+#define AN_FORMAT_VERSION 4 /* 4: evidence; 3: resume_kind a code, resume_label beside it */
 #define AN_RTT_WINDOW 16
 #define AN_MARGIN_CAP INT64_C(1000000) /* the start bound's round-trip stand-in, at most */
 /* tcp-est: TCP holds and resends what a path drops, so a frame is lost only when not echoed
  * this long; a slow echo is a stall. */
 #define AN_FRAMES_TIMEOUT (30 * INT64_C(1000000000))
+/* At the capture's end, a probe unanswered this long (or four of its stream's slowest round
+ * trips) is lost even before its reply timeout (an_stream_finish). */
+#define AN_END_GRACE (10 * INT64_C(1000000))
+/* A foreign request with the number of the one before, this soon after it: the same packet
+ * captured twice (on two interfaces), not another probe. */
+#define AN_DUP_WINDOW (100 * INT64_C(1000))
+/* An outage with more lost probes than this, of which only its first or last two reached the
+ * guest (in flight as the path broke or opened), never arrived. */
+#define AN_EDGE_LOST 4
 #define AN_STALL_MIN (200 * INT64_C(1000000)) /* an echo slower than this (and 20 RTTs) */
 #define AN_MAX_STALLS 4096                    /* a tcp-est stream's stalls kept */
 #define AN_TCP_HOLES 8 /* per direction: ranges of a byte stream not yet captured, awaited */
@@ -80,7 +90,8 @@ typedef struct an_outage {
 	uint32_t first_seq, last_seq;               /* its lost probes' sequence numbers */
 	/* from guest.jsonl: lost probes the guest's capture saw arrive */
 	uint64_t arrived;
-	uint64_t fw_dropped;    /* of its lost probes, those the guest's firewall logged dropping */
+	uint64_t edge_arrived; /* ...of them, among its first or last two (in flight at a change) */
+	uint64_t fw_dropped;   /* of its lost probes, those the guest's firewall logged dropping */
 	uint64_t fw_quarantine; /* ...of them, by the quarantine's own filters (WFP) */
 	int64_t first_arrival;  /* on the probe's clock; 0: none */
 	/* the results (verdict.c) */
@@ -89,9 +100,10 @@ typedef struct an_outage {
 } an_outage;
 
 typedef struct an_probe {
-	int64_t send;  /* capture time of the request, 0 if never captured */
-	int64_t reply; /* capture time of the first reply, 0 if none */
-	uint8_t fast;  /* sent at the outage spacing, off the stream's schedule */
+	int64_t send;   /* capture time of the request, 0 if never captured */
+	int64_t reply;  /* capture time of the first reply, 0 if none */
+	uint16_t label; /* a foreign ping's sequence number as on the wire */
+	uint8_t fast;   /* sent at the outage spacing, off the stream's schedule */
 } an_probe;
 
 /* A run of consecutive probes with the same fate, for the timeline: memory grows with the
@@ -118,6 +130,8 @@ void an_hist_free(an_hist *h);
 typedef struct an_stream an_stream;
 typedef void (*an_probe_cb)(void *arg, const an_stream *s, uint32_t seq, int64_t send,
                             int64_t reply, int status);
+/* Called with s NULL when the input is read again from its start (its records were found out
+ * of time order): what it was given before is void. */
 
 struct an_stream {
 	const bo_stream_desc *desc; /* the registry's stream type */
@@ -170,14 +184,11 @@ struct an_stream {
 	an_probe *ring;
 	uint32_t cap, base, top;
 	int started;
-	uint32_t last_seq16_req; /* for unwrapping 16-bit sequence numbers */
-	uint8_t seq_le;          /* a foreign echo stream whose sender writes them little-endian */
-	uint8_t order_known;     /* ...found out at its second request */
-	/* A foreign sender that put a number on two probes and skipped the next (nping): the
-	 * second copy is probe k + 1; twin[] holds the recent such k. */
-	uint32_t twin[8];
-	int ntwin;
-	uint64_t twins; /* how many, for the report */
+	/* a foreign ping: probes numbered in capture order, its sequence numbers labels */
+	uint16_t last_label;
+	uint8_t seq_le;      /* its sender writes them little-endian (hping3): said, not needed */
+	uint8_t order_known; /* ...found out from two requests that follow each other */
+	uint64_t repeated;   /* requests that repeated the number of the one before (nping) */
 	uint32_t max_answered;
 	int any_answered;
 	/* counts */
@@ -261,6 +272,27 @@ struct an_clock_result {
  * event ended. */
 #define AN_EVENT_LEAD (600 * INT64_C(1000000000))
 enum an_event_kind { AN_EV_MIGRATION = 0, AN_EV_LOSS };
+/* What a migration's verdict rests on (events.c), a bit each; the codes in every output. */
+enum an_evidence_code {
+	AN_EVI_DURATION = 0,  /* its dark time against the reference figures: always */
+	AN_EVI_ANNOUNCEMENT,  /* the target's announcement: the dark time counted from the resume */
+	AN_EVI_INDICATION,    /* the guest's network events cover it: an indication came or not */
+	AN_EVI_ARRIVALS,      /* the guest's capture: which lost probes reached the guest */
+	AN_EVI_FW_DROPS,      /* the guest firewall's log of what it dropped */
+	AN_EVI_FW_QUARANTINE, /* the guest firewall's own quarantine window (WFP) */
+	AN_EVI_PROFILE,       /* the network's re-classification that ended it (Windows) */
+	AN_EVI_TCP_EST,       /* an established TCP stream beside it: passes a quarantine */
+	AN_EVI_HYPERVISOR,    /* the hypervisor's record of it */
+	AN_NEVIDENCE
+};
+/* "duration", "announcement", "indication", "guest-arrivals", "firewall-drops",
+ * "firewall-quarantine", "profile-change", "tcp-est", "hypervisor". */
+extern const char *const an_evidence_names[AN_NEVIDENCE];
+/* The evidence that tells a quarantine from a full outage; without any, a verdict rests on
+ * the dark time alone (a 3 s outage of everything and a 3 s quarantine look the same). */
+#define AN_EVI_CAUSE                                                                               \
+	(1u << AN_EVI_INDICATION | 1u << AN_EVI_ARRIVALS | 1u << AN_EVI_FW_DROPS |                 \
+	 1u << AN_EVI_FW_QUARANTINE | 1u << AN_EVI_PROFILE | 1u << AN_EVI_TCP_EST)
 typedef struct an_judgement {
 	int verdict;
 	char reason[512];
@@ -292,6 +324,7 @@ typedef struct an_event {
 	uint64_t fw_quarantine;       /* ...of them, by the quarantine's own filters (WFP) */
 	int guest_host;               /* the guest's KVP host change in it (guest_hosts), -1 none */
 	int guest_profile; /* the profile change that ended it (guest_profiles), -1 none */
+	unsigned evidence; /* what its verdict rests on: 1 << enum an_evidence_code */
 } an_event;
 
 /* host.c: a migration as the hypervisor tells it (host.jsonl, a Hyper-V event export). */
@@ -331,7 +364,8 @@ typedef struct an_run {
 	bo_stamp_key stamp_key;
 	json_t *header;
 	uint64_t cap_dropped, cap_ifdropped;
-	int truncated; /* the capture ended inside a record: analysed up to there */
+	int truncated;        /* the capture ended inside a record: analysed up to there */
+	bo_caprd_order order; /* its records' order in time (read sorted when they went back) */
 	char stop_reason[32];
 	int log_complete; /* an end record was found */
 	long log_bad_lines;
@@ -453,6 +487,16 @@ int an_events(an_run *r, const an_settings *set);
  * (then *dark is what it lasted at least: its bounds' least, from the first lost probe to the
  * last), else 0. */
 int an_event_dark(const an_run *r, const an_event *e, int64_t *dark);
+/* An event's evidence as JSON: its codes, in the table's order. */
+json_t *an_evidence_json(unsigned evidence);
+/* Does a migration's verdict rest on its dark time alone (no evidence of its cause)? */
+int an_evidence_duration_alone(const an_event *e);
+/* When an event's verdict rests on its dark time alone, the words that say so and what was
+ * missing ("judged on duration alone: no guest data, no established-TCP stream") into buf;
+ * else NULL. */
+const char *an_evidence_alone(const an_run *r, const an_event *e, char *buf, size_t len);
+/* The event the run's verdict is (its main outage's), or NULL. */
+const an_event *an_main_event(const an_run *r);
 /* The hosts an event went between: the hypervisor's record (host.jsonl), else the guest's
  * Hyper-V KVP host change in it; "" where neither says. */
 void an_event_hosts(const an_run *r, const an_event *e, const char **from, const char **to);
@@ -496,15 +540,11 @@ uint64_t an_probes_dropped(const an_run *r);
 /* stream.c: a request just filed under seq was off the stream's schedule (deadline, probe
  * monotonic ns, against the run's t0 and the stream's phase and interval): counted apart. */
 void an_stream_schedule(an_stream *s, const an_run *r, uint32_t seq, int64_t deadline);
-/* stream.c: the first request keyed seq instead (its byte order found out late): 0, or -1
- * when more than the first is known and nothing was changed. */
-int an_stream_rekey_first(an_stream *s, uint32_t seq);
-/* stream.c, a foreign ping: a request numbered like the one before it (k) but sent later is
- * probe k + 1 when k + 1 was never seen (nping numbers one probe twice and skips the next):
- * returns the number to file it under. */
-uint32_t an_stream_request_number(an_stream *s, uint32_t seq, int64_t ts);
-/* ...and a reply numbered k then belongs to whichever copy its round trip fits. */
-uint32_t an_stream_reply_number(an_stream *s, uint32_t seq, int64_t ts);
+/* stream.c, a foreign ping: its next request, by its sequence number on the wire (label), filed
+ * in the order of capture (0, or -1 past the ring's bound); a reply, to the oldest request
+ * still unanswered that carried its label. */
+int an_stream_request_label(an_stream *s, uint16_t label, int64_t ts, int64_t timeout);
+void an_stream_reply_label(an_stream *s, uint16_t label, int64_t ts);
 /* The main outage, or NULL. */
 const an_outage *an_main_outage(const an_run *r);
 
@@ -558,6 +598,9 @@ void an_stream_finish(an_stream *s, int64_t end, int64_t timeout);
 void an_stream_free(an_stream *s);
 /* Capture time of pending probe seq's request, or 0. */
 int64_t an_stream_send_time(const an_stream *s, uint32_t seq);
+/* tcp-est: the least delay of an echo that counts as held up (a stall): AN_STALL_MIN, or 20
+ * of the stream's least round trips when longer. */
+int64_t an_stall_bound(const an_stream *s);
 /* The stream's longest outage, or NULL. */
 const an_outage *an_stream_longest(const an_stream *s);
 /* Does the lab's truth lie in the outage's bounds? The true instant may be anywhere in its
@@ -567,7 +610,11 @@ void an_truth_inside(const an_truth *t, const an_outage *o, int *start_in, int *
 /* capture.c */
 /* r->sctx from what the run log said (or a foreign capture's defaults). */
 void an_run_context(an_run *r);
-int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen);
+/* RUN's capture (r->path_pcap), in file order or sorted by time: 0, 1 when cut short (what
+ * came before is read), -1 on error, AN_CAPTURE_UNORDERED when records go back in time and it
+ * was not asked sorted (an_load reads it again sorted). */
+#define AN_CAPTURE_UNORDERED 2
+int an_read_capture(an_run *r, const an_settings *set, int sort, char *err, size_t errlen);
 /* The same on a capture already open (closed on return): the fuzz driver's way in. */
 int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_t errlen);
 /* stamp.c: STAMP requests and replies, from our runs and from any STAMP sender. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "an.h"
+#include "bo_caprd.h"
 #include "bo_fs.h"
 #include "bo_time.h"
 
@@ -57,18 +58,6 @@ static uint16_t bswap16(uint16_t v)
 	return (uint16_t)(v << 8 | v >> 8);
 }
 
-/* Unwraps a 16-bit sequence number to the 32-bit value nearest to ref. */
-static uint32_t unwrap16(uint32_t ref, uint16_t seq)
-{
-	uint32_t v = (ref & 0xffff0000u) | seq;
-	int32_t d = (int32_t)(v - ref);
-	if (d > 32768)
-		v -= 65536;
-	else if (d < -32768)
-		v += 65536;
-	return v;
-}
-
 /* Whether an unmatched hit counts as a stray of a run: every echo and STAMP packet that is not
  * one of the run's; a SYN only to a target that has a SYN stream (another stream's handshake,
  * tcp-est's, is not a stray then). */
@@ -101,28 +90,24 @@ static void on_foreign(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, 
 		s->inst.icmp_id = h->icmp_id;
 		an_stream_index_id(r, s, h->icmp_id);
 	}
-	/* hping3 writes its sequence numbers little-endian (0, 256, 512 on the wire): the second
-	 * request tells, by which reading makes it follow the first */
-	uint16_t raw = s->seq_le ? bswap16(h->icmp_seq) : h->icmp_seq;
+	/* How its sender writes its sequence numbers, for the report: hping3 little-endian (0,
+	 * 256, 512 on the wire). The first two requests that follow each other one way only tell
+	 * (0xffff then 0 follow both ways). Probes are filed in the order of capture either way. */
 	if (!h->reply && s->started && !s->order_known) {
-		uint16_t prev = (uint16_t)s->last_seq16_req;
+		uint16_t prev = s->last_label, raw = h->icmp_seq;
 		uint16_t be = (uint16_t)(raw - prev), le = (uint16_t)(bswap16(raw) - bswap16(prev));
-		s->order_known = 1;
-		if (le >= 1 && le <= 8 && be > 8 &&
-		    an_stream_rekey_first(s, unwrap16(s->last_seq16_req, bswap16(prev))) == 0) {
-			s->seq_le = 1;
-			s->last_seq16_req = bswap16(prev);
-			raw = bswap16(raw);
+		int be_next = be >= 1 && be <= 8, le_next = le >= 1 && le <= 8;
+		if (be_next != le_next) {
+			s->order_known = 1;
+			s->seq_le = (uint8_t)le_next;
 		}
 	}
-	uint32_t seq = s->started ? unwrap16(!h->reply ? s->last_seq16_req : s->top - 1, raw) : raw;
 	if (!h->reply) {
-		s->last_seq16_req = seq;
-		an_stream_request(s, an_stream_request_number(s, seq, ts), ts, timeout);
+		an_stream_request_label(s, h->icmp_seq, ts, timeout);
 		return;
 	}
 	learn_mac(r, p, &s->target);
-	an_stream_reply(s, an_stream_reply_number(s, seq, ts), ts);
+	an_stream_reply_label(s, h->icmp_seq, ts);
 }
 
 /* A run of ours: the registry's matchers name stream and sequence, verified with the key. */
@@ -168,24 +153,6 @@ static void on_packet(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 		on_hit(r, &hits[i], p, ts, timeout);
 }
 
-int an_read_capture(an_run *r, const an_settings *set, char *err, size_t errlen)
-{
-	char ebuf[PCAP_ERRBUF_SIZE];
-	FILE *f = bo_fs_open_regular(r->path_pcap); /* not a FIFO, a device, or a directory */
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", r->path_pcap,
-		         errno == EINVAL ? "not a regular file" : strerror(errno));
-		return -1;
-	}
-	pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);
-	if (!pc) {
-		fclose(f);
-		snprintf(err, errlen, "%s: %s", r->path_pcap, ebuf);
-		return -1;
-	}
-	return an_read_pcap(r, pc, set, err, errlen);
-}
-
 void an_run_context(an_run *r)
 {
 	/* A foreign capture: tags are read without a key, SYNs to any port count. */
@@ -197,32 +164,43 @@ void an_run_context(an_run *r)
 	                        .tcp_port = r->have_log ? r->tcp_port : 0};
 }
 
-int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_t errlen)
+/* Every packet of the capture, in the reader's order. In file order, a record more than
+ * BO_CAPRD_STEP earlier than the one before (rotated files joined the wrong way round) stops
+ * the pass when the input can be read again sorted: AN_CAPTURE_UNORDERED. */
+static int read_packets(an_run *r, bo_caprd *c, int can_sort, const an_settings *set, char *err,
+                        size_t errlen)
 {
 	an_run_context(r);
-	r->linktype = pcap_datalink(pc);
+	r->linktype = bo_caprd_linktype(c);
 	int64_t timeout = set->reply_timeout ? set->reply_timeout
 	                  : r->log_timeout   ? r->log_timeout
 	                                     : BO_NS_PER_S;
 	struct pcap_pkthdr *h;
 	const u_char *data;
-	int rc;
-	while ((rc = pcap_next_ex(pc, &h, &data)) == 1) {
+	int rc, truncated = 0;
+	while ((rc = bo_caprd_next(c, &h, &data)) != 0) {
+		if (rc < 0) { /* a file cut short: keep everything read so far */
+			truncated = 1;
+			snprintf(err, errlen, "%s (analysed up to there)", bo_caprd_error(c));
+			continue;
+		}
 		/* A timestamp before 1970 or after 2116 (2^62 ns: the sum of two still fits the
 		 * int64 arithmetic of the windows) is a damaged record: counted, not read. (The
 		 * seconds are 32 bits wide on Windows.) */
-		int64_t sec = h->ts.tv_sec;
-		if (sec < 0 || sec >= (INT64_C(1) << 62) / BO_NS_PER_S || h->ts.tv_usec < 0 ||
-		    h->ts.tv_usec >= BO_NS_PER_S) {
-			r->packets++;
+		int64_t ts = bo_caprd_ts(h);
+		r->packets++;
+		if (ts < 0) {
 			r->invalid++;
 			continue;
 		}
-		int64_t ts = sec * BO_NS_PER_S + h->ts.tv_usec;
-		if (!r->packets)
+		if (can_sort && r->last_ts && ts < r->last_ts - BO_CAPRD_STEP) {
+			bo_caprd_close(c);
+			return AN_CAPTURE_UNORDERED;
+		}
+		if (!r->first_ts || ts < r->first_ts)
 			r->first_ts = ts;
-		r->packets++;
-		r->last_ts = ts;
+		if (ts > r->last_ts)
+			r->last_ts = ts;
 		bo_pkt p;
 		if (bo_pkt_parse(r->linktype, data, h->caplen, &p) != 0) {
 			r->invalid++;
@@ -246,11 +224,8 @@ int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_
 		default: on_packet(r, &p, ts, timeout);
 		}
 	}
-	int truncated = rc == PCAP_ERROR;
-	if (truncated) /* a capture cut short: keep everything read so far */
-		snprintf(err, errlen, "%s: %s (analysed up to there)", r->path_pcap,
-		         pcap_geterr(pc));
-	pcap_close(pc);
+	bo_caprd_order_get(c, &r->order);
+	bo_caprd_close(c);
 	for (int i = 0; i < r->nstreams; i++)
 		an_stream_finish(&r->streams[i], r->last_ts,
 		                 (r->streams[i].desc->flags & BO_STREAM_BYTES) &&
@@ -258,4 +233,23 @@ int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_
 		                         ? AN_FRAMES_TIMEOUT
 		                         : timeout);
 	return truncated ? 1 : 0;
+}
+
+int an_read_capture(an_run *r, const an_settings *set, int sort, char *err, size_t errlen)
+{
+	const char *paths[1] = {r->path_pcap};
+	bo_caprd *c;
+	if (bo_caprd_open(&c, paths, 1, sort, err, errlen) != 0)
+		return -1;
+	return read_packets(r, c, !sort, set, err, errlen);
+}
+
+int an_read_pcap(an_run *r, pcap_t *pc, const an_settings *set, char *err, size_t errlen)
+{
+	bo_caprd *c = bo_caprd_wrap(pc);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return read_packets(r, c, 0, set, err, errlen);
 }

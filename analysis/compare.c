@@ -77,10 +77,11 @@ static int read_records(const char *input, int group, cmp_result *c, samples *ou
 	while ((rc = bo_jsonl_next(f, 1 << 20, &o, &line)) != 0) {
 		if (rc < 0)
 			continue;
-		/* both majors: what compare reads kept its meaning */
+		/* every major so far: what compare reads kept its meaning */
 		const char *schema = bo_json_str(o, "schema", "");
 		if (strcmp(schema, "blackout.migration/1") != 0 &&
-		    strcmp(schema, "blackout.migration/2") != 0) {
+		    strcmp(schema, "blackout.migration/2") != 0 &&
+		    strcmp(schema, "blackout.migration/3") != 0) {
 			json_decref(o);
 			if (n == 0) { /* not a records file: a capture, read as a run */
 				fclose(f);

@@ -18,6 +18,14 @@
 #include "bo_err.h"
 #include "bo_time.h"
 
+const char *const an_evidence_names[AN_NEVIDENCE] = {
+        [AN_EVI_DURATION] = "duration",       [AN_EVI_ANNOUNCEMENT] = "announcement",
+        [AN_EVI_INDICATION] = "indication",   [AN_EVI_ARRIVALS] = "guest-arrivals",
+        [AN_EVI_FW_DROPS] = "firewall-drops", [AN_EVI_FW_QUARANTINE] = "firewall-quarantine",
+        [AN_EVI_PROFILE] = "profile-change",  [AN_EVI_TCP_EST] = "tcp-est",
+        [AN_EVI_HYPERVISOR] = "hypervisor",
+};
+
 typedef struct piece {
 	int64_t start, end;
 	int stream, outage;
@@ -106,6 +114,65 @@ static void finish(an_run *r, const an_settings *set, an_event *e)
 	                  : -1;
 }
 
+/* Is there a guest account of target t at all (a responder's events)? */
+static int guest_of(const an_run *r, const bo_addr *t)
+{
+	for (int k = 0; k < r->nguest_seen; k++)
+		if (bo_addr_eq(&r->guest_seen[k].target, t))
+			return 1;
+	return 0;
+}
+
+/* What an event's verdict rests on, once all else of it is known. The guest's silence is
+ * evidence only where its account goes on past the event (indication_known): a guest that
+ * said nothing because its channel was cut says nothing of the cause. */
+static void evidence(const an_run *r, an_event *e)
+{
+	unsigned v = 1u << AN_EVI_DURATION;
+	v |= e->j.resume_ts ? 1u << AN_EVI_ANNOUNCEMENT : 0;
+	v |= e->indication_known ? 1u << AN_EVI_INDICATION : 0;
+	v |= e->attribution != AN_ATTR_NONE ? 1u << AN_EVI_ARRIVALS : 0;
+	v |= r->have_fwlog && (e->fw_dropped || e->indication_known) ? 1u << AN_EVI_FW_DROPS : 0;
+	v |= an_guest_quarantine(r, e->start, e->end) ? 1u << AN_EVI_FW_QUARANTINE : 0;
+	v |= e->guest_profile >= 0 ? 1u << AN_EVI_PROFILE : 0;
+	v |= e->held >= 0 ? 1u << AN_EVI_TCP_EST : 0;
+	v |= e->host >= 0 ? 1u << AN_EVI_HYPERVISOR : 0;
+	e->evidence = v;
+}
+
+json_t *an_evidence_json(unsigned evidence)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < AN_NEVIDENCE; i++)
+		if (evidence & 1u << i)
+			json_array_append_new(a, json_string(an_evidence_names[i]));
+	return a;
+}
+
+int an_evidence_duration_alone(const an_event *e)
+{
+	return e->kind == AN_EV_MIGRATION && !(e->evidence & AN_EVI_CAUSE);
+}
+
+const char *an_evidence_alone(const an_run *r, const an_event *e, char *buf, size_t len)
+{
+	if (!an_evidence_duration_alone(e))
+		return NULL;
+	int guest = guest_of(r, &r->streams[e->stream0].target);
+	snprintf(buf, len, "judged on duration alone: %s, no established-TCP stream",
+	         guest ? "the guest's data does not cover it" : "no guest data");
+	return buf;
+}
+
+const an_event *an_main_event(const an_run *r)
+{
+	for (int i = 0; i < r->nevents; i++)
+		if (r->events[i].main_stream == r->main_stream &&
+		    r->events[i].main_outage == r->main_outage)
+			return &r->events[i];
+	return NULL;
+}
+
 /* What an event knows once its neighbours are known: the guest's clock between the target's
  * previous event and its next (a VM moved twice may step twice), its phases and attribution,
  * its markers. */
@@ -171,6 +238,7 @@ static void surroundings(an_run *r, int i)
 		e->fw_dropped += x->fw_dropped;
 		e->fw_quarantine += x->fw_quarantine;
 	}
+	evidence(r, e);
 	int64_t from = e->start - AN_EVENT_LEAD > lo ? e->start - AN_EVENT_LEAD : lo;
 	e->mark0 = e->nmarks = 0;
 	for (int k = 0; k < r->nmarkers; k++)

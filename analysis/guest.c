@@ -194,6 +194,8 @@ int an_read_guest(an_run *r)
 			    (out = outage_of(st, seq))) {
 				out->arrived++; /* first_arrival: on the guest's clock until the end
 				                 */
+				out->edge_arrived +=
+				        seq - out->first_seq < 2 || out->last_seq - seq < 2;
 				if (!out->first_arrival || guest < out->first_arrival)
 					out->first_arrival = guest;
 			}
@@ -309,6 +311,10 @@ int an_read_guest(an_run *r)
 			an_outage *x = &r->streams[i].outages[k];
 			if (x->first_arrival)
 				x->first_arrival += r->guest_offset;
+			/* only its edges arrived (an_attribution): nothing reached the guest
+			 * again inside it, so no phase starts there */
+			if (x->arrived == x->edge_arrived && x->lost > AN_EDGE_LOST)
+				x->first_arrival = 0;
 		}
 	if (!have_offset)
 		r->nguest_net = r->nguest_quar = 0;
@@ -335,7 +341,9 @@ int an_attribution(const an_run *r, const an_stream *s, const an_outage *o)
 	if (!r->have_guest || !r->guest_arrivals || (s->desc->flags & BO_STREAM_BYTES))
 		return AN_ATTR_NONE; /* no events, the guest's capture not running, or tcp-est
 		                      * (whose frames are held up and resent by TCP, not lost) */
-	if (!o->arrived)
+	/* None, or only a probe or two at its edges: those were in flight as the path broke or
+	 * opened (the guest answered them, and the answer met the outage). */
+	if (!o->arrived || (o->arrived == o->edge_arrived && o->lost > AN_EDGE_LOST))
 		return AN_ATTR_NEVER_ARRIVED;
 	/* All (or all but a probe or two at the edges, in flight when the path changed) reached
 	 * the guest: the guest dropped them. */

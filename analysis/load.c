@@ -11,8 +11,24 @@
 #include "bo_log.h"
 #include "bo_time.h"
 
+static int load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
+                an_probe_cb on_probe, void *on_probe_arg, int sort);
+
 int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
             an_probe_cb on_probe, void *on_probe_arg)
+{
+	int rc = load(r, input, set, stamp_key, on_probe, on_probe_arg, 0);
+	if (rc != AN_CAPTURE_UNORDERED)
+		return rc;
+	/* Its records go back in time (files joined the wrong way round): read again, sorted. */
+	an_run_free(r);
+	if (on_probe)
+		on_probe(on_probe_arg, NULL, 0, 0, 0, 0);
+	return load(r, input, set, stamp_key, on_probe, on_probe_arg, 1);
+}
+
+static int load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
+                an_probe_cb on_probe, void *on_probe_arg, int sort)
 {
 	memset(r, 0, sizeof *r);
 	r->input = input;
@@ -57,7 +73,9 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 	} else {
 		snprintf(r->path_pcap, sizeof r->path_pcap, "%s", input);
 	}
-	int crc = an_read_capture(r, set, err, sizeof err);
+	int crc = an_read_capture(r, set, sort, err, sizeof err);
+	if (crc == AN_CAPTURE_UNORDERED)
+		return crc;
 	if (crc < 0) {
 		fprintf(stderr, "blackout-analyze: %s\n", err);
 		return -1;
@@ -65,6 +83,27 @@ int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp
 	if (crc > 0 && r->packets == 0) { /* broken from its first record: nothing to say */
 		fprintf(stderr, "blackout-analyze: %s\n", err);
 		return -1;
+	}
+	if (r->packets == 0) { /* a header and nothing more: no time, no probe, no verdict */
+		char in[512];
+		fprintf(stderr,
+		        "blackout-analyze: %s: no packets in it (the capture stopped at once, or "
+		        "its filter matched nothing): nothing to analyse\n",
+		        bo_text_clean(in, sizeof in, r->path_pcap));
+		return -1;
+	}
+	if (r->order.steps_back) {
+		char in[512];
+		fprintf(stderr,
+		        "blackout-analyze: warning: %s: its records go back in time (%llu step%s: "
+		        "files joined the wrong way round, captures concatenated): %s\n",
+		        bo_text_clean(in, sizeof in, r->path_pcap),
+		        (unsigned long long)r->order.steps_back,
+		        r->order.steps_back == 1 ? "" : "s",
+		        r->order.sorted ? "read in time order"
+		                        : "too many parts to sort, read as "
+		                          "they are: windows near the steps are "
+		                          "unreliable");
 	}
 	if (crc > 0) {
 		r->truncated = 1;

@@ -2,6 +2,7 @@
 /* --csv: one row per probe as the pairing engine resolves it (docs/formats.md). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "an.h"
 
@@ -16,6 +17,13 @@ void an_csv_probe(void *arg, const an_stream *s, uint32_t seq, int64_t send, int
 	static const char *const names[] = {
 	        [AN_OK] = "answered", [AN_LOST] = "lost", [AN_BLIND] = "blind"};
 	FILE *f = arg;
+	if (!s) { /* the input is read again from its start: the rows so far are void */
+		rewind(f);
+		if (ftruncate(fileno(f), 0) != 0)
+			fprintf(stderr, "blackout-analyze: cannot start the CSV anew\n");
+		an_csv_header(f);
+		return;
+	}
 	fprintf(f, "%s,%s,%u,%lld,", s->target_str, s->name, seq, send ? (long long)send : 0LL);
 	if (reply)
 		fprintf(f, "%lld,%lld,", (long long)reply, (long long)(reply - send));

@@ -52,7 +52,7 @@ static int64_t tick_step(int64_t span)
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
 		if (span / (steps[i] * BO_NS_PER_MS) <= 20)
 			return steps[i] * BO_NS_PER_MS;
-	return 3600000 * BO_NS_PER_MS;
+	return (span / 20 / (3600 * BO_NS_PER_S) + 1) * 3600 * BO_NS_PER_S; /* 20 ticks at most */
 }
 
 /* Vertical marker lines; their labels are placed on the lowest of LEVELS lines above the rows
@@ -418,6 +418,17 @@ static const char style[] =
         ".legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 14px;"
         "vertical-align:-1px}";
 
+/* What a verdict rests on: its codes, and in words when that is the dark time alone. */
+static void evidence_html(FILE *f, const an_run *r, const an_event *e)
+{
+	char alone[160];
+	for (int i = 0, n = 0; i < AN_NEVIDENCE; i++)
+		if (e->evidence & 1u << i)
+			fprintf(f, "%s%s", n++ ? ", " : "", an_evidence_names[i]);
+	if (an_evidence_alone(r, e, alone, sizeof alone))
+		fprintf(f, " <b>(%s)</b>", alone);
+}
+
 /* The migration events first: counts per verdict, a strip of them in time order (one cell
  * each, coloured by verdict), and their table. */
 static void migrations_html(FILE *f, const an_run *r)
@@ -440,7 +451,8 @@ static void migrations_html(FILE *f, const an_run *r)
 			        verdict_class(r->events[i].j.verdict),
 			        an_verdict_names[r->events[i].j.verdict], i + 1);
 	fputs("</p>\n<table><tr><th>#</th><th>verdict</th><th>target</th>"
-	      "<th>start</th><th>dark</th><th>±</th><th>stream</th><th>hypervisor</th></tr>\n",
+	      "<th>start</th><th>dark</th><th>±</th><th>stream</th><th>hypervisor</th>"
+	      "<th>evidence</th></tr>\n",
 	      f);
 	for (int i = 0; i < r->nevents; i++) {
 		const an_event *e = &r->events[i];
@@ -465,6 +477,8 @@ static void migrations_html(FILE *f, const an_run *r)
 		fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", iso,
 		        dark_str(o, d, sizeof d), pm, r->streams[e->main_stream].name);
 		esc(f, hv);
+		fputs("</td><td>", f);
+		evidence_html(f, r, e);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
@@ -487,6 +501,12 @@ void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 	}
 	fprintf(f, "</h1>\n<p class=\"verdict %s\">%s</p>\n<p>", vcls, v);
 	esc(f, r->reason);
+	const an_event *me = an_main_event(r);
+	if (me) {
+		fputs("</p>\n<p>Evidence: ", f);
+		evidence_html(f, r, me);
+		fputs(".", f);
+	}
 	char t0[48], t1[48];
 	int o0 = 0, o1 = 0;
 	bo_time_offset(r->tz, r->first_ts, &o0);

@@ -124,8 +124,9 @@ static json_t *stream_json(const an_run *r, const an_stream *s)
 	json_object_set_new(j, "icmp_id", echo ? json_integer(s->inst.icmp_id) : json_null());
 	json_object_set_new(j, "icmp_seq_order",
 	                    echo && !s->keyed ? json_string(s->seq_le ? "le" : "be") : json_null());
-	json_object_set_new(j, "icmp_seq_renumbered",
-	                    echo && !s->keyed ? json_integer((json_int_t)s->twins) : json_null());
+	json_object_set_new(j, "icmp_seq_repeated",
+	                    echo && !s->keyed ? json_integer((json_int_t)s->repeated)
+	                                      : json_null());
 	json_object_set_new(j, "port",
 	                    s->desc->kind == BO_MATCH_SYN && !s->keyed
 	                            ? json_integer(s->inst.tcp_port)
@@ -288,6 +289,11 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	        (json_int_t)(r->cap_dropped + r->cap_ifdropped), "log_complete", r->log_complete,
 	        "log_bad_lines", (json_int_t)r->log_bad_lines);
 	json_object_set_new(json_object_get(j, "input"), "truncated", json_boolean(r->truncated));
+	json_object_set_new(json_object_get(j, "input"), "order",
+	                    json_pack("{s:I, s:I, s:i, s:b}", "steps_back",
+	                              (json_int_t)r->order.steps_back, "small_steps",
+	                              (json_int_t)r->order.small_steps, "runs", r->order.runs,
+	                              "sorted", r->order.sorted));
 	json_object_set_new(json_object_get(j, "input"), "not_analysed",
 	                    json_pack("{s:I, s:I}", "streams", (json_int_t)r->streams_dropped,
 	                              "probes", (json_int_t)an_probes_dropped(r)));
@@ -311,6 +317,10 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	json_object_set_new(v, "target",
 	                    r->main_stream >= 0 ? json_string(r->streams[r->main_stream].target_str)
 	                                        : json_null());
+	const an_event *me = an_main_event(r);
+	json_object_set_new(v, "evidence", an_evidence_json(me ? me->evidence : 0));
+	json_object_set_new(v, "duration_alone",
+	                    me ? json_boolean(an_evidence_duration_alone(me)) : json_null());
 	json_object_set_new(v, "resume_ns", an_json_ns(r->resume_ts));
 	json_object_set_new(v, "resume_kind",
 	                    r->resume_code ? json_string(r->resume_code) : json_null());

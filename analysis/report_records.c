@@ -12,7 +12,7 @@
 #include "bo_log.h"
 #include "bo_time.h"
 
-#define RECORD_SCHEMA "blackout.migration/2" /* 2: resume_kind a code, resume_label */
+#define RECORD_SCHEMA "blackout.migration/3" /* 3: evidence; 2: resume_kind a code */
 
 json_t *an_event_json(const an_run *r, int i)
 {
@@ -42,6 +42,9 @@ json_t *an_event_json(const an_run *r, int i)
 	        "start_ns", (json_int_t)e->start, "end_ns", (json_int_t)e->end, "start_utc",
 	        bo_time_iso(e->start, iso, sizeof iso), "verdict", an_verdict_names[e->j.verdict],
 	        "reason", e->j.reason, "streams", streams);
+	/* what the verdict rests on: the dark time alone names no cause */
+	json_object_set_new(j, "evidence", an_evidence_json(e->evidence));
+	json_object_set_new(j, "duration_alone", json_boolean(an_evidence_duration_alone(e)));
 	json_object_set_new(j, "main_stream", json_string(r->streams[e->main_stream].name));
 	json_object_set_new(
 	        j, "dark_ns",

@@ -281,6 +281,20 @@ static void guest_text(FILE *f, const an_run *r, const an_event *e, const char *
 	}
 }
 
+/* What an event's verdict rests on, and in words when that is its dark time alone. */
+static void evidence_text(FILE *f, const an_run *r, const an_event *e, const char *indent)
+{
+	char line[256], alone[160];
+	size_t n = (size_t)snprintf(line, sizeof line, "evidence:");
+	for (int i = 0; i < AN_NEVIDENCE && n < sizeof line; i++)
+		if (e->evidence & 1u << i)
+			n += (size_t)snprintf(line + n, sizeof line - n, "%s %s", n > 9 ? "," : "",
+			                      an_evidence_names[i]);
+	fprintf(f, "%s%s\n", indent, line);
+	if (an_evidence_alone(r, e, alone, sizeof alone))
+		fprintf(f, "%s%s\n", indent, alone);
+}
+
 /* Each migration's own account, when the run had more than one: its reason, markers and the
  * guest's clock around it (a single migration's is the run's verdict, below). */
 #define TEXT_EVENT_DETAILS 50
@@ -304,6 +318,7 @@ static void event_details(FILE *f, const an_run *r)
 		fprintf(f, "  #%d %s %s\n", i + 1, r->streams[e->stream0].target_str,
 		        an_verdict_names[e->j.verdict]);
 		wrap(f, e->j.reason, "      ", 96);
+		evidence_text(f, r, e, "      ");
 		for (int k = e->mark0; k < e->mark0 + e->nmarks; k++)
 			fprintf(f, "      marker %-12s %s  %.60s\n", r->markers[k].kind,
 			        tod(r, r->markers[k].ts, a, sizeof a), r->markers[k].label);
@@ -316,11 +331,7 @@ static void event_details(FILE *f, const an_run *r)
  * one still open at the end; tcp-est's stall beside them. */
 static void dark_text(FILE *f, const an_run *r)
 {
-	const an_event *e = NULL;
-	for (int i = 0; i < r->nevents && !e; i++)
-		if (r->events[i].main_stream == r->main_stream &&
-		    r->events[i].main_outage == r->main_outage)
-			e = &r->events[i];
+	const an_event *e = an_main_event(r);
 	if (!e)
 		return;
 	char line[1024] = "dark:";
@@ -346,6 +357,7 @@ static void dark_text(FILE *f, const an_run *r)
 	}
 	wrap(f, line, "    ", 96);
 	guest_text(f, r, e, "    ");
+	evidence_text(f, r, e, "    ");
 }
 
 void an_report_text(FILE *f, const an_run *r, const an_settings *set)
@@ -365,6 +377,15 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		fprintf(f, ", no capture drops");
 	if (r->invalid)
 		fprintf(f, ", %llu unreadable", (unsigned long long)r->invalid);
+	if (r->order.steps_back)
+		fprintf(f,
+		        "\n  RECORDS OUT OF TIME ORDER (%llu step%s back: files joined the wrong "
+		        "way "
+		        "round?): %s",
+		        (unsigned long long)r->order.steps_back,
+		        r->order.steps_back == 1 ? "" : "s",
+		        r->order.sorted ? "read sorted by time"
+		                        : "too many parts to sort, read as they are");
 	if (r->truncated)
 		fprintf(f,
 		        "\n  CAPTURE CUT SHORT inside a record (a full disk, a killed capture?): "

@@ -279,37 +279,58 @@ void an_stream_advance(an_stream *s, int64_t now, int64_t timeout)
 	}
 }
 
-uint32_t an_stream_request_number(an_stream *s, uint32_t seq, int64_t ts)
+/* A foreign ping's probes are numbered in the order they were captured: its sequence numbers
+ * are only labels that pair a reply with its request. Senders write them big- or
+ * little-endian (hping3), number two probes alike and skip a number (nping), wrap at 65 536,
+ * or are caught mid-run; the order of capture holds through all of it. */
+int an_stream_request_label(an_stream *s, uint16_t label, int64_t ts, int64_t timeout)
 {
-	if (!s->started || seq - s->base >= s->cap || seq + 1 != s->top)
-		return seq;
-	const an_probe *p = slot(s, seq);
-	/* the same packet captured twice (on two interfaces) comes within microseconds: only a
-	 * copy sent half an interval later is another probe */
-	int64_t half = (s->ninfer ? s->infer[0] : s->interval) / 2;
-	if (!p->send || half <= 0 || ts - p->send < half || seq + 1 - s->base >= s->cap)
-		return seq;
-	s->twin[s->ntwin++ % 8] = seq;
-	s->twins++;
-	return seq + 1;
+	/* the same packet captured twice (on two interfaces) comes within microseconds */
+	if (s->started && label == s->last_label && ts - s->last_send < AN_DUP_WINDOW &&
+	    ts >= s->last_send)
+		return 0;
+	if (s->started && label == s->last_label)
+		s->repeated++; /* a number given twice: a probe of its own all the same */
+	uint32_t seq = s->started ? s->top : 0;
+	if (an_stream_request(s, seq, ts, timeout) != 0)
+		return -1;
+	if ((int32_t)(seq - s->base) >= 0 && seq != s->top)
+		slot(s, seq)->label = label;
+	s->last_label = label;
+	return 0;
 }
 
-uint32_t an_stream_reply_number(an_stream *s, uint32_t seq, int64_t ts)
+/* How far back a reply's request is looked for among those pending, and how many past the
+ * first one with its label, for an older one (a number given twice: replies come in order). */
+#define LABEL_SCAN 512
+#define LABEL_PAST 8
+
+void an_stream_reply_label(an_stream *s, uint16_t label, int64_t ts)
 {
-	int twin = 0;
-	for (int i = 0; i < 8 && i < s->ntwin; i++)
-		twin |= s->twin[i] == seq;
-	if (!twin || (int32_t)(seq + 1 - s->base) < 0 || (int32_t)(seq + 1 - s->top) >= 0)
-		return seq;
-	const an_probe *b = slot(s, seq + 1);
-	if (!b->send || b->reply || b->send > ts)
-		return seq; /* the second copy was not out yet, or has its reply */
-	const an_probe *a = (int32_t)(seq - s->base) >= 0 ? slot(s, seq) : NULL;
-	if (!a || a->reply || !a->send) /* the first copy retired or answered */
-		return seq + 1;
-	/* both out, neither answered: the copy whose round trip is nearer the least one seen */
-	int64_t ra = ts - a->send, rb = ts - b->send, m = s->rtt_min;
-	return (ra - m < 0 ? m - ra : ra - m) <= (rb - m < 0 ? m - rb : rb - m) ? seq : seq + 1;
+	if (!s->started)
+		return;
+	uint32_t found = 0, answered = 0;
+	int have = 0, have_answered = 0, past = 0;
+	for (uint32_t q = s->top, n = 0; q != s->base && n < LABEL_SCAN; n++) {
+		const an_probe *p = slot(s, --q);
+		if (!p->send || p->label != label || p->send > ts) {
+			if (have && ++past > LABEL_PAST)
+				break;
+			continue;
+		}
+		if (p->reply) {
+			if (!have_answered)
+				answered = q, have_answered = 1;
+			continue;
+		}
+		found = q, have = 1, past = 0; /* the oldest unanswered so far */
+	}
+	if (have)
+		an_stream_reply(s, found, ts);
+	else if (have_answered)
+		an_stream_reply(s, answered, ts); /* the same reply captured twice: a duplicate */
+	else
+		s->late++; /* its request retired unanswered (lost), or never captured */
 }
 
 void an_stream_schedule(an_stream *s, const an_run *r, uint32_t seq, int64_t deadline)
@@ -327,18 +348,6 @@ void an_stream_schedule(an_stream *s, const an_run *r, uint32_t seq, int64_t dea
 		p->fast = 1;
 		s->sent_fast++;
 	}
-}
-
-int an_stream_rekey_first(an_stream *s, uint32_t seq)
-{
-	if (s->sent != 1 || s->noutages || s->in_outage || s->dropped)
-		return -1;
-	/* one request: it sits at the ring's base whatever its number, so only the numbers move */
-	uint32_t d = seq - s->base + (s->top == s->base); /* retired already: base is past it */
-	s->base += d;
-	s->top += d;
-	s->max_answered += s->any_answered ? d : 0;
-	return 0;
 }
 
 int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout)
@@ -370,9 +379,14 @@ int an_stream_request(an_stream *s, uint32_t seq, int64_t ts, int64_t timeout)
 
 /* tcp-est: echoes slower than AN_STALL_MIN and 20 times the least RTT so far form stalls; one
  * stall while the slow echoes' send times overlap the previous one's span. */
+int64_t an_stall_bound(const an_stream *s)
+{
+	return 20 * s->rtt_min > AN_STALL_MIN ? 20 * s->rtt_min : AN_STALL_MIN;
+}
+
 static void note_stall(an_stream *s, int64_t send, int64_t reply, int64_t rtt)
 {
-	if (rtt < AN_STALL_MIN || (s->rtt_min && rtt < 20 * s->rtt_min))
+	if (rtt < an_stall_bound(s))
 		return;
 	struct an_stall *g = s->u.bytes.nstalls ? &s->u.bytes.stalls[s->u.bytes.nstalls - 1] : NULL;
 	if (g && send <= g->last_reply) {
@@ -440,6 +454,17 @@ static int cmp64(const void *a, const void *b)
 void an_stream_finish(an_stream *s, int64_t end, int64_t timeout)
 {
 	an_stream_advance(s, end, timeout);
+	/* The capture may end before the reply timeout has passed for its last probes (a capture
+	 * stopped 0.8 s into an outage). A probe unanswered for four of the stream's slowest round
+	 * trips (AN_END_GRACE at least) is lost all the same: the outage is still open at the end,
+	 * not unresolved. Only the last probes, whose replies could still be on their way, are.
+	 * A byte stream's frames are held and resent by TCP: not lost for that; a stream never
+	 * answered has no round trip to go by. */
+	if (!(s->desc->flags & BO_STREAM_BYTES) && s->answered) { /* its round trips known */
+		int64_t grace = 4 * s->rtt_max > AN_END_GRACE ? 4 * s->rtt_max : AN_END_GRACE;
+		if (grace < timeout)
+			an_stream_advance(s, end, grace);
+	}
 	/* What is left was sent within one timeout of the capture's end: not lost, unresolved. */
 	int64_t first_unresolved = 0;
 	uint32_t held = 0;

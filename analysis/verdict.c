@@ -222,10 +222,14 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 			         "quarantine "
 			         "lets established flows pass, so the network or the VM was dark",
 			         bo_dur_str(held, h, sizeof h));
+		else if (held) /* a stall, if shorter than the outage: never "unaffected" */
+			snprintf(reason + len, reason_len - len,
+			         "; established TCP held up %s, not through the whole outage",
+			         bo_dur_str(held, h, sizeof h));
 		else
 			snprintf(reason + len, reason_len - len,
-			         "; established TCP unaffected (echoes held up %s at most)",
-			         held ? bo_dur_str(held, h, sizeof h) : "not at all");
+			         "; established TCP unaffected (no echo held up %s or more)",
+			         bo_dur_str(an_stall_bound(est), h, sizeof h));
 	}
 	/* The phases, when the guest's capture saw lost probes arrive. */
 	if (o->first_arrival && an_attribution(r, s, o)) {

@@ -35,8 +35,8 @@ r = subprocess.run([AN, "-q", "--no-write", "--records", rec, "--prom", prom, *r
                    capture_output=True, text=True)
 check(r.returncode == 0, f"analysed three runs with --records and --prom ({r.stderr.strip()[:200]})")
 lines = [json.loads(l) for l in open(rec)]
-check(len(lines) == 3 and all(l["schema"] == "blackout.migration/2" for l in lines),
-      f"one record per migration, schema blackout.migration/2 ({len(lines)})")
+check(len(lines) == 3 and all(l["schema"] == "blackout.migration/3" for l in lines),
+      f"one record per migration, schema blackout.migration/3 ({len(lines)})")
 check(all(l["run_id"] and l["probe_host"] and l["streams"] and l["start_utc"].endswith("Z")
           for l in lines), "records carry run id, probe host, windows and an RFC 3339 time")
 hv = [l for l in lines if l["hypervisor"]]

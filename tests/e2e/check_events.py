@@ -89,7 +89,7 @@ def main():
                   f"{tag}: nothing in the guest firewall's log (the network was dark)")
         r = [r for r in recs if r["id"] == e["id"]]
         check(len(r) == 1 and r[0]["verdict"] == e["verdict"] and r[0]["target"] == target
-              and r[0]["schema"] == "blackout.migration/2", f"{tag}: its record")
+              and r[0]["schema"] == "blackout.migration/3", f"{tag}: its record")
     print(f"{len(failures)} failed" if failures else "all checks passed")
     return 1 if failures else 0
 
