@@ -345,9 +345,10 @@ typedef struct an_host_mig {
 	int outage[AN_HOST_STREAMS]; /* each stream's outage it made, -1 none */
 } an_host_mig;
 
-typedef struct an_run {
+/* What the run's files say (probe.jsonl, lab.jsonl, guest.jsonl, host.jsonl): the input,
+ * read once (runinfo.c, guest.c, host.c) beside the capture. */
+typedef struct an_input {
 	const char *input;
-	an_hist *sched; /* every keyed request's schedule error, over all streams */
 	const char *tz; /* the reports' zone (an_settings.tz) */
 	int is_dir;
 	char path_pcap[4096];
@@ -364,30 +365,9 @@ typedef struct an_run {
 	bo_stamp_key stamp_key;
 	json_t *header;
 	uint64_t cap_dropped, cap_ifdropped;
-	int truncated;        /* the capture ended inside a record: analysed up to there */
-	bo_caprd_order order; /* its records' order in time (read sorted when they went back) */
 	char stop_reason[32];
 	int log_complete; /* an end record was found */
 	long log_bad_lines;
-	/* streams */
-	an_stream *streams;
-	int nstreams, stream_cap;
-	bo_addrmap by_target; /* target → index of its first stream: one lookup per packet */
-	bo_addrmap by_id;     /* a foreign capture's (target, kind and identifier) → stream */
-	/* Bounds (memory and time by design): what they left out is counted and reported. */
-	uint64_t streams_dropped; /* streams past AN_MAX_STREAMS, SYN streams past the SYN cap */
-	int syn_streams;
-	/* capture */
-	int linktype;
-	uint64_t packets, invalid, strays;
-	int64_t first_ts, last_ts;
-	an_announce *announces;
-	int nannounce, announce_cap;
-	struct an_mac {
-		uint8_t mac[6];
-		int target;  /* by_target's index */
-	} macs[AN_MAX_MACS]; /* each target's MAC, from its first reply */
-	int nmacs;
 	/* markers from probe.jsonl (the migration command, signals, keys) */
 	an_marker *markers;
 	int nmarkers, marker_cap;
@@ -396,19 +376,6 @@ typedef struct an_run {
 	char lab_scenario[32];
 	an_truth truth[8];
 	int ntruth;
-	/* the results (verdict.c) */
-	int verdict; /* enum an_verdict_code */
-	char reason[512];
-	int64_t resume_ts;
-	const char *resume_kind;      /* label of the announcement that marked the resume */
-	const char *resume_code;      /* its code (arp, garp, rarp, na) */
-	int main_stream, main_outage; /* -1 when none */
-	struct an_phases phases;      /* of the main outage */
-	struct an_clock_result clock; /* around the main outage, within its event's neighbours */
-	const int64_t *quarantine; /* the guest firewall's window overlapping it (WFP), or NULL */
-	an_probe_cb on_probe;      /* --csv: every probe as it is resolved */
-	void *on_probe_arg;
-	bo_stream_ctx sctx; /* the registry's view of the run */
 	/* guest.jsonl: the guest's network events on the probe's clock */
 	int have_guest;
 	int64_t guest_offset; /* probe realtime - guest realtime, least over the clock events */
@@ -451,7 +418,7 @@ typedef struct an_run {
 	int nguest_quar;
 	json_t *guest_facts[AN_MAX_GUEST_FACTS]; /* each responder's start event (records) */
 	int nguest_facts;
-	/* the hypervisor's account (host.c) */
+	/* the hypervisor's account (host.c); each migration's matched outages (an_host_match) */
 	int have_host;
 	char host_path[4200];
 	an_host_mig *host;
@@ -464,10 +431,60 @@ typedef struct an_run {
 	} host_facts[256];
 	int nhost_facts;
 	uint64_t host_bad, host_dropped; /* records unreadable, beyond AN_MAX_HOST */
+} an_input;
+
+/* The engine: the streams with their pairing rings and outage machines, the announcements,
+ * fed packet by packet (an_engine_packet; capture.c) from a file or a live capture. */
+typedef struct an_engine {
+	an_hist *sched; /* every keyed request's schedule error, over all streams */
+	an_stream *streams;
+	int nstreams, stream_cap;
+	bo_addrmap by_target; /* target → index of its first stream: one lookup per packet */
+	bo_addrmap by_id;     /* a foreign capture's (target, kind and identifier) → stream */
+	/* Bounds (memory and time by design): what they left out is counted and reported. */
+	uint64_t streams_dropped; /* streams past AN_MAX_STREAMS, SYN streams past the SYN cap */
+	int syn_streams;
+	an_probe_cb on_probe; /* --csv: every probe as it is resolved */
+	void *on_probe_arg;
+	bo_stream_ctx sctx; /* the registry's view of the run */
+	int64_t timeout;    /* the reply timeout it pairs with */
+	/* capture */
+	int linktype;
+	uint64_t packets, invalid, strays;
+	int64_t first_ts, last_ts;
+	int truncated;        /* the capture ended inside a record: analysed up to there */
+	bo_caprd_order order; /* its records' order in time (read sorted when they went back) */
+	an_announce *announces;
+	int nannounce, announce_cap;
+	struct an_mac {
+		uint8_t mac[6];
+		int target;  /* by_target's index */
+	} macs[AN_MAX_MACS]; /* each target's MAC, from its first reply */
+	int nmacs;
+} an_engine;
+
+/* The results, computed once (verdict.c, events.c) and read by every output module. */
+typedef struct an_results {
+	int verdict; /* enum an_verdict_code */
+	char reason[512];
+	int64_t resume_ts;
+	const char *resume_kind;      /* label of the announcement that marked the resume */
+	const char *resume_code;      /* its code (arp, garp, rarp, na) */
+	int main_stream, main_outage; /* -1 when none */
+	struct an_phases phases;      /* of the main outage */
+	struct an_clock_result clock; /* around the main outage, within its event's neighbours */
+	const int64_t *quarantine; /* the guest firewall's window overlapping it (WFP), or NULL */
 	/* migration events (events.c), in time order */
 	an_event *events;
 	int nevents, event_cap;
 	uint64_t event_parts_dropped; /* outages beyond AN_EVENT_PARTS in one event */
+} an_results;
+
+/* A run: its input, the engine's state after the capture, and the results. */
+typedef struct an_run {
+	an_input in;
+	an_engine eng;
+	an_results res;
 } an_run;
 
 /* A request's schedule error (capture time - its deadline), on its stream and the run's. */
@@ -487,8 +504,6 @@ int an_events(an_run *r, const an_settings *set);
  * (then *dark is what it lasted at least: its bounds' least, from the first lost probe to the
  * last), else 0. */
 int an_event_dark(const an_run *r, const an_event *e, int64_t *dark);
-/* An event's evidence as JSON: its codes, in the table's order. */
-json_t *an_evidence_json(unsigned evidence);
 /* Does a migration's verdict rest on its dark time alone (no evidence of its cause)? */
 int an_evidence_duration_alone(const an_event *e);
 /* When an event's verdict rests on its dark time alone, the words that say so and what was
@@ -513,15 +528,17 @@ int an_gate_check(const an_gates *g, const char *input, const char *target, int 
 int an_gate_run(const an_gates *g, const an_run *r);
 /* Migration events per verdict (kind AN_EV_MIGRATION only). */
 void an_event_counts(const an_run *r, int counts[AN_NVERDICTS]);
-/* report_records.c: event i as JSON (migrations[], --records); --records FILE (appended, a
- * line per migration event); --prom FILE (a Prometheus textfile, accumulating). 0 or -1. */
+/* event_json.c: what the report and the records share, as JSON: event i (migrations[],
+ * --records); a time or an id, null when 0; a text, null when ""; phases and clock fit (null
+ * when unknown); an event's evidence codes. */
 json_t *an_event_json(const an_run *r, int i);
-/* report_json.c: a time or an id as the reports write it, null when 0; a text, null when "". */
 json_t *an_json_ns(int64_t v);
 json_t *an_json_str(const char *s);
-/* report_json.c: phases and clock fit as the report writes them (null when unknown). */
 json_t *an_phases_json(const struct an_phases *p);
 json_t *an_clock_json(const struct an_clock_result *c);
+json_t *an_evidence_json(unsigned evidence);
+/* report_records.c: --records FILE (appended, a line per migration event); --prom FILE (a
+ * Prometheus textfile, accumulating). 0 or -1. */
 int an_write_records(const an_run *r, const char *path);
 int an_write_prom(const an_run *r, const char *path);
 
@@ -607,7 +624,15 @@ const an_outage *an_stream_longest(const an_stream *s);
  * bracket, so a bound contains it when the bracket and the bound overlap. */
 void an_truth_inside(const an_truth *t, const an_outage *o, int *start_in, int *end_in);
 
-/* capture.c */
+/* capture.c: the engine, fed a frame at a time (from a file, or the probe's live capture):
+ * begun with the run's context and the capture's link type; each frame in capture order (ts
+ * in ns, -1 for a damaged record: counted); advanced to capture time now (probes unanswered
+ * for the reply timeout are lost, the outages they end are closed, with their bounds); finished
+ * at the end of the input (what is left is judged as at a capture's end). */
+void an_engine_begin(an_run *r, const an_settings *set, int linktype);
+void an_engine_packet(an_run *r, int64_t ts, const uint8_t *data, uint32_t caplen);
+void an_engine_advance(an_run *r, int64_t now);
+void an_engine_finish(an_run *r);
 /* r->sctx from what the run log said (or a foreign capture's defaults). */
 void an_run_context(an_run *r);
 /* RUN's capture (r->path_pcap), in file order or sorted by time: 0, 1 when cut short (what

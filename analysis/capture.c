@@ -14,43 +14,43 @@
 
 static void announce(an_run *r, int64_t ts, int gratuitous, int rarp, int ndp, int target)
 {
-	if (r->nannounce == r->announce_cap) {
-		int cap = r->announce_cap ? r->announce_cap * 2 : 16;
+	if (r->eng.nannounce == r->eng.announce_cap) {
+		int cap = r->eng.announce_cap ? r->eng.announce_cap * 2 : 16;
 		if (cap > 1 << 20)
 			return; /* an ARP storm: keep the first million */
-		an_announce *n = realloc(r->announces, (size_t)cap * sizeof *n);
+		an_announce *n = realloc(r->eng.announces, (size_t)cap * sizeof *n);
 		if (!n)
 			return;
-		r->announces = n;
-		r->announce_cap = cap;
+		r->eng.announces = n;
+		r->eng.announce_cap = cap;
 	}
-	r->announces[r->nannounce++] = (an_announce){ts, gratuitous, rarp, ndp, target};
+	r->eng.announces[r->eng.nannounce++] = (an_announce){ts, gratuitous, rarp, ndp, target};
 }
 
 /* A reply's source MAC, learned once per target: the RARP that announces it names no address. */
 static void learn_mac(an_run *r, const bo_pkt *p, const bo_addr *target)
 {
-	if (!p->has_eth || r->nmacs >= AN_MAX_MACS)
+	if (!p->has_eth || r->eng.nmacs >= AN_MAX_MACS)
 		return;
-	int t = bo_addrmap_get(&r->by_target, target);
-	for (int i = 0; i < r->nmacs; i++)
-		if (r->macs[i].target == t)
+	int t = bo_addrmap_get(&r->eng.by_target, target);
+	for (int i = 0; i < r->eng.nmacs; i++)
+		if (r->eng.macs[i].target == t)
 			return;
-	memcpy(r->macs[r->nmacs].mac, p->eth_src, 6);
-	r->macs[r->nmacs++].target = t;
+	memcpy(r->eng.macs[r->eng.nmacs].mac, p->eth_src, 6);
+	r->eng.macs[r->eng.nmacs++].target = t;
 }
 
 static int mac_target(const an_run *r, const uint8_t *mac)
 {
-	for (int i = 0; i < r->nmacs; i++)
-		if (!memcmp(r->macs[i].mac, mac, 6))
-			return r->macs[i].target;
+	for (int i = 0; i < r->eng.nmacs; i++)
+		if (!memcmp(r->eng.macs[i].mac, mac, 6))
+			return r->eng.macs[i].target;
 	return -1;
 }
 
 static int is_target(const an_run *r, const bo_addr *a)
 {
-	return bo_addrmap_get(&r->by_target, a) >= 0;
+	return bo_addrmap_get(&r->eng.by_target, a) >= 0;
 }
 
 static uint16_t bswap16(uint16_t v)
@@ -113,7 +113,7 @@ static void on_foreign(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, 
 /* A run of ours: the registry's matchers name stream and sequence, verified with the key. */
 static void on_hit(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, int64_t timeout)
 {
-	if (!r->have_log) {
+	if (!r->in.have_log) {
 		on_foreign(r, h, p, ts, timeout);
 		return;
 	}
@@ -123,12 +123,12 @@ static void on_hit(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, int6
 	}
 	an_stream *s = an_stream_for_hit(r, h);
 	if (!s) {
-		r->strays += stray(r, h);
+		r->eng.strays += stray(r, h);
 		return;
 	}
 	if (!h->reply) {
 		if (h->tagged)
-			an_sched_add(r, s, ts - (bo_time_clamp(h->deadline) + r->mono_to_real));
+			an_sched_add(r, s, ts - (bo_time_clamp(h->deadline) + r->in.mono_to_real));
 		an_stream_request(s, h->seq, ts, timeout);
 		if (h->tagged)
 			an_stream_schedule(s, r, h->seq, bo_time_clamp(h->deadline));
@@ -143,12 +143,12 @@ static void on_hit(an_run *r, const bo_hit *h, const bo_pkt *p, int64_t ts, int6
  * registry's hits. */
 static void on_packet(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 {
-	if (p->l4 == BO_L4_TCP && r->have_log && !(p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST))) {
+	if (p->l4 == BO_L4_TCP && r->in.have_log && !(p->tcp_flags & (BO_TCP_SYN | BO_TCP_RST))) {
 		an_on_frames(r, p, ts, timeout);
 		return;
 	}
 	bo_hit hits[2]; /* frames, the only kind with many a packet, are reassembled above */
-	int n = bo_stream_match(&r->sctx, p, hits, 2);
+	int n = bo_stream_match(&r->eng.sctx, p, hits, 2);
 	for (int i = 0; i < n; i++)
 		on_hit(r, &hits[i], p, ts, timeout);
 }
@@ -156,12 +156,81 @@ static void on_packet(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 void an_run_context(an_run *r)
 {
 	/* A foreign capture: tags are read without a key, SYNs to any port count. */
-	r->sctx =
-	        (bo_stream_ctx){.key = r->have_log ? &r->key : NULL,
-	                        .run_id = r->run_id,
-	                        .stamp_key = r->stamp_auth ? &r->stamp_key : NULL,
-	                        .stamp_port = r->stamp_port ? r->stamp_port : BO_PORT_STAMP_DEFAULT,
-	                        .tcp_port = r->have_log ? r->tcp_port : 0};
+	r->eng.sctx = (bo_stream_ctx){.key = r->in.have_log ? &r->in.key : NULL,
+	                              .run_id = r->in.run_id,
+	                              .stamp_key = r->in.stamp_auth ? &r->in.stamp_key : NULL,
+	                              .stamp_port = r->in.stamp_port ? r->in.stamp_port
+	                                                             : BO_PORT_STAMP_DEFAULT,
+	                              .tcp_port = r->in.have_log ? r->in.tcp_port : 0};
+}
+
+/* Every packet of the capture, in the reader's order. In file order, a record more than
+ * BO_CAPRD_STEP earlier than the one before (rotated files joined the wrong way round) stops
+ * the pass when the input can be read again sorted: AN_CAPTURE_UNORDERED. */
+void an_engine_begin(an_run *r, const an_settings *set, int linktype)
+{
+	an_run_context(r);
+	r->eng.linktype = linktype;
+	r->eng.timeout = set->reply_timeout  ? set->reply_timeout
+	                 : r->in.log_timeout ? r->in.log_timeout
+	                                     : BO_NS_PER_S;
+}
+
+/* The reply timeout a stream's probes wait: a byte stream's frames are held and resent by TCP,
+ * lost only when never echoed. */
+static int64_t stream_timeout(const an_run *r, const an_stream *s)
+{
+	return (s->desc->flags & BO_STREAM_BYTES) && r->eng.timeout < AN_FRAMES_TIMEOUT
+	               ? AN_FRAMES_TIMEOUT
+	               : r->eng.timeout;
+}
+
+void an_engine_packet(an_run *r, int64_t ts, const uint8_t *data, uint32_t caplen)
+{
+	r->eng.packets++;
+	if (ts < 0) {
+		r->eng.invalid++;
+		return;
+	}
+	if (!r->eng.first_ts || ts < r->eng.first_ts)
+		r->eng.first_ts = ts;
+	if (ts > r->eng.last_ts)
+		r->eng.last_ts = ts;
+	bo_pkt p;
+	if (bo_pkt_parse(r->eng.linktype, data, caplen, &p) != 0) {
+		r->eng.invalid++;
+		return;
+	}
+	int64_t timeout = r->eng.timeout;
+	switch (p.l4) {
+	case BO_L4_ICMP6:
+		if (p.icmp_type == 136 && is_target(r, &p.src)) /* its S flag: solicited */
+			announce(r, ts, !(p.icmp_id & 0x4000), 0, 1,
+			         bo_addrmap_get(&r->eng.by_target, &p.src));
+		else
+			on_packet(r, &p, ts, timeout);
+		break;
+	case BO_L4_ARP:
+		if (p.rarp ? mac_target(r, p.arp_sha) >= 0 : is_target(r, &p.arp_spa))
+			announce(r, ts, !p.rarp && bo_addr_eq(&p.arp_spa, &p.arp_tpa), p.rarp, 0,
+			         p.rarp ? mac_target(r, p.arp_sha)
+			                : bo_addrmap_get(&r->eng.by_target, &p.arp_spa));
+		break;
+	default: on_packet(r, &p, ts, timeout);
+	}
+}
+
+void an_engine_advance(an_run *r, int64_t now)
+{
+	for (int i = 0; i < r->eng.nstreams; i++)
+		an_stream_advance(&r->eng.streams[i], now, stream_timeout(r, &r->eng.streams[i]));
+}
+
+void an_engine_finish(an_run *r)
+{
+	for (int i = 0; i < r->eng.nstreams; i++)
+		an_stream_finish(&r->eng.streams[i], r->eng.last_ts,
+		                 stream_timeout(r, &r->eng.streams[i]));
 }
 
 /* Every packet of the capture, in the reader's order. In file order, a record more than
@@ -170,11 +239,7 @@ void an_run_context(an_run *r)
 static int read_packets(an_run *r, bo_caprd *c, int can_sort, const an_settings *set, char *err,
                         size_t errlen)
 {
-	an_run_context(r);
-	r->linktype = bo_caprd_linktype(c);
-	int64_t timeout = set->reply_timeout ? set->reply_timeout
-	                  : r->log_timeout   ? r->log_timeout
-	                                     : BO_NS_PER_S;
+	an_engine_begin(r, set, bo_caprd_linktype(c));
 	struct pcap_pkthdr *h;
 	const u_char *data;
 	int rc, truncated = 0;
@@ -188,56 +253,21 @@ static int read_packets(an_run *r, bo_caprd *c, int can_sort, const an_settings 
 		 * int64 arithmetic of the windows) is a damaged record: counted, not read. (The
 		 * seconds are 32 bits wide on Windows.) */
 		int64_t ts = bo_caprd_ts(h);
-		r->packets++;
-		if (ts < 0) {
-			r->invalid++;
-			continue;
-		}
-		if (can_sort && r->last_ts && ts < r->last_ts - BO_CAPRD_STEP) {
+		if (can_sort && ts >= 0 && r->eng.last_ts && ts < r->eng.last_ts - BO_CAPRD_STEP) {
 			bo_caprd_close(c);
 			return AN_CAPTURE_UNORDERED;
 		}
-		if (!r->first_ts || ts < r->first_ts)
-			r->first_ts = ts;
-		if (ts > r->last_ts)
-			r->last_ts = ts;
-		bo_pkt p;
-		if (bo_pkt_parse(r->linktype, data, h->caplen, &p) != 0) {
-			r->invalid++;
-			continue;
-		}
-		switch (p.l4) {
-		case BO_L4_ICMP6:
-			if (p.icmp_type == 136 && is_target(r, &p.src)) /* its S flag: solicited */
-				announce(r, ts, !(p.icmp_id & 0x4000), 0, 1,
-				         bo_addrmap_get(&r->by_target, &p.src));
-			else
-				on_packet(r, &p, ts, timeout);
-			break;
-		case BO_L4_ARP:
-			if (p.rarp ? mac_target(r, p.arp_sha) >= 0 : is_target(r, &p.arp_spa))
-				announce(r, ts, !p.rarp && bo_addr_eq(&p.arp_spa, &p.arp_tpa),
-				         p.rarp, 0,
-				         p.rarp ? mac_target(r, p.arp_sha)
-				                : bo_addrmap_get(&r->by_target, &p.arp_spa));
-			break;
-		default: on_packet(r, &p, ts, timeout);
-		}
+		an_engine_packet(r, ts, data, h->caplen);
 	}
-	bo_caprd_order_get(c, &r->order);
+	bo_caprd_order_get(c, &r->eng.order);
 	bo_caprd_close(c);
-	for (int i = 0; i < r->nstreams; i++)
-		an_stream_finish(&r->streams[i], r->last_ts,
-		                 (r->streams[i].desc->flags & BO_STREAM_BYTES) &&
-		                                 timeout < AN_FRAMES_TIMEOUT
-		                         ? AN_FRAMES_TIMEOUT
-		                         : timeout);
+	an_engine_finish(r);
 	return truncated ? 1 : 0;
 }
 
 int an_read_capture(an_run *r, const an_settings *set, int sort, char *err, size_t errlen)
 {
-	const char *paths[1] = {r->path_pcap};
+	const char *paths[1] = {r->in.path_pcap};
 	bo_caprd *c;
 	if (bo_caprd_open(&c, paths, 1, sort, err, errlen) != 0)
 		return -1;

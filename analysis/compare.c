@@ -136,10 +136,10 @@ static int summarize(const char *input, int group, const an_settings *set, const
 	int rc = an_load(&r, input, set, key, NULL, NULL);
 	if (rc == 0) {
 		const char *host = json_string_value(
-		        json_object_get(json_object_get(r.header, "system"), "hostname"));
+		        json_object_get(json_object_get(r.in.header, "system"), "hostname"));
 		int events = 0;
-		for (int i = 0; i < r.nevents; i++) {
-			const an_event *e = &r.events[i];
+		for (int i = 0; i < r.res.nevents; i++) {
+			const an_event *e = &r.res.events[i];
 			if (e->kind != AN_EV_MIGRATION)
 				continue;
 			cmp_run *sm = add_sample(out, group);
@@ -147,15 +147,15 @@ static int summarize(const char *input, int group, const an_settings *set, const
 				break;
 			events++;
 			sm->input = input, sm->event = i + 1, sm->verdict = e->j.verdict;
-			sm->fixed = e->host >= 0 ? r.host[e->host].to_fixed : -1;
+			sm->fixed = e->host >= 0 ? r.in.host[e->host].to_fixed : -1;
 			snprintf(sm->target, sizeof sm->target, "%s",
-			         r.streams[e->stream0].target_str);
+			         r.eng.streams[e->stream0].target_str);
 			const char *from, *dest;
 			an_event_hosts(&r, e, &from, &dest);
 			bo_text_clean(sm->dest, sizeof sm->dest, dest);
 			bo_text_clean(sm->host, sizeof sm->host, host ? host : "");
 			for (int k = 0; k < e->nparts; k++) {
-				const an_stream *st = &r.streams[e->parts[k].stream];
+				const an_stream *st = &r.eng.streams[e->parts[k].stream];
 				int64_t d = st->outages[e->parts[k].outage].duration;
 				int n = name_index(c, st->desc);
 				if (n >= 0 && d > sm->per_stream[n])
@@ -166,14 +166,14 @@ static int summarize(const char *input, int group, const an_settings *set, const
 		}
 		cmp_run *sm = events ? NULL : add_sample(out, group);
 		if (sm) { /* no migration seen: the run as one sample */
-			sm->input = input, sm->verdict = r.verdict;
+			sm->input = input, sm->verdict = r.res.verdict;
 			sm->fixed = -1;
 			snprintf(sm->target, sizeof sm->target, "%s",
-			         r.nstreams ? r.streams[0].target_str : "");
+			         r.eng.nstreams ? r.eng.streams[0].target_str : "");
 			bo_text_clean(sm->host, sizeof sm->host, host ? host : "");
-			for (int i = 0; i < r.nstreams; i++) {
-				int n = name_index(c, r.streams[i].desc);
-				const an_outage *o = an_stream_longest(&r.streams[i]);
+			for (int i = 0; i < r.eng.nstreams; i++) {
+				int n = name_index(c, r.eng.streams[i].desc);
+				const an_outage *o = an_stream_longest(&r.eng.streams[i]);
 				int64_t d = o ? o->duration : 0;
 				if (n >= 0 && d > sm->per_stream[n])
 					sm->per_stream[n] = d;

@@ -65,24 +65,25 @@ int an_gate_run(const an_gates *g, const an_run *r)
 	if (!g->nfail && !g->max_blackout)
 		return 0;
 	int failed = 0, events = 0;
-	for (int i = 0; i < r->nevents; i++) {
-		const an_event *e = &r->events[i];
+	for (int i = 0; i < r->res.nevents; i++) {
+		const an_event *e = &r->res.events[i];
 		if (e->kind != AN_EV_MIGRATION)
 			continue;
 		events++;
 		int64_t dark;
 		int open = an_event_dark(r, e, &dark);
-		failed |= an_gate_check(g, r->input, r->streams[e->stream0].target_str, i + 1,
-		                        e->j.verdict, dark, open);
+		failed |= an_gate_check(g, r->in.input, r->eng.streams[e->stream0].target_str,
+		                        i + 1, e->j.verdict, dark, open);
 	}
 	if (!events) { /* no migration: the run's own verdict */
 		const an_outage *o = an_main_outage(r);
 		int open = o && !o->next_ok;
 		int64_t dark = !o ? 0 : open ? o->dmin : o->duration;
-		failed |= an_gate_check(g, r->input,
-		                        r->main_stream >= 0 ? r->streams[r->main_stream].target_str
-		                                            : "",
-		                        0, r->verdict, dark, open);
+		failed |= an_gate_check(g, r->in.input,
+		                        r->res.main_stream >= 0
+		                                ? r->eng.streams[r->res.main_stream].target_str
+		                                : "",
+		                        0, r->res.verdict, dark, open);
 	}
 	return failed;
 }

@@ -36,7 +36,7 @@ static an_outage *outage_of(an_stream *s, uint32_t seq)
 static an_stream *arrival_probe(an_run *r, json_t *o, const bo_addr *target, uint32_t *seq)
 {
 	if (json_object_get(o, "stream")) {
-		if ((uint32_t)bo_json_int(o, "run", 0) != r->run_id)
+		if ((uint32_t)bo_json_int(o, "run", 0) != r->in.run_id)
 			return NULL;
 		*seq = (uint32_t)bo_json_int(o, "pseq", 0);
 		const bo_stream_desc *d = bo_stream_by_wire((uint8_t)bo_json_int(o, "stream", 0));
@@ -48,9 +48,9 @@ static an_stream *arrival_probe(an_run *r, json_t *o, const bo_addr *target, uin
 	}
 	if (json_object_get(o, "isn")) {
 		an_stream *s = an_stream_of_kind(r, target, BO_MATCH_SYN);
-		if (s &&
-		    bo_syn_seq(&r->key, target, r->run_id, (uint16_t)bo_json_int(o, "sport", 0),
-		               (uint32_t)bo_json_int(o, "isn", 0), seq) == 0)
+		if (s && bo_syn_seq(&r->in.key, target, r->in.run_id,
+		                    (uint16_t)bo_json_int(o, "sport", 0),
+		                    (uint32_t)bo_json_int(o, "isn", 0), seq) == 0)
 			return s;
 	}
 	return NULL;
@@ -94,7 +94,7 @@ static void wfp_keep(an_run *r, struct wfp_drops *w, const json_t *o, const bo_a
 	for (int k = BO_TRANSPORT_ICMP; k <= BO_TRANSPORT_TCP && !t; k++)
 		if (!strcmp(bo_transport_name((enum bo_transport)k), proto))
 			t = (uint8_t)k;
-	r->guest_fw_drops++;
+	r->in.guest_fw_drops++;
 	if (!t || !at)
 		return;
 	if (w->n == w->cap) {
@@ -117,14 +117,14 @@ static void wfp_keep(an_run *r, struct wfp_drops *w, const json_t *o, const bo_a
  * accounted for takes it. */
 static void wfp_match(an_run *r, struct wfp_drops *w)
 {
-	r->guest_wfp_unmatched = w->beyond;
+	r->in.guest_wfp_unmatched = w->beyond;
 	for (size_t i = 0; i < w->n; i++) {
 		struct wfp_drop *d = &w->v[i];
-		d->at += r->guest_offset;
+		d->at += r->in.guest_offset;
 		an_outage *best = NULL;
-		for (int s = bo_addrmap_get(&r->by_target, &d->target); s >= 0;
-		     s = r->streams[s].next_same) {
-			an_stream *st = &r->streams[s];
+		for (int s = bo_addrmap_get(&r->eng.by_target, &d->target); s >= 0;
+		     s = r->eng.streams[s].next_same) {
+			an_stream *st = &r->eng.streams[s];
 			if (st->desc->transport != d->transport)
 				continue;
 			uint16_t port = d->transport == BO_TRANSPORT_UDP   ? st->inst.stamp_port
@@ -144,7 +144,7 @@ static void wfp_match(an_run *r, struct wfp_drops *w)
 			}
 		}
 		if (!best) {
-			r->guest_wfp_unmatched++;
+			r->in.guest_wfp_unmatched++;
 			continue;
 		}
 		best->fw_dropped++;
@@ -155,7 +155,7 @@ static void wfp_match(an_run *r, struct wfp_drops *w)
 int an_read_guest(an_run *r)
 {
 	char path[4200];
-	snprintf(path, sizeof path, "%s/guest.jsonl", r->input);
+	snprintf(path, sizeof path, "%s/guest.jsonl", r->in.input);
 	FILE *f = bo_fs_open_regular(path);
 	if (!f) {
 		if (errno != ENOENT) /* there, but a link to a device, a FIFO, unreadable */
@@ -172,14 +172,14 @@ int an_read_guest(an_run *r)
 	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
 		if (rc < 0)
 			continue;
-		r->guest_events++;
+		r->in.guest_events++;
 		int64_t guest = bo_json_time(o, "realtime_ns");
 		int64_t probe = bo_json_time(o, "probe_realtime_ns");
 		/* The least (arrival - event) is the offset plus the channel's shortest delay: the
 		 * events replayed after a reconnect, held in the journal, arrive late and say
 		 * nothing. */
-		if (guest && probe && (!have_offset || probe - guest < r->guest_offset)) {
-			r->guest_offset = probe - guest;
+		if (guest && probe && (!have_offset || probe - guest < r->in.guest_offset)) {
+			r->in.guest_offset = probe - guest;
 			have_offset = 1;
 		}
 		const char *type = bo_json_str(o, "type", "");
@@ -188,7 +188,7 @@ int an_read_guest(an_run *r)
 		an_stream *st;
 		an_outage *out;
 		if (!strcmp(type, "arrival")) {
-			r->guest_arrivals++;
+			r->in.guest_arrivals++;
 			if (bo_addr_parse(bo_json_str(o, "target", ""), &target) == 0 &&
 			    (st = arrival_probe(r, o, &target, &seq)) &&
 			    (out = outage_of(st, seq))) {
@@ -203,42 +203,42 @@ int an_read_guest(an_run *r)
 		/* The guest firewall's own account of a drop (--fw-log): which lost probe it
 		 * was, proven, beside the capture's arrivals. */
 		if (!strcmp(type, "fw-drop")) {
-			r->guest_fw_drops++;
+			r->in.guest_fw_drops++;
 			if (bo_addr_parse(bo_json_str(o, "target", ""), &target) == 0 &&
 			    (st = arrival_probe(r, o, &target, &seq)) && (out = outage_of(st, seq)))
 				out->fw_dropped++;
 		}
 		if (!strcmp(type, "start") &&
 		    !strncmp(bo_json_str(o, "firewall_drops", ""), "NFLOG", 5))
-			r->have_fwlog = 1;
+			r->in.have_fwlog = 1;
 		/* Each responder's start: what it is and what it found, for the records. */
-		if (!strcmp(type, "start") && r->nguest_facts < AN_MAX_GUEST_FACTS) {
+		if (!strcmp(type, "start") && r->in.nguest_facts < AN_MAX_GUEST_FACTS) {
 			json_t *facts = json_deep_copy(o);
 			const char *drop[] = {"seq", "mono_ns", "probe_realtime_ns", "type"};
 			for (size_t i = 0; facts && i < sizeof drop / sizeof drop[0]; i++)
 				json_object_del(facts, drop[i]);
 			if (facts)
-				r->guest_facts[r->nguest_facts++] = facts;
+				r->in.guest_facts[r->in.nguest_facts++] = facts;
 		}
-		if (!strcmp(type, "capture-lost") && guest && r->nguest_gap < 16)
-			gap[r->nguest_gap][0] = guest, gap[r->nguest_gap][1] = 0;
-		if (!strcmp(type, "capture-back") && guest && r->nguest_gap < 16)
-			gap[r->nguest_gap++][1] = guest;
+		if (!strcmp(type, "capture-lost") && guest && r->in.nguest_gap < 16)
+			gap[r->in.nguest_gap][0] = guest, gap[r->in.nguest_gap][1] = 0;
+		if (!strcmp(type, "capture-back") && guest && r->in.nguest_gap < 16)
+			gap[r->in.nguest_gap++][1] = guest;
 		bo_addr who;
 		int have_who = bo_addr_parse(bo_json_str(o, "target", ""), &who) == 0;
 		/* a network event; on Windows also Hyper-V Netvsc's 14, the indication itself */
 		int netvsc = !strcmp(type, "netvsc") && bo_json_int(o, "id", 0) == 14;
-		if ((netvsc || !strcmp(type, "net")) && guest && r->nguest_net < 256) {
-			r->guest_net_target[r->nguest_net] = have_who ? who : (bo_addr){0};
-			r->guest_net_netvsc[r->nguest_net] = (uint8_t)netvsc;
-			r->guest_net_link[r->nguest_net] =
+		if ((netvsc || !strcmp(type, "net")) && guest && r->in.nguest_net < 256) {
+			r->in.guest_net_target[r->in.nguest_net] = have_who ? who : (bo_addr){0};
+			r->in.guest_net_netvsc[r->in.nguest_net] = (uint8_t)netvsc;
+			r->in.guest_net_link[r->in.nguest_net] =
 			        (uint8_t)(netvsc || !strcmp(bo_json_str(o, "what", ""), "link"));
-			net[r->nguest_net++] = guest;
+			net[r->in.nguest_net++] = guest;
 		}
 		/* The network classified anew (Windows): what ends a normal quarantine */
 		if ((!strcmp(type, "netprofile") || !strcmp(type, "fwprofile")) && guest &&
-		    have_who && r->nguest_profiles < 64) {
-			struct an_guest_profile *p = &r->guest_profiles[r->nguest_profiles++];
+		    have_who && r->in.nguest_profiles < 64) {
+			struct an_guest_profile *p = &r->in.guest_profiles[r->in.nguest_profiles++];
 			p->target = who;
 			p->at = guest; /* the guest's clock until the end */
 			profile_text(o, type, p->what, sizeof p->what);
@@ -251,10 +251,10 @@ int an_read_guest(an_run *r)
 		if (!strcmp(type, "start") &&
 		    !strncmp(bo_json_str(json_object_get(o, "system"), "wfp_drops", ""), "watching",
 		             8))
-			r->have_fwlog = 1;
+			r->in.have_fwlog = 1;
 		/* Hyper-V's KVP host name changed: where the VM ran, and where it runs now */
-		if (!strcmp(type, "host") && guest && have_who && r->nguest_hosts < 64) {
-			struct an_guest_host *h = &r->guest_hosts[r->nguest_hosts++];
+		if (!strcmp(type, "host") && guest && have_who && r->in.nguest_hosts < 64) {
+			struct an_guest_host *h = &r->in.guest_hosts[r->in.nguest_hosts++];
 			h->target = who;
 			h->at = guest; /* the guest's clock until the end */
 			bo_json_text(o, "host", "", h->host, sizeof h->host);
@@ -263,23 +263,25 @@ int an_read_guest(an_run *r)
 		/* how far each target's account goes (on the guest's clock until the end) */
 		if (have_who && guest) {
 			int k = 0;
-			while (k < r->nguest_seen && !bo_addr_eq(&r->guest_seen[k].target, &who))
+			while (k < r->in.nguest_seen &&
+			       !bo_addr_eq(&r->in.guest_seen[k].target, &who))
 				k++;
-			if (k == r->nguest_seen && k < AN_MAX_GUEST_FACTS)
-				r->guest_seen[r->nguest_seen++] = (struct an_guest_seen){who, 0};
-			if (k < r->nguest_seen && guest > r->guest_seen[k].last)
-				r->guest_seen[k].last = guest;
+			if (k == r->in.nguest_seen && k < AN_MAX_GUEST_FACTS)
+				r->in.guest_seen[r->in.nguest_seen++] =
+				        (struct an_guest_seen){who, 0};
+			if (k < r->in.nguest_seen && guest > r->in.guest_seen[k].last)
+				r->in.guest_seen[k].last = guest;
 		}
 		/* Windows: an interface's unquarantine filters (one per WFP layer) deleted together
 		 * start a quarantine; added back, end it. */
-		if (!strcmp(type, "wfp") && guest && r->nguest_quar < 8 &&
+		if (!strcmp(type, "wfp") && guest && r->in.nguest_quar < 8 &&
 		    !strcmp(bo_json_str(o, "kind", ""), "unquarantine")) {
 			const char *op = bo_json_str(o, "op", "");
 			if (!strcmp(op, "del") && !in_quar) {
-				quar[r->nguest_quar][0] = guest, quar[r->nguest_quar][1] = 0;
+				quar[r->in.nguest_quar][0] = guest, quar[r->in.nguest_quar][1] = 0;
 				in_quar = 1;
 			} else if (!strcmp(op, "add") && in_quar) {
-				quar[r->nguest_quar++][1] = guest;
+				quar[r->in.nguest_quar++][1] = guest;
 				in_quar = 0;
 			}
 		}
@@ -287,46 +289,46 @@ int an_read_guest(an_run *r)
 	}
 	fclose(f);
 	if (in_quar)
-		r->nguest_quar++; /* still in quarantine when the run ended */
-	r->have_guest = have_offset;
-	for (int i = 0; i < r->nguest_quar; i++)
+		r->in.nguest_quar++; /* still in quarantine when the run ended */
+	r->in.have_guest = have_offset;
+	for (int i = 0; i < r->in.nguest_quar; i++)
 		for (int k = 0; k < 2; k++)
-			r->guest_quar[i][k] = quar[i][k] ? quar[i][k] + r->guest_offset : 0;
-	for (int i = 0; i < r->nguest_net; i++)
-		r->guest_net[i] = net[i] + r->guest_offset;
-	for (int i = 0; i < r->nguest_hosts; i++)
-		r->guest_hosts[i].at += r->guest_offset;
-	for (int i = 0; i < r->nguest_profiles; i++)
-		r->guest_profiles[i].at += r->guest_offset;
+			r->in.guest_quar[i][k] = quar[i][k] ? quar[i][k] + r->in.guest_offset : 0;
+	for (int i = 0; i < r->in.nguest_net; i++)
+		r->in.guest_net[i] = net[i] + r->in.guest_offset;
+	for (int i = 0; i < r->in.nguest_hosts; i++)
+		r->in.guest_hosts[i].at += r->in.guest_offset;
+	for (int i = 0; i < r->in.nguest_profiles; i++)
+		r->in.guest_profiles[i].at += r->in.guest_offset;
 	if (have_offset)
 		wfp_match(r, &wd);
 	free(wd.v);
-	for (int i = 0; i < r->nguest_seen; i++)
-		r->guest_seen[i].last += r->guest_offset;
-	for (int i = 0; i < r->nguest_gap; i++)
+	for (int i = 0; i < r->in.nguest_seen; i++)
+		r->in.guest_seen[i].last += r->in.guest_offset;
+	for (int i = 0; i < r->in.nguest_gap; i++)
 		for (int k = 0; k < 2; k++)
-			r->guest_gap[i][k] = gap[i][k] + r->guest_offset;
-	for (int i = 0; i < r->nstreams; i++)
-		for (int k = 0; k < r->streams[i].noutages; k++) {
-			an_outage *x = &r->streams[i].outages[k];
+			r->in.guest_gap[i][k] = gap[i][k] + r->in.guest_offset;
+	for (int i = 0; i < r->eng.nstreams; i++)
+		for (int k = 0; k < r->eng.streams[i].noutages; k++) {
+			an_outage *x = &r->eng.streams[i].outages[k];
 			if (x->first_arrival)
-				x->first_arrival += r->guest_offset;
+				x->first_arrival += r->in.guest_offset;
 			/* only its edges arrived (an_attribution): nothing reached the guest
 			 * again inside it, so no phase starts there */
 			if (x->arrived == x->edge_arrived && x->lost > AN_EDGE_LOST)
 				x->first_arrival = 0;
 		}
 	if (!have_offset)
-		r->nguest_net = r->nguest_quar = 0;
+		r->in.nguest_net = r->in.nguest_quar = 0;
 	return 0;
 }
 
 const int64_t *an_guest_quarantine(const an_run *r, int64_t from, int64_t to)
 {
-	for (int i = 0; i < r->nguest_quar; i++)
-		if (r->guest_quar[i][0] <= to &&
-		    (!r->guest_quar[i][1] || r->guest_quar[i][1] >= from))
-			return r->guest_quar[i];
+	for (int i = 0; i < r->in.nguest_quar; i++)
+		if (r->in.guest_quar[i][0] <= to &&
+		    (!r->in.guest_quar[i][1] || r->in.guest_quar[i][1] >= from))
+			return r->in.guest_quar[i];
 	return NULL;
 }
 
@@ -338,7 +340,7 @@ const char *const an_attribution_names[AN_NATTRS] = {
 
 int an_attribution(const an_run *r, const an_stream *s, const an_outage *o)
 {
-	if (!r->have_guest || !r->guest_arrivals || (s->desc->flags & BO_STREAM_BYTES))
+	if (!r->in.have_guest || !r->in.guest_arrivals || (s->desc->flags & BO_STREAM_BYTES))
 		return AN_ATTR_NONE; /* no events, the guest's capture not running, or tcp-est
 		                      * (whose frames are held up and resent by TCP, not lost) */
 	/* None, or only a probe or two at its edges: those were in flight as the path broke or
@@ -355,9 +357,9 @@ int an_attribution(const an_run *r, const an_stream *s, const an_outage *o)
 int64_t an_guest_blind(const an_run *r, int64_t from, int64_t to)
 {
 	int64_t sum = 0;
-	for (int i = 0; i < r->nguest_gap; i++) {
-		int64_t a = r->guest_gap[i][0] > from ? r->guest_gap[i][0] : from;
-		int64_t b = r->guest_gap[i][1] < to ? r->guest_gap[i][1] : to;
+	for (int i = 0; i < r->in.nguest_gap; i++) {
+		int64_t a = r->in.guest_gap[i][0] > from ? r->in.guest_gap[i][0] : from;
+		int64_t b = r->in.guest_gap[i][1] < to ? r->in.guest_gap[i][1] : to;
 		sum += b > a ? b - a : 0;
 	}
 	return sum;

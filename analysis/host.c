@@ -32,18 +32,18 @@
 
 static int add(an_run *r, const an_host_mig *m)
 {
-	if (r->nhost >= AN_MAX_HOST) {
-		r->host_dropped++;
+	if (r->in.nhost >= AN_MAX_HOST) {
+		r->in.host_dropped++;
 		return 0;
 	}
-	if (r->nhost == r->host_cap) {
-		int cap = r->host_cap ? r->host_cap * 2 : 16;
-		an_host_mig *n = realloc(r->host, (size_t)cap * sizeof *n);
+	if (r->in.nhost == r->in.host_cap) {
+		int cap = r->in.host_cap ? r->in.host_cap * 2 : 16;
+		an_host_mig *n = realloc(r->in.host, (size_t)cap * sizeof *n);
 		if (!n)
 			return BO_ENOMEM;
-		r->host = n, r->host_cap = cap;
+		r->in.host = n, r->in.host_cap = cap;
 	}
-	r->host[r->nhost++] = *m;
+	r->in.host[r->in.nhost++] = *m;
 	return 0;
 }
 
@@ -66,9 +66,9 @@ static int64_t dur(const json_t *o, const char *key)
  * Server 2016's line, any later line) and the value being 0. */
 static void host_fact(an_run *r, const json_t *o)
 {
-	if (r->nhost_facts == (int)(sizeof r->host_facts / sizeof r->host_facts[0]))
+	if (r->in.nhost_facts == (int)(sizeof r->in.host_facts / sizeof r->in.host_facts[0]))
 		return;
-	struct an_host_fact *h = &r->host_facts[r->nhost_facts];
+	struct an_host_fact *h = &r->in.host_facts[r->in.nhost_facts];
 	bo_json_text(o, "host", "", h->host, sizeof h->host);
 	if (!h->host[0])
 		return;
@@ -82,7 +82,7 @@ static void host_fact(an_run *r, const json_t *o)
 		h->fixed = ok && (major > 14393 || (major == 14393 && ubr >= 2395)) &&
 		           bo_json_int(o, "send_lm_network_change_indication", 1) == 0;
 	}
-	r->nhost_facts++;
+	r->in.nhost_facts++;
 }
 
 static void from_line(an_run *r, const json_t *o)
@@ -109,7 +109,7 @@ static void from_line(an_run *r, const json_t *o)
 	m.downtime = dur(o, "downtime_ns");
 	m.total = dur(o, "total_ns");
 	if (!m.stop && !m.end) {
-		r->host_bad++; /* no time to place it by */
+		r->in.host_bad++; /* no time to place it by */
 		return;
 	}
 	add(r, &m);
@@ -191,7 +191,7 @@ static void from_hyperv(an_run *r, const json_t *ev)
 	m.downtime = seconds(json_object_get(json_array_get(props, 1), "Value"));
 	m.end = ps_time(json_object_get(ev, "TimeCreated"));
 	if (!m.end || m.downtime < 0) {
-		r->host_bad++;
+		r->in.host_bad++;
 		return;
 	}
 	add(r, &m);
@@ -201,7 +201,7 @@ static void parse_hyperv(an_run *r, const char *buf, size_t len)
 {
 	json_t *doc = json_loadb(buf, len, 0, NULL);
 	if (!doc) {
-		r->host_bad++;
+		r->in.host_bad++;
 		return;
 	}
 	if (json_is_object(doc)) {
@@ -250,14 +250,14 @@ int an_host_parse(an_run *r, const char *buf, size_t len)
 		i += n + 1;
 	}
 	if (!objects && bad) {
-		int nb = r->nhost;
-		uint64_t hb = r->host_bad;
+		int nb = r->in.nhost;
+		uint64_t hb = r->in.host_bad;
 		parse_hyperv(r, buf, len);
-		if (r->nhost > nb)
+		if (r->in.nhost > nb)
 			return 0;
-		r->host_bad = hb;
+		r->in.host_bad = hb;
 	}
-	r->host_bad += bad;
+	r->in.host_bad += bad;
 	return 0;
 }
 
@@ -266,9 +266,9 @@ int an_read_host(an_run *r, const char *path)
 	char def[4200];
 	int given = path != NULL;
 	if (!path) {
-		if (!r->is_dir)
+		if (!r->in.is_dir)
 			return 0;
-		snprintf(def, sizeof def, "%s/host.jsonl", r->input);
+		snprintf(def, sizeof def, "%s/host.jsonl", r->in.input);
 		path = def;
 	}
 	FILE *f = bo_fs_open_regular(path);
@@ -295,15 +295,15 @@ int an_read_host(an_run *r, const char *path)
 		        path);
 		rc = -1;
 	} else {
-		snprintf(r->host_path, sizeof r->host_path, "%s", path);
-		r->have_host = 1;
-		if (r->host_bad || r->host_dropped)
+		snprintf(r->in.host_path, sizeof r->in.host_path, "%s", path);
+		r->in.have_host = 1;
+		if (r->in.host_bad || r->in.host_dropped)
 			fprintf(stderr,
 			        "blackout-analyze: warning: %s: %llu records unreadable, %llu "
 			        "beyond "
 			        "%d not read\n",
-			        path, (unsigned long long)r->host_bad,
-			        (unsigned long long)r->host_dropped, AN_MAX_HOST);
+			        path, (unsigned long long)r->in.host_bad,
+			        (unsigned long long)r->in.host_dropped, AN_MAX_HOST);
 	}
 	free(buf);
 	return rc;
@@ -340,17 +340,18 @@ static int match(const an_stream *s, const an_host_mig *m)
 
 void an_host_match(an_run *r)
 {
-	for (int i = 0; i < r->nhost; i++) { /* the destination's fix, where its facts are known */
-		an_host_mig *m = &r->host[i];
+	for (int i = 0; i < r->in.nhost;
+	     i++) { /* the destination's fix, where its facts are known */
+		an_host_mig *m = &r->in.host[i];
 		m->to_fixed = -1;
-		for (int k = 0; k < r->nhost_facts && m->to_host[0]; k++)
-			if (!strcmp(r->host_facts[k].host, m->to_host))
-				m->to_fixed = r->host_facts[k].fixed;
+		for (int k = 0; k < r->in.nhost_facts && m->to_host[0]; k++)
+			if (!strcmp(r->in.host_facts[k].host, m->to_host))
+				m->to_fixed = r->in.host_facts[k].fixed;
 	}
-	for (int i = 0; i < r->nhost; i++) {
-		an_host_mig *m = &r->host[i];
-		for (int k = 0; k < r->nstreams && k < AN_HOST_STREAMS; k++) {
-			const an_stream *s = &r->streams[k];
+	for (int i = 0; i < r->in.nhost; i++) {
+		an_host_mig *m = &r->in.host[i];
+		for (int k = 0; k < r->eng.nstreams && k < AN_HOST_STREAMS; k++) {
+			const an_stream *s = &r->eng.streams[k];
 			if (m->have_target && !bo_addr_eq(&m->target, &s->target))
 				continue;
 			m->outage[k] = match(s, m);
@@ -362,9 +363,9 @@ void an_host_match(an_run *r)
 int64_t an_host_dark(const an_run *r, const an_host_mig *m, int *stream)
 {
 	int64_t best = -1;
-	for (int k = 0; k < r->nstreams && k < AN_HOST_STREAMS; k++)
-		if (m->outage[k] >= 0 && r->streams[k].outages[m->outage[k]].duration > best) {
-			best = r->streams[k].outages[m->outage[k]].duration;
+	for (int k = 0; k < r->eng.nstreams && k < AN_HOST_STREAMS; k++)
+		if (m->outage[k] >= 0 && r->eng.streams[k].outages[m->outage[k]].duration > best) {
+			best = r->eng.streams[k].outages[m->outage[k]].duration;
 			if (stream)
 				*stream = k;
 		}

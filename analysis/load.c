@@ -31,24 +31,24 @@ static int load(an_run *r, const char *input, const an_settings *set, const bo_s
                 an_probe_cb on_probe, void *on_probe_arg, int sort)
 {
 	memset(r, 0, sizeof *r);
-	r->input = input;
-	r->tz = set->tz;
-	r->main_stream = r->main_outage = -1;
-	r->on_probe = on_probe;
-	r->on_probe_arg = on_probe_arg;
+	r->in.input = input;
+	r->in.tz = set->tz;
+	r->res.main_stream = r->res.main_outage = -1;
+	r->eng.on_probe = on_probe;
+	r->eng.on_probe_arg = on_probe_arg;
 	char err[8192] = "";
 	struct stat st;
 	if (stat(input, &st) != 0) {
 		fprintf(stderr, "blackout-analyze: %s: no such file or directory\n", input);
 		return -1;
 	}
-	r->is_dir = S_ISDIR(st.st_mode);
-	if (r->is_dir) {
-		snprintf(r->path_pcap, sizeof r->path_pcap, "%s/probe.pcap", input);
+	r->in.is_dir = S_ISDIR(st.st_mode);
+	if (r->in.is_dir) {
+		snprintf(r->in.path_pcap, sizeof r->in.path_pcap, "%s/probe.pcap", input);
 		/* a probe that stopped at set-up leaves its log and no capture: say why */
 		char log[4200], why[256];
 		snprintf(log, sizeof log, "%s/probe.jsonl", input);
-		if (access(r->path_pcap, F_OK) != 0 &&
+		if (access(r->in.path_pcap, F_OK) != 0 &&
 		    bo_log_setup_failed(log, why, sizeof why) == 1) {
 			char in[512];
 			fprintf(stderr,
@@ -62,16 +62,16 @@ static int load(an_run *r, const char *input, const an_settings *set, const bo_s
 			return -1;
 		}
 		an_read_lab(r, err, sizeof err);
-		if (r->stamp_auth && !stamp_key->len) {
+		if (r->in.stamp_auth && !stamp_key->len) {
 			fprintf(stderr,
 			        "blackout-analyze: %s used authenticated STAMP: give its key with "
 			        "--stamp-key FILE\n",
 			        input);
 			return -1;
 		}
-		r->stamp_key = *stamp_key;
+		r->in.stamp_key = *stamp_key;
 	} else {
-		snprintf(r->path_pcap, sizeof r->path_pcap, "%s", input);
+		snprintf(r->in.path_pcap, sizeof r->in.path_pcap, "%s", input);
 	}
 	int crc = an_read_capture(r, set, sort, err, sizeof err);
 	if (crc == AN_CAPTURE_UNORDERED)
@@ -80,45 +80,45 @@ static int load(an_run *r, const char *input, const an_settings *set, const bo_s
 		fprintf(stderr, "blackout-analyze: %s\n", err);
 		return -1;
 	}
-	if (crc > 0 && r->packets == 0) { /* broken from its first record: nothing to say */
+	if (crc > 0 && r->eng.packets == 0) { /* broken from its first record: nothing to say */
 		fprintf(stderr, "blackout-analyze: %s\n", err);
 		return -1;
 	}
-	if (r->packets == 0) { /* a header and nothing more: no time, no probe, no verdict */
+	if (r->eng.packets == 0) { /* a header and nothing more: no time, no probe, no verdict */
 		char in[512];
 		fprintf(stderr,
 		        "blackout-analyze: %s: no packets in it (the capture stopped at once, or "
 		        "its filter matched nothing): nothing to analyse\n",
-		        bo_text_clean(in, sizeof in, r->path_pcap));
+		        bo_text_clean(in, sizeof in, r->in.path_pcap));
 		return -1;
 	}
-	if (r->order.steps_back) {
+	if (r->eng.order.steps_back) {
 		char in[512];
 		fprintf(stderr,
 		        "blackout-analyze: warning: %s: its records go back in time (%llu step%s: "
 		        "files joined the wrong way round, captures concatenated): %s\n",
-		        bo_text_clean(in, sizeof in, r->path_pcap),
-		        (unsigned long long)r->order.steps_back,
-		        r->order.steps_back == 1 ? "" : "s",
-		        r->order.sorted ? "read in time order"
-		                        : "too many parts to sort, read as "
-		                          "they are: windows near the steps are "
-		                          "unreliable");
+		        bo_text_clean(in, sizeof in, r->in.path_pcap),
+		        (unsigned long long)r->eng.order.steps_back,
+		        r->eng.order.steps_back == 1 ? "" : "s",
+		        r->eng.order.sorted ? "read in time order"
+		                            : "too many parts to sort, read as "
+		                              "they are: windows near the steps are "
+		                              "unreliable");
 	}
 	if (crc > 0) {
-		r->truncated = 1;
+		r->eng.truncated = 1;
 		fprintf(stderr, "blackout-analyze: warning: %s\n", err);
 	}
-	if (r->packets && r->invalid == r->packets) {
-		const char *lt = pcap_datalink_val_to_name(r->linktype);
+	if (r->eng.packets && r->eng.invalid == r->eng.packets) {
+		const char *lt = pcap_datalink_val_to_name(r->eng.linktype);
 		fprintf(stderr,
 		        "blackout-analyze: %s: none of its %llu frames could be read (link type "
 		        "%d%s%s): not a capture this analyzer reads\n",
-		        r->path_pcap, (unsigned long long)r->packets, r->linktype, lt ? ", " : "",
-		        lt ? lt : "");
+		        r->in.path_pcap, (unsigned long long)r->eng.packets, r->eng.linktype,
+		        lt ? ", " : "", lt ? lt : "");
 		return -1;
 	}
-	if (r->is_dir)
+	if (r->in.is_dir)
 		an_read_guest(r);
 	if (an_read_host(r, set->host_events) != 0)
 		return -1;
@@ -128,30 +128,30 @@ static int load(an_run *r, const char *input, const an_settings *set, const bo_s
 		fprintf(stderr, "blackout-analyze: %s: out of memory\n", input);
 		return -1;
 	}
-	if (r->streams_dropped || an_probes_dropped(r))
+	if (r->eng.streams_dropped || an_probes_dropped(r))
 		fprintf(stderr,
 		        "blackout-analyze: warning: %s: %llu streams and %llu probes not analysed "
 		        "(the analyzer's bounds; input.not_analysed in the JSON)\n",
-		        input, (unsigned long long)r->streams_dropped,
+		        input, (unsigned long long)r->eng.streams_dropped,
 		        (unsigned long long)an_probes_dropped(r));
 	return 0;
 }
 
 void an_run_free(an_run *r)
 {
-	for (int i = 0; i < r->nstreams; i++)
-		an_stream_free(&r->streams[i]);
-	free(r->streams);
-	an_hist_free(r->sched);
-	bo_addrmap_free(&r->by_target);
-	free(r->host);
-	for (int i = 0; i < r->nguest_facts; i++)
-		json_decref(r->guest_facts[i]);
-	free(r->events);
-	bo_addrmap_free(&r->by_id);
-	free(r->announces);
-	free(r->markers);
-	json_decref(r->header);
+	for (int i = 0; i < r->eng.nstreams; i++)
+		an_stream_free(&r->eng.streams[i]);
+	free(r->eng.streams);
+	an_hist_free(r->eng.sched);
+	bo_addrmap_free(&r->eng.by_target);
+	free(r->in.host);
+	for (int i = 0; i < r->in.nguest_facts; i++)
+		json_decref(r->in.guest_facts[i]);
+	free(r->res.events);
+	bo_addrmap_free(&r->eng.by_id);
+	free(r->eng.announces);
+	free(r->in.markers);
+	json_decref(r->in.header);
 	memset(r, 0, sizeof *r);
 }
 

@@ -117,7 +117,7 @@ static int analyze(const char *input, const an_settings *set, const bo_stamp_key
 		               set);
 	/* The JSON document is built only when something writes it (thousands of streams make
 	 * it the largest thing the analyzer holds). */
-	int dir_files = r.is_dir && !out_to->no_write;
+	int dir_files = r.in.is_dir && !out_to->no_write;
 	json_t *j = out_to->json || dir_files ? an_report_json(&r, set) : NULL;
 	if (out_to->json && an_write_json(j, out_to->json) != 0)
 		rc = AN_EXIT_INPUT;

@@ -49,14 +49,14 @@ static int by_target_start(const void *a, const void *b)
 
 int an_csv_events(const an_run *r, FILE *in, FILE *out)
 {
-	span *sp = malloc(((size_t)r->nevents + 1) * sizeof *sp);
+	span *sp = malloc(((size_t)r->res.nevents + 1) * sizeof *sp);
 	if (!sp)
 		return -1;
 	int n = 0;
-	for (int i = 0; i < r->nevents; i++)
-		if (r->events[i].kind == AN_EV_MIGRATION)
-			sp[n++] = (span){r->streams[r->events[i].stream0].target_str,
-			                 r->events[i].start, r->events[i].end, i + 1};
+	for (int i = 0; i < r->res.nevents; i++)
+		if (r->res.events[i].kind == AN_EV_MIGRATION)
+			sp[n++] = (span){r->eng.streams[r->res.events[i].stream0].target_str,
+			                 r->res.events[i].start, r->res.events[i].end, i + 1};
 	qsort(sp, (size_t)n, sizeof *sp, by_target_start);
 	char line[512];
 	int first = 1;

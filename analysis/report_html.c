@@ -99,18 +99,19 @@ static void vlines(FILE *f, const axis *a, vmark *m, int n, int body)
  * else the resume announcement. */
 static int64_t network_event(const an_run *r, const char **what)
 {
-	if (r->main_stream >= 0) {
-		const an_outage *o = &r->streams[r->main_stream].outages[r->main_outage];
+	if (r->res.main_stream >= 0) {
+		const an_outage *o =
+		        &r->eng.streams[r->res.main_stream].outages[r->res.main_outage];
 		int64_t from = o->start_lo ? o->start_lo : o->first_lost;
-		int64_t to = o->end_hi ? o->end_hi : r->last_ts;
-		for (int i = 0; i < r->nguest_net; i++)
-			if (r->guest_net[i] >= from && r->guest_net[i] <= to) {
+		int64_t to = o->end_hi ? o->end_hi : r->eng.last_ts;
+		for (int i = 0; i < r->in.nguest_net; i++)
+			if (r->in.guest_net[i] >= from && r->in.guest_net[i] <= to) {
 				*what = "guest network event";
-				return r->guest_net[i];
+				return r->in.guest_net[i];
 			}
 	}
-	*what = r->resume_kind ? r->resume_kind : "resume";
-	return r->resume_ts;
+	*what = r->res.resume_kind ? r->res.resume_kind : "resume";
+	return r->res.resume_ts;
 }
 
 /* The class that colours a verdict (the style's .v-ok, .v-bad, .v-warn). */
@@ -225,19 +226,19 @@ typedef struct trow {
 static int timeline_rows(const an_run *r, trow *rows, int *chain, int *compact)
 {
 	int n = 0, targets = 0;
-	for (int t = 0; t < r->nstreams; t++)
-		targets += r->streams[t].next_same < 0; /* a target's first stream */
+	for (int t = 0; t < r->eng.nstreams; t++)
+		targets += r->eng.streams[t].next_same < 0; /* a target's first stream */
 	*compact = targets > HTML_DETAIL_TARGETS;
-	for (int t = 0, g = 0; t < r->nstreams; t++) {
-		if (r->streams[t].next_same >= 0)
+	for (int t = 0, g = 0; t < r->eng.nstreams; t++) {
+		if (r->eng.streams[t].next_same >= 0)
 			continue;
 		/* by_target names the target's last stream, next_same leads back to its first */
-		int head = bo_addrmap_get(&r->by_target, &r->streams[t].target), k = 0;
+		int head = bo_addrmap_get(&r->eng.by_target, &r->eng.streams[t].target), k = 0;
 		if (*compact) {
 			rows[n++] = (trow){head, 1, g++};
 			continue;
 		}
-		for (int i = head; i >= 0; i = r->streams[i].next_same)
+		for (int i = head; i >= 0; i = r->eng.streams[i].next_same)
 			chain[k++] = i;
 		for (int first = 1; k--; first = 0)
 			rows[n++] = (trow){chain[k], first, g};
@@ -250,19 +251,20 @@ static void target_row(FILE *f, const axis *a, const an_run *r, int head, int y)
 {
 	static const int order[] = {AN_OK, AN_BLIND, AN_LOST}; /* any stream's loss on top */
 	fprintf(f, "<text class=\"lbl\" x=\"%d\" y=\"%d\">", LEFT - 8, y + ROW_TARGET / 2 + 4);
-	esc(f, r->streams[head].target_str);
+	esc(f, r->eng.streams[head].target_str);
 	fputs("</text>\n", f);
 	for (int k = 0; k < 3; k++)
-		for (int i = head; i >= 0; i = r->streams[i].next_same)
-			segs(f, a, &r->streams[i], order[k], y + 3, ROW_TARGET - 6);
+		for (int i = head; i >= 0; i = r->eng.streams[i].next_same)
+			segs(f, a, &r->eng.streams[i], order[k], y + 3, ROW_TARGET - 6);
 }
 
 static void timeline(FILE *f, const an_run *r, const an_settings *set)
 {
-	axis a = {r->first_ts, r->last_ts > r->first_ts ? r->last_ts : r->first_ts + 1};
-	trow *rows = malloc((size_t)(r->nstreams ? r->nstreams : 1) * sizeof *rows);
-	int *ys = malloc((size_t)(r->nstreams + 1) * sizeof *ys);
-	int *chain = malloc((size_t)(r->nstreams + 1) * sizeof *chain);
+	axis a = {r->eng.first_ts,
+	          r->eng.last_ts > r->eng.first_ts ? r->eng.last_ts : r->eng.first_ts + 1};
+	trow *rows = malloc((size_t)(r->eng.nstreams ? r->eng.nstreams : 1) * sizeof *rows);
+	int *ys = malloc((size_t)(r->eng.nstreams + 1) * sizeof *ys);
+	int *chain = malloc((size_t)(r->eng.nstreams + 1) * sizeof *chain);
 	if (!rows || !ys || !chain) {
 		free(rows);
 		free(ys);
@@ -299,7 +301,7 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 		        x, x, TOP, TOP + body + 4);
 		char wall[48];
 		int off = 0;
-		bo_time_offset(r->tz, a.t0 + t, &off);
+		bo_time_offset(r->in.tz, a.t0 + t, &off);
 		int tenths = step < BO_NS_PER_S; /* ticks under a second apart: to the tenth */
 		bo_time_rfc3339(a.t0 + t, off, tenths, wall, sizeof wall);
 		fprintf(f,
@@ -312,23 +314,23 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 		if (compact)
 			target_row(f, &a, r, rows[i].stream, ys[i]);
 		else
-			stream_row(f, &a, &r->streams[rows[i].stream], ys[i], rows[i].first);
+			stream_row(f, &a, &r->eng.streams[rows[i].stream], ys[i], rows[i].first);
 	vmark m[64];
 	int n = 0;
-	for (int i = 0; i < r->nmarkers && n < 57; i++) {
-		m[n] = (vmark){r->markers[i].ts, "mark", ""};
-		snprintf(m[n++].label, sizeof m[0].label, "%s", r->markers[i].kind);
+	for (int i = 0; i < r->in.nmarkers && n < 57; i++) {
+		m[n] = (vmark){r->in.markers[i].ts, "mark", ""};
+		snprintf(m[n++].label, sizeof m[0].label, "%s", r->in.markers[i].kind);
 	}
-	if (r->resume_ts) {
-		m[n] = (vmark){r->resume_ts, "resume", ""};
+	if (r->res.resume_ts) {
+		m[n] = (vmark){r->res.resume_ts, "resume", ""};
 		snprintf(m[n++].label, sizeof m[0].label, "%s",
-		         r->resume_kind ? r->resume_kind : "resume");
+		         r->res.resume_kind ? r->res.resume_kind : "resume");
 	}
-	for (int i = 0; i < r->nguest_quar && n < 59; i++) { /* the first quarantine (WFP) */
-		m[n] = (vmark){r->guest_quar[i][0], "event", ""};
+	for (int i = 0; i < r->in.nguest_quar && n < 59; i++) { /* the first quarantine (WFP) */
+		m[n] = (vmark){r->in.guest_quar[i][0], "event", ""};
 		snprintf(m[n++].label, sizeof m[0].label, "guest quarantine on (WFP)");
-		if (r->guest_quar[i][1]) {
-			m[n] = (vmark){r->guest_quar[i][1], "event", ""};
+		if (r->in.guest_quar[i][1]) {
+			m[n] = (vmark){r->in.guest_quar[i][1], "event", ""};
 			snprintf(m[n++].label, sizeof m[0].label, "guest quarantine off (WFP)");
 		}
 		break;
@@ -355,14 +357,14 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 	vlines(f, &a, m, n, body);
 	/* each migration event: its number at its start, above its target's first row, framed
 	 * in its verdict's colour across the target's rows */
-	for (int i = 0; i < r->nevents; i++) {
-		const an_event *e = &r->events[i];
+	for (int i = 0; i < r->res.nevents; i++) {
+		const an_event *e = &r->res.events[i];
 		if (e->kind != AN_EV_MIGRATION)
 			continue;
 		int row = 0, last = 0;
 		for (int k = 0; k < nrows; k++)
-			if (bo_addr_eq(&r->streams[rows[k].stream].target,
-			               &r->streams[e->stream0].target)) {
+			if (bo_addr_eq(&r->eng.streams[rows[k].stream].target,
+			               &r->eng.streams[e->stream0].target)) {
 				if (!last)
 					row = k;
 				last = k + 1;
@@ -379,7 +381,7 @@ static void timeline(FILE *f, const an_run *r, const an_settings *set)
 	{
 		char t0[48];
 		int off = 0;
-		bo_time_offset(r->tz, a.t0, &off);
+		bo_time_offset(r->in.tz, a.t0, &off);
 		bo_time_rfc3339(a.t0, off, 3, t0, sizeof t0);
 		fprintf(f,
 		        "<text class=\"axis\" x=\"%d\" y=\"%d\">seconds from the first packet, "
@@ -445,37 +447,37 @@ static void migrations_html(FILE *f, const an_run *r)
 			fprintf(f, " <span class=\"%s\">%s %d</span>", verdict_class(v),
 			        an_verdict_names[v], counts[v]);
 	fputs("</p>\n<p class=\"strip\">", f);
-	for (int i = 0; i < r->nevents; i++)
-		if (r->events[i].kind == AN_EV_MIGRATION)
+	for (int i = 0; i < r->res.nevents; i++)
+		if (r->res.events[i].kind == AN_EV_MIGRATION)
 			fprintf(f, "<span class=\"%s\" title=\"%s\">#%d</span>",
-			        verdict_class(r->events[i].j.verdict),
-			        an_verdict_names[r->events[i].j.verdict], i + 1);
+			        verdict_class(r->res.events[i].j.verdict),
+			        an_verdict_names[r->res.events[i].j.verdict], i + 1);
 	fputs("</p>\n<table><tr><th>#</th><th>verdict</th><th>target</th>"
 	      "<th>start</th><th>dark</th><th>±</th><th>stream</th><th>hypervisor</th>"
 	      "<th>evidence</th></tr>\n",
 	      f);
-	for (int i = 0; i < r->nevents; i++) {
-		const an_event *e = &r->events[i];
+	for (int i = 0; i < r->res.nevents; i++) {
+		const an_event *e = &r->res.events[i];
 		if (e->kind != AN_EV_MIGRATION)
 			continue;
-		const an_outage *o = &r->streams[e->main_stream].outages[e->main_outage];
+		const an_outage *o = &r->eng.streams[e->main_stream].outages[e->main_outage];
 		char iso[48], d[32], pm[32] = "-", hv[48] = "-";
 		int off = 0;
-		bo_time_offset(r->tz, e->start, &off);
+		bo_time_offset(r->in.tz, e->start, &off);
 		bo_time_rfc3339(e->start, off, 3, iso, sizeof iso);
 		if (o->dmax)
 			bo_dur_str((o->dmax - o->dmin) / 2, pm, sizeof pm);
-		if (e->host >= 0 && r->host[e->host].downtime >= 0) {
+		if (e->host >= 0 && r->in.host[e->host].downtime >= 0) {
 			char t[32];
 			snprintf(hv, sizeof hv, "%s (%s)",
-			         bo_dur_str(r->host[e->host].downtime, t, sizeof t),
-			         r->host[e->host].source);
+			         bo_dur_str(r->in.host[e->host].downtime, t, sizeof t),
+			         r->in.host[e->host].source);
 		}
 		fprintf(f, "<tr><td>%d</td><td class=\"%s\">%s</td><td>", i + 1,
 		        verdict_class(e->j.verdict), an_verdict_names[e->j.verdict]);
-		esc(f, r->streams[e->stream0].target_str);
+		esc(f, r->eng.streams[e->stream0].target_str);
 		fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", iso,
-		        dark_str(o, d, sizeof d), pm, r->streams[e->main_stream].name);
+		        dark_str(o, d, sizeof d), pm, r->eng.streams[e->main_stream].name);
 		esc(f, hv);
 		fputs("</td><td>", f);
 		evidence_html(f, r, e);
@@ -486,21 +488,21 @@ static void migrations_html(FILE *f, const an_run *r)
 
 void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 {
-	const char *v = an_verdict_names[r->verdict];
-	const char *vcls = verdict_class(r->verdict);
+	const char *v = an_verdict_names[r->res.verdict];
+	const char *vcls = verdict_class(r->res.verdict);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
 	      "charset=\"utf-8\">\n<title>blackout: ",
 	      f);
-	esc(f, r->input);
+	esc(f, r->in.input);
 	fprintf(f, "</title>\n<style>%s</style></head><body>\n<h1>blackout report: ", style);
-	esc(f, r->input);
-	if (r->have_lab) {
+	esc(f, r->in.input);
+	if (r->in.have_lab) {
 		fputs(" <small>(lab scenario ", f);
-		esc(f, r->lab_scenario);
+		esc(f, r->in.lab_scenario);
 		fputs(")</small>", f);
 	}
 	fprintf(f, "</h1>\n<p class=\"verdict %s\">%s</p>\n<p>", vcls, v);
-	esc(f, r->reason);
+	esc(f, r->res.reason);
 	const an_event *me = an_main_event(r);
 	if (me) {
 		fputs("</p>\n<p>Evidence: ", f);
@@ -509,11 +511,11 @@ void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 	}
 	char t0[48], t1[48];
 	int o0 = 0, o1 = 0;
-	bo_time_offset(r->tz, r->first_ts, &o0);
-	bo_time_offset(r->tz, r->last_ts, &o1);
+	bo_time_offset(r->in.tz, r->eng.first_ts, &o0);
+	bo_time_offset(r->in.tz, r->eng.last_ts, &o1);
 	fprintf(f, "</p>\n<p>Captured from %s to %s.</p>\n",
-	        bo_time_rfc3339(r->first_ts, o0, 3, t0, sizeof t0),
-	        bo_time_rfc3339(r->last_ts, o1, 3, t1, sizeof t1));
+	        bo_time_rfc3339(r->eng.first_ts, o0, 3, t0, sizeof t0),
+	        bo_time_rfc3339(r->eng.last_ts, o1, 3, t1, sizeof t1));
 	migrations_html(f, r);
 	timeline(f, r, set);
 	fputs("<p class=\"legend\"><span style=\"background:#0072b2\"></span>answered"
@@ -527,8 +529,8 @@ void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 	      "<th>answered</th><th>lost</th><th>blind</th><th>longest outage</th><th>±</th>"
 	      "<th>rtt before</th><th>rtt after</th></tr>\n",
 	      f);
-	for (int i = 0; i < r->nstreams; i++) {
-		const an_stream *s = &r->streams[i];
+	for (int i = 0; i < r->eng.nstreams; i++) {
+		const an_stream *s = &r->eng.streams[i];
 		const an_outage *o = an_stream_longest(s);
 		char iv[32], d[48] = "-", pm[32] = "-", rb[32] = "-", ra[32] = "-";
 		bo_dur_str(s->interval, iv, sizeof iv);
@@ -554,21 +556,21 @@ void an_report_html(FILE *f, const an_run *r, const an_settings *set)
 	}
 	fputs("</table>\n", f);
 	uint64_t fast = 0;
-	for (int i = 0; i < r->nstreams; i++)
-		fast += r->streams[i].sent_fast;
+	for (int i = 0; i < r->eng.nstreams; i++)
+		fast += r->eng.streams[i].sent_fast;
 	if (fast)
 		fprintf(f,
 		        "<p>Sent, answered and lost count the probes at each stream's interval; "
 		        "%llu more were sent during outages at the outage spacing, to find each "
 		        "outage's end closely (in the JSON: <code>outage_rate</code>).</p>\n",
 		        (unsigned long long)fast);
-	if (r->have_guest)
+	if (r->in.have_guest)
 		fprintf(f,
 		        "<p>Guest events: %llu, %d network events placed on the probe's clock "
 		        "(offset "
 		        "%+.3f ms, the least arrival delay of the event channel included).</p>\n",
-		        (unsigned long long)r->guest_events, r->nguest_net,
-		        (double)r->guest_offset / 1e6);
+		        (unsigned long long)r->in.guest_events, r->in.nguest_net,
+		        (double)r->in.guest_offset / 1e6);
 	fputs("<p><small>blackout-analyze " BLACKOUT_VERSION
 	      ": windows from the probe's capture clock; an outage starts between the last "
 	      "answered probe and the first lost one, and ends between the last lost probe and "

@@ -8,33 +8,6 @@
 #include "bo_fs.h"
 #include "bo_time.h"
 
-json_t *an_phases_json(const struct an_phases *p)
-{
-	if (!p->have)
-		return json_null();
-	return json_pack("{s:I, s:I, s:I, s:I}", "pause_ns", (json_int_t)p->pause, "quarantine_ns",
-	                 (json_int_t)p->quarantine, "resume_ns", (json_int_t)p->resume,
-	                 "resume_uncertainty_ns", (json_int_t)p->resume_unsure);
-}
-
-json_t *an_clock_json(const struct an_clock_result *c)
-{
-	if (!c->have_before && !c->have_after)
-		return json_null();
-	json_t *cl = json_object();
-	json_object_set_new(cl, "offset_before_ns",
-	                    c->have_before ? json_integer(c->before) : json_null());
-	json_object_set_new(cl, "offset_before_err_ns",
-	                    c->have_before ? json_integer(c->before_err) : json_null());
-	json_object_set_new(cl, "offset_after_ns",
-	                    c->have_after ? json_integer(c->after) : json_null());
-	json_object_set_new(cl, "offset_after_err_ns",
-	                    c->have_after ? json_integer(c->after_err) : json_null());
-	json_object_set_new(cl, "step_ns", c->both ? json_integer(c->step) : json_null());
-	json_object_set_new(cl, "stepped", c->both ? json_boolean(c->stepped) : json_null());
-	return cl;
-}
-
 int an_write_json(json_t *j, const char *path)
 {
 	if (path[0] == '-' && !path[1])
@@ -53,16 +26,6 @@ int an_write_json(json_t *j, const char *path)
 	return rc;
 }
 
-json_t *an_json_ns(int64_t v)
-{
-	return v ? json_integer((json_int_t)v) : json_null();
-}
-
-json_t *an_json_str(const char *s)
-{
-	return s[0] ? json_string(s) : json_null();
-}
-
 static json_t *outage_json(const an_run *r, const an_stream *s, const an_outage *o)
 {
 	json_t *j = json_object();
@@ -71,9 +34,10 @@ static json_t *outage_json(const an_run *r, const an_stream *s, const an_outage 
 	json_object_set_new(j, "first_seq", json_integer(o->first_seq));
 	json_object_set_new(j, "last_seq", json_integer(o->last_seq));
 	json_object_set_new(j, "guest_arrived",
-	                    r->have_guest ? json_integer((json_int_t)o->arrived) : json_null());
+	                    r->in.have_guest ? json_integer((json_int_t)o->arrived) : json_null());
 	json_object_set_new(j, "firewall_dropped",
-	                    r->have_fwlog ? json_integer((json_int_t)o->fw_dropped) : json_null());
+	                    r->in.have_fwlog ? json_integer((json_int_t)o->fw_dropped)
+	                                     : json_null());
 	json_object_set_new(j, "first_guest_arrival_ns", an_json_ns(o->first_arrival));
 	json_object_set_new(j, "attribution", why ? json_string(why) : json_null());
 	json_object_set_new(j, "guest_capture_down_ns",
@@ -163,13 +127,13 @@ static json_t *stream_json(const an_run *r, const an_stream *s)
 static json_t *lab_json(const an_run *r)
 {
 	json_t *arr = json_array();
-	for (int i = 0; i < r->ntruth; i++) {
-		const an_truth *t = &r->truth[i];
+	for (int i = 0; i < r->in.ntruth; i++) {
+		const an_truth *t = &r->in.truth[i];
 		const an_outage *o = NULL;
 		const bo_stream_desc *d = bo_stream_by_name(t->stream);
-		for (int k = 0; k < r->nstreams && !o; k++)
-			if (r->streams[k].desc == d)
-				o = an_stream_longest(&r->streams[k]);
+		for (int k = 0; k < r->eng.nstreams && !o; k++)
+			if (r->eng.streams[k].desc == d)
+				o = an_stream_longest(&r->eng.streams[k]);
 		json_t *j = json_pack("{s:s, s:[I,I], s:[I,I], s:I, s:s, s:b}", "stream", t->stream,
 		                      "truth_start_ns", (json_int_t)t->start[0],
 		                      (json_int_t)t->start[1], "truth_end_ns",
@@ -186,7 +150,7 @@ static json_t *lab_json(const an_run *r)
 		}
 		json_array_append_new(arr, j);
 	}
-	return json_pack("{s:s, s:o}", "scenario", r->lab_scenario, "streams", arr);
+	return json_pack("{s:s, s:o}", "scenario", r->in.lab_scenario, "streams", arr);
 }
 
 static json_t *time_or_null(int64_t ns)
@@ -203,14 +167,14 @@ static json_t *dur_or_null(int64_t ns)
 static json_t *host_json(const an_run *r)
 {
 	json_t *migs = json_array();
-	for (int i = 0; i < r->nhost; i++) {
-		const an_host_mig *m = &r->host[i];
+	for (int i = 0; i < r->in.nhost; i++) {
+		const an_host_mig *m = &r->in.host[i];
 		char t[48];
 		json_t *streams = json_array();
-		for (int k = 0; k < r->nstreams && k < AN_HOST_STREAMS; k++) {
+		for (int k = 0; k < r->eng.nstreams && k < AN_HOST_STREAMS; k++) {
 			if (m->outage[k] < 0)
 				continue;
-			const an_stream *s = &r->streams[k];
+			const an_stream *s = &r->eng.streams[k];
 			const an_outage *o = &s->outages[m->outage[k]];
 			json_t *e = json_pack("{s:s, s:s, s:i, s:I}", "stream", s->name, "target",
 			                      s->target_str, "outage", m->outage[k], "dark_ns",
@@ -250,7 +214,7 @@ static json_t *host_json(const an_run *r)
 		json_object_set_new(e, "total_ns", dur_or_null(m->total));
 		json_object_set_new(e, "network_dark_ns", dur_or_null(dark));
 		json_object_set_new(e, "network_dark_stream",
-		                    k >= 0 ? json_string(r->streams[k].name) : json_null());
+		                    k >= 0 ? json_string(r->eng.streams[k].name) : json_null());
 		json_object_set_new(e, "beyond_downtime_ns",
 		                    dark >= 0 && m->downtime >= 0
 		                            ? json_integer((json_int_t)(dark - m->downtime))
@@ -258,18 +222,18 @@ static json_t *host_json(const an_run *r)
 		json_object_set_new(e, "streams", streams);
 		json_array_append_new(migs, e);
 	}
-	return json_pack("{s:s, s:o, s:I, s:I}", "path", r->host_path, "migrations", migs,
-	                 "unreadable", (json_int_t)r->host_bad, "not_read",
-	                 (json_int_t)r->host_dropped);
+	return json_pack("{s:s, s:o, s:I, s:I}", "path", r->in.host_path, "migrations", migs,
+	                 "unreadable", (json_int_t)r->in.host_bad, "not_read",
+	                 (json_int_t)r->in.host_dropped);
 }
 
 json_t *an_report_json(const an_run *r, const an_settings *set)
 {
 	json_t *streams = json_array(), *ann = json_array();
-	for (int i = 0; i < r->nstreams; i++)
-		json_array_append_new(streams, stream_json(r, &r->streams[i]));
-	for (int i = 0; i < r->nannounce && i < 1000; i++) {
-		const an_announce *a = &r->announces[i];
+	for (int i = 0; i < r->eng.nstreams; i++)
+		json_array_append_new(streams, stream_json(r, &r->eng.streams[i]));
+	for (int i = 0; i < r->eng.nannounce && i < 1000; i++) {
+		const an_announce *a = &r->eng.announces[i];
 		json_array_append_new(ann, json_pack("{s:I, s:s, s:s}", "ts_ns", (json_int_t)a->ts,
 		                                     "kind", an_announce_code(a), "label",
 		                                     an_announce_label(a)));
@@ -281,61 +245,66 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 	        "tool", "blackout-analyze", "version", BLACKOUT_VERSION, "format",
 	        AN_FORMAT_VERSION, "settings", "reply_timeout_ns", (json_int_t)set->reply_timeout,
 	        "normal_ns", (json_int_t)set->normal, "timeout_ns", (json_int_t)set->timeout,
-	        "switchover_ns", (json_int_t)set->switchover, "input", "path", r->input, "kind",
-	        r->is_dir ? "run" : "capture", "pcap", r->path_pcap, "linktype", r->linktype,
-	        "packets", (json_int_t)r->packets, "invalid", (json_int_t)r->invalid, "strays",
-	        (json_int_t)r->strays, "first_ns", (json_int_t)r->first_ts, "last_ns",
-	        (json_int_t)r->last_ts, "capture_dropped",
-	        (json_int_t)(r->cap_dropped + r->cap_ifdropped), "log_complete", r->log_complete,
-	        "log_bad_lines", (json_int_t)r->log_bad_lines);
-	json_object_set_new(json_object_get(j, "input"), "truncated", json_boolean(r->truncated));
+	        "switchover_ns", (json_int_t)set->switchover, "input", "path", r->in.input, "kind",
+	        r->in.is_dir ? "run" : "capture", "pcap", r->in.path_pcap, "linktype",
+	        r->eng.linktype, "packets", (json_int_t)r->eng.packets, "invalid",
+	        (json_int_t)r->eng.invalid, "strays", (json_int_t)r->eng.strays, "first_ns",
+	        (json_int_t)r->eng.first_ts, "last_ns", (json_int_t)r->eng.last_ts,
+	        "capture_dropped", (json_int_t)(r->in.cap_dropped + r->in.cap_ifdropped),
+	        "log_complete", r->in.log_complete, "log_bad_lines",
+	        (json_int_t)r->in.log_bad_lines);
+	json_object_set_new(json_object_get(j, "input"), "truncated",
+	                    json_boolean(r->eng.truncated));
 	json_object_set_new(json_object_get(j, "input"), "order",
 	                    json_pack("{s:I, s:I, s:i, s:b}", "steps_back",
-	                              (json_int_t)r->order.steps_back, "small_steps",
-	                              (json_int_t)r->order.small_steps, "runs", r->order.runs,
-	                              "sorted", r->order.sorted));
+	                              (json_int_t)r->eng.order.steps_back, "small_steps",
+	                              (json_int_t)r->eng.order.small_steps, "runs",
+	                              r->eng.order.runs, "sorted", r->eng.order.sorted));
 	json_object_set_new(json_object_get(j, "input"), "not_analysed",
-	                    json_pack("{s:I, s:I}", "streams", (json_int_t)r->streams_dropped,
+	                    json_pack("{s:I, s:I}", "streams", (json_int_t)r->eng.streams_dropped,
 	                              "probes", (json_int_t)an_probes_dropped(r)));
-	if (r->have_log)
+	if (r->in.have_log)
 		json_object_set_new(json_object_get(j, "input"), "run_id",
-		                    json_integer((json_int_t)r->run_id));
+		                    json_integer((json_int_t)r->in.run_id));
 	json_object_set_new(j, "streams", streams);
-	json_object_set_new(j, "schedule_error", an_hist_json(r->sched));
+	json_object_set_new(j, "schedule_error", an_hist_json(r->eng.sched));
 	json_object_set_new(j, "announcements", ann);
 	json_t *marks = json_array();
-	for (int i = 0; i < r->nmarkers; i++)
-		json_array_append_new(
-		        marks, json_pack("{s:I, s:s, s:s}", "ts_ns", (json_int_t)r->markers[i].ts,
-		                         "kind", r->markers[i].kind, "label", r->markers[i].label));
+	for (int i = 0; i < r->in.nmarkers; i++)
+		json_array_append_new(marks, json_pack("{s:I, s:s, s:s}", "ts_ns",
+		                                       (json_int_t)r->in.markers[i].ts, "kind",
+		                                       r->in.markers[i].kind, "label",
+		                                       r->in.markers[i].label));
 	json_object_set_new(j, "markers", marks);
-	json_t *v = json_pack("{s:s, s:s}", "verdict", an_verdict_names[r->verdict], "reason",
-	                      r->reason);
+	json_t *v = json_pack("{s:s, s:s}", "verdict", an_verdict_names[r->res.verdict], "reason",
+	                      r->res.reason);
 	json_object_set_new(v, "stream",
-	                    r->main_stream >= 0 ? json_string(r->streams[r->main_stream].name)
-	                                        : json_null());
+	                    r->res.main_stream >= 0
+	                            ? json_string(r->eng.streams[r->res.main_stream].name)
+	                            : json_null());
 	json_object_set_new(v, "target",
-	                    r->main_stream >= 0 ? json_string(r->streams[r->main_stream].target_str)
-	                                        : json_null());
+	                    r->res.main_stream >= 0
+	                            ? json_string(r->eng.streams[r->res.main_stream].target_str)
+	                            : json_null());
 	const an_event *me = an_main_event(r);
 	json_object_set_new(v, "evidence", an_evidence_json(me ? me->evidence : 0));
 	json_object_set_new(v, "duration_alone",
 	                    me ? json_boolean(an_evidence_duration_alone(me)) : json_null());
-	json_object_set_new(v, "resume_ns", an_json_ns(r->resume_ts));
+	json_object_set_new(v, "resume_ns", an_json_ns(r->res.resume_ts));
 	json_object_set_new(v, "resume_kind",
-	                    r->resume_code ? json_string(r->resume_code) : json_null());
+	                    r->res.resume_code ? json_string(r->res.resume_code) : json_null());
 	json_object_set_new(v, "resume_label",
-	                    r->resume_kind ? json_string(r->resume_kind) : json_null());
-	json_object_set_new(v, "phases", an_phases_json(&r->phases));
-	json_object_set_new(v, "clock", an_clock_json(&r->clock));
+	                    r->res.resume_kind ? json_string(r->res.resume_kind) : json_null());
+	json_object_set_new(v, "phases", an_phases_json(&r->res.phases));
+	json_object_set_new(v, "clock", an_clock_json(&r->res.clock));
 	json_t *g = json_null();
-	if (r->have_guest) {
+	if (r->in.have_guest) {
 		json_t *net = json_array();
-		for (int i = 0; i < r->nguest_net; i++)
-			json_array_append_new(net, json_integer((json_int_t)r->guest_net[i]));
+		for (int i = 0; i < r->in.nguest_net; i++)
+			json_array_append_new(net, json_integer((json_int_t)r->in.guest_net[i]));
 		json_t *quar = json_array();
-		for (int i = 0; i < r->nguest_quar; i++) {
-			const int64_t *q = r->guest_quar[i];
+		for (int i = 0; i < r->in.nguest_quar; i++) {
+			const int64_t *q = r->in.guest_quar[i];
 			json_array_append_new(
 			        quar,
 			        json_pack("{s:I, s:o, s:o}", "start_ns", (json_int_t)q[0], "end_ns",
@@ -344,21 +313,21 @@ json_t *an_report_json(const an_run *r, const an_settings *set)
 			                  q[1] ? json_integer((json_int_t)(q[1] - q[0]))
 			                       : json_null()));
 		}
-		g = json_pack("{s:I, s:I, s:o, s:o}", "events", (json_int_t)r->guest_events,
-		              "offset_ns", (json_int_t)r->guest_offset, "network_events_ns", net,
+		g = json_pack("{s:I, s:I, s:o, s:o}", "events", (json_int_t)r->in.guest_events,
+		              "offset_ns", (json_int_t)r->in.guest_offset, "network_events_ns", net,
 		              "quarantines", quar);
 		/* the firewall's logged drops, and WFP's that matched no outage */
 		json_object_set_new(g, "firewall_drops",
-		                    json_integer((json_int_t)r->guest_fw_drops));
+		                    json_integer((json_int_t)r->in.guest_fw_drops));
 		json_object_set_new(g, "firewall_drops_unmatched",
-		                    json_integer((json_int_t)r->guest_wfp_unmatched));
+		                    json_integer((json_int_t)r->in.guest_wfp_unmatched));
 	}
 	json_object_set_new(j, "guest", g);
 	json_object_set_new(j, "verdict", v);
-	json_object_set_new(j, "lab", r->have_lab ? lab_json(r) : json_null());
-	json_object_set_new(j, "host", r->have_host ? host_json(r) : json_null());
+	json_object_set_new(j, "lab", r->in.have_lab ? lab_json(r) : json_null());
+	json_object_set_new(j, "host", r->in.have_host ? host_json(r) : json_null());
 	json_t *migs = json_array();
-	for (int i = 0; i < r->nevents; i++)
+	for (int i = 0; i < r->res.nevents; i++)
 		json_array_append_new(migs, an_event_json(r, i));
 	json_object_set_new(j, "migrations", migs);
 	int counts[AN_NVERDICTS];

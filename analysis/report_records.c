@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Migration events for people and for fleets: each event as JSON (the report's migrations[] and
- * --records, one line per event, the form ClickHouse, Elasticsearch or Loki ingest), and a
- * Prometheus textfile (--prom) for node_exporter's textfile collector. Formats in
- * docs/formats.md. */
+/* Migration events for fleets: --records, one line per event (an_event_json, event_json.c),
+ * the form ClickHouse, Elasticsearch or Loki ingest, and a Prometheus textfile (--prom) for
+ * node_exporter's textfile collector. Formats in docs/formats.md. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,122 +13,16 @@
 
 #define RECORD_SCHEMA "blackout.migration/3" /* 3: evidence; 2: resume_kind a code */
 
-json_t *an_event_json(const an_run *r, int i)
-{
-	const an_event *e = &r->events[i];
-	const an_stream *t = &r->streams[e->stream0];
-	char iso[BO_TIME_ISO_LEN];
-	json_t *streams = json_array();
-	for (int k = 0; k < e->nparts; k++) {
-		const an_stream *s = &r->streams[e->parts[k].stream];
-		const an_outage *o = &s->outages[e->parts[k].outage];
-		json_t *p = json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I}", "stream", s->name,
-		                      "outage", e->parts[k].outage, "start_hi_ns",
-		                      (json_int_t)o->start_hi, "end_lo_ns", (json_int_t)o->end_lo,
-		                      "duration_ns", (json_int_t)o->duration, "duration_min_ns",
-		                      (json_int_t)o->dmin, "duration_max_ns", (json_int_t)o->dmax,
-		                      "lost", (json_int_t)o->lost);
-		json_object_set_new(p, "start_lo_ns", an_json_ns(o->start_lo));
-		json_object_set_new(p, "end_hi_ns", an_json_ns(o->end_hi));
-		json_object_set_new(p, "open", json_boolean(!o->next_ok || !o->prev_ok));
-		json_object_set_new(p, "at_least_ns",
-		                    o->next_ok ? json_null() : json_integer((json_int_t)(o->dmin)));
-		json_array_append_new(streams, p);
-	}
-	json_t *j = json_pack(
-	        "{s:i, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:o}", "id", i + 1, "kind",
-	        e->kind == AN_EV_MIGRATION ? "migration" : "loss", "target", t->target_str,
-	        "start_ns", (json_int_t)e->start, "end_ns", (json_int_t)e->end, "start_utc",
-	        bo_time_iso(e->start, iso, sizeof iso), "verdict", an_verdict_names[e->j.verdict],
-	        "reason", e->j.reason, "streams", streams);
-	/* what the verdict rests on: the dark time alone names no cause */
-	json_object_set_new(j, "evidence", an_evidence_json(e->evidence));
-	json_object_set_new(j, "duration_alone", json_boolean(an_evidence_duration_alone(e)));
-	json_object_set_new(j, "main_stream", json_string(r->streams[e->main_stream].name));
-	json_object_set_new(
-	        j, "dark_ns",
-	        json_integer(
-	                (json_int_t)r->streams[e->main_stream].outages[e->main_outage].duration));
-	json_object_set_new(j, "resume_ns", an_json_ns(e->j.resume_ts));
-	json_object_set_new(j, "resume_kind",
-	                    e->j.resume_code ? json_string(e->j.resume_code) : json_null());
-	json_object_set_new(j, "resume_label",
-	                    e->j.resume_kind ? json_string(e->j.resume_kind) : json_null());
-	const char *why = an_attribution_names[e->attribution];
-	json_object_set_new(j, "attribution", why ? json_string(why) : json_null());
-	json_object_set_new(j, "phases", an_phases_json(&e->phases));
-	json_object_set_new(j, "clock", an_clock_json(&e->clock));
-	json_t *marks = json_array();
-	for (int k = e->mark0; k < e->mark0 + e->nmarks; k++)
-		json_array_append_new(marks,
-		                      json_pack("{s:s, s:s, s:I}", "kind", r->markers[k].kind,
-		                                "label", r->markers[k].label, "ts_ns",
-		                                (json_int_t)r->markers[k].ts));
-	json_object_set_new(j, "markers", marks);
-	/* the guest's own evidence: did a network-change indication reach it, and what did its
-	 * firewall drop (null when the guest did not say, or its account stops before the end) */
-	json_object_set_new(j, "indication_ns", an_json_ns(e->indication));
-	json_object_set_new(j, "indication",
-	                    !e->indication_known ? json_null() : json_boolean(e->indication != 0));
-	json_object_set_new(j, "indication_source",
-	                    !e->indication         ? json_null()
-	                    : e->indication_netvsc ? json_string("netvsc")
-	                                           : json_string("network-event"));
-	json_object_set_new(j, "firewall_dropped",
-	                    r->have_fwlog ? json_integer((json_int_t)e->fw_dropped) : json_null());
-	json_object_set_new(j, "firewall_dropped_quarantine",
-	                    r->have_fwlog ? json_integer((json_int_t)e->fw_quarantine)
-	                                  : json_null());
-	/* the network classified anew (NetworkProfile, firewall 2010): what ended it */
-	const struct an_guest_profile *gp =
-	        e->guest_profile >= 0 ? &r->guest_profiles[e->guest_profile] : NULL;
-	json_object_set_new(j, "profile_change",
-	                    gp ? json_pack("{s:s, s:I}", "what", gp->what, "after_start_ns",
-	                                   (json_int_t)(gp->at - e->start))
-	                       : json_null());
-	json_object_set_new(j, "tcp_est_held_ns",
-	                    e->held >= 0 ? json_integer((json_int_t)e->held) : json_null());
-	/* the guest's own account of the hosts (Hyper-V's KVP host name, changed in it) */
-	const struct an_guest_host *gh = e->guest_host >= 0 ? &r->guest_hosts[e->guest_host] : NULL;
-	json_object_set_new(j, "guest_host",
-	                    gh ? json_pack("{s:s, s:s, s:I}", "from", gh->previous, "to", gh->host,
-	                                   "at_ns", (json_int_t)gh->at)
-	                       : json_null());
-	json_t *hv = json_null();
-	if (e->host >= 0) {
-		const an_host_mig *m = &r->host[e->host];
-		hv = json_pack("{s:s, s:s, s:s}", "source", m->source, "vm", m->vm, "mode",
-		               m->mode);
-		json_object_set_new(hv, "downtime_ns",
-		                    m->downtime >= 0 ? json_integer((json_int_t)m->downtime)
-		                                     : json_null());
-		int64_t dark = r->streams[e->main_stream].outages[e->main_outage].duration;
-		json_object_set_new(hv, "beyond_downtime_ns",
-		                    m->downtime >= 0
-		                            ? json_integer((json_int_t)(dark - m->downtime))
-		                            : json_null());
-		json_object_set_new(hv, "from_host", an_json_str(m->from_host));
-		json_object_set_new(hv, "to_host", an_json_str(m->to_host));
-		json_object_set_new(hv, "to_host_fixed",
-		                    m->to_fixed < 0 ? json_null() : json_boolean(m->to_fixed));
-		json_object_set_new(hv, "logged_by", an_json_str(m->logged_by));
-		json_object_set_new(hv, "stop_ns", an_json_ns(m->stop));
-		json_object_set_new(hv, "resume_ns", an_json_ns(m->resume));
-	}
-	json_object_set_new(j, "hypervisor", hv);
-	return j;
-}
-
 /* What the run says of itself and its guests, for every record. */
 static json_t *run_facts(const an_run *r)
 {
-	json_t *sys = json_object_get(r->header, "system");
+	json_t *sys = json_object_get(r->in.header, "system");
 	const char *host = json_string_value(json_object_get(sys, "hostname"));
 	char clean[256];
 	json_t *f = json_object();
 	json_object_set_new(f, "run_id",
-	                    r->have_log ? json_integer((json_int_t)r->run_id) : json_null());
-	json_object_set_new(f, "run", json_string(bo_text_clean(clean, sizeof clean, r->input)));
+	                    r->in.have_log ? json_integer((json_int_t)r->in.run_id) : json_null());
+	json_object_set_new(f, "run", json_string(bo_text_clean(clean, sizeof clean, r->in.input)));
 	json_object_set_new(f, "probe_host",
 	                    host ? json_string(bo_text_clean(clean, sizeof clean, host))
 	                         : json_null());
@@ -145,23 +38,24 @@ int an_write_records(const an_run *r, const char *path)
 		return -1;
 	}
 	json_t *facts = run_facts(r);
-	for (int i = 0; i < r->nevents; i++) {
-		if (r->events[i].kind != AN_EV_MIGRATION)
+	for (int i = 0; i < r->res.nevents; i++) {
+		if (r->res.events[i].kind != AN_EV_MIGRATION)
 			continue;
 		json_t *e = an_event_json(r, i);
 		json_object_set_new(e, "schema", json_string(RECORD_SCHEMA));
 		json_object_update(e, facts);
 		/* the guest's own facts: its responder's start event (version, OS, checks) */
 		json_t *g = json_null();
-		const char *target = r->streams[r->events[i].stream0].target_str;
-		for (int k = 0; k < r->nguest_facts; k++)
-			if (!strcmp(bo_json_str(r->guest_facts[k], "target", ""), target))
-				g = json_incref(r->guest_facts[k]);
+		const char *target = r->eng.streams[r->res.events[i].stream0].target_str;
+		for (int k = 0; k < r->in.nguest_facts; k++)
+			if (!strcmp(bo_json_str(r->in.guest_facts[k], "target", ""), target))
+				g = json_incref(r->in.guest_facts[k]);
 		json_object_set_new(e, "guest", g);
 		/* the hosts it went between: the hypervisor's account, else the guest's KVP */
-		const an_host_mig *m = r->events[i].host >= 0 ? &r->host[r->events[i].host] : NULL;
+		const an_host_mig *m =
+		        r->res.events[i].host >= 0 ? &r->in.host[r->res.events[i].host] : NULL;
 		const char *from, *to;
-		an_event_hosts(r, &r->events[i], &from, &to);
+		an_event_hosts(r, &r->res.events[i], &from, &to);
 		json_object_set_new(e, "source_host", an_json_str(from));
 		json_object_set_new(e, "destination_host", an_json_str(to));
 		/* the destination host's fix, where host facts said (Get-BlackoutHostFacts.ps1) */
@@ -267,11 +161,12 @@ static void prom_emit(FILE *f, prom *p, const char *metric, const char *type, co
 
 static int last_of_target(const an_run *r, int i)
 {
-	const an_event *e = &r->events[i];
+	const an_event *e = &r->res.events[i];
 	if (e->kind != AN_EV_MIGRATION)
 		return 0;
-	for (int k = i + 1; k < r->nevents; k++)
-		if (r->events[k].kind == AN_EV_MIGRATION && r->events[k].stream0 == e->stream0)
+	for (int k = i + 1; k < r->res.nevents; k++)
+		if (r->res.events[k].kind == AN_EV_MIGRATION &&
+		    r->res.events[k].stream0 == e->stream0)
 			return 0;
 	return 1;
 }
@@ -288,15 +183,15 @@ int an_write_prom(const an_run *r, const char *path)
 		         an_verdict_names[v]);
 		prom_set(&p, key, counts[v], 1);
 	}
-	for (int i = 0; i < r->nevents; i++) {
-		const an_event *e = &r->events[i];
+	for (int i = 0; i < r->res.nevents; i++) {
+		const an_event *e = &r->res.events[i];
 		if (!last_of_target(r, i))
 			continue;
-		const char *t = r->streams[e->stream0].target_str;
+		const char *t = r->eng.streams[e->stream0].target_str;
 		prom_forget(&p, "blackout_last_dark_seconds", t);
 		prom_forget(&p, "blackout_last_verdict", t);
 		for (int k = 0; k < e->nparts; k++) {
-			const an_stream *s = &r->streams[e->parts[k].stream];
+			const an_stream *s = &r->eng.streams[e->parts[k].stream];
 			snprintf(key, sizeof key,
 			         "blackout_last_dark_seconds{target=\"%s\",stream=\"%s\"}", t,
 			         s->name);
@@ -306,12 +201,12 @@ int an_write_prom(const an_run *r, const char *path)
 		         an_verdict_names[e->j.verdict]);
 		prom_set(&p, key, 1, 0);
 	}
-	for (int i = 0; i < r->nevents; i++) {
-		const an_event *e = &r->events[i];
+	for (int i = 0; i < r->res.nevents; i++) {
+		const an_event *e = &r->res.events[i];
 		if (e->kind != AN_EV_MIGRATION)
 			continue;
-		double d =
-		        (double)r->streams[e->main_stream].outages[e->main_outage].duration / 1e9;
+		double d = (double)r->eng.streams[e->main_stream].outages[e->main_outage].duration /
+		           1e9;
 		for (size_t b = 0; b < NBUCKETS; b++) {
 			snprintf(key, sizeof key, "blackout_dark_seconds_bucket{le=\"%g\"}",
 			         buckets[b]);
@@ -329,7 +224,7 @@ int an_write_prom(const an_run *r, const char *path)
 	prom_set(&p, "blackout_dark_seconds_bucket{le=\"+Inf\"}", 0, 1);
 	prom_set(&p, "blackout_dark_seconds_sum", 0, 1);
 	prom_set(&p, "blackout_dark_seconds_count", 0, 1);
-	prom_set(&p, "blackout_last_run_end_seconds", (double)r->last_ts / 1e9, 0);
+	prom_set(&p, "blackout_last_run_end_seconds", (double)r->eng.last_ts / 1e9, 0);
 	qsort(p.l, (size_t)p.n, sizeof *p.l, by_key);
 	/* buckets in the order of their bounds, as the format asks */
 	for (int i = 0; i < p.n; i++)

@@ -12,7 +12,7 @@
 static const char *tod(const an_run *r, int64_t ns, char *buf, size_t len)
 {
 	int off = 0;
-	bo_time_offset(r->tz, ns, &off); /* the zone was checked at start */
+	bo_time_offset(r->in.tz, ns, &off); /* the zone was checked at start */
 	return bo_time_rfc3339(ns, off, 6, buf, len);
 }
 
@@ -48,7 +48,7 @@ static void outage_text(FILE *f, const an_run *r, const an_outage *o, int n)
 		        "    outage %d: at least %s (from its first lost probe to its last; no "
 		        "answer until the capture ended %s after it began)",
 		        n, bo_dur_str(o->dmin, d, sizeof d),
-		        bo_dur_str(r->last_ts - o->first_lost, pm, sizeof pm));
+		        bo_dur_str(r->eng.last_ts - o->first_lost, pm, sizeof pm));
 	else
 		fprintf(f, "    outage %d: %s", n, bo_dur_str(o->duration, d, sizeof d));
 	if (err && o->next_ok)
@@ -84,9 +84,9 @@ static void outage_text(FILE *f, const an_run *r, const an_outage *o, int n)
 /* The guest firewall's quarantines (Windows WFP), on the probe's clock. */
 static void quarantine_text(FILE *f, const an_run *r)
 {
-	for (int i = 0; i < r->nguest_quar; i++) {
+	for (int i = 0; i < r->in.nguest_quar; i++) {
 		char t[48], d[48];
-		const int64_t *q = r->guest_quar[i];
+		const int64_t *q = r->in.guest_quar[i];
 		fprintf(f, "  guest firewall (WFP): interface quarantined at %s, ",
 		        tod(r, q[0], t, sizeof t));
 		if (q[1])
@@ -117,12 +117,12 @@ static void clock_text(FILE *f, const struct an_clock_result *c, const char *ind
 /* Per migration the hypervisor reported: its downtime beside the network's dark time. */
 static void host_text(FILE *f, const an_run *r)
 {
-	if (!r->have_host)
+	if (!r->in.have_host)
 		return;
-	fprintf(f, "  hypervisor (%s): %d migration%s\n", r->host_path, r->nhost,
-	        r->nhost == 1 ? "" : "s");
-	for (int i = 0; i < r->nhost; i++) {
-		const an_host_mig *m = &r->host[i];
+	fprintf(f, "  hypervisor (%s): %d migration%s\n", r->in.host_path, r->in.nhost,
+	        r->in.nhost == 1 ? "" : "s");
+	for (int i = 0; i < r->in.nhost; i++) {
+		const an_host_mig *m = &r->in.host[i];
 		char a[48], b[48], c[48], t[48];
 		fprintf(f, "    %s %s%s%s at %s: %s downtime %s", m->source, m->vm[0] ? m->vm : "?",
 		        m->mode[0] ? " " : "", m->mode,
@@ -138,7 +138,7 @@ static void host_text(FILE *f, const an_run *r)
 			fprintf(f, "      network: no outage of any stream at that time\n");
 			continue;
 		}
-		const an_stream *s = &r->streams[k];
+		const an_stream *s = &r->eng.streams[k];
 		const an_outage *o = &s->outages[m->outage[k]];
 		fprintf(f, "      network dark %s (%s %s)", bo_dur_str(dark, a, sizeof a),
 		        bo_addr_str(&s->target, t, sizeof t), s->name);
@@ -151,11 +151,11 @@ static void host_text(FILE *f, const an_run *r)
 			        m->stop > o->start_lo && m->stop <= o->start_hi ? "inside"
 			                                                        : "outside");
 		fprintf(f, "\n      per stream:");
-		for (int j = 0; j < r->nstreams && j < AN_HOST_STREAMS; j++)
+		for (int j = 0; j < r->eng.nstreams && j < AN_HOST_STREAMS; j++)
 			if (m->outage[j] >= 0)
-				fprintf(f, " %s %s", r->streams[j].name,
-				        bo_dur_str(r->streams[j].outages[m->outage[j]].duration, c,
-				                   sizeof c));
+				fprintf(f, " %s %s", r->eng.streams[j].name,
+				        bo_dur_str(r->eng.streams[j].outages[m->outage[j]].duration,
+				                   c, sizeof c));
 		fprintf(f, "\n");
 	}
 }
@@ -167,7 +167,7 @@ static void events_text(FILE *f, const an_run *r)
 	an_event_counts(r, counts);
 	for (int v = 0; v < AN_NVERDICTS; v++)
 		n += counts[v];
-	losses = r->nevents - n;
+	losses = r->res.nevents - n;
 	fprintf(f, "  migrations: %d", n);
 	for (int v = AN_NVERDICTS - 1; v >= 0; v--)
 		if (counts[v])
@@ -182,8 +182,8 @@ static void events_text(FILE *f, const an_run *r)
 	const bo_stream_desc *cols[16];
 	int ncols = 0;
 	for (int d = 0; d < bo_nstreams && ncols < 16; d++)
-		for (int i = 0; i < r->nstreams; i++)
-			if (r->streams[i].desc == bo_streams[d] &&
+		for (int i = 0; i < r->eng.nstreams; i++)
+			if (r->eng.streams[i].desc == bo_streams[d] &&
 			    !(bo_streams[d]->flags & BO_STREAM_BYTES)) {
 				cols[ncols++] = bo_streams[d];
 				break;
@@ -192,20 +192,20 @@ static void events_text(FILE *f, const an_run *r)
 	for (int c = 0; c < ncols; c++)
 		fprintf(f, " %-19s", cols[c]->name);
 	fprintf(f, " %s\n", "hypervisor");
-	for (int i = 0, shown = 0; i < r->nevents; i++) {
-		const an_event *e = &r->events[i];
+	for (int i = 0, shown = 0; i < r->res.nevents; i++) {
+		const an_event *e = &r->res.events[i];
 		if (e->kind != AN_EV_MIGRATION)
 			continue;
 		char iso[48];
 		int off = 0;
-		bo_time_offset(r->tz, e->start, &off);
+		bo_time_offset(r->in.tz, e->start, &off);
 		bo_time_rfc3339(e->start, off, 3, iso, sizeof iso); /* to the millisecond */
 		fprintf(f, "  %3d  %-26s %-15s %-29s", i + 1, an_verdict_names[e->j.verdict],
-		        r->streams[e->stream0].target_str, iso);
+		        r->eng.streams[e->stream0].target_str, iso);
 		for (int c = 0; c < ncols; c++) {
 			char cell[40] = "-", a[48], b[48];
 			for (int k = 0; k < e->nparts; k++) {
-				const an_stream *s = &r->streams[e->parts[k].stream];
+				const an_stream *s = &r->eng.streams[e->parts[k].stream];
 				const an_outage *o = &s->outages[e->parts[k].outage];
 				if (s->desc != cols[c])
 					continue;
@@ -220,10 +220,11 @@ static void events_text(FILE *f, const an_run *r)
 			}
 			fprintf(f, " %-19s", cell);
 		}
-		if (e->host >= 0 && r->host[e->host].downtime >= 0) {
+		if (e->host >= 0 && r->in.host[e->host].downtime >= 0) {
 			char a[48];
-			fprintf(f, " %s (%s)", bo_dur_str(r->host[e->host].downtime, a, sizeof a),
-			        r->host[e->host].source);
+			fprintf(f, " %s (%s)",
+			        bo_dur_str(r->in.host[e->host].downtime, a, sizeof a),
+			        r->in.host[e->host].source);
 		} else {
 			fprintf(f, " -");
 		}
@@ -252,28 +253,28 @@ static const char *sched_text(const an_hist *h, char *buf, size_t len)
 static void guest_text(FILE *f, const an_run *r, const an_event *e, const char *indent)
 {
 	char at[48];
-	if (r->have_guest && e->indication)
+	if (r->in.have_guest && e->indication)
 		fprintf(f, "%s%s reached the guest%s, %s %s the start\n", indent,
 		        e->indication_netvsc ? "the network-change indication"
 		                             : "a network-change indication",
 		        e->indication_netvsc ? " (Hyper-V Netvsc event 14)" : "",
 		        bo_dur_str(llabs(e->indication - e->start), at, sizeof at),
 		        e->indication >= e->start ? "after" : "before");
-	else if (r->have_guest)
+	else if (r->in.have_guest)
 		fprintf(f, "%s%s\n", indent,
 		        e->indication_known ? "no network-change indication in the guest"
 		                            : "whether an indication reached the guest is not "
 		                              "known (its events "
 		                              "stop before the migration ended)");
 	if (e->guest_host >= 0) {
-		const struct an_guest_host *h = &r->guest_hosts[e->guest_host];
+		const struct an_guest_host *h = &r->in.guest_hosts[e->guest_host];
 		char from[64], to[64];
 		fprintf(f, "%shost: %s -> %s (the guest's Hyper-V KVP values)\n", indent,
 		        bo_text_clean(from, sizeof from, h->previous),
 		        bo_text_clean(to, sizeof to, h->host));
 	}
 	if (e->guest_profile >= 0) {
-		const struct an_guest_profile *p = &r->guest_profiles[e->guest_profile];
+		const struct an_guest_profile *p = &r->in.guest_profiles[e->guest_profile];
 		char what[96];
 		fprintf(f, "%sprofile: %s, %s after the start\n", indent,
 		        bo_text_clean(what, sizeof what, p->what),
@@ -301,12 +302,12 @@ static void evidence_text(FILE *f, const an_run *r, const an_event *e, const cha
 static void event_details(FILE *f, const an_run *r)
 {
 	int n = 0, shown = 0;
-	for (int i = 0; i < r->nevents; i++)
-		n += r->events[i].kind == AN_EV_MIGRATION;
+	for (int i = 0; i < r->res.nevents; i++)
+		n += r->res.events[i].kind == AN_EV_MIGRATION;
 	if (n < 2)
 		return;
-	for (int i = 0; i < r->nevents; i++) {
-		const an_event *e = &r->events[i];
+	for (int i = 0; i < r->res.nevents; i++) {
+		const an_event *e = &r->res.events[i];
 		if (e->kind != AN_EV_MIGRATION)
 			continue;
 		if (shown++ == TEXT_EVENT_DETAILS) {
@@ -315,13 +316,13 @@ static void event_details(FILE *f, const an_run *r)
 			break;
 		}
 		char a[48];
-		fprintf(f, "  #%d %s %s\n", i + 1, r->streams[e->stream0].target_str,
+		fprintf(f, "  #%d %s %s\n", i + 1, r->eng.streams[e->stream0].target_str,
 		        an_verdict_names[e->j.verdict]);
 		wrap(f, e->j.reason, "      ", 96);
 		evidence_text(f, r, e, "      ");
 		for (int k = e->mark0; k < e->mark0 + e->nmarks; k++)
-			fprintf(f, "      marker %-12s %s  %.60s\n", r->markers[k].kind,
-			        tod(r, r->markers[k].ts, a, sizeof a), r->markers[k].label);
+			fprintf(f, "      marker %-12s %s  %.60s\n", r->in.markers[k].kind,
+			        tod(r, r->in.markers[k].ts, a, sizeof a), r->in.markers[k].label);
 		clock_text(f, &e->clock, "      ");
 		guest_text(f, r, e, "      ");
 	}
@@ -337,7 +338,7 @@ static void dark_text(FILE *f, const an_run *r)
 	char line[1024] = "dark:";
 	size_t n = strlen(line);
 	for (int k = 0; k < e->nparts && n < sizeof line; k++) {
-		const an_stream *s = &r->streams[e->parts[k].stream];
+		const an_stream *s = &r->eng.streams[e->parts[k].stream];
 		const an_outage *o = &s->outages[e->parts[k].outage];
 		char d[48], pm[48];
 		if (o->next_ok)
@@ -365,52 +366,52 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 	(void)set;
 	char a[48], b[48];
 	char in[512];
-	fprintf(f, "blackout report: %s", bo_text_clean(in, sizeof in, r->input));
-	if (r->have_lab)
-		fprintf(f, "  (lab scenario %s)", r->lab_scenario);
-	fprintf(f, "\n  capture: %llu packets over %s", (unsigned long long)r->packets,
-	        bo_dur_str(r->last_ts - r->first_ts, a, sizeof a));
-	if (r->cap_dropped + r->cap_ifdropped)
+	fprintf(f, "blackout report: %s", bo_text_clean(in, sizeof in, r->in.input));
+	if (r->in.have_lab)
+		fprintf(f, "  (lab scenario %s)", r->in.lab_scenario);
+	fprintf(f, "\n  capture: %llu packets over %s", (unsigned long long)r->eng.packets,
+	        bo_dur_str(r->eng.last_ts - r->eng.first_ts, a, sizeof a));
+	if (r->in.cap_dropped + r->in.cap_ifdropped)
 		fprintf(f, ", %llu DROPPED by the capture: windows near drops are unreliable",
-		        (unsigned long long)(r->cap_dropped + r->cap_ifdropped));
-	else if (r->have_log)
+		        (unsigned long long)(r->in.cap_dropped + r->in.cap_ifdropped));
+	else if (r->in.have_log)
 		fprintf(f, ", no capture drops");
-	if (r->invalid)
-		fprintf(f, ", %llu unreadable", (unsigned long long)r->invalid);
-	if (r->order.steps_back)
+	if (r->eng.invalid)
+		fprintf(f, ", %llu unreadable", (unsigned long long)r->eng.invalid);
+	if (r->eng.order.steps_back)
 		fprintf(f,
 		        "\n  RECORDS OUT OF TIME ORDER (%llu step%s back: files joined the wrong "
 		        "way "
 		        "round?): %s",
-		        (unsigned long long)r->order.steps_back,
-		        r->order.steps_back == 1 ? "" : "s",
-		        r->order.sorted ? "read sorted by time"
-		                        : "too many parts to sort, read as they are");
-	if (r->truncated)
+		        (unsigned long long)r->eng.order.steps_back,
+		        r->eng.order.steps_back == 1 ? "" : "s",
+		        r->eng.order.sorted ? "read sorted by time"
+		                            : "too many parts to sort, read as they are");
+	if (r->eng.truncated)
 		fprintf(f,
 		        "\n  CAPTURE CUT SHORT inside a record (a full disk, a killed capture?): "
 		        "analysed up to there");
-	if (r->streams_dropped || an_probes_dropped(r))
+	if (r->eng.streams_dropped || an_probes_dropped(r))
 		fprintf(f,
 		        "\n  NOT ANALYSED: %llu streams (beyond %d, or %d SYN streams) and %llu "
 		        "probes "
 		        "(beyond 16 M in flight a stream)",
-		        (unsigned long long)r->streams_dropped, AN_MAX_STREAMS, AN_MAX_SYN_STREAMS,
-		        (unsigned long long)an_probes_dropped(r));
-	if (r->have_log && !r->log_complete)
+		        (unsigned long long)r->eng.streams_dropped, AN_MAX_STREAMS,
+		        AN_MAX_SYN_STREAMS, (unsigned long long)an_probes_dropped(r));
+	if (r->in.have_log && !r->in.log_complete)
 		fprintf(f, "\n  note: the probe did not finish its log (killed?): analysed what is "
 		           "there");
 	/* the capture's span, dated */
-	fprintf(f, "\n  from %s to %s\n", tod(r, r->first_ts, a, sizeof a),
-	        tod(r, r->last_ts, b, sizeof b));
+	fprintf(f, "\n  from %s to %s\n", tod(r, r->eng.first_ts, a, sizeof a),
+	        tod(r, r->eng.last_ts, b, sizeof b));
 	/* the verdict first, with the dark time per stream of its outage's migration */
-	fprintf(f, "  verdict: %s\n", an_verdict_names[r->verdict]);
-	wrap(f, r->reason, "    ", 96);
+	fprintf(f, "  verdict: %s\n", an_verdict_names[r->res.verdict]);
+	wrap(f, r->res.reason, "    ", 96);
 	dark_text(f, r);
 	events_text(f, r);
 	event_details(f, r);
-	for (int i = 0; i < r->nstreams; i++) {
-		const an_stream *s = &r->streams[i];
+	for (int i = 0; i < r->eng.nstreams; i++) {
+		const an_stream *s = &r->eng.streams[i];
 		/* the probes at the stream's interval, as a ping user counts them; the faster ones
 		 * during outages apart */
 		fprintf(f, "  %-15s %-8s every %s  sent %llu  answered %llu  lost %llu",
@@ -455,26 +456,26 @@ void an_report_text(FILE *f, const an_run *r, const an_settings *set)
 		for (int k = 0; k < s->noutages; k++)
 			outage_text(f, r, &s->outages[k], k + 1);
 	}
-	if (r->sched && r->nstreams > 1) {
+	if (r->eng.sched && r->eng.nstreams > 1) {
 		char q[160];
 		fprintf(f, "  schedule error, all %llu requests: %s\n",
-		        (unsigned long long)an_hist_count(r->sched),
-		        sched_text(r->sched, q, sizeof q));
+		        (unsigned long long)an_hist_count(r->eng.sched),
+		        sched_text(r->eng.sched, q, sizeof q));
 	}
-	for (int i = 0; i < r->nmarkers; i++)
-		fprintf(f, "  marker %-12s %s  %.70s\n", r->markers[i].kind,
-		        tod(r, r->markers[i].ts, a, sizeof a), r->markers[i].label);
-	if (r->resume_ts)
-		fprintf(f, "  resume: %s from the target at %s\n", r->resume_kind,
-		        tod(r, r->resume_ts, a, sizeof a));
+	for (int i = 0; i < r->in.nmarkers; i++)
+		fprintf(f, "  marker %-12s %s  %.70s\n", r->in.markers[i].kind,
+		        tod(r, r->in.markers[i].ts, a, sizeof a), r->in.markers[i].label);
+	if (r->res.resume_ts)
+		fprintf(f, "  resume: %s from the target at %s\n", r->res.resume_kind,
+		        tod(r, r->res.resume_ts, a, sizeof a));
 	quarantine_text(f, r);
-	clock_text(f, &r->clock, "  ");
+	clock_text(f, &r->res.clock, "  ");
 	host_text(f, r);
-	for (int i = 0; r->have_lab && i < r->ntruth; i++) {
-		const an_truth *t = &r->truth[i];
+	for (int i = 0; r->in.have_lab && i < r->in.ntruth; i++) {
+		const an_truth *t = &r->in.truth[i];
 		const bo_stream_desc *d = bo_stream_by_name(t->stream);
-		for (int k = 0; k < r->nstreams; k++) {
-			const an_stream *s = &r->streams[k];
+		for (int k = 0; k < r->eng.nstreams; k++) {
+			const an_stream *s = &r->eng.streams[k];
 			const an_outage *o = s->desc != d ? NULL : an_stream_longest(s);
 			if (!o)
 				continue;

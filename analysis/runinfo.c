@@ -17,13 +17,13 @@
 int an_read_runlog(an_run *r, char *err, size_t errlen)
 {
 	char path[4200];
-	snprintf(path, sizeof path, "%s/probe.jsonl", r->input);
+	snprintf(path, sizeof path, "%s/probe.jsonl", r->in.input);
 	FILE *f = bo_fs_open_regular(path);
 	if (!f) {
 		if (errno == ENOENT)
 			snprintf(err, errlen,
 			         "%s: no probe.jsonl: is this a blackout-probe run directory?",
-			         r->input);
+			         r->in.input);
 		else
 			snprintf(err, errlen, "%s: %s", path,
 			         errno == EINVAL ? "not a regular file" : strerror(errno));
@@ -34,36 +34,38 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 	int rc;
 	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
 		if (rc < 0) {
-			r->log_bad_lines++;
+			r->in.log_bad_lines++;
 			continue;
 		}
 		const char *type = bo_json_str(o, "type", "");
 		if (!strcmp(type, "header")) {
 			if (bo_json_int(o, "format", 0) != BO_FORMAT_VERSION ||
-			    bo_key_parse(bo_json_str(o, "key", ""), &r->key) != 0) {
+			    bo_key_parse(bo_json_str(o, "key", ""), &r->in.key) != 0) {
 				snprintf(err, errlen,
 				         "%s: probe.jsonl header has format %lld or no key; "
 				         "this analyzer reads format %d",
-				         r->input, (long long)bo_json_int(o, "format", 0),
+				         r->in.input, (long long)bo_json_int(o, "format", 0),
 				         BO_FORMAT_VERSION);
 				json_decref(o);
 				fclose(f);
 				return -1;
 			}
-			r->run_id = (uint32_t)bo_json_int(o, "run_id", 0);
+			r->in.run_id = (uint32_t)bo_json_int(o, "run_id", 0);
 			json_t *cfg = json_object_get(o, "config");
-			r->log_timeout = bo_json_time(cfg, "timeout_ns");
-			r->stamp_port =
+			r->in.log_timeout = bo_json_time(cfg, "timeout_ns");
+			r->in.stamp_port =
 			        (uint16_t)bo_json_int(cfg, "stamp_port", BO_PORT_STAMP_DEFAULT);
-			r->tcp_port = (uint16_t)bo_json_int(cfg, "tcp_port", BO_PORT_TCP_DEFAULT);
-			r->stamp_auth = json_is_true(json_object_get(cfg, "stamp_authenticated"));
+			r->in.tcp_port =
+			        (uint16_t)bo_json_int(cfg, "tcp_port", BO_PORT_TCP_DEFAULT);
+			r->in.stamp_auth =
+			        json_is_true(json_object_get(cfg, "stamp_authenticated"));
 			json_t *clk = json_object_get(o, "clock");
-			r->mono_to_real = bo_json_time(clk, "realtime_ns") -
-			                  bo_json_time(clk, "monotonic_ns");
-			r->have_log = 1;
-			json_decref(r->header);
-			r->header = json_incref(o);
-		} else if (!strcmp(type, "stream") && r->have_log) {
+			r->in.mono_to_real = bo_json_time(clk, "realtime_ns") -
+			                     bo_json_time(clk, "monotonic_ns");
+			r->in.have_log = 1;
+			json_decref(r->in.header);
+			r->in.header = json_incref(o);
+		} else if (!strcmp(type, "stream") && r->in.have_log) {
 			bo_addr a;
 			const char *name = bo_json_str(o, "stream", "");
 			int64_t iv = bo_json_time(o, "interval_ns");
@@ -85,19 +87,19 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 				    BO_MATCH_STAMP) /* the guest's arrivals name the SSID */
 					an_stream_index_id(r, s, s->inst.ssid);
 			}
-		} else if (!strcmp(type, "start") && r->have_log) {
-			r->t0 = bo_json_time(o, "t0_monotonic_ns");
-		} else if (!strcmp(type, "marker") && r->nmarkers < 10000) {
-			if (r->nmarkers == r->marker_cap) {
-				int cap = r->marker_cap ? r->marker_cap * 2 : 8;
-				an_marker *n = realloc(r->markers, (size_t)cap * sizeof *n);
+		} else if (!strcmp(type, "start") && r->in.have_log) {
+			r->in.t0 = bo_json_time(o, "t0_monotonic_ns");
+		} else if (!strcmp(type, "marker") && r->in.nmarkers < 10000) {
+			if (r->in.nmarkers == r->in.marker_cap) {
+				int cap = r->in.marker_cap ? r->in.marker_cap * 2 : 8;
+				an_marker *n = realloc(r->in.markers, (size_t)cap * sizeof *n);
 				if (n) {
-					r->markers = n;
-					r->marker_cap = cap;
+					r->in.markers = n;
+					r->in.marker_cap = cap;
 				}
 			}
-			if (r->nmarkers < r->marker_cap) {
-				an_marker *m = &r->markers[r->nmarkers++];
+			if (r->in.nmarkers < r->in.marker_cap) {
+				an_marker *m = &r->in.markers[r->in.nmarkers++];
 				m->ts = bo_json_time(o, "realtime_ns");
 				bo_json_text(o, "kind", "?", m->kind, sizeof m->kind);
 				bo_json_text(o, "label", "", m->label, sizeof m->label);
@@ -105,20 +107,20 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 		} else if (!strcmp(type, "status") || !strcmp(type, "end")) {
 			json_t *cap = json_object_get(o, "capture");
 			if (cap) {
-				r->cap_dropped = (uint64_t)bo_json_int(cap, "dropped", 0);
-				r->cap_ifdropped = (uint64_t)bo_json_int(cap, "if_dropped", 0);
+				r->in.cap_dropped = (uint64_t)bo_json_int(cap, "dropped", 0);
+				r->in.cap_ifdropped = (uint64_t)bo_json_int(cap, "if_dropped", 0);
 			}
 			if (!strcmp(type, "end")) {
-				r->log_complete = 1;
-				bo_json_text(o, "reason", "?", r->stop_reason,
-				             sizeof r->stop_reason);
+				r->in.log_complete = 1;
+				bo_json_text(o, "reason", "?", r->in.stop_reason,
+				             sizeof r->in.stop_reason);
 			}
 		}
 		json_decref(o);
 	}
 	fclose(f);
-	if (!r->have_log) {
-		snprintf(err, errlen, "%s/probe.jsonl has no header line", r->input);
+	if (!r->in.have_log) {
+		snprintf(err, errlen, "%s/probe.jsonl has no header line", r->in.input);
 		return -1;
 	}
 	return 0;
@@ -129,7 +131,7 @@ int an_read_lab(an_run *r, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	char path[4200];
-	snprintf(path, sizeof path, "%s/lab.jsonl", r->input);
+	snprintf(path, sizeof path, "%s/lab.jsonl", r->in.input);
 	FILE *f = bo_fs_open_regular(path);
 	if (!f)
 		return 0; /* not a lab run */
@@ -141,9 +143,10 @@ int an_read_lab(an_run *r, char *err, size_t errlen)
 			continue;
 		const char *type = bo_json_str(o, "type", "");
 		if (!strcmp(type, "header")) {
-			bo_json_text(o, "scenario", "?", r->lab_scenario, sizeof r->lab_scenario);
-		} else if (!strcmp(type, "truth") && r->ntruth < 8) {
-			an_truth *t = &r->truth[r->ntruth];
+			bo_json_text(o, "scenario", "?", r->in.lab_scenario,
+			             sizeof r->in.lab_scenario);
+		} else if (!strcmp(type, "truth") && r->in.ntruth < 8) {
+			an_truth *t = &r->in.truth[r->in.ntruth];
 			json_t *st = json_object_get(o, "start"), *en = json_object_get(o, "end");
 			if (json_array_size(st) != 2 || json_array_size(en) != 2)
 				goto next;
@@ -156,8 +159,8 @@ int an_read_lab(an_run *r, char *err, size_t errlen)
 				        json_integer_value(json_array_get(en, (size_t)i)));
 			}
 			t->duration = bo_json_time(o, "duration_ns");
-			r->ntruth++;
-			r->have_lab = 1;
+			r->in.ntruth++;
+			r->in.have_lab = 1;
 		}
 	next:
 		json_decref(o);

@@ -86,7 +86,7 @@ void an_hist_free(an_hist *h)
 void an_sched_add(an_run *r, an_stream *s, int64_t err)
 {
 	an_hist_add(&s->sched, err);
-	an_hist_add(&r->sched, err);
+	an_hist_add(&r->eng.sched, err);
 }
 
 uint64_t an_hist_count(const an_hist *h)

@@ -42,14 +42,14 @@ static void clock_sample(an_stream *s, int64_t t1, const bo_stamp *st, int64_t t
 void an_on_stamp(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 {
 	if (h->stamp_status != 0) {
-		r->strays += r->have_log;
+		r->eng.strays += r->in.have_log;
 		return;
 	}
-	an_stream *s =
-	        r->have_log ? an_stream_for_hit(r, h) : an_stream_find_ssid(r, &h->target, h->ssid);
+	an_stream *s = r->in.have_log ? an_stream_for_hit(r, h)
+	                              : an_stream_find_ssid(r, &h->target, h->ssid);
 	if (!s) {
-		if (r->have_log || h->reply) {
-			r->strays += r->have_log;
+		if (r->in.have_log || h->reply) {
+			r->eng.strays += r->in.have_log;
 			return;
 		}
 		s = an_stream_add(r, bo_stream_foreign(BO_MATCH_STAMP), &h->target, 0, 0);
@@ -66,7 +66,7 @@ void an_on_stamp(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 		an_stream_request(s, h->seq, ts, timeout);
 		if (s->keyed) /* T1, realtime, is the probe's deadline */
 			an_stream_schedule(s, r, h->seq,
-			                   bo_ns_from_ntp(h->stamp.ts) - r->mono_to_real);
+			                   bo_ns_from_ntp(h->stamp.ts) - r->in.mono_to_real);
 	} else {
 		clock_sample(s, an_stream_send_time(s, h->seq), &h->stamp, ts);
 		an_stream_reply(s, h->seq, ts);
@@ -77,11 +77,11 @@ void an_clock_fit(const an_run *r, int stream, int outage, int64_t lo, int64_t h
                   struct an_clock_result *out)
 {
 	struct an_clock_result c = {0};
-	const an_stream *m = &r->streams[stream];
+	const an_stream *m = &r->eng.streams[stream];
 	const an_outage *o = &m->outages[outage];
 	const struct an_clk *best[2] = {NULL, NULL};
-	for (int i = 0; i < r->nstreams; i++) {
-		const an_stream *s = &r->streams[i];
+	for (int i = 0; i < r->eng.nstreams; i++) {
+		const an_stream *s = &r->eng.streams[i];
 		if (s->desc->kind != BO_MATCH_STAMP || !bo_addr_eq(&s->target, &m->target))
 			continue;
 		for (int k = 0; k < s->u.clk.n; k++) {

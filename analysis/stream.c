@@ -17,26 +17,26 @@
 an_stream *an_stream_add(an_run *r, const bo_stream_desc *desc, const bo_addr *target, int keyed,
                          int64_t interval)
 {
-	if (!keyed && r->nstreams >= AN_MAX_STREAMS) {
-		r->streams_dropped++; /* a foreign capture's ten thousandth ping flow */
+	if (!keyed && r->eng.nstreams >= AN_MAX_STREAMS) {
+		r->eng.streams_dropped++; /* a foreign capture's ten thousandth ping flow */
 		return NULL;
 	}
-	if (r->nstreams == r->stream_cap) {
-		int cap = r->stream_cap ? r->stream_cap * 2 : 8;
-		an_stream *n = realloc(r->streams, (size_t)cap * sizeof *n);
+	if (r->eng.nstreams == r->eng.stream_cap) {
+		int cap = r->eng.stream_cap ? r->eng.stream_cap * 2 : 8;
+		an_stream *n = realloc(r->eng.streams, (size_t)cap * sizeof *n);
 		if (!n)
 			return NULL;
-		r->streams = n;
-		r->stream_cap = cap;
+		r->eng.streams = n;
+		r->eng.stream_cap = cap;
 	}
-	an_stream *s = &r->streams[r->nstreams];
+	an_stream *s = &r->eng.streams[r->eng.nstreams];
 	memset(s, 0, sizeof *s);
 	s->desc = desc;
 	s->name = desc->name;
 	s->inst.desc = desc;
 	s->inst.target = *target;
-	s->inst.stamp_port = r->sctx.stamp_port;
-	s->inst.tcp_port = r->sctx.tcp_port;
+	s->inst.stamp_port = r->eng.sctx.stamp_port;
+	s->inst.tcp_port = r->eng.sctx.tcp_port;
 	s->target = *target;
 	bo_addr_str(target, s->target_str, sizeof s->target_str);
 	s->keyed = keyed;
@@ -45,29 +45,29 @@ an_stream *an_stream_add(an_run *r, const bo_stream_desc *desc, const bo_addr *t
 	                second) */
 	s->ring = calloc(s->cap, sizeof *s->ring);
 	s->collect_after = -1;
-	s->on_probe = r->on_probe;
-	s->on_probe_arg = r->on_probe_arg;
+	s->on_probe = r->eng.on_probe;
+	s->on_probe_arg = r->eng.on_probe_arg;
 	if (!s->ring)
 		return NULL;
-	s->next_same = bo_addrmap_get(&r->by_target, target);
-	if (bo_addrmap_put(&r->by_target, target, r->nstreams) != 0) {
+	s->next_same = bo_addrmap_get(&r->eng.by_target, target);
+	if (bo_addrmap_put(&r->eng.by_target, target, r->eng.nstreams) != 0) {
 		free(s->ring);
 		return NULL;
 	}
-	r->nstreams++;
+	r->eng.nstreams++;
 	return s;
 }
 
 /* The streams to one target: one map lookup, then a short chain. */
 static an_stream *first_of(an_run *r, const bo_addr *target)
 {
-	int i = bo_addrmap_get(&r->by_target, target);
-	return i >= 0 ? &r->streams[i] : NULL;
+	int i = bo_addrmap_get(&r->eng.by_target, target);
+	return i >= 0 ? &r->eng.streams[i] : NULL;
 }
 
 static an_stream *next_of(an_run *r, const an_stream *s)
 {
-	return s->next_same >= 0 ? &r->streams[s->next_same] : NULL;
+	return s->next_same >= 0 ? &r->eng.streams[s->next_same] : NULL;
 }
 
 an_stream *an_stream_for_hit(an_run *r, const bo_hit *h)
@@ -102,14 +102,14 @@ static uint32_t id_tag(enum bo_match_kind kind, uint16_t id)
 
 static an_stream *by_id(an_run *r, const bo_addr *target, enum bo_match_kind kind, uint16_t id)
 {
-	int i = bo_addrmap_get_tag(&r->by_id, target, id_tag(kind, id));
-	return i >= 0 ? &r->streams[i] : NULL;
+	int i = bo_addrmap_get_tag(&r->eng.by_id, target, id_tag(kind, id));
+	return i >= 0 ? &r->eng.streams[i] : NULL;
 }
 
 int an_stream_index_id(an_run *r, an_stream *s, uint16_t id)
 {
-	return bo_addrmap_put_tag(&r->by_id, &s->target, id_tag(s->desc->kind, id),
-	                          (int)(s - r->streams));
+	return bo_addrmap_put_tag(&r->eng.by_id, &s->target, id_tag(s->desc->kind, id),
+	                          (int)(s - r->eng.streams));
 }
 
 /* One hash lookup each, whatever the number of streams to the target (a capture with 65 536
@@ -165,6 +165,32 @@ static int64_t median(const int64_t *v, int n)
 	return n ? t[n / 2] : 0;
 }
 
+/* Bounds. A probe sent at t and lost means the path was broken somewhere in [t, t+RTT]; an
+ * answered one, that it worked then. So the start lies in (prev_ok, first_lost + RTT] and the
+ * end in (last_lost, next_ok + RTT]. The lost probe's own RTT is unknown: the stand-in chosen
+ * when the outage opened (retire_lost) takes its place. The first answered probe's RTT is known
+ * exactly. The point estimates are the middles of the bounds. Computed when the outage closes
+ * (a live engine reports it then) and, for one still open, at the end. */
+static void outage_bounds(an_outage *o)
+{
+	int64_t rb = o->rtt_margin ? o->rtt_margin : o->rtt_next_ok;
+	int64_t ra = o->rtt_next_ok ? o->rtt_next_ok : o->rtt_before;
+	o->start_lo = o->prev_ok;
+	o->start_hi = o->first_lost + rb;
+	o->end_lo = o->last_lost;
+	o->end_hi = o->next_ok ? o->next_ok + ra : 0;
+	o->start = o->prev_ok ? o->start_lo + (o->start_hi - o->start_lo) / 2 : o->first_lost;
+	o->end = o->next_ok ? o->end_lo + (o->end_hi - o->end_lo) / 2 : o->last_lost;
+	o->duration = o->end - o->start;
+	o->dmin = o->end_lo - o->start_hi > 0 ? o->end_lo - o->start_hi : 0;
+	o->dmax = o->end_hi && o->start_lo ? o->end_hi - o->start_lo : 0;
+	/* Bounds that overlap (a stand-in round trip longer than the outage, as from a guest
+	 * catching up) can put the middles the wrong way round: never less than the least it
+	 * can have lasted. */
+	if (o->duration < o->dmin)
+		o->duration = o->dmin;
+}
+
 static void close_outage(an_stream *s, int64_t next_ok, int64_t next_ok_rtt)
 {
 	an_outage *o = &s->cur;
@@ -179,6 +205,7 @@ static void close_outage(an_stream *s, int64_t next_ok, int64_t next_ok_rtt)
 		s->outage_cap = cap;
 	}
 	s->outages[s->noutages] = *o;
+	outage_bounds(&s->outages[s->noutages]);
 	s->collect_after = next_ok ? s->noutages : -1;
 	s->nafter = 0;
 	s->noutages++;
@@ -335,12 +362,12 @@ void an_stream_reply_label(an_stream *s, uint16_t label, int64_t ts)
 
 void an_stream_schedule(an_stream *s, const an_run *r, uint32_t seq, int64_t deadline)
 {
-	if (!r->t0 || s->interval <= 0 || !s->started || (int32_t)(seq - s->base) < 0 ||
+	if (!r->in.t0 || s->interval <= 0 || !s->started || (int32_t)(seq - s->base) < 0 ||
 	    (int32_t)(seq - s->top) >= 0)
 		return;
 	an_probe *p = slot(s, seq);
 	s->scheduled = 1;
-	int64_t off = deadline - r->t0 - s->phase;
+	int64_t off = deadline - r->in.t0 - s->phase;
 	if (off < 0 || p->fast)
 		return;
 	int64_t rem = off % s->interval; /* 1 us of rounding (a STAMP T1) is still on schedule */
@@ -497,32 +524,8 @@ void an_stream_finish(an_stream *s, int64_t end, int64_t timeout)
 		qsort(s->infer, (size_t)s->ninfer, sizeof s->infer[0], cmp64);
 		s->interval = s->infer[s->ninfer / 2];
 	}
-	/* Bounds. A probe sent at t and lost means the path was broken somewhere in [t, t+RTT];
-	 * an answered one, that it worked then. So the start lies in (prev_ok, first_lost + RTT]
-	 * and the end in (last_lost, next_ok + RTT]. The lost probe's own RTT is unknown: the
-	 * stand-in chosen when the outage opened (retire_lost) takes its place. The first
-	 * answered probe's RTT is known exactly. The point estimates are the middles of the
-	 * bounds. */
-	for (int i = 0; i < s->noutages; i++) {
-		an_outage *o = &s->outages[i];
-		int64_t rb = o->rtt_margin ? o->rtt_margin : o->rtt_next_ok;
-		int64_t ra = o->rtt_next_ok ? o->rtt_next_ok : o->rtt_before;
-		o->start_lo = o->prev_ok;
-		o->start_hi = o->first_lost + rb;
-		o->end_lo = o->last_lost;
-		o->end_hi = o->next_ok ? o->next_ok + ra : 0;
-		o->start =
-		        o->prev_ok ? o->start_lo + (o->start_hi - o->start_lo) / 2 : o->first_lost;
-		o->end = o->next_ok ? o->end_lo + (o->end_hi - o->end_lo) / 2 : o->last_lost;
-		o->duration = o->end - o->start;
-		o->dmin = o->end_lo - o->start_hi > 0 ? o->end_lo - o->start_hi : 0;
-		o->dmax = o->end_hi && o->start_lo ? o->end_hi - o->start_lo : 0;
-		/* Bounds that overlap (a stand-in round trip longer than the outage, as from a
-		 * guest catching up) can put the middles the wrong way round: never less than
-		 * the least it can have lasted. */
-		if (o->duration < o->dmin)
-			o->duration = o->dmin;
-	}
+	for (int i = 0; i < s->noutages; i++)
+		outage_bounds(&s->outages[i]); /* the one still open at the end too */
 }
 
 int64_t an_stream_send_time(const an_stream *s, uint32_t seq)

@@ -23,7 +23,7 @@ static void frame(an_run *r, an_stream *s, int request, const bo_probe_id *id, i
 	if (request) {
 		if ((int32_t)(id->seq - s->top) >= 0 || !s->started) /* not a repeat */
 			an_hist_add(&s->sched,
-			            ts - (bo_time_clamp(id->deadline) + r->mono_to_real));
+			            ts - (bo_time_clamp(id->deadline) + r->in.mono_to_real));
 		an_stream_request(s, id->seq, ts, timeout);
 	} else {
 		an_stream_reply(s, id->seq, ts);
@@ -38,9 +38,9 @@ static int read_frames(an_run *r, an_stream *s, int request, const bo_addr *targ
 	bo_probe_id id;
 	int n = 0;
 	*used = 0;
-	for (size_t off = 0; bo_tag_find(&r->key, target, data, len, &off, &id) == 0;
+	for (size_t off = 0; bo_tag_find(&r->in.key, target, data, len, &off, &id) == 0;
 	     off += BO_TAG_LEN) {
-		if (id.run_id == r->run_id && id.stream == s->desc->wire_id) {
+		if (id.run_id == r->in.run_id && id.stream == s->desc->wire_id) {
 			frame(r, s, request, &id, ts,
 			      timeout > AN_FRAMES_TIMEOUT ? timeout : AN_FRAMES_TIMEOUT);
 			n++;
@@ -152,14 +152,14 @@ void an_on_foreign_syn(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 	if (!s) {
 		if (h->reply)
 			return;
-		if (r->syn_streams >= AN_MAX_SYN_STREAMS) {
-			r->streams_dropped++;
+		if (r->eng.syn_streams >= AN_MAX_SYN_STREAMS) {
+			r->eng.streams_dropped++;
 			return;
 		}
 		s = an_stream_add(r, bo_stream_foreign(BO_MATCH_SYN), &h->target, 0, 0);
 		if (!s)
 			return;
-		r->syn_streams++;
+		r->eng.syn_streams++;
 		s->inst.tcp_port = h->target_port;
 		an_stream_index_id(r, s, h->target_port);
 		s->u.syn.map = calloc(65536, sizeof *s->u.syn.map);
@@ -182,9 +182,9 @@ void an_on_foreign_syn(an_run *r, const bo_hit *h, int64_t ts, int64_t timeout)
 /* A run's byte-stream segment (not SYN or RST) to or from the responder's port. */
 void an_on_frames(an_run *r, const bo_pkt *p, int64_t ts, int64_t timeout)
 {
-	if (p->dport != r->tcp_port && p->sport != r->tcp_port)
+	if (p->dport != r->in.tcp_port && p->sport != r->in.tcp_port)
 		return;
-	int request = p->dport == r->tcp_port;
+	int request = p->dport == r->in.tcp_port;
 	an_stream *s = an_stream_of_kind(r, request ? &p->dst : &p->src, BO_MATCH_FRAMES);
 	if (s && s->keyed)
 		on_frames(r, s, p, request, ts, timeout);

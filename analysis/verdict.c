@@ -47,35 +47,38 @@ int an_verdict_ok(int v)
 uint64_t an_probes_dropped(const an_run *r)
 {
 	uint64_t n = 0;
-	for (int i = 0; i < r->nstreams; i++)
-		n += r->streams[i].dropped;
+	for (int i = 0; i < r->eng.nstreams; i++)
+		n += r->eng.streams[i].dropped;
 	return n;
 }
 
 const an_outage *an_main_outage(const an_run *r)
 {
-	return r->main_stream >= 0 ? &r->streams[r->main_stream].outages[r->main_outage] : NULL;
+	return r->res.main_stream >= 0
+	               ? &r->eng.streams[r->res.main_stream].outages[r->res.main_outage]
+	               : NULL;
 }
 
 /* What follows from the verdict's outage, once, for every output: per outage what the guest
  * saw, the main outage's phases, the clock fit around it, the guest firewall's window. */
 static void derive(an_run *r)
 {
-	for (int i = 0; i < r->nstreams; i++)
-		for (int k = 0; k < r->streams[i].noutages; k++) {
-			an_outage *o = &r->streams[i].outages[k];
-			o->attribution = (uint8_t)an_attribution(r, &r->streams[i], o);
+	for (int i = 0; i < r->eng.nstreams; i++)
+		for (int k = 0; k < r->eng.streams[i].noutages; k++) {
+			an_outage *o = &r->eng.streams[i].outages[k];
+			o->attribution = (uint8_t)an_attribution(r, &r->eng.streams[i], o);
 			o->guest_down = o->attribution ? an_guest_blind(r, o->start, o->end) : 0;
 		}
-	memset(&r->phases, 0, sizeof r->phases);
-	memset(&r->clock, 0, sizeof r->clock);
-	r->quarantine = NULL;
+	memset(&r->res.phases, 0, sizeof r->res.phases);
+	memset(&r->res.clock, 0, sizeof r->res.clock);
+	r->res.quarantine = NULL;
 	const an_outage *o = an_main_outage(r);
 	if (!o)
 		return;
-	an_clock_fit(r, r->main_stream, r->main_outage, INT64_MIN, INT64_MAX, &r->clock);
-	an_phases_of(r, o, &r->phases);
-	r->quarantine = an_guest_quarantine(r, o->start, o->end);
+	an_clock_fit(r, r->res.main_stream, r->res.main_outage, INT64_MIN, INT64_MAX,
+	             &r->res.clock);
+	an_phases_of(r, o, &r->res.phases);
+	r->res.quarantine = an_guest_quarantine(r, o->start, o->end);
 }
 
 void an_phases_of(const an_run *r, const an_outage *o, struct an_phases *p)
@@ -120,8 +123,8 @@ const an_stream *an_est_stall(const an_run *r, const bo_addr *target, int64_t fr
                               int64_t *held, int64_t *covered)
 {
 	*held = *covered = 0;
-	for (int i = 0; i < r->nstreams; i++) {
-		const an_stream *e = &r->streams[i];
+	for (int i = 0; i < r->eng.nstreams; i++) {
+		const an_stream *e = &r->eng.streams[i];
 		if (!(e->desc->flags & BO_STREAM_BYTES) || !bo_addr_eq(&e->target, target) ||
 		    !e->answered)
 			continue;
@@ -149,7 +152,7 @@ const an_stream *an_est_stall(const an_run *r, const bo_addr *target, int64_t fr
 void an_judge_outage(const an_run *r, const an_settings *set, int stream, int outage,
                      an_judgement *j)
 {
-	const an_stream *s = &r->streams[stream];
+	const an_stream *s = &r->eng.streams[stream];
 	const an_outage *o = &s->outages[outage];
 	char *reason = j->reason;
 	size_t reason_len = sizeof j->reason;
@@ -157,15 +160,15 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 	j->resume_kind = j->resume_code = NULL;
 	/* The first announcement from the target inside the outage marks the resume. */
 	int64_t from = o->start_lo ? o->start_lo : o->first_lost;
-	int64_t to = o->end_hi ? o->end_hi : r->last_ts;
+	int64_t to = o->end_hi ? o->end_hi : r->eng.last_ts;
 	/* ...from the main stream's target (the others' migrations have their own). */
-	int target = bo_addrmap_get(&r->by_target, &s->target);
-	for (int i = 0; i < r->nannounce; i++)
-		if (r->announces[i].ts > from && r->announces[i].ts <= to &&
-		    (r->announces[i].target < 0 || r->announces[i].target == target)) {
-			j->resume_ts = r->announces[i].ts;
-			j->resume_kind = an_announce_label(&r->announces[i]);
-			j->resume_code = an_announce_code(&r->announces[i]);
+	int target = bo_addrmap_get(&r->eng.by_target, &s->target);
+	for (int i = 0; i < r->eng.nannounce; i++)
+		if (r->eng.announces[i].ts > from && r->eng.announces[i].ts <= to &&
+		    (r->eng.announces[i].target < 0 || r->eng.announces[i].target == target)) {
+			j->resume_ts = r->eng.announces[i].ts;
+			j->resume_kind = an_announce_label(&r->eng.announces[i]);
+			j->resume_code = an_announce_code(&r->eng.announces[i]);
 			break;
 		}
 	char d[32], p[32];
@@ -174,7 +177,7 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 		j->verdict = AN_V_ANOMALOUS;
 		snprintf(reason, reason_len,
 		         "%s still dark when the capture ended, %s after its first lost probe",
-		         s->name, bo_dur_str(r->last_ts - o->first_lost, d, sizeof d));
+		         s->name, bo_dur_str(r->eng.last_ts - o->first_lost, d, sizeof d));
 		return;
 	}
 	/* The established flow beside it: a quarantine lets it pass, so how much of the outage
@@ -247,7 +250,7 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 		         bo_dur_str(o->end - o->first_arrival, b, sizeof b));
 	}
 	/* The guest firewall's log of its drops (--fw-log): which lost probes it dropped. */
-	if (r->have_fwlog && o->lost) {
+	if (r->in.have_fwlog && o->lost) {
 		size_t len = strlen(reason);
 		snprintf(reason + len, reason_len - len,
 		         "; the guest's firewall logged dropping %llu of its %llu lost probes",
@@ -280,39 +283,39 @@ void an_judge_outage(const an_run *r, const an_settings *set, int stream, int ou
 
 static void judge(an_run *r, const an_settings *set)
 {
-	r->main_stream = r->main_outage = -1;
-	r->resume_ts = 0;
-	r->resume_kind = r->resume_code = NULL;
+	r->res.main_stream = r->res.main_outage = -1;
+	r->res.resume_ts = 0;
+	r->res.resume_kind = r->res.resume_code = NULL;
 	int64_t longest = -1;
-	for (int i = 0; i < r->nstreams; i++)
-		for (int k = 0; k < r->streams[i].noutages; k++) {
+	for (int i = 0; i < r->eng.nstreams; i++)
+		for (int k = 0; k < r->eng.streams[i].noutages; k++) {
 			/* A stream that never answered says nothing about the migration (no
 			 * reflector, a firewall rule missing, replies the capture cut): the text
 			 * report lists it as left out, and nothing rests on it. */
-			if (!r->streams[i].answered)
+			if (!r->eng.streams[i].answered)
 				continue;
-			const an_outage *o = &r->streams[i].outages[k];
-			int64_t d = o->next_ok ? o->duration : r->last_ts - o->first_lost;
+			const an_outage *o = &r->eng.streams[i].outages[k];
+			int64_t d = o->next_ok ? o->duration : r->eng.last_ts - o->first_lost;
 			if (d > longest) {
 				longest = d;
-				r->main_stream = i;
-				r->main_outage = k;
+				r->res.main_stream = i;
+				r->res.main_outage = k;
 			}
 		}
-	if (r->main_stream < 0) {
+	if (r->res.main_stream < 0) {
 		int answered = 0;
-		for (int i = 0; i < r->nstreams; i++)
-			answered += r->streams[i].answered > 0;
-		r->verdict = answered ? AN_V_NO_BLACKOUT : AN_V_ANOMALOUS;
-		snprintf(r->reason, sizeof r->reason, "%s",
+		for (int i = 0; i < r->eng.nstreams; i++)
+			answered += r->eng.streams[i].answered > 0;
+		r->res.verdict = answered ? AN_V_NO_BLACKOUT : AN_V_ANOMALOUS;
+		snprintf(r->res.reason, sizeof r->res.reason, "%s",
 		         answered ? "every probe was answered" : "no probe was answered at all");
 		return;
 	}
 	an_judgement j;
-	an_judge_outage(r, set, r->main_stream, r->main_outage, &j);
-	r->verdict = j.verdict;
-	r->resume_ts = j.resume_ts;
-	r->resume_kind = j.resume_kind;
-	r->resume_code = j.resume_code;
-	snprintf(r->reason, sizeof r->reason, "%s", j.reason);
+	an_judge_outage(r, set, r->res.main_stream, r->res.main_outage, &j);
+	r->res.verdict = j.verdict;
+	r->res.resume_ts = j.resume_ts;
+	r->res.resume_kind = j.resume_kind;
+	r->res.resume_code = j.resume_code;
+	snprintf(r->res.reason, sizeof r->res.reason, "%s", j.reason);
 }

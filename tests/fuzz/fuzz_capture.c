@@ -41,15 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	an_run r;
 	memset(&r, 0, sizeof r);
-	r.input = "fuzz";
-	r.main_stream = r.main_outage = -1;
+	r.in.input = "fuzz";
+	r.res.main_stream = r.res.main_outage = -1;
 	an_settings set = {0, 3000000000, 7000000000, 1000000000, NULL, NULL};
 	if (keyed) {
-		r.have_log = r.is_dir = 1;
-		memset(r.key.k, 7, sizeof r.key.k);
-		r.run_id = 0x01020304;
-		r.stamp_port = 862;
-		r.tcp_port = 8620;
+		r.in.have_log = r.in.is_dir = 1;
+		memset(r.in.key.k, 7, sizeof r.in.key.k);
+		r.in.run_id = 0x01020304;
+		r.in.stamp_port = 862;
+		r.in.tcp_port = 8620;
 		add_streams(&r);
 	}
 	an_read_pcap(&r, pc, &set, err, sizeof err); /* closes pc (and f) */

@@ -13,9 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static an_run r;
 	memset(&r, 0, sizeof r);
 	an_host_parse(&r, (const char *)data, size);
-	for (int i = 0; i < r.nhost; i++) /* every record within its bounds */
-		if (r.host[i].downtime < -1 || r.host[i].stop < 0 || r.host[i].end < 0)
+	for (int i = 0; i < r.in.nhost; i++) /* every record within its bounds */
+		if (r.in.host[i].downtime < -1 || r.in.host[i].stop < 0 || r.in.host[i].end < 0)
 			abort();
-	free(r.host);
+	free(r.in.host);
 	return 0;
 }

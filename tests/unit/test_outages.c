@@ -15,7 +15,7 @@ static an_run run;
 static an_stream *fresh(void)
 {
 	an_run_free(&run);
-	run.main_stream = run.main_outage = -1;
+	run.res.main_stream = run.res.main_outage = -1;
 	bo_addr a;
 	bo_addr_parse("192.0.2.2", &a);
 	return an_stream_add(&run, bo_stream_by_name("icmp"), &a, 1, 10 * MS);

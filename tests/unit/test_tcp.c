@@ -26,10 +26,10 @@ static void segment(int request, uint32_t from, uint32_t n, int64_t ts, uint16_t
 	static uint8_t buf[64 * BO_TAG_LEN];
 	for (uint32_t k = 0; k < n; k++) {
 		bo_probe_id id = {.stream = est->desc->wire_id,
-		                  .run_id = run.run_id,
+		                  .run_id = run.in.run_id,
 		                  .seq = from + k,
 		                  .deadline = (int64_t)(from + k) * 10 * MS};
-		bo_tag_encode(&run.key, &target, &id, buf + k * BO_TAG_LEN);
+		bo_tag_encode(&run.in.key, &target, &id, buf + k * BO_TAG_LEN);
 	}
 	bo_pkt p;
 	memset(&p, 0, sizeof p);
@@ -65,9 +65,9 @@ int main(void)
 {
 	bo_addr_parse("192.0.2.1", &probe_a);
 	bo_addr_parse("192.0.2.2", &target);
-	bo_key_random(&run.key, &run.run_id);
-	run.tcp_port = 8620;
-	run.main_stream = run.main_outage = -1;
+	bo_key_random(&run.in.key, &run.in.run_id);
+	run.in.tcp_port = 8620;
+	run.res.main_stream = run.res.main_outage = -1;
 	est = an_stream_add(&run, bo_stream_by_name("tcp-est"), &target, 1, 10 * MS);
 	CHECK(est != NULL);
 
