@@ -12,6 +12,7 @@
 #include "an.h"
 #include "bo_fs.h"
 #include "bo_log.h"
+#include "bo_vocab.h"
 
 #define MAX_LINE (1 << 20)
 
@@ -58,11 +59,11 @@ static an_stream *arrival_probe(an_run *r, json_t *o, const bo_addr *target, uin
 
 /* A profile event in a line: "firewall 2010: public -> domain", "NetworkProfile 10000:
  * connected corp.example (domain)". */
-static void profile_text(const json_t *o, const char *type, char *out, size_t len)
+static void profile_text(const json_t *o, int t, char *out, size_t len)
 {
 	char a[40], b[40], c[48];
 	int id = (int)bo_json_int(o, "id", 0);
-	if (!strcmp(type, "fwprofile"))
+	if (t == BO_GEV_FWPROFILE)
 		snprintf(out, len, "firewall %d: %s -> %s", id,
 		         bo_json_text(o, "old_profile", "?", a, sizeof a),
 		         bo_json_text(o, "new_profile", "?", b, sizeof b));
@@ -183,11 +184,12 @@ int an_read_guest(an_run *r)
 			have_offset = 1;
 		}
 		const char *type = bo_json_str(o, "type", "");
+		int t = bo_gev_parse(type); /* -1: a type this version does not know */
 		bo_addr target;
 		uint32_t seq;
 		an_stream *st;
 		an_outage *out;
-		if (!strcmp(type, "arrival")) {
+		if (t == BO_GEV_ARRIVAL) {
 			r->in.guest_arrivals++;
 			if (bo_addr_parse(bo_json_str(o, "target", ""), &target) == 0 &&
 			    (st = arrival_probe(r, o, &target, &seq)) &&
@@ -202,17 +204,16 @@ int an_read_guest(an_run *r)
 		}
 		/* The guest firewall's own account of a drop (--fw-log): which lost probe it
 		 * was, proven, beside the capture's arrivals. */
-		if (!strcmp(type, "fw-drop")) {
+		if (t == BO_GEV_FW_DROP) {
 			r->in.guest_fw_drops++;
 			if (bo_addr_parse(bo_json_str(o, "target", ""), &target) == 0 &&
 			    (st = arrival_probe(r, o, &target, &seq)) && (out = outage_of(st, seq)))
 				out->fw_dropped++;
 		}
-		if (!strcmp(type, "start") &&
-		    !strncmp(bo_json_str(o, "firewall_drops", ""), "NFLOG", 5))
+		if (t == BO_GEV_START && !strncmp(bo_json_str(o, "firewall_drops", ""), "NFLOG", 5))
 			r->in.have_fwlog = 1;
 		/* Each responder's start: what it is and what it found, for the records. */
-		if (!strcmp(type, "start") && r->in.nguest_facts < AN_MAX_GUEST_FACTS) {
+		if (t == BO_GEV_START && r->in.nguest_facts < AN_MAX_GUEST_FACTS) {
 			json_t *facts = json_deep_copy(o);
 			const char *drop[] = {"seq", "mono_ns", "probe_realtime_ns", "type"};
 			for (size_t i = 0; facts && i < sizeof drop / sizeof drop[0]; i++)
@@ -220,15 +221,15 @@ int an_read_guest(an_run *r)
 			if (facts)
 				r->in.guest_facts[r->in.nguest_facts++] = facts;
 		}
-		if (!strcmp(type, "capture-lost") && guest && r->in.nguest_gap < 16)
+		if (t == BO_GEV_CAPTURE_LOST && guest && r->in.nguest_gap < 16)
 			gap[r->in.nguest_gap][0] = guest, gap[r->in.nguest_gap][1] = 0;
-		if (!strcmp(type, "capture-back") && guest && r->in.nguest_gap < 16)
+		if (t == BO_GEV_CAPTURE_BACK && guest && r->in.nguest_gap < 16)
 			gap[r->in.nguest_gap++][1] = guest;
 		bo_addr who;
 		int have_who = bo_addr_parse(bo_json_str(o, "target", ""), &who) == 0;
 		/* a network event; on Windows also Hyper-V Netvsc's 14, the indication itself */
-		int netvsc = !strcmp(type, "netvsc") && bo_json_int(o, "id", 0) == 14;
-		if ((netvsc || !strcmp(type, "net")) && guest && r->in.nguest_net < 256) {
+		int netvsc = t == BO_GEV_NETVSC && bo_json_int(o, "id", 0) == 14;
+		if ((netvsc || t == BO_GEV_NET) && guest && r->in.nguest_net < 256) {
 			r->in.guest_net_target[r->in.nguest_net] = have_who ? who : (bo_addr){0};
 			r->in.guest_net_netvsc[r->in.nguest_net] = (uint8_t)netvsc;
 			r->in.guest_net_link[r->in.nguest_net] =
@@ -236,24 +237,24 @@ int an_read_guest(an_run *r)
 			net[r->in.nguest_net++] = guest;
 		}
 		/* The network classified anew (Windows): what ends a normal quarantine */
-		if ((!strcmp(type, "netprofile") || !strcmp(type, "fwprofile")) && guest &&
-		    have_who && r->in.nguest_profiles < 64) {
+		if ((t == BO_GEV_NETPROFILE || t == BO_GEV_FWPROFILE) && guest && have_who &&
+		    r->in.nguest_profiles < 64) {
 			struct an_guest_profile *p = &r->in.guest_profiles[r->in.nguest_profiles++];
 			p->target = who;
 			p->at = guest; /* the guest's clock until the end */
-			profile_text(o, type, p->what, sizeof p->what);
-			p->firewall = !strcmp(type, "fwprofile");
+			profile_text(o, t, p->what, sizeof p->what);
+			p->firewall = t == BO_GEV_FWPROFILE;
 		}
 		/* The Windows firewall's drop of a probe (WFP): matched by its 5-tuple and time
 		 * once the clocks are known */
-		if (!strcmp(type, "wfp-drop") && guest && have_who)
+		if (t == BO_GEV_WFP_DROP && guest && have_who)
 			wfp_keep(r, &wd, o, &who, guest); /* (its realtime_ns: the drop's time) */
-		if (!strcmp(type, "start") &&
+		if (t == BO_GEV_START &&
 		    !strncmp(bo_json_str(json_object_get(o, "system"), "wfp_drops", ""), "watching",
 		             8))
 			r->in.have_fwlog = 1;
 		/* Hyper-V's KVP host name changed: where the VM ran, and where it runs now */
-		if (!strcmp(type, "host") && guest && have_who && r->in.nguest_hosts < 64) {
+		if (t == BO_GEV_HOST && guest && have_who && r->in.nguest_hosts < 64) {
 			struct an_guest_host *h = &r->in.guest_hosts[r->in.nguest_hosts++];
 			h->target = who;
 			h->at = guest; /* the guest's clock until the end */
@@ -274,7 +275,7 @@ int an_read_guest(an_run *r)
 		}
 		/* Windows: an interface's unquarantine filters (one per WFP layer) deleted together
 		 * start a quarantine; added back, end it. */
-		if (!strcmp(type, "wfp") && guest && r->in.nguest_quar < 8 &&
+		if (t == BO_GEV_WFP && guest && r->in.nguest_quar < 8 &&
 		    !strcmp(bo_json_str(o, "kind", ""), "unquarantine")) {
 			const char *op = bo_json_str(o, "op", "");
 			if (!strcmp(op, "del") && !in_quar) {

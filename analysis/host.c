@@ -26,6 +26,7 @@
 #include "bo_fs.h"
 #include "bo_log.h"
 #include "bo_time.h"
+#include "bo_vocab.h"
 
 #define HOST_MAX_BYTES (64u << 20) /* a Hyper-V export is read whole: bounded */
 #define HOST_MAX_LINE 8192
@@ -87,11 +88,11 @@ static void host_fact(an_run *r, const json_t *o)
 
 static void from_line(an_run *r, const json_t *o)
 {
-	if (!strcmp(bo_json_str(o, "type", ""), "host")) {
+	if (bo_lab_parse(bo_json_str(o, "type", "")) == BO_LAB_HOST) {
 		host_fact(r, o);
 		return;
 	}
-	if (strcmp(bo_json_str(o, "type", ""), "migration") != 0)
+	if (bo_lab_parse(bo_json_str(o, "type", "")) != BO_LAB_MIGRATION)
 		return;
 	an_host_mig m;
 	blank(&m);

@@ -11,6 +11,7 @@
 #include "bo_fs.h"
 #include "bo_err.h"
 #include "bo_log.h"
+#include "bo_vocab.h"
 
 #define MAX_LINE (1 << 20)
 
@@ -37,8 +38,8 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			r->in.log_bad_lines++;
 			continue;
 		}
-		const char *type = bo_json_str(o, "type", "");
-		if (!strcmp(type, "header")) {
+		int t = bo_rec_parse(bo_json_str(o, "type", "")); /* -1: unknown, left out */
+		if (t == BO_REC_HEADER) {
 			if (bo_json_int(o, "format", 0) != BO_FORMAT_VERSION ||
 			    bo_key_parse(bo_json_str(o, "key", ""), &r->in.key) != 0) {
 				snprintf(err, errlen,
@@ -65,7 +66,7 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			r->in.have_log = 1;
 			json_decref(r->in.header);
 			r->in.header = json_incref(o);
-		} else if (!strcmp(type, "stream") && r->in.have_log) {
+		} else if (t == BO_REC_STREAM && r->in.have_log) {
 			bo_addr a;
 			const char *name = bo_json_str(o, "stream", "");
 			int64_t iv = bo_json_time(o, "interval_ns");
@@ -87,9 +88,9 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 				    BO_MATCH_STAMP) /* the guest's arrivals name the SSID */
 					an_stream_index_id(r, s, s->inst.ssid);
 			}
-		} else if (!strcmp(type, "start") && r->in.have_log) {
+		} else if (t == BO_REC_START && r->in.have_log) {
 			r->in.t0 = bo_json_time(o, "t0_monotonic_ns");
-		} else if (!strcmp(type, "marker") && r->in.nmarkers < 10000) {
+		} else if (t == BO_REC_MARKER && r->in.nmarkers < 10000) {
 			if (r->in.nmarkers == r->in.marker_cap) {
 				int cap = r->in.marker_cap ? r->in.marker_cap * 2 : 8;
 				an_marker *n = realloc(r->in.markers, (size_t)cap * sizeof *n);
@@ -104,13 +105,13 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 				bo_json_text(o, "kind", "?", m->kind, sizeof m->kind);
 				bo_json_text(o, "label", "", m->label, sizeof m->label);
 			}
-		} else if (!strcmp(type, "status") || !strcmp(type, "end")) {
+		} else if (t == BO_REC_STATUS || t == BO_REC_END) {
 			json_t *cap = json_object_get(o, "capture");
 			if (cap) {
 				r->in.cap_dropped = (uint64_t)bo_json_int(cap, "dropped", 0);
 				r->in.cap_ifdropped = (uint64_t)bo_json_int(cap, "if_dropped", 0);
 			}
-			if (!strcmp(type, "end")) {
+			if (t == BO_REC_END) {
 				r->in.log_complete = 1;
 				bo_json_text(o, "reason", "?", r->in.stop_reason,
 				             sizeof r->in.stop_reason);
@@ -141,11 +142,11 @@ int an_read_lab(an_run *r, char *err, size_t errlen)
 	while ((rc = bo_jsonl_next(f, MAX_LINE, &o, &line)) != 0) {
 		if (rc < 0)
 			continue;
-		const char *type = bo_json_str(o, "type", "");
-		if (!strcmp(type, "header")) {
+		int kind = bo_lab_parse(bo_json_str(o, "type", ""));
+		if (kind == BO_LAB_HEADER) {
 			bo_json_text(o, "scenario", "?", r->in.lab_scenario,
 			             sizeof r->in.lab_scenario);
-		} else if (!strcmp(type, "truth") && r->in.ntruth < 8) {
+		} else if (kind == BO_LAB_TRUTH && r->in.ntruth < 8) {
 			an_truth *t = &r->in.truth[r->in.ntruth];
 			json_t *st = json_object_get(o, "start"), *en = json_object_get(o, "end");
 			if (json_array_size(st) != 2 || json_array_size(en) != 2)

@@ -13,6 +13,7 @@
 #include "bo_cli.h"
 #include "bo_fs.h"
 #include "bo_time.h"
+#include "bo_vocab.h"
 #include "lab.h"
 #include "qemu.h"
 
@@ -168,9 +169,9 @@ static int open_truth(const char *dir, const lab *l, const lab_scenario *sc, bo_
 	bo_log_put(truth,
 	           json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:b, s:s, s:s, s:s, s:s, "
 	                     "s:s, s:I}",
-	                     "type", "header", "tool", "blackout-lab", "version", BLACKOUT_VERSION,
-	                     "format", BO_FORMAT_VERSION, "scenario", sc->name, "pause_ns",
-	                     (json_int_t)sc->pause_ns, "quarantine_ns",
+	                     "type", bo_lab_name(BO_LAB_HEADER), "tool", "blackout-lab", "version",
+	                     BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "scenario", sc->name,
+	                     "pause_ns", (json_int_t)sc->pause_ns, "quarantine_ns",
 	                     (json_int_t)sc->quarantine_ns, "event", sc->event, "scope", scope,
 	                     "lab", l->name, "target", a4, "target6", a6, "target_mac", mac,
 	                     "realtime_ns", (json_int_t)bo_clock_real_ns()));
@@ -313,9 +314,9 @@ static void log_hypervisor(bo_log *truth, const lab_hv *h)
 		                      json_pack("{s:s, s:s, s:s, s:s}", "name", h->g[i].name,
 		                                "target", h->g[i].addr, "target6", h->g[i].addr6,
 		                                "mac", h->g[i].mac));
-	bo_log_put(truth, json_pack("{s:s, s:s, s:s, s:s, s:o}", "type", "hypervisor", "hypervisor",
-	                            "qemu", "accel", h->accel, "qemu_version", h->qemu_version,
-	                            "guests", guests));
+	bo_log_put(truth, json_pack("{s:s, s:s, s:s, s:s, s:o}", "type",
+	                            bo_lab_name(BO_LAB_HYPERVISOR), "hypervisor", "qemu", "accel",
+	                            h->accel, "qemu_version", h->qemu_version, "guests", guests));
 }
 
 /* The simulated VMs' facts: addresses and MACs. */
@@ -328,7 +329,7 @@ static void log_vms(bo_log *truth, const lab *l)
 		json_array_append_new(vms, json_pack("{s:i, s:s, s:s, s:s}", "vm", v, "target", a4,
 		                                     "target6", a6, "mac", mac));
 	}
-	bo_log_put(truth, json_pack("{s:s, s:o}", "type", "vms", "vms", vms));
+	bo_log_put(truth, json_pack("{s:s, s:o}", "type", bo_lab_name(BO_LAB_VMS), "vms", vms));
 }
 
 static int cmd_run(lab_scenario sc, const char *run, const char *name, const run_plan *plan,
@@ -435,9 +436,9 @@ out:
 	if (hv_up)
 		lab_hv_stop(&hv);
 	if (truth.f) {
-		bo_log_put(&truth, json_pack("{s:s, s:I, s:b}", "type", "end", "realtime_ns",
-		                             (json_int_t)bo_clock_real_ns(), "interrupted",
-		                             lab_interrupted));
+		bo_log_put(&truth, json_pack("{s:s, s:I, s:b}", "type", bo_lab_name(BO_LAB_END),
+		                             "realtime_ns", (json_int_t)bo_clock_real_ns(),
+		                             "interrupted", lab_interrupted));
 		bo_log_close(&truth);
 	}
 	lab_destroy(&l);
@@ -639,8 +640,8 @@ int main(int argc, char **argv)
 		if (lab_attach(&l, name) != 0 || open_truth(run, &l, &sc, &truth) != 0)
 			return 1;
 		int rc = lab_migrate(&l, &sc, 0, 0, &truth);
-		bo_log_put(&truth, json_pack("{s:s, s:I}", "type", "end", "realtime_ns",
-		                             (json_int_t)bo_clock_real_ns()));
+		bo_log_put(&truth, json_pack("{s:s, s:I}", "type", bo_lab_name(BO_LAB_END),
+		                             "realtime_ns", (json_int_t)bo_clock_real_ns()));
 		bo_log_close(&truth);
 		lab_nft_free();
 		return rc ? 1 : 0;

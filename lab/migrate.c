@@ -16,6 +16,7 @@
 #include "bo_kvp.h"
 #include "bo_stream.h"
 #include "bo_time.h"
+#include "bo_vocab.h"
 #include "lab.h"
 
 volatile int lab_interrupted;
@@ -235,9 +236,10 @@ typedef struct mig {
 
 static void log_step(const mig *m, const char *step, int64_t t0, int64_t t1)
 {
-	bo_log_put(m->truth, json_pack("{s:s, s:s, s:I, s:I, s:s, s:i, s:i}", "type", "step",
-	                               "step", step, "t0", (json_int_t)t0, "t1", (json_int_t)t1,
-	                               "target", m->target, "vm", m->vm, "migration", m->k));
+	bo_log_put(m->truth,
+	           json_pack("{s:s, s:s, s:I, s:I, s:s, s:i, s:i}", "type",
+	                     bo_lab_name(BO_LAB_STEP), "step", step, "t0", (json_int_t)t0, "t1",
+	                     (json_int_t)t1, "target", m->target, "vm", m->vm, "migration", m->k));
 }
 
 static void log_truth(const mig *m, const char *stream, int blocked, const int64_t start[2],
@@ -247,9 +249,9 @@ static void log_truth(const mig *m, const char *stream, int blocked, const int64
 	const int64_t *end = blocked && sc->quarantine_ns ? end_q : end_pause;
 	bo_log_put(m->truth,
 	           json_pack("{s:s, s:s, s:[I,I], s:[I,I], s:I, s:s, s:s, s:s, s:i, s:i}", "type",
-	                     "truth", "stream", stream, "start", (json_int_t)start[0],
-	                     (json_int_t)start[1], "end", (json_int_t)end[0], (json_int_t)end[1],
-	                     "duration_ns",
+	                     bo_lab_name(BO_LAB_TRUTH), "stream", stream, "start",
+	                     (json_int_t)start[0], (json_int_t)start[1], "end", (json_int_t)end[0],
+	                     (json_int_t)end[1], "duration_ns",
 	                     (json_int_t)((end[0] + end[1]) / 2 - (start[0] + start[1]) / 2),
 	                     "verdict", expected_verdict(sc, blocked), "scenario", sc->name,
 	                     "target", m->target, "vm", m->vm, "migration", m->k));

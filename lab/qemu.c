@@ -19,6 +19,7 @@
 #include "bo_stream.h"
 #include "bo_sys.h"
 #include "bo_time.h"
+#include "bo_vocab.h"
 #include "qemu.h"
 
 #define QEMU_BIN "qemu-system-x86_64"
@@ -535,11 +536,11 @@ int lab_hv_migrate(lab_hv *h, int i, const lab_scenario *sc, bo_log *truth)
 	const char *mode = post ? "postcopy" : "precopy";
 	json_t *hl = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, "
 	                       "s:I, s:s}",
-	                       "type", "migration", "source", "qemu", "vm", g->name, "target",
-	                       g->addr, "migration", k, "mode", mode, "status", status, "start_ns",
-	                       (json_int_t)started, "stop_ns", (json_int_t)t_stop, "resume_ns",
-	                       (json_int_t)t_resume, "end_ns", (json_int_t)t_end, "downtime_ns",
-	                       (json_int_t)downtime, "total_ns",
+	                       "type", bo_lab_name(BO_LAB_MIGRATION), "source", "qemu", "vm",
+	                       g->name, "target", g->addr, "migration", k, "mode", mode, "status",
+	                       status, "start_ns", (json_int_t)started, "stop_ns",
+	                       (json_int_t)t_stop, "resume_ns", (json_int_t)t_resume, "end_ns",
+	                       (json_int_t)t_end, "downtime_ns", (json_int_t)downtime, "total_ns",
 	                       (json_int_t)ms_field(info, "total-time"), "setup_ns",
 	                       (json_int_t)ms_field(info, "setup-time"), "accel", h->accel);
 	/* both QEMUs run on this machine: the source and the destination host are the same */
@@ -552,11 +553,11 @@ int lab_hv_migrate(lab_hv *h, int i, const lab_scenario *sc, bo_log *truth)
 	json_t *rec = json_pack(
 	        "{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o, "
 	        "s:o, s:i, s:f, s:b, s:I}",
-	        "type", "migration", "guest", g->name, "target", g->addr, "migration", k, "mode",
-	        mode, "stop_ns", (json_int_t)t_stop, "resume_ns", (json_int_t)t_resume, "end_ns",
-	        (json_int_t)t_end, "downtime_ns", (json_int_t)downtime, "total_ns",
-	        (json_int_t)ms_field(info, "total-time"), "setup_ns",
-	        (json_int_t)ms_field(info, "setup-time"), "indication",
+	        "type", bo_lab_name(BO_LAB_MIGRATION), "guest", g->name, "target", g->addr,
+	        "migration", k, "mode", mode, "stop_ns", (json_int_t)t_stop, "resume_ns",
+	        (json_int_t)t_resume, "end_ns", (json_int_t)t_end, "downtime_ns",
+	        (json_int_t)downtime, "total_ns", (json_int_t)ms_field(info, "total-time"),
+	        "setup_ns", (json_int_t)ms_field(info, "setup-time"), "indication",
 	        pair_or_null(indicate, link), "carrier_up", pair_or_null(have_up, cup),
 	        "quarantine_on", pair_or_null(have_on, qon), "quarantine_off",
 	        pair_or_null(have_off, qoff), "clock_pairs", g->nsync, "guest_clock_rate_ppm", ppm,
@@ -571,13 +572,13 @@ int lab_hv_migrate(lab_hv *h, int i, const lab_scenario *sc, bo_log *truth)
 		              (g->sc->scope & lab_blocked_by(d)) != 0 && have_off;
 		/* Stopped at STOP; back after RESUME (how long after is the network's part, not
 		 * QEMU's), or when the agent lifted the quarantine. */
-		json_t *t =
-		        json_pack("{s:s, s:s, s:s, s:s, s:i, s:[I,I], s:I, s:o, s:s}", "type",
-		                  "truth", "stream", d->name, "guest", g->name, "target", g->addr,
-		                  "migration", k, "start", (json_int_t)t_stop, (json_int_t)t_stop,
-		                  "end_after_ns", (json_int_t)(blocked ? qoff[0] : t_resume), "end",
-		                  pair_or_null(blocked, qoff), "verdict",
-		                  expected(blocked, downtime, t_resume, qoff));
+		json_t *t = json_pack("{s:s, s:s, s:s, s:s, s:i, s:[I,I], s:I, s:o, s:s}", "type",
+		                      bo_lab_name(BO_LAB_TRUTH), "stream", d->name, "guest",
+		                      g->name, "target", g->addr, "migration", k, "start",
+		                      (json_int_t)t_stop, (json_int_t)t_stop, "end_after_ns",
+		                      (json_int_t)(blocked ? qoff[0] : t_resume), "end",
+		                      pair_or_null(blocked, qoff), "verdict",
+		                      expected(blocked, downtime, t_resume, qoff));
 		json_object_set_new(t, "scenario", json_string(sc->name));
 		if (blocked) /* known only where the agent's lifting ends it */
 			json_object_set_new(t, "duration_ns",

@@ -10,6 +10,7 @@
 #include "bo_err.h"
 #include "bo_fs.h"
 #include "bo_time.h"
+#include "bo_vocab.h"
 #include "probe.h"
 
 #define CAPTURE_WAKE_MS 5
@@ -143,8 +144,9 @@ int probe_capture_open(probe *p, char *err, size_t errlen)
 	}
 	pcap_freecode(&prog);
 	bo_log_put(&p->log,
-	           json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:s}", "type", "capture", "interface",
-	                     p->cap.iface, "linktype", p->cap.linktype, "linktype_name",
+	           json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:s}", "type",
+	                     bo_rec_name(BO_REC_CAPTURE), "interface", p->cap.iface, "linktype",
+	                     p->cap.linktype, "linktype_name",
 	                     pcap_datalink_val_to_name(p->cap.linktype)
 	                             ? pcap_datalink_val_to_name(p->cap.linktype)
 	                             : "?",

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bo_time.h"
+#include "bo_vocab.h"
 #include "probe.h"
 
 #define RETRY_MS 250
@@ -46,9 +47,9 @@ struct probe_guest {
 
 static void log_state(probe_guest *g, const char *state, const char *why)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "type", "guest", "target", g->t->str,
-	                      "state", state, "next", (json_int_t)g->next, "realtime_ns",
-	                      (json_int_t)bo_clock_real_ns());
+	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I}", "type", bo_rec_name(BO_REC_GUEST),
+	                      "target", g->t->str, "state", state, "next", (json_int_t)g->next,
+	                      "realtime_ns", (json_int_t)bo_clock_real_ns());
 	if (why)
 		json_object_set_new(o, "why", json_string(why));
 	bo_log_put(&g->p->log, o);

@@ -8,6 +8,7 @@
 #include "bo_err.h"
 #include "bo_sys.h"
 #include "bo_time.h"
+#include "bo_vocab.h"
 #include "probe.h"
 
 void probe_live_clear(probe *p)
@@ -43,11 +44,12 @@ static void outage_ended(probe *p, probe_slot *s, uint32_t seq, int64_t send_ts)
 	char d[32], e[32];
 	bo_dur_str(dur, d, sizeof d);
 	bo_dur_str(pm, e, sizeof e);
-	bo_log_put(&p->log, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "type", "outage",
-	                              "target", s->target->str, "stream", s->desc->name, "lost",
-	                              (json_int_t)lost, "first_lost_seq",
-	                              (json_int_t)(l->last_ans_seq + 1), "first_lost_send_ns",
-	                              (json_int_t)first, "duration_ns", (json_int_t)dur));
+	bo_log_put(&p->log,
+	           json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "type",
+	                     bo_rec_name(BO_REC_OUTAGE), "target", s->target->str, "stream",
+	                     s->desc->name, "lost", (json_int_t)lost, "first_lost_seq",
+	                     (json_int_t)(l->last_ans_seq + 1), "first_lost_send_ns",
+	                     (json_int_t)first, "duration_ns", (json_int_t)dur));
 	if (p->cfg.quiet)
 		return;
 	probe_live_clear(p);
@@ -439,6 +441,7 @@ void probe_live_preflight(probe *p)
 	if (!p->cfg.quiet && silent == 0)
 		fprintf(stderr, "blackout-probe: pre-flight: all %d streams answered\n", p->nslots);
 	p->term.preflight_silent = silent;
-	bo_log_put(&p->log, json_pack("{s:s, s:i, s:i, s:o}", "type", "preflight", "streams",
-	                              p->nslots, "silent", silent, "silent_streams", list));
+	bo_log_put(&p->log,
+	           json_pack("{s:s, s:i, s:i, s:o}", "type", bo_rec_name(BO_REC_PREFLIGHT),
+	                     "streams", p->nslots, "silent", silent, "silent_streams", list));
 }

@@ -8,14 +8,15 @@
 
 #include "bo_sys.h"
 #include "bo_time.h"
+#include "bo_vocab.h"
 #include "probe.h"
 
 void probe_marker(probe *p, const char *kind, const char *label, json_t *extra)
 {
 	int64_t real = bo_clock_real_ns(), mono = bo_clock_mono_ns();
-	json_t *m =
-	        json_pack("{s:s, s:s, s:s, s:I, s:I}", "type", "marker", "kind", kind, "label",
-	                  label, "realtime_ns", (json_int_t)real, "monotonic_ns", (json_int_t)mono);
+	json_t *m = json_pack("{s:s, s:s, s:s, s:I, s:I}", "type", bo_rec_name(BO_REC_MARKER),
+	                      "kind", kind, "label", label, "realtime_ns", (json_int_t)real,
+	                      "monotonic_ns", (json_int_t)mono);
 	if (extra)
 		json_object_update_new(m, extra);
 	bo_log_put(&p->log, m);

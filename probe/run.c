@@ -13,6 +13,7 @@
 #include "bo_priv.h"
 #include "bo_sys.h"
 #include "bo_time.h"
+#include "bo_vocab.h"
 #include "probe.h"
 
 static int resolve(const char *s, probe_target *t)
@@ -62,14 +63,14 @@ static void write_header(probe *p)
 	        &p->log,
 	        json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
 	                  "s:s, s:o, s:i, s:i, s:b, s:b, s:I, s:b, s:s}, s:{s:s, s:s, s:s, s:s}}",
-	                  "type", "header", "tool", "blackout-probe", "version", BLACKOUT_VERSION,
-	                  "format", BO_FORMAT_VERSION, "run_id", (json_int_t)p->run_id, "key", key,
-	                  "clock", clock, "config", "targets", targets, "streams", streams,
-	                  "interval_ns", (json_int_t)p->cfg.interval, "duration_ns",
-	                  (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout,
-	                  "interface", p->cap.iface, "run_dir", p->cfg.run_dir, "argv", argv,
-	                  "stamp_port", p->cfg.stamp_port, "tcp_port", p->cfg.tcp_port,
-	                  "guest_events", p->cfg.events, "stamp_authenticated",
+	                  "type", bo_rec_name(BO_REC_HEADER), "tool", "blackout-probe", "version",
+	                  BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "run_id",
+	                  (json_int_t)p->run_id, "key", key, "clock", clock, "config", "targets",
+	                  targets, "streams", streams, "interval_ns", (json_int_t)p->cfg.interval,
+	                  "duration_ns", (json_int_t)p->cfg.duration, "timeout_ns",
+	                  (json_int_t)p->cfg.timeout, "interface", p->cap.iface, "run_dir",
+	                  p->cfg.run_dir, "argv", argv, "stamp_port", p->cfg.stamp_port, "tcp_port",
+	                  p->cfg.tcp_port, "guest_events", p->cfg.events, "stamp_authenticated",
 	                  p->stamp_key.len > 0, "outage_interval_ns",
 	                  (json_int_t)p->cfg.outage_interval, "dry_run", p->cfg.dry_run, "tx",
 	                  p->tx_batch ? "batch" : "single", "system", "hostname", u.hostname, "os",
@@ -95,24 +96,25 @@ static void finish(probe *p)
 	int64_t cpu = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * BO_NS_PER_S +
 	              (int64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * BO_NS_PER_US;
 	int64_t wall = bo_clock_mono_ns() - p->start_mono;
-	bo_log_put(&p->log, json_pack("{s:s, s:I, s:I, s:f}", "type", "resources", "cpu_ns",
-	                              (json_int_t)cpu, "wall_ns", (json_int_t)wall, "cpu_share",
-	                              wall > 0 ? (double)cpu / (double)wall : 0.0));
+	bo_log_put(&p->log, json_pack("{s:s, s:I, s:I, s:f}", "type", bo_rec_name(BO_REC_RESOURCES),
+	                              "cpu_ns", (json_int_t)cpu, "wall_ns", (json_int_t)wall,
+	                              "cpu_share", wall > 0 ? (double)cpu / (double)wall : 0.0));
 	int64_t now = bo_clock_real_ns();
 	uint64_t refused = atomic_load(&p->fast_denied);
 	bo_log_put(&p->log,
 	           json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o, s:{s:I, s:I}, s:{s:s, s:I, s:I}, "
 	                     "s:{s:I, s:I, s:I}}",
-	                     "type", "end", "realtime_ns", (json_int_t)now, "reason",
-	                     p->stop_reason, "clock", clock_pair(), "sender_realtime_priority",
-	                     atomic_load(&p->sender_rt), "streams", probe_live_json(p, now, 0),
-	                     "capture", cap, "outage_probing", "budget_per_s",
-	                     (json_int_t)p->fast_budget, "refused", (json_int_t)refused, "tx",
-	                     "mode", p->tx_batch ? "batch" : "single", "sendmmsg_calls",
-	                     (json_int_t)p->tx_calls, "batched_probes", (json_int_t)p->tx_batched,
-	                     "sender", "sleeps", (json_int_t)atomic_load(&p->sender_sleeps),
-	                     "spin_ns", (json_int_t)atomic_load(&p->sender_spin_ns),
-	                     "wake_early_ns", (json_int_t)atomic_load(&p->sender_wake_early_ns)));
+	                     "type", bo_rec_name(BO_REC_END), "realtime_ns", (json_int_t)now,
+	                     "reason", p->stop_reason, "clock", clock_pair(),
+	                     "sender_realtime_priority", atomic_load(&p->sender_rt), "streams",
+	                     probe_live_json(p, now, 0), "capture", cap, "outage_probing",
+	                     "budget_per_s", (json_int_t)p->fast_budget, "refused",
+	                     (json_int_t)refused, "tx", "mode", p->tx_batch ? "batch" : "single",
+	                     "sendmmsg_calls", (json_int_t)p->tx_calls, "batched_probes",
+	                     (json_int_t)p->tx_batched, "sender", "sleeps",
+	                     (json_int_t)atomic_load(&p->sender_sleeps), "spin_ns",
+	                     (json_int_t)atomic_load(&p->sender_spin_ns), "wake_early_ns",
+	                     (json_int_t)atomic_load(&p->sender_wake_early_ns)));
 	if (refused && !p->cfg.quiet) {
 		probe_live_clear(p);
 		fprintf(stderr,
@@ -128,7 +130,8 @@ static void finish(probe *p)
 			json_object_set_new(o, "target", json_string(p->targets[i].str));
 			json_array_append_new(g, o);
 		}
-		bo_log_put(&p->log, json_pack("{s:s, s:o}", "type", "guest-summary", "targets", g));
+		bo_log_put(&p->log, json_pack("{s:s, s:o}", "type",
+		                              bo_rec_name(BO_REC_GUEST_SUMMARY), "targets", g));
 	}
 	probe_guest_close(p);
 	probe_live_status(p, 1);
@@ -156,8 +159,8 @@ static void begin_stop(probe *p, const char *reason)
 	p->stopping = 1;
 	p->stop_reason = reason;
 	probe_pacer_stop(p);
-	bo_log_put(&p->log, json_pack("{s:s, s:s, s:o}", "type", "stop", "reason", reason, "clock",
-	                              clock_pair()));
+	bo_log_put(&p->log, json_pack("{s:s, s:s, s:o}", "type", bo_rec_name(BO_REC_STOP), "reason",
+	                              reason, "clock", clock_pair()));
 	/* Replies to the last probes may still be on their way. */
 	uv_timer_start(&p->drain, on_drained, (uint64_t)(p->cfg.timeout / BO_NS_PER_MS), 0);
 }
@@ -232,10 +235,11 @@ static void on_tick(uv_timer_t *t)
 		int fleet = p->nslots > PROBE_STATUS_SLOTS;
 		int64_t lag = atomic_load(&p->sender_lag);
 		bo_log_put(&p->log, json_pack("{s:s, s:o, s:b, s:o, s:o, s:o, s:I}", "type",
-		                              "status", "clock", clock_pair(), "streams_all",
-		                              !fleet, "streams", probe_live_json(p, now, fleet),
-		                              "totals", probe_live_totals_json(p, now), "capture",
-		                              cap, "sender_lag_ns", (json_int_t)lag));
+		                              bo_rec_name(BO_REC_STATUS), "clock", clock_pair(),
+		                              "streams_all", !fleet, "streams",
+		                              probe_live_json(p, now, fleet), "totals",
+		                              probe_live_totals_json(p, now), "capture", cap,
+		                              "sender_lag_ns", (json_int_t)lag));
 		sender_behind(p, lag);
 	}
 	if (p->preflight_at && bo_clock_mono_ns() >= p->preflight_at) {
@@ -400,8 +404,8 @@ static int setup(probe *p, char *err, size_t errlen)
 		probe_slot *s = &p->slots[i];
 		bo_log_put(&p->log,
 		           json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:i, s:i, s:i}", "type",
-		                     "stream", "stream", s->desc->name, "wire_id", s->desc->wire_id,
-		                     "target", s->target->str, "interval_ns",
+		                     bo_rec_name(BO_REC_STREAM), "stream", s->desc->name, "wire_id",
+		                     s->desc->wire_id, "target", s->target->str, "interval_ns",
 		                     (json_int_t)s->interval, "outage_interval_ns",
 		                     (json_int_t)s->outage_interval, "phase_ns",
 		                     (json_int_t)s->phase, "icmp_id", s->inst.icmp_id, "ssid",
@@ -428,16 +432,16 @@ static int dry_run(probe *p)
 {
 	p->start_mono = bo_clock_mono_ns();
 	int64_t t0 = (p->start_mono / (100 * BO_NS_PER_MS) + 2) * (100 * BO_NS_PER_MS);
-	bo_log_put(&p->log, json_pack("{s:s, s:I, s:o}", "type", "start", "t0_monotonic_ns",
-	                              (json_int_t)t0, "clock", clock_pair()));
+	bo_log_put(&p->log, json_pack("{s:s, s:I, s:o}", "type", bo_rec_name(BO_REC_START),
+	                              "t0_monotonic_ns", (json_int_t)t0, "clock", clock_pair()));
 	int rc = probe_schedule_walk(p, t0, t0 + p->cfg.duration, dry_probe, NULL);
 	int64_t now = bo_clock_real_ns();
 	json_t *cap;
 	probe_capture_stats(p, &cap);
-	bo_log_put(&p->log,
-	           json_pack("{s:s, s:I, s:s, s:o, s:o, s:o}", "type", "end", "realtime_ns",
-	                     (json_int_t)now, "reason", rc ? "error" : "dry-run", "clock",
-	                     clock_pair(), "streams", probe_live_json(p, now, 0), "capture", cap));
+	bo_log_put(&p->log, json_pack("{s:s, s:I, s:s, s:o, s:o, s:o}", "type",
+	                              bo_rec_name(BO_REC_END), "realtime_ns", (json_int_t)now,
+	                              "reason", rc ? "error" : "dry-run", "clock", clock_pair(),
+	                              "streams", probe_live_json(p, now, 0), "capture", cap));
 	if (!p->cfg.quiet)
 		fprintf(stderr,
 		        "blackout-probe: dry run: %llu probes to %d target(s) -> %s/probe.pcap\n",
@@ -460,8 +464,9 @@ int probe_run(const probe_config *cfg, int *at_setup)
 	if (rc != 0) {
 		fprintf(stderr, "blackout-probe: %s\n", err);
 		if (p.log.f)
-			bo_log_put(&p.log, json_pack("{s:s, s:s, s:s}", "type", "end", "reason",
-			                             "error", "error", err));
+			bo_log_put(&p.log,
+			           json_pack("{s:s, s:s, s:s}", "type", bo_rec_name(BO_REC_END),
+			                     "reason", "error", "error", err));
 		goto out;
 	}
 	*at_setup = 0;
@@ -488,8 +493,8 @@ int probe_run(const probe_config *cfg, int *at_setup)
 	/* Start on a round 100 ms a little ahead, once the capture is already running. */
 	p.start_mono = bo_clock_mono_ns();
 	int64_t t0 = (p.start_mono / (100 * BO_NS_PER_MS) + 2) * (100 * BO_NS_PER_MS);
-	bo_log_put(&p.log, json_pack("{s:s, s:I, s:o}", "type", "start", "t0_monotonic_ns",
-	                             (json_int_t)t0, "clock", clock_pair()));
+	bo_log_put(&p.log, json_pack("{s:s, s:I, s:o}", "type", bo_rec_name(BO_REC_START),
+	                             "t0_monotonic_ns", (json_int_t)t0, "clock", clock_pair()));
 	if (probe_pacer_start(&p, t0) != 0) {
 		fprintf(stderr, "blackout-probe: cannot start the sender thread\n");
 		rc = BO_ENOMEM;
@@ -504,8 +509,8 @@ int probe_run(const probe_config *cfg, int *at_setup)
 		snprintf(pmsg, sizeof pmsg, "kept for the --exec command");
 	else
 		dropped = bo_priv_drop(&q, pmsg, sizeof pmsg) == 0;
-	bo_log_put(&p.log, json_pack("{s:s, s:b, s:s}", "type", "privileges", "dropped", dropped,
-	                             "what", pmsg));
+	bo_log_put(&p.log, json_pack("{s:s, s:b, s:s}", "type", bo_rec_name(BO_REC_PRIVILEGES),
+	                             "dropped", dropped, "what", pmsg));
 	if (!cfg->quiet) {
 		char iv[32];
 		fprintf(stderr,

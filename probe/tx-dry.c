@@ -11,6 +11,7 @@
 #include "bo_err.h"
 #include "bo_rd.h"
 #include "bo_time.h"
+#include "bo_vocab.h"
 #include "probe.h"
 
 static int dry_open(probe *p, char *err, size_t errlen)
@@ -24,9 +25,10 @@ static int dry_open(probe *p, char *err, size_t errlen)
 	p->cap.linktype = DLT_RAW;
 	if (probe_dump_open(p, err, errlen) != 0)
 		return BO_EIO;
-	bo_log_put(&p->log, json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "capture", "interface",
-	                              p->cap.iface, "linktype", DLT_RAW, "linktype_name", "RAW",
-	                              "tstamp_precision", "ns"));
+	bo_log_put(&p->log,
+	           json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", bo_rec_name(BO_REC_CAPTURE),
+	                     "interface", p->cap.iface, "linktype", DLT_RAW, "linktype_name", "RAW",
+	                     "tstamp_precision", "ns"));
 	return 0;
 }
 

@@ -116,7 +116,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 			continue;
 		}
 		r->cap.arrivals++;
-		rsp_event_at(r, "arrival", rsp_arrival_json(&a[i]), ts);
+		rsp_event_at(r, BO_GEV_ARRIVAL, rsp_arrival_json(&a[i]), ts);
 	}
 }
 
@@ -157,7 +157,8 @@ static void lost(rsp *r, const char *why)
 {
 	r->cap.errors++;
 	r->cap.lost_at = bo_clock_real_ns();
-	rsp_event(r, "capture-lost", json_pack("{s:s, s:s}", "iface", r->cap.iface, "error", why));
+	rsp_event(r, BO_GEV_CAPTURE_LOST,
+	          json_pack("{s:s, s:s}", "iface", r->cap.iface, "error", why));
 	rsp_capture_unwatch(r);
 	close_off_loop(r, r->cap.pcap);
 	r->cap.pcap = NULL;
@@ -198,7 +199,7 @@ static void reopen_done(uv_work_t *w, int status)
 		return;
 	uv_timer_stop(&r->cap.retry);
 	int64_t now = bo_clock_real_ns();
-	rsp_event(r, "capture-back",
+	rsp_event(r, BO_GEV_CAPTURE_BACK,
 	          json_pack("{s:s, s:I}", "iface", r->cap.iface, "gap_ns",
 	                    (json_int_t)(now - r->cap.lost_at)));
 	r->cap.lost_at = 0;
@@ -259,7 +260,7 @@ void rsp_capture_stop(rsp *r)
 	if (r->cap.pcap) {
 		struct pcap_stat st;
 		if (pcap_stats(r->cap.pcap, &st) == 0 && st.ps_drop)
-			rsp_event(r, "capture-drops",
+			rsp_event(r, BO_GEV_CAPTURE_DROPS,
 			          json_pack("{s:I}", "dropped", (json_int_t)st.ps_drop));
 		rsp_capture_unwatch(r);
 		pcap_close(r->cap.pcap);

@@ -9,21 +9,13 @@
 #include "bo_time.h"
 #include "responder.h"
 
-/* Which budget an event type draws on: 0 arrivals (and the firewall's drops), 1 connections,
- * 2 none. */
-static int budget_class(const char *type)
+/* Each event type draws on a budget (bo_vocab.c's table): the arrivals (and the firewall's
+ * drops of probes), the connections, or none. */
+static int within_budget(rsp *r, enum bo_gev_budget k)
 {
-	if (!strcmp(type, "arrival") || !strcmp(type, "fw-drop") || !strcmp(type, "wfp-drop"))
-		return 0;
-	if (!strncmp(type, "tcp-", 4))
-		return 1;
-	return 2;
-}
-
-static int within_budget(rsp *r, int k)
-{
-	static const uint32_t per_s[] = {RSP_ARRIVALS_PER_S, RSP_CONNS_PER_S};
-	if (k >= 2)
+	static const uint32_t per_s[] = {[BO_BUDGET_ARRIVALS] = RSP_ARRIVALS_PER_S,
+	                                 [BO_BUDGET_CONNECTIONS] = RSP_CONNS_PER_S};
+	if (k == BO_BUDGET_NONE)
 		return 1;
 	int64_t sec = bo_clock_mono_ns() / BO_NS_PER_S;
 	if (r->budget[k].second != sec)
@@ -51,20 +43,20 @@ static void rotate(rsp *r)
 	r->log_rotations++;
 }
 
-void rsp_event_at(rsp *r, const char *type, json_t *obj, int64_t realtime_ns)
+void rsp_event_at(rsp *r, enum bo_gev type, json_t *obj, int64_t realtime_ns)
 {
 	if (!obj)
 		return;
-	if (!within_budget(r, budget_class(type))) {
+	if (!within_budget(r, bo_gev_budget(type))) {
 		json_decref(obj);
 		return;
 	}
 	int64_t real = bo_clock_real_ns(), mono = bo_clock_mono_ns();
 	/* An event observed earlier (a capture timestamp) gets the monotonic time that matches. */
 	int64_t ev_mono = mono - (real - realtime_ns);
-	json_t *e =
-	        json_pack("{s:I, s:s, s:I, s:I}", "seq", (json_int_t)r->journal.next, "type", type,
-	                  "realtime_ns", (json_int_t)realtime_ns, "mono_ns", (json_int_t)ev_mono);
+	json_t *e = json_pack("{s:I, s:s, s:I, s:I}", "seq", (json_int_t)r->journal.next, "type",
+	                      bo_gev_name(type), "realtime_ns", (json_int_t)realtime_ns, "mono_ns",
+	                      (json_int_t)ev_mono);
 	json_object_update(e, obj);
 	json_decref(obj);
 	char *s = json_dumps(e, JSON_COMPACT);
@@ -89,7 +81,7 @@ void rsp_event_at(rsp *r, const char *type, json_t *obj, int64_t realtime_ns)
 	rsp_tcp_wake(r);
 }
 
-void rsp_event(rsp *r, const char *type, json_t *obj)
+void rsp_event(rsp *r, enum bo_gev type, json_t *obj)
 {
 	rsp_event_at(r, type, obj, bo_clock_real_ns());
 }
@@ -102,6 +94,6 @@ void rsp_kvp_host(rsp *r, const char *host, const char *vm, int refused)
 	                      vm, "source", "kvp");
 	if (refused >= 0)
 		json_object_set_new(e, "refused", json_integer(refused));
-	rsp_event(r, "host", e);
+	rsp_event(r, BO_GEV_HOST, e);
 	snprintf(r->kvp_host, sizeof r->kvp_host, "%s", host);
 }

@@ -67,7 +67,7 @@ static void take(void *data, const void *item, unsigned dropped)
 	evlog *l = data;
 	const ev_item *it = item;
 	if (dropped)
-		rsp_event(l->r, "evlog-overrun", json_pack("{s:i}", "dropped", (int)dropped));
+		rsp_event(l->r, BO_GEV_EVLOG_OVERRUN, json_pack("{s:i}", "dropped", (int)dropped));
 	rsp_event_at(l->r, rsp_evlogs[it->src].type, it->e, it->at);
 }
 
@@ -92,11 +92,11 @@ static void subscribe(evlog *l, size_t i, json_t *sys)
 		snprintf(line, sizeof line, "unavailable: EvtSubscribe on %s failed (error %lu%s)",
 		         src->channel, (unsigned long)e,
 		         e == ERROR_EVT_CHANNEL_NOT_FOUND ? ": no such channel here" : "");
-		json_object_set_new(sys, src->type, json_string(line));
+		json_object_set_new(sys, bo_gev_name(src->type), json_string(line));
 		return;
 	}
 	snprintf(line, sizeof line, "watching %s", src->watching);
-	json_object_set_new(sys, src->type, json_string(line));
+	json_object_set_new(sys, bo_gev_name(src->type), json_string(line));
 }
 
 void rsp_evlog_start(rsp *r, json_t *sys)
@@ -105,7 +105,7 @@ void rsp_evlog_start(rsp *r, json_t *sys)
 	ev_sub *sub = calloc(rsp_nevlogs, sizeof *sub);
 	if (!l || !sub || rsp_handoff_init(&l->q, r->loop, sizeof(ev_item), QUEUE, take, l) != 0) {
 		for (size_t i = 0; i < rsp_nevlogs; i++)
-			json_object_set_new(sys, rsp_evlogs[i].type,
+			json_object_set_new(sys, bo_gev_name(rsp_evlogs[i].type),
 			                    json_string("unavailable: out of memory"));
 		free(l);
 		free(sub);

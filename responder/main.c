@@ -186,12 +186,12 @@ static void on_tick(uv_timer_t *t)
 	int64_t real = bo_clock_real_ns(), mono = bo_clock_mono_ns();
 	int64_t offset = real - mono, step = offset - r->last_offset;
 	if (r->ticks > 0 && (step > r->step_ns || step < -r->step_ns))
-		rsp_event_at(r, "clock-step", json_pack("{s:I}", "step_ns", (json_int_t)step),
+		rsp_event_at(r, BO_GEV_CLOCK_STEP, json_pack("{s:I}", "step_ns", (json_int_t)step),
 		             real);
 	r->last_offset = offset;
-	rsp_event_at(r, "clock", json_pack("{s:I}", "mono_ns", (json_int_t)mono), real);
+	rsp_event_at(r, BO_GEV_CLOCK, json_pack("{s:I}", "mono_ns", (json_int_t)mono), real);
 	if (++r->ticks % 100 == 0)
-		rsp_event(r, "counters", counters(r));
+		rsp_event(r, BO_GEV_COUNTERS, counters(r));
 	rsp_tcp_tick(r);
 	if (r->log.f)
 		fflush(r->log.f);
@@ -204,7 +204,7 @@ static void shut_down(rsp *r, const char *why)
 	if (r->stopping)
 		return;
 	r->stopping = 1;
-	rsp_event(r, "stop", json_pack("{s:s, s:o}", "signal", why, "counters", counters(r)));
+	rsp_event(r, BO_GEV_STOP, json_pack("{s:s, s:o}", "signal", why, "counters", counters(r)));
 	uv_poll_stop(&r->refl.poll);
 	uv_close((uv_handle_t *)&r->refl.poll, NULL);
 	uv_close((uv_handle_t *)&r->tick, NULL);
@@ -491,7 +491,7 @@ static int serve(rsp *r)
 	else
 		snprintf(r->status[3], sizeof r->status[3], "off (--heartbeat PROBE_HOST)");
 	rsp_event(
-	        r, "start",
+	        r, BO_GEV_START,
 	        json_pack("{s:s, s:s, s:i, s:i, s:i, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
 	                  "s:s, s:O}",
 	                  "tool", "blackout-responder", "version", BLACKOUT_VERSION, "format",

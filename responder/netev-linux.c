@@ -39,11 +39,11 @@ void rsp_netev_parse(rsp *r, const uint8_t *buf, size_t len)
 			              m[i].add ? "new" : "del", "ifindex", m[i].ifindex, "addr",
 			              bo_addr_str(&m[i].addr, a, sizeof a), "prefix", m[i].prefix);
 		}
-		rsp_event(r, "net", e);
+		rsp_event(r, BO_GEV_NET, e);
 	}
 }
 
-void rsp_netlink_drain(rsp *r, int fd, const char *overrun,
+void rsp_netlink_drain(rsp *r, int fd, enum bo_gev overrun,
                        void (*take)(rsp *r, const uint8_t *buf, size_t len))
 {
 	static uint8_t buf[65536]; /* the loop's thread only */
@@ -64,7 +64,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	(void)events;
 	rsp *r = h->data;
 	if (status >= 0)
-		rsp_netlink_drain(r, r->os->netev_fd, "net-overrun", rsp_netev_parse);
+		rsp_netlink_drain(r, r->os->netev_fd, BO_GEV_NET_OVERRUN, rsp_netev_parse);
 }
 
 int rsp_netev_start(rsp *r, char *err, size_t errlen)

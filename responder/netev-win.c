@@ -99,7 +99,7 @@ static void take(void *data, const void *item, unsigned dropped)
 	netev_os *n = data;
 	const netev_item *it = item;
 	if (dropped)
-		rsp_event(n->r, "net",
+		rsp_event(n->r, BO_GEV_NET,
 		          json_pack("{s:s, s:i}", "what", "overflow", "dropped", (int)dropped));
 	json_t *e;
 	char addr[48];
@@ -115,7 +115,7 @@ static void take(void *data, const void *item, unsigned dropped)
 	else
 		e = json_pack("{s:s, s:i, s:i}", "what", "connectivity", "level", it->level, "cost",
 		              it->cost);
-	rsp_event_at(n->r, "net", e, it->realtime_ns);
+	rsp_event_at(n->r, BO_GEV_NET, e, it->realtime_ns);
 }
 
 int rsp_netev_start(rsp *r, char *err, size_t errlen)

@@ -71,7 +71,7 @@ static void take(rsp *r, const uint8_t *buf, size_t len)
 			json_object_set_new(e, "group", json_integer(d[j].group));
 			json_object_set_new(e, "prefix", json_string(d[j].prefix));
 			r->fw_drops++;
-			rsp_event_at(r, "fw-drop", e, d[j].ts ? d[j].ts : bo_clock_real_ns());
+			rsp_event_at(r, BO_GEV_FW_DROP, e, d[j].ts ? d[j].ts : bo_clock_real_ns());
 		}
 	}
 }
@@ -81,7 +81,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	(void)events;
 	rsp *r = h->data;
 	if (status >= 0)
-		rsp_netlink_drain(r, r->os->fwlog_fd, "fw-overrun", take);
+		rsp_netlink_drain(r, r->os->fwlog_fd, BO_GEV_FW_OVERRUN, take);
 }
 
 int rsp_fwlog_start(rsp *r, char *err, size_t errlen)

@@ -17,7 +17,7 @@ struct rsp_os {
 
 /* netev-linux.c: what a netlink socket holds, read (16 datagrams at most a wake-up) and given
  * to take; the kernel's dropped messages said as an overrun event. */
-void rsp_netlink_drain(rsp *r, int fd, const char *overrun,
+void rsp_netlink_drain(rsp *r, int fd, enum bo_gev overrun,
                        void (*take)(rsp *r, const uint8_t *buf, size_t len));
 
 #endif

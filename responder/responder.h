@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "bo_vocab.h"
 #include "bo_ctl.h"
 #include "bo_kvp.h"
 #include "bo_log.h"
@@ -237,7 +238,8 @@ int rsp_winevent_parse(const char *xml, size_t len, rsp_winevent *ev);
  * paused, 11 restarted, 12 connected, 13 disconnected, 14 network changed: the indication),
  * the fields its report takes from EventData (or NULL), what the start event says of it. */
 typedef struct rsp_evlog {
-	const char *type, *channel, *provider;
+	enum bo_gev type;
+	const char *channel, *provider;
 	int id_lo, id_hi;
 	const char *(*what)(int id);
 	void (*fields)(json_t *report, const rsp_winevent *e);
@@ -344,12 +346,12 @@ typedef struct rsp {
  * is dropped and counted, and said in the next counters event); the log rotates at log_max. */
 #define RSP_ARRIVALS_PER_S 50000
 #define RSP_CONNS_PER_S 200
-void rsp_event(rsp *r, const char *type, json_t *obj);
+void rsp_event(rsp *r, enum bo_gev type, json_t *obj);
 /* Hyper-V's KVP values name host (sys-linux.c's file, kvp-win.c's registry): a "host" event
  * when it is not r->kvp_host, which it then becomes. refused: the malformed records beside it
  * (Linux's pool file), -1 where none are counted. */
 void rsp_kvp_host(rsp *r, const char *host, const char *vm, int refused);
-void rsp_event_at(rsp *r, const char *type, json_t *obj, int64_t realtime_ns);
+void rsp_event_at(rsp *r, enum bo_gev type, json_t *obj, int64_t realtime_ns);
 
 /* tcp.c */
 int rsp_tcp_start(rsp *r, char *err, size_t errlen);

@@ -79,7 +79,7 @@ static void conn_close(rsp_conn *c, const char *why)
 	c->closing = 1;
 	if (c->kind)
 		rsp_event(
-		        c->r, "tcp-close",
+		        c->r, BO_GEV_TCP_CLOSE,
 		        json_pack("{s:s, s:s, s:s, s:I}", "peer", c->peer, "mode",
 		                  bo_ctl_kind_name(c->kind == KIND_AUTH ? BO_CTL_EVENTS : c->kind),
 		                  "why", why, "bytes", (json_int_t)c->bytes));
@@ -213,7 +213,7 @@ static void answer(rsp_conn *c)
 	c->kind = BO_CTL_EVENTS;
 	c->trusted = 1;
 	c->provisional = 0;
-	rsp_event(c->r, "tcp-open",
+	rsp_event(c->r, BO_GEV_TCP_OPEN,
 	          json_pack("{s:s, s:s, s:I, s:b}", "peer", c->peer, "mode", "events", "from",
 	                    (json_int_t)c->cursor, "authenticated", 1));
 	pump(c);
@@ -289,7 +289,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 			answer(c);
 		return;
 	}
-	rsp_event(c->r, "tcp-open",
+	rsp_event(c->r, BO_GEV_TCP_OPEN,
 	          json_pack("{s:s, s:s, s:I}", "peer", c->peer, "mode",
 	                    req.kind == BO_CTL_ECHO ? "echo" : "events", "from",
 	                    (json_int_t)req.from));

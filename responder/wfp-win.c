@@ -85,7 +85,7 @@ static void CALLBACK on_change(void *ctx, const FWPM_FILTER_CHANGE0 *c)
 
 static void emit(wfp *w, const char *op, const known *k, int64_t t)
 {
-	rsp_event_at(w->r, "wfp",
+	rsp_event_at(w->r, BO_GEV_WFP,
 	             json_pack("{s:s, s:I, s:s, s:s}", "op", op, "filter_id", (json_int_t)k->id,
 	                       "name", k->name, "kind", k->unq ? "unquarantine" : "quarantine"),
 	             t);
@@ -96,7 +96,7 @@ static void take(void *data, const void *item, unsigned dropped)
 	wfp *w = data;
 	const change *c = item;
 	if (dropped)
-		rsp_event(w->r, "wfp",
+		rsp_event(w->r, BO_GEV_WFP,
 		          json_pack("{s:s, s:i}", "op", "overflow", "dropped", (int)dropped));
 	if (c->type == FWPM_CHANGE_ADD) {
 		FWPM_FILTER0 *f = NULL;

@@ -87,11 +87,12 @@ static void take(void *data, const void *item, unsigned dropped)
 	wfpdrop *w = data;
 	const rsp_wfpdrop *d = item;
 	if (dropped)
-		rsp_event(w->r, "wfp-drop-overrun", json_pack("{s:i}", "dropped", (int)dropped));
+		rsp_event(w->r, BO_GEV_WFP_DROP_OVERRUN,
+		          json_pack("{s:i}", "dropped", (int)dropped));
 	json_t *e = rsp_wfpdrop_json(d, rsp_wfp_quarantine_filter(w->r, d->filter_id));
 	int64_t t = bo_time_filetime_ns(d->filetime);
 	if (e)
-		rsp_event_at(w->r, "wfp-drop", e, t ? t : bo_clock_real_ns());
+		rsp_event_at(w->r, BO_GEV_WFP_DROP, e, t ? t : bo_clock_real_ns());
 }
 
 /* Whether the engine collects net events: "on", "off", or "not known". */

@@ -205,12 +205,12 @@ static void fwprofile_fields(json_t *o, const rsp_winevent *e)
 }
 
 const rsp_evlog rsp_evlogs[] = {
-        {"netvsc", "System", "Microsoft-Windows-Hyper-V-Netvsc", 10, 14, netvsc_what, NULL,
+        {BO_GEV_NETVSC, "System", "Microsoft-Windows-Hyper-V-Netvsc", 10, 14, netvsc_what, NULL,
          "Hyper-V Netvsc events 10-14 in the System log (14: the network-change indication)"},
-        {"netprofile", "Microsoft-Windows-NetworkProfile/Operational",
+        {BO_GEV_NETPROFILE, "Microsoft-Windows-NetworkProfile/Operational",
          "Microsoft-Windows-NetworkProfile", 10000, 10002, netprofile_what, netprofile_fields,
          "NetworkProfile events 10000-10002 (a network connected, disconnected, changed)"},
-        {"fwprofile", "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
+        {BO_GEV_FWPROFILE, "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
          "Microsoft-Windows-Windows Firewall With Advanced Security", 2010, 2010, fwprofile_what,
          fwprofile_fields, "firewall event 2010 (network profile changed on an interface)"},
 };

@@ -42,7 +42,7 @@ static const char fw2010[] =
 static const rsp_evlog *row(const char *type)
 {
 	for (size_t i = 0; i < rsp_nevlogs; i++)
-		if (!strcmp(rsp_evlogs[i].type, type))
+		if (!strcmp(bo_gev_name(rsp_evlogs[i].type), type))
 			return &rsp_evlogs[i];
 	return NULL;
 }

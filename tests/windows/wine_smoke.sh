@@ -231,8 +231,14 @@ check "$(cmp -s "$tmp/w.norm" "$tmp/l.norm" && echo 1)" "blackout-analyze.exe re
 for d in "$fixtures"/*/; do
   f=$(basename "$d") in=${d%/}
   for c in capture.pcap capture.pcapng; do [ -e "$d/$c" ] && in=$d/$c; done
+  rc=0
   "$wine" "$wbuild/analysis/blackout-analyze.exe" --quiet --no-write --json "$(winpath "$tmp/$f.json")" \
-    "$(winpath "$in")" || true
+    "$(winpath "$in")" 2>"$tmp/$f.err" || rc=$?
+  if grep -q '"exit"' "$fixtures/$f/expected.json"; then # an input refused: the same status
+    want=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["exit"])' "$fixtures/$f/expected.json")
+    check "$([ "$rc" = "$want" ] && echo 1)" "blackout-analyze.exe on fixture $f: refused, exit $rc ($(cat "$tmp/$f.err"))"
+    continue
+  fi
   python3 "$fixtures/normalize.py" < "$tmp/$f.json" > "$tmp/$f.norm" 2>/dev/null || true
   check "$(cmp -s "$tmp/$f.norm" "$fixtures/$f/expected.json" && echo 1)" \
     "blackout-analyze.exe on fixture $f: the expected JSON"
