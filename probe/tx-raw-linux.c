@@ -133,6 +133,27 @@ static int udp_connect(const probe_slot *s, uint16_t *local_port, char *err, siz
 	return fd;
 }
 
+/* TCP's retransmission timer starts at 200 ms and doubles after each timeout (200, 400, 800
+ * ms, ...): after a pause the stream could wait that long past the path's return, and its
+ * stall, the evidence that tells a quarantine (established flows pass) from a full outage,
+ * would be of TCP's making. The probe's own connection takes a floor of 50 ms and a ceiling of
+ * 1 s for that timer (Linux 6.15 on; bench/est_stall.sh measures the stall against the dark
+ * time); where the kernel lacks them the stream backs off as TCP does (docs/probe.md). */
+#ifndef TCP_RTO_MAX_MS
+#define TCP_RTO_MAX_MS 44 /* linux/tcp.h from 6.15 */
+#endif
+#ifndef TCP_RTO_MIN_US
+#define TCP_RTO_MIN_US 45
+#endif
+#define EST_RTO_MIN_US 50000
+#define EST_RTO_MAX_MS 1000
+static void est_bound_backoff(int fd)
+{
+	int min_us = EST_RTO_MIN_US, max_ms = EST_RTO_MAX_MS;
+	setsockopt(fd, IPPROTO_TCP, TCP_RTO_MIN_US, &min_us, sizeof min_us);
+	setsockopt(fd, IPPROTO_TCP, TCP_RTO_MAX_MS, &max_ms, sizeof max_ms);
+}
+
 /* A non-blocking TCP connection being made to the target's TCP port. */
 static int est_connect(probe_slot *s)
 {
@@ -143,6 +164,7 @@ static int est_connect(probe_slot *s)
 		return -errno;
 	int on = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	est_bound_backoff(fd);
 	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
 		int e = errno;
 		close(fd);
