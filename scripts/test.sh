@@ -15,10 +15,16 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd "$dir" && ctest --output-on-failure --timeout 300 -E '^e2e[.]')
 dir=$(scripts/build.sh)
-# A failed end-to-end test runs once more: under QEMU's TCG a guest now and then answers a probe
-# a few ms late, past the round trip the start bound allows for (docs/lab.md); a second failure
-# fails the suite.
-(cd "$dir" && ctest --output-on-failure --timeout 300 -R '^e2e[.]' --repeat until-pass:2)
+# The simulated lab's end-to-end tests run once: a test that fails now and then is a bug.
+(cd "$dir" && ctest --output-on-failure --timeout 300 -R '^e2e[.]' -E '^e2e[.]qemu')
+# The real QEMU migrations: a failed one runs once more, its first failure printed above. Under
+# QEMU's software emulation (TCG) a guest now and then answers a probe a few ms late, past the
+# round trip the start bound allows for, or is damaged by a migration (docs/lab.md); a second
+# failure fails the suite.
+if ! (cd "$dir" && ctest --output-on-failure --timeout 300 -R '^e2e[.]qemu'); then
+  echo "blackout: a QEMU test failed (its output is above); running the failed ones once more" >&2
+  (cd "$dir" && ctest --output-on-failure --timeout 300 --rerun-failed)
+fi
 wdir=$(scripts/build-windows.sh)
 tests/windows/wine_smoke.sh "$dir" "$wdir" || [ $? = 77 ] # 77: skipped (not root)
 python3 tests/windows/test_ps1.py . "$dir/responder/blackout-responder" "$wdir"/blackout-*-windows.zip
