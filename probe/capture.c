@@ -82,20 +82,14 @@ int probe_dump_open(probe *p, char *err, size_t errlen)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/probe.pcap", p->cfg.run_dir);
-	FILE *f = bo_fs_create(path, 0); /* new, and never through a planted link */
-	if (!f) {
-		int e = errno;
-		snprintf(err, errlen, "cannot create %s: %s%s", path, strerror(e),
-		         e == EEXIST ? " (a run, or a link, is there already)" : "");
-		return e ? -e : BO_EIO;
-	}
-	p->cap.dump = pcap_dump_fopen(p->cap.pcap, f);
-	if (!p->cap.dump) {
-		fclose(f);
-		snprintf(err, errlen, "cannot write %s: %s", path, pcap_geterr(p->cap.pcap));
-		return BO_EIO;
-	}
-	return 0;
+	int rc = bo_capwr_open(&p->cap.wr, p->cap.linktype, SNAPLEN, path, 0, err, errlen);
+	return rc ? rc : 0;
+}
+
+void probe_dump_write(probe *p, const struct pcap_pkthdr *h, const u_char *data)
+{
+	if (p->cap.wr)
+		bo_capwr_write(p->cap.wr, h, data); /* a failure is found by probe_files_check */
 }
 
 int probe_capture_open(probe *p, char *err, size_t errlen)
@@ -164,7 +158,7 @@ int probe_capture_open(probe *p, char *err, size_t errlen)
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
 	probe *p = (probe *)user;
-	pcap_dump((u_char *)p->cap.dump, h, data);
+	probe_dump_write(p, h, data);
 	p->cap.captured++;
 	int64_t ts = (int64_t)h->ts.tv_sec * BO_NS_PER_S + h->ts.tv_usec; /* tv_usec holds ns */
 	p->cap.last_ts = ts;
@@ -184,7 +178,7 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 
 int probe_capture_read(probe *p)
 {
-	if (!p->cap.pcap || !p->cap.dump)
+	if (!p->cap.pcap || !p->cap.wr)
 		return 0;
 	int n = pcap_dispatch(p->cap.pcap, PROBE_CAPTURE_READ, on_frame, (u_char *)p);
 	return n > 0 ? n : 0;
@@ -210,10 +204,9 @@ int probe_files_check(probe *p)
 {
 	const char *what = NULL;
 	int e = 0;
-	if (p->cap.dump &&
-	    (pcap_dump_flush(p->cap.dump) != 0 || ferror(pcap_dump_file(p->cap.dump)))) {
+	if (p->cap.wr && (bo_capwr_flush(p->cap.wr) < 0 || bo_capwr_error(p->cap.wr))) {
 		what = "probe.pcap";
-		e = errno;
+		e = -bo_capwr_error(p->cap.wr);
 	} else if (p->log.err || (p->log.f && fflush(p->log.f) != 0)) {
 		what = "probe.jsonl";
 		e = errno;
@@ -245,9 +238,9 @@ void probe_capture_stats(probe *p, json_t **out)
 
 void probe_capture_close(probe *p)
 {
-	if (p->cap.dump) {
-		pcap_dump_close(p->cap.dump);
-		p->cap.dump = NULL;
+	if (p->cap.wr) {
+		bo_capwr_close(p->cap.wr);
+		p->cap.wr = NULL;
 	}
 	if (p->cap.pcap) {
 		pcap_close(p->cap.pcap);

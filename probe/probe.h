@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "bo_addrmap.h"
+#include "bo_capwr.h"
 #include "bo_log.h"
 #include "bo_pkt.h"
 #include "bo_stamp.h"
@@ -165,16 +166,17 @@ typedef struct probe_config {
 typedef struct probe_pacer probe_pacer;
 typedef struct probe_guest probe_guest;
 
-/* capture.c: the capture and RUN/probe.pcap. */
+/* capture.c: the capture and RUN/probe.pcap (the run store's writer: one file, or a
+ * watcher's segments). */
 typedef struct probe_capture {
 	pcap_t *pcap;
-	pcap_dumper_t *dump;
+	bo_capwr *wr;
 	int linktype;
 	char iface[64];
 	uv_poll_t poll;
 	uint64_t captured, invalid;
 	int64_t last_ts;
-	int write_error; /* a write to probe.pcap failed (reported once) */
+	int write_error; /* a write to the capture's file failed (reported once) */
 } probe_capture;
 
 /* live.c: the terminal. */
@@ -277,8 +279,10 @@ typedef int (*probe_walk_fn)(probe_slot *s, uint32_t seq, int64_t deadline, void
 int probe_schedule_walk(probe *p, int64_t t0, int64_t end, probe_walk_fn fn, void *arg);
 
 /* capture.c */
-/* RUN/probe.pcap for p->pcap's link type (the capture's, or the dry run's). */
+/* RUN/probe.pcap for the capture's link type (the capture's, or the dry run's DLT_RAW). */
 int probe_dump_open(probe *p, char *err, size_t errlen);
+/* A frame to the run's capture file (the dry run's too); a write that failed is said once. */
+void probe_dump_write(probe *p, const struct pcap_pkthdr *h, const u_char *data);
 int probe_capture_open(probe *p, char *err, size_t errlen);
 int probe_capture_start(probe *p);
 int probe_capture_read(probe *p);   /* a bounded read of what the capture has: frames read */

@@ -538,7 +538,7 @@ int probe_run(const probe_config *cfg, int *at_setup)
 out:
 	probe_pacer_stop(&p);
 	/* The last check before the files close: what the disk refused is said, with its file. */
-	int e_cap = p.cap.dump && !p.cap.write_error ? probe_files_check(&p) : 0;
+	int e_cap = p.cap.wr && !p.cap.write_error ? probe_files_check(&p) : 0;
 	probe_capture_close(&p);
 	probe_guest_free(&p);
 	if (p.tx)

@@ -16,12 +16,6 @@
 
 static int dry_open(probe *p, char *err, size_t errlen)
 {
-	p->cap.pcap =
-	        pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO);
-	if (!p->cap.pcap) {
-		snprintf(err, errlen, "out of memory");
-		return BO_ENOMEM;
-	}
 	p->cap.linktype = DLT_RAW;
 	if (probe_dump_open(p, err, errlen) != 0)
 		return BO_EIO;
@@ -85,7 +79,7 @@ static int dry_send(probe_slot *s, const bo_probe_pkt *b, uint32_t seq, int64_t 
 	struct pcap_pkthdr h = {.caplen = (bpf_u_int32)(hl + n), .len = (bpf_u_int32)(hl + n)};
 	h.ts.tv_sec = ts / BO_NS_PER_S;
 	h.ts.tv_usec = ts % BO_NS_PER_S; /* nanoseconds: the file is a nanosecond pcap */
-	pcap_dump((u_char *)p->cap.dump, &h, pkt);
+	probe_dump_write(p, &h, pkt);
 	p->cap.captured++;
 	s->live.seen++;
 	return 0;
