@@ -219,6 +219,7 @@ struct an_stream {
 	int64_t last_retired; /* send time of the last probe retired, for blind ones */
 	an_probe_cb on_probe; /* every resolved probe, or NULL */
 	void *on_probe_arg;
+	int no_timeline; /* a live engine's: no segments kept (memory flat over weeks) */
 };
 
 typedef struct an_announce {
@@ -537,8 +538,10 @@ json_t *an_json_str(const char *s);
 json_t *an_phases_json(const struct an_phases *p);
 json_t *an_clock_json(const struct an_clock_result *c);
 json_t *an_evidence_json(unsigned evidence);
-/* report_records.c: --records FILE (appended, a line per migration event); --prom FILE (a
- * Prometheus textfile, accumulating). 0 or -1. */
+/* report_records.c: event i's record (a --records line, the watcher's records.jsonl's);
+ * --records FILE (appended, a line per migration event); --prom FILE (a Prometheus textfile,
+ * accumulating). 0 or -1. */
+json_t *an_event_record(const an_run *r, int i);
 int an_write_records(const an_run *r, const char *path);
 int an_write_prom(const an_run *r, const char *path);
 
@@ -570,6 +573,9 @@ const an_outage *an_main_outage(const an_run *r);
 int an_load(an_run *r, const char *input, const an_settings *set, const bo_stamp_key *stamp_key,
             an_probe_cb on_probe, void *on_probe_arg);
 void an_run_free(an_run *r);
+/* The reference figures and timeouts when no option says otherwise: normal 3 s, safety
+ * timeout 7 s, switchover 1 s, the reply timeout the run's. */
+an_settings an_settings_defaults(void);
 /* The analysis options both commands take (--reply-timeout R, --normal N, --timeout T,
  * --switchover S, --stamp-key K, by those getopt values): 1 when opt was one of them. */
 int an_settings_option(int opt, const char *arg, an_settings *set, bo_stamp_key *key);
@@ -596,6 +602,11 @@ int an_read_lab(an_run *r, char *err, size_t errlen);
 /* stream.c */
 an_stream *an_stream_add(an_run *r, const bo_stream_desc *desc, const bo_addr *target, int keyed,
                          int64_t interval);
+/* A run's stream as its log describes it (a `stream` record of probe.jsonl, or the probe's own
+ * slot), or NULL. */
+an_stream *an_stream_of_run(an_run *r, const bo_stream_desc *d, const bo_addr *target,
+                            int64_t interval, int64_t phase, uint16_t icmp_id, uint16_t ssid,
+                            uint16_t local_port);
 /* A run's stream that accepts a hit (the registry's check), or NULL. */
 an_stream *an_stream_for_hit(an_run *r, const bo_hit *h);
 /* The target's stream of a kind (the first byte stream, a foreign capture's streams). */

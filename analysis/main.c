@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 	                                     {"version", no_argument, 0, 'V'},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-analyze");
-	an_settings set = {0, 3 * BO_NS_PER_S, 7 * BO_NS_PER_S, BO_NS_PER_S, NULL, NULL};
+	an_settings set = an_settings_defaults();
 	if (argc > 1 && !strcmp(argv[1], "compare")) {
 		bo_stamp_key none = {{0}, 0};
 		return an_compare(argc - 1, argv + 1, &set, &none);

@@ -29,6 +29,33 @@ static json_t *run_facts(const an_run *r)
 	return f;
 }
 
+json_t *an_event_record(const an_run *r, int i)
+{
+	const an_event *ev = &r->res.events[i];
+	json_t *e = an_event_json(r, i);
+	json_t *facts = run_facts(r);
+	json_object_set_new(e, "schema", json_string(RECORD_SCHEMA));
+	json_object_update(e, facts);
+	json_decref(facts);
+	/* the guest's own facts: its responder's start event (version, OS, checks) */
+	json_t *g = json_null();
+	const char *target = r->eng.streams[ev->stream0].target_str;
+	for (int k = 0; k < r->in.nguest_facts; k++)
+		if (!strcmp(bo_json_str(r->in.guest_facts[k], "target", ""), target))
+			g = json_incref(r->in.guest_facts[k]);
+	json_object_set_new(e, "guest", g);
+	/* the hosts it went between: the hypervisor's account, else the guest's KVP */
+	const an_host_mig *m = ev->host >= 0 ? &r->in.host[ev->host] : NULL;
+	const char *from, *to;
+	an_event_hosts(r, ev, &from, &to);
+	json_object_set_new(e, "source_host", an_json_str(from));
+	json_object_set_new(e, "destination_host", an_json_str(to));
+	/* the destination host's fix, where host facts said (Get-BlackoutHostFacts.ps1) */
+	json_object_set_new(e, "destination_fixed",
+	                    !m || m->to_fixed < 0 ? json_null() : json_boolean(m->to_fixed));
+	return e;
+}
+
 int an_write_records(const an_run *r, const char *path)
 {
 	bo_log log;
@@ -37,34 +64,9 @@ int an_write_records(const an_run *r, const char *path)
 		fprintf(stderr, "blackout-analyze: cannot append to %s: %s\n", path, strerror(-rc));
 		return -1;
 	}
-	json_t *facts = run_facts(r);
-	for (int i = 0; i < r->res.nevents; i++) {
-		if (r->res.events[i].kind != AN_EV_MIGRATION)
-			continue;
-		json_t *e = an_event_json(r, i);
-		json_object_set_new(e, "schema", json_string(RECORD_SCHEMA));
-		json_object_update(e, facts);
-		/* the guest's own facts: its responder's start event (version, OS, checks) */
-		json_t *g = json_null();
-		const char *target = r->eng.streams[r->res.events[i].stream0].target_str;
-		for (int k = 0; k < r->in.nguest_facts; k++)
-			if (!strcmp(bo_json_str(r->in.guest_facts[k], "target", ""), target))
-				g = json_incref(r->in.guest_facts[k]);
-		json_object_set_new(e, "guest", g);
-		/* the hosts it went between: the hypervisor's account, else the guest's KVP */
-		const an_host_mig *m =
-		        r->res.events[i].host >= 0 ? &r->in.host[r->res.events[i].host] : NULL;
-		const char *from, *to;
-		an_event_hosts(r, &r->res.events[i], &from, &to);
-		json_object_set_new(e, "source_host", an_json_str(from));
-		json_object_set_new(e, "destination_host", an_json_str(to));
-		/* the destination host's fix, where host facts said (Get-BlackoutHostFacts.ps1) */
-		json_object_set_new(e, "destination_fixed",
-		                    !m || m->to_fixed < 0 ? json_null()
-		                                          : json_boolean(m->to_fixed));
-		bo_log_put(&log, e);
-	}
-	json_decref(facts);
+	for (int i = 0; i < r->res.nevents; i++)
+		if (r->res.events[i].kind == AN_EV_MIGRATION)
+			bo_log_put(&log, an_event_record(r, i));
 	rc = bo_log_close(&log);
 	if (rc != 0)
 		fprintf(stderr, "blackout-analyze: cannot write %s: %s\n", path, strerror(-rc));

@@ -72,22 +72,11 @@ int an_read_runlog(an_run *r, char *err, size_t errlen)
 			int64_t iv = bo_json_time(o, "interval_ns");
 			/* A stream type this analyzer does not know is left out. */
 			const bo_stream_desc *d = bo_stream_by_name(name);
-			an_stream *s = NULL;
 			if (d && bo_addr_parse(bo_json_str(o, "target", ""), &a) == 0 && iv > 0)
-				s = an_stream_add(r, d, &a, 1, iv);
-			if (s) {
-				s->inst.icmp_id = (uint16_t)bo_json_int(o, "icmp_id", 0);
-				s->inst.ssid = (uint16_t)bo_json_int(o, "ssid", 0);
-				s->phase = bo_json_time(o, "phase_ns");
-				/* udp's fixed source port: a TWAMP-light reflector's replies (SSID
-				 * 0) are matched by it */
-				if (d->kind == BO_MATCH_STAMP && !(d->flags & BO_STREAM_NEW_FLOW))
-					s->inst.local_port =
-					        (uint16_t)bo_json_int(o, "local_port", 0);
-				if (d->kind ==
-				    BO_MATCH_STAMP) /* the guest's arrivals name the SSID */
-					an_stream_index_id(r, s, s->inst.ssid);
-			}
+				an_stream_of_run(r, d, &a, iv, bo_json_time(o, "phase_ns"),
+				                 (uint16_t)bo_json_int(o, "icmp_id", 0),
+				                 (uint16_t)bo_json_int(o, "ssid", 0),
+				                 (uint16_t)bo_json_int(o, "local_port", 0));
 		} else if (t == BO_REC_START && r->in.have_log) {
 			r->in.t0 = bo_json_time(o, "t0_monotonic_ns");
 		} else if (t == BO_REC_MARKER && r->in.nmarkers < 10000) {

@@ -58,6 +58,24 @@ an_stream *an_stream_add(an_run *r, const bo_stream_desc *desc, const bo_addr *t
 	return s;
 }
 
+an_stream *an_stream_of_run(an_run *r, const bo_stream_desc *d, const bo_addr *target,
+                            int64_t interval, int64_t phase, uint16_t icmp_id, uint16_t ssid,
+                            uint16_t local_port)
+{
+	an_stream *s = an_stream_add(r, d, target, 1, interval);
+	if (!s)
+		return NULL;
+	s->inst.icmp_id = icmp_id;
+	s->inst.ssid = ssid;
+	s->phase = phase;
+	/* udp's fixed source port: a TWAMP-light reflector's replies (SSID 0) are matched by it */
+	if (d->kind == BO_MATCH_STAMP && !(d->flags & BO_STREAM_NEW_FLOW))
+		s->inst.local_port = local_port;
+	if (d->kind == BO_MATCH_STAMP) /* the guest's arrivals name the SSID */
+		an_stream_index_id(r, s, s->inst.ssid);
+	return s;
+}
+
 /* The streams to one target: one map lookup, then a short chain. */
 static an_stream *first_of(an_run *r, const bo_addr *target)
 {
@@ -263,6 +281,8 @@ static void note(an_stream *s, uint32_t seq, const an_probe *p, uint8_t status)
 	s->last_retired = t;
 	if (s->on_probe)
 		s->on_probe(s->on_probe_arg, s, seq, p->send, p->reply, status);
+	if (s->no_timeline)
+		return;
 	an_seg *g = s->nsegs ? &s->segs[s->nsegs - 1] : NULL;
 	if (g && g->status == status) {
 		g->last = t;
