@@ -33,7 +33,7 @@ int64_t bo_cli_duration(const char *opt, const char *arg)
 	int64_t ns;
 	if (bo_dur_parse(arg, &ns) != 0)
 		bo_cli_usage_error(
-		        "%s wants a duration with a unit (ns, us, ms, s, m, h), like 10ms "
+		        "%s wants a duration with a unit (ns, us, ms, s, m, h, d), like 10ms "
 		        "or 7s: %s",
 		        opt, arg);
 	return ns;

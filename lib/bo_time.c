@@ -13,8 +13,13 @@ static const struct {
 	const char *unit;
 	int64_t ns;
 } units[] = {
-        {"ns", 1},          {"us", BO_NS_PER_US},    {"ms", BO_NS_PER_MS},
-        {"s", BO_NS_PER_S}, {"m", 60 * BO_NS_PER_S}, {"h", 3600 * BO_NS_PER_S},
+        {"ns", 1},
+        {"us", BO_NS_PER_US},
+        {"ms", BO_NS_PER_MS},
+        {"s", BO_NS_PER_S},
+        {"m", 60 * BO_NS_PER_S},
+        {"h", 3600 * BO_NS_PER_S},
+        {"d", 86400 * BO_NS_PER_S},
 };
 
 int bo_dur_parse(const char *s, int64_t *ns)

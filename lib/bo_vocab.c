@@ -15,6 +15,7 @@ static const char *const rec_names[BO_NRECS] = {
         [BO_REC_OUTAGE] = "outage",
         [BO_REC_MARKER] = "marker",
         [BO_REC_GUEST] = "guest",
+        [BO_REC_CAPTURE_ERROR] = "capture-error",
         [BO_REC_STOP] = "stop",
         [BO_REC_RESOURCES] = "resources",
         [BO_REC_GUEST_SUMMARY] = "guest-summary",

@@ -17,7 +17,8 @@ enum bo_rec {
 	BO_REC_STATUS,
 	BO_REC_OUTAGE,
 	BO_REC_MARKER,
-	BO_REC_GUEST, /* the event channel to a target's responder: connected, refused */
+	BO_REC_GUEST,         /* the event channel to a target's responder: connected, refused */
+	BO_REC_CAPTURE_ERROR, /* the capture broke (its interface gone) */
 	BO_REC_STOP,
 	BO_REC_RESOURCES,
 	BO_REC_GUEST_SUMMARY,

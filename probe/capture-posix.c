@@ -10,7 +10,7 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	(void)events;
 	probe *p = h->data;
 	if (status < 0) {
-		fprintf(stderr, "blackout-probe: capture poll error: %s\n", uv_strerror(status));
+		probe_capture_failed(p, uv_strerror(status));
 		return;
 	}
 	probe_capture_read(p);

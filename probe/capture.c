@@ -81,9 +81,12 @@ static char *build_filter(probe *p)
 int probe_dump_open(probe *p, char *err, size_t errlen)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/probe.pcap", p->cfg.run_dir);
-	int rc = bo_capwr_open(&p->cap.wr, p->cap.linktype, SNAPLEN, path, 0, err, errlen);
-	return rc ? rc : 0;
+	if (p->cfg.watch_dir) /* a flight recorder's segments in the session's directory */
+		snprintf(path, sizeof path, "%s", p->cfg.run_dir);
+	else
+		snprintf(path, sizeof path, "%s/probe.pcap", p->cfg.run_dir);
+	return bo_capwr_open(&p->cap.wr, p->cap.linktype, SNAPLEN, path,
+	                     p->cfg.watch_dir ? p->cfg.segment : 0, err, errlen);
 }
 
 void probe_dump_write(probe *p, const struct pcap_pkthdr *h, const u_char *data)
@@ -168,6 +171,7 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 		return;
 	}
 	probe_live_packet(p, &pkt, ts);
+	probe_engine_frame(p, h, data);
 }
 
 /* One read hands over at most PROBE_CAPTURE_READ frames, then the loop runs its timers and
@@ -181,7 +185,31 @@ int probe_capture_read(probe *p)
 	if (!p->cap.pcap || !p->cap.wr)
 		return 0;
 	int n = pcap_dispatch(p->cap.pcap, PROBE_CAPTURE_READ, on_frame, (u_char *)p);
+	if (n == PCAP_ERROR) {
+		probe_capture_failed(p, pcap_geterr(p->cap.pcap));
+		return -1;
+	}
 	return n > 0 ? n : 0;
+}
+
+void probe_capture_failed(probe *p, const char *why)
+{
+	if (p->cap.failed++)
+		return;
+	bo_log_put(&p->log, json_pack("{s:s, s:s, s:s, s:I}", "type",
+	                              bo_rec_name(BO_REC_CAPTURE_ERROR), "interface", p->cap.iface,
+	                              "error", why, "realtime_ns", (json_int_t)bo_clock_real_ns()));
+	if (!p->cfg.quiet) {
+		probe_live_clear(p);
+		fprintf(stderr, "blackout-probe: the capture on %s failed: %s%s\n", p->cap.iface,
+		        why,
+		        p->cfg.watch_dir ? " (a new session starts when it can)" : "; stopping");
+	}
+	if (uv_is_active((uv_handle_t *)&p->cap.poll))
+		uv_poll_stop(&p->cap.poll);
+	if (!p->cfg.watch_dir)
+		p->run_error = 1;
+	probe_request_stop(p, "capture-error");
 }
 
 /* At the end: what the kernel still holds, for at most PROBE_DRAIN_MAX (a flood that goes on

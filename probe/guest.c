@@ -4,6 +4,7 @@
  * probe's receive time added. A broken connection is re-established every 250 ms from the next
  * event number, so nothing the responder still holds is lost; what it no longer holds arrives
  * as an "events-lost" line. An established flow, so it rides through the quarantine. */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,10 @@ struct probe_guest {
 	int said_error; /* the responder's "error:" line was logged once */
 	char *buf;
 	size_t used;
+	json_t *start;     /* the responder's last start event */
+	uint16_t ports[4]; /* our side's port of its last connections (a watcher's excerpts
+	                    * leave their frames out: guest.jsonl has what they carried) */
+	int nports;
 };
 
 static void log_state(probe_guest *g, const char *state, const char *why)
@@ -175,6 +180,10 @@ static void line(probe_guest *g, char *s, size_t n)
 	g->tokens -= 1;
 	json_object_set_new(o, "target", json_string(g->t->str));
 	json_object_set_new(o, "probe_realtime_ns", json_integer(now));
+	if (bo_gev_parse(bo_json_str(o, "type", "")) == BO_GEV_START) {
+		json_decref(g->start);
+		g->start = json_incref(o);
+	}
 	bo_log_put(&g->p->guest_log, o);
 	g->p->guest_bytes += (int64_t)n + 64; /* the line and what is added to it */
 	g->received++;
@@ -254,6 +263,12 @@ static void on_connect(uv_connect_t *c, int status)
 		return;
 	}
 	g->connected = g->ever = 1;
+	struct sockaddr_storage me;
+	int len = sizeof me;
+	if (uv_tcp_getsockname(&g->tcp, (struct sockaddr *)&me, &len) == 0)
+		g->ports[g->nports++ % 4] =
+		        ntohs(me.ss_family == AF_INET ? ((struct sockaddr_in *)&me)->sin_port
+		                                      : ((struct sockaddr_in6 *)&me)->sin6_port);
 	log_state(g, "connected", NULL);
 }
 
@@ -280,7 +295,10 @@ static void connect_now(probe_guest *g)
 int probe_guest_start(probe *p, char *err, size_t errlen)
 {
 	char path[4096];
-	snprintf(path, sizeof path, "%s/guest.jsonl", p->cfg.run_dir);
+	if (p->cfg.watch_dir) /* one a capture segment: rotated with them (watch.c) */
+		snprintf(path, sizeof path, "%s/guest-%06u.jsonl", p->cfg.run_dir, 1u);
+	else
+		snprintf(path, sizeof path, "%s/guest.jsonl", p->cfg.run_dir);
 	if (bo_log_open(&p->guest_log, path, 0) != 0) {
 		snprintf(err, errlen, "cannot create %s", path);
 		return -1;
@@ -312,6 +330,22 @@ json_t *probe_guest_json(probe *p, const probe_target *t)
 	                 "dropped", (json_int_t)g->dropped);
 }
 
+int probe_guest_is_channel(probe *p, const probe_target *t, uint16_t port)
+{
+	if (!p->guests || !port)
+		return 0;
+	const probe_guest *g = &p->guests[t->index];
+	for (int i = 0; i < 4 && i < g->nports; i++)
+		if (g->ports[i] == port)
+			return 1;
+	return 0;
+}
+
+json_t *probe_guest_start_event(probe *p, const probe_target *t)
+{
+	return p->guests ? p->guests[t->index].start : NULL;
+}
+
 int probe_guest_connected(probe *p, const probe_target *t)
 {
 	return p->guests && p->guests[t->index].connected;
@@ -333,8 +367,10 @@ void probe_guest_close(probe *p)
 void probe_guest_free(probe *p)
 {
 	if (p->guests)
-		for (int i = 0; i < p->ntargets; i++)
+		for (int i = 0; i < p->ntargets; i++) {
 			free(p->guests[i].buf);
+			json_decref(p->guests[i].start);
+		}
 	free(p->guests);
 	p->guests = NULL;
 	if (p->guest_log.f)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Live view of the run from the capture: requests and replies paired as they are captured,
- * a status line per target, and a line each time an outage ends. The analyzer redoes all of
- * this from the files with bounds; here it is what the operator watches. */
+/* Live view of the run from the capture: requests and replies paired as they are captured, for a
+ * status line per target and to tell the sender which streams to probe faster (an outage
+ * suspected). The outages themselves, with their bounds, are the analyzer's engine's
+ * (engine.c), as blackout-analyze finds them in the files. */
 #include <stdio.h>
 #include <string.h>
 
@@ -26,37 +27,6 @@ static int64_t recent_send(const probe_live *l, uint32_t seq, int64_t fallback)
 	                                                                : fallback;
 }
 
-/* Live estimate with the analyzer's rule: each edge is the midpoint between the last probe
- * on one side and the first on the other; the ± is half of both gaps. */
-static void outage_ended(probe *p, probe_slot *s, uint32_t seq, int64_t send_ts)
-{
-	probe_live *l = &s->live;
-	uint32_t lost = seq - l->last_ans_seq - 1;
-	int64_t first = l->have_pend ? l->pend_send : l->last_ans_send + s->interval;
-	int64_t last = recent_send(l, seq - 1, 0);
-	if (!last)
-		last = send_ts - (s->outage_interval ? s->outage_interval : s->interval);
-	int64_t dur = (last + send_ts) / 2 - (l->last_ans_send + first) / 2;
-	int64_t pm = (first - l->last_ans_send) / 2 + (send_ts - last) / 2;
-	l->outages++;
-	if (dur > l->longest)
-		l->longest = dur;
-	char d[32], e[32];
-	bo_dur_str(dur, d, sizeof d);
-	bo_dur_str(pm, e, sizeof e);
-	bo_log_put(&p->log,
-	           json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "type",
-	                     bo_rec_name(BO_REC_OUTAGE), "target", s->target->str, "stream",
-	                     s->desc->name, "lost", (json_int_t)lost, "first_lost_seq",
-	                     (json_int_t)(l->last_ans_seq + 1), "first_lost_send_ns",
-	                     (json_int_t)first, "duration_ns", (json_int_t)dur));
-	if (p->cfg.quiet)
-		return;
-	probe_live_clear(p);
-	fprintf(stderr, "%s  %-8s outage %s (±%s), %u lost\n", s->target->str, s->desc->name, d, e,
-	        lost);
-}
-
 /* An outage is suspected once the first unanswered probe is clearly overdue: four round trips,
  * and at least 2 ms. The sender then probes this slot faster until a reply comes. */
 static void watch_overdue(probe_slot *s, int64_t now)
@@ -67,7 +37,7 @@ static void watch_overdue(probe_slot *s, int64_t now)
 		atomic_store_explicit(&s->fast, 1, memory_order_relaxed);
 }
 
-static void live_one(probe *p, probe_slot *s, int reply, uint32_t seq, int64_t ts)
+static void live_one(probe_slot *s, int reply, uint32_t seq, int64_t ts)
 {
 	probe_live *l = &s->live;
 	if (!reply) {
@@ -94,8 +64,6 @@ static void live_one(probe *p, probe_slot *s, int reply, uint32_t seq, int64_t t
 	l->answered_fast += atomic_load_explicit(&s->fast, memory_order_relaxed) != 0;
 	l->last_rtt = ts - send_ts;
 	atomic_store_explicit(&s->fast, 0, memory_order_relaxed);
-	if (l->have_ans && seq > l->last_ans_seq + 1)
-		outage_ended(p, s, seq, send_ts);
 	l->have_ans = 1;
 	l->last_ans_seq = seq;
 	l->last_ans_send = send_ts;
@@ -117,7 +85,7 @@ static void live_hit(probe *p, const bo_hit *h, int64_t ts)
 	int n = p->cfg.nstreams;
 	for (probe_slot *s = &p->slots[t * n]; s < &p->slots[(t + 1) * n]; s++)
 		if (s->desc->accepts(&s->inst, h)) {
-			live_one(p, s, h->reply, h->seq, ts);
+			live_one(s, h->reply, h->seq, ts);
 			return;
 		}
 	/* A STAMP reply no stream could read: kept for the pre-flight's reason, on the target's
@@ -383,6 +351,13 @@ void probe_live_status(probe *p, int final)
 {
 	if (p->cfg.quiet)
 		return;
+	if (p->watch) { /* a watcher's own lines, on a terminal only (quiet under a service) */
+		if (p->term.tty && !final) {
+			probe_live_clear(p);
+			p->term.status_lines = probe_watch_status(p);
+		}
+		return;
+	}
 	int64_t now = bo_clock_real_ns();
 	if (!p->term.tty && !final && now - p->term.last_plain_status < 10 * BO_NS_PER_S)
 		return;

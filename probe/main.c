@@ -48,6 +48,29 @@ static void usage(FILE *f)
 	        "                           target)\n"
 	        "  -T, --targets FILE       more targets, one or more per line, # comments\n"
 	        "\n"
+	        "Always on (a service): events found as they happen, a flight recorder:\n"
+	        "  -w, --watch DIR          run until SIGTERM, finding every outage of a target "
+	        "as\n"
+	        "                           it happens; each becomes a run directory under\n"
+	        "                           DIR/events/, a line of DIR/records.jsonl and of\n"
+	        "                           DIR/index.html; SIGHUP reads --targets FILE again\n"
+	        "      --keep SIZE          DIR's disk budget: the oldest capture segments go\n"
+	        "                           first, then the oldest events (default: 2G)\n"
+	        "      --keep-age DUR       events and segments older than DUR go (default: 30d)\n"
+	        "      --segment DUR        capture time a flight recorder's segment holds\n"
+	        "                           (default: 60s)\n"
+	        "      --min-event N        consecutive lost probes of a stream that open an "
+	        "event\n"
+	        "                           (default: 3)\n"
+	        "      --settle DUR         every stream of the target answering this long closes\n"
+	        "                           it: long enough to see a 7 s quarantine end (default:\n"
+	        "                           10s)\n"
+	        "      --event-lead DUR     capture kept before an event's start (default: 5s)\n"
+	        "      --metrics ADDR:PORT  serve Prometheus' /metrics over HTTP (127.0.0.1:9620)\n"
+	        "      --host-events FILE   the hypervisor's records (host.jsonl lines) an "
+	        "event's\n"
+	        "                           directory takes those of its time from\n"
+	        "\n"
 	        "Alongside a migration:\n"
 	        "  -e, --exec CMD           run CMD (through /bin/sh) --lead after the first "
 	        "probe;\n"
@@ -79,7 +102,7 @@ static void usage(FILE *f)
 	        "  -h, --help               this help\n"
 	        "  -V, --version            version\n"
 	        "\n"
-	        "Durations take a unit: ns, us, ms, s, m, h (10ms, 1.5s).\n"
+	        "Durations take a unit: ns, us, ms, s, m, h, d (10ms, 1.5s, 30d).\n"
 	        "\n"
 	        "Streams:\n");
 	probe_streams_help(f);
@@ -128,26 +151,10 @@ static void parse_streams(probe_config *c, char *list)
 /* Adds the targets listed in a file to those on the command line. */
 static void read_targets(probe_config *c, const char *path)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		bo_cli_usage_error("cannot read --targets %s: %s", path, strerror(errno));
-	char **list = malloc(PROBE_MAX_TARGETS * sizeof *list), line[512];
-	int n = 0;
-	for (int i = 0; i < c->ntargets; i++)
-		list[n++] = c->targets[i];
-	for (int lineno = 1; fgets(line, sizeof line, f); lineno++) {
-		char *hash = strchr(line, '#'), *tok, *save;
-		if (hash)
-			*hash = 0;
-		for (tok = strtok_r(line, " \t\r\n,", &save); tok;
-		     tok = strtok_r(NULL, " \t\r\n,", &save)) {
-			if (n == PROBE_MAX_TARGETS)
-				bo_cli_usage_error("%s: more than %d targets", path,
-				                   PROBE_MAX_TARGETS);
-			list[n++] = strdup(tok);
-		}
-	}
-	fclose(f);
+	char err[512], **list;
+	int n;
+	if (probe_targets_read(path, c->targets, c->ntargets, &list, &n, err, sizeof err) != 0)
+		bo_cli_usage_error("%s", err);
 	c->targets = list; /* lives until the process ends */
 	c->ntargets = n;
 }
@@ -174,6 +181,15 @@ int main(int argc, char **argv)
 	                                     {"no-events", no_argument, 0, 'N'},
 	                                     {"dry-run", no_argument, 0, 'D'},
 	                                     {"tx", required_argument, 0, 'X'},
+	                                     {"watch", required_argument, 0, 'w'},
+	                                     {"keep", required_argument, 0, 256},
+	                                     {"keep-age", required_argument, 0, 257},
+	                                     {"segment", required_argument, 0, 258},
+	                                     {"min-event", required_argument, 0, 259},
+	                                     {"settle", required_argument, 0, 260},
+	                                     {"event-lead", required_argument, 0, 261},
+	                                     {"metrics", required_argument, 0, 262},
+	                                     {"host-events", required_argument, 0, 263},
 	                                     {0, 0, 0, 0}};
 	bo_cli_init("blackout-probe");
 	probe_config c;
@@ -186,6 +202,12 @@ int main(int argc, char **argv)
 	c.events = 1;
 	c.exec_lead = 2 * BO_NS_PER_S;
 	c.after = 10 * BO_NS_PER_S;
+	c.keep_bytes = (int64_t)2 << 30;
+	c.keep_age = 30 * 86400 * BO_NS_PER_S;
+	c.segment = 60 * BO_NS_PER_S;
+	c.min_event = 3;
+	c.settle = 10 * BO_NS_PER_S;
+	c.event_lead = 5 * BO_NS_PER_S;
 	const char *targets_file = NULL;
 	c.argc = argc;
 	c.argv = argv;
@@ -195,7 +217,8 @@ int main(int argc, char **argv)
 	snprintf(default_streams, sizeof default_streams, "%s", bo_streams[0]->name);
 	char *streams = default_streams;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "s:i:r:d:t:I:e:T:qhV", opts, NULL)) != -1) {
+	int run_given = 0;
+	while ((opt = getopt_long(argc, argv, "s:i:r:d:t:I:e:T:w:qhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's': streams = optarg; break;
 		case 'i':
@@ -207,7 +230,24 @@ int main(int argc, char **argv)
 				c.interval = bo_cli_duration("--interval", optarg);
 			}
 			break;
-		case 'r': c.run_dir = optarg; break;
+		case 'r': c.run_dir = optarg, run_given = 1; break;
+		case 'w': c.watch_dir = optarg; break;
+		case 256: c.keep_bytes = bo_cli_size("--keep", optarg); break;
+		case 257: c.keep_age = bo_cli_duration("--keep-age", optarg); break;
+		case 258: c.segment = bo_cli_duration("--segment", optarg); break;
+		case 259: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 1000)
+				bo_cli_usage_error(
+				        "--min-event takes a count of probes, 1 to 1000");
+			c.min_event = (int)n;
+			break;
+		}
+		case 260: c.settle = bo_cli_duration("--settle", optarg); break;
+		case 261: c.event_lead = bo_cli_duration("--event-lead", optarg); break;
+		case 262: c.metrics_addr = optarg; break;
+		case 263: c.host_events = optarg; break;
 		case 'd': c.duration = bo_cli_duration("--duration", optarg); break;
 		case 't': c.timeout = bo_cli_duration("--timeout", optarg); break;
 		case 'I': c.iface = optarg; break;
@@ -253,8 +293,9 @@ int main(int argc, char **argv)
 			                   c.streams[k]->name);
 	if (c.timeout < BO_NS_PER_MS)
 		bo_cli_usage_error("--timeout must be 1ms or more");
-	c.targets = argv + optind;
-	c.ntargets = argc - optind;
+	c.targets = c.targets_cli = argv + optind;
+	c.ntargets = c.ntargets_cli = argc - optind;
+	c.targets_file = targets_file;
 	if (targets_file)
 		read_targets(&c, targets_file);
 	if (c.ntargets < 1)
@@ -266,6 +307,25 @@ int main(int argc, char **argv)
 		bo_cli_usage_error("--dry-run needs --duration (it writes the whole run at once)");
 	if (c.dry_run && c.exec)
 		bo_cli_usage_error("--dry-run sends nothing, so it runs no --exec");
+	if (c.watch_dir) {
+		const char *with = c.duration  ? "--duration"
+		                   : c.exec    ? "--exec"
+		                   : c.dry_run ? "--dry-run"
+		                   : run_given ? "--run"
+		                               : NULL;
+		if (with)
+			bo_cli_usage_error(
+			        "--watch runs until stopped into its own directory: it takes "
+			        "no %s",
+			        with);
+		if (c.segment < BO_NS_PER_S || c.settle < BO_NS_PER_S)
+			bo_cli_usage_error("--segment and --settle must be 1s or more");
+		if (c.keep_bytes < ((int64_t)16 << 20))
+			bo_cli_usage_error("--keep must be 16M or more");
+		return probe_watch_run(&c);
+	}
+	if (c.metrics_addr || c.host_events)
+		bo_cli_usage_error("--metrics and --host-events go with --watch");
 	static char defdir[64];
 	if (!c.run_dir) {
 		time_t now = time(NULL);

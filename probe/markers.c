@@ -19,6 +19,9 @@ void probe_marker(probe *p, const char *kind, const char *label, json_t *extra)
 	                      "monotonic_ns", (json_int_t)mono);
 	if (extra)
 		json_object_update_new(m, extra);
+	json_t **slot = &p->markers_kept[p->nmarkers_kept++ % PROBE_MARKERS_KEPT];
+	json_decref(*slot);
+	*slot = json_incref(m);
 	bo_log_put(&p->log, m);
 	if (!p->cfg.quiet) {
 		char t[BO_TIME_ISO_LEN];

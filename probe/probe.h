@@ -159,12 +159,26 @@ typedef struct probe_config {
 	int64_t after;     /* from its end to the end of the run */
 	char **targets;
 	int ntargets;
+	const char *targets_file; /* --targets FILE: read again on SIGHUP when watching */
+	char **targets_cli;       /* the command line's, before the file's */
+	int ntargets_cli;
 	int argc;
 	char **argv;
+	/* --watch DIR: runs until stopped, finds events as they happen (watch.c) */
+	const char *watch_dir;
+	int64_t keep_bytes;       /* --keep: DIR's budget */
+	int64_t keep_age;         /* --keep-age: events and segments older go; 0 none */
+	int64_t segment;          /* --segment: capture time a segment holds */
+	int min_event;            /* --min-event: consecutive lost probes that open an event */
+	int64_t settle;           /* --settle: every stream answering this long closes it */
+	int64_t event_lead;       /* --event-lead: capture kept before an event's start */
+	const char *metrics_addr; /* --metrics ADDR:PORT, or NULL */
+	const char *host_events;  /* --host-events FILE: the hypervisor's records, or NULL */
 } probe_config;
 
 typedef struct probe_pacer probe_pacer;
 typedef struct probe_guest probe_guest;
+typedef struct probe_engine probe_engine;
 
 /* capture.c: the capture and RUN/probe.pcap (the run store's writer: one file, or a
  * watcher's segments). */
@@ -177,6 +191,7 @@ typedef struct probe_capture {
 	uint64_t captured, invalid;
 	int64_t last_ts;
 	int write_error; /* a write to the capture's file failed (reported once) */
+	int failed;      /* the capture itself failed (its interface gone): said once */
 } probe_capture;
 
 /* live.c: the terminal. */
@@ -227,6 +242,15 @@ struct probe {
 	int finished;
 	uv_signal_t sigint, sigterm, sigusr1;
 	int64_t start_mono, start_real;
+	int64_t t0;     /* the schedule's origin (monotonic) */
+	json_t *header; /* probe.jsonl's header record */
+	                /* the last markers (a watcher's excerpts carry those of their time) */
+#define PROBE_MARKERS_KEPT 64
+	json_t *markers_kept[PROBE_MARKERS_KEPT];
+	int nmarkers_kept;
+	/* --watch: the watcher behind this session (watch.c), told when the session has ended */
+	void *watch;
+	void (*on_finish)(probe *p);
 	int64_t preflight_at; /* monotonic; 0 once done */
 	int stopping;
 	int run_error; /* a file could not be written: exit 1 */
@@ -242,11 +266,50 @@ struct probe {
 	 * after one or between two, and how early it wakes (the learnt oversleep) */
 	atomic_uint_fast64_t sender_sleeps;
 	atomic_int_fast64_t sender_spin_ns, sender_wake_early_ns;
-	int64_t lag_warned;  /* monotonic: when the status last said so */
-	probe_guest *guests; /* one per target, when subscribing to guest events */
-	bo_log guest_log;    /* RUN/guest.jsonl */
-	int64_t guest_bytes; /* written to it */
+	int64_t lag_warned;   /* monotonic: when the status last said so */
+	probe_engine *engine; /* the analyzer's engine on the live capture (engine.c) */
+	probe_guest *guests;  /* one per target, when subscribing to guest events */
+	bo_log guest_log;     /* RUN/guest.jsonl */
+	int64_t guest_bytes;  /* written to it */
 };
+
+/* run.c: a session, as probe_run and the watcher run it: opened (targets, sockets, the run
+ * directory, the capture), started on a loop (signals: SIGINT and SIGTERM stop it; a watcher
+ * takes them itself), ended once the loop has closed its handles (files closed; the result). */
+int probe_session_open(probe *p, const probe_config *cfg, char *err, size_t errlen);
+int probe_session_start(probe *p, uv_loop_t *loop, int signals);
+int probe_session_end(probe *p, int rc);
+/* watch.c: blackout-probe --watch DIR; its exit status. Its status on the terminal (the lines
+ * printed). */
+int probe_watch_run(const probe_config *cfg);
+int probe_watch_status(probe *p);
+
+/* http.c: what a metrics request asks, from the bytes arrived so far (*head: a HEAD request). */
+#define PROBE_HTTP_MAX 8192
+enum {
+	PROBE_HTTP_MORE = 0, /* not whole yet */
+	PROBE_HTTP_METRICS,
+	PROBE_HTTP_ROOT,
+	PROBE_HTTP_NOT_FOUND,
+	PROBE_HTTP_BAD_METHOD,
+	PROBE_HTTP_BAD,
+	PROBE_HTTP_TOO_LONG
+};
+int probe_http_parse(const char *buf, size_t len, int *head);
+/* metrics.c: the HTTP endpoint on the loop; render returns the body (malloc'd) and its length. */
+typedef struct probe_metrics probe_metrics;
+typedef char *(*probe_metrics_render)(void *arg, size_t *len);
+int probe_metrics_start(uv_loop_t *loop, const char *addr, probe_metrics_render render, void *arg,
+                        probe_metrics **out, char *err, size_t errlen);
+void probe_metrics_counts(const probe_metrics *m, uint64_t *served, uint64_t *refused,
+                          uint64_t *bad);
+void probe_metrics_stop(probe_metrics *m);
+
+/* targets.c: first[0..nfirst) and then the targets of the file at path, into a list of
+ * strings (*out, *n; probe_targets_free): 0, or -1 with err said. */
+int probe_targets_read(const char *path, char **first, int nfirst, char ***out, int *n, char *err,
+                       size_t errlen);
+void probe_targets_free(char **list, int n);
 
 /* exit.c: the exit status for probe_run's result; main's only. */
 int probe_exit_status(int code, int at_setup);
@@ -257,6 +320,9 @@ int probe_run(const probe_config *cfg, int *at_setup);
 /* run.c: stopping. */
 void probe_request_stop(probe *p, const char *reason);
 void probe_stop_after(probe *p, int64_t delay, const char *reason);
+
+/* run.c: a slot's `stream` record, as probe.jsonl has it. */
+json_t *probe_stream_record(const probe_slot *s);
 
 /* markers.c */
 void probe_marker(probe *p, const char *kind, const char *label, json_t *extra);
@@ -287,13 +353,17 @@ int probe_capture_open(probe *p, char *err, size_t errlen);
 int probe_capture_start(probe *p);
 int probe_capture_read(probe *p);   /* a bounded read of what the capture has: frames read */
 void probe_capture_drain(probe *p); /* all of it, at the end (for at most 2 s) */
+/* The capture broke (its interface gone): said once, the run stopped (a watcher starts its
+ * next session when it can). */
+void probe_capture_failed(probe *p, const char *why);
 void probe_capture_stats(probe *p, json_t **out);
 /* Flushes probe.pcap and probe.jsonl and checks them: 0, or on the first failure says which
  * file and why (ENOSPC) once and returns the code; the caller stops the run. */
 int probe_files_check(probe *p);
 void probe_capture_close(probe *p);
 
-/* live.c: pairing from the capture, status line, outage lines. */
+/* live.c: pairing from the capture for the status line and the faster probing of a stream in
+ * an outage (the outages themselves are the engine's). */
 void probe_live_packet(probe *p, const bo_pkt *pkt, int64_t ts);
 void probe_live_status(probe *p, int final);
 void probe_live_clear(probe *p); /* removes the status block before a log line */
@@ -304,9 +374,28 @@ json_t *probe_live_json(probe *p, int64_t now, int only_gaps);
 /* Per stream over all targets. */
 json_t *probe_live_totals_json(probe *p, int64_t now);
 
+/* engine.c: the analyzer's engine fed the live capture (engine stream k is slot k): opened
+ * once the capture's link type is known; every captured frame; advanced to the wall clock at
+ * each tick, reporting the outages it closed (probe.jsonl's `outage` records, the outage
+ * lines, each slot's count); closed at the end. */
+int probe_engine_open(probe *p);
+struct an_run;
+struct an_run *probe_engine_run(probe *p);
+void probe_engine_frame(probe *p, const struct pcap_pkthdr *h, const unsigned char *data);
+void probe_engine_advance(probe *p, int64_t now);
+void probe_engine_close(probe *p, probe_engine *e);
+/* What the engine no longer needs to keep (outages, stalls, announcements that ended before
+ * `before`, capture time): forgotten, and each stream's count of outages in seen[] (and the
+ * engine's own reported count) lowered by those forgotten. */
+void probe_engine_forget(probe *p, int64_t before, int *seen);
+
 /* guest.c: the responders' event channels into RUN/guest.jsonl. */
 int probe_guest_start(probe *p, char *err, size_t errlen);
 json_t *probe_guest_json(probe *p, const probe_target *t);
+/* Is port our side's port of the target's event channel (one of its last connections)? */
+int probe_guest_is_channel(probe *p, const probe_target *t, uint16_t port);
+/* The target's responder's last start event (what it is, what it found), or NULL. */
+json_t *probe_guest_start_event(probe *p, const probe_target *t);
 int probe_guest_connected(probe *p, const probe_target *t);
 void probe_guest_close(probe *p);
 void probe_guest_free(probe *p);

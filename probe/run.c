@@ -59,22 +59,34 @@ static void write_header(probe *p)
 	p->mono_to_real = p->sctx.mono_to_real = real - mono;
 	json_t *clock = json_pack("{s:I, s:I}", "realtime_ns", (json_int_t)real, "monotonic_ns",
 	                          (json_int_t)mono);
-	bo_log_put(
-	        &p->log,
-	        json_pack("{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
-	                  "s:s, s:o, s:i, s:i, s:b, s:b, s:I, s:b, s:s}, s:{s:s, s:s, s:s, s:s}}",
-	                  "type", bo_rec_name(BO_REC_HEADER), "tool", "blackout-probe", "version",
-	                  BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "run_id",
-	                  (json_int_t)p->run_id, "key", key, "clock", clock, "config", "targets",
-	                  targets, "streams", streams, "interval_ns", (json_int_t)p->cfg.interval,
-	                  "duration_ns", (json_int_t)p->cfg.duration, "timeout_ns",
-	                  (json_int_t)p->cfg.timeout, "interface", p->cap.iface, "run_dir",
-	                  p->cfg.run_dir, "argv", argv, "stamp_port", p->cfg.stamp_port, "tcp_port",
-	                  p->cfg.tcp_port, "guest_events", p->cfg.events, "stamp_authenticated",
-	                  p->stamp_key.len > 0, "outage_interval_ns",
-	                  (json_int_t)p->cfg.outage_interval, "dry_run", p->cfg.dry_run, "tx",
-	                  p->tx_batch ? "batch" : "single", "system", "hostname", u.hostname, "os",
-	                  u.os, "kernel", u.kernel, "machine", u.machine));
+	json_t *h = json_pack(
+	        "{s:s, s:s, s:s, s:i, s:I, s:s, s:o, s:{s:o, s:o, s:I, s:I, s:I, s:s, "
+	        "s:s, s:o, s:i, s:i, s:b, s:b, s:I, s:b, s:s}, s:{s:s, s:s, s:s, s:s}}",
+	        "type", bo_rec_name(BO_REC_HEADER), "tool", "blackout-probe", "version",
+	        BLACKOUT_VERSION, "format", BO_FORMAT_VERSION, "run_id", (json_int_t)p->run_id,
+	        "key", key, "clock", clock, "config", "targets", targets, "streams", streams,
+	        "interval_ns", (json_int_t)p->cfg.interval, "duration_ns",
+	        (json_int_t)p->cfg.duration, "timeout_ns", (json_int_t)p->cfg.timeout, "interface",
+	        p->cap.iface, "run_dir", p->cfg.run_dir, "argv", argv, "stamp_port",
+	        p->cfg.stamp_port, "tcp_port", p->cfg.tcp_port, "guest_events", p->cfg.events,
+	        "stamp_authenticated", p->stamp_key.len > 0, "outage_interval_ns",
+	        (json_int_t)p->cfg.outage_interval, "dry_run", p->cfg.dry_run, "tx",
+	        p->tx_batch ? "batch" : "single", "system", "hostname", u.hostname, "os", u.os,
+	        "kernel", u.kernel, "machine", u.machine);
+	json_decref(p->header);
+	p->header = json_incref(h); /* a watcher's excerpts begin with it */
+	bo_log_put(&p->log, h);
+}
+
+json_t *probe_stream_record(const probe_slot *s)
+{
+	return json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:i, s:i, s:i}", "type",
+	                 bo_rec_name(BO_REC_STREAM), "stream", s->desc->name, "wire_id",
+	                 s->desc->wire_id, "target", s->target->str, "interval_ns",
+	                 (json_int_t)s->interval, "outage_interval_ns",
+	                 (json_int_t)s->outage_interval, "phase_ns", (json_int_t)s->phase,
+	                 "icmp_id", s->inst.icmp_id, "ssid", s->inst.ssid, "local_port",
+	                 s->inst.local_port);
 }
 
 static void close_cb(uv_handle_t *h)
@@ -88,6 +100,7 @@ static void finish(probe *p)
 		return;
 	p->finished = 1;
 	probe_capture_drain(p);
+	probe_engine_advance(p, bo_clock_real_ns());
 	json_t *cap;
 	probe_capture_stats(p, &cap);
 	/* What the run cost: the budget is a small share of one core. */
@@ -145,6 +158,8 @@ static void finish(probe *p)
 	uv_close((uv_handle_t *)&p->sigint, close_cb);
 	uv_close((uv_handle_t *)&p->sigterm, close_cb);
 	probe_markers_close(p);
+	if (p->on_finish)
+		p->on_finish(p);
 }
 
 static void on_drained(uv_timer_t *t)
@@ -222,14 +237,17 @@ static void sender_behind(probe *p, int64_t lag)
 static void on_tick(uv_timer_t *t)
 {
 	probe *p = t->data;
-	if (++p->term.ticks % 4 == 0) { /* the tick is 250 ms; the log gets a status each second */
-		json_t *cap;
+	/* The tick is 250 ms; the log gets a status each second (a watcher's, each minute). */
+	int every = p->cfg.watch_dir ? 240 : 4;
+	if (++p->term.ticks % 4 == 0 && !p->cfg.watch_dir && probe_files_check(p) != 0 &&
+	    !p->stopping) {
 		/* Flushed each second, so a killed probe leaves a readable capture; a disk that
-		 * fills ends the run, said once. */
-		if (probe_files_check(p) != 0 && !p->stopping) {
-			p->run_error = 1;
-			probe_request_stop(p, "write-error");
-		}
+		 * fills ends the run, said once (a watcher goes on: watch.c). */
+		p->run_error = 1;
+		probe_request_stop(p, "write-error");
+	}
+	if (p->term.ticks % every == 0) {
+		json_t *cap;
 		probe_capture_stats(p, &cap);
 		int64_t now = bo_clock_real_ns();
 		int fleet = p->nslots > PROBE_STATUS_SLOTS;
@@ -242,6 +260,7 @@ static void on_tick(uv_timer_t *t)
 		                              "sender_lag_ns", (json_int_t)lag));
 		sender_behind(p, lag);
 	}
+	probe_engine_advance(p, bo_clock_real_ns());
 	if (p->preflight_at && bo_clock_mono_ns() >= p->preflight_at) {
 		p->preflight_at = 0;
 		probe_live_preflight(p);
@@ -400,20 +419,16 @@ static int setup(probe *p, char *err, size_t errlen)
 		return bo_err_errno();
 	}
 	write_header(p);
-	for (int i = 0; i < p->nslots; i++) {
-		probe_slot *s = &p->slots[i];
-		bo_log_put(&p->log,
-		           json_pack("{s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:i, s:i, s:i}", "type",
-		                     bo_rec_name(BO_REC_STREAM), "stream", s->desc->name, "wire_id",
-		                     s->desc->wire_id, "target", s->target->str, "interval_ns",
-		                     (json_int_t)s->interval, "outage_interval_ns",
-		                     (json_int_t)s->outage_interval, "phase_ns",
-		                     (json_int_t)s->phase, "icmp_id", s->inst.icmp_id, "ssid",
-		                     s->inst.ssid, "local_port", s->inst.local_port));
-	}
+	for (int i = 0; i < p->nslots; i++)
+		bo_log_put(&p->log, probe_stream_record(&p->slots[i]));
 	if (c->dry_run)
 		return p->tx->open(p, err, errlen);
-	return probe_capture_open(p, err, errlen);
+	int rc2 = probe_capture_open(p, err, errlen);
+	if (rc2 == 0 && probe_engine_open(p) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return BO_ENOMEM;
+	}
+	return rc2;
 }
 
 static int dry_probe(probe_slot *s, uint32_t seq, int64_t deadline, void *arg)
@@ -449,56 +464,51 @@ static int dry_run(probe *p)
 	return rc;
 }
 
-int probe_run(const probe_config *cfg, int *at_setup)
+int probe_session_open(probe *p, const probe_config *cfg, char *err, size_t errlen)
 {
-	static probe p; /* large; one per process */
-	char err[1024] = "";
-	p.cfg = *cfg;
-	*at_setup = 1;
-	p.term.tty = isatty(2);
-	p.term.columns = bo_sys_tty_columns();
-	p.term.preflight_silent = -1;
+	p->cfg = *cfg;
+	p->term.tty = isatty(2);
+	p->term.columns = bo_sys_tty_columns();
+	p->term.preflight_silent = -1;
 	for (int i = 0; i < 6; i++)
-		p.tx_shared[i] = -1;
-	int rc = setup(&p, err, sizeof err);
-	if (rc != 0) {
-		fprintf(stderr, "blackout-probe: %s\n", err);
-		if (p.log.f)
-			bo_log_put(&p.log,
-			           json_pack("{s:s, s:s, s:s}", "type", bo_rec_name(BO_REC_END),
-			                     "reason", "error", "error", err));
-		goto out;
+		p->tx_shared[i] = -1;
+	int rc = setup(p, err, errlen);
+	if (rc != 0 && p->log.f)
+		bo_log_put(&p->log, json_pack("{s:s, s:s, s:s}", "type", bo_rec_name(BO_REC_END),
+		                              "reason", "error", "error", err));
+	return rc;
+}
+
+int probe_session_start(probe *p, uv_loop_t *loop, int signals)
+{
+	const probe_config *cfg = &p->cfg;
+	char err[1024];
+	p->loop = loop;
+	uv_timer_init(p->loop, &p->tick);
+	uv_timer_init(p->loop, &p->stop_timer);
+	uv_timer_init(p->loop, &p->duration_timer);
+	uv_timer_init(p->loop, &p->drain);
+	uv_signal_init(p->loop, &p->sigint);
+	uv_signal_init(p->loop, &p->sigterm);
+	p->tick.data = p->stop_timer.data = p->duration_timer.data = p->drain.data =
+	        p->sigint.data = p->sigterm.data = p;
+	if (signals) { /* a watcher takes them itself */
+		uv_signal_start(&p->sigint, on_signal, SIGINT);
+		uv_signal_start(&p->sigterm, on_signal, SIGTERM);
 	}
-	*at_setup = 0;
-	if (cfg->dry_run) {
-		rc = dry_run(&p);
-		goto out;
-	}
-	p.loop = uv_default_loop();
-	uv_timer_init(p.loop, &p.tick);
-	uv_timer_init(p.loop, &p.stop_timer);
-	uv_timer_init(p.loop, &p.duration_timer);
-	uv_timer_init(p.loop, &p.drain);
-	uv_signal_init(p.loop, &p.sigint);
-	uv_signal_init(p.loop, &p.sigterm);
-	p.tick.data = p.stop_timer.data = p.duration_timer.data = p.drain.data = p.sigint.data =
-	        p.sigterm.data = &p;
-	uv_signal_start(&p.sigint, on_signal, SIGINT);
-	uv_signal_start(&p.sigterm, on_signal, SIGTERM);
-	if (probe_capture_start(&p) != 0) {
+	if (probe_capture_start(p) != 0) {
 		fprintf(stderr, "blackout-probe: cannot watch the capture\n");
-		rc = BO_EIO;
-		goto out;
+		return BO_EIO;
 	}
 	/* Start on a round 100 ms a little ahead, once the capture is already running. */
-	p.start_mono = bo_clock_mono_ns();
-	int64_t t0 = (p.start_mono / (100 * BO_NS_PER_MS) + 2) * (100 * BO_NS_PER_MS);
-	bo_log_put(&p.log, json_pack("{s:s, s:I, s:o}", "type", bo_rec_name(BO_REC_START),
-	                             "t0_monotonic_ns", (json_int_t)t0, "clock", clock_pair()));
-	if (probe_pacer_start(&p, t0) != 0) {
+	p->start_mono = bo_clock_mono_ns();
+	int64_t t0 = (p->start_mono / (100 * BO_NS_PER_MS) + 2) * (100 * BO_NS_PER_MS);
+	p->t0 = t0;
+	bo_log_put(&p->log, json_pack("{s:s, s:I, s:o}", "type", bo_rec_name(BO_REC_START),
+	                              "t0_monotonic_ns", (json_int_t)t0, "clock", clock_pair()));
+	if (probe_pacer_start(p, t0) != 0) {
 		fprintf(stderr, "blackout-probe: cannot start the sender thread\n");
-		rc = BO_ENOMEM;
-		goto out;
+		return BO_ENOMEM;
 	}
 	/* The raw sockets and the capture are open and the sender thread drops its own: no
 	 * capability is needed any more; no new privileges, and a seccomp filter. */
@@ -507,53 +517,92 @@ int probe_run(const probe_config *cfg, int *at_setup)
 	int dropped = 0;
 	if (cfg->exec) /* the migration command may need them (sudo, virsh, setns): kept */
 		snprintf(pmsg, sizeof pmsg, "kept for the --exec command");
+	else if (cfg->watch_dir) /* sessions after a reload, a capture after its link came back */
+		snprintf(pmsg, sizeof pmsg, "kept to open sockets and the capture again (--watch)");
 	else
 		dropped = bo_priv_drop(&q, pmsg, sizeof pmsg) == 0;
-	bo_log_put(&p.log, json_pack("{s:s, s:b, s:s}", "type", bo_rec_name(BO_REC_PRIVILEGES),
-	                             "dropped", dropped, "what", pmsg));
-	if (!cfg->quiet) {
+	bo_log_put(&p->log, json_pack("{s:s, s:b, s:s}", "type", bo_rec_name(BO_REC_PRIVILEGES),
+	                              "dropped", dropped, "what", pmsg));
+	if (!cfg->quiet && !cfg->watch_dir) {
 		char iv[32];
 		fprintf(stderr,
 		        "blackout-probe: %d target(s), %d stream(s), every %s on %s -> %s/\n",
-		        p.ntargets, cfg->nstreams, bo_dur_str(cfg->interval, iv, sizeof iv),
-		        p.cap.iface, cfg->run_dir);
+		        p->ntargets, cfg->nstreams, bo_dur_str(cfg->interval, iv, sizeof iv),
+		        p->cap.iface, cfg->run_dir);
 	}
-	if (cfg->events && probe_guest_start(&p, err, sizeof err) != 0)
+	if (cfg->events && probe_guest_start(p, err, sizeof err) != 0)
 		fprintf(stderr, "blackout-probe: no guest events: %s\n", err);
 	/* The pre-flight check: every stream should have answered within a second (or two of
 	 * its intervals, and the reply timeout), before --exec starts the migration. */
 	int64_t longest = 0;
-	for (int i = 0; i < p.nslots; i++)
-		if (p.slots[i].interval > longest)
-			longest = p.slots[i].interval;
-	p.preflight_at = t0 + (2 * longest > BO_NS_PER_S ? 2 * longest : BO_NS_PER_S) / 2 +
-	                 p.cfg.timeout / 2;
-	uv_timer_start(&p.tick, on_tick, 250, 250);
-	probe_markers_start(&p, (t0 - p.start_mono + cfg->exec_lead) / BO_NS_PER_MS);
+	for (int i = 0; i < p->nslots; i++)
+		if (p->slots[i].interval > longest)
+			longest = p->slots[i].interval;
+	p->preflight_at = t0 + (2 * longest > BO_NS_PER_S ? 2 * longest : BO_NS_PER_S) / 2 +
+	                  p->cfg.timeout / 2;
+	uv_timer_start(&p->tick, on_tick, 250, 250);
+	probe_markers_start(p, (t0 - p->start_mono + cfg->exec_lead) / BO_NS_PER_MS);
 	if (cfg->duration)
-		uv_timer_start(&p.duration_timer, on_duration,
-		               (uint64_t)((t0 - p.start_mono + cfg->duration) / BO_NS_PER_MS), 0);
-	uv_run(p.loop, UV_RUN_DEFAULT);
-	rc = p.run_error ? BO_EIO : 0;
-out:
-	probe_pacer_stop(&p);
+		uv_timer_start(&p->duration_timer, on_duration,
+		               (uint64_t)((t0 - p->start_mono + cfg->duration) / BO_NS_PER_MS), 0);
+	return 0;
+}
+
+int probe_session_end(probe *p, int rc)
+{
+	const probe_config *cfg = &p->cfg;
+	probe_pacer_stop(p);
 	/* The last check before the files close: what the disk refused is said, with its file. */
-	int e_cap = p.cap.wr && !p.cap.write_error ? probe_files_check(&p) : 0;
-	probe_capture_close(&p);
-	probe_guest_free(&p);
-	if (p.tx)
-		p.tx->close(&p);
-	if (bo_log_close(&p.log) != 0 && rc == 0 && !p.cap.write_error) {
+	int e_cap = p->cap.wr && !p->cap.write_error && !cfg->watch_dir ? probe_files_check(p) : 0;
+	probe_capture_close(p);
+	probe_engine_close(p, p->engine);
+	probe_guest_free(p);
+	if (p->tx)
+		p->tx->close(p);
+	if (bo_log_close(&p->log) != 0 && rc == 0 && !p->cap.write_error) {
 		fprintf(stderr, "blackout-probe: writing %s/probe.jsonl failed: %s\n", cfg->run_dir,
 		        strerror(errno));
 		rc = BO_EIO;
 	}
 	if (e_cap && rc == 0)
 		rc = e_cap;
+	bo_addrmap_free(&p->target_map);
+	free(p->targets);
+	free(p->slots);
+	p->targets = NULL;
+	p->slots = NULL;
+	json_decref(p->header);
+	p->header = NULL;
+	for (int i = 0; i < PROBE_MARKERS_KEPT; i++) {
+		json_decref(p->markers_kept[i]);
+		p->markers_kept[i] = NULL;
+	}
+	return rc;
+}
+
+int probe_run(const probe_config *cfg, int *at_setup)
+{
+	static probe p; /* large; one per process */
+	char err[1024] = "";
+	*at_setup = 1;
+	int rc = probe_session_open(&p, cfg, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "blackout-probe: %s\n", err);
+		goto out;
+	}
+	*at_setup = 0;
+	if (cfg->dry_run) {
+		rc = dry_run(&p);
+		goto out;
+	}
+	rc = probe_session_start(&p, uv_default_loop(), 1);
+	if (rc != 0)
+		goto out;
+	uv_run(p.loop, UV_RUN_DEFAULT);
+	rc = p.run_error ? BO_EIO : 0;
+out:
+	rc = probe_session_end(&p, rc);
 	if (p.loop)
 		uv_loop_close(p.loop);
-	bo_addrmap_free(&p.target_map);
-	free(p.targets);
-	free(p.slots);
 	return rc;
 }

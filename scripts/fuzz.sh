@@ -12,12 +12,13 @@ out=build-fuzz
 mkdir -p "$out"
 src=(lib/bo_kvp.c lib/bo_err.c lib/bo_cksum.c lib/bo_time.c lib/bo_pkt.c lib/bo_tag.c lib/bo_log.c lib/bo_stamp.c
   lib/bo_hb.c lib/bo_clock-posix.c lib/bo_ctl.c lib/bo_stream.c lib/bo_stream_icmp.c
-  lib/bo_stream_udp.c lib/bo_stream_tcp.c lib/bo_fs.c lib/bo_fs-posix.c responder/arrival.c)
+  lib/bo_stream_udp.c lib/bo_stream_tcp.c lib/bo_fs.c lib/bo_fs-posix.c lib/bo_vocab.c
+  responder/arrival.c)
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Ilib -Iresponder
   $(pkg-config --cflags libuv libpcap))
 libs=$(pkg-config --libs jansson libsodium)
 analysis=(lib/bo_addrmap.c $(ls analysis/*.c | grep -v main.c))
-for f in ${FUZZERS:-pkt jsonl stamp request arrival netlink nflog winevent kvp guest capture host}; do
+for f in ${FUZZERS:-pkt jsonl stamp request arrival netlink nflog winevent kvp guest http capture host}; do
   if [ "$f" = netlink ]; then # the responder's rtnetlink parser
     clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" responder/netlink-linux.c "${src[@]}" $libs \
       -o "$out/fuzz_$f"
@@ -27,9 +28,12 @@ for f in ${FUZZERS:-pkt jsonl stamp request arrival netlink nflog winevent kvp g
   elif [ "$f" = guest ]; then # the probe's event-channel client
     clang "${flags[@]}" -Iprobe -DBLACKOUT_VERSION='"fuzz"' "tests/fuzz/fuzz_$f.c" probe/guest.c \
       "${src[@]}" $libs $(pkg-config --libs libuv) -o "$out/fuzz_$f"
+  elif [ "$f" = http ]; then # the watcher's metrics endpoint
+    clang "${flags[@]}" -Iprobe -Ianalysis -DBLACKOUT_VERSION='"fuzz"' "tests/fuzz/fuzz_$f.c" \
+      probe/http.c -o "$out/fuzz_$f"
   elif [ "$f" = capture ] || [ "$f" = host ]; then # the analyzer's whole pass; host events
     clang "${flags[@]}" -Ianalysis -DBLACKOUT_VERSION='"fuzz"' "tests/fuzz/fuzz_$f.c" \
-      "${src[@]}" lib/bo_cli.c lib/bo_sys-posix.c "${analysis[@]}" $libs \
+      "${src[@]}" lib/bo_cli.c lib/bo_sys-posix.c lib/bo_caprd.c "${analysis[@]}" $libs \
       $(pkg-config --libs libpcap) -lm -o "$out/fuzz_$f"
   else
     clang "${flags[@]}" "tests/fuzz/fuzz_$f.c" "${src[@]}" $libs -o "$out/fuzz_$f"

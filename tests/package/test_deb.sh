@@ -25,6 +25,7 @@ cleanup() {
   ip netns del "$ns-guest" 2>/dev/null || true
   ip netns del "$ns-far" 2>/dev/null || true
   [ -n "${cred:-}" ] && rm -rf "$cred"
+  [ -n "${state:-}" ] && rm -rf "$state"
   DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq blackout blackout-responder >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -189,7 +190,52 @@ else
   fail "a lab run from the installed packages"
 fi
 
+# The watcher's unit: clean, installed but not enabled (it has no target yet), its options and
+# targets conffiles. Its command line run as the unit runs it (a user with no privilege of its
+# own, the unit's three capabilities ambient, a state directory of its own), with the lab's VM
+# in /etc/blackout/targets: it finds the lab's unannounced migration, records it, serves
+# /metrics, keeps no capability beyond the unit's, and stops on SIGTERM with status 0.
+wunit=/lib/systemd/system/blackout-watch.service
+v=$(systemd-analyze verify "$wunit" 2>&1 | grep blackout-watch || true)
+[ -z "$v" ] && ok "systemd-analyze verify: the watcher's unit is clean" || fail "watch unit: $v"
+[ "$(systemctl is-enabled blackout-watch 2>/dev/null || true)" != enabled ] &&
+  ok "blackout-watch installed, not enabled (no target named yet)" || fail "blackout-watch enabled"
+dpkg-query -W -f='${Conffiles}' blackout | grep -q /etc/blackout/targets &&
+  dpkg-query -W -f='${Conffiles}' blackout | grep -q /etc/default/blackout-watch &&
+  ok "/etc/blackout/targets and /etc/default/blackout-watch are conffiles" || fail "watch conffiles"
+wcaps=$(sed -n 's/^AmbientCapabilities=//p' "$wunit" | tr ' ' '\n' | sed 's/^CAP_//' | tr 'A-Z' 'a-z' |
+  sed 's/^/+/' | paste -sd,)
+state=$(mktemp -d /tmp/blackout-watch-state-XXXXXX) # (systemd's would be /var/lib/blackout-watch)
+chown nobody:nogroup "$state"
+echo 192.0.2.2 >> /etc/blackout/targets
+wopts=$(. /etc/default/blackout-watch && echo "$BLACKOUT_WATCH_OPTS")
+wexec=$(sed -n 's/^ExecStart=//p' "$wunit" | sed "s|\${STATE_DIRECTORY}|$state|; s|\$BLACKOUT_WATCH_OPTS|$wopts --settle 3s|; s|\$BLACKOUT_WATCH_KEY||")
+blackout-lab run normal --run "$work/wlab" --lead 4s --tail 8s -- sh -c "
+  setsid setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps '$wcaps' \
+    --ambient-caps '$wcaps' --bounding-set '-all,$wcaps' --no-new-privs $wexec 2>'$work/watch.err' &
+  wp=\$!
+  finish() {
+    sed -n 's/^CapEff:\t//p' /proc/\$wp/status > '$work/watch.caps'
+    python3 -c 'import urllib.request; print(urllib.request.urlopen(\"http://127.0.0.1:9620/metrics\").read().decode(), end=\"\")' > '$work/watch.metrics' || true
+    kill -TERM \$wp; wait \$wp; echo \$? > '$work/watch.status'; exit 0
+  }
+  trap finish INT TERM
+  wait \$wp" >/dev/null 2>&1 || true
+n=$(grep -c '"kind":"migration"' "$state/records.jsonl" 2>/dev/null || true)
+grep -q '"verdict":"quarantine-normal"' "$state/records.jsonl" 2>/dev/null && [ "$n" = 1 ] &&
+  ok "the unit's watcher recorded the lab's migration: quarantine-normal" ||
+  fail "the unit's watcher: $n records; $(cat "$work/watch.err" 2>/dev/null | head -3)"
+grep -q 'blackout_watch_events_total{kind="migration",verdict="quarantine-normal"} 1' "$work/watch.metrics" &&
+  ok "its /metrics on 127.0.0.1:9620 counts it" || fail "metrics: $(head -c 300 "$work/watch.metrics")"
+[ "$(cat "$work/watch.caps")" = 0000000000803000 ] &&
+  ok "it runs with the unit's capabilities only (CapEff $(cat "$work/watch.caps"): net_raw, net_admin, sys_nice)" ||
+  fail "watcher CapEff $(cat "$work/watch.caps")"
+[ "$(cat "$work/watch.status")" = 0 ] && ok "SIGTERM stops it with status 0" ||
+  fail "the watcher's status on SIGTERM: $(cat "$work/watch.status")"
+
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq blackout blackout-responder >/dev/null
 [ ! -e /usr/bin/blackout-probe ] && [ ! -e /var/log/blackout-responder ] && [ ! -e "$key" ] &&
-  ok "purged: programs, the responder's log and its key gone" || fail "purge left files"
+  [ ! -e /etc/blackout/targets ] &&
+  ok "purged: programs, the responder's log, its key and the watcher's targets gone" ||
+  fail "purge left files"
 [ "$fails" -eq 0 ] && echo "all checks passed" || { echo "$fails failed"; exit 1; }

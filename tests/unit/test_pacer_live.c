@@ -107,6 +107,10 @@ static void capture(probe_slot *s, uint32_t seq, int64_t t, int as_reply)
 	bo_pkt pkt;
 	CHECK_INT(bo_pkt_parse(BO_LINK_RAW, ip, 20 + len, &pkt), 0);
 	probe_live_packet(&p, &pkt, t);
+	struct pcap_pkthdr h = {.caplen = (bpf_u_int32)(20 + len), .len = (bpf_u_int32)(20 + len)};
+	h.ts.tv_sec = t / BO_NS_PER_S;
+	h.ts.tv_usec = t % BO_NS_PER_S; /* nanoseconds, as the capture gives them */
+	probe_engine_frame(&p, &h, ip);
 }
 
 /* Outage probing's budget: 64 slots all in an outage at once, each asking for a probe every
@@ -161,7 +165,10 @@ int main(void)
 	CHECK_INT(next_seq[1], 25);
 
 	/* Live: target 0's icmp answered after 1 ms except probes 30..59 (a 300 ms outage);
-	 * target 0's udp answered throughout. The outage is seen when probe 60's reply comes. */
+	 * target 0's udp answered throughout. The sender is told at once (overdue); the outage,
+	 * with its bounds, is the engine's once its last lost probe's reply timeout passed. */
+	p.cap.linktype = BO_LINK_RAW;
+	CHECK_INT(probe_engine_open(&p), 0);
 	probe_slot *icmp = &slots[0], *udp = &slots[1];
 	for (uint32_t q = 0; q < 100; q++) {
 		int64_t t = 1000 * MS + (int64_t)q * 10 * MS;
@@ -175,6 +182,7 @@ int main(void)
 		if (q == 60)
 			CHECK(!atomic_load(&icmp->fast));
 	}
+	probe_engine_advance(&p, 3000 * MS);
 	CHECK_INT(icmp->live.seen, 100);
 	CHECK_INT(icmp->live.answered, 70);
 	CHECK_INT(icmp->live.outages, 1);
@@ -207,6 +215,7 @@ int main(void)
 	CHECK_INT(probe_exit_status(BO_EIO, 0), PROBE_EXIT_RUNTIME);
 	CHECK_INT(probe_exit_status(0, 0), PROBE_EXIT_OK);
 	CHECK(BO_EINVAL != BO_EPRIV && BO_EINVAL != BO_EPERM);
+	probe_engine_close(&p, p.engine);
 	bo_addrmap_free(&p.target_map);
 	return check_done("pacer-live");
 }

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The watcher's parts that need no network: the metrics endpoint's request reading (every
+ * answer it can give, cut anywhere), and the run store's writer in segments (rotated by
+ * capture time, a failed directory counted, not fatal). */
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bo_caprd.h"
+#include "bo_capwr.h"
+#include "bo_time.h"
+#include "check.h"
+#include "probe.h"
+
+static int parse(const char *s, int *head)
+{
+	return probe_http_parse(s, strlen(s), head);
+}
+
+static void http(void)
+{
+	int head;
+	CHECK_INT(parse("GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n", &head), PROBE_HTTP_METRICS);
+	CHECK_INT(head, 0);
+	CHECK_INT(parse("HEAD /metrics HTTP/1.0\r\n\r\n", &head), PROBE_HTTP_METRICS);
+	CHECK_INT(head, 1);
+	CHECK_INT(parse("GET /metrics?name[]=x HTTP/1.1\r\n\r\n", &head), PROBE_HTTP_METRICS);
+	CHECK_INT(parse("GET / HTTP/1.0\n\n", &head), PROBE_HTTP_ROOT);
+	CHECK_INT(parse("GET /metricsx HTTP/1.1\r\n\r\n", &head), PROBE_HTTP_NOT_FOUND);
+	CHECK_INT(parse("GET /../etc/passwd HTTP/1.1\r\n\r\n", &head), PROBE_HTTP_NOT_FOUND);
+	CHECK_INT(parse("POST /metrics HTTP/1.1\r\n\r\n", &head), PROBE_HTTP_BAD_METHOD);
+	CHECK_INT(parse("GET /metrics\r\n\r\n", &head), PROBE_HTTP_BAD);
+	CHECK_INT(parse("GET /metrics SPDY/3\r\n\r\n", &head), PROBE_HTTP_BAD);
+	/* not whole yet, wherever it is cut */
+	const char *full = "GET /metrics HTTP/1.1\r\nHost: a\r\n\r\n";
+	for (size_t n = 0; n < strlen(full) - 1; n++)
+		CHECK_INT(probe_http_parse(full, n, &head), PROBE_HTTP_MORE);
+	/* a request that never ends its line or its headers within the bound */
+	static char big[PROBE_HTTP_MAX];
+	memset(big, 'A', sizeof big);
+	CHECK_INT(probe_http_parse(big, sizeof big, &head), PROBE_HTTP_TOO_LONG);
+	memcpy(big, "GET /metrics HTTP/1.1\r\n", 23);
+	CHECK_INT(probe_http_parse(big, sizeof big, &head), PROBE_HTTP_TOO_LONG);
+}
+
+static void frame(bo_capwr *w, int64_t ts)
+{
+	static const unsigned char data[60] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct pcap_pkthdr h = {.caplen = 60, .len = 60};
+	h.ts.tv_sec = ts / BO_NS_PER_S;
+	h.ts.tv_usec = ts % BO_NS_PER_S;
+	CHECK_INT(bo_capwr_write(w, &h, data), 0);
+}
+
+static void segments(void)
+{
+	char dir[] = "/tmp/blackout-test-watch-XXXXXX", err[256];
+	CHECK(mkdtemp(dir) != NULL);
+	bo_capwr *w;
+	CHECK_INT(bo_capwr_open(&w, DLT_EN10MB, 2048, dir, BO_NS_PER_S, err, sizeof err), 0);
+	int64_t t0 = 1796000000 * BO_NS_PER_S;
+	for (int i = 0; i < 30; i++) /* 3 s of frames, 100 ms apart: three segments */
+		frame(w, t0 + i * 100 * BO_NS_PER_MS);
+	const bo_capseg *s;
+	int n = bo_capwr_segments(w, &s);
+	CHECK_INT(n, 3);
+	CHECK_INT(s[0].number, 1);
+	CHECK_INT(s[0].first_ts, t0);
+	CHECK_INT(s[0].last_ts, t0 + 900 * BO_NS_PER_MS);
+	CHECK_INT(s[2].first_ts, t0 + 2000 * BO_NS_PER_MS);
+	CHECK(strstr(s[1].path, "/seg-000002.pcap") != NULL);
+	CHECK_INT(bo_capwr_flush(w), 0);
+	/* read back in time order over the three files */
+	const char *paths[3] = {s[2].path, s[0].path, s[1].path};
+	bo_caprd *r;
+	CHECK_INT(bo_caprd_open(&r, paths, 3, 1, err, sizeof err), 0);
+	struct pcap_pkthdr *h;
+	const unsigned char *d;
+	int64_t last = 0, count = 0;
+	while (bo_caprd_next(r, &h, &d) == 1) {
+		CHECK(bo_caprd_ts(h) > last);
+		last = bo_caprd_ts(h);
+		count++;
+	}
+	CHECK_INT(count, 30);
+	bo_caprd_close(r);
+	/* the oldest forgotten (its file removed by the caller); the current one never */
+	bo_capwr_forget(w, 5);
+	CHECK_INT(bo_capwr_segments(w, &s), 1);
+	CHECK_INT(s[0].number, 3);
+	CHECK_INT(bo_capwr_close(w), 0);
+	for (int i = 1; i <= 3; i++) {
+		char p[128];
+		snprintf(p, sizeof p, "%s/seg-%06d.pcap", dir, i);
+		unlink(p);
+	}
+	/* a directory that cannot take a file: counted, the writer goes on */
+	rmdir(dir);
+	CHECK(bo_capwr_open(&w, DLT_EN10MB, 2048, dir, BO_NS_PER_S, err, sizeof err) != 0);
+	CHECK(strstr(err, "cannot create") != NULL);
+}
+
+int main(void)
+{
+	http();
+	segments();
+	return check_done("watch");
+}
