@@ -157,9 +157,8 @@ void an_run_free(an_run *r)
 
 an_settings an_settings_defaults(void)
 {
-	return (an_settings){.normal = 3 * BO_NS_PER_S,
-	                     .timeout = 7 * BO_NS_PER_S,
-	                     .switchover = BO_NS_PER_S};
+	return (an_settings){
+	        .normal = 3 * BO_NS_PER_S, .timeout = 7 * BO_NS_PER_S, .switchover = BO_NS_PER_S};
 }
 
 int an_settings_option(int opt, const char *arg, an_settings *set, bo_stamp_key *key)
