@@ -57,6 +57,10 @@ static void look(watch *w, int t, int64_t now, int *seen)
 	int n = p->cfg.nstreams, dark = 0;
 	for (int k = t * n; k < (t + 1) * n && k < r->eng.nstreams; k++) {
 		const an_stream *st = &r->eng.streams[k];
+		if (!st->answered) { /* never answered (no responder): says nothing of the target */
+			seen[k] = st->noutages;
+			continue;
+		}
 		for (; seen[k] < st->noutages; seen[k]++) { /* outages closed since */
 			const an_outage *o = &st->outages[seen[k]];
 			int64_t end = o->end_hi ? o->end_hi : now;
@@ -337,23 +341,26 @@ int probe_watch_status(probe *p)
 	int open = 0;
 	for (int i = 0; w->open && i < p->ntargets; i++)
 		open += w->open[i].open;
-	char d[32], used[32], keep[32];
-	fprintf(stderr,
-	        "watching %d target(s), %.0f probes/s: %llu event(s) (%llu migration, %llu loss), "
-	        "%d open; disk %s of %s%s\n",
-	        p->ntargets, probe_rate(p), (unsigned long long)(mig + loss),
-	        (unsigned long long)mig, (unsigned long long)loss, open,
-	        size_str(w->disk_bytes, used, sizeof used),
-	        size_str(w->cfg.keep_bytes, keep, sizeof keep),
-	        w->disk_full ? ", DISK FULL: probing goes on, events not kept" : "");
+	char d[32], used[32], keep[32], line[256];
+	/* a line each, cut to the terminal's width (a wrapped line would not be cleared) */
+	int width = p->term.columns > 20 ? p->term.columns - 1 : 79;
+	snprintf(line, sizeof line,
+	         "watching %d targets, %.0f probes/s | events %llu (%llu migration, %llu loss), %d "
+	         "open | disk %s/%s%s",
+	         p->ntargets, probe_rate(p), (unsigned long long)(mig + loss),
+	         (unsigned long long)mig, (unsigned long long)loss, open,
+	         size_str(w->disk_bytes, used, sizeof used),
+	         size_str(w->cfg.keep_bytes, keep, sizeof keep), w->disk_full ? " FULL" : "");
+	fprintf(stderr, "%.*s\n", width, line);
 	int lines = 1;
 	for (int i = 0; i < w->nrecent && i < 3; i++, lines++) {
 		const watch_done *e =
 		        &w->recent[(w->recent_head - 1 - i + 2 * WATCH_RECENT) % WATCH_RECENT];
 		char iso[48];
-		fprintf(stderr, "  %s  %-15s %-9s %-26s %s\n",
-		        bo_time_rfc3339(e->start, 0, 0, iso, sizeof iso), e->target, e->kind,
-		        e->verdict, bo_dur_str(e->dark, d, sizeof d));
+		snprintf(line, sizeof line, "  %s  %-15s %-9s %-26s %s",
+		         bo_time_rfc3339(e->start, 0, 0, iso, sizeof iso), e->target, e->kind,
+		         e->verdict, bo_dur_str(e->dark, d, sizeof d));
+		fprintf(stderr, "%.*s\n", width, line);
 	}
 	return lines;
 }

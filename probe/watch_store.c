@@ -303,6 +303,9 @@ static int record_events(watch *w, const an_run *r, const char *id, int64_t from
 		char rel[160];
 		snprintf(rel, sizeof rel, "events/%s", id);
 		json_object_set_new(rec, "event_dir", json_string(rel));
+		/* when it was written: an event closes --settle after its last loss */
+		json_object_set_new(rec, "recorded_ns",
+		                    json_integer((json_int_t)bo_clock_real_ns()));
 		int rc = append_record(w, rec);
 		if (rc != 0) {
 			w->records_failed++;
@@ -429,8 +432,8 @@ void watch_note(watch *w, const watch_done *d)
 	if (!w->cfg.quiet && w->p) {
 		char dark[32];
 		probe_live_clear(w->p);
-		fprintf(stderr, "blackout-probe: %s %s %s dark %s (events/%s)\n", d->target,
-		        d->kind, d->verdict, bo_dur_str(d->dark, dark, sizeof dark), d->id);
+		fprintf(stderr, "%s %s %s, dark %s: events/%s\n", d->target, d->kind, d->verdict,
+		        bo_dur_str(d->dark, dark, sizeof dark), d->id);
 	}
 }
 
