@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The run store's writer (bo_capwr.h). */
+/* The run store's writer (bo_capwr.h). The pcap format is written here, not through
+ * libpcap's dumper: nanosecond time stamps (magic a1b23c4d), the host's byte order, a file
+ * header and a 16-octet header per frame. So the writer needs no capture library (Wine's
+ * wpcap.dll, for one, has no nanosecond dumper), and a write's failure is stdio's own. */
 #include "bo_capwr.h"
 
 #include <errno.h>
@@ -12,15 +15,18 @@
 
 #define SEG_MAX 65536 /* segments tracked at once; the oldest are forgotten beyond */
 
+#define PCAP_MAGIC_NS 0xa1b23c4du
+
 struct bo_capwr {
-	pcap_t *dead; /* the link type and snaplen the files are written with */
+	uint32_t linktype, snaplen; /* the files' */
 	char path[4096];
 	int64_t seg_ns; /* 0: one file */
 	uint32_t next_number;
-	pcap_dumper_t *dump; /* the current file, NULL between segments or after a failure */
+	FILE *dump; /* the current file, NULL between segments or after a failure */
 	bo_capseg *segs;
 	int nsegs, seg_cap;
 	uint64_t lost;
+	int64_t written;  /* bytes, over all files */
 	int err;          /* the current file's first error, -errno */
 	int first_err;    /* the first of all, -errno (kept) */
 	int64_t retry_at; /* segments: after a failure, capture time to try a new one */
@@ -36,14 +42,18 @@ static void end_file(bo_capwr *w)
 {
 	if (!w->dump)
 		return;
-	FILE *f = pcap_dump_file(w->dump);
-	if ((fflush(f) != 0 || ferror(f)) && !w->err)
+	if ((fflush(w->dump) != 0 || ferror(w->dump)) && !w->err)
 		w->err = errno ? -errno : -EIO;
 	if (w->err && !w->first_err)
 		w->first_err = w->err;
 	if (w->err && current(w))
 		current(w)->failed = 1;
-	pcap_dump_close(w->dump);
+	if (fclose(w->dump) != 0 && !w->err) {
+		w->err = errno ? -errno : -EIO;
+		w->first_err = w->first_err ? w->first_err : w->err;
+		if (current(w))
+			current(w)->failed = 1;
+	}
 	w->dump = NULL;
 }
 
@@ -82,15 +92,25 @@ static int new_file(bo_capwr *w, char *err, size_t errlen)
 		w->first_err = w->first_err ? w->first_err : -e;
 		return -e;
 	}
-	w->dump = pcap_dump_fopen(w->dead, f);
-	if (!w->dump) {
-		fclose(f);
-		snprintf(err, errlen, "cannot write %s: %s", s->path, pcap_geterr(w->dead));
-		s->failed = 1;
-		w->err = -EIO;
-		return -EIO;
+	/* magic, version 2.4, this zone and sigfigs 0, snaplen, link type */
+	const uint32_t magic = PCAP_MAGIC_NS, zero[2] = {0, 0};
+	const uint16_t version[2] = {2, 4};
+	unsigned char hb[24];
+	memcpy(hb, &magic, 4);
+	memcpy(hb + 4, version, 4);
+	memcpy(hb + 8, zero, 8);
+	memcpy(hb + 16, &w->snaplen, 4);
+	memcpy(hb + 20, &w->linktype, 4);
+	w->dump = f;
+	if (fwrite(hb, 1, sizeof hb, f) != sizeof hb) {
+		int e = errno ? errno : EIO;
+		snprintf(err, errlen, "cannot write %s: %s", s->path, strerror(e));
+		w->err = -e;
+		end_file(w);
+		return -e;
 	}
 	s->bytes = 24; /* the file's header */
+	w->written += 24;
 	return 0;
 }
 
@@ -103,15 +123,13 @@ int bo_capwr_open(bo_capwr **out, int linktype, int snaplen, const char *path, i
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	w->dead =
-	        pcap_open_dead_with_tstamp_precision(linktype, snaplen, PCAP_TSTAMP_PRECISION_NANO);
+	w->linktype = (uint32_t)linktype;
+	w->snaplen = (uint32_t)snaplen;
 	snprintf(w->path, sizeof w->path, "%s", path);
 	w->seg_ns = seg_ns;
 	w->next_number = 1;
-	int rc = w->dead ? new_file(w, err, errlen) : -ENOMEM;
+	int rc = new_file(w, err, errlen);
 	if (rc != 0) {
-		if (!w->dead)
-			snprintf(err, errlen, "out of memory");
 		bo_capwr_close(w);
 		return rc;
 	}
@@ -137,12 +155,15 @@ int bo_capwr_write(bo_capwr *w, const struct pcap_pkthdr *h, const unsigned char
 		w->lost++;
 		return 0;
 	}
-	pcap_dump((unsigned char *)w->dump, h, data);
+	uint32_t rec[4] = {(uint32_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec, h->caplen, h->len};
+	if (fwrite(rec, 1, sizeof rec, w->dump) == sizeof rec)
+		fwrite(data, 1, h->caplen, w->dump);
 	if (!s->first_ts)
 		s->first_ts = ts;
 	s->last_ts = ts;
 	s->bytes += 16 + (int64_t)h->caplen;
-	if (ferror(pcap_dump_file(w->dump))) {
+	w->written += 16 + (int64_t)h->caplen;
+	if (ferror(w->dump)) {
 		int e = errno ? -errno : -EIO;
 		w->lost++;
 		w->err = e;
@@ -158,8 +179,7 @@ int bo_capwr_flush(bo_capwr *w)
 {
 	if (!w->dump)
 		return 0;
-	FILE *f = pcap_dump_file(w->dump);
-	if (pcap_dump_flush(w->dump) != 0 || ferror(f)) {
+	if (fflush(w->dump) != 0 || ferror(w->dump)) {
 		int e = errno ? -errno : -EIO;
 		w->err = e;
 		w->first_err = w->first_err ? w->first_err : e;
@@ -169,6 +189,11 @@ int bo_capwr_flush(bo_capwr *w)
 		return e;
 	}
 	return 0;
+}
+
+int64_t bo_capwr_written(const bo_capwr *w)
+{
+	return w->written;
 }
 
 uint64_t bo_capwr_lost(const bo_capwr *w)
@@ -208,8 +233,6 @@ int bo_capwr_close(bo_capwr *w)
 		return 0;
 	end_file(w);
 	int rc = w->err;
-	if (w->dead)
-		pcap_close(w->dead);
 	free(w->segs);
 	free(w);
 	return rc;

@@ -30,6 +30,8 @@ int bo_capwr_open(bo_capwr **out, int linktype, int snaplen, const char *path, i
 int bo_capwr_write(bo_capwr *w, const struct pcap_pkthdr *h, const unsigned char *data);
 /* Pushes what is buffered to the file: 0, or a negative errno when it failed just now. */
 int bo_capwr_flush(bo_capwr *w);
+/* Bytes written, over all files (headers included). */
+int64_t bo_capwr_written(const bo_capwr *w);
 /* Frames that could not be written, over all files; the first failure (-errno, 0 none). */
 uint64_t bo_capwr_lost(const bo_capwr *w);
 int bo_capwr_error(const bo_capwr *w);
