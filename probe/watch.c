@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bo_capwr.h"
 #include "bo_err.h"
 #include "bo_fs.h"
 #include "bo_time.h"
@@ -36,10 +37,14 @@ static void session_finished(probe *p)
 static void extend(watch *w, watch_open *ev, int64_t from, int64_t to)
 {
 	if (!ev->open) {
+		if (from <= ev->closed_end) { /* late news of the event already recorded */
+			w->outages_folded++;
+			return;
+		}
 		struct pcap_stat st = {0};
 		if (w->p->cap.pcap)
 			pcap_stats(w->p->cap.pcap, &st);
-		*ev = (watch_open){1, from, to, st.ps_drop};
+		*ev = (watch_open){1, from, to, st.ps_drop, ev->closed_end};
 		return;
 	}
 	if (from < ev->start)
@@ -80,6 +85,7 @@ static void look(watch *w, int t, int64_t now, int *seen)
 	if (ev->open && !dark && now - ev->last_bad >= p->cfg.settle) {
 		watch_store_event(w, t, ev, now);
 		ev->open = 0;
+		ev->closed_end = ev->last_bad;
 	}
 }
 
@@ -282,6 +288,7 @@ static int session(watch *w)
 		                       w->session, "why", err[0] ? err : "cannot start"));
 		int first = w->session_n == 1 && rc == BO_EUSAGE;
 		w->p = NULL;
+		w->capture_written += p->cap.wr ? bo_capwr_written(p->cap.wr) : 0;
 		probe_session_end(p, rc);
 		free(p);
 		free(w->open);
@@ -314,6 +321,7 @@ static int session(watch *w)
 	                       "reason", why));
 	w->p = NULL;
 	uv_run(w->loop, UV_RUN_NOWAIT); /* the session's closed handles' callbacks */
+	w->capture_written += p->cap.wr ? bo_capwr_written(p->cap.wr) : 0;
 	probe_session_end(p, 0);
 	free(p);
 	free(w->open);

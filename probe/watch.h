@@ -31,6 +31,10 @@ typedef struct watch_open {
 	int64_t start;     /* the first lost probe's send (capture time) */
 	int64_t last_bad;  /* the latest a stream of the target was dark */
 	int64_t cap_drops; /* the capture's drops when it opened (pcap_stats) */
+	/* the last event closed on the target: an outage the engine reports only later (an
+	 * established stream's stall, judged once TCP has caught up) that began before it ended
+	 * was part of it, and opens no second event */
+	int64_t closed_end;
 } watch_open;
 
 /* An event recorded: what index.html and /metrics say of it. */
@@ -88,8 +92,10 @@ typedef struct watch {
 	int nlast;
 	uint64_t events_unrecorded, records_failed, disk_errors, segments_pruned, events_pruned,
 	        clock_steps, reloads, sessions_failed, capture_reopens;
+	uint64_t outages_folded; /* outages reported after their event had closed (extend) */
 	int64_t disk_bytes, started_real;
-	int disk_full; /* the last write failed for want of space */
+	int64_t capture_written; /* capture bytes of the sessions that ended */
+	int disk_full;           /* the last write failed for want of space */
 } watch;
 
 /* watch_store.c */

@@ -133,6 +133,7 @@ char *watch_metrics_render(void *arg, size_t *len)
 		}
 		lag = (double)atomic_load(&p->sender_lag) / 1e9;
 	}
+	int64_t written = w->capture_written + (p && p->cap.wr ? bo_capwr_written(p->cap.wr) : 0);
 	struct {
 		const char *name, *type, *help;
 		double v;
@@ -157,6 +158,10 @@ char *watch_metrics_render(void *arg, size_t *len)
 	        {"blackout_watch_disk_bytes", "gauge", "Bytes the watch directory takes.",
 	         (double)w->disk_bytes},
 	        {"blackout_watch_disk_budget_bytes", "gauge", "--keep.", (double)w->cfg.keep_bytes},
+	        {"blackout_watch_capture_written_bytes_total", "counter",
+	         "Capture bytes written to segments since the watcher started (its rate: disk "
+	         "per hour).",
+	         (double)written},
 	        {"blackout_watch_disk_errors_total", "counter",
 	         "Writes that failed (a full disk): probing went on.", (double)w->disk_errors},
 	        {"blackout_watch_disk_full", "gauge",
@@ -169,6 +174,10 @@ char *watch_metrics_render(void *arg, size_t *len)
 	        {"blackout_watch_events_unrecorded_total", "counter",
 	         "Events found but not recorded (their capture not kept, a write failed).",
 	         (double)w->events_unrecorded},
+	        {"blackout_watch_outages_folded_total", "counter",
+	         "Outages the engine reported after their event had been recorded (they began "
+	         "inside it), not made an event of their own.",
+	         (double)w->outages_folded},
 	        {"blackout_watch_clock_steps_total", "counter", "Steps of the wall clock seen.",
 	         (double)w->clock_steps},
 	        {"blackout_watch_reloads_total", "counter", "SIGHUPs.", (double)w->reloads},
