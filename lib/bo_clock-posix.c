@@ -40,6 +40,21 @@ void bo_clock_sleep(int64_t ns)
 	nanosleep(&ts, NULL);
 }
 
+const char *bo_clock_timer_name(void)
+{
+	return "clock_nanosleep";
+}
+
+const char *bo_clock_mono_name(void)
+{
+	return "CLOCK_MONOTONIC";
+}
+
+const char *bo_clock_real_name(void)
+{
+	return "CLOCK_REALTIME";
+}
+
 int bo_time_offset(const char *tz, int64_t realtime_ns, int *offset_min)
 {
 	*offset_min = 0;

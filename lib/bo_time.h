@@ -29,6 +29,11 @@ int64_t bo_clock_real_ns(void);
 /* Sleeps until the monotonic clock reads mono_ns (at once if it has passed), or for ns. */
 void bo_clock_sleep_until(int64_t mono_ns);
 void bo_clock_sleep(int64_t ns);
+/* How the sleeps are made, for a run's header ("clock_nanosleep", "high-resolution waitable
+ * timer", ...), and the clocks read. */
+const char *bo_clock_timer_name(void);
+const char *bo_clock_mono_name(void);
+const char *bo_clock_real_name(void);
 
 /* Parses a duration with a unit: "10ms", "1.5s", "250us", "100ns", "2m", "1h" (also "0").
  * Returns 0, or BO_EINVAL for a missing or unknown unit or a malformed number, BO_ERANGE for a

@@ -13,7 +13,6 @@
 #include "bo_vocab.h"
 #include "probe.h"
 
-#define CAPTURE_WAKE_MS 5
 #define SNAPLEN 2048 /* whole TCP segments: a retransmission carries many tcp-est frames */
 
 /* Beyond this many targets a per-host filter outgrows what the kernel accepts (4096 BPF
@@ -98,19 +97,18 @@ void probe_dump_write(probe *p, const struct pcap_pkthdr *h, const u_char *data)
 int probe_capture_open(probe *p, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	int prc = probe_capture_prepare(p, err, errlen);
+	if (prc != 0)
+		return prc;
 	p->cap.pcap = pcap_create(p->cap.iface, ebuf);
 	if (!p->cap.pcap) {
 		snprintf(err, errlen, "cannot capture on %s: %s", p->cap.iface, ebuf);
 		return BO_ENOENT;
 	}
 	pcap_set_snaplen(p->cap.pcap, SNAPLEN);
-	/* Not immediate mode: the kernel hands frames over in blocks, at the latest every
-	 * CAPTURE_WAKE_MS, instead of waking the loop for every frame (at 40 000 probes/s those
-	 * wake-ups cost more than the sends). Timestamps are taken as frames pass, either way. */
-	pcap_set_immediate_mode(p->cap.pcap, 0);
-	pcap_set_timeout(p->cap.pcap, CAPTURE_WAKE_MS);
 	pcap_set_buffer_size(p->cap.pcap, 64 << 20);
 	pcap_set_tstamp_precision(p->cap.pcap, PCAP_TSTAMP_PRECISION_NANO);
+	const char *tstamp = probe_capture_configure(p);
 	int rc = pcap_activate(p->cap.pcap);
 	if (rc < 0) {
 		if (rc == PCAP_ERROR_PERM_DENIED)
@@ -140,14 +138,14 @@ int probe_capture_open(probe *p, char *err, size_t errlen)
 		return BO_EIO;
 	}
 	pcap_freecode(&prog);
-	bo_log_put(&p->log,
-	           json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:s}", "type",
-	                     bo_rec_name(BO_REC_CAPTURE), "interface", p->cap.iface, "linktype",
-	                     p->cap.linktype, "linktype_name",
-	                     pcap_datalink_val_to_name(p->cap.linktype)
-	                             ? pcap_datalink_val_to_name(p->cap.linktype)
-	                             : "?",
-	                     "snaplen", SNAPLEN, "tstamp_precision", "ns", "filter", expr));
+	bo_log_put(&p->log, json_pack("{s:s, s:s, s:i, s:s, s:i, s:s, s:s, s:s}", "type",
+	                              bo_rec_name(BO_REC_CAPTURE), "interface", p->cap.iface,
+	                              "linktype", p->cap.linktype, "linktype_name",
+	                              pcap_datalink_val_to_name(p->cap.linktype)
+	                                      ? pcap_datalink_val_to_name(p->cap.linktype)
+	                                      : "?",
+	                              "snaplen", SNAPLEN, "tstamp_precision", "ns", "tstamp_type",
+	                              tstamp ? tstamp : "default", "filter", expr));
 	free(expr);
 	if (probe_dump_open(p, err, errlen) != 0)
 		return BO_EIO;
@@ -205,8 +203,7 @@ void probe_capture_failed(probe *p, const char *why)
 		        why,
 		        p->cfg.watch_dir ? " (a new session starts when it can)" : "; stopping");
 	}
-	if (uv_is_active((uv_handle_t *)&p->cap.poll))
-		uv_poll_stop(&p->cap.poll);
+	probe_capture_unwatch(p);
 	if (!p->cfg.watch_dir)
 		p->run_error = 1;
 	probe_request_stop(p, "capture-error");

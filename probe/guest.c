@@ -4,7 +4,6 @@
  * probe's receive time added. A broken connection is re-established every 250 ms from the next
  * event number, so nothing the responder still holds is lost; what it no longer holds arrives
  * as an "events-lost" line. An established flow, so it rides through the quarantine. */
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include "bo_time.h"
 #include "bo_vocab.h"
 #include "probe.h"
+#include "sock.h"
 
 #define RETRY_MS 250
 #define LINE_MAX_BYTES 65536

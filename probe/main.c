@@ -328,10 +328,13 @@ int main(int argc, char **argv)
 		bo_cli_usage_error("--metrics and --host-events go with --watch");
 	static char defdir[64];
 	if (!c.run_dir) {
-		time_t now = time(NULL);
-		struct tm tm;
-		localtime_r(&now, &tm);
-		strftime(defdir, sizeof defdir, "runs/%Y%m%d-%H%M%S", &tm);
+		int64_t now = bo_clock_real_ns();
+		int off = 0;
+		char t[BO_TIME_ISO_LEN];
+		bo_time_offset("local", now, &off); /* the local time of day names it */
+		bo_time_iso(now + (int64_t)off * 60 * BO_NS_PER_S, t, sizeof t);
+		snprintf(defdir, sizeof defdir, "runs/%.4s%.2s%.2s-%.2s%.2s%.2s", t, t + 5, t + 8,
+		         t + 11, t + 14, t + 17);
 		c.run_dir = defdir;
 	}
 	int at_setup;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Markers on the run's time line: the migration command run with --exec (its start, end and
- * exit status), SIGUSR1, and a key pressed on the terminal. Each is a `marker` record in
- * probe.jsonl with both clocks, and a line for the operator. */
+ * exit status), a signal (SIGUSR1 where there is one), and a key pressed on the terminal. Each is a
+ * `marker` record in probe.jsonl with both clocks, and a line for the operator. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,7 +50,8 @@ static void on_exit_cb(uv_process_t *proc, int64_t status, int signal)
 static void start_exec(uv_timer_t *t)
 {
 	probe *p = t->data;
-	char *args[] = {"/bin/sh", "-c", (char *)p->cfg.exec, NULL};
+	char *args[PROBE_SHELL_ARGS];
+	probe_shell_argv(p->cfg.exec, args);
 	uv_stdio_container_t stdio[3] = {
 	        {UV_INHERIT_FD, {.fd = 0}}, {UV_INHERIT_FD, {.fd = 1}}, {UV_INHERIT_FD, {.fd = 2}}};
 	uv_process_options_t o;
@@ -75,7 +76,7 @@ static void start_exec(uv_timer_t *t)
 static void on_usr1(uv_signal_t *h, int signum)
 {
 	(void)signum;
-	probe_marker(h->data, "signal", "SIGUSR1", NULL);
+	probe_marker(h->data, "signal", "SIGUSR1", NULL); /* the only marker signal there is */
 }
 
 static void on_key_alloc(uv_handle_t *h, size_t size, uv_buf_t *buf)
@@ -103,7 +104,8 @@ int probe_markers_start(probe *p, int64_t lead_ms)
 {
 	uv_signal_init(p->loop, &p->sigusr1);
 	p->sigusr1.data = p;
-	uv_signal_start(&p->sigusr1, on_usr1, SIGUSR1);
+	if (probe_marker_signal)
+		uv_signal_start(&p->sigusr1, on_usr1, probe_marker_signal);
 	/* Keys only when this process owns the terminal: a background reader would be stopped. */
 	char why[160] = "the terminal cannot be read";
 	if (!p->cfg.quiet && bo_sys_tty_foreground(why, sizeof why) &&
@@ -114,7 +116,9 @@ int probe_markers_start(probe *p, int64_t lead_ms)
 		uv_read_start((uv_stream_t *)&p->term.keys, on_key_alloc, on_key);
 		fprintf(stderr, "keys: m or Enter = marker, q or Ctrl-C = stop\n");
 	} else if (!p->cfg.quiet && isatty(2)) {
-		fprintf(stderr, "keys: off (%s); a marker: kill -USR1 %d\n", why, (int)getpid());
+		char hint[64];
+		const char *h = probe_marker_hint(hint, sizeof hint);
+		fprintf(stderr, "keys: off (%s)%s%s\n", why, h ? "; a marker: " : "", h ? h : "");
 	}
 	uv_timer_init(p->loop, &p->exec.timer);
 	p->exec.timer.data = p;

@@ -43,10 +43,12 @@ typedef struct probe probe;
 const bo_stream_desc *probe_stream_find(const char *name);
 void probe_streams_help(FILE *f);
 
-/* The transmit backend: how a built probe leaves the host. One per platform (tx-raw-linux.c;
- * tx-null.c where there is none yet), chosen by CMake, and the dry run's (tx-dry.c). Each
- * slot's socket kind follows from its stream's transport and flags. Errors: negative BO_E*
- * codes (= -errno on POSIX), with a message in err for open. */
+/* The transmit backend: how a built probe leaves the host. One per platform (tx-raw-linux.c,
+ * tx-win.c; tx-null.c where there is none yet), chosen by CMake, and the dry run's
+ * (tx-dry.c). Each slot's socket kind follows from its stream's transport and flags. A
+ * backend keeps its run-wide state behind p->tx_priv (open makes it, close frees it) and a
+ * slot's in slot->tx. Errors: negative BO_E* codes (= -errno), with a message in err for
+ * open. */
 typedef struct probe_tx_ops {
 	const char *name;
 	int (*open)(probe *p, char *err, size_t errlen); /* the run's shared resources */
@@ -54,10 +56,14 @@ typedef struct probe_tx_ops {
 	/* Sends probe seq, built into pkt, or queues it (PROBE_TX_QUEUED) when the run batches;
 	 * runs on the pacer thread and never blocks. */
 	int (*send)(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq, int64_t deadline);
-	/* Sends what send queued, counting each probe (probe_tx_done); NULL where send never
-	 * queues. The pacer calls it before it sleeps and when it stops. */
+	/* Sends what send queued, counting each probe (probe_tx_done), and does what send left
+	 * for later; NULL: nothing ever is. The pacer calls it before it waits for the next
+	 * deadline and when it stops. */
 	void (*flush)(probe *p);
+	int batches; /* send queues when the run batches (--tx batch; auto from PROBE_BATCH_RATE) */
 	void (*close)(probe *p); /* every slot's and the run's */
+	/* What it did, for the end record's `tx` (the mode is added); NULL: nothing to say. */
+	json_t *(*report)(probe *p);
 } probe_tx_ops;
 
 #define PROBE_TX_QUEUED 1
@@ -68,20 +74,25 @@ enum probe_tx_mode { PROBE_TX_AUTO, PROBE_TX_SINGLE, PROBE_TX_BATCH };
 /* pacer.c: a probe's send counted on its slot (sent, sent_fast or send_errors). */
 void probe_tx_done(probe_slot *s, int fast, int rc);
 
-/* tx-mmsg-linux.c: the batch queue of the Linux backend (the pacer thread's alone). */
-typedef struct probe_txq probe_txq;
-probe_txq *probe_txq_new(void);
-void probe_txq_free(probe_txq *t);
-int probe_txq_put(probe_txq *t, probe_slot *s, int fd, const void *l4, size_t len);
-void probe_txq_flush(probe_txq *t);
+extern const probe_tx_ops probe_tx_system; /* tx-raw-linux.c, tx-win.c, or tx-null.c */
 
-extern const probe_tx_ops probe_tx_system; /* tx-raw-linux.c, or tx-null.c */
-extern const probe_tx_ops probe_tx_dry;    /* tx-dry.c */
+/* est.c: tcp-est's connection, shared by the backends: opened (connecting) at slot_open, each
+ * probe a frame on it (made again when it broke), closed with the slot. */
+int probe_est_open(probe_slot *s, char *err, size_t errlen);
+int probe_est_send(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq);
+void probe_est_close(probe_slot *s);
+/* frame.c: the IP packet a probe is, header and every checksum filled (from the slot's local
+ * address to its target; ip_id the IPv4 identification), into out (at least 40 +
+ * BO_PROBE_MAX octets): its length. */
+size_t probe_ip_packet(const probe_slot *s, const bo_probe_pkt *b, uint16_t ip_id, uint8_t *out);
+extern const probe_tx_ops probe_tx_dry; /* tx-dry.c */
 
-/* A slot's state in the transmit backend. */
+/* A slot's state in the transmit backend. A socket is an int on every platform (a Windows
+ * SOCKET's value fits: kernel handles are 32-bit significant); -1 none. */
 typedef struct probe_tx_slot {
 	int fd;
 	int shared;                      /* fd is one of the backend's shared sockets */
+	int how;                         /* the backend's own: how this slot's probes leave */
 	int est_state;                   /* byte streams: 0 closed, 1 connecting, 2 up */
 	int64_t est_retry;               /* byte streams: no new connection before this */
 	atomic_uint_fast64_t reconnects; /* byte streams: connections made after the first */
@@ -154,7 +165,7 @@ typedef struct probe_config {
 	int quiet;
 	int dry_run;      /* write what would be sent to RUN/probe.pcap; send and capture nothing */
 	int tx_mode;      /* enum probe_tx_mode */
-	const char *exec; /* the migration command, run through /bin/sh -c */
+	const char *exec; /* the migration command, run through the shell (probe_shell_argv) */
 	int64_t exec_lead; /* from the first probe to starting it */
 	int64_t after;     /* from its end to the end of the run */
 	char **targets;
@@ -187,7 +198,10 @@ typedef struct probe_capture {
 	bo_capwr *wr;
 	int linktype;
 	char iface[64];
-	uv_poll_t poll;
+	union {
+		uv_poll_t poll;   /* capture-posix.c: the capture's descriptor */
+		uv_timer_t timer; /* capture-win.c: Npcap read every few milliseconds */
+	} watch;
 	uint64_t captured, invalid;
 	int64_t last_ts;
 	int write_error; /* a write to the capture's file failed (reported once) */
@@ -227,10 +241,8 @@ struct probe {
 	probe_slot *slots;     /* target t's streams: slots[t * nstreams, (t + 1) * nstreams) */
 	int nslots;
 	const probe_tx_ops *tx;
-	int tx_shared[6];              /* the backend's shared sockets; -1 unopened */
-	int tx_batch;                  /* the backend queues raw-socket probes for sendmmsg */
-	probe_txq *txq;                /* its queue */
-	uint64_t tx_calls, tx_batched; /* sendmmsg calls, the probes they carried (pacer's) */
+	void *tx_priv; /* the backend's run-wide state */
+	int tx_batch;  /* the run batches (--tx): the backend may queue, the pacer waits longer */
 	uv_loop_t *loop;
 	bo_log log;
 	probe_capture cap;
@@ -403,13 +415,29 @@ void probe_guest_free(probe *p);
  * driver): the events it would write. keyed: as with --stamp-key. */
 int probe_guest_feed(const uint8_t *data, size_t size, int keyed);
 
-/* capture-posix.c (platform): calls probe_capture_read whenever the capture has frames. */
+/* capture-posix.c, capture-win.c (platform): what the capture needs before it is made
+ * (Npcap found: 0, or a negative code with err said); its settings before it is activated
+ * (returns the time stamp type it chose, NULL: the default); probe_capture_read called
+ * whenever the capture has frames, until unwatched; the handle that does it, for closing. */
+int probe_capture_prepare(probe *p, char *err, size_t errlen);
+const char *probe_capture_configure(probe *p);
 int probe_capture_watch(probe *p);
+void probe_capture_unwatch(probe *p);
+uv_handle_t *probe_capture_handle(probe *p);
 
 /* streams.c: probe seq of slot s into pkt (the registry's builder); 0 or a negative code. */
 int probe_build(const probe_slot *s, uint32_t seq, int64_t deadline, bo_probe_pkt *pkt);
 
-/* net-linux.c (platform): routes, interfaces, limits, the sender thread. */
+/* sys-posix.c, sys-win.c (platform): the shell --exec runs its command through (argv,
+ * NULL-ended); the signals that stop a run (an interrupt, a termination); the signal that
+ * asks for a marker (0: none) and how an operator sends it (NULL: no way). */
+#define PROBE_SHELL_ARGS 8
+void probe_shell_argv(const char *cmd, char *argv[PROBE_SHELL_ARGS]);
+extern const int probe_stop_signals[2];
+extern const int probe_marker_signal;
+const char *probe_marker_hint(char *buf, size_t len);
+
+/* net-linux.c, net-win.c (platform): routes, interfaces, limits, the sender thread. */
 int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, size_t errlen);
 /* 1: real-time priority granted. */
 int probe_thread_tune(void);
@@ -417,9 +445,6 @@ int probe_thread_tune(void);
 int probe_files_limit(int need, char *err, size_t errlen);
 /* The source address the kernel picks for packets to dst (pseudo-header checksums). */
 int probe_route_source(const bo_addr *dst, bo_addr *local, char *err, size_t errlen);
-/* A socket address for an IPv4 or IPv6 address and port; its length. */
-struct sockaddr_storage;
-unsigned probe_sockaddr(const bo_addr *a, uint16_t port, struct sockaddr_storage *ss);
 /* How to grant what the probe lacks, for an error message: "sudo setcap ... PATH". */
 const char *probe_privilege_hint(void);
 

@@ -2,7 +2,6 @@
 /* One probe run: set up the run directory, sockets and capture, start the pacer, watch the
  * capture in the libuv loop, and on the way out drain replies and close every file. */
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +14,12 @@
 #include "bo_time.h"
 #include "bo_vocab.h"
 #include "probe.h"
+#include "sock.h"
 
 static int resolve(const char *s, probe_target *t)
 {
-	if (bo_addr_parse(s, &t->addr) != 0) {
-		struct addrinfo hints = {.ai_socktype = SOCK_DGRAM}, *res;
-		if (getaddrinfo(s, NULL, &hints, &res) != 0)
-			return -1;
-		if (res->ai_family == AF_INET) {
-			t->addr.family = 4;
-			memcpy(t->addr.a, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
-		} else {
-			t->addr.family = 6;
-			memcpy(t->addr.a, &((struct sockaddr_in6 *)res->ai_addr)->sin6_addr, 16);
-		}
-		freeaddrinfo(res);
-	}
+	if (bo_addr_parse(s, &t->addr) != 0 && probe_sock_resolve(s, &t->addr) != 0)
+		return -1;
 	bo_addr_str(&t->addr, t->str, sizeof t->str);
 	return 0;
 }
@@ -73,6 +62,11 @@ static void write_header(probe *p)
 	        (json_int_t)p->cfg.outage_interval, "dry_run", p->cfg.dry_run, "tx",
 	        p->tx_batch ? "batch" : "single", "system", "hostname", u.hostname, "os", u.os,
 	        "kernel", u.kernel, "machine", u.machine);
+	/* what the times rest on: the clocks and the sender's sleep */
+	json_object_set_new(json_object_get(h, "system"), "clocks",
+	                    json_pack("{s:s, s:s, s:s}", "monotonic", bo_clock_mono_name(),
+	                              "realtime", bo_clock_real_name(), "timer",
+	                              bo_clock_timer_name()));
 	json_decref(p->header);
 	p->header = json_incref(h); /* a watcher's excerpts begin with it */
 	bo_log_put(&p->log, h);
@@ -114,17 +108,17 @@ static void finish(probe *p)
 	                              "cpu_share", wall > 0 ? (double)cpu / (double)wall : 0.0));
 	int64_t now = bo_clock_real_ns();
 	uint64_t refused = atomic_load(&p->fast_denied);
+	json_t *tx = p->tx->report ? p->tx->report(p) : json_object();
+	json_object_set_new(tx, "mode", json_string(p->tx_batch ? "batch" : "single"));
 	bo_log_put(&p->log,
-	           json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o, s:{s:I, s:I}, s:{s:s, s:I, s:I}, "
+	           json_pack("{s:s, s:I, s:s, s:o, s:b, s:o, s:o, s:{s:I, s:I}, s:o, "
 	                     "s:{s:I, s:I, s:I}}",
 	                     "type", bo_rec_name(BO_REC_END), "realtime_ns", (json_int_t)now,
 	                     "reason", p->stop_reason, "clock", clock_pair(),
 	                     "sender_realtime_priority", atomic_load(&p->sender_rt), "streams",
 	                     probe_live_json(p, now, 0), "capture", cap, "outage_probing",
 	                     "budget_per_s", (json_int_t)p->fast_budget, "refused",
-	                     (json_int_t)refused, "tx", "mode", p->tx_batch ? "batch" : "single",
-	                     "sendmmsg_calls", (json_int_t)p->tx_calls, "batched_probes",
-	                     (json_int_t)p->tx_batched, "sender", "sleeps",
+	                     (json_int_t)refused, "tx", tx, "sender", "sleeps",
 	                     (json_int_t)atomic_load(&p->sender_sleeps), "spin_ns",
 	                     (json_int_t)atomic_load(&p->sender_spin_ns), "wake_early_ns",
 	                     (json_int_t)atomic_load(&p->sender_wake_early_ns)));
@@ -148,9 +142,8 @@ static void finish(probe *p)
 	}
 	probe_guest_close(p);
 	probe_live_status(p, 1);
-	if (uv_is_active((uv_handle_t *)&p->cap.poll))
-		uv_poll_stop(&p->cap.poll);
-	uv_close((uv_handle_t *)&p->cap.poll, close_cb);
+	probe_capture_unwatch(p);
+	uv_close(probe_capture_handle(p), close_cb);
 	uv_close((uv_handle_t *)&p->tick, close_cb);
 	uv_close((uv_handle_t *)&p->stop_timer, close_cb);
 	uv_close((uv_handle_t *)&p->duration_timer, close_cb);
@@ -206,7 +199,7 @@ void probe_stop_after(probe *p, int64_t delay, const char *reason)
 
 static void on_signal(uv_signal_t *h, int signum)
 {
-	probe_request_stop(h->data, signum == SIGINT ? "interrupt" : "terminate");
+	probe_request_stop(h->data, signum == probe_stop_signals[0] ? "interrupt" : "terminate");
 }
 
 static void on_duration(uv_timer_t *t)
@@ -368,9 +361,10 @@ static int setup(probe *p, char *err, size_t errlen)
 		return BO_ERANGE;
 	/* The dry run's backend opens its file below, once the run directory is there. */
 	p->tx = c->dry_run ? &probe_tx_dry : &probe_tx_system;
-	p->tx_batch =
-	        !c->dry_run && (c->tx_mode == PROBE_TX_BATCH ||
-	                        (c->tx_mode == PROBE_TX_AUTO && probe_rate(p) >= PROBE_BATCH_RATE));
+	/* auto batches only where the backend can */
+	p->tx_batch = !c->dry_run && (c->tx_mode == PROBE_TX_BATCH ||
+	                              (c->tx_mode == PROBE_TX_AUTO && p->tx->batches &&
+	                               probe_rate(p) >= PROBE_BATCH_RATE));
 	int rc = c->dry_run ? 0 : p->tx->open(p, err, errlen);
 	for (int i = 0; i < p->nslots && rc == 0; i++)
 		rc = p->tx->slot_open(&p->slots[i], err, errlen);
@@ -470,8 +464,6 @@ int probe_session_open(probe *p, const probe_config *cfg, char *err, size_t errl
 	p->term.tty = isatty(2);
 	p->term.columns = bo_sys_tty_columns();
 	p->term.preflight_silent = -1;
-	for (int i = 0; i < 6; i++)
-		p->tx_shared[i] = -1;
 	int rc = setup(p, err, errlen);
 	if (rc != 0 && p->log.f)
 		bo_log_put(&p->log, json_pack("{s:s, s:s, s:s}", "type", bo_rec_name(BO_REC_END),
@@ -493,8 +485,8 @@ int probe_session_start(probe *p, uv_loop_t *loop, int signals)
 	p->tick.data = p->stop_timer.data = p->duration_timer.data = p->drain.data =
 	        p->sigint.data = p->sigterm.data = p;
 	if (signals) { /* a watcher takes them itself */
-		uv_signal_start(&p->sigint, on_signal, SIGINT);
-		uv_signal_start(&p->sigterm, on_signal, SIGTERM);
+		uv_signal_start(&p->sigint, on_signal, probe_stop_signals[0]);
+		uv_signal_start(&p->sigterm, on_signal, probe_stop_signals[1]);
 	}
 	if (probe_capture_start(p) != 0) {
 		fprintf(stderr, "blackout-probe: cannot watch the capture\n");

@@ -7,9 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bo_cksum.h"
 #include "bo_err.h"
-#include "bo_rd.h"
 #include "bo_time.h"
 #include "bo_vocab.h"
 #include "probe.h"
@@ -45,38 +43,9 @@ static int dry_send(probe_slot *s, const bo_probe_pkt *b, uint32_t seq, int64_t 
 {
 	probe *p = s->run;
 	uint8_t pkt[40 + BO_PROBE_MAX];
-	int v6 = s->target->addr.family == 6;
-	size_t hl = v6 ? 40 : 20, n = b->len;
-	uint8_t *l4 = pkt + hl;
-	memcpy(l4, b->l4, n);
-	size_t c = bo_cksum_offset(b->proto);
-	l4[c] = l4[c + 1] = 0;
-	uint16_t ck = bo_cksum_l4(&s->inst.local, &s->target->addr, b->proto, l4, n);
-	l4[c] = (uint8_t)(ck >> 8), l4[c + 1] = (uint8_t)ck;
-	bo_wr w = bo_wr_make(pkt, hl);
-	if (v6) {
-		bo_wr_be32(&w, 0x60000000);
-		bo_wr_be16(&w, (uint16_t)n);
-		bo_wr_u8(&w, b->proto);
-		bo_wr_u8(&w, 64);
-		bo_wr_bytes(&w, s->inst.local.a, 16);
-		bo_wr_bytes(&w, s->target->addr.a, 16);
-	} else {
-		bo_wr_u8(&w, 0x45);
-		bo_wr_u8(&w, 0);
-		bo_wr_be16(&w, (uint16_t)(20 + n));
-		bo_wr_be16(&w, (uint16_t)seq); /* identification */
-		bo_wr_be16(&w, 0x4000);        /* don't fragment */
-		bo_wr_u8(&w, 64);
-		bo_wr_u8(&w, b->proto);
-		bo_wr_be16(&w, 0);
-		bo_wr_bytes(&w, s->inst.local.a, 4);
-		bo_wr_bytes(&w, s->target->addr.a, 4);
-		uint16_t ipc = bo_cksum(pkt, 20);
-		pkt[10] = (uint8_t)(ipc >> 8), pkt[11] = (uint8_t)ipc;
-	}
+	size_t len = probe_ip_packet(s, b, (uint16_t)seq, pkt);
 	int64_t ts = deadline + p->mono_to_real;
-	struct pcap_pkthdr h = {.caplen = (bpf_u_int32)(hl + n), .len = (bpf_u_int32)(hl + n)};
+	struct pcap_pkthdr h = {.caplen = (bpf_u_int32)len, .len = (bpf_u_int32)len};
 	h.ts.tv_sec = ts / BO_NS_PER_S;
 	h.ts.tv_usec = ts % BO_NS_PER_S; /* nanoseconds: the file is a nanosecond pcap */
 	probe_dump_write(p, &h, pkt);

@@ -13,7 +13,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "probe.h"
+#include "sock.h"
+#include "tx-linux.h"
 
 #define TXQ_MAX 64 /* probes in one sendmmsg */
 #define TXQ_FDS 6  /* the shared raw sockets: ICMP, TCP and UDP, each for IPv4 and IPv6 */
@@ -31,6 +32,7 @@ typedef struct txq_fd {
 struct probe_txq {
 	txq_fd q[TXQ_FDS];
 	int nq;
+	uint64_t calls, batched; /* sendmmsg calls, the probes they carried */
 };
 
 probe_txq *probe_txq_new(void)
@@ -43,13 +45,12 @@ void probe_txq_free(probe_txq *t)
 	free(t);
 }
 
-static void flush_fd(txq_fd *q)
+static void flush_fd(probe_txq *t, txq_fd *q)
 {
-	probe *p = q->slot[0]->run;
 	int i = 0;
 	while (i < q->n) {
 		int r = sendmmsg(q->fd, q->msg + i, (unsigned)(q->n - i), MSG_DONTWAIT);
-		p->tx_calls++;
+		t->calls++;
 		if (r <= 0) { /* the first unsent one failed: count it, go on after it */
 			int e = r < 0 ? errno : EIO;
 			if (e == EINTR)
@@ -60,7 +61,7 @@ static void flush_fd(txq_fd *q)
 		}
 		for (int k = i; k < i + r; k++)
 			probe_tx_done(q->slot[k], q->fast[k], 0);
-		p->tx_batched += (uint64_t)r;
+		t->batched += (uint64_t)r;
 		i += r;
 	}
 	q->n = 0;
@@ -70,7 +71,7 @@ void probe_txq_flush(probe_txq *t)
 {
 	for (int i = 0; i < t->nq; i++)
 		if (t->q[i].n)
-			flush_fd(&t->q[i]);
+			flush_fd(t, &t->q[i]);
 }
 
 int probe_txq_put(probe_txq *t, probe_slot *s, int fd, const void *l4, size_t len)
@@ -98,6 +99,12 @@ int probe_txq_put(probe_txq *t, probe_slot *s, int fd, const void *l4, size_t le
 	q->slot[k] = s;
 	q->fast[k] = (uint8_t)s->in_fast;
 	if (q->n == TXQ_MAX)
-		flush_fd(q);
+		flush_fd(t, q);
 	return PROBE_TX_QUEUED;
+}
+
+void probe_txq_counts(const probe_txq *t, uint64_t *calls, uint64_t *batched)
+{
+	*calls = t ? t->calls : 0;
+	*batched = t ? t->batched : 0;
 }

@@ -12,10 +12,15 @@ int rsp_capture_prepare(rsp *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* The kernel's timestamps are on CLOCK_REALTIME already. */
+/* Each arrival as it comes; the kernel's timestamps are on CLOCK_REALTIME already. */
 void rsp_capture_configure(pcap_t *pc)
 {
-	(void)pc;
+	pcap_set_immediate_mode(pc, 1);
+}
+
+void rsp_capture_activated(pcap_t *pc)
+{
+	pcap_setdirection(pc, PCAP_D_IN); /* where supported; the filter names our ports anyway */
 }
 
 static void on_readable(uv_poll_t *h, int status, int events)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The guest capture on Windows: Npcap's wpcap.dll, reached through a delay-load import library
- * (nothing is loaded until the first call). rsp_capture_prepare looks for the DLL where Npcap
- * installs it (System32\Npcap) before any pcap call, so without Npcap the responder runs on and
+ * (nothing is loaded until the first call). rsp_capture_prepare finds it first (bo_npcap_load:
+ * where Npcap installs it, every function there), so without Npcap the responder runs on and
  * reports capture as unavailable. Npcap has no descriptor libuv can poll: the capture is
  * read every 10 ms (packets keep their driver timestamps; only the events come later). */
 #include <winsock2.h>
@@ -11,57 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bo_npcap.h"
 #include "os-win.h"
-#include "wpcap_names.h"
 
 #define READ_MS 10
 
-/* Every function of wpcap.def (the list is made from it): a wpcap.dll without one of them
- * (WinPcap, an old Npcap) would fail at that first call, so it counts as absent. */
-static const char *const needed[] = {WPCAP_NAMES};
-
-static char why_absent[256];
-
-static int npcap_loaded(char *err, size_t errlen)
-{
-	static int state; /* 0 unknown, 1 loaded, -1 absent */
-	if (!state) {
-		char dir[MAX_PATH];
-		UINT n = GetSystemDirectoryA(dir, MAX_PATH - 8);
-		if (n && n < MAX_PATH - 8) {
-			strcat(dir, "\\Npcap");
-			SetDllDirectoryA(dir); /* Npcap's wpcap.dll before an old WinPcap one */
-		}
-		HMODULE h = LoadLibraryA("wpcap.dll");
-		SetDllDirectoryA(NULL);
-		state = h ? 1 : -1;
-		if (!h)
-			snprintf(why_absent, sizeof why_absent,
-			         "Npcap is not installed (no wpcap.dll in %s or on the PATH): "
-			         "install Npcap from https://npcap.com to record arrivals",
-			         dir);
-		for (size_t i = 0; h && i < sizeof needed / sizeof needed[0]; i++)
-			if (!GetProcAddress(h, needed[i])) {
-				char path[MAX_PATH] = "wpcap.dll";
-				GetModuleFileNameA(h, path, sizeof path);
-				snprintf(
-				        why_absent, sizeof why_absent,
-				        "%s has no %s (WinPcap or an old Npcap): install a current "
-				        "Npcap from https://npcap.com",
-				        path, needed[i]);
-				state = -1;
-				break;
-			}
-	}
-	if (state < 0)
-		snprintf(err, errlen, "%s", why_absent);
-	return state > 0;
-}
-
 const char *rsp_npcap_version(void)
 {
-	char err[8];
-	return npcap_loaded(err, sizeof err) ? pcap_lib_version() : why_absent;
+	return bo_npcap_version();
 }
 
 /* An adapter may be named as Npcap does (\Device\NPF_{GUID}), by its description (a part of
@@ -83,8 +40,11 @@ static int matches(const pcap_if_t *d, const char *want)
 
 int rsp_capture_prepare(rsp *r, char *err, size_t errlen)
 {
-	if (!npcap_loaded(err, errlen))
+	if (!bo_npcap_load(err, errlen)) {
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, " to record arrivals");
 		return -1;
+	}
 	if (strncmp(r->cap.iface, "\\Device\\", 8) == 0) {
 		snprintf(r->cap.dev, sizeof r->cap.dev, "%s", r->cap.iface);
 		return 0;
@@ -113,10 +73,21 @@ int rsp_capture_prepare(rsp *r, char *err, size_t errlen)
 
 /* Npcap's default timestamps count from the performance counter and drift from the system
  * clock; HOST_HIPREC is KeQuerySystemTimePrecise, the clock of the responder's events
- * (GetSystemTimePreciseAsFileTime). Older drivers refuse it and keep their default. */
+ * (GetSystemTimePreciseAsFileTime). Older drivers refuse it and keep their default. Immediate
+ * mode where the wpcap.dll has it (Wine's has not: a short timeout then). */
 void rsp_capture_configure(pcap_t *pc)
 {
 	pcap_set_tstamp_type(pc, PCAP_TSTAMP_HOST_HIPREC);
+	if (bo_npcap_has("pcap_set_immediate_mode"))
+		pcap_set_immediate_mode(pc, 1);
+	else
+		pcap_set_timeout(pc, 1);
+}
+
+void rsp_capture_activated(pcap_t *pc)
+{
+	if (bo_npcap_has("pcap_setdirection"))
+		pcap_setdirection(pc, PCAP_D_IN);
 }
 
 static void on_tick(uv_timer_t *t)

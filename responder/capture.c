@@ -27,7 +27,6 @@ static pcap_t *open_pcap(const char *iface, uint16_t port, uint16_t tcp_port, ch
 		return NULL;
 	}
 	pcap_set_snaplen(pc, SNAPLEN);
-	pcap_set_immediate_mode(pc, 1);
 	pcap_set_buffer_size(pc, 8 << 20);
 	pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_NANO);
 	rsp_capture_configure(pc);
@@ -52,7 +51,7 @@ static pcap_t *open_pcap(const char *iface, uint16_t port, uint16_t tcp_port, ch
 		return NULL;
 	}
 	pcap_freecode(&prog);
-	pcap_setdirection(pc, PCAP_D_IN); /* where supported; the filter names our ports anyway */
+	rsp_capture_activated(pc);
 	if (pcap_setnonblock(pc, 1, ebuf) != 0) {
 		snprintf(err, errlen, "%s", ebuf);
 		pcap_close(pc);

@@ -389,6 +389,8 @@ int rsp_capture_start(rsp *r, char *err, size_t errlen);
 int rsp_capture_prepare(rsp *r, char *err, size_t errlen);
 /* platform: settings before activation (Windows: timestamps on the system's precise clock). */
 void rsp_capture_configure(pcap_t *pc);
+/* ...and once it is active: what only some capture libraries offer (the direction). */
+void rsp_capture_activated(pcap_t *pc);
 const char *rsp_npcap_version(void); /* Windows: pcap_lib_version(), or why there is none */
 void rsp_capture_stop(rsp *r);
 /* Called by the platform watcher when packets wait, or with the watcher's error. */

@@ -108,9 +108,9 @@ if [ ! -f "$prefix/lib/libpcap.a" ]; then
   rm -f "$prefix/lib/libpcap.dll.a" "$prefix/bin/pcap.dll"
 fi
 
-if [ ! "$prefix/lib/libwpcap-delay.a" -nt "$root/responder/wpcap.def" ]; then
+if [ ! "$prefix/lib/libwpcap-delay.a" -nt "$root/lib/wpcap.def" ]; then
   log "making the delay-load import library for Npcap's wpcap.dll"
-  $host-dlltool --input-def "$root/responder/wpcap.def" --dllname wpcap.dll \
+  $host-dlltool --input-def "$root/lib/wpcap.def" --dllname wpcap.dll \
     --output-delaylib "$prefix/lib/libwpcap-delay.a"
 fi
 echo "$prefix"
