@@ -33,34 +33,9 @@ for t in fping:fping trafgen:netsniff-ng perf:linux-perf; do
   command -v "${t%%:*}" >/dev/null ||
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${t#*:}" >/dev/null
 done
-dir=$(scripts/build.sh)
-bin="$PWD/$dir"
-out=$(mktemp -d /tmp/blackout-fleet-XXXXXX)
-lab=$("$bin/lab/blackout-lab" up)
-cleanup() {
-  "$bin/lab/blackout-lab" down "$lab" # also ends the responder
-  if [ -n "${KEEP:-}" ]; then echo "kept $out" >&2; else rm -rf "$out"; fi
-}
-trap cleanup EXIT
-ex() { local role=$1; shift; "$bin/lab/blackout-lab" exec "$lab" "$role" -- "$@"; }
-# Writes VALUE into a sysfs FILE of the role's namespace (its own sysfs, mounted privately).
-sysfs() { ex "$1" unshare -m sh -c "mkdir -p /tmp/bo-sys && mount -t sysfs none /tmp/bo-sys &&
-  echo $3 > /tmp/bo-sys/class/net/$2"; }
-
-for ((i = 0; i < n; i++)); do
-  echo "198.18.$((i / 250)).$((i % 250 + 1))"
-done > "$out/targets"
+# shellcheck source=bench/fleet_lab.sh
+. bench/fleet_lab.sh
 sed 's/^198\.18\./198.19./' "$out/targets" > "$out/sink-targets"
-sed 's|.*|address add &/32 dev eth0|' "$out/targets" > "$out/addrs.batch"
-ex vm ip -batch "$out/addrs.batch"
-ex probe ip route add 198.18.0.0/22 via 192.0.2.2
-# The lab's side of the network on the second core (RPS): the switch's port from the probe and
-# the VM's interface, instead of inside the sender's system calls.
-sysfs vm eth0/queues/rx-0/rps_cpus 2
-sysfs sw p/queues/rx-0/rps_cpus 2
-# Echo replies at this rate: lift the VM's ICMP rate limits.
-ex vm sysctl -qw net.ipv4.icmp_msgs_per_sec=10000000 net.ipv4.icmp_ratelimit=0
-ex vm "$bin/responder/blackout-responder" -q --priority realtime --rate-limit 0 > "$out/responder.log" 2>&1 &
 # The sink: a veth in the probe's namespace whose peer drops everything it receives.
 ex probe ip link add sink0 type veth peer name sink1
 ex probe ip addr add 10.255.0.1/30 dev sink0

@@ -34,19 +34,7 @@ responder_restart() { # VM: its responder killed and started again with the lab'
   sleep "${2:-0.5}"
   ip netns exec "$ns" "${args[@]}" >/dev/null 2>&1 &
 }
-sampler() {
-  while :; do
-    local pid rss fds cpu
-    pid=$(cat "$out/watch.pid")
-    rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status" 2>/dev/null)
-    fds=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
-    cpu=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null)
-    printf '{"t_ns":%s,"pid":%s,"rss_kb":%s,"fds":%s,"cpu_ticks":%s,"disk_kb":%s}\n' "$(now)" \
-      "$pid" "${rss:-0}" "$fds" "${cpu:-0}" "$(du -sk "$w" 2>/dev/null | cut -f1)" \
-      >> "$out/samples.jsonl"
-    sleep 10
-  done
-}
+sampler() { exec bash "$(dirname "$0")/sample_proc.sh" "$out/watch.pid" "$w" "$out/samples.jsonl"; }
 faults() {
   local step=$((secs / 10)) t
   sleep "$step"

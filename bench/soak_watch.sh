@@ -11,7 +11,8 @@
 # At the end bench/check_watch.py holds every migration's record against the lab's truth (those a
 # fault met: their record only, or nothing when the fault could lose it), and
 # bench/soak_plot.py draws the curves (SVG) and prints the figures for docs/BENCHMARKS.md.
-# Usage: bench/soak_watch.sh [MINUTES] (default 30). Root. KEEP=1 keeps the directories.
+# Usage: bench/soak_watch.sh [MINUTES] (default 30). Root. KEEP=1 keeps the directories (the
+# watch directory copied out of its tmpfs to OUT/w).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-30}
@@ -23,6 +24,7 @@ out=$(mktemp -d /tmp/blackout-soak-watch-XXXXXX)
 mkdir -p "$out/disk"
 mount -t tmpfs -o size=1536m blackout-soak "$out/disk"
 cleanup() {
+  [ -z "${KEEP:-}" ] || cp -a "$out/disk/w" "$out/w" 2>/dev/null || true # the tmpfs goes
   umount "$out/disk" 2>/dev/null || true
   if [ -n "${KEEP:-}" ]; then echo "kept $out" >&2; else rm -rf "$out"; fi
 }
