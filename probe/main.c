@@ -19,7 +19,7 @@ static void usage(FILE *f)
 	        "\n"
 	        "Sends paced probes to each TARGET and captures probes and replies with "
 	        "nanosecond\n"
-	        "timestamps into a run directory, for blackout-analyze. Needs CAP_NET_RAW.\n"
+	        "timestamps into a run directory, for blackout-analyze. Needs %s.\n"
 	        "\n"
 	        "Streams and pacing:\n"
 	        "  -s, --streams LIST       streams to send, comma-separated (default: icmp)\n"
@@ -39,7 +39,7 @@ static void usage(FILE *f)
 	        "\n"
 	        "Run:\n"
 	        "  -r, --run DIR            run directory (default: runs/YYYYMMDD-HHMMSS)\n"
-	        "  -d, --duration DUR       stop after DUR (default: run until Ctrl-C or SIGTERM)\n"
+	        "  -d, --duration DUR       stop after DUR (default: run until Ctrl-C or %s)\n"
 	        "  -t, --timeout DUR        reply timeout, and how long replies are awaited at "
 	        "the\n"
 	        "                           end (default: 1s)\n"
@@ -72,13 +72,12 @@ static void usage(FILE *f)
 	        "                           directory takes those of its time from\n"
 	        "\n"
 	        "Alongside a migration:\n"
-	        "  -e, --exec CMD           run CMD (through /bin/sh) --lead after the first "
+	        "  -e, --exec CMD           run CMD (through %s) --lead after the first "
 	        "probe;\n"
 	        "                           its start, end and exit status become markers\n"
 	        "      --lead DUR           from the first probe to CMD (default: 2s)\n"
 	        "      --after DUR          from CMD's end to the end of the run (default: 10s)\n"
-	        "                           A marker on demand: SIGUSR1, or m / Enter on the "
-	        "terminal.\n"
+	        "                           A marker on demand: %s.\n"
 	        "\n"
 	        "The responder:\n"
 	        "      --stamp-port PORT    the STAMP reflector's UDP port (default: 862)\n"
@@ -104,7 +103,9 @@ static void usage(FILE *f)
 	        "\n"
 	        "Durations take a unit: ns, us, ms, s, m, h, d (10ms, 1.5s, 30d).\n"
 	        "\n"
-	        "Streams:\n");
+	        "Streams:\n",
+	        probe_words.privilege, probe_words.terminate, probe_words.shell,
+	        probe_words.marker);
 	probe_streams_help(f);
 	fprintf(f,
 	        "\n"

@@ -436,6 +436,12 @@ void probe_shell_argv(const char *cmd, char *argv[PROBE_SHELL_ARGS]);
 extern const int probe_stop_signals[2];
 extern const int probe_marker_signal;
 const char *probe_marker_hint(char *buf, size_t len);
+/* ...and the words --help has for them: what the probe needs, the signal that ends a run as
+ * Ctrl-C does, the shell, how to ask for a marker. */
+typedef struct probe_platform_words {
+	const char *privilege, *terminate, *shell, *marker;
+} probe_platform_words;
+extern const probe_platform_words probe_words;
 
 /* net-linux.c, net-win.c (platform): routes, interfaces, limits, the sender thread. */
 int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, size_t errlen);

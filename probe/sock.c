@@ -8,9 +8,6 @@
 #include "probe.h"
 #include "sock.h"
 
-#ifndef _WIN32
-#include <netdb.h>
-#endif
 
 unsigned probe_sockaddr(const bo_addr *a, uint16_t port, struct sockaddr_storage *ss)
 {

@@ -17,6 +17,8 @@ void probe_shell_argv(const char *cmd, char *argv[PROBE_SHELL_ARGS])
 
 const int probe_stop_signals[2] = {SIGINT, SIGTERM};
 const int probe_marker_signal = SIGUSR1;
+const probe_platform_words probe_words = {"CAP_NET_RAW", "SIGTERM", "/bin/sh",
+                                          "SIGUSR1, or m / Enter on the terminal"};
 
 const char *probe_marker_hint(char *buf, size_t len)
 {

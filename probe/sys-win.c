@@ -36,6 +36,10 @@ void probe_shell_argv(const char *cmd, char *argv[PROBE_SHELL_ARGS])
 
 const int probe_stop_signals[2] = {SIGINT, SIGBREAK};
 const int probe_marker_signal = 0;
+const probe_platform_words probe_words = {
+        "an elevated prompt and Npcap", "Ctrl-Break",
+        "PowerShell; BLACKOUT_SHELL names another, e.g. \"cmd.exe /d /c\"",
+        "m / Enter on the console"};
 
 const char *probe_marker_hint(char *buf, size_t len)
 {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Cross-builds the Windows programs (blackout-responder.exe, blackout-analyze.exe) with
-# mingw-w64, against the dependencies scripts/deps-windows.sh builds from Debian's source
-# packages, and the zip for a Windows guest (BUILD_DIR/blackout-VERSION-windows.zip: both
-# programs, Install-BlackoutResponder.ps1, README-Windows.txt, LICENSE.txt).
+# Cross-builds the Windows programs (blackout-responder.exe, blackout-probe.exe,
+# blackout-analyze.exe) with mingw-w64, against the dependencies scripts/deps-windows.sh builds
+# from Debian's source packages, and the zip (BUILD_DIR/blackout-VERSION-windows.zip: the three
+# programs, the PowerShell scripts, README-Windows.txt, LICENSE.txt).
 # Usage: scripts/build-windows.sh [BUILD_DIR] (default build-win/); prints BUILD_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +18,8 @@ cmake --build "$dir" -j"$(nproc)" >/dev/null
 version=$(sed -n 's/^project(blackout VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 name=blackout-$version-windows
 rm -rf "$dir/zip" && mkdir -p "$dir/zip/$name"
-cp "$dir/responder/blackout-responder.exe" "$dir/analysis/blackout-analyze.exe" "$dir/zip/$name/"
+cp "$dir/responder/blackout-responder.exe" "$dir/probe/blackout-probe.exe" \
+  "$dir/analysis/blackout-analyze.exe" "$dir/zip/$name/"
 for f in packaging/windows/*; do # Windows' line ends
   sed 's/\r*$/\r/' "$f" > "$dir/zip/$name/$(basename "$f")"
 done

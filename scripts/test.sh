@@ -4,8 +4,9 @@
 # UndefinedBehaviorSanitizer and runs the suite under ctest; then builds optimised and runs the
 # end-to-end lab tests there (they measure timing, which the sanitizers' overhead distorts;
 # they need root; e2e.package builds, lints, installs and purges the Debian packages); then
-# cross-builds the Windows programs and their zip with mingw-w64 and runs them under Wine
-# against the Linux probe (tests/windows/wine_smoke.sh).
+# cross-builds the Windows programs and their zip with mingw-w64 and runs them under Wine: the
+# responder and the analyzer against the Linux probe (tests/windows/wine_smoke.sh), the probe
+# in the lab against its truth and the Linux probe (tests/windows/wine_probe.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,4 +28,5 @@ if ! (cd "$dir" && ctest --output-on-failure --timeout 300 -R '^e2e[.]qemu'); th
 fi
 wdir=$(scripts/build-windows.sh)
 tests/windows/wine_smoke.sh "$dir" "$wdir" || [ $? = 77 ] # 77: skipped (not root)
+tests/windows/wine_probe.sh "$dir" "$wdir" || [ $? = 77 ]
 python3 tests/windows/test_ps1.py . "$dir/responder/blackout-responder" "$wdir"/blackout-*-windows.zip

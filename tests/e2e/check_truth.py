@@ -6,7 +6,10 @@ For the stream's longest outage: the true start and end (each a CLOCK_REALTIME b
 the rule change) must overlap the reported bounds; each bound no wider than one interval + 1 ms;
 the duration estimate within half an interval + 1 ms of the truth; the verdict as expected.
 With --plain (a capture by another tool, interval irregular) only containment and the verdict
-are checked. Prints every figure it compares.
+are checked. With --slack-ns=N the widths and the duration error may each be N more: the probe's
+own lateness, for a sender that cannot keep to its schedule as a Linux one does (the Windows
+probe under Wine: tests/windows/wine_probe.sh derives N from the run's schedule error).
+Containment is never relaxed. Prints every figure it compares.
 """
 import json
 import sys
@@ -17,6 +20,7 @@ MS = 1_000_000
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     plain = "--plain" in sys.argv
+    slack = next((int(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--slack-ns=")), 0)
     analysis_path, lab_path, stream = args
     report = json.load(open(analysis_path))
     truth = None
@@ -60,11 +64,12 @@ def main():
     if not plain:
         sw = o["start_hi_ns"] - o["start_lo_ns"]
         ew = o["end_hi_ns"] - o["end_lo_ns"]
-        check(sw <= iv + MS, f"start bound width {sw / MS:.3f} ms <= interval + 1 ms")
-        check(ew <= iv + MS, f"end bound width {ew / MS:.3f} ms <= interval + 1 ms")
-        check(abs(err) <= iv / 2 + MS,
-              f"duration error {err / MS:+.3f} ms within half an interval + 1 ms "
-              f"({(iv / 2 + MS) / MS:.3f} ms)")
+        more = f" + the sender's lateness {slack / MS:.3f} ms" if slack else ""
+        check(sw <= iv + MS + slack, f"start bound width {sw / MS:.3f} ms <= interval + 1 ms{more}")
+        check(ew <= iv + MS + slack, f"end bound width {ew / MS:.3f} ms <= interval + 1 ms{more}")
+        check(abs(err) <= iv / 2 + MS + slack,
+              f"duration error {err / MS:+.3f} ms within half an interval + 1 ms{more} "
+              f"({(iv / 2 + MS + slack) / MS:.3f} ms)")
     else:
         print(f"info  duration error {err / MS:+.3f} ms (interval {iv / MS:.3f} ms)")
     check(report["verdict"]["verdict"] == truth["verdict"],

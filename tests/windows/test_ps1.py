@@ -128,7 +128,8 @@ if len(sys.argv) > 3:
     names = sorted(n.split("/", 1)[1] for n in zipfile.ZipFile(sys.argv[3]).namelist() if "/" in n
                    and not n.endswith("/"))
     want = ["Get-BlackoutHostFacts.ps1", "Install-BlackoutResponder.ps1", "LICENSE.txt",
-            "README-Windows.txt", "blackout-analyze.exe", "blackout-responder.exe"]
+            "README-Windows.txt", "blackout-analyze.exe", "blackout-probe.exe",
+            "blackout-responder.exe"]
     check(names == want, f"the zip holds {', '.join(names)}")
 print(f"{len(failures)} failed" if failures else "all checks passed")
 sys.exit(1 if failures else 0)
