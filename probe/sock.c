@@ -8,7 +8,6 @@
 #include "probe.h"
 #include "sock.h"
 
-
 unsigned probe_sockaddr(const bo_addr *a, uint16_t port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof *ss);
@@ -50,6 +49,35 @@ uint16_t probe_sock_local_port(int fd)
 		return 0;
 	return ntohs(me.ss_family == AF_INET ? ((struct sockaddr_in *)&me)->sin_port
 	                                     : ((struct sockaddr_in6 *)&me)->sin6_port);
+}
+
+int probe_sock_udp(const probe_slot *s, int nonblock, uint16_t *local_port, char *err,
+                   size_t errlen)
+{
+	int fd = probe_sock_open(s->target->addr.family, SOCK_DGRAM, 0, nonblock);
+	int rc = fd < 0 ? fd : probe_sock_connect(fd, &s->target->addr, s->inst.stamp_port);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot open a UDP socket to %s port %u: %s", s->target->str,
+		         s->inst.stamp_port, probe_sock_strerror(rc));
+		probe_sock_close(fd);
+		return rc;
+	}
+	/* A new-flow stream's socket is closed right after its one send, before a reply can
+	 * come: a filter would cost more than it keeps out (the kernel builds one per socket). */
+	if (!(s->desc->flags & BO_STREAM_NEW_FLOW))
+		probe_sock_ignore_input(fd);
+	*local_port = probe_sock_local_port(fd);
+	return fd;
+}
+
+void probe_sock_close_slots(probe *p)
+{
+	for (int i = 0; i < p->nslots; i++) {
+		probe_tx_slot *x = &p->slots[i].tx;
+		if (!x->shared)
+			probe_sock_close(x->fd);
+		x->fd = -1;
+	}
 }
 
 int probe_sock_resolve(const char *name, bo_addr *a)

@@ -48,6 +48,15 @@ void probe_sock_close(int fd);
  * system lets a socket say so (Linux 6.15 on: 50 ms floor, 1 s ceiling). */
 void probe_sock_est_tune(int fd);
 
+/* A slot's connected UDP socket to its target's STAMP port (nothing it receives kept, unless
+ * the stream makes a new flow each probe): the socket and its port, or a negative code with
+ * err said. */
+struct probe_slot;
+int probe_sock_udp(const struct probe_slot *s, int nonblock, uint16_t *local_port, char *err,
+                   size_t errlen);
+/* Every slot's own socket closed (the shared ones are the backend's). */
+struct probe;
+void probe_sock_close_slots(struct probe *p);
 /* A host name's first address (getaddrinfo): 0, or -1. */
 int probe_sock_resolve(const char *name, bo_addr *a);
 /* A socket address for an IPv4 or IPv6 address and port; its length. */

@@ -99,24 +99,6 @@ static int shared_raw(probe_slot *s, enum raw_kind kind, char *err, size_t errle
 	return 0;
 }
 
-static int udp_connect(const probe_slot *s, uint16_t *local_port, char *err, size_t errlen)
-{
-	int fd = probe_sock_open(s->target->addr.family, SOCK_DGRAM, 0, 0);
-	int rc = fd < 0 ? fd : probe_sock_connect(fd, &s->target->addr, s->inst.stamp_port);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot open a UDP socket to %s port %u: %s", s->target->str,
-		         s->inst.stamp_port, strerror(-rc));
-		probe_sock_close(fd);
-		return rc;
-	}
-	/* A new-flow stream's socket is closed right after its one send, before a reply can
-	 * come: a filter would cost more than it keeps out (the kernel builds one per socket). */
-	if (!(s->desc->flags & BO_STREAM_NEW_FLOW))
-		probe_sock_ignore_input(fd);
-	*local_port = probe_sock_local_port(fd);
-	return fd;
-}
-
 /* The shared raw sockets are opened by their first slot; the batch queue when the run
  * batches. */
 static int tx_open(probe *p, char *err, size_t errlen)
@@ -146,7 +128,7 @@ static int tx_slot_open(probe_slot *s, char *err, size_t errlen)
 	switch (s->desc->transport) {
 	case BO_TRANSPORT_ICMP: return shared_raw(s, RAW_ICMP, err, errlen);
 	case BO_TRANSPORT_UDP: {
-		int fd = udp_connect(s, &s->inst.local_port, err, errlen);
+		int fd = probe_sock_udp(s, 0, &s->inst.local_port, err, errlen);
 		if (fd < 0)
 			return fd;
 		s->tx.fd = fd;
@@ -198,7 +180,7 @@ static int send_datagram(probe_slot *s, const bo_probe_pkt *pkt)
 		 * has it all the same). */
 		char err[128];
 		uint16_t port;
-		int fd = udp_connect(s, &port, err, sizeof err);
+		int fd = probe_sock_udp(s, 0, &port, err, sizeof err);
 		if (fd >= 0) {
 			probe_sock_close(s->tx.fd);
 			s->tx.fd = fd;
@@ -230,12 +212,7 @@ static int tx_send(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq, int64_t
 static void tx_close(probe *p)
 {
 	tx_linux *t = priv(p);
-	for (int i = 0; i < p->nslots; i++) {
-		probe_tx_slot *x = &p->slots[i].tx;
-		if (!x->shared)
-			probe_sock_close(x->fd);
-		x->fd = -1;
-	}
+	probe_sock_close_slots(p);
 	if (!t)
 		return;
 	for (int i = 0; i < 6; i++)

@@ -103,22 +103,6 @@ static int icmp_socket(probe_slot *s, char *err, size_t errlen)
 	return 0;
 }
 
-static int udp_socket(const probe_slot *s, uint16_t *port, char *err, size_t errlen)
-{
-	int fd = probe_sock_open(s->target->addr.family, SOCK_DGRAM, 0, 1);
-	int rc = fd < 0 ? fd : probe_sock_connect(fd, &s->target->addr, s->inst.stamp_port);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot open a UDP socket to %s port %u: %s", s->target->str,
-		         s->inst.stamp_port, probe_sock_strerror(rc));
-		probe_sock_close(fd);
-		return rc;
-	}
-	if (!(s->desc->flags & BO_STREAM_NEW_FLOW))
-		probe_sock_ignore_input(fd);
-	*port = probe_sock_local_port(fd);
-	return fd;
-}
-
 /* The handle frames leave through: the capture's adapter, capturing nothing. */
 static int inject_open(probe *p, char *err, size_t errlen)
 {
@@ -191,7 +175,7 @@ static int tx_slot_open(probe_slot *s, char *err, size_t errlen)
 		return rc == 1 ? frame_open(s, err, errlen) : rc;
 	}
 	case BO_TRANSPORT_UDP: {
-		int fd = udp_socket(s, &s->inst.local_port, err, errlen);
+		int fd = probe_sock_udp(s, 1, &s->inst.local_port, err, errlen);
 		if (fd < 0)
 			return fd;
 		s->tx.fd = fd;
@@ -226,7 +210,7 @@ static void udp_renew(probe_slot *s)
 {
 	char err[128];
 	uint16_t port;
-	int fd = udp_socket(s, &port, err, sizeof err);
+	int fd = probe_sock_udp(s, 1, &port, err, sizeof err);
 	if (fd >= 0) {
 		s->tx.fd = fd;
 		s->inst.local_port = port;
@@ -278,12 +262,7 @@ static int tx_send(probe_slot *s, const bo_probe_pkt *pkt, uint32_t seq, int64_t
 static void tx_close(probe *p)
 {
 	tx_win *t = priv(p);
-	for (int i = 0; i < p->nslots; i++) {
-		probe_tx_slot *x = &p->slots[i].tx;
-		if (!x->shared)
-			probe_sock_close(x->fd);
-		x->fd = -1;
-	}
+	probe_sock_close_slots(p);
 	if (!t)
 		return;
 	probe_sock_close(t->icmp[0]);
