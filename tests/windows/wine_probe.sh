@@ -9,10 +9,11 @@
 # allowed the sender's own lateness besides (under Wine every send costs 0.1-0.2 ms and a
 # wake-up comes late by up to a few ms: the run's largest schedule error of any probe, given as
 # --slack-ns), and the two runs must agree: each stream's dark time of one within the other's
-# bounds. Then the Windows probe alone over IPv6
-# (normal). What Wine cannot show: Windows' timer (Wine's waitable timers are its own, so the
-# pacing figures are Wine's), Npcap's time stamp types (the host's libpcap offers "host" only)
-# and Npcap's driver; the figures are labelled as Wine's (docs/BENCHMARKS.md).
+# bounds. Then the Windows probe alone over IPv6 (normal), running a command with --exec. What
+# Wine cannot show: Windows' timer (Wine's waitable timers are its own, so the pacing figures
+# are Wine's), Npcap's time stamp types (the host's libpcap offers "host" only), Npcap's driver,
+# Ctrl-Break (Ctrl-C is the lab's SIGINT); the figures are labelled as Wine's
+# (docs/BENCHMARKS.md).
 # Usage: wine_probe.sh LINUX_BUILD_DIR WINDOWS_BUILD_DIR. Exit 77 (skipped) without root.
 set -euo pipefail
 build=$(realpath "$1") wbuild=$(realpath "$2")
@@ -115,13 +116,26 @@ for name, a in (("Windows probe under Wine", win), ("Linux probe", lin)):
 sys.exit(1 if fails else 0)
 PY
 
-# IPv6: the Windows probe alone (ICMPv6 raw socket, IPv6 frames for tcp-syn, neighbour table).
+# IPv6: the Windows probe alone (Wine has no raw ICMPv6 socket and no IPv6 neighbour table: icmp
+# and tcp-syn go as frames, the next hop's MAC from the probe's own neighbour solicitation).
+# With --exec through cmd.exe (BLACKOUT_SHELL; Wine's powershell.exe is a stub): the command's
+# start and end are markers, its exit status kept; the lab's SIGINT (Ctrl-C) ends the run.
 /usr/lib/wine/wineserver -k 2>/dev/null || true
-"$build/lab/blackout-lab" run normal --run "$tmp/r6" --lead 9s --tail 2s -- \
-  "$wine" "$wbuild/probe/blackout-probe.exe" --quiet --run "$(winpath "$tmp/r6/win")" \
-  --interval 10ms --outage-interval 5ms --streams icmp,udp,tcp-syn,tcp-est 2001:db8::2 \
-  > "$tmp/lab6.out" 2>&1 ||
+BLACKOUT_SHELL="cmd.exe /d /c" "$build/lab/blackout-lab" run normal --run "$tmp/r6" --lead 9s \
+  --tail 2s -- "$wine" "$wbuild/probe/blackout-probe.exe" --quiet --run "$(winpath "$tmp/r6/win")" \
+  --interval 10ms --outage-interval 5ms --streams icmp,udp,tcp-syn,tcp-est --lead 1s \
+  --after 60s --exec "echo the migration command & exit 3" 2001:db8::2 > "$tmp/lab6.out" 2>&1 ||
   { cat "$tmp/lab6.out"; exit 1; }
+python3 - "$tmp/r6/win/probe.jsonl" <<'PY' || fails=$((fails + 1))
+import json, sys
+log = [json.loads(l) for l in open(sys.argv[1])]
+marks = {r["kind"]: r for r in log if r["type"] == "marker"}
+end = next(r for r in log if r["type"] == "end")
+ok = "exec-start" in marks and marks.get("exec-end", {}).get("exit_status") == 3 and end["reason"] == "interrupt"
+print(("ok    " if ok else "FAIL  ") + f"--exec through CreateProcess (cmd.exe): markers {sorted(marks)}, exit status "
+      f"{marks.get('exec-end', {}).get('exit_status')}; Ctrl-C ended the run: {end['reason']}")
+sys.exit(0 if ok else 1)
+PY
 "$build/analysis/blackout-analyze" -q --json "$tmp/r6/win/analysis.json" --no-write "$tmp/r6/win"
 for s in icmp udp tcp-syn; do
   out=$(python3 "$e2e/check_truth.py" "$tmp/r6/win/analysis.json" "$tmp/r6/lab.jsonl" "$s" \
