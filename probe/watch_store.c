@@ -366,19 +366,22 @@ void watch_store_event(watch *w, int t, const watch_open *ev, int64_t end)
 		pcap_stats(p->cap.pcap, &ps);
 	uint64_t drops = ps.ps_drop - ev->cap_drops, frames = 0;
 	const char *why = NULL;
+	int64_t t0 = bo_clock_mono_ns(), t_cut = 0, t_capture = 0;
 	if (bo_mkdir1(tmp) != 0)
 		why = "cannot create its directory";
 	else if (cut_capture(p, tmp, tg, a, b, &frames) != 0)
 		why = "its capture could not be written";
-	else if (!frames)
+	t_capture = bo_clock_mono_ns();
+	if (!why && !frames)
 		why = "its capture was not kept (a full disk, or pruned)";
-	else if (cut_log(p, tmp, t, a, b, drops) != 0)
+	else if (!why && cut_log(p, tmp, t, a, b, drops) != 0)
 		why = "its log could not be written";
 	an_run r;
 	memset(&r, 0, sizeof r);
 	if (!why) {
 		cut_guest(p, tmp, t, a, b);
 		cut_host(p, tmp, a, b);
+		t_cut = bo_clock_mono_ns();
 		if (analyse(w, tmp, &r) != 0)
 			why = "its analysis failed";
 		else if (rename(tmp, dir) != 0)
@@ -397,8 +400,13 @@ void watch_store_event(watch *w, int t, const watch_open *ev, int64_t end)
 			fprintf(stderr, "blackout-probe: %s: an event at %s not recorded: %s\n",
 			        tg->str, id, why);
 	} else {
-		watch_log(w, json_pack("{s:s, s:s, s:s, s:I}", "type", "event", "id", id, "target",
-		                       tg->str, "frames", (json_int_t)frames));
+		/* what recording it took: the capture cut, the logs cut, the analysis */
+		int64_t t_done = bo_clock_mono_ns();
+		watch_log(w, json_pack("{s:s, s:s, s:s, s:I, s:{s:f, s:f, s:f}}", "type", "event",
+		                       "id", id, "target", tg->str, "frames", (json_int_t)frames,
+		                       "took_ms", "capture", (double)(t_capture - t0) / 1e6, "logs",
+		                       (double)(t_cut - t_capture) / 1e6, "analysis",
+		                       (double)(t_done - t_cut) / 1e6));
 		watch_store_index(w);
 	}
 	an_run_free(&r);
