@@ -45,15 +45,25 @@ int bo_log_close(bo_log *log)
 
 int bo_jsonl_next(FILE *f, size_t maxlen, json_t **obj, long *lineno)
 {
+	return bo_jsonl_next_with(f, maxlen, NULL, obj, lineno);
+}
+
+int bo_jsonl_next_with(FILE *f, size_t maxlen, const char *needle, json_t **obj, long *lineno)
+{
 	*obj = NULL;
 	char *buf = malloc(maxlen + 2);
 	if (!buf)
 		return BO_ENOMEM;
-	if (!fgets(buf, (int)(maxlen + 2), f)) {
-		free(buf);
-		return 0;
+	for (;;) {
+		if (!fgets(buf, (int)(maxlen + 2), f)) {
+			free(buf);
+			return 0;
+		}
+		(*lineno)++;
+		/* a whole line without the needle is passed over unparsed */
+		if (!needle || strstr(buf, needle) || !strchr(buf, '\n'))
+			break;
 	}
-	(*lineno)++;
 	size_t n = strlen(buf);
 	if (n && buf[n - 1] != '\n') {
 		if (n > maxlen) { /* too long: drop the rest of the line */

@@ -31,6 +31,9 @@ int bo_log_close(bo_log *log);
  * object; *lineno counts lines read. A last line without its newline (a writer killed
  * mid-line) is reported as BO_ETRUNC. */
 int bo_jsonl_next(FILE *f, size_t maxlen, json_t **obj, long *lineno);
+/* The same, passing over (unparsed, counted in *lineno) every whole line that does not contain
+ * needle: a reader that wants one target's lines of a large file parses only those. */
+int bo_jsonl_next_with(FILE *f, size_t maxlen, const char *needle, json_t **obj, long *lineno);
 
 /* A run log (probe.jsonl) whose end record says the probe stopped at set-up: 1 with its error
  * (cleaned) in why; 0 when it says anything else or has no end; -1 when it cannot be read.

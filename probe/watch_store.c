@@ -171,7 +171,9 @@ static void cut_guest(const probe *p, const char *dir, int t, int64_t a, int64_t
 		json_t *o;
 		long line = 0;
 		int rc;
-		while (f && (rc = bo_jsonl_next(f, GUEST_LINE_MAX, &o, &line)) != 0) {
+		char needle[64]; /* the probe writes these lines: its target field, compact */
+		snprintf(needle, sizeof needle, "\"target\":\"%s\"", tg->str);
+		while (f && (rc = bo_jsonl_next_with(f, GUEST_LINE_MAX, needle, &o, &line)) != 0) {
 			if (rc < 0)
 				continue;
 			int64_t at = bo_json_time(o, "probe_realtime_ns");

@@ -48,6 +48,18 @@ int main(void)
 	CHECK_INT(bo_jsonl_next(f, 100, &o, &line), BO_ETRUNC);
 	CHECK_INT(bo_jsonl_next(f, 100, &o, &line), 0);
 	CHECK_INT(line, 6);
+	/* with a needle: the lines without it passed over, counted, never parsed */
+	rewind(f);
+	line = 0;
+	CHECK_INT(bo_jsonl_next_with(f, 100, "\"type\":\"end\"", &o, &line), 1);
+	CHECK_STR(bo_json_str(o, "type", ""), "end");
+	json_decref(o);
+	/* a line too long to look into is said, as without a needle */
+	CHECK_INT(bo_jsonl_next_with(f, 100, "\"cut\"", &o, &line), BO_ERANGE);
+	CHECK_INT(line, 4);
+	CHECK_INT(bo_jsonl_next_with(f, 100, "\"cut\"", &o, &line), BO_ETRUNC); /* no newline */
+	CHECK_INT(line, 6);
+	CHECK_INT(bo_jsonl_next_with(f, 100, "\"type\"", &o, &line), 0);
 	fclose(f);
 	unlink(path);
 	return check_done("log");
