@@ -12,6 +12,7 @@
 int bo_log_open(bo_log *log, const char *path, int append)
 {
 	log->err = 0;
+	log->buffered = 0;
 	log->f = bo_fs_create(path, append); /* a planted link is never written through */
 	if (!log->f)
 		return errno ? -errno : BO_EIO;
@@ -28,9 +29,19 @@ int bo_log_put(bo_log *log, json_t *obj)
 	json_decref(obj);
 	if (!s)
 		return log->err = BO_ENOMEM;
-	if (fputs(s, log->f) < 0 || fputc('\n', log->f) < 0 || fflush(log->f) != 0)
+	if (fputs(s, log->f) < 0 || fputc('\n', log->f) < 0 ||
+	    (!log->buffered && fflush(log->f) != 0))
 		log->err = BO_EIO;
 	free(s);
+	return log->err;
+}
+
+int bo_log_put_line(bo_log *log, const char *line)
+{
+	if (!log->f)
+		return BO_EIO;
+	if (fputs(line, log->f) < 0 || (!log->buffered && fflush(log->f) != 0))
+		log->err = BO_EIO;
 	return log->err;
 }
 
@@ -45,12 +56,15 @@ int bo_log_close(bo_log *log)
 
 int bo_jsonl_next(FILE *f, size_t maxlen, json_t **obj, long *lineno)
 {
-	return bo_jsonl_next_with(f, maxlen, NULL, obj, lineno);
+	return bo_jsonl_next_with(f, maxlen, NULL, obj, lineno, NULL);
 }
 
-int bo_jsonl_next_with(FILE *f, size_t maxlen, const char *needle, json_t **obj, long *lineno)
+int bo_jsonl_next_with(FILE *f, size_t maxlen, const char *needle, json_t **obj, long *lineno,
+                       char **raw)
 {
 	*obj = NULL;
+	if (raw)
+		*raw = NULL;
 	char *buf = malloc(maxlen + 2);
 	if (!buf)
 		return BO_ENOMEM;
@@ -78,14 +92,16 @@ int bo_jsonl_next_with(FILE *f, size_t maxlen, const char *needle, json_t **obj,
 	}
 	json_error_t jerr;
 	json_t *j = json_loadb(buf, n, 0, &jerr);
-	free(buf);
-	if (!j)
-		return BO_EINVAL;
-	if (!json_is_object(j)) {
+	if (!j || !json_is_object(j)) {
 		json_decref(j);
+		free(buf);
 		return BO_EINVAL;
 	}
 	*obj = j;
+	if (raw)
+		*raw = buf; /* the line as it was, its newline included: the caller's */
+	else
+		free(buf);
 	return 1;
 }
 

@@ -14,15 +14,18 @@
 
 typedef struct bo_log {
 	FILE *f;
-	int err; /* first write error, sticky */
+	int err;      /* first write error, sticky */
+	int buffered; /* set by a writer of many lines at once: flushed at close, not each line */
 } bo_log;
 
 /* Creates path (fails with BO_EEXIST if it exists, a link included, and !append) or appends
  * to it (never through a link: bo_fs_create). 0 or a negative code (-errno). */
 int bo_log_open(bo_log *log, const char *path, int append);
 
-/* Writes obj as one line and flushes; takes ownership of obj. */
+/* Writes obj as one line and flushes (unless buffered); takes ownership of obj. */
 int bo_log_put(bo_log *log, json_t *obj);
+/* A line already made (its newline included), written as it is. */
+int bo_log_put_line(bo_log *log, const char *line);
 
 int bo_log_close(bo_log *log);
 
@@ -32,8 +35,11 @@ int bo_log_close(bo_log *log);
  * mid-line) is reported as BO_ETRUNC. */
 int bo_jsonl_next(FILE *f, size_t maxlen, json_t **obj, long *lineno);
 /* The same, passing over (unparsed, counted in *lineno) every whole line that does not contain
- * needle: a reader that wants one target's lines of a large file parses only those. */
-int bo_jsonl_next_with(FILE *f, size_t maxlen, const char *needle, json_t **obj, long *lineno);
+ * needle: a reader that wants one target's lines of a large file parses only those. With raw,
+ * a line returned (1) is also given as it was read (malloc'd, the caller frees it), to be
+ * copied without writing it anew. */
+int bo_jsonl_next_with(FILE *f, size_t maxlen, const char *needle, json_t **obj, long *lineno,
+                       char **raw);
 
 /* A run log (probe.jsonl) whose end record says the probe stopped at set-up: 1 with its error
  * (cleaned) in why; 0 when it says anything else or has no end; -1 when it cannot be read.

@@ -23,7 +23,8 @@
 
 #define WATCH_RELOAD_WAIT (60 * BO_NS_PER_S) /* a reload waits this long for open events */
 #define WATCH_RETRY_MS 5000                  /* a session that could not open, tried again */
-#define WATCH_STEP (50 * BO_NS_PER_MS)       /* a change of realtime - monotonic: a step */
+#define WATCH_TICKS_PER_S 4 /* events looked at; the capture's and guests' buffers flushed */
+#define WATCH_STEP (50 * BO_NS_PER_MS) /* a change of realtime - monotonic: a step */
 
 static watch W;
 
@@ -140,12 +141,19 @@ static void on_tick(uv_timer_t *t)
 		watch_log(w, json_pack("{s:s, s:s}", "type", "disk", "what",
 		                       "a capture segment could not be written: probing goes on"));
 	}
+	/* the guests' lines (an arrival a probe) flushed here, four times a second, not each */
+	p->guest_log.buffered = 1;
 	if (p->guest_log.f)
 		fflush(p->guest_log.f);
 	rotate_guest_log(w);
+	p->guest_log.buffered = 1;
 	int *seen = seen_of(p);
 	for (int i = 0; seen && i < p->ntargets; i++)
 		look(w, i, now, seen);
+	/* an event closes within a tick of its settle time; the rest once a second */
+	static int ticks;
+	if (++ticks % WATCH_TICKS_PER_S != 0)
+		return;
 	/* the engine forgets what no event can need any more: memory flat over weeks */
 	int64_t before = now - p->cfg.settle - p->cfg.event_lead - 60 * BO_NS_PER_S;
 	int open = 0;
@@ -158,8 +166,7 @@ static void on_tick(uv_timer_t *t)
 	probe_engine_forget(p, before, seen);
 	if (w->reload && (!open || now - w->reload >= WATCH_RELOAD_WAIT))
 		probe_request_stop(p, "reload");
-	static int ticks;
-	if (++ticks % 5 == 0)
+	if (ticks % (5 * WATCH_TICKS_PER_S) == 0)
 		watch_store_budget(w);
 }
 
@@ -408,7 +415,7 @@ int probe_watch_run(const probe_config *cfg)
 	}
 	uv_timer_init(w->loop, &w->tick);
 	w->tick.data = w;
-	uv_timer_start(&w->tick, on_tick, 1000, 1000);
+	uv_timer_start(&w->tick, on_tick, 1000 / WATCH_TICKS_PER_S, 1000 / WATCH_TICKS_PER_S);
 	uv_timer_t retry;
 	uv_timer_init(w->loop, &retry);
 	int status = PROBE_EXIT_OK;

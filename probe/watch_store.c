@@ -156,6 +156,7 @@ static void cut_guest(const probe *p, const char *dir, int t, int64_t a, int64_t
 	bo_log log;
 	if (bo_log_open(&log, path, 0) != 0)
 		return;
+	log.buffered = 1; /* tens of thousands of lines: one flush, at the close */
 	json_t *start = probe_guest_start_event((probe *)p, tg);
 	if (start && bo_json_time(start, "probe_realtime_ns") < a)
 		bo_log_put(&log, json_incref(start));
@@ -173,14 +174,16 @@ static void cut_guest(const probe *p, const char *dir, int t, int64_t a, int64_t
 		int rc;
 		char needle[64]; /* the probe writes these lines: its target field, compact */
 		snprintf(needle, sizeof needle, "\"target\":\"%s\"", tg->str);
-		while (f && (rc = bo_jsonl_next_with(f, GUEST_LINE_MAX, needle, &o, &line)) != 0) {
+		char *raw;
+		while (f &&
+		       (rc = bo_jsonl_next_with(f, GUEST_LINE_MAX, needle, &o, &line, &raw)) != 0) {
 			if (rc < 0)
 				continue;
 			int64_t at = bo_json_time(o, "probe_realtime_ns");
 			if (at >= a && at <= b && !strcmp(bo_json_str(o, "target", ""), tg->str))
-				bo_log_put(&log, o);
-			else
-				json_decref(o);
+				bo_log_put_line(&log, raw); /* as the probe wrote it */
+			json_decref(o);
+			free(raw);
 		}
 		if (f)
 			fclose(f);

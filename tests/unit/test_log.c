@@ -51,15 +51,19 @@ int main(void)
 	/* with a needle: the lines without it passed over, counted, never parsed */
 	rewind(f);
 	line = 0;
-	CHECK_INT(bo_jsonl_next_with(f, 100, "\"type\":\"end\"", &o, &line), 1);
+	char *raw;
+	CHECK_INT(bo_jsonl_next_with(f, 100, "\"type\":\"end\"", &o, &line, &raw), 1);
 	CHECK_STR(bo_json_str(o, "type", ""), "end");
+	CHECK_STR(raw, "{\"type\":\"end\"}\n"); /* the line as it was */
 	json_decref(o);
+	free(raw);
 	/* a line too long to look into is said, as without a needle */
-	CHECK_INT(bo_jsonl_next_with(f, 100, "\"cut\"", &o, &line), BO_ERANGE);
+	CHECK_INT(bo_jsonl_next_with(f, 100, "\"cut\"", &o, &line, NULL), BO_ERANGE);
 	CHECK_INT(line, 4);
-	CHECK_INT(bo_jsonl_next_with(f, 100, "\"cut\"", &o, &line), BO_ETRUNC); /* no newline */
+	CHECK_INT(bo_jsonl_next_with(f, 100, "\"cut\"", &o, &line, NULL),
+	          BO_ETRUNC); /* no newline */
 	CHECK_INT(line, 6);
-	CHECK_INT(bo_jsonl_next_with(f, 100, "\"type\"", &o, &line), 0);
+	CHECK_INT(bo_jsonl_next_with(f, 100, "\"type\"", &o, &line, NULL), 0);
 	fclose(f);
 	unlink(path);
 	return check_done("log");
