@@ -240,6 +240,7 @@ int probe_guest_feed(const uint8_t *data, size_t size, int keyed)
 		off += take;
 		split(&g);
 	}
+	json_decref(g.start);
 	return (int)g.received;
 }
 
