@@ -34,16 +34,19 @@ static void session_finished(probe *p)
 	uv_stop(w->loop);
 }
 
-/* An event of target t's streams, opened or made longer by an outage [from, to]. */
-static void extend(watch *w, watch_open *ev, int64_t from, int64_t to)
+/* An event of a target's streams, opened or made longer by an outage [from, to]. An outage
+ * that began before the last recorded event's end is late news of that event (an established
+ * stream's stall, judged once TCP has caught up), counted and dropped, whether or not a later
+ * event is open: it neither opens a second record of it nor stretches the next one back. */
+void watch_extend(watch *w, watch_open *ev, int64_t from, int64_t to)
 {
+	if (ev->closed_end && from <= ev->closed_end) {
+		w->outages_folded++;
+		return;
+	}
 	if (!ev->open) {
-		if (from <= ev->closed_end) { /* late news of the event already recorded */
-			w->outages_folded++;
-			return;
-		}
 		struct pcap_stat st = {0};
-		if (w->p->cap.pcap)
+		if (w->p && w->p->cap.pcap)
 			pcap_stats(w->p->cap.pcap, &st);
 		*ev = (watch_open){1, from, to, st.ps_drop, ev->closed_end};
 		return;
@@ -71,7 +74,7 @@ static void look(watch *w, int t, int64_t now, int *seen)
 			const an_outage *o = &st->outages[seen[k]];
 			int64_t end = o->end_hi ? o->end_hi : now;
 			if ((int)o->lost >= p->cfg.min_event)
-				extend(w, ev, o->first_lost, end);
+				watch_extend(w, ev, o->first_lost, end);
 			else if (ev->open && end > ev->last_bad)
 				ev->last_bad = end; /* a probe or two lost inside the event */
 		}
@@ -79,7 +82,7 @@ static void look(watch *w, int t, int64_t now, int *seen)
 			continue;
 		dark = 1;
 		if ((int)st->cur.lost >= p->cfg.min_event)
-			extend(w, ev, st->cur.first_lost, now);
+			watch_extend(w, ev, st->cur.first_lost, now);
 		else if (ev->open)
 			ev->last_bad = now;
 	}

@@ -100,6 +100,10 @@ typedef struct watch {
 
 /* watch_store.c */
 int watch_store_open(watch *w, char *err, size_t errlen); /* dirs, records repaired, recovery */
+/* An outage [from, to] (capture times) of a target: its open event opened or made longer, or,
+ * when it began before the last recorded event's end, counted as folded into that one. */
+void watch_extend(watch *w, watch_open *ev, int64_t from, int64_t to);
+
 /* An event closed: its run directory cut from the session's segments and logs, analysed by
  * blackout-analyze's engine, recorded (records.jsonl, the recent list, /metrics). */
 void watch_store_event(watch *w, int target, const watch_open *ev, int64_t end);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The watcher's parts that need no network: the metrics endpoint's request reading (every
  * answer it can give, cut anywhere), and the run store's writer in segments (rotated by
- * capture time, a failed directory counted, not fatal). */
+ * capture time, a failed directory counted, not fatal), and how outages make events: one
+ * reported late, after its event was recorded, folded into that one. */
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "bo_time.h"
 #include "check.h"
 #include "probe.h"
+#include "watch.h"
 
 static int parse(const char *s, int *head)
 {
@@ -101,9 +103,38 @@ static void segments(void)
 	CHECK(strstr(err, "cannot create") != NULL);
 }
 
+/* A guest's reboot: the event of its dark streams recorded; the established stream's stall,
+ * judged only once TCP has caught up, reported while the next migration's event is open. */
+static void events(void)
+{
+	watch w = {0};
+	watch_open ev = {0};
+	const int64_t s = BO_NS_PER_S;
+	watch_extend(&w, &ev, 360 * s, 367 * s); /* icmp, udp, tcp-syn */
+	CHECK_INT(ev.open, 1);
+	watch_extend(&w, &ev, 361 * s, 366 * s);
+	CHECK_INT(ev.start, 360 * s);
+	CHECK_INT(ev.last_bad, 367 * s);
+	ev.open = 0, ev.closed_end = ev.last_bad; /* recorded (look()) */
+	watch_extend(&w, &ev, 360 * s, 364 * s);  /* the stall, late: the event recorded */
+	CHECK_INT(ev.open, 0);
+	CHECK_INT(w.outages_folded, 1);
+	watch_extend(&w, &ev, 381 * s, 388 * s); /* the next migration */
+	CHECK_INT(ev.open, 1);
+	CHECK_INT(ev.start, 381 * s);
+	watch_extend(&w, &ev, 360 * s, 364 * s); /* the stall, later still: not stretched back */
+	CHECK_INT(ev.start, 381 * s);
+	CHECK_INT(ev.last_bad, 388 * s);
+	CHECK_INT(w.outages_folded, 2);
+	watch_extend(&w, &ev, 380 * s, 390 * s); /* a stream that went dark a little earlier */
+	CHECK_INT(ev.start, 380 * s);
+	CHECK_INT(ev.last_bad, 390 * s);
+}
+
 int main(void)
 {
 	http();
 	segments();
+	events();
 	return check_done("watch");
 }
