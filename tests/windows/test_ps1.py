@@ -114,8 +114,8 @@ check(len(params) >= 6, f"a param block: {', '.join(params)}")
 helped = set(re.findall(r"^\.PARAMETER (\w+)", ps1, re.M))
 for p in ("ProbeAddress", "Capture", "Heartbeat", "KeyPath", "Uninstall", "Purge"):
     check(p in helped, f"-{p} documented in the comment-based help")
-# (other commands' parameters on their lines are theirs)
-script_lines = "\n".join(l for l in readme.splitlines()
+# (other commands' parameters on their lines are theirs, and a quoted command's its own)
+script_lines = "\n".join(re.sub(r'"[^"]*"', "", l) for l in readme.splitlines()
                          if "Set-ExecutionPolicy" not in l and "Get-BlackoutHostFacts" not in l)
 for p in set(re.findall(r"(?<![\w-])-([A-Z]\w+)", script_lines)):
     check(p in params, f"README-Windows.txt's -{p} is a parameter of the script")
