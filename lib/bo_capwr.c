@@ -57,6 +57,13 @@ static void end_file(bo_capwr *w)
 	w->dump = NULL;
 }
 
+/* After a failed write, the capture time until a new segment is tried: a second, so a disk
+ * that has room again loses at most that much of the capture (a segment's time, if shorter). */
+static int64_t retry_ns(const bo_capwr *w)
+{
+	return w->seg_ns < BO_NS_PER_S ? w->seg_ns : BO_NS_PER_S;
+}
+
 static int new_file(bo_capwr *w, char *err, size_t errlen)
 {
 	if (w->nsegs == w->seg_cap) {
@@ -142,13 +149,13 @@ int bo_capwr_write(bo_capwr *w, const struct pcap_pkthdr *h, const unsigned char
 	int64_t ts = (int64_t)h->ts.tv_sec * BO_NS_PER_S + h->ts.tv_usec; /* ns precision */
 	bo_capseg *s = current(w);
 	/* Segments: the next when this one spans seg_ns; after a failure (a full disk) a new one
-	 * is tried once a segment's time later, not at every frame. */
+	 * is tried a second later (or a segment's time, if shorter), not at every frame. */
 	if (w->seg_ns && ((w->dump && s->first_ts && ts - s->first_ts >= w->seg_ns) ||
 	                  (!w->dump && ts >= w->retry_at))) {
 		char err[256];
 		end_file(w);
 		if (new_file(w, err, sizeof err) != 0)
-			w->retry_at = ts + w->seg_ns;
+			w->retry_at = ts + retry_ns(w);
 		s = current(w);
 	}
 	if (!w->dump) {
@@ -169,7 +176,7 @@ int bo_capwr_write(bo_capwr *w, const struct pcap_pkthdr *h, const unsigned char
 		w->err = e;
 		w->first_err = w->first_err ? w->first_err : e;
 		end_file(w);
-		w->retry_at = ts + w->seg_ns;
+		w->retry_at = ts + retry_ns(w);
 		return e;
 	}
 	return 0;
@@ -185,7 +192,7 @@ int bo_capwr_flush(bo_capwr *w)
 		w->first_err = w->first_err ? w->first_err : e;
 		end_file(w);
 		if (current(w))
-			w->retry_at = current(w)->last_ts + w->seg_ns;
+			w->retry_at = current(w)->last_ts + retry_ns(w);
 		return e;
 	}
 	return 0;

@@ -97,6 +97,31 @@ static void segments(void)
 		snprintf(p, sizeof p, "%s/seg-%06d.pcap", dir, i);
 		unlink(p);
 	}
+	/* a segment that cannot be made (its directory gone, as a full disk refuses a file):
+	 * the frames counted lost, a new one tried a second later, not a segment's time */
+	CHECK_INT(bo_capwr_open(&w, DLT_EN10MB, 2048, dir, 10 * BO_NS_PER_S, err, sizeof err), 0);
+	frame(w, t0);
+	char p1[128];
+	snprintf(p1, sizeof p1, "%s/seg-000001.pcap", dir);
+	unlink(p1);
+	rmdir(dir);
+	struct pcap_pkthdr fh = {.caplen = 60, .len = 60};
+	static const unsigned char fd[60];
+	fh.ts.tv_sec = (t0 + 10 * BO_NS_PER_S) / BO_NS_PER_S;
+	CHECK_INT(bo_capwr_write(w, &fh, fd), 0); /* the next segment: cannot be created */
+	CHECK_INT(bo_capwr_lost(w), 1);
+	CHECK(mkdir(dir, 0700) == 0);
+	fh.ts.tv_usec = 500 * BO_NS_PER_MS; /* half a second later: not tried yet */
+	CHECK_INT(bo_capwr_write(w, &fh, fd), 0);
+	CHECK_INT(bo_capwr_lost(w), 2);
+	fh.ts.tv_sec++, fh.ts.tv_usec = 0; /* a second later: written */
+	CHECK_INT(bo_capwr_write(w, &fh, fd), 0);
+	CHECK_INT(bo_capwr_lost(w), 2);
+	CHECK_INT(bo_capwr_segments(w, &s), 3);
+	CHECK_INT(s[2].first_ts, t0 + 11 * BO_NS_PER_S);
+	CHECK_INT(bo_capwr_close(w), 0);
+	snprintf(p1, sizeof p1, "%s/seg-000003.pcap", dir);
+	unlink(p1);
 	/* a directory that cannot take a file: counted, the writer goes on */
 	rmdir(dir);
 	CHECK(bo_capwr_open(&w, DLT_EN10MB, 2048, dir, BO_NS_PER_S, err, sizeof err) != 0);
