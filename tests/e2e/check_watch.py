@@ -142,6 +142,12 @@ def main():
         print(f"info  {len(of_faults)} records of the faults themselves: "
               f"{[(r['target'], r['verdict'], r['start_utc']) for r in of_faults]}")
     extra = [r for r in extra if r not in of_faults]
+    # an event recorded twice (a later event's directory stretched back over it)
+    seen = {}
+    for r in recs:
+        seen.setdefault((r["target"], r["start_ns"]), []).append(r["event_dir"])
+    twice = {k: v for k, v in seen.items() if len(v) > 1}
+    check(not twice, f"no event recorded twice: {sorted(twice.items())[:3]}")
     check(not extra, f"no migration record beyond the lab's: "
           f"{[(r['target'], r['verdict'], r['start_utc']) for r in extra]}")
     index = open(f"{wdir}/index.html").read()
