@@ -20,7 +20,8 @@ size_t probe_ip_packet(const probe_slot *s, const bo_probe_pkt *b, uint16_t ip_i
 	if (ck == 0 && b->proto == 17)
 		ck = 0xffff; /* a UDP checksum of 0 means none */
 	l4[c] = (uint8_t)(ck >> 8), l4[c + 1] = (uint8_t)ck;
-	bo_wr w = bo_wr_make(out, hl);
+	uint8_t h[40]; /* the header built apart, then put in front of the payload */
+	bo_wr w = bo_wr_make(h, hl);
 	if (v6) {
 		bo_wr_be32(&w, 0x60000000);
 		bo_wr_be16(&w, (uint16_t)n);
@@ -39,8 +40,9 @@ size_t probe_ip_packet(const probe_slot *s, const bo_probe_pkt *b, uint16_t ip_i
 		bo_wr_be16(&w, 0);
 		bo_wr_bytes(&w, s->inst.local.a, 4);
 		bo_wr_bytes(&w, s->target->addr.a, 4);
-		uint16_t ipc = bo_cksum(out, 20);
-		out[10] = (uint8_t)(ipc >> 8), out[11] = (uint8_t)ipc;
+		uint16_t ipc = bo_cksum(h, 20);
+		h[10] = (uint8_t)(ipc >> 8), h[11] = (uint8_t)ipc;
 	}
+	memcpy(out, h, hl);
 	return hl + n;
 }
