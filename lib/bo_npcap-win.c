@@ -60,6 +60,25 @@ int bo_npcap_has(const char *name)
 	return bo_npcap_load(NULL, 0) && GetProcAddress(dll, name) != NULL;
 }
 
+int bo_npcap_find(int (*match)(const struct pcap_if *d, const void *arg), const void *arg,
+                  char *dev, size_t len, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_if_t *all = NULL;
+	if (pcap_findalldevs(&all, ebuf) != 0) {
+		snprintf(err, errlen, "cannot list adapters: %s", ebuf);
+		return -1;
+	}
+	int found = 0;
+	for (pcap_if_t *d = all; d && !found; d = d->next)
+		if (match(d, arg)) {
+			snprintf(dev, len, "%s", d->name);
+			found = 1;
+		}
+	pcap_freealldevs(all);
+	return found;
+}
+
 const char *bo_npcap_version(void)
 {
 	return bo_npcap_load(NULL, 0) ? pcap_lib_version() : why_absent;

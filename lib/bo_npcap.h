@@ -13,6 +13,11 @@
 int bo_npcap_load(char *err, size_t errlen);
 /* Whether the wpcap.dll found has a function wpcap.def marks optional (call it only then). */
 int bo_npcap_has(const char *name);
+/* Npcap's name (\Device\NPF_{GUID}) of the first adapter match(adapter, arg) takes, into
+ * dev: 1 found, 0 none, -1 with err when the adapters cannot be listed. */
+struct pcap_if;
+int bo_npcap_find(int (*match)(const struct pcap_if *d, const void *arg), const void *arg,
+                  char *dev, size_t len, char *err, size_t errlen);
 /* pcap_lib_version(), or why there is no Npcap. */
 const char *bo_npcap_version(void);
 

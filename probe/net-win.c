@@ -30,6 +30,15 @@ static int same_addr(const struct sockaddr *sa, const bo_addr *a)
 	return 0;
 }
 
+/* An adapter holding the address arg. */
+static int holds(const pcap_if_t *d, const void *arg)
+{
+	for (const pcap_addr_t *pa = d->addresses; pa; pa = pa->next)
+		if (same_addr(pa->addr, arg))
+			return 1;
+	return 0;
+}
+
 int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, size_t errlen)
 {
 	bo_addr local;
@@ -37,26 +46,14 @@ int probe_iface_for(const bo_addr *target, char *iface, size_t len, char *err, s
 		return -1;
 	if (!bo_npcap_load(err, errlen))
 		return -1;
-	char ebuf[PCAP_ERRBUF_SIZE] = "", a[48], b[48];
-	pcap_if_t *all = NULL;
-	if (pcap_findalldevs(&all, ebuf) != 0) {
-		snprintf(err, errlen, "cannot list adapters: %s", ebuf);
-		return -1;
-	}
-	int found = 0;
-	for (pcap_if_t *d = all; d && !found; d = d->next)
-		for (pcap_addr_t *pa = d->addresses; pa && !found; pa = pa->next)
-			if (same_addr(pa->addr, &local)) {
-				snprintf(iface, len, "%s", d->name);
-				found = 1;
-			}
-	pcap_freealldevs(all);
+	char a[48], b[48];
+	int found = bo_npcap_find(holds, &local, iface, len, err, errlen);
 	if (!found)
 		snprintf(err, errlen,
 		         "no Npcap adapter holds %s, the address that reaches %s; name the adapter "
 		         "with --interface (Get-NetAdapter; \\Device\\NPF_{GUID})",
 		         bo_addr_str(&local, a, sizeof a), bo_addr_str(target, b, sizeof b));
-	return found ? 0 : -1;
+	return found == 1 ? 0 : -1;
 }
 
 int probe_files_limit(int need, char *err, size_t errlen)

@@ -23,8 +23,9 @@ const char *rsp_npcap_version(void)
 
 /* An adapter may be named as Npcap does (\Device\NPF_{GUID}), by its description (a part of
  * it) or by one of its addresses. */
-static int matches(const pcap_if_t *d, const char *want)
+static int matches(const pcap_if_t *d, const void *arg)
 {
+	const char *want = arg;
 	if (strcmp(d->name, want) == 0 || (d->description && strstr(d->description, want)))
 		return 1;
 	for (const pcap_addr_t *a = d->addresses; a; a = a->next) {
@@ -49,26 +50,15 @@ int rsp_capture_prepare(rsp *r, char *err, size_t errlen)
 		snprintf(r->cap.dev, sizeof r->cap.dev, "%s", r->cap.iface);
 		return 0;
 	}
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
-	pcap_if_t *all = NULL;
-	if (pcap_findalldevs(&all, ebuf) != 0) {
-		snprintf(err, errlen, "cannot list adapters: %s", ebuf);
-		return -1;
-	}
-	int found = 0;
-	for (pcap_if_t *d = all; d && !found; d = d->next)
-		if (matches(d, r->cap.iface)) {
-			snprintf(r->cap.dev, sizeof r->cap.dev, "%s", d->name);
-			found = 1;
-		}
-	pcap_freealldevs(all);
+	int found =
+	        bo_npcap_find(matches, r->cap.iface, r->cap.dev, sizeof r->cap.dev, err, errlen);
 	if (!found)
 		snprintf(err, errlen,
 		         "no adapter named or described \"%s\" or with that address (Npcap's "
 		         "names: Get-NetAdapter | Select Name, InterfaceDescription, or use the "
 		         "guest's IP address)",
 		         r->cap.iface);
-	return found ? 0 : -1;
+	return found == 1 ? 0 : -1;
 }
 
 /* Npcap's default timestamps count from the performance counter and drift from the system
