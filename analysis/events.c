@@ -6,8 +6,9 @@
  * starts within AN_EVENT_JOIN of the end of the event so far joins it (a quarantine's UDP
  * outage and its ICMP one are the same migration). An event is a migration when it carries a
  * migration's signature (the target's resume announcement inside it, a guest network event, a
- * hypervisor's record) or was dark longer than two of its stream's intervals on some stream;
- * else it is `loss` (a probe or two).
+ * hypervisor's record) or was dark longer than two of its stream's intervals on some stream
+ * without the target's kernel answering all along (only the responder away); else it is `loss`
+ * (a probe or two, or the responder's restart).
  * Each migration is judged on its longest outage, as the run is on its own (an_judge_outage).
  */
 #include <stdint.h>
@@ -77,6 +78,32 @@ static int signature(const an_run *r, const an_event *e, int64_t from, int64_t t
 	return e->host >= 0;
 }
 
+/* Was only the responder away in [from, to] (a restart, a crash)? Every part of the event is a
+ * stream the responder answers, while a stream the target's kernel answers (icmp, icmp-new,
+ * tcp-syn) was probed through the whole window, twice at least, and lost nothing in it: a
+ * migration's pause darkens every stream, a quarantine the kernel's ICMP as well. */
+static int responder_away(const an_run *r, const an_event *e, int64_t from, int64_t to)
+{
+	for (int i = 0; i < e->nparts; i++)
+		if (r->eng.streams[e->parts[i].stream].desc->flags & BO_STREAM_KERNEL)
+			return 0;
+	const bo_addr *t = &r->eng.streams[e->stream0].target;
+	for (int k = 0; k < r->eng.nstreams; k++) {
+		const an_stream *s = &r->eng.streams[k];
+		if (!(s->desc->flags & BO_STREAM_KERNEL) || !s->answered ||
+		    !bo_addr_eq(&s->target, t) || s->first_send > from || s->last_send < to ||
+		    to - from < 2 * s->interval)
+			continue;
+		int clean = 1;
+		for (int o = 0; o < s->noutages && clean; o++)
+			if (s->outages[o].first_lost <= to && s->outages[o].last_lost >= from)
+				clean = 0;
+		if (clean)
+			return 1;
+	}
+	return 0;
+}
+
 static void finish(an_run *r, const an_settings *set, an_event *e)
 {
 	int64_t longest = -1;
@@ -107,7 +134,9 @@ static void finish(an_run *r, const an_settings *set, an_event *e)
 			}
 	const an_outage *m = &r->eng.streams[e->main_stream].outages[e->main_outage];
 	int64_t from = m->start_lo ? m->start_lo : m->first_lost;
-	e->kind = !brief || signature(r, e, from, e->end) ? AN_EV_MIGRATION : AN_EV_LOSS;
+	e->kind = signature(r, e, from, e->end) || (!brief && !responder_away(r, e, from, e->end))
+	                  ? AN_EV_MIGRATION
+	                  : AN_EV_LOSS;
 	an_judge_outage(r, set, e->main_stream, e->main_outage, &e->j);
 	/* tcp-est's longest stall across it, for the records (-1: the target has no tcp-est) */
 	int64_t held, covered;

@@ -173,8 +173,10 @@ static void events_text(FILE *f, const an_run *r)
 		if (counts[v])
 			fprintf(f, ", %s %d", an_verdict_names[v], counts[v]);
 	if (losses)
-		fprintf(f, " (and %d brief loss%s: a probe or two, no sign of a migration)", losses,
-		        losses == 1 ? "" : "es");
+		fprintf(f,
+		        " (and %d loss%s: a probe or two, or the responder away while the kernel "
+		        "answered; no sign of a migration)",
+		        losses, losses == 1 ? "" : "es");
 	fprintf(f, "\n");
 	if (!n)
 		return;

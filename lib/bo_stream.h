@@ -43,6 +43,8 @@ enum {
 	BO_STREAM_TAGGED = 4,   /* every probe carries the keyed tag, with its deadline */
 	BO_STREAM_FOREIGN = 8,  /* what a capture taken by anyone (ping, a STAMP sender,
 	                         * hping3 -S) is read as, for this matcher */
+	BO_STREAM_KERNEL = 16,  /* answered by the target's kernel (an echo reply, a SYN-ACK or
+	                         * RST), not by the responder: it answers while that is away */
 };
 
 /* Which of the run's ports a stream uses. */

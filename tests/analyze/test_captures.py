@@ -11,6 +11,8 @@ Each case writes a pcap, runs the analyzer and checks its JSON and exit status:
   garbage        not a capture: a clear error and exit status 1
   brief-arp      one reply missing, the target's routine ARP request beside it: a loss, while
                  a gratuitous ARP there makes it a migration
+  responder-away STAMP dark 0.5 s while the target's kernel answered every ping: a loss (the
+                 responder restarted); with the pings dark too, or a gratuitous ARP, a migration
 Usage: test_captures.py PATH_TO_blackout-analyze
 """
 import json
@@ -302,6 +304,21 @@ for name, extra, kind in (("brief-arp", arp_request, "loss"), ("brief-garp", gar
         rc, j, err = analyze(path)
         kinds = [m["kind"] for m in (j or {}).get("migrations", [])]
         check(rc == 0 and kinds == [kind], f"{name}: one event, a {kind} ({kinds})")
+
+# The responder away (restarted): only its STAMP stream dark while the kernel answered every
+# ping of the same target is no migration; a migration's pause darkens the pings as well, and
+# an announcement says migration whatever went dark.
+for name, ping_lost, garp_at, kind in (("responder-away", set(), None, "loss"),
+                                       ("all-dark", set(range(300, 350)), None, "migration"),
+                                       ("responder-away-garp", set(), 310, "migration")):
+    frames = pings(700, ping_lost, garp_at=garp_at) + stamp_frames(700, set(range(300, 350)))
+    frames.sort(key=lambda f: f[0])
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, name + ".pcap")
+        write_pcap(path, frames)
+        rc, j, err = analyze(path)
+        kinds = [m["kind"] for m in (j or {}).get("migrations", [])]
+        check(rc == 0 and kinds == [kind], f"{name}: one event, a {kind} ({kinds}; {err.strip()})")
 
 print(f"{len(failures)} failed" if failures else "all checks passed")
 sys.exit(1 if failures else 0)
