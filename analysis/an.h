@@ -206,6 +206,9 @@ struct an_stream {
 	int in_outage;
 	an_outage cur;
 	int64_t last_ok_send;
+	/* send time of the newest probe answered so far, set at its reply, before the probes
+	 * ahead of it are resolved: a live engine's sign that an outage is ending */
+	int64_t newest_reply_send;
 	int64_t rtts[AN_RTT_WINDOW];
 	int nrtt;
 	int collect_after; /* outages[] index still collecting after-RTTs, -1 none */

@@ -475,6 +475,8 @@ void an_stream_reply(an_stream *s, uint32_t seq, int64_t ts)
 		return;
 	}
 	p->reply = ts;
+	if (p->send > s->newest_reply_send)
+		s->newest_reply_send = p->send;
 	s->answered++;
 	s->answered_fast += p->fast;
 	int64_t rtt = ts - p->send;

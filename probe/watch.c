@@ -80,11 +80,16 @@ static void look(watch *w, int t, int64_t now, int *seen)
 		}
 		if (!st->in_outage)
 			continue;
-		dark = 1;
+		/* answered again after its last lost probe: the outage is ending (the engine
+		 * closes it once the probes before that answer have timed out, a reply timeout
+		 * later): dark until its last probe known lost, not until now */
+		int ending = st->newest_reply_send > st->cur.last_lost;
+		int64_t until = ending ? st->cur.last_lost : now;
+		dark |= !ending;
 		if ((int)st->cur.lost >= p->cfg.min_event)
-			watch_extend(w, ev, st->cur.first_lost, now);
-		else if (ev->open)
-			ev->last_bad = now;
+			watch_extend(w, ev, st->cur.first_lost, until);
+		else if (ev->open && until > ev->last_bad)
+			ev->last_bad = until;
 	}
 	if (ev->open && !dark && now - ev->last_bad >= p->cfg.settle) {
 		watch_store_event(w, t, ev, now);

@@ -407,8 +407,9 @@ void watch_store_event(watch *w, int t, const watch_open *ev, int64_t end)
 	} else {
 		/* what recording it took: the capture cut, the logs cut, the analysis */
 		int64_t t_done = bo_clock_mono_ns();
-		watch_log(w, json_pack("{s:s, s:s, s:s, s:I, s:{s:f, s:f, s:f}}", "type", "event",
-		                       "id", id, "target", tg->str, "frames", (json_int_t)frames,
+		watch_log(w, json_pack("{s:s, s:s, s:s, s:I, s:I, s:{s:f, s:f, s:f}}", "type",
+		                       "event", "id", id, "target", tg->str, "frames",
+		                       (json_int_t)frames, "last_dark_ns", (json_int_t)ev->last_bad,
 		                       "took_ms", "capture", (double)(t_capture - t0) / 1e6, "logs",
 		                       (double)(t_cut - t_capture) / 1e6, "analysis",
 		                       (double)(t_done - t_cut) / 1e6));
