@@ -78,21 +78,28 @@ static int signature(const an_run *r, const an_event *e, int64_t from, int64_t t
 	return e->host >= 0;
 }
 
-/* Was only the responder away in [from, to] (a restart, a crash)? Every part of the event is a
+/* Was only the responder away (a restart, a crash, stopped)? Every part of the event is a
  * stream the responder answers, while a stream the target's kernel answers (icmp, icmp-new,
- * tcp-syn) was probed through the whole window, twice at least, and lost nothing in it: a
- * migration's pause darkens every stream, a quarantine the kernel's ICMP as well. */
-static int responder_away(const an_run *r, const an_event *e, int64_t from, int64_t to)
+ * tcp-syn) was probed from before the event's start (from) to within an interval of its last
+ * lost probe, twice at least, and lost nothing there: a migration's pause darkens every stream, a
+ * quarantine the kernel's ICMP as well. (The last lost probe, not the event's end: an outage still
+ * open when the capture ends ends with it, after the last probes.) */
+static int responder_away(const an_run *r, const an_event *e, int64_t from)
 {
-	for (int i = 0; i < e->nparts; i++)
-		if (r->eng.streams[e->parts[i].stream].desc->flags & BO_STREAM_KERNEL)
+	int64_t to = from;
+	for (int i = 0; i < e->nparts; i++) {
+		const an_stream *s = &r->eng.streams[e->parts[i].stream];
+		if (s->desc->flags & BO_STREAM_KERNEL)
 			return 0;
+		if (s->outages[e->parts[i].outage].last_lost > to)
+			to = s->outages[e->parts[i].outage].last_lost;
+	}
 	const bo_addr *t = &r->eng.streams[e->stream0].target;
 	for (int k = 0; k < r->eng.nstreams; k++) {
 		const an_stream *s = &r->eng.streams[k];
 		if (!(s->desc->flags & BO_STREAM_KERNEL) || !s->answered ||
-		    !bo_addr_eq(&s->target, t) || s->first_send > from || s->last_send < to ||
-		    to - from < 2 * s->interval)
+		    !bo_addr_eq(&s->target, t) || s->first_send > from ||
+		    s->last_send + s->interval < to || to - from < 2 * s->interval)
 			continue;
 		int clean = 1;
 		for (int o = 0; o < s->noutages && clean; o++)
@@ -134,7 +141,7 @@ static void finish(an_run *r, const an_settings *set, an_event *e)
 			}
 	const an_outage *m = &r->eng.streams[e->main_stream].outages[e->main_outage];
 	int64_t from = m->start_lo ? m->start_lo : m->first_lost;
-	e->kind = signature(r, e, from, e->end) || (!brief && !responder_away(r, e, from, e->end))
+	e->kind = signature(r, e, from, e->end) || (!brief && !responder_away(r, e, from))
 	                  ? AN_EV_MIGRATION
 	                  : AN_EV_LOSS;
 	an_judge_outage(r, set, e->main_stream, e->main_outage, &e->j);

@@ -12,7 +12,8 @@ Each case writes a pcap, runs the analyzer and checks its JSON and exit status:
   brief-arp      one reply missing, the target's routine ARP request beside it: a loss, while
                  a gratuitous ARP there makes it a migration
   responder-away STAMP dark 0.5 s while the target's kernel answered every ping: a loss (the
-                 responder restarted); with the pings dark too, or a gratuitous ARP, a migration
+                 responder restarted); with the pings dark too, or a gratuitous ARP, a migration;
+                 STAMP dark to the capture's end (the responder stopped), a loss
 Usage: test_captures.py PATH_TO_blackout-analyze
 """
 import json
@@ -308,10 +309,15 @@ for name, extra, kind in (("brief-arp", arp_request, "loss"), ("brief-garp", gar
 # The responder away (restarted): only its STAMP stream dark while the kernel answered every
 # ping of the same target is no migration; a migration's pause darkens the pings as well, and
 # an announcement says migration whatever went dark.
-for name, ping_lost, garp_at, kind in (("responder-away", set(), None, "loss"),
-                                       ("all-dark", set(range(300, 350)), None, "migration"),
-                                       ("responder-away-garp", set(), 310, "migration")):
-    frames = pings(700, ping_lost, garp_at=garp_at) + stamp_frames(700, set(range(300, 350)))
+# The responder stopped for good: its STAMP dark to the capture's end (a frame or two of
+# something else after the last probes), the pings answered to the last.
+for name, ping_lost, garp_at, stamp_lost, kind in (
+        ("responder-away", set(), None, range(300, 350), "loss"),
+        ("all-dark", set(range(300, 350)), None, range(300, 350), "migration"),
+        ("responder-away-garp", set(), 310, range(300, 350), "migration"),
+        ("responder-stopped", set(), None, range(300, 700), "loss")):
+    frames = pings(700, ping_lost, garp_at=garp_at) + stamp_frames(700, set(stamp_lost))
+    frames.append((T0 + 7700 * MS, arp_request()))
     frames.sort(key=lambda f: f[0])
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, name + ".pcap")
