@@ -91,7 +91,8 @@ static void look(watch *w, int t, int64_t now, int *seen)
 		else if (ev->open && until > ev->last_bad)
 			ev->last_bad = until;
 	}
-	if (ev->open && !dark && now - ev->last_bad >= p->cfg.settle) {
+	if (ev->open && !dark && now - ev->last_bad >= p->cfg.settle && !w->recorded_this_tick) {
+		w->recorded_this_tick = 1;
 		watch_store_event(w, t, ev, now);
 		ev->open = 0;
 		ev->closed_end = ev->last_bad;
@@ -156,6 +157,7 @@ static void on_tick(uv_timer_t *t)
 	rotate_guest_log(w);
 	p->guest_log.buffered = 1;
 	int *seen = seen_of(p);
+	w->recorded_this_tick = 0;
 	for (int i = 0; seen && i < p->ntargets; i++)
 		look(w, i, now, seen);
 	/* an event closes within a tick of its settle time; the rest once a second */
