@@ -295,16 +295,21 @@ def arp_request():
     return eth(MAC_T, b"\xff" * 6, 0x0806, arp)
 
 
-for name, extra, kind in (("brief-arp", arp_request, "loss"), ("brief-garp", garp, "migration")):
-    frames = pings(600, {300})
-    frames.append((T0 + 300 * 10 * MS + 3 * MS, extra()))
+def expect_one(name, frames, kind):
+    """Analyse frames (sorted here) as NAME.pcap: one event, of KIND."""
     frames.sort(key=lambda f: f[0])
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, name + ".pcap")
         write_pcap(path, frames)
         rc, j, err = analyze(path)
         kinds = [m["kind"] for m in (j or {}).get("migrations", [])]
-        check(rc == 0 and kinds == [kind], f"{name}: one event, a {kind} ({kinds})")
+        check(rc == 0 and kinds == [kind], f"{name}: one event, a {kind} ({kinds}; {err.strip()})")
+
+
+for name, extra, kind in (("brief-arp", arp_request, "loss"), ("brief-garp", garp, "migration")):
+    frames = pings(600, {300})
+    frames.append((T0 + 300 * 10 * MS + 3 * MS, extra()))
+    expect_one(name, frames, kind)
 
 # The responder away (restarted): only its STAMP stream dark while the kernel answered every
 # ping of the same target is no migration; a migration's pause darkens the pings as well, and
@@ -318,13 +323,7 @@ for name, ping_lost, garp_at, stamp_lost, kind in (
         ("responder-stopped", set(), None, range(300, 700), "loss")):
     frames = pings(700, ping_lost, garp_at=garp_at) + stamp_frames(700, set(stamp_lost))
     frames.append((T0 + 7700 * MS, arp_request()))
-    frames.sort(key=lambda f: f[0])
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, name + ".pcap")
-        write_pcap(path, frames)
-        rc, j, err = analyze(path)
-        kinds = [m["kind"] for m in (j or {}).get("migrations", [])]
-        check(rc == 0 and kinds == [kind], f"{name}: one event, a {kind} ({kinds}; {err.strip()})")
+    expect_one(name, frames, kind)
 
 print(f"{len(failures)} failed" if failures else "all checks passed")
 sys.exit(1 if failures else 0)
