@@ -25,7 +25,7 @@ run=$(mktemp -d /tmp/blackout-qemu-watch-XXXXXX)
 # TCG (exit 75) is migrated again, as qemu_migrate.sh does.
 for attempt in 1 2 3; do
   rc=0
-  "$build/lab/blackout-lab" run qemu-quarantine --run "$run/lab" --lead 4s --tail 8s --gap 9s \
+  "$build/lab/blackout-lab" run qemu-quarantine --run "$run/lab" --lead 4s --tail 10s --gap 9s \
     --plan 0:qemu-quarantine,0:qemu-kb-fixed,0:qemu-quarantine -- sh -c "
     setsid '$build/probe/blackout-probe' --watch '$run/w' --settle 5s --segment 10s \
       --keep 256M --quiet --interval 10ms --outage-interval 0 \
