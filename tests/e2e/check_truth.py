@@ -11,7 +11,10 @@ the spacing is one interval only when the sender kept its schedule: a probe sent
 microseconds widens the bound by as much. So the widths and the duration error may also be the
 edge's own lateness more (its spacing beyond the interval, from the capture's send times), and
 that lateness must be within the stream's own schedule error; the start's round-trip part is
-checked apart (at most 1 ms, or the median round trip).
+checked apart (at most 1 ms, or the median round trip). The truth's duration runs between its
+brackets' midpoints, each up to half its bracket from the rule change's real instant: the
+duration error may be those half brackets more (0.02-0.14 ms as a rule, docs/lab.md; 2.8 ms
+once, in a loaded run).
 With --plain (a capture by another tool, interval irregular) only containment and the verdict
 are checked. With --slack-ns=N the widths and the duration error may each be N more: the probe's
 own lateness, for a sender that cannot keep to its schedule as a Linux one does (the Windows
@@ -87,9 +90,16 @@ def main():
             (f" + the edge's own lateness {late / 1000:.0f} us" if late else "")
         check(sw <= iv + MS + extra, f"start bound width {sw / MS:.3f} ms <= interval + 1 ms{more}")
         check(ew <= iv + MS + extra, f"end bound width {ew / MS:.3f} ms <= interval + 1 ms{more}")
-        check(abs(err) <= iv / 2 + MS + extra,
+        # the truth's duration is its brackets' midpoints: each up to half its bracket off the
+        # rule change's real instant (a bracket 5.6 ms wide was seen in a loaded run)
+        tw = ((t1 - t0) + (e1 - e0)) // 2
+        if tw > 0.1 * MS:
+            more += f" + the truth's own half brackets {tw / MS:.3f} ms"
+        else:
+            tw = 0
+        check(abs(err) <= iv / 2 + MS + extra + tw,
               f"duration error {err / MS:+.3f} ms within half an interval + 1 ms{more} "
-              f"({(iv / 2 + MS + extra) / MS:.3f} ms)")
+              f"({(iv / 2 + MS + extra + tw) / MS:.3f} ms)")
     else:
         print(f"info  duration error {err / MS:+.3f} ms (interval {iv / MS:.3f} ms)")
     check(report["verdict"]["verdict"] == truth["verdict"],
