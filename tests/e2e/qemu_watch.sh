@@ -19,7 +19,7 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
   echo "skipped: no QEMU (scripts/deps.sh installs qemu-system-x86)"; exit 77
 fi
 run=$(mktemp -d /tmp/blackout-qemu-watch-XXXXXX)
-[ -n "${BLACKOUT_KEEP:-}" ] && echo "run directory kept: $run" || trap 'rm -rf "$run"' EXIT
+if [ -n "${BLACKOUT_KEEP:-}" ]; then echo "run directory kept: $run"; else trap 'rm -rf "$run"' EXIT; fi
 # --gap longer than --settle: each migration its own event. No 1 ms probing inside outages
 # (a TCG guest swamped by it answers late; docs/lab.md). A guest QEMU crashed or hung under
 # TCG (exit 75) is migrated again, as qemu_migrate.sh does.
