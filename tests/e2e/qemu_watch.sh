@@ -40,6 +40,8 @@ for attempt in 1 2 3; do
 done
 cat "$run/watch.err" >&2 || true
 [ "$rc" -eq 0 ] || { echo "FAIL  blackout-lab exited $rc"; exit 1; }
-[ "$(cat "$run/watch.status")" = 0 ] && echo "ok    the watcher stopped on SIGTERM with status 0"
+status=$(cat "$run/watch.status" 2>/dev/null || echo none)
+if [ "$status" = 0 ]; then echo "ok    the watcher stopped on SIGTERM with status 0"
+else echo "FAIL  the watcher stopped on SIGTERM with status $status"; exit 1; fi
 python3 "$here/check_watch.py" "$run/lab" "$run/w" "$build/analysis/blackout-analyze" - 256M
 python3 "$here/check_qemu_watch.py" "$run/lab" "$run/w"

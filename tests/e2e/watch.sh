@@ -52,7 +52,9 @@ YML
 cat "$run/watch.err" >&2 || true
 python3 "$here/check_watch.py" "$run/lab" "$run/w" "$build/analysis/blackout-analyze" \
   "$run/prom.json" 64M
-[ "$(cat "$run/watch.status")" = 0 ] && echo "ok    the watcher stopped on SIGTERM with status 0"
+status=$(cat "$run/watch.status" 2>/dev/null || echo none)
+if [ "$status" = 0 ]; then echo "ok    the watcher stopped on SIGTERM with status 0"
+else echo "FAIL  the watcher stopped on SIGTERM with status $status"; exit 1; fi
 # records.jsonl into SQLite as docs/watch.md shows it: the lab's migrations per verdict
 if command -v sqlite3 >/dev/null; then
   got=$(cd "$run/w" && sqlite3 -separator : :memory: "CREATE TABLE r AS SELECT value AS j FROM
