@@ -57,8 +57,10 @@ void watch_extend(watch *w, watch_open *ev, int64_t from, int64_t to)
 		ev->last_bad = to;
 }
 
-/* The engine's view of target t's streams (slots [t*n, (t+1)*n), engine streams alike). */
-static void look(watch *w, int t, int64_t now, int *seen)
+/* The engine's view of target t's streams (slots [t*n, (t+1)*n), engine streams alike). An
+ * event is recorded only while *may_record: one a tick, so the loop drains the capture between
+ * two (a cut blocks it for up to a second or so at a fleet's rate). */
+static void look(watch *w, int t, int64_t now, int *seen, int *may_record)
 {
 	probe *p = w->p;
 	an_run *r = probe_engine_run(p);
@@ -91,8 +93,8 @@ static void look(watch *w, int t, int64_t now, int *seen)
 		else if (ev->open && until > ev->last_bad)
 			ev->last_bad = until;
 	}
-	if (ev->open && !dark && now - ev->last_bad >= p->cfg.settle && !w->recorded_this_tick) {
-		w->recorded_this_tick = 1;
+	if (ev->open && !dark && now - ev->last_bad >= p->cfg.settle && *may_record) {
+		*may_record = 0;
 		watch_store_event(w, t, ev, now);
 		ev->open = 0;
 		ev->closed_end = ev->last_bad;
@@ -157,9 +159,9 @@ static void on_tick(uv_timer_t *t)
 	rotate_guest_log(w);
 	p->guest_log.buffered = 1;
 	int *seen = seen_of(p);
-	w->recorded_this_tick = 0;
+	int may_record = 1;
 	for (int i = 0; seen && i < p->ntargets; i++)
-		look(w, i, now, seen);
+		look(w, i, now, seen, &may_record);
 	/* an event closes within a tick of its settle time; the rest once a second */
 	static int ticks;
 	if (++ticks % WATCH_TICKS_PER_S != 0)

@@ -93,9 +93,6 @@ typedef struct watch {
 	uint64_t events_unrecorded, records_failed, disk_errors, segments_pruned, events_pruned,
 	        clock_steps, reloads, sessions_failed, capture_reopens;
 	uint64_t outages_folded; /* outages reported after their event had closed (extend) */
-	/* an event recorded in this tick: the next waits for the next tick, so the loop drains
-	 * the capture between two (a cut blocks it for up to a second or so at a fleet's rate) */
-	int recorded_this_tick;
 	int64_t disk_bytes, started_real;
 	int64_t capture_written; /* capture bytes of the sessions that ended */
 	int disk_full;           /* the last write failed for want of space */
