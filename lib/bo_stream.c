@@ -57,16 +57,22 @@ static matcher by_transport[BO_TRANSPORT_TCP + 1][8];
 static int nby_transport[BO_TRANSPORT_TCP + 1];
 static int dispatch_ready;
 
+/* Found in locals and written whole: a second thread that races the first writes the same
+ * values, never a half-built table's count. */
 static void dispatch_init(void)
 {
+	matcher by[BO_TRANSPORT_TCP + 1][8] = {{0}};
+	int nby[BO_TRANSPORT_TCP + 1] = {0};
 	for (int i = 0; i < bo_nstreams; i++) {
 		const bo_stream_desc *d = bo_streams[i];
 		int t = d->transport, seen = 0;
-		for (int k = 0; k < nby_transport[t]; k++)
-			seen |= by_transport[t][k] == d->match;
-		if (!seen && nby_transport[t] < 8)
-			by_transport[t][nby_transport[t]++] = d->match;
+		for (int k = 0; k < nby[t]; k++)
+			seen |= by[t][k] == d->match;
+		if (!seen && nby[t] < 8)
+			by[t][nby[t]++] = d->match;
 	}
+	memcpy(by_transport, by, sizeof by);
+	memcpy(nby_transport, nby, sizeof nby);
 	dispatch_ready = 1;
 }
 

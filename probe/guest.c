@@ -331,15 +331,16 @@ json_t *probe_guest_json(probe *p, const probe_target *t)
 	                 "dropped", (json_int_t)g->dropped);
 }
 
-int probe_guest_is_channel(probe *p, const probe_target *t, uint16_t port)
+int probe_guest_channel_ports(probe *p, const probe_target *t, uint16_t ports[4])
 {
-	if (!p->guests || !port)
+	if (!p->guests)
 		return 0;
 	const probe_guest *g = &p->guests[t->index];
+	int n = 0;
 	for (int i = 0; i < 4 && i < g->nports; i++)
-		if (g->ports[i] == port)
-			return 1;
-	return 0;
+		if (g->ports[i])
+			ports[n++] = g->ports[i];
+	return n;
 }
 
 json_t *probe_guest_start_event(probe *p, const probe_target *t)

@@ -404,8 +404,8 @@ void probe_engine_forget(probe *p, int64_t before, int *seen);
 /* guest.c: the responders' event channels into RUN/guest.jsonl. */
 int probe_guest_start(probe *p, char *err, size_t errlen);
 json_t *probe_guest_json(probe *p, const probe_target *t);
-/* Is port our side's port of the target's event channel (one of its last connections)? */
-int probe_guest_is_channel(probe *p, const probe_target *t, uint16_t port);
+/* Our side's ports of the target's event channel (its last connections, up to 4): how many. */
+int probe_guest_channel_ports(probe *p, const probe_target *t, uint16_t ports[4]);
 /* The target's responder's last start event (what it is, what it found), or NULL. */
 json_t *probe_guest_start_event(probe *p, const probe_target *t);
 int probe_guest_connected(probe *p, const probe_target *t);

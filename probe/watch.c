@@ -58,9 +58,8 @@ void watch_extend(watch *w, watch_open *ev, int64_t from, int64_t to)
 }
 
 /* The engine's view of target t's streams (slots [t*n, (t+1)*n), engine streams alike). An
- * event is recorded only while *may_record: one a tick, so the loop drains the capture between
- * two (a cut blocks it for up to a second or so at a fleet's rate). */
-static void look(watch *w, int t, int64_t now, int *seen, int *may_record)
+ * event that closes is queued to be recorded on the worker thread: the loop goes on. */
+static void look(watch *w, int t, int64_t now, int *seen)
 {
 	probe *p = w->p;
 	an_run *r = probe_engine_run(p);
@@ -93,8 +92,7 @@ static void look(watch *w, int t, int64_t now, int *seen, int *may_record)
 		else if (ev->open && until > ev->last_bad)
 			ev->last_bad = until;
 	}
-	if (ev->open && !dark && now - ev->last_bad >= p->cfg.settle && *may_record) {
-		*may_record = 0;
+	if (ev->open && !dark && now - ev->last_bad >= p->cfg.settle) {
 		watch_store_event(w, t, ev, now);
 		ev->open = 0;
 		ev->closed_end = ev->last_bad;
@@ -159,9 +157,8 @@ static void on_tick(uv_timer_t *t)
 	rotate_guest_log(w);
 	p->guest_log.buffered = 1;
 	int *seen = seen_of(p);
-	int may_record = 1;
 	for (int i = 0; seen && i < p->ntargets; i++)
-		look(w, i, now, seen, &may_record);
+		look(w, i, now, seen);
 	/* an event closes within a tick of its settle time; the rest once a second */
 	static int ticks;
 	if (++ticks % WATCH_TICKS_PER_S != 0)
@@ -444,6 +441,7 @@ int probe_watch_run(const probe_config *cfg)
 		uv_timer_start(&retry, on_retry, rc ? WATCH_RETRY_MS : 1000, 0);
 		uv_run(w->loop, UV_RUN_DEFAULT);
 	}
+	watch_record_drain(w); /* the events closed last, recorded before the end */
 	watch_log(w, json_pack("{s:s, s:s, s:I}", "type", "stop", "reason",
 	                       w->stop_reason ? w->stop_reason : "error", "realtime_ns",
 	                       (json_int_t)bo_clock_real_ns()));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* blackout-probe --watch: the watcher's state, shared by its parts: watch.c (sessions, events
- * found as they happen), watch_store.c (the flight recorder's directory: excerpts, the disk
- * budget, records, recovery after a kill) and watch_metrics.c (what /metrics says).
+ * found as they happen), watch_record.c (an event cut out, analysed and recorded on a worker
+ * thread), watch_store.c (the flight recorder's directory: the disk budget, index.html,
+ * recovery after a kill) and watch_metrics.c (what /metrics says).
  *
  * DIR/
  *   records.jsonl           a line per event (the --records schema), fsync'd
@@ -23,6 +24,7 @@
 #define WATCH_STREAMS 16         /* stream types in the dark-time histogram */
 #define WATCH_BUCKETS 16         /* its buckets */
 #define WATCH_LOG_MAX (16 << 20) /* watch.jsonl's size before it is rotated */
+#define WATCH_QUEUE 4096         /* events waiting to be recorded, at most */
 
 /* An event being found: a target's outages from the first that opened it until every stream
  * of the target has answered for --settle. */
@@ -46,6 +48,8 @@ typedef struct watch_done {
 	int64_t start, dark; /* ns */
 	char stream[16];
 } watch_done;
+
+typedef struct watch_job watch_job; /* an event being recorded (watch_record.c) */
 
 typedef struct watch {
 	probe_config cfg; /* as given; each session's targets and run_dir set anew */
@@ -72,6 +76,9 @@ typedef struct watch {
 	probe_metrics *metrics;
 	/* records.jsonl */
 	char records_path[4200];
+	/* the recorder: the job on the worker thread, those waiting (oldest first) */
+	watch_job *job, *jobs;
+	int njobs;
 	/* the events recorded, newest last (a ring) */
 	watch_done recent[WATCH_RECENT];
 	int nrecent, recent_head;
@@ -98,15 +105,24 @@ typedef struct watch {
 	int disk_full;           /* the last write failed for want of space */
 } watch;
 
-/* watch_store.c */
-int watch_store_open(watch *w, char *err, size_t errlen); /* dirs, records repaired, recovery */
-/* An outage [from, to] (capture times) of a target: its open event opened or made longer, or,
- * when it began before the last recorded event's end, counted as folded into that one. */
+/* watch.c: an outage [from, to] (capture times) of a target: its open event opened or made
+ * longer, or, when it began before the last recorded event's end, counted as folded into that
+ * one. */
 void watch_extend(watch *w, watch_open *ev, int64_t from, int64_t to);
 
-/* An event closed: its run directory cut from the session's segments and logs, analysed by
- * blackout-analyze's engine, recorded (records.jsonl, the recent list, /metrics). */
+/* watch_record.c: an event closed, queued to be recorded: its run directory cut from the
+ * session's segments and logs, analysed by blackout-analyze's engine, recorded (records.jsonl,
+ * the recent list, /metrics). The session may end before: the job holds copies. */
 void watch_store_event(watch *w, int target, const watch_open *ev, int64_t end);
+/* Does a queued or running recording read the file at path (the budget keeps it)? */
+int watch_record_needs(const watch *w, const char *path);
+void watch_record_drain(watch *w); /* runs the loop until every queued event is recorded */
+/* A run directory under events/ recorded now, on this thread (one a kill left unrecorded):
+ * the number of records written, -1 on a failure. */
+int watch_record_dir(watch *w, const char *dir, const char *id);
+
+/* watch_store.c */
+int watch_store_open(watch *w, char *err, size_t errlen); /* dirs, records repaired, recovery */
 /* The disk budget and age kept (every few seconds); the segments an open event needs stay. */
 void watch_store_budget(watch *w);
 void watch_store_index(watch *w); /* index.html anew */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The watcher's directory (watch.h has its layout): each event cut out of the flight recorder
- * as a run directory and analysed by blackout-analyze's own code, its records appended and
- * fsync'd, index.html, the disk budget, and what a kill -9 left behind put right at start. */
+/* The watcher's directory (watch.h has its layout): the recent events and index.html, the disk
+ * budget, and what a kill -9 left behind put right at start. (An event's own directory and
+ * records: watch_record.c.) */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,14 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bo_caprd.h"
 #include "bo_capwr.h"
 #include "bo_fs.h"
 #include "bo_time.h"
 #include "bo_vocab.h"
 #include "watch.h"
 
-#define HOST_EVENTS_READ (8 << 20) /* the end of --host-events FILE read for an excerpt */
 #define GUEST_LINE_MAX (1 << 20)
 
 void watch_log(watch *w, json_t *o)
@@ -42,380 +40,6 @@ void watch_log(watch *w, json_t *o)
 		bo_log_put(&w->log, o);
 	else
 		json_decref(o);
-}
-
-/* ---- the event's run directory ------------------------------------------------------- */
-
-/* Does a frame concern the target: to or from it, or an announcement (ARP, RARP, an NA: the
- * analyzer tells whose)? Not the target's event channel: guest.jsonl has what it carried. */
-static int frame_of(probe *pr, const struct pcap_pkthdr *h, const unsigned char *d,
-                    const probe_target *t)
-{
-	bo_pkt p;
-	if (bo_pkt_parse(pr->cap.linktype, d, h->caplen, &p) != 0)
-		return 0;
-	if (p.l4 == BO_L4_ARP || (p.l4 == BO_L4_ICMP6 && p.icmp_type == 136))
-		return 1;
-	int to = bo_addr_eq(&p.dst, &t->addr), from = bo_addr_eq(&p.src, &t->addr);
-	if (p.l4 == BO_L4_TCP && (to || from) &&
-	    probe_guest_is_channel(pr, t, to ? p.sport : p.dport))
-		return 0;
-	return to || from;
-}
-
-/* The session's capture segments that hold any of [a, b], as paths. */
-static int segments_in(const probe *p, int64_t a, int64_t b, const char **paths, int max)
-{
-	const bo_capseg *segs;
-	int n = p->cap.wr ? bo_capwr_segments(p->cap.wr, &segs) : 0, k = 0;
-	for (int i = 0; i < n && k < max; i++)
-		if (segs[i].first_ts && segs[i].first_ts <= b && segs[i].last_ts >= a)
-			paths[k++] = segs[i].path;
-	return k;
-}
-
-/* probe.pcap: the target's frames of [a, b]. Frames counted into *frames. */
-static int cut_capture(probe *p, const char *dir, const probe_target *target, int64_t a, int64_t b,
-                       uint64_t *frames)
-{
-	const char *paths[256];
-	int n = segments_in(p, a, b, paths, 256);
-	char out[4300], err[512];
-	snprintf(out, sizeof out, "%s/probe.pcap", dir);
-	bo_capwr *wr;
-	if (bo_capwr_open(&wr, p->cap.linktype, 65535, out, 0, err, sizeof err) != 0)
-		return -1;
-	bo_caprd *rd = NULL;
-	if (n && bo_caprd_open(&rd, paths, n, 0, err, sizeof err) == 0) {
-		struct pcap_pkthdr *h;
-		const unsigned char *d;
-		int rc;
-		while ((rc = bo_caprd_next(rd, &h, &d)) != 0) {
-			if (rc < 0) /* the current segment's last record, half flushed */
-				continue;
-			int64_t ts = bo_caprd_ts(h);
-			if (ts >= a && ts <= b && frame_of(p, h, d, target)) {
-				bo_capwr_write(wr, h, d);
-				(*frames)++;
-			}
-		}
-		bo_caprd_close(rd);
-	}
-	return bo_capwr_close(wr) ? -1 : 0;
-}
-
-/* probe.jsonl: the session's header for this target, its streams, the start, the markers of
- * [a, b], and an end record with the capture's drops while the event was open. */
-static int cut_log(const probe *p, const char *dir, int t, int64_t a, int64_t b, uint64_t drops)
-{
-	char path[4300];
-	snprintf(path, sizeof path, "%s/probe.jsonl", dir);
-	bo_log log;
-	if (bo_log_open(&log, path, 0) != 0)
-		return -1;
-	const probe_target *tg = &p->targets[t];
-	json_t *h = json_deep_copy(p->header);
-	json_t *cfg = json_object_get(h, "config");
-	json_object_set_new(cfg, "targets", json_pack("[s]", tg->str));
-	json_object_set_new(cfg, "watch", json_string(p->cfg.watch_dir));
-	/* the clock pair now: the analyzer places the probes' monotonic deadlines with it */
-	json_object_set_new(h, "clock",
-	                    json_pack("{s:I, s:I}", "realtime_ns", (json_int_t)bo_clock_real_ns(),
-	                              "monotonic_ns", (json_int_t)bo_clock_mono_ns()));
-	bo_log_put(&log, h);
-	int n = p->cfg.nstreams;
-	for (int k = t * n; k < (t + 1) * n; k++)
-		bo_log_put(&log, probe_stream_record(&p->slots[k]));
-	bo_log_put(&log, json_pack("{s:s, s:s, s:i, s:s}", "type", bo_rec_name(BO_REC_CAPTURE),
-	                           "interface", p->cap.iface, "linktype", p->cap.linktype,
-	                           "tstamp_precision", "ns"));
-	bo_log_put(&log, json_pack("{s:s, s:I}", "type", bo_rec_name(BO_REC_START),
-	                           "t0_monotonic_ns", (json_int_t)p->t0));
-	int kept = p->nmarkers_kept < PROBE_MARKERS_KEPT ? p->nmarkers_kept : PROBE_MARKERS_KEPT;
-	for (int i = p->nmarkers_kept - kept; i < p->nmarkers_kept; i++) {
-		json_t *m = p->markers_kept[i % PROBE_MARKERS_KEPT];
-		int64_t ts = bo_json_time(m, "realtime_ns");
-		if (ts >= a && ts <= b)
-			bo_log_put(&log, json_incref(m));
-	}
-	bo_log_put(&log, json_pack("{s:s, s:I, s:s, s:{s:I, s:I}}", "type", bo_rec_name(BO_REC_END),
-	                           "realtime_ns", (json_int_t)b, "reason", "event", "capture",
-	                           "dropped", (json_int_t)drops, "if_dropped", (json_int_t)0));
-	return bo_log_close(&log) ? -1 : 0;
-}
-
-/* guest.jsonl: the target's responder's last start event, then its events of [a, b] from the
- * session's guest files of those segments. */
-static void cut_guest(const probe *p, const char *dir, int t, int64_t a, int64_t b)
-{
-	if (!p->guests)
-		return;
-	const probe_target *tg = &p->targets[t];
-	char path[4300];
-	snprintf(path, sizeof path, "%s/guest.jsonl", dir);
-	bo_log log;
-	if (bo_log_open(&log, path, 0) != 0)
-		return;
-	log.buffered = 1; /* tens of thousands of lines: one flush, at the close */
-	json_t *start = probe_guest_start_event((probe *)p, tg);
-	if (start && bo_json_time(start, "probe_realtime_ns") < a)
-		bo_log_put(&log, json_incref(start));
-	const bo_capseg *segs;
-	int n = bo_capwr_segments(p->cap.wr, &segs);
-	for (int i = 0; i < n; i++) {
-		if (segs[i].first_ts && (segs[i].last_ts < a || segs[i].first_ts > b))
-			continue;
-		char gpath[4300];
-		snprintf(gpath, sizeof gpath, "%s/guest-%06u.jsonl", p->cfg.run_dir,
-		         segs[i].number);
-		FILE *f = bo_fs_open_regular(gpath);
-		json_t *o;
-		long line = 0;
-		int rc;
-		char needle[64]; /* the probe writes these lines: its target field, compact */
-		snprintf(needle, sizeof needle, "\"target\":\"%s\"", tg->str);
-		char *raw;
-		while (f &&
-		       (rc = bo_jsonl_next_with(f, GUEST_LINE_MAX, needle, &o, &line, &raw)) != 0) {
-			if (rc < 0)
-				continue;
-			int64_t at = bo_json_time(o, "probe_realtime_ns");
-			if (at >= a && at <= b && !strcmp(bo_json_str(o, "target", ""), tg->str))
-				bo_log_put_line(&log, raw); /* as the probe wrote it */
-			json_decref(o);
-			free(raw);
-		}
-		if (f)
-			fclose(f);
-	}
-	bo_log_close(&log);
-}
-
-/* host.jsonl: the hypervisor's records of [a - 1 min, b] and every host's facts, from the end
- * of --host-events FILE (whoever appends to it: a libvirt hook, blackout-lab). */
-static void cut_host(const probe *p, const char *dir, int64_t a, int64_t b)
-{
-	const char *src = p->cfg.host_events;
-	FILE *f = src ? bo_fs_open_regular(src) : NULL;
-	if (!f)
-		return;
-	if (fseek(f, 0, SEEK_END) == 0 && ftell(f) > HOST_EVENTS_READ) {
-		fseek(f, -HOST_EVENTS_READ, SEEK_END);
-		int c;
-		while ((c = fgetc(f)) != EOF && c != '\n') /* to a line's start */
-			;
-	} else {
-		fseek(f, 0, SEEK_SET);
-	}
-	char path[4300];
-	snprintf(path, sizeof path, "%s/host.jsonl", dir);
-	bo_log log;
-	if (bo_log_open(&log, path, 0) != 0) {
-		fclose(f);
-		return;
-	}
-	json_t *o;
-	long line = 0;
-	int rc;
-	while ((rc = bo_jsonl_next(f, GUEST_LINE_MAX, &o, &line)) != 0) {
-		if (rc < 0)
-			continue;
-		int kind = bo_lab_parse(bo_json_str(o, "type", ""));
-		int64_t at = bo_json_time(o, "stop_ns");
-		if (!at)
-			at = bo_json_time(o, "end_ns");
-		if (kind == BO_LAB_HOST ||
-		    (kind == BO_LAB_MIGRATION && at >= a - 60 * BO_NS_PER_S && at <= b))
-			bo_log_put(&log, o);
-		else
-			json_decref(o);
-	}
-	fclose(f);
-	bo_log_close(&log);
-}
-
-/* The event's name: its start to the millisecond and its target ("20261207T031522.123Z-
- * 192.0.2.2"; an IPv6 address's colons as dots). */
-static void event_id(int64_t start, const char *target, char *id, size_t len)
-{
-	char iso[BO_TIME_ISO_LEN];
-	bo_time_rfc3339(start, 0, 3, iso, sizeof iso);
-	size_t n = 0;
-	for (const char *s = iso; *s && n + 1 < len; s++)
-		if (*s != '-' && *s != ':')
-			id[n++] = *s;
-	id[n] = 0;
-	snprintf(id + n, len - n, "-%s", target);
-	for (char *s = id; *s; s++)
-		if (*s == ':')
-			*s = '.';
-}
-
-/* The analysis of a run directory, as blackout-analyze writes it: analysis.json and
- * report.html beside the inputs. 0, or -1 (said in the log). */
-static int analyse(watch *w, const char *dir, an_run *r)
-{
-	an_settings set = an_settings_defaults(); /* blackout-analyze's, with no option */
-	if (an_load(r, dir, &set, &w->stamp_key, NULL, NULL) != 0)
-		return -1;
-	char path[4300];
-	snprintf(path, sizeof path, "%s/analysis.json", dir);
-	json_t *j = an_report_json(r, &set);
-	int rc = an_write_json(j, path);
-	json_decref(j);
-	bo_fs_out o;
-	snprintf(path, sizeof path, "%s/report.html", dir);
-	if (rc == 0 && bo_fs_out_open(&o, path) == 0) {
-		an_report_html(o.f, r, &set);
-		rc = bo_fs_out_commit(&o);
-	}
-	return rc;
-}
-
-/* A record's line appended to records.jsonl in one write and flushed to the disk: a kill
- * leaves a whole line or a torn last one, which the next start cuts away. */
-static int append_record(watch *w, json_t *rec)
-{
-	char *s = json_dumps(rec, JSON_COMPACT);
-	if (!s)
-		return -1;
-	size_t n = strlen(s);
-	char *line = realloc(s, n + 2);
-	if (!line) {
-		free(s);
-		return -1;
-	}
-	line[n++] = '\n';
-	int fd =
-	        open(w->records_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	int rc = fd < 0 || write(fd, line, n) != (ssize_t)n || fsync(fd) != 0 ? -1 : 0;
-	if (fd >= 0)
-		close(fd);
-	free(line);
-	return rc;
-}
-
-/* Each analysed event of the run directory that overlaps [from, to] (all, when to is 0), its
- * record appended and noted. The number recorded, -1 when a write failed. */
-static int record_events(watch *w, const an_run *r, const char *id, int64_t from, int64_t to)
-{
-	int n = 0;
-	for (int i = 0; i < r->res.nevents; i++) {
-		const an_event *e = &r->res.events[i];
-		if (to && (e->end < from || e->start > to))
-			continue;
-		json_t *rec = an_event_record(r, i);
-		char rel[160];
-		snprintf(rel, sizeof rel, "events/%s", id);
-		json_object_set_new(rec, "event_dir", json_string(rel));
-		/* when it was written: an event closes --settle after its last loss */
-		json_object_set_new(rec, "recorded_ns",
-		                    json_integer((json_int_t)bo_clock_real_ns()));
-		int rc = append_record(w, rec);
-		if (rc != 0) {
-			w->records_failed++;
-			json_decref(rec);
-			return -1;
-		}
-		watch_done d = {0};
-		snprintf(d.id, sizeof d.id, "%s", id);
-		snprintf(d.target, sizeof d.target, "%s", r->eng.streams[e->stream0].target_str);
-		snprintf(d.kind, sizeof d.kind, "%s",
-		         e->kind == AN_EV_MIGRATION ? "migration" : "loss");
-		snprintf(d.verdict, sizeof d.verdict, "%s", an_verdict_names[e->j.verdict]);
-		snprintf(d.stream, sizeof d.stream, "%s", r->eng.streams[e->main_stream].name);
-		d.start = e->start;
-		an_event_dark(r, e, &d.dark);
-		watch_note(w, &d);
-		/* the dark time of each of its streams, for the histogram */
-		for (int k = 0; k < e->nparts; k++) {
-			const an_stream *s = &r->eng.streams[e->parts[k].stream];
-			const an_outage *o = &s->outages[e->parts[k].outage];
-			int h = 0;
-			while (h < w->ndark && strcmp(w->dark[h].stream, s->name))
-				h++;
-			if (h == w->ndark && h < WATCH_STREAMS)
-				w->dark[w->ndark++].stream = s->desc->name;
-			if (h == WATCH_STREAMS)
-				continue;
-			double sec = (double)(o->next_ok ? o->duration : o->dmin) / 1e9;
-			for (int b = 0; b < WATCH_BUCKETS; b++)
-				w->dark[h].bucket[b] += sec <= watch_buckets[b];
-			w->dark[h].count++;
-			w->dark[h].sum += sec;
-		}
-		json_decref(rec);
-		n++;
-	}
-	return n;
-}
-
-void watch_store_event(watch *w, int t, const watch_open *ev, int64_t end)
-{
-	probe *p = w->p;
-	const probe_target *tg = &p->targets[t];
-	int64_t a = ev->start - p->cfg.event_lead, b = end;
-	char id[96], tmp[4300], dir[4300];
-	event_id(ev->start, tg->str, id, sizeof id);
-	snprintf(dir, sizeof dir, "%s/events/%s", w->dir, id);
-	snprintf(tmp, sizeof tmp, "%s/events/.tmp-%s", w->dir, id);
-	struct stat st;
-	for (int k = 2; lstat(dir, &st) == 0 && k < 100; k++) { /* the same millisecond */
-		event_id(ev->start, tg->str, id, sizeof id);
-		snprintf(id + strlen(id), sizeof id - strlen(id), "-%d", k);
-		snprintf(dir, sizeof dir, "%s/events/%s", w->dir, id);
-		snprintf(tmp, sizeof tmp, "%s/events/.tmp-%s", w->dir, id);
-	}
-	struct pcap_stat ps = {0};
-	if (p->cap.pcap)
-		pcap_stats(p->cap.pcap, &ps);
-	uint64_t drops = ps.ps_drop - ev->cap_drops, frames = 0;
-	const char *why = NULL;
-	int64_t t0 = bo_clock_mono_ns(), t_cut = 0, t_capture = 0;
-	if (bo_mkdir1(tmp) != 0)
-		why = "cannot create its directory";
-	else if (cut_capture(p, tmp, tg, a, b, &frames) != 0)
-		why = "its capture could not be written";
-	t_capture = bo_clock_mono_ns();
-	if (!why && !frames)
-		why = "its capture was not kept (a full disk, or pruned)";
-	else if (!why && cut_log(p, tmp, t, a, b, drops) != 0)
-		why = "its log could not be written";
-	an_run r;
-	memset(&r, 0, sizeof r);
-	if (!why) {
-		cut_guest(p, tmp, t, a, b);
-		cut_host(p, tmp, a, b);
-		t_cut = bo_clock_mono_ns();
-		if (analyse(w, tmp, &r) != 0)
-			why = "its analysis failed";
-		else if (rename(tmp, dir) != 0)
-			why = "its directory could not be renamed";
-	}
-	if (!why && record_events(w, &r, id, ev->start, end) <= 0)
-		why = "no record was written";
-	if (why) {
-		w->events_unrecorded++;
-		if (errno == ENOSPC)
-			w->disk_full = 1;
-		watch_log(w, json_pack("{s:s, s:s, s:s, s:I, s:I}", "type", "event-unrecorded",
-		                       "target", tg->str, "why", why, "start_ns",
-		                       (json_int_t)ev->start, "end_ns", (json_int_t)end));
-		if (!p->cfg.quiet)
-			fprintf(stderr, "blackout-probe: %s: an event at %s not recorded: %s\n",
-			        tg->str, id, why);
-	} else {
-		/* what recording it took: the capture cut, the logs cut, the analysis */
-		int64_t t_done = bo_clock_mono_ns();
-		watch_log(w, json_pack("{s:s, s:s, s:s, s:I, s:I, s:{s:f, s:f, s:f}}", "type",
-		                       "event", "id", id, "target", tg->str, "frames",
-		                       (json_int_t)frames, "last_dark_ns", (json_int_t)ev->last_bad,
-		                       "took_ms", "capture", (double)(t_capture - t0) / 1e6, "logs",
-		                       (double)(t_cut - t_capture) / 1e6, "analysis",
-		                       (double)(t_done - t_cut) / 1e6));
-		watch_store_index(w);
-	}
-	an_run_free(&r);
 }
 
 /* ---- the recent events, index.html ---------------------------------------------------- */
@@ -571,7 +195,8 @@ static int by_mtime(const void *x, const void *y)
 }
 
 /* The files and directories the budget may take, oldest first: the capture segments and guest
- * files of every session (not the current one's segment, nor any an open event needs), old
+ * files of every session (not the current one's segment, nor any an open event or an event
+ * being recorded needs), old
  * sessions' directories once empty, and the events. */
 static int candidates(watch *w, entry **out, int *n_events)
 {
@@ -630,8 +255,8 @@ static int candidates(watch *w, entry **out, int *n_events)
 				char fp[4400];
 				struct stat st;
 				snprintf(fp, sizeof fp, "%s/%s", path, f->d_name);
-				if (lstat(fp, &st) != 0)
-					continue;
+				if (watch_record_needs(w, fp) || lstat(fp, &st) != 0)
+					continue; /* an event being recorded reads it */
 				if (n == cap && !(v = realloc(v, (size_t)(cap *= 2) * sizeof *v)))
 					break;
 				v[n] = (entry){.bytes = (int64_t)st.st_blocks * 512,
@@ -844,13 +469,8 @@ int watch_store_open(watch *w, char *err, size_t errlen)
 		snprintf(aj, sizeof aj, "%s/analysis.json", ep);
 		if (known || access(aj, F_OK) != 0)
 			continue;
-		an_run r;
-		an_settings set = an_settings_defaults();
-		memset(&r, 0, sizeof r);
-		if (an_load(&r, ep, &set, &w->stamp_key, NULL, NULL) == 0 &&
-		    record_events(w, &r, e->d_name, 0, 0) > 0)
+		if (watch_record_dir(w, ep, e->d_name) > 0)
 			recovered++;
-		an_run_free(&r);
 	}
 	if (d)
 		closedir(d);
