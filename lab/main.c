@@ -106,10 +106,12 @@ static int count_arg(const char *opt, const char *s, int max)
 	return (int)v;
 }
 
+static volatile sig_atomic_t lab_last_signal; /* for exec: passed on to CMD */
+
 static void on_signal(int sig)
 {
-	(void)sig;
 	lab_interrupted = 1;
+	lab_last_signal = sig;
 }
 
 /* Waits for pid until a monotonic deadline. 1: it exited (*status set); 0: deadline;
@@ -624,8 +626,16 @@ int main(int argc, char **argv)
 			return 1;
 		set_env(&l, NULL);
 		int pid = lab_spawn(&l, role, rest), st;
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
+		/* CMD has a process group of its own: a signal sent to blackout-lab (SIGINT,
+		 * SIGTERM, SIGHUP: a stop, a reload) is passed on to it, as to CMD itself */
+		while (waitpid(pid, &st, 0) < 0) {
+			if (errno != EINTR)
+				return 1;
+			int sig = lab_last_signal;
+			lab_last_signal = 0;
+			if (sig)
+				kill(-pid, sig);
+		}
 		return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	}
 	if (!strcmp(cmdname, "migrate")) {

@@ -231,20 +231,22 @@ static void event_id(const char *events, int64_t start, const char *target, char
 	}
 }
 
-/* The analysis of a run directory, as blackout-analyze writes it: analysis.json and
- * report.html beside the inputs. */
-static int analyse(const watch *w, const char *dir, an_run *r)
+/* The analysis of a run directory made at tmp, as blackout-analyze writes it: analysis.json
+ * and report.html beside the inputs, which name it by where it goes (final). */
+static int analyse(const watch *w, const char *tmp, const char *final, an_run *r)
 {
 	an_settings set = an_settings_defaults(); /* blackout-analyze's, with no option */
-	if (an_load(r, dir, &set, &w->stamp_key, NULL, NULL) != 0)
+	if (an_load(r, tmp, &set, &w->stamp_key, NULL, NULL) != 0)
 		return -1;
+	r->in.input = final;
+	snprintf(r->in.path_pcap, sizeof r->in.path_pcap, "%s/probe.pcap", final);
 	char path[4300];
-	snprintf(path, sizeof path, "%s/analysis.json", dir);
+	snprintf(path, sizeof path, "%s/analysis.json", tmp);
 	json_t *j = an_report_json(r, &set);
 	int rc = an_write_json(j, path);
 	json_decref(j);
 	bo_fs_out o;
-	snprintf(path, sizeof path, "%s/report.html", dir);
+	snprintf(path, sizeof path, "%s/report.html", tmp);
 	if (rc == 0 && bo_fs_out_open(&o, path) == 0) {
 		an_report_html(o.f, r, &set);
 		rc = bo_fs_out_commit(&o);
@@ -346,7 +348,7 @@ static void record(uv_work_t *req)
 		cut_guest(j, tmp);
 		cut_host(j, tmp);
 		t2 = bo_clock_mono_ns();
-		if (analyse(w, tmp, &r) != 0)
+		if (analyse(w, tmp, dir, &r) != 0)
 			j->why = "its analysis failed";
 		else if (rename(tmp, dir) != 0)
 			j->why = "its directory could not be renamed";
