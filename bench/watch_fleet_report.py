@@ -80,6 +80,13 @@ extra = [(r["target"], r["kind"], r["verdict"]) for i, r in enumerate(recs) if i
 print(f"  migrations: {len(truth)} made, {len(truth) - len(bad)} recorded once with the expected "
       f"verdict; {len(extra)} other records; record written after close (end + {settle:.0f} s): "
       f"median {q(lat, 0.5):.2f} s, max {max(lat) if lat else 0:.2f} s")
+# from the event's close (--settle after its last loss, which a later loss inside the window
+# moves on) to its record, as the watcher logged it
+late = [e["late_s"] for e in (json.loads(l) for l in open(f"{out}/w/watch.jsonl") if l.strip())
+        if e.get("type") == "event" and "late_s" in e]
+if late:
+    print(f"  events recorded {len(late)}: from close to record median {q(late, 0.5):.2f} s, "
+          f"max {max(late):.2f} s (watch.jsonl)")
 for b in bad[:10] + extra[:10]:
     print("   ", b)
 sys.exit(1 if bad else 0)
