@@ -92,7 +92,8 @@ static int cut_capture(watch_job *j, const char *dir)
 	if (bo_capwr_open(&wr, j->linktype, 65535, out, 0, err, sizeof err) != 0)
 		return -1;
 	bo_caprd *rd = NULL;
-	if (j->nseg && bo_caprd_open(&rd, (const char **)j->seg, j->nseg, 0, err, sizeof err) == 0) {
+	if (j->nseg &&
+	    bo_caprd_open(&rd, (const char **)j->seg, j->nseg, 0, err, sizeof err) == 0) {
 		struct pcap_pkthdr *h;
 		const unsigned char *d;
 		int rc;
@@ -120,7 +121,8 @@ static int cut_log(watch_job *j, const char *dir)
 		return -1;
 	size_t i;
 	json_t *o;
-	json_array_foreach(j->lines, i, o) {
+	json_array_foreach(j->lines, i, o)
+	{
 		bo_log_put(&log, json_incref(o));
 	}
 	return bo_log_close(&log) ? -1 : 0;
@@ -279,8 +281,8 @@ static int append_record(const char *records, json_t *rec)
 /* Each analysed event of the run directory that overlaps [from, to] (all, when to is 0): its
  * record appended, what the loop notes of it in (*notes)[]. The number recorded; -1 when a
  * write failed (those before it are noted all the same). */
-static int write_records(const watch *w, const an_run *r, const char *id, int64_t from,
-                         int64_t to, watch_noted **notes, int *nnotes)
+static int write_records(const watch *w, const an_run *r, const char *id, int64_t from, int64_t to,
+                         watch_noted **notes, int *nnotes)
 {
 	*nnotes = 0;
 	*notes = r->res.nevents ? calloc((size_t)r->res.nevents, sizeof **notes) : NULL;
@@ -403,16 +405,16 @@ static void note_all(watch *w, const watch_noted *n, int count)
 	}
 }
 
-static void unrecorded(watch *w, const char *target, const char *id, const char *why,
-                       int64_t start, int64_t end)
+static void unrecorded(watch *w, const char *target, const char *id, const char *why, int64_t start,
+                       int64_t end)
 {
 	w->events_unrecorded++;
 	watch_log(w, json_pack("{s:s, s:s, s:s, s:I, s:I}", "type", "event-unrecorded", "target",
 	                       target, "why", why, "start_ns", (json_int_t)start, "end_ns",
 	                       (json_int_t)end));
 	if (!w->cfg.quiet)
-		fprintf(stderr, "blackout-probe: %s: an event at %s not recorded: %s\n", target,
-		        id, why);
+		fprintf(stderr, "blackout-probe: %s: an event at %s not recorded: %s\n", target, id,
+		        why);
 }
 
 static void start_next(watch *w);
@@ -470,11 +472,13 @@ static json_t *log_lines(const probe *p, int t, int64_t a, int64_t b, uint64_t d
 	/* the header, its config's list of every target left out (a fleet's: big) */
 	json_t *h = json_object(), *cfg = json_object(), *v;
 	const char *k;
-	json_object_foreach(p->header, k, v) {
+	json_object_foreach(p->header, k, v)
+	{
 		if (strcmp(k, "config"))
 			json_object_set_new(h, k, json_deep_copy(v));
 	}
-	json_object_foreach(json_object_get(p->header, "config"), k, v) {
+	json_object_foreach(json_object_get(p->header, "config"), k, v)
+	{
 		if (strcmp(k, "targets"))
 			json_object_set_new(cfg, k, json_deep_copy(v));
 	}
@@ -489,10 +493,10 @@ static json_t *log_lines(const probe *p, int t, int64_t a, int64_t b, uint64_t d
 	int n = p->cfg.nstreams;
 	for (int s = t * n; s < (t + 1) * n; s++)
 		json_array_append_new(lines, probe_stream_record(&p->slots[s]));
-	json_array_append_new(lines, json_pack("{s:s, s:s, s:i, s:s}", "type",
-	                                       bo_rec_name(BO_REC_CAPTURE), "interface",
-	                                       p->cap.iface, "linktype", p->cap.linktype,
-	                                       "tstamp_precision", "ns"));
+	json_array_append_new(lines,
+	                      json_pack("{s:s, s:s, s:i, s:s}", "type", bo_rec_name(BO_REC_CAPTURE),
+	                                "interface", p->cap.iface, "linktype", p->cap.linktype,
+	                                "tstamp_precision", "ns"));
 	json_array_append_new(lines, json_pack("{s:s, s:I}", "type", bo_rec_name(BO_REC_START),
 	                                       "t0_monotonic_ns", (json_int_t)p->t0));
 	int kept = p->nmarkers_kept < PROBE_MARKERS_KEPT ? p->nmarkers_kept : PROBE_MARKERS_KEPT;
@@ -502,11 +506,10 @@ static json_t *log_lines(const probe *p, int t, int64_t a, int64_t b, uint64_t d
 		if (ts >= a && ts <= b)
 			json_array_append_new(lines, json_deep_copy(m));
 	}
-	json_array_append_new(lines, json_pack("{s:s, s:I, s:s, s:{s:I, s:I}}", "type",
-	                                       bo_rec_name(BO_REC_END), "realtime_ns",
-	                                       (json_int_t)b, "reason", "event", "capture",
-	                                       "dropped", (json_int_t)drops, "if_dropped",
-	                                       (json_int_t)0));
+	json_array_append_new(
+	        lines, json_pack("{s:s, s:I, s:s, s:{s:I, s:I}}", "type", bo_rec_name(BO_REC_END),
+	                         "realtime_ns", (json_int_t)b, "reason", "event", "capture",
+	                         "dropped", (json_int_t)drops, "if_dropped", (json_int_t)0));
 	return lines;
 }
 
@@ -515,8 +518,8 @@ void watch_store_event(watch *w, int t, const watch_open *ev, int64_t end)
 	probe *p = w->p;
 	const probe_target *tg = &p->targets[t];
 	if (w->njobs >= WATCH_QUEUE) {
-		unrecorded(w, tg->str, "?", "the recorder is behind: too many events wait", ev->start,
-		           end);
+		unrecorded(w, tg->str, "?", "the recorder is behind: too many events wait",
+		           ev->start, end);
 		return;
 	}
 	watch_job *j = calloc(1, sizeof *j);
