@@ -93,7 +93,7 @@ static void look(watch *w, int t, int64_t now, int *seen)
 			ev->last_bad = until;
 	}
 	if (ev->open && !dark && now - ev->last_bad >= p->cfg.settle) {
-		watch_store_event(w, t, ev, now);
+		watch_record_event(w, t, ev, now);
 		ev->open = 0;
 		ev->closed_end = ev->last_bad;
 	}
@@ -327,7 +327,7 @@ static int session(watch *w)
 	int64_t end = bo_clock_real_ns();
 	for (int i = 0; i < p->ntargets; i++)
 		if (w->open[i].open)
-			watch_store_event(w, i, &w->open[i], end);
+			watch_record_event(w, i, &w->open[i], end);
 	const char *why = p->stop_reason ? p->stop_reason : "?";
 	if (!strcmp(why, "interrupt") || !strcmp(why, "terminate")) { /* q on the terminal */
 		w->stopping = 1;

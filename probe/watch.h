@@ -113,7 +113,7 @@ void watch_extend(watch *w, watch_open *ev, int64_t from, int64_t to);
 /* watch_record.c: an event closed, queued to be recorded: its run directory cut from the
  * session's segments and logs, analysed by blackout-analyze's engine, recorded (records.jsonl,
  * the recent list, /metrics). The session may end before: the job holds copies. */
-void watch_store_event(watch *w, int target, const watch_open *ev, int64_t end);
+void watch_record_event(watch *w, int target, const watch_open *ev, int64_t end);
 /* Does a queued or running recording read the file at path (the budget keeps it)? */
 int watch_record_needs(const watch *w, const char *path);
 void watch_record_drain(watch *w); /* runs the loop until every queued event is recorded */

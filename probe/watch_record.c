@@ -513,7 +513,7 @@ static json_t *log_lines(const probe *p, int t, int64_t a, int64_t b, uint64_t d
 	return lines;
 }
 
-void watch_store_event(watch *w, int t, const watch_open *ev, int64_t end)
+void watch_record_event(watch *w, int t, const watch_open *ev, int64_t end)
 {
 	probe *p = w->p;
 	const probe_target *tg = &p->targets[t];
@@ -537,11 +537,12 @@ void watch_store_event(watch *w, int t, const watch_open *ev, int64_t end)
 	const bo_capseg *segs;
 	int n = p->cap.wr ? bo_capwr_segments(p->cap.wr, &segs) : 0;
 	for (int i = 0; i < n; i++) {
-		if (segs[i].first_ts && segs[i].first_ts <= j->b && segs[i].last_ts >= j->a &&
-		    j->nseg < JOB_FILES)
+		/* a segment's frames of [a, b]; the guests' lines also of one with no frame yet */
+		int of_event =
+		        segs[i].first_ts && segs[i].first_ts <= j->b && segs[i].last_ts >= j->a;
+		if (of_event && j->nseg < JOB_FILES)
 			j->seg[j->nseg++] = strdup(segs[i].path);
-		if (p->guests && j->nguest < JOB_FILES &&
-		    !(segs[i].first_ts && (segs[i].last_ts < j->a || segs[i].first_ts > j->b))) {
+		if (p->guests && j->nguest < JOB_FILES && (of_event || !segs[i].first_ts)) {
 			char path[4300];
 			snprintf(path, sizeof path, "%s/guest-%06u.jsonl", p->cfg.run_dir,
 			         segs[i].number);
