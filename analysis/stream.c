@@ -438,6 +438,8 @@ static void note_stall(an_stream *s, int64_t send, int64_t reply, int64_t rtt)
 	struct an_stall *g = s->u.bytes.nstalls ? &s->u.bytes.stalls[s->u.bytes.nstalls - 1] : NULL;
 	if (g && send <= g->last_reply) {
 		g->frames++;
+		if (send < g->first_send) /* a frame held since before it (at the capture's end) */
+			g->first_send = send;
 		if (reply > g->last_reply)
 			g->last_reply = reply;
 		if (rtt > g->max_delay)

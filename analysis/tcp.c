@@ -30,10 +30,11 @@ static void frame(an_run *r, an_stream *s, int request, const bo_probe_id *id, i
 	}
 }
 
-/* The frames in bytes [data, data + len), our stream's filed. Returns how many tags of the run's
- * stream were in them. */
-static int read_frames(an_run *r, an_stream *s, int request, const bo_addr *target,
-                       const uint8_t *data, size_t len, size_t *used, int64_t ts, int64_t timeout)
+/* The frames in bytes [data, data + len), our stream's filed (with file) or only counted.
+ * Returns how many tags of the run's stream were in them. */
+static int scan_frames(an_run *r, an_stream *s, int request, const bo_addr *target,
+                       const uint8_t *data, size_t len, size_t *used, int64_t ts, int64_t timeout,
+                       int file)
 {
 	bo_probe_id id;
 	int n = 0;
@@ -41,13 +42,20 @@ static int read_frames(an_run *r, an_stream *s, int request, const bo_addr *targ
 	for (size_t off = 0; bo_tag_find(&r->in.key, target, data, len, &off, &id) == 0;
 	     off += BO_TAG_LEN) {
 		if (id.run_id == r->in.run_id && id.stream == s->desc->wire_id) {
-			frame(r, s, request, &id, ts,
-			      timeout > AN_FRAMES_TIMEOUT ? timeout : AN_FRAMES_TIMEOUT);
+			if (file)
+				frame(r, s, request, &id, ts,
+				      timeout > AN_FRAMES_TIMEOUT ? timeout : AN_FRAMES_TIMEOUT);
 			n++;
 		}
 		*used = off + BO_TAG_LEN;
 	}
 	return n;
+}
+
+static int read_frames(an_run *r, an_stream *s, int request, const bo_addr *target,
+                       const uint8_t *data, size_t len, size_t *used, int64_t ts, int64_t timeout)
+{
+	return scan_frames(r, s, request, target, data, len, used, ts, timeout, 1);
 }
 
 /* Bytes [a, b) of the stream seen now: the parts that fill holes are read on their own (a
@@ -96,16 +104,20 @@ static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int
 	if (!d->valid || d->port != ours) {
 		/* Another connection to the responder's port: the event channel's carries no
 		 * frame of ours and is left alone; one that does is the stream's new
-		 * connection, followed from this segment. */
+		 * connection, followed from this segment on (read below like any, so that the
+		 * frame it ends in the middle of is joined to the next). The echo of the
+		 * connection the requests follow is taken from its first segment, a frame's
+		 * half as much as several: TCP cuts the echoed bytes where it likes. */
+		const struct an_tcpdir *o = &s->u.bytes.dir[request ? 1 : 0];
 		size_t used;
-		if (read_frames(r, s, request, target, data, len, &used, ts, timeout) == 0)
+		if (!(!request && o->valid && o->port == ours) &&
+		    scan_frames(r, s, request, target, data, len, &used, ts, timeout, 0) == 0)
 			return;
 		d->valid = 1;
 		d->port = ours;
 		d->ncarry = 0;
 		d->nholes = 0;
-		d->next = p->tcp_seq + (uint32_t)p->payload_len;
-		return;
+		d->next = p->tcp_seq;
 	}
 	uint32_t a = p->tcp_seq, b = a + (uint32_t)len;
 	int32_t ahead = (int32_t)(a - d->next);

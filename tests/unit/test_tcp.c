@@ -3,7 +3,7 @@
  * echo's segment lost before the capture and resent after later ones is read when it comes
  * (not passed over as a retransmission); the event channel's segments on the same port leave
  * the stream's state alone; a retransmission of what was read is not read twice; a frame split
- * over two segments is joined. */
+ * over two segments is joined, the first segment of a connection's echo too. */
 #include <string.h>
 
 #include "an.h"
@@ -41,6 +41,32 @@ static void segment(int request, uint32_t from, uint32_t n, int64_t ts, uint16_t
 	p.tcp_seq = 1000 + from * BO_TAG_LEN;
 	p.payload = buf;
 	p.payload_len = n * BO_TAG_LEN;
+	an_on_frames(&run, &p, ts, 100 * MS);
+}
+
+/* A segment of bytes [lo, hi) of the stream's frames (byte 32 * q begins frame q), cut where
+ * TCP likes to cut it: in the middle of a frame. */
+static void cut(int request, uint32_t lo, uint32_t hi, int64_t ts, uint16_t ours)
+{
+	static uint8_t buf[64 * BO_TAG_LEN];
+	uint32_t q0 = lo / BO_TAG_LEN, q1 = (hi + BO_TAG_LEN - 1) / BO_TAG_LEN;
+	for (uint32_t q = q0; q < q1; q++) {
+		bo_probe_id id = {.stream = est->desc->wire_id,
+		                  .run_id = run.in.run_id,
+		                  .seq = q,
+		                  .deadline = (int64_t)q * 10 * MS};
+		bo_tag_encode(&run.in.key, &target, &id, buf + (q - q0) * BO_TAG_LEN);
+	}
+	bo_pkt p;
+	memset(&p, 0, sizeof p);
+	p.l4 = BO_L4_TCP;
+	p.src = request ? probe_a : target;
+	p.dst = request ? target : probe_a;
+	p.sport = request ? ours : 8620;
+	p.dport = request ? 8620 : ours;
+	p.tcp_seq = 1000 + lo;
+	p.payload = buf + (lo - q0 * BO_TAG_LEN);
+	p.payload_len = hi - lo;
 	an_on_frames(&run, &p, ts, 100 * MS);
 }
 
@@ -106,6 +132,24 @@ int main(void)
 	segment(1, 30, 1, T0 + 600 * MS, PORT + 2);
 	segment(0, 30, 1, T0 + 601 * MS, PORT + 2);
 	CHECK_INT(est->answered, 31);
+	/* A connection whose first echo ends in the middle of a frame (3.5 frames, then the
+	 * rest): the frame cut in two is joined, as in any later segment. Before, the first
+	 * segment's half frame was dropped and its request held to the capture's end. */
+	for (uint32_t q = 31; q < 36; q++)
+		segment(1, q, 1, T0 + (q + 40) * 10 * MS, PORT + 4);
+	cut(0, 31 * BO_TAG_LEN, 34 * BO_TAG_LEN + 16, T0 + 760 * MS, PORT + 4);
+	cut(0, 34 * BO_TAG_LEN + 16, 36 * BO_TAG_LEN, T0 + 761 * MS, PORT + 4);
+	CHECK_INT(est->answered, 36);
+	/* ...and one whose first echo is half a frame, with no tag whole in it: the echo of
+	 * the connection the requests follow is taken from its first byte. */
+	for (uint32_t q = 36; q < 38; q++)
+		segment(1, q, 1, T0 + (q + 40) * 10 * MS, PORT + 6);
+	cut(0, 36 * BO_TAG_LEN, 36 * BO_TAG_LEN + 16, T0 + 780 * MS, PORT + 6);
+	cut(0, 36 * BO_TAG_LEN + 16, 38 * BO_TAG_LEN, T0 + 781 * MS, PORT + 6);
+	CHECK_INT(est->answered, 38);
+	/* The event channel still carries nothing of the stream's, even its first segment. */
+	event_line(T0 + 790 * MS, 9000);
+	CHECK_INT(est->answered, 38);
 	an_stream_finish(est, T0 + 2000 * MS, 100 * MS);
 	CHECK_INT(est->lost, 0);
 	an_run_free(&run);
