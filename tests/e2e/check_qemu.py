@@ -75,12 +75,29 @@ def main():
             # max(1 ms, median)); a probe queued in QEMU when the vCPUs stopped was sent
             # earlier by its delay to the guest. Strictly inside, or within one median round
             # trip before the upper bound: said which.
+            # A TCG guest also takes a probe off its NIC late now and then: the first lost
+            # probe, once sent 4 ms before STOP, was still in the guest's receive ring when the
+            # vCPUs stopped and was seen by the guest's capture only after the resume (then
+            # dropped by the quarantine). The guest's own capture is then the truth: a start
+            # bound up to one probe interval before STOP holds when none of the outage's lost
+            # probes reached the guest's stack before STOP (the first it saw came after STOP,
+            # on the probe's clock, or none did). Said when used.
             inside = o["start_lo_ns"] < stop <= o["start_hi_ns"]
             slack = o["rtt_before_ns"] or 0
-            check(inside or o["start_lo_ns"] < stop <= o["start_hi_ns"] + slack,
-                  f"{name}: STOP inside the start bounds "
+            near = o["start_lo_ns"] < stop <= o["start_hi_ns"] + slack
+            first_in = o.get("first_guest_arrival_ns")
+            pre_stop = (not near and o.get("guest_arrived") is not None
+                        and o["start_lo_ns"] < stop <= o["start_hi_ns"] + s["interval_ns"]
+                        and (first_in is None or first_in > stop))
+            check(inside or near or pre_stop,
+                  f"{name}: STOP {'inside' if inside else 'just after'} the start bounds "
                   f"({(o['start_lo_ns'] - stop) / MS:+.1f} .. {(o['start_hi_ns'] - stop) / MS:+.1f} ms)"
-                  + ("" if inside else f", within the median round trip {slack / MS:.1f} ms"))
+                  + ("" if inside else
+                     f", within the median round trip {slack / MS:.1f} ms" if near else
+                     ", the guest late: none of the lost probes reached its stack before STOP "
+                     "(its capture saw the first "
+                     + ("never" if first_in is None else f"{(first_in - stop) / MS:.1f} ms after STOP by its clock")
+                     + ")"))
             check(o["end_hi_ns"] is not None and o["end_hi_ns"] > resume,
                   f"{name}: the end after RESUME (end bounds "
                   f"{((o['end_lo_ns'] or 0) - resume) / MS:+.1f} .. "
