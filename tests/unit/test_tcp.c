@@ -19,31 +19,6 @@ static an_run run;
 static an_stream *est;
 static bo_addr probe_a, target;
 
-/* One segment: frames [from, from + n) of the stream as a byte range at TCP sequence number
- * seq0 + 32 * from (the hello line before them ignored), request or echo. */
-static void segment(int request, uint32_t from, uint32_t n, int64_t ts, uint16_t ours)
-{
-	static uint8_t buf[64 * BO_TAG_LEN];
-	for (uint32_t k = 0; k < n; k++) {
-		bo_probe_id id = {.stream = est->desc->wire_id,
-		                  .run_id = run.in.run_id,
-		                  .seq = from + k,
-		                  .deadline = (int64_t)(from + k) * 10 * MS};
-		bo_tag_encode(&run.in.key, &target, &id, buf + k * BO_TAG_LEN);
-	}
-	bo_pkt p;
-	memset(&p, 0, sizeof p);
-	p.l4 = BO_L4_TCP;
-	p.src = request ? probe_a : target;
-	p.dst = request ? target : probe_a;
-	p.sport = request ? ours : 8620;
-	p.dport = request ? 8620 : ours;
-	p.tcp_seq = 1000 + from * BO_TAG_LEN;
-	p.payload = buf;
-	p.payload_len = n * BO_TAG_LEN;
-	an_on_frames(&run, &p, ts, 100 * MS);
-}
-
 /* A segment of bytes [lo, hi) of the stream's frames (byte 32 * q begins frame q), cut where
  * TCP likes to cut it: in the middle of a frame. */
 static void cut(int request, uint32_t lo, uint32_t hi, int64_t ts, uint16_t ours)
@@ -68,6 +43,13 @@ static void cut(int request, uint32_t lo, uint32_t hi, int64_t ts, uint16_t ours
 	p.payload = buf + (lo - q0 * BO_TAG_LEN);
 	p.payload_len = hi - lo;
 	an_on_frames(&run, &p, ts, 100 * MS);
+}
+
+/* One segment: frames [from, from + n) of the stream as a byte range at TCP sequence number
+ * seq0 + 32 * from (the hello line before them ignored), request or echo. */
+static void segment(int request, uint32_t from, uint32_t n, int64_t ts, uint16_t ours)
+{
+	cut(request, from * BO_TAG_LEN, (from + n) * BO_TAG_LEN, ts, ours);
 }
 
 /* A segment of the event channel (JSON, no tag) from the responder. */
