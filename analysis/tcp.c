@@ -10,7 +10,9 @@
  * remembered (up to AN_TCP_HOLES a direction): the echo's segments lost on the way and resent
  * reach the capture after later ones, and are read then. Another connection to the port (the
  * event channel) is passed over; one that carries the stream's frames (a new port on our side,
- * after a reconnect) restarts a direction. Memory: 31 bytes and 8 ranges per direction. */
+ * after a reconnect) restarts a direction from that segment, which is read like any other (its
+ * cut frame joined to the next), and the echo direction of that connection from its first byte.
+ * Memory: 31 bytes and 8 ranges per direction. */
 #include <stdlib.h>
 #include <string.h>
 
