@@ -89,15 +89,17 @@ def main():
             pre_stop = (not near and o.get("guest_arrived") is not None
                         and o["start_lo_ns"] < stop <= o["start_hi_ns"] + s["interval_ns"]
                         and (first_in is None or first_in > stop))
+            seen = ("none arrived" if first_in is None else
+                    f"the first arrived {(first_in - stop) / MS:+.1f} ms from STOP by its clock")
             check(inside or near or pre_stop,
-                  f"{name}: STOP {'inside' if inside else 'just after'} the start bounds "
+                  f"{name}: STOP {'inside' if inside else 'outside'} the start bounds "
                   f"({(o['start_lo_ns'] - stop) / MS:+.1f} .. {(o['start_hi_ns'] - stop) / MS:+.1f} ms)"
                   + ("" if inside else
                      f", within the median round trip {slack / MS:.1f} ms" if near else
-                     ", the guest late: none of the lost probes reached its stack before STOP "
-                     "(its capture saw the first "
-                     + ("never" if first_in is None else f"{(first_in - stop) / MS:.1f} ms after STOP by its clock")
-                     + ")"))
+                     ", but the guest late: none of the lost probes reached its stack before "
+                     f"STOP ({seen})" if pre_stop else
+                     f"; allowed: a median round trip ({slack / MS:.1f} ms), or one probe "
+                     f"interval if no lost probe reached the guest before STOP ({seen})"))
             check(o["end_hi_ns"] is not None and o["end_hi_ns"] > resume,
                   f"{name}: the end after RESUME (end bounds "
                   f"{((o['end_lo_ns'] or 0) - resume) / MS:+.1f} .. "
