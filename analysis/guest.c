@@ -17,6 +17,23 @@
 #define MAX_LINE (1 << 20)
 
 /* The outage of s holding lost probe seq (outages are in sequence order), or NULL. */
+/* The first of an outage's lost probes to reach the guest, on the guest's clock (0: none). One
+ * of its first two counts only when every probe after it up to the third arrived too: alone, it
+ * was in flight as the path broke (it reached the guest, its answer met the outage), and the
+ * guest was not reached again until later. */
+static int64_t first_arrival(const an_outage *x)
+{
+	const int64_t *h = x->head_arrival;
+	int64_t f = x->rest_arrival;
+	for (int k = 1; k >= 0; k--) {
+		int chained =
+		        x->last_seq - x->first_seq < 2 ? 1 : h[k + 1] != 0 && (k == 1 || h[2]);
+		if (h[k] && chained && (!f || h[k] < f))
+			f = h[k];
+	}
+	return f;
+}
+
 static an_outage *outage_of(an_stream *s, uint32_t seq)
 {
 	int lo = 0, hi = s->noutages - 1;
@@ -198,8 +215,12 @@ int an_read_guest(an_run *r)
 				                 */
 				out->edge_arrived +=
 				        seq - out->first_seq < 2 || out->last_seq - seq < 2;
-				if (!out->first_arrival || guest < out->first_arrival)
-					out->first_arrival = guest;
+				uint32_t k = seq - out->first_seq;
+				int64_t *at = k < 3 ? &out->head_arrival[k] : &out->rest_arrival;
+				if (!*at || guest < *at)
+					*at = guest;
+				if (k == 2 && (!out->rest_arrival || guest < out->rest_arrival))
+					out->rest_arrival = guest;
 			}
 		}
 		/* The guest firewall's own account of a drop (--fw-log): which lost probe it
@@ -312,6 +333,7 @@ int an_read_guest(an_run *r)
 	for (int i = 0; i < r->eng.nstreams; i++)
 		for (int k = 0; k < r->eng.streams[i].noutages; k++) {
 			an_outage *x = &r->eng.streams[i].outages[k];
+			x->first_arrival = first_arrival(x);
 			if (x->first_arrival)
 				x->first_arrival += r->in.guest_offset;
 			/* only its edges arrived (an_attribution): nothing reached the guest
