@@ -94,7 +94,8 @@ typedef struct an_outage {
 	uint64_t fw_dropped;   /* of its lost probes, those the guest's firewall logged dropping */
 	uint64_t fw_quarantine; /* ...of them, by the quarantine's own filters (WFP) */
 	int64_t first_arrival;  /* on the probe's clock; 0: none */
-	/* when its first three lost probes and the rest arrived, on the guest's clock (0: not) */
+	/* when its first three lost probes arrived, and the earliest from the third on, on the
+	 * guest's clock (0: not) */
 	int64_t head_arrival[3], rest_arrival;
 	/* the results (verdict.c) */
 	uint8_t attribution; /* enum an_attribution_code */

@@ -16,24 +16,30 @@
 
 #define MAX_LINE (1 << 20)
 
-/* The outage of s holding lost probe seq (outages are in sequence order), or NULL. */
+/* t into *at if earlier (0: none yet) */
+static void earliest(int64_t *at, int64_t t)
+{
+	if (!*at || t < *at)
+		*at = t;
+}
+
 /* The first of an outage's lost probes to reach the guest, on the guest's clock (0: none). One
  * of its first two counts only when every probe after it up to the third arrived too: alone, it
  * was in flight as the path broke (it reached the guest, its answer met the outage), and the
- * guest was not reached again until later. */
+ * guest was not reached again until later. An outage of one or two probes has no third. */
 static int64_t first_arrival(const an_outage *x)
 {
 	const int64_t *h = x->head_arrival;
+	int no_third = x->last_seq - x->first_seq < 2;
 	int64_t f = x->rest_arrival;
-	for (int k = 1; k >= 0; k--) {
-		int chained =
-		        x->last_seq - x->first_seq < 2 ? 1 : h[k + 1] != 0 && (k == 1 || h[2]);
-		if (h[k] && chained && (!f || h[k] < f))
-			f = h[k];
-	}
+	if (h[1] && (no_third || h[2]))
+		earliest(&f, h[1]);
+	if (h[0] && (no_third || (h[1] && h[2])))
+		earliest(&f, h[0]);
 	return f;
 }
 
+/* The outage of s holding lost probe seq (outages are in sequence order), or NULL. */
 static an_outage *outage_of(an_stream *s, uint32_t seq)
 {
 	int lo = 0, hi = s->noutages - 1;
@@ -216,11 +222,10 @@ int an_read_guest(an_run *r)
 				out->edge_arrived +=
 				        seq - out->first_seq < 2 || out->last_seq - seq < 2;
 				uint32_t k = seq - out->first_seq;
-				int64_t *at = k < 3 ? &out->head_arrival[k] : &out->rest_arrival;
-				if (!*at || guest < *at)
-					*at = guest;
-				if (k == 2 && (!out->rest_arrival || guest < out->rest_arrival))
-					out->rest_arrival = guest;
+				if (k < 3)
+					earliest(&out->head_arrival[k], guest);
+				if (k >= 2)
+					earliest(&out->rest_arrival, guest);
 			}
 		}
 		/* The guest firewall's own account of a drop (--fw-log): which lost probe it

@@ -110,9 +110,10 @@ static void on_frames(an_run *r, an_stream *s, const bo_pkt *p, int request, int
 		 * frame it ends in the middle of is joined to the next). The echo of the
 		 * connection the requests follow is taken from its first segment, a frame's
 		 * half as much as several: TCP cuts the echoed bytes where it likes. */
-		const struct an_tcpdir *o = &s->u.bytes.dir[request ? 1 : 0];
+		const struct an_tcpdir *req = &s->u.bytes.dir[0];
+		int echo_of_ours = !request && req->valid && req->port == ours;
 		size_t used;
-		if (!(!request && o->valid && o->port == ours) &&
+		if (!echo_of_ours &&
 		    scan_frames(r, s, request, target, data, len, &used, ts, timeout, 0) == 0)
 			return;
 		d->valid = 1;

@@ -91,15 +91,20 @@ def main():
                         and (first_in is None or first_in > stop))
             seen = ("none arrived" if first_in is None else
                     f"the first arrived {(first_in - stop) / MS:+.1f} ms from STOP by its clock")
+            if inside:
+                how = ""
+            elif near:
+                how = f", within the median round trip {slack / MS:.1f} ms"
+            elif pre_stop:
+                how = (", but the guest late: none of the lost probes reached its stack before "
+                       f"STOP ({seen})")
+            else:
+                how = (f"; allowed: a median round trip ({slack / MS:.1f} ms), or one probe "
+                       f"interval if no lost probe reached the guest before STOP ({seen})")
             check(inside or near or pre_stop,
                   f"{name}: STOP {'inside' if inside else 'outside'} the start bounds "
                   f"({(o['start_lo_ns'] - stop) / MS:+.1f} .. {(o['start_hi_ns'] - stop) / MS:+.1f} ms)"
-                  + ("" if inside else
-                     f", within the median round trip {slack / MS:.1f} ms" if near else
-                     ", but the guest late: none of the lost probes reached its stack before "
-                     f"STOP ({seen})" if pre_stop else
-                     f"; allowed: a median round trip ({slack / MS:.1f} ms), or one probe "
-                     f"interval if no lost probe reached the guest before STOP ({seen})"))
+                  + how)
             check(o["end_hi_ns"] is not None and o["end_hi_ns"] > resume,
                   f"{name}: the end after RESUME (end bounds "
                   f"{((o['end_lo_ns'] or 0) - resume) / MS:+.1f} .. "
