@@ -217,12 +217,10 @@ int an_read_guest(an_run *r)
 			if (bo_addr_parse(bo_json_str(o, "target", ""), &target) == 0 &&
 			    (st = arrival_probe(r, o, &target, &seq)) &&
 			    (out = outage_of(st, seq))) {
-				out->arrived++; /* first_arrival: on the guest's clock until the end
-				                 */
-				out->edge_arrived +=
-				        seq - out->first_seq < 2 || out->last_seq - seq < 2;
-				uint32_t k = seq - out->first_seq;
-				if (k < 3)
+				uint32_t k = seq - out->first_seq; /* its place in the outage */
+				out->arrived++;
+				out->edge_arrived += k < 2 || out->last_seq - seq < 2;
+				if (k < 3) /* on the guest's clock until the end */
 					earliest(&out->head_arrival[k], guest);
 				if (k >= 2)
 					earliest(&out->rest_arrival, guest);
